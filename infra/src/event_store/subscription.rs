@@ -1,0 +1,75 @@
+//! A catch-up subscription to the global log: reads from a position in
+//! batches, then waits for the store's append signal (with polling as the
+//! fallback) and goes on. Used by projections, the outbox relay and tests.
+
+use super::{DynEventStore, LogPosition, RecordedEvent, StoreError};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Follows the global log from a position; see [`super::subscribe`].
+pub struct Subscription {
+    store: DynEventStore,
+    position: LogPosition,
+    batch_size: usize,
+    poll_interval: Duration,
+    signal: watch::Receiver<u64>,
+}
+
+impl Subscription {
+    pub(super) fn new(
+        store: DynEventStore,
+        after: LogPosition,
+        batch_size: usize,
+        poll_interval: Duration,
+    ) -> Self {
+        let signal = store.appended();
+        Self {
+            store,
+            position: after,
+            batch_size: batch_size.max(1),
+            poll_interval,
+            signal,
+        }
+    }
+
+    /// The position of the last event handed out (or the start position).
+    pub fn position(&self) -> LogPosition {
+        self.position
+    }
+
+    /// The next batch of events, waiting until there is at least one.
+    ///
+    /// # Errors
+    /// Store failures; the subscription stays at its position and can be called again.
+    pub async fn next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
+        loop {
+            // Mark the signal seen before reading, so an append after the read wakes us.
+            self.signal.borrow_and_update();
+            let batch = self.store.read_all(self.position, self.batch_size).await?;
+            if let Some(last) = batch.last() {
+                self.position = last.log_position();
+                return Ok(batch);
+            }
+            // A closed signal only means no more wake-ups: polling goes on.
+            if let Ok(Err(_)) =
+                tokio::time::timeout(self.poll_interval, self.signal.changed()).await
+            {
+                tokio::time::sleep(self.poll_interval).await;
+            }
+        }
+    }
+
+    /// Like [`Self::next_batch`] but gives up after `timeout` with an empty batch.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn next_batch_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        match tokio::time::timeout(timeout, self.next_batch()).await {
+            Ok(result) => result,
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+}

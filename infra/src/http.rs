@@ -1,0 +1,200 @@
+//! HTTP plumbing shared by the services: the operations routes (`/health`,
+//! `/ready`, `/metrics`), the middleware stack (request metrics, tracing,
+//! timeout, body limit, problem+json for unknown routes) and serving with
+//! graceful shutdown.
+
+use crate::event_store::DynEventStore;
+use crate::metrics;
+use crate::problem::Problem;
+use crate::settings::HttpSettings;
+use crate::shutdown::Shutdown;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// A dependency whose health decides readiness.
+#[async_trait::async_trait]
+pub trait HealthCheck: Send + Sync {
+    /// The dependency's name in `/ready` and in the `dependency_up` metric.
+    fn name(&self) -> &'static str;
+    /// Succeeds when the dependency answers.
+    ///
+    /// # Errors
+    /// A description of what does not answer.
+    async fn check(&self) -> anyhow::Result<()>;
+}
+
+/// The event store as a readiness check.
+pub struct EventStoreCheck(pub DynEventStore);
+
+#[async_trait::async_trait]
+impl HealthCheck for EventStoreCheck {
+    fn name(&self) -> &'static str {
+        "event_store"
+    }
+    async fn check(&self) -> anyhow::Result<()> {
+        Ok(self.0.ping().await?)
+    }
+}
+
+/// NATS as a readiness check.
+pub struct NatsCheck(pub async_nats::Client);
+
+#[async_trait::async_trait]
+impl HealthCheck for NatsCheck {
+    fn name(&self) -> &'static str {
+        "nats"
+    }
+    async fn check(&self) -> anyhow::Result<()> {
+        crate::nats::ping(&self.0).await
+    }
+}
+
+/// ClickHouse as a readiness check.
+pub struct ClickHouseCheck(pub clickhouse::Client);
+
+#[async_trait::async_trait]
+impl HealthCheck for ClickHouseCheck {
+    fn name(&self) -> &'static str {
+        "clickhouse"
+    }
+    async fn check(&self) -> anyhow::Result<()> {
+        crate::clickhouse::ping(&self.0).await
+    }
+}
+
+#[derive(Clone)]
+struct OpsState {
+    service: &'static str,
+    checks: Arc<Vec<Box<dyn HealthCheck>>>,
+}
+
+/// `/health` (the process is alive), `/ready` (every dependency answers) and `/metrics`.
+pub fn ops_router(service: &'static str, checks: Vec<Box<dyn HealthCheck>>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics_text))
+        .with_state(OpsState {
+            service,
+            checks: Arc::new(checks),
+        })
+}
+
+async fn health(State(state): State<OpsState>) -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "service": state.service, "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn ready(State(state): State<OpsState>) -> Response {
+    let mut results = serde_json::Map::new();
+    let mut failed = Vec::new();
+    for check in state.checks.iter() {
+        let outcome = tokio::time::timeout(Duration::from_secs(3), check.check()).await;
+        let gauge = metrics::DEPENDENCY_UP.with_label_values(&[state.service, check.name()]);
+        match outcome {
+            Ok(Ok(())) => {
+                gauge.set(1);
+                results.insert(check.name().into(), json!("ok"));
+            }
+            Ok(Err(e)) => {
+                gauge.set(0);
+                tracing::warn!(dependency = check.name(), error = %format!("{e:#}"), "not ready");
+                results.insert(check.name().into(), json!("unavailable"));
+                failed.push(check.name());
+            }
+            Err(_) => {
+                gauge.set(0);
+                results.insert(check.name().into(), json!("timeout"));
+                failed.push(check.name());
+            }
+        }
+    }
+    if failed.is_empty() {
+        Json(json!({ "status": "ready", "service": state.service, "checks": results }))
+            .into_response()
+    } else {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "A dependency is not available",
+        )
+        .detail(format!("not answering: {}", failed.join(", ")))
+        .into_response()
+    }
+}
+
+async fn metrics_text() -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics::render(),
+    )
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", "No such resource")
+}
+
+async fn record_metrics(
+    State(service): State<&'static str>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let response = next.run(request).await;
+    metrics::HTTP_REQUESTS
+        .with_label_values(&[service, &method, &route, response.status().as_str()])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Adds the shared middleware and the problem+json 404 to a service's routes.
+pub fn with_middleware(router: Router, service: &'static str, settings: &HttpSettings) -> Router {
+    router
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(service, record_metrics))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Binds the listener, logging failures with the address.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind(settings: &HttpSettings) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))
+}
+
+/// Serves until `shutdown` fires, then lets in-flight requests finish.
+///
+/// # Errors
+/// When the server fails.
+pub async fn serve(listener: TcpListener, router: Router, shutdown: Shutdown) -> anyhow::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.wait().await })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Adapters and shared plumbing of the portal's services: the event store
+//! (PostgreSQL and embedded SQLite), connections to NATS and ClickHouse,
+//! settings, telemetry, metrics, graceful shutdown and HTTP errors.
+
+pub mod clickhouse;
+pub mod event_store;
+pub mod http;
+pub mod metrics;
+pub mod nats;
+pub mod postgres;
+pub mod problem;
+pub mod settings;
+pub mod shutdown;
+pub mod telemetry;
+pub mod testing;

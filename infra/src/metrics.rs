@@ -1,0 +1,94 @@
+//! Prometheus metrics: one registry for the process, the metric families the
+//! adapters and services share, and the text exposition for `/metrics`.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// The process's registry.
+pub static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
+
+fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
+    // Registration fails only for a duplicate name, which is a programming error caught by tests.
+    REGISTRY
+        .register(Box::new(c.clone()))
+        .expect("metric registered twice");
+    c
+}
+
+/// HTTP request latency by service, method, route and status.
+pub static HTTP_REQUESTS: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
+                .buckets(vec![
+                    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+                ]),
+            &["service", "method", "route", "status"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Append latency by adapter.
+pub static APPEND_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new("event_store_append_seconds", "Event store append latency")
+                .buckets(vec![
+                    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0,
+                ]),
+            &["adapter"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Events appended by adapter.
+pub static EVENTS_APPENDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new("event_store_events_appended_total", "Events appended"),
+            &["adapter"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Whether each dependency answered the last readiness check (1) or not (0).
+pub static DEPENDENCY_UP: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("dependency_up", "Dependency answered the last readiness check"),
+            &["service", "dependency"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Records one append.
+pub fn observe_append(adapter: &str, elapsed: Duration, events: usize) {
+    APPEND_SECONDS
+        .with_label_values(&[adapter])
+        .observe(elapsed.as_secs_f64());
+    EVENTS_APPENDED
+        .with_label_values(&[adapter])
+        .inc_by(events as u64);
+}
+
+/// The registry in Prometheus's text format.
+pub fn render() -> String {
+    // Touch the shared families so that they are listed before their first sample.
+    LazyLock::force(&HTTP_REQUESTS);
+    LazyLock::force(&APPEND_SECONDS);
+    LazyLock::force(&EVENTS_APPENDED);
+    LazyLock::force(&DEPENDENCY_UP);
+    let mut buffer = Vec::new();
+    let encoder = TextEncoder::new();
+    if let Err(e) = encoder.encode(&REGISTRY.gather(), &mut buffer) {
+        tracing::error!(error = %e, "cannot encode metrics");
+    }
+    String::from_utf8(buffer).unwrap_or_default()
+}
