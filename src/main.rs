@@ -1,2 +1,19 @@
-//! tmp
-fn main() {}
+//! `portal`: the whole backend in one process, embedded mode (`cargo run --release`).
+
+use portal::{Application, Settings};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    infra::telemetry::init();
+    infra::connect::exit_code(portal::NAME, async {
+        let settings = Settings::from_env()?;
+        let app = Application::build(settings.clone()).await?;
+        println!(
+            "portal (embedded mode) listening on http://{} — data in {}; try /health, /ready, /metrics",
+            app.addr(),
+            settings.data_dir.display()
+        );
+        app.run_until_stopped().await
+    })
+    .await
+}

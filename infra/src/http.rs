@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -178,23 +179,57 @@ pub fn with_middleware(router: Router, service: &'static str, settings: &HttpSet
         .layer(TraceLayer::new_for_http())
 }
 
-/// Binds the listener, logging failures with the address.
-///
-/// # Errors
-/// When the address cannot be bound.
-pub async fn bind(settings: &HttpSettings) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(settings.addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))
+/// A bound HTTP server with its routes, stopped by SIGINT/SIGTERM or its shutdown handle.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    shutdown: Shutdown,
 }
 
-/// Serves until `shutdown` fires, then lets in-flight requests finish.
-///
-/// # Errors
-/// When the server fails.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: Shutdown) -> anyhow::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await?;
-    Ok(())
+impl Server {
+    /// Binds `settings.addr` and wraps `router` in the shared middleware.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn bind(router: Router, service: &'static str, settings: &HttpSettings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
+        Ok(Self {
+            listener,
+            router: with_middleware(router, service, settings),
+            shutdown: Shutdown::new(),
+        })
+    }
+
+    /// The address it listens on.
+    ///
+    /// # Panics
+    /// Never: a bound listener has an address.
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// A handle that stops the server when triggered.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM or the shutdown handle, then lets in-flight requests finish.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let os = Shutdown::on_os_signals();
+        let mine = self.shutdown.clone();
+        tokio::spawn(async move {
+            os.wait().await;
+            mine.trigger();
+        });
+        let shutdown = self.shutdown;
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await?;
+        Ok(())
+    }
 }

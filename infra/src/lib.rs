@@ -3,6 +3,7 @@
 //! settings, telemetry, metrics, graceful shutdown and HTTP errors.
 
 pub mod clickhouse;
+pub mod connect;
 pub mod event_store;
 pub mod http;
 pub mod metrics;

@@ -16,10 +16,19 @@ pub async fn connect(settings: &NatsSettings) -> anyhow::Result<async_nats::Clie
         .connect(settings.url.as_str())
         .await
         .with_context(|| format!("cannot connect to NATS at {}", settings.url))?;
-    let js = async_nats::jetstream::new(client.clone());
-    js.query_account()
-        .await
-        .with_context(|| format!("NATS at {} does not answer JetStream requests", settings.url))?;
+    // A raw request: the typed account query of async-nats expects fields newer servers add.
+    let reply = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.request("$JS.API.INFO", bytes::Bytes::new()),
+    )
+    .await
+    .with_context(|| format!("NATS at {} does not answer JetStream requests", settings.url))?
+    .with_context(|| format!("NATS at {} does not answer JetStream requests", settings.url))?;
+    let info: serde_json::Value = serde_json::from_slice(&reply.payload)
+        .context("JetStream answered something that is not JSON")?;
+    if let Some(error) = info.get("error") {
+        anyhow::bail!("JetStream is not enabled on {}: {error}", settings.url);
+    }
     Ok(client)
 }
 

@@ -84,16 +84,24 @@ pub async fn connect(settings: &PgSettings) -> anyhow::Result<Pool> {
         .create_timeout(Some(Duration::from_secs(5)))
         .build()
         .context("cannot build the PostgreSQL pool")?;
-    let client = pool.get().await.with_context(|| {
+    let mut client = pool.get().await.with_context(|| {
         format!(
             "cannot connect to PostgreSQL at {}",
             redact_url(&settings.url)
         )
     })?;
-    client
-        .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", settings.schema))
+    // Services starting together would race on CREATE SCHEMA IF NOT EXISTS.
+    let tx = client.transaction().await?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('portal.create_schema.' || $1))",
+        &[&settings.schema],
+    )
+    .await?;
+    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", settings.schema))
         .await
         .context("cannot create the schema")?;
+    tx.commit().await?;
+    drop(client);
     Ok(pool)
 }
 

@@ -214,3 +214,213 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A service binary started by a test, with a clean environment.
+pub struct ServiceProcess {
+    child: std::process::Child,
+    /// Where it listens, as printed on its first line.
+    pub addr: std::net::SocketAddr,
+}
+
+/// A command for `bin` with only `PATH`, `RUST_LOG` and `envs` set.
+fn clean_command(bin: &str, envs: &[(&str, String)]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("RUST_LOG", "warn");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+impl ServiceProcess {
+    /// Starts `bin` and waits (up to 60 s) for its `listening on http://ADDR` line.
+    ///
+    /// # Panics
+    /// When it cannot start, exits, or does not say where it listens.
+    pub fn spawn(bin: &str, envs: &[(&str, String)]) -> Self {
+        use std::io::BufRead;
+        let mut child = clean_command(bin, envs)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or_default().to_string();
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("{bin} exited or did not say where it listens within 60 s");
+            }
+        };
+        Self {
+            child,
+            addr: addr.parse().unwrap_or_else(|_| panic!("{bin} printed a bad address {addr:?}")),
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    ///
+    /// # Panics
+    /// When the signal cannot be sent or the process does not exit within 30 s.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "cannot signal the process");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(std::time::Instant::now() < deadline, "the process ignored SIGTERM");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `bin` with a clean environment to its end (at most 60 s) and returns
+/// whether it succeeded and what it wrote to stderr.
+///
+/// # Panics
+/// When it cannot start or runs longer.
+pub fn run_to_exit(bin: &str, envs: &[(&str, String)]) -> (bool, String) {
+    let mut child = clean_command(bin, envs)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{bin} did not exit within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The environment a distributed service needs, pointing at the test servers
+/// and at fresh per-test schema, prefix and database.
+pub fn distributed_env(
+    pg: &TestPostgres,
+    nats: &TestNats,
+    ch: &TestClickHouse,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("DATABASE_URL", pg.settings.url.clone()),
+        ("DATABASE_SCHEMA", pg.settings.schema.clone()),
+        ("NATS_URL", nats.settings.url.clone()),
+        ("NATS_STREAM_PREFIX", nats.settings.prefix.clone()),
+        ("CLICKHOUSE_URL", ch.settings.url.clone()),
+        ("CLICKHOUSE_DATABASE", ch.settings.database.clone()),
+    ]
+}
+
+/// A plain HTTP/1.1 GET on loopback: the status and the body.
+///
+/// # Panics
+/// When the server cannot be reached or answers garbage.
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// What every distributed service binary must do: refuse to start, naming
+/// the variable, when a required one is missing or its server unreachable;
+/// start, report ready and stop cleanly on SIGTERM when all are there.
+///
+/// # Panics
+/// When the binary does not behave so.
+pub fn service_binary_contract(bin: &str, required: &[&str]) {
+    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    let full = distributed_env(&pg, &nats, &ch);
+    let unreachable = |var: &str| match var {
+        "DATABASE_URL" => "postgres://postgres@127.0.0.1:1/postgres",
+        "NATS_URL" => "nats://127.0.0.1:1",
+        "CLICKHOUSE_URL" => "http://127.0.0.1:1",
+        other => panic!("no unreachable value for {other}"),
+    };
+    for var in required {
+        let missing: Vec<_> = full.iter().filter(|(k, _)| k != var).cloned().collect();
+        let (ok, stderr) = run_to_exit(bin, &missing);
+        assert!(!ok, "{bin} started without {var}");
+        assert!(stderr.contains(var), "{bin} without {var} said: {stderr}");
+        let bad: Vec<_> = full
+            .iter()
+            .map(|(k, v)| {
+                if k == var {
+                    (*k, unreachable(var).to_string())
+                } else {
+                    (*k, v.clone())
+                }
+            })
+            .collect();
+        let (ok, stderr) = run_to_exit(bin, &bad);
+        assert!(!ok, "{bin} started with an unreachable {var}");
+        assert!(stderr.contains(var), "{bin} with an unreachable {var} said: {stderr}");
+    }
+    let mut env = full;
+    let addr_var = match bin.rsplit('/').next().unwrap_or(bin) {
+        "command-service" => "COMMAND_SERVICE_ADDR",
+        "query-service" => "QUERY_SERVICE_ADDR",
+        "projection-service" => "PROJECTION_SERVICE_ADDR",
+        _ => "PORTAL_HTTP_ADDR",
+    };
+    env.push((addr_var, "127.0.0.1:0".into()));
+    let process = ServiceProcess::spawn(bin, &env);
+    let (status, body) = http_get(process.addr, "/health");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http_get(process.addr, "/ready");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http_get(process.addr, "/metrics");
+    assert_eq!(status, 200);
+    assert!(body.contains("dependency_up"), "{body}");
+    let exit = process.terminate();
+    assert!(exit.success(), "{bin} did not stop cleanly on SIGTERM: {exit}");
+}

@@ -1,0 +1,10 @@
+//! The `command-service` binary: start-up errors name the variable; it
+//! starts, reports ready and stops on SIGTERM with PostgreSQL and NATS.
+
+#[test]
+fn the_binary_starts_and_stops_as_a_service_should() {
+    infra::testing::service_binary_contract(
+        env!("CARGO_BIN_EXE_command-service"),
+        &["DATABASE_URL", "NATS_URL"],
+    );
+}

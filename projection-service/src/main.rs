@@ -1,0 +1,14 @@
+//! `projection-service`: the write API in distributed mode.
+
+use projection_service::{Application, Settings};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    infra::telemetry::init();
+    infra::connect::exit_code(projection_service::startup::NAME, async {
+        let app = Application::build(Settings::from_env()?).await?;
+        println!("{} listening on http://{}", projection_service::startup::NAME, app.addr());
+        app.run_until_stopped().await
+    })
+    .await
+}

@@ -1,0 +1,29 @@
+//! The query service's settings, from environment variables.
+
+use infra::postgres::PgSettings;
+use infra::settings::{postgres_from_env, ClickHouseSettings, HttpSettings, SettingsError};
+
+/// Everything the query service needs in distributed mode.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `QUERY_SERVICE_ADDR` (default `127.0.0.1:8082`) and the shared HTTP limits.
+    pub http: HttpSettings,
+    /// `DATABASE_URL`, `DATABASE_SCHEMA`, `DATABASE_POOL_SIZE`: the read models and the log (audit).
+    pub postgres: PgSettings,
+    /// `CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`: statistics.
+    pub clickhouse: ClickHouseSettings,
+}
+
+impl Settings {
+    /// Reads the environment.
+    ///
+    /// # Errors
+    /// Naming the first variable that is missing or malformed.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Ok(Self {
+            http: HttpSettings::from_env("QUERY_SERVICE_ADDR", "127.0.0.1:8082")?,
+            postgres: postgres_from_env()?,
+            clickhouse: ClickHouseSettings::from_env()?,
+        })
+    }
+}

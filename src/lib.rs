@@ -1,0 +1,74 @@
+//! The `portal` binary's library: all three services in one process in
+//! embedded mode (events in SQLite under `./data/`, in-process bus, embedded
+//! read models), the command a new user runs.
+
+pub mod settings;
+
+pub use settings::Settings;
+
+use axum::Router;
+use infra::event_store::sqlite::SqliteEventStore;
+use infra::event_store::DynEventStore;
+use infra::http::{self, EventStoreCheck, Server};
+use infra::shutdown::Shutdown;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The name in logs, metrics and `/health`.
+pub const NAME: &str = "portal";
+
+/// The whole portal backend in one process.
+pub struct Application {
+    server: Server,
+    store: DynEventStore,
+}
+
+impl Application {
+    /// Opens the embedded stores under the data folder and binds the listener.
+    ///
+    /// # Errors
+    /// When the data folder or the event store file cannot be opened, or the address cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let path = settings.data_dir.join("events.sqlite3");
+        let store: DynEventStore = Arc::new(SqliteEventStore::open(&path)?);
+        let api = Router::new()
+            .merge(command_service::api_router(store.clone()))
+            .merge(query_service::api_router(store.clone()));
+        let router = Router::new()
+            .nest("/api/v1", api)
+            .merge(http::ops_router(
+                NAME,
+                vec![Box::new(EventStoreCheck(store.clone()))],
+            ));
+        let server = Server::bind(router, NAME, &settings.http).await?;
+        Ok(Self { server, store })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr().port()
+    }
+
+    /// The event store, for tools and tests in the same process.
+    pub fn event_store(&self) -> DynEventStore {
+        self.store.clone()
+    }
+
+    /// A handle that stops the portal when triggered (SIGINT/SIGTERM also stop it).
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.server.shutdown_handle()
+    }
+
+    /// Serves until stopped, then finishes in-flight requests.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.run_until_stopped().await
+    }
+}

@@ -1,0 +1,27 @@
+//! The embedded portal's settings, from environment variables; every
+//! default works without any server installed.
+
+use infra::settings::{data_dir_from_env, HttpSettings, SettingsError};
+use std::path::PathBuf;
+
+/// Everything the embedded mode needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `PORTAL_HTTP_ADDR` (default `127.0.0.1:8080`) and the shared HTTP limits.
+    pub http: HttpSettings,
+    /// `PORTAL_DATA_DIR` (default `./data`): the event store file and the embedded read models.
+    pub data_dir: PathBuf,
+}
+
+impl Settings {
+    /// Reads the environment.
+    ///
+    /// # Errors
+    /// Naming the first variable that is malformed.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Ok(Self {
+            http: HttpSettings::from_env("PORTAL_HTTP_ADDR", "127.0.0.1:8080")?,
+            data_dir: data_dir_from_env()?,
+        })
+    }
+}

@@ -1,0 +1,52 @@
+//! The three services in distributed mode, in one test process, against the
+//! real servers: each builds, migrates, and reports ready.
+
+use crate::helpers::spawn_service;
+use infra::settings::HttpSettings;
+use infra::testing::{TestClickHouse, TestNats, TestPostgres};
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_three_services_start_together_and_report_ready() {
+    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    // Started together: the migrations run once under their advisory lock.
+    let (command, query, projection) = tokio::join!(
+        command_service::Application::build(command_service::Settings {
+            http: HttpSettings::for_tests(),
+            postgres: pg.settings.clone(),
+            nats: nats.settings.clone(),
+        }),
+        query_service::Application::build(query_service::Settings {
+            http: HttpSettings::for_tests(),
+            postgres: pg.settings.clone(),
+            clickhouse: ch.settings.clone(),
+        }),
+        projection_service::Application::build(projection_service::Settings {
+            http: HttpSettings::for_tests(),
+            postgres: pg.settings.clone(),
+            nats: nats.settings.clone(),
+            clickhouse: ch.settings.clone(),
+        }),
+    );
+    let apps = [
+        ("command-service", spawn_service!(command.unwrap()), vec!["event_store", "nats"]),
+        ("query-service", spawn_service!(query.unwrap()), vec!["event_store", "clickhouse"]),
+        (
+            "projection-service",
+            spawn_service!(projection.unwrap()),
+            vec!["event_store", "nats", "clickhouse"],
+        ),
+    ];
+    for (name, app, deps) in apps {
+        let (status, _, body) = app.get("/health").await;
+        assert_eq!(status, 200);
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["service"], name);
+        let (status, _, body) = app.get("/ready").await;
+        assert_eq!(status, 200, "{name}: {body}");
+        let ready: Value = serde_json::from_str(&body).unwrap();
+        for dep in deps {
+            assert_eq!(ready["checks"][dep], "ok", "{name}: {body}");
+        }
+        app.stop().await;
+    }
+}

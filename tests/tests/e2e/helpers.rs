@@ -1,0 +1,72 @@
+//! `spawn_*` helpers: start an application on port 0 in the background and
+//! give the test its base URL and a way to stop it.
+
+use infra::shutdown::Shutdown;
+use infra::testing::TempDir;
+use std::net::SocketAddr;
+
+/// A running application.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Stops it.
+    pub shutdown: Shutdown,
+    /// Resolves when it has stopped.
+    pub stopped: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// The event store of an embedded portal.
+    pub store: Option<infra::event_store::DynEventStore>,
+}
+
+impl TestApp {
+    /// Stops it and waits for in-flight requests to finish.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        self.stopped.await.unwrap().unwrap();
+    }
+
+    /// GET `path`: the status, the content type and the body.
+    pub async fn get(&self, path: &str) -> (u16, String, String) {
+        let response = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        (status, content_type, response.text().await.unwrap())
+    }
+}
+
+fn base(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// The embedded portal on a free port with its data in `dir`.
+pub async fn spawn_portal(dir: &TempDir) -> TestApp {
+    let settings = portal::Settings {
+        http: infra::settings::HttpSettings::for_tests(),
+        data_dir: dir.path().to_path_buf(),
+    };
+    let app = portal::Application::build(settings).await.unwrap();
+    let (base, shutdown, store) = (base(app.addr()), app.shutdown_handle(), app.event_store());
+    TestApp {
+        base,
+        shutdown,
+        stopped: tokio::spawn(app.run_until_stopped()),
+        store: Some(store),
+    }
+}
+
+/// Wraps a built distributed service.
+macro_rules! spawn_service {
+    ($app:expr) => {{
+        let app = $app;
+        $crate::helpers::TestApp {
+            base: format!("http://{}", app.addr()),
+            shutdown: app.shutdown_handle(),
+            stopped: tokio::spawn(app.run_until_stopped()),
+            store: None,
+        }
+    }};
+}
+pub(crate) use spawn_service;

@@ -1,0 +1,7 @@
+//! End-to-end tests: the services started as a user would (embedded portal,
+//! and each distributed service against real PostgreSQL, NATS and
+//! ClickHouse), talked to over HTTP.
+
+mod distributed;
+mod embedded;
+mod helpers;
