@@ -34,12 +34,10 @@ impl Application {
         let api = Router::new()
             .merge(command_service::api_router(store.clone()))
             .merge(query_service::api_router(store.clone()));
-        let router = Router::new()
-            .nest("/api/v1", api)
-            .merge(http::ops_router(
-                NAME,
-                vec![Box::new(EventStoreCheck(store.clone()))],
-            ));
+        let router = Router::new().nest("/api/v1", api).merge(http::ops_router(
+            NAME,
+            vec![Box::new(EventStoreCheck(store.clone()))],
+        ));
         let server = Server::bind(router, NAME, &settings.http).await?;
         Ok(Self { server, store })
     }

@@ -2,7 +2,7 @@
 //! no server installed, prints where it listens, answers, and stops cleanly
 //! on SIGTERM. (Built by the root package, which owns the binary.)
 
-use infra::testing::{http_get, TempDir, ServiceProcess};
+use infra::testing::{http_get, ServiceProcess, TempDir};
 
 #[test]
 fn the_portal_binary_starts_embedded_and_stops_on_sigterm() {

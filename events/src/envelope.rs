@@ -40,7 +40,10 @@ fn check_name(field: &'static str, value: &str) -> Result<(), EnvelopeError> {
         ));
     }
     if value.chars().any(char::is_control) {
-        return Err(EnvelopeError::new(field, "must not contain control characters"));
+        return Err(EnvelopeError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -316,7 +319,9 @@ mod tests {
             "stream_type"
         );
         assert!(StreamRef::new("provider", "a\nb").validate().is_err());
-        assert!(StreamRef::new("provider", "x".repeat(201)).validate().is_err());
+        assert!(StreamRef::new("provider", "x".repeat(201))
+            .validate()
+            .is_err());
         assert!(StreamRef::new("provider", "00064581").validate().is_ok());
     }
 
@@ -326,13 +331,23 @@ mod tests {
         assert_eq!(err.field, "payload");
         assert!(err.reason.starts_with("is not JSON"));
         assert_eq!(
-            NewEvent::new("X", 1, json!([1, 2])).validate().unwrap_err().field,
+            NewEvent::new("X", 1, json!([1, 2]))
+                .validate()
+                .unwrap_err()
+                .field,
             "payload"
         );
-        assert!(NewEvent::new("X", 1, json!({"a": "b\u{0}"})).validate().is_err());
-        assert!(NewEvent::new("X", 1, json!({"a": ["ok"]})).validate().is_ok());
+        assert!(NewEvent::new("X", 1, json!({"a": "b\u{0}"}))
+            .validate()
+            .is_err());
+        assert!(NewEvent::new("X", 1, json!({"a": ["ok"]}))
+            .validate()
+            .is_ok());
         assert_eq!(
-            NewEvent::new("X", 0, json!({})).validate().unwrap_err().field,
+            NewEvent::new("X", 0, json!({}))
+                .validate()
+                .unwrap_err()
+                .field,
             "schema_version"
         );
     }

@@ -25,7 +25,10 @@ pub async fn connect(settings: &ClickHouseSettings) -> anyhow::Result<clickhouse
         .await
         .with_context(|| format!("cannot reach ClickHouse at {}", settings.url))?;
     client
-        .query(&format!("CREATE DATABASE IF NOT EXISTS {}", settings.database))
+        .query(&format!(
+            "CREATE DATABASE IF NOT EXISTS {}",
+            settings.database
+        ))
         .execute()
         .await
         .context("cannot create the ClickHouse database")?;
@@ -50,6 +53,9 @@ pub fn check_database_name(name: &str) -> anyhow::Result<()> {
     let ok = name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    anyhow::ensure!(ok, "ClickHouse database name {name:?} must be letters, digits or underscores");
+    anyhow::ensure!(
+        ok,
+        "ClickHouse database name {name:?} must be letters, digits or underscores"
+    );
     Ok(())
 }

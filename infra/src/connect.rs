@@ -13,13 +13,15 @@ use std::process::ExitCode;
 /// # Errors
 /// Naming `DATABASE_URL` when PostgreSQL cannot be reached.
 pub async fn postgres_event_store(settings: &PgSettings) -> anyhow::Result<PostgresEventStore> {
-    PostgresEventStore::connect(settings).await.with_context(|| {
-        format!(
-            "DATABASE_URL={}: cannot open the event store in schema {}",
-            redact_url(&settings.url),
-            settings.schema
-        )
-    })
+    PostgresEventStore::connect(settings)
+        .await
+        .with_context(|| {
+            format!(
+                "DATABASE_URL={}: cannot open the event store in schema {}",
+                redact_url(&settings.url),
+                settings.schema
+            )
+        })
 }
 
 /// Connects to NATS with JetStream.

@@ -191,7 +191,11 @@ impl Server {
     ///
     /// # Errors
     /// When the address cannot be bound.
-    pub async fn bind(router: Router, service: &'static str, settings: &HttpSettings) -> anyhow::Result<Self> {
+    pub async fn bind(
+        router: Router,
+        service: &'static str,
+        settings: &HttpSettings,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
@@ -207,7 +211,9 @@ impl Server {
     /// # Panics
     /// Never: a bound listener has an address.
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// A handle that stops the server when triggered.

@@ -22,10 +22,11 @@ fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
 pub static HTTP_REQUESTS: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
-                .buckets(vec![
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(
+                vec![
                     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-                ]),
+                ],
+            ),
             &["service", "method", "route", "status"],
         )
         .expect("valid metric"),
@@ -36,10 +37,11 @@ pub static HTTP_REQUESTS: LazyLock<HistogramVec> = LazyLock::new(|| {
 pub static APPEND_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("event_store_append_seconds", "Event store append latency")
-                .buckets(vec![
+            HistogramOpts::new("event_store_append_seconds", "Event store append latency").buckets(
+                vec![
                     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0,
-                ]),
+                ],
+            ),
             &["adapter"],
         )
         .expect("valid metric"),
@@ -61,7 +63,10 @@ pub static EVENTS_APPENDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
 pub static DEPENDENCY_UP: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
         IntGaugeVec::new(
-            Opts::new("dependency_up", "Dependency answered the last readiness check"),
+            Opts::new(
+                "dependency_up",
+                "Dependency answered the last readiness check",
+            ),
             &["service", "dependency"],
         )
         .expect("valid metric"),

@@ -22,8 +22,18 @@ pub async fn connect(settings: &NatsSettings) -> anyhow::Result<async_nats::Clie
         client.request("$JS.API.INFO", bytes::Bytes::new()),
     )
     .await
-    .with_context(|| format!("NATS at {} does not answer JetStream requests", settings.url))?
-    .with_context(|| format!("NATS at {} does not answer JetStream requests", settings.url))?;
+    .with_context(|| {
+        format!(
+            "NATS at {} does not answer JetStream requests",
+            settings.url
+        )
+    })?
+    .with_context(|| {
+        format!(
+            "NATS at {} does not answer JetStream requests",
+            settings.url
+        )
+    })?;
     let info: serde_json::Value = serde_json::from_slice(&reply.payload)
         .context("JetStream answered something that is not JSON")?;
     if let Some(error) = info.get("error") {

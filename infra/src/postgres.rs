@@ -65,8 +65,12 @@ pub fn check_schema_name(schema: &str) -> anyhow::Result<()> {
 /// When the URL is malformed or the server cannot be reached.
 pub async fn connect(settings: &PgSettings) -> anyhow::Result<Pool> {
     check_schema_name(&settings.schema)?;
-    let mut config = tokio_postgres::Config::from_str(&settings.url)
-        .with_context(|| format!("{} is not a valid PostgreSQL URL", redact_url(&settings.url)))?;
+    let mut config = tokio_postgres::Config::from_str(&settings.url).with_context(|| {
+        format!(
+            "{} is not a valid PostgreSQL URL",
+            redact_url(&settings.url)
+        )
+    })?;
     config.options(format!("-c search_path={}", settings.schema));
     config.application_name("portal");
     config.connect_timeout(Duration::from_secs(5));
@@ -146,7 +150,12 @@ pub async fn migrate(pool: &Pool, component: &str, migrations: &[Migration]) -> 
         .get(0);
     let applied = applied.unwrap_or(0);
     for m in migrations.iter().filter(|m| m.version > applied) {
-        tracing::info!(component, version = m.version, name = m.name, "applying migration");
+        tracing::info!(
+            component,
+            version = m.version,
+            name = m.name,
+            "applying migration"
+        );
         tx.batch_execute(m.sql)
             .await
             .with_context(|| format!("migration {component} {} {} failed", m.version, m.name))?;

@@ -52,10 +52,13 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|e: T::Err| SettingsError::Invalid {
-            var: name,
-            reason: format!("{v:?}: {e}"),
-        }),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e: T::Err| SettingsError::Invalid {
+                var: name,
+                reason: format!("{v:?}: {e}"),
+            }),
     }
 }
 
@@ -134,7 +137,10 @@ impl NatsSettings {
     /// When `NATS_URL` is missing.
     pub fn from_env() -> Result<Self, SettingsError> {
         Ok(Self {
-            url: required("NATS_URL", "the NATS server with JetStream, e.g. nats://127.0.0.1:4222")?,
+            url: required(
+                "NATS_URL",
+                "the NATS server with JetStream, e.g. nats://127.0.0.1:4222",
+            )?,
             prefix: var("NATS_STREAM_PREFIX").unwrap_or_else(|| "portal".into()),
         })
     }
@@ -170,7 +176,10 @@ impl ClickHouseSettings {
     /// When `CLICKHOUSE_URL` is missing.
     pub fn from_env() -> Result<Self, SettingsError> {
         Ok(Self {
-            url: required("CLICKHOUSE_URL", "the ClickHouse HTTP URL, e.g. http://127.0.0.1:8123")?,
+            url: required(
+                "CLICKHOUSE_URL",
+                "the ClickHouse HTTP URL, e.g. http://127.0.0.1:8123",
+            )?,
             database: var("CLICKHOUSE_DATABASE").unwrap_or_else(|| "portal".into()),
             user: var("CLICKHOUSE_USER").unwrap_or_else(|| "default".into()),
             password: std::env::var("CLICKHOUSE_PASSWORD").unwrap_or_default(),

@@ -79,7 +79,10 @@ impl Drop for TestPostgres {
             if let Ok((client, conn)) = config.connect(tokio_postgres::NoTls).await {
                 let driver = tokio::spawn(conn);
                 let _ = client
-                    .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", settings.schema))
+                    .batch_execute(&format!(
+                        "DROP SCHEMA IF EXISTS {} CASCADE",
+                        settings.schema
+                    ))
                     .await;
                 drop(client);
                 let _ = driver.await;
@@ -251,9 +254,16 @@ impl ServiceProcess {
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap_or_default().to_string();
+                    let addr = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
                     let _ = tx.send(addr);
                 }
             }
@@ -267,7 +277,9 @@ impl ServiceProcess {
         };
         Self {
             child,
-            addr: addr.parse().unwrap_or_else(|_| panic!("{bin} printed a bad address {addr:?}")),
+            addr: addr
+                .parse()
+                .unwrap_or_else(|_| panic!("{bin} printed a bad address {addr:?}")),
         }
     }
 
@@ -286,7 +298,10 @@ impl ServiceProcess {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(std::time::Instant::now() < deadline, "the process ignored SIGTERM");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the process ignored SIGTERM"
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
@@ -403,7 +418,10 @@ pub fn service_binary_contract(bin: &str, required: &[&str]) {
             .collect();
         let (ok, stderr) = run_to_exit(bin, &bad);
         assert!(!ok, "{bin} started with an unreachable {var}");
-        assert!(stderr.contains(var), "{bin} with an unreachable {var} said: {stderr}");
+        assert!(
+            stderr.contains(var),
+            "{bin} with an unreachable {var} said: {stderr}"
+        );
     }
     let mut env = full;
     let addr_var = match bin.rsplit('/').next().unwrap_or(bin) {
@@ -422,5 +440,8 @@ pub fn service_binary_contract(bin: &str, required: &[&str]) {
     assert_eq!(status, 200);
     assert!(body.contains("dependency_up"), "{body}");
     let exit = process.terminate();
-    assert!(exit.success(), "{bin} did not stop cleanly on SIGTERM: {exit}");
+    assert!(
+        exit.success(),
+        "{bin} did not stop cleanly on SIGTERM: {exit}"
+    );
 }

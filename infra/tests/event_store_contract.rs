@@ -48,24 +48,67 @@ fn meta() -> EventMetadata {
 }
 
 fn event(n: u64) -> NewEvent {
-    NewEvent::new("ThingHappened", 1, json!({ "n": n, "text": "Děčín – azylový dům" }))
+    NewEvent::new(
+        "ThingHappened",
+        1,
+        json!({ "n": n, "text": "Děčín – azylový dům" }),
+    )
 }
 
 fn stream(id: &str) -> StreamRef {
     StreamRef::new("thing", id)
 }
 
-async fn everything(store: &DynEventStore) -> Vec<RecordedEvent> {
+/// Appends a marker event and returns its id. On PostgreSQL the global log
+/// shows an event only once every older transaction in the cluster has ended
+/// (other tests run beside this one), so "everything up to now" is
+/// "everything up to a marker appended now".
+async fn barrier(store: &DynEventStore) -> uuid::Uuid {
+    let marker = NewEvent::new("Barrier", 1, json!({}));
+    let id = marker.event_id;
+    store
+        .append(
+            &StreamRef::new("barrier", id.to_string()),
+            ExpectedVersion::NoStream,
+            vec![marker],
+            &meta(),
+        )
+        .await
+        .unwrap();
+    id
+}
+
+/// Reads the log from the start until `marker`, without the markers.
+async fn read_until(store: &DynEventStore, marker: uuid::Uuid, batch: usize) -> Vec<RecordedEvent> {
+    let mut sub = subscribe(
+        store.clone(),
+        LogPosition::START,
+        batch,
+        Duration::from_millis(10),
+    );
     let mut all = Vec::new();
-    let mut after = LogPosition::START;
     loop {
-        let batch = store.read_all(after, 100).await.unwrap();
-        match batch.last() {
-            Some(last) => after = last.log_position(),
-            None => return all,
+        let events = sub
+            .next_batch_timeout(Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert!(!events.is_empty(), "the marker never became visible");
+        assert!(events.len() <= batch);
+        for e in events {
+            if e.event_id == marker {
+                return all;
+            }
+            if e.stream.stream_type != "barrier" {
+                all.push(e);
+            }
         }
-        all.extend(batch);
     }
+}
+
+/// Every event in the log now, without the markers.
+async fn everything(store: &DynEventStore) -> Vec<RecordedEvent> {
+    let marker = barrier(store).await;
+    read_until(store, marker, 100).await
 }
 
 async fn append_then_read_stream_returns_the_envelope(h: Harness) {
@@ -94,18 +137,28 @@ async fn append_then_read_stream_returns_the_envelope(h: Harness) {
         assert_eq!(stored.causation_id, m.causation_id);
         assert_eq!(stored.idempotency_key, None);
         // Both stores keep microseconds.
-        let diff = (stored.occurred_at - sent.occurred_at).whole_microseconds().abs();
+        let diff = (stored.occurred_at - sent.occurred_at)
+            .whole_microseconds()
+            .abs();
         assert!(diff < 1, "occurred_at changed by {diff} µs");
         assert!(stored.recorded_at >= stored.occurred_at - time::Duration::seconds(5));
     }
-    assert_eq!(read[1].global_position, result.last_position.global_position);
+    assert_eq!(
+        read[1].global_position,
+        result.last_position.global_position
+    );
     assert_eq!(read[0].global_position, result.first_position);
     assert_eq!(read[1].log_position(), result.last_position);
     assert_eq!(h.store.read_stream(&s, 2, 10).await.unwrap().len(), 1);
     assert_eq!(h.store.read_stream(&s, 1, 1).await.unwrap().len(), 1);
     assert_eq!(h.store.stream_version(&s).await.unwrap(), Some(2));
     assert_eq!(h.store.stream_version(&stream("none")).await.unwrap(), None);
-    assert!(h.store.read_stream(&stream("none"), 1, 10).await.unwrap().is_empty());
+    assert!(h
+        .store
+        .read_stream(&stream("none"), 1, 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn wrong_expected_version_is_a_conflict_and_writes_nothing(h: Harness) {
@@ -114,7 +167,6 @@ async fn wrong_expected_version_is_a_conflict_and_writes_nothing(h: Harness) {
         .append(&s, ExpectedVersion::NoStream, vec![event(1)], &meta())
         .await
         .unwrap();
-    let head = h.store.head().await.unwrap();
     for expected in [
         ExpectedVersion::Exact(0),
         ExpectedVersion::Exact(2),
@@ -135,13 +187,17 @@ async fn wrong_expected_version_is_a_conflict_and_writes_nothing(h: Harness) {
     }
     match h
         .store
-        .append(&stream("missing"), ExpectedVersion::Exact(1), vec![event(1)], &meta())
+        .append(
+            &stream("missing"),
+            ExpectedVersion::Exact(1),
+            vec![event(1)],
+            &meta(),
+        )
         .await
     {
         Err(StoreError::WrongExpectedVersion { actual: None, .. }) => {}
         other => panic!("expected a conflict on a missing stream, got {other:?}"),
     }
-    assert_eq!(h.store.head().await.unwrap(), head);
     assert_eq!(h.store.stream_version(&s).await.unwrap(), Some(1));
     assert_eq!(everything(&h.store).await.len(), 1);
     let ok = h
@@ -189,8 +245,18 @@ async fn idempotent_append_stores_once_and_returns_the_first_result(h: Harness) 
         .unwrap();
     assert!(again.deduplicated);
     assert_eq!(
-        (again.first_version, again.last_version, again.first_position, again.last_position),
-        (first.first_version, first.last_version, first.first_position, first.last_position)
+        (
+            again.first_version,
+            again.last_version,
+            again.first_position,
+            again.last_position
+        ),
+        (
+            first.first_version,
+            first.last_version,
+            first.first_position,
+            first.last_position
+        )
     );
     let stored = h.store.read_stream(&s, 1, 10).await.unwrap();
     assert_eq!(stored.len(), 2);
@@ -257,22 +323,69 @@ async fn a_batch_is_appended_whole_and_in_order(h: Harness) {
 
 async fn bad_input_is_a_typed_error_and_writes_nothing(h: Harness) {
     h.store
-        .append(&stream("h"), ExpectedVersion::NoStream, vec![event(1)], &meta())
+        .append(
+            &stream("h"),
+            ExpectedVersion::NoStream,
+            vec![event(1)],
+            &meta(),
+        )
         .await
         .unwrap();
-    let head = h.store.head().await.unwrap();
     let dup = event(9);
     let cases: Vec<(&str, StreamRef, Vec<NewEvent>, EventMetadata)> = vec![
-        ("stream_id", StreamRef::new("thing", ""), vec![event(1)], meta()),
-        ("stream_type", StreamRef::new("", "x"), vec![event(1)], meta()),
+        (
+            "stream_id",
+            StreamRef::new("thing", ""),
+            vec![event(1)],
+            meta(),
+        ),
+        (
+            "stream_type",
+            StreamRef::new("", "x"),
+            vec![event(1)],
+            meta(),
+        ),
         ("events", stream("x"), vec![], meta()),
-        ("payload", stream("x"), vec![NewEvent::new("T", 1, json!("text"))], meta()),
-        ("payload", stream("x"), vec![NewEvent::new("T", 1, json!({"a": "\u{0}"}))], meta()),
-        ("event_type", stream("x"), vec![NewEvent::new(" ", 1, json!({}))], meta()),
-        ("schema_version", stream("x"), vec![NewEvent::new("T", 0, json!({}))], meta()),
+        (
+            "payload",
+            stream("x"),
+            vec![NewEvent::new("T", 1, json!("text"))],
+            meta(),
+        ),
+        (
+            "payload",
+            stream("x"),
+            vec![NewEvent::new("T", 1, json!({"a": "\u{0}"}))],
+            meta(),
+        ),
+        (
+            "event_type",
+            stream("x"),
+            vec![NewEvent::new(" ", 1, json!({}))],
+            meta(),
+        ),
+        (
+            "schema_version",
+            stream("x"),
+            vec![NewEvent::new("T", 0, json!({}))],
+            meta(),
+        ),
         ("event_id", stream("x"), vec![dup.clone(), dup], meta()),
-        ("actor.account_id", stream("x"), vec![event(1)], EventMetadata::new(Actor { account_id: "".into(), role: "r".into() })),
-        ("idempotency_key", stream("x"), vec![event(1)], meta().with_idempotency_key("")),
+        (
+            "actor.account_id",
+            stream("x"),
+            vec![event(1)],
+            EventMetadata::new(Actor {
+                account_id: "".into(),
+                role: "r".into(),
+            }),
+        ),
+        (
+            "idempotency_key",
+            stream("x"),
+            vec![event(1)],
+            meta().with_idempotency_key(""),
+        ),
     ];
     for (field, s, events, m) in cases {
         match h.store.append(&s, ExpectedVersion::Any, events, &m).await {
@@ -282,7 +395,9 @@ async fn bad_input_is_a_typed_error_and_writes_nothing(h: Harness) {
     }
     // Text that is not JSON never becomes an event.
     assert_eq!(
-        NewEvent::from_json_text("T", 1, "{\"a\":").unwrap_err().field,
+        NewEvent::from_json_text("T", 1, "{\"a\":")
+            .unwrap_err()
+            .field,
         "payload"
     );
     // An event id that is already stored.
@@ -291,13 +406,17 @@ async fn bad_input_is_a_typed_error_and_writes_nothing(h: Harness) {
     again.event_id = stored[0].event_id;
     match h
         .store
-        .append(&stream("h"), ExpectedVersion::Exact(1), vec![again], &meta())
+        .append(
+            &stream("h"),
+            ExpectedVersion::Exact(1),
+            vec![again],
+            &meta(),
+        )
         .await
     {
         Err(StoreError::Invalid(e)) => assert_eq!(e.field, "event_id"),
         other => panic!("expected Invalid(event_id), got {other:?}"),
     }
-    assert_eq!(h.store.head().await.unwrap(), head);
     assert_eq!(everything(&h.store).await.len(), 1);
     assert_eq!(h.store.stream_version(&stream("h")).await.unwrap(), Some(1));
     assert_eq!(h.store.stream_version(&stream("x")).await.unwrap(), None);
@@ -315,18 +434,22 @@ async fn read_all_pages_through_the_log_in_order(h: Harness) {
             .await
             .unwrap();
     }
-    let mut seen = Vec::new();
-    let mut after = LogPosition::START;
-    loop {
-        let batch = h.store.read_all(after, 7).await.unwrap();
-        assert!(batch.len() <= 7);
-        let Some(last) = batch.last() else { break };
-        assert!(batch.first().unwrap().log_position() > after);
-        after = last.log_position();
-        seen.extend(batch.iter().map(|e| e.event_id));
-    }
+    // Pages of 7 through the log, each after the last event of the one before.
+    let marker = barrier(&h.store).await;
+    let seen: Vec<_> = read_until(&h.store, marker, 7)
+        .await
+        .iter()
+        .map(|e| e.event_id)
+        .collect();
     assert_eq!(seen, expected);
-    assert_eq!(h.store.head().await.unwrap(), Some(after));
+    let raw = h.store.read_all(LogPosition::START, 1000).await.unwrap();
+    assert!(raw
+        .windows(2)
+        .all(|w| w[0].log_position() < w[1].log_position()));
+    let head = h.store.head().await.unwrap().unwrap();
+    assert!(head >= raw.last().unwrap().log_position());
+    let after_head = h.store.read_all(head, 10).await.unwrap();
+    assert!(after_head.is_empty() || after_head[0].log_position() > head);
 }
 
 async fn a_subscription_catches_up_and_follows(h: Harness) {
@@ -334,7 +457,12 @@ async fn a_subscription_catches_up_and_follows(h: Harness) {
         .append(&stream("s"), ExpectedVersion::Any, vec![event(0)], &meta())
         .await
         .unwrap();
-    let mut sub = subscribe(h.store.clone(), LogPosition::START, 10, Duration::from_secs(30));
+    let mut sub = subscribe(
+        h.store.clone(),
+        LogPosition::START,
+        10,
+        Duration::from_secs(30),
+    );
     let first = sub.next_batch().await.unwrap();
     assert_eq!(first.len(), 1);
     let writer = h.store.clone();
@@ -346,7 +474,10 @@ async fn a_subscription_catches_up_and_follows(h: Harness) {
             .unwrap()
     });
     // The poll interval is 30 s: only the append signal can deliver this in time.
-    let next = sub.next_batch_timeout(Duration::from_secs(10)).await.unwrap();
+    let next = sub
+        .next_batch_timeout(Duration::from_secs(10))
+        .await
+        .unwrap();
     let appended = handle.await.unwrap();
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].log_position(), appended.last_position);
@@ -359,22 +490,31 @@ async fn a_subscription_catches_up_and_follows(h: Harness) {
 async fn concurrent_writers_and_a_reader_lose_nothing(h: Harness) {
     const WRITERS: usize = 16;
     const APPENDS: usize = 40;
+    // The reader follows the log while the writers run, until a marker appended after them.
+    let (marker_tx, marker_rx) = tokio::sync::oneshot::channel::<uuid::Uuid>();
     let reader_store = h.store.clone();
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let stop_reader = stop.clone();
     let reader = tokio::spawn(async move {
-        let mut sub = subscribe(reader_store, LogPosition::START, 50, Duration::from_millis(20));
+        let mut sub = subscribe(
+            reader_store,
+            LogPosition::START,
+            50,
+            Duration::from_millis(20),
+        );
         let mut seen: Vec<RecordedEvent> = Vec::new();
-        let mut stopping = false;
+        let mut marker_rx = marker_rx;
+        let mut marker = None;
         loop {
-            let batch = tokio::select! {
-                b = sub.next_batch() => b.unwrap(),
-                () = stop_reader.notified(), if !stopping => { stopping = true; continue; }
-                () = tokio::time::sleep(Duration::from_millis(500)), if stopping => break,
-            };
-            seen.extend(batch);
+            if let Some(m) = marker {
+                if let Some(i) = seen.iter().position(|e: &RecordedEvent| e.event_id == m) {
+                    seen.truncate(i);
+                    return seen;
+                }
+            }
+            tokio::select! {
+                b = sub.next_batch() => seen.extend(b.unwrap()),
+                m = &mut marker_rx, if marker.is_none() => marker = Some(m.unwrap()),
+            }
         }
-        seen
     });
     let mut writers = Vec::new();
     for w in 0..WRITERS {
@@ -387,7 +527,9 @@ async fn concurrent_writers_and_a_reader_lose_nothing(h: Harness) {
                 let s = stream(&format!("w{}", w % 4));
                 let current = store.stream_version(&s).await.unwrap();
                 let expected = current.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
-                let events: Vec<NewEvent> = (0..(1 + i % 3)).map(|k| event((w * 1000 + i * 10 + k) as u64)).collect();
+                let events: Vec<NewEvent> = (0..(1 + i % 3))
+                    .map(|k| event((w * 1000 + i * 10 + k) as u64))
+                    .collect();
                 let ids: Vec<_> = events.iter().map(|e| e.event_id).collect();
                 match store.append(&s, expected, events, &meta()).await {
                     Ok(_) => committed.extend(ids),
@@ -405,14 +547,19 @@ async fn concurrent_writers_and_a_reader_lose_nothing(h: Harness) {
         conflicts += c;
         committed.extend(ids);
     }
-    stop.notify_one();
-    let seen = reader.await.unwrap();
+    marker_tx.send(barrier(&h.store).await).unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .expect("the reader never saw the marker")
+        .unwrap();
     assert!(conflicts > 0, "the test must exercise rolled-back appends");
     let seen_ids: Vec<_> = seen.iter().map(|e| e.event_id).collect();
     let unique: HashSet<_> = seen_ids.iter().copied().collect();
     assert_eq!(unique.len(), seen_ids.len(), "an event was delivered twice");
     assert_eq!(unique, committed, "the reader missed or invented events");
-    assert!(seen.windows(2).all(|w| w[0].log_position() < w[1].log_position()));
+    assert!(seen
+        .windows(2)
+        .all(|w| w[0].log_position() < w[1].log_position()));
     let mut last_version: HashMap<StreamRef, u64> = HashMap::new();
     for e in &seen {
         let last = last_version.entry(e.stream.clone()).or_default();

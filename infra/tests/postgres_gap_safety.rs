@@ -4,7 +4,10 @@
 //! that the hazard is real.
 
 use infra::event_store::postgres::PostgresEventStore;
-use infra::event_store::{EventStore, LogPosition, RecordedEvent};
+use infra::event_store::{
+    subscribe, Actor, DynEventStore, EventMetadata, EventStore, ExpectedVersion, LogPosition,
+    NewEvent, RecordedEvent, StreamRef,
+};
 use infra::testing::TestPostgres;
 use rand::Rng;
 use std::collections::HashSet;
@@ -82,17 +85,33 @@ async fn an_early_position_committed_late_is_not_skipped() {
     assert_eq!(seen.iter().map(|s| s.1).collect::<Vec<_>>(), late);
     let naive_cursor = seen[0].0;
     // The gap-safe reader holds back: the open transaction may still commit below.
-    assert!(store.read_all(LogPosition::START, 10).await.unwrap().is_empty());
-
-    slow.batch_execute("COMMIT").await.unwrap();
-    assert!(naive_read(&naive, naive_cursor).await.is_empty(), "naive reader skipped the event");
-    let all: Vec<Uuid> = store
+    assert!(store
         .read_all(LogPosition::START, 10)
         .await
         .unwrap()
-        .iter()
-        .map(|e| e.event_id)
-        .collect();
+        .is_empty());
+
+    slow.batch_execute("COMMIT").await.unwrap();
+    assert!(
+        naive_read(&naive, naive_cursor).await.is_empty(),
+        "naive reader skipped the event"
+    );
+    // Visible once every older transaction of the cluster (other tests run beside) has ended.
+    let mut sub = subscribe(
+        Arc::new(store) as DynEventStore,
+        LogPosition::START,
+        10,
+        Duration::from_millis(10),
+    );
+    let mut all = Vec::new();
+    while all.len() < 2 {
+        let batch = sub
+            .next_batch_timeout(Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert!(!batch.is_empty(), "the events never became visible");
+        all.extend(batch.iter().map(|e| e.event_id));
+    }
     assert_eq!(all, [early[0], late[0]]);
 }
 
@@ -104,21 +123,26 @@ async fn concurrent_long_and_rolled_back_transactions_lose_nothing() {
     let store = Arc::new(PostgresEventStore::connect(&db.settings).await.unwrap());
     let done = Arc::new(AtomicBool::new(false));
 
-    // The gap-safe reader and the naive one poll side by side while writers run.
+    // The gap-safe reader and the naive one poll side by side while the
+    // writers run; the gap-safe one stops at a marker appended after them.
+    let (marker_tx, mut marker_rx) = tokio::sync::oneshot::channel::<Uuid>();
     let reader = {
-        let (store, done) = (store.clone(), done.clone());
+        let store = store.clone();
         tokio::spawn(async move {
-            let mut seen = Vec::new();
+            let mut seen: Vec<RecordedEvent> = Vec::new();
             let mut after = LogPosition::START;
+            let mut marker = None;
             loop {
-                let finished = done.load(Ordering::SeqCst);
+                if let Ok(m) = marker_rx.try_recv() {
+                    marker = Some(m);
+                }
                 let batch = store.read_all(after, 200).await.unwrap();
                 if let Some(last) = batch.last() {
                     after = last.log_position();
                 }
-                let empty = batch.is_empty();
                 seen.extend(batch);
-                if finished && empty {
+                if let Some(i) = marker.and_then(|m| seen.iter().position(|e| e.event_id == m)) {
+                    seen.truncate(i);
                     return seen;
                 }
                 tokio::time::sleep(Duration::from_millis(2)).await;
@@ -183,20 +207,45 @@ async fn concurrent_long_and_rolled_back_transactions_lose_nothing() {
         rolled_back.extend(r);
     }
     done.store(true, Ordering::SeqCst);
-    let seen = reader.await.unwrap();
+    let marker = NewEvent::new("Marker", 1, serde_json::json!({}));
+    let marker_id = marker.event_id;
+    store
+        .append(
+            &StreamRef::new("marker", "end"),
+            ExpectedVersion::NoStream,
+            vec![marker],
+            &EventMetadata::new(Actor::system()),
+        )
+        .await
+        .unwrap();
+    marker_tx.send(marker_id).unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .expect("the reader never saw the marker")
+        .unwrap();
     let naive_seen = naive.await.unwrap();
 
-    assert!(!rolled_back.is_empty(), "the test must roll some appends back");
+    assert!(
+        !rolled_back.is_empty(),
+        "the test must roll some appends back"
+    );
     let ids: Vec<Uuid> = seen.iter().map(|e| e.event_id).collect();
     let unique: HashSet<Uuid> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "an event was delivered twice");
-    assert_eq!(unique, committed, "the gap-safe reader missed or invented events");
-    assert!(seen.windows(2).all(|w| w[0].log_position() < w[1].log_position()));
     assert_eq!(
-        read_everything(&store).await.len(),
-        committed.len(),
-        "a fresh read of the whole log agrees"
+        unique, committed,
+        "the gap-safe reader missed or invented events"
     );
+    assert!(seen
+        .windows(2)
+        .all(|w| w[0].log_position() < w[1].log_position()));
+    let fresh: HashSet<Uuid> = read_everything(&store)
+        .await
+        .iter()
+        .map(|e| e.event_id)
+        .filter(|id| *id != marker_id)
+        .collect();
+    assert_eq!(fresh, committed, "a fresh read of the whole log agrees");
     let naive_missed = committed.difference(&naive_seen).count();
     eprintln!(
         "{} committed, {} rolled back; a position-only reader would have skipped {naive_missed}",

@@ -7,7 +7,11 @@ async fn main() -> std::process::ExitCode {
     infra::telemetry::init();
     infra::connect::exit_code(projection_service::startup::NAME, async {
         let app = Application::build(Settings::from_env()?).await?;
-        println!("{} listening on http://{}", projection_service::startup::NAME, app.addr());
+        println!(
+            "{} listening on http://{}",
+            projection_service::startup::NAME,
+            app.addr()
+        );
         app.run_until_stopped().await
     })
     .await

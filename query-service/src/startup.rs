@@ -35,7 +35,10 @@ impl Application {
             .nest("/api/v1", api_router(store.clone()))
             .merge(http::ops_router(
                 NAME,
-                vec![Box::new(EventStoreCheck(store)), Box::new(ClickHouseCheck(clickhouse))],
+                vec![
+                    Box::new(EventStoreCheck(store)),
+                    Box::new(ClickHouseCheck(clickhouse)),
+                ],
             ));
         let server = Server::bind(router, NAME, &settings.http).await?;
         Ok(Self { server })

@@ -248,7 +248,10 @@ fn append_blocking(
                 metadata.actor.account_id,
                 metadata.actor.role,
                 metadata.correlation_id.as_bytes().as_slice(),
-                metadata.causation_id.as_ref().map(|c| c.as_bytes().to_vec()),
+                metadata
+                    .causation_id
+                    .as_ref()
+                    .map(|c| c.as_bytes().to_vec()),
                 metadata.idempotency_key,
                 e.payload.to_string(),
             ]);

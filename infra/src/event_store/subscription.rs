@@ -6,6 +6,9 @@ use super::{DynEventStore, LogPosition, RecordedEvent, StoreError};
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// How long, doubling from 1 ms, a subscription keeps looking again after a wake-up.
+const HOLD_BACK_LIMIT: Duration = Duration::from_millis(256);
+
 /// Follows the global log from a position; see [`super::subscribe`].
 pub struct Subscription {
     store: DynEventStore,
@@ -42,6 +45,10 @@ impl Subscription {
     /// # Errors
     /// Store failures; the subscription stays at its position and can be called again.
     pub async fn next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
+        // After a wake-up the new events may still be held back by older
+        // transactions that are open (PostgreSQL's gap-safe rule): look again
+        // soon, backing off, before falling back to the poll interval.
+        let mut look_again: Option<Duration> = None;
         loop {
             // Mark the signal seen before reading, so an append after the read wakes us.
             self.signal.borrow_and_update();
@@ -50,12 +57,24 @@ impl Subscription {
                 self.position = last.log_position();
                 return Ok(batch);
             }
-            // A closed signal only means no more wake-ups: polling goes on.
-            if let Ok(Err(_)) =
-                tokio::time::timeout(self.poll_interval, self.signal.changed()).await
-            {
-                tokio::time::sleep(self.poll_interval).await;
-            }
+            let wait = match look_again {
+                Some(delay) if delay < HOLD_BACK_LIMIT => delay,
+                _ => self.poll_interval,
+            };
+            let woken = match tokio::time::timeout(wait, self.signal.changed()).await {
+                Ok(Ok(())) => true,
+                Ok(Err(_)) => {
+                    // No more wake-ups (the store is gone): polling goes on.
+                    tokio::time::sleep(wait).await;
+                    false
+                }
+                Err(_) => false,
+            };
+            look_again = match (woken, look_again) {
+                (true, _) => Some(Duration::from_millis(1)),
+                (false, Some(delay)) if delay < HOLD_BACK_LIMIT => Some(delay * 2),
+                _ => None,
+            };
         }
     }
 

@@ -29,8 +29,16 @@ async fn all_three_services_start_together_and_report_ready() {
         }),
     );
     let apps = [
-        ("command-service", spawn_service!(command.unwrap()), vec!["event_store", "nats"]),
-        ("query-service", spawn_service!(query.unwrap()), vec!["event_store", "clickhouse"]),
+        (
+            "command-service",
+            spawn_service!(command.unwrap()),
+            vec!["event_store", "nats"],
+        ),
+        (
+            "query-service",
+            spawn_service!(query.unwrap()),
+            vec!["event_store", "clickhouse"],
+        ),
         (
             "projection-service",
             spawn_service!(projection.unwrap()),
@@ -40,7 +48,10 @@ async fn all_three_services_start_together_and_report_ready() {
     for (name, app, deps) in apps {
         let (status, _, body) = app.get("/health").await;
         assert_eq!(status, 200);
-        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["service"], name);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()["service"],
+            name
+        );
         let (status, _, body) = app.get("/ready").await;
         assert_eq!(status, 200, "{name}: {body}");
         let ready: Value = serde_json::from_str(&body).unwrap();

@@ -58,7 +58,11 @@ async fn events_survive_a_restart_of_the_portal() {
         .append(
             &stream,
             ExpectedVersion::NoStream,
-            vec![NewEvent::new("ProviderRegistered", 1, json!({ "name": "Diakonie" }))],
+            vec![NewEvent::new(
+                "ProviderRegistered",
+                1,
+                json!({ "name": "Diakonie" }),
+            )],
             &EventMetadata::new(Actor::system()),
         )
         .await
