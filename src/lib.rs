@@ -2,6 +2,7 @@
 //! embedded mode (events in SQLite under `./data/`, in-process bus, embedded
 //! read models), the command a new user runs.
 
+pub mod bench;
 pub mod settings;
 
 pub use settings::Settings;

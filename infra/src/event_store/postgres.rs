@@ -24,6 +24,10 @@ const MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("sql/0001_events.sql"),
 }];
 
+/// The least time between two notifications to other processes (their
+/// readers also poll, and readers in this process are woken at once).
+const NOTIFY_INTERVAL: Duration = Duration::from_millis(10);
+
 const SELECT_COLUMNS: &str = "global_position, transaction_id, event_id, stream_type, stream_id, \
     stream_version, event_type, schema_version, occurred_at, recorded_at, actor_id, actor_role, \
     correlation_id, causation_id, idempotency_key, payload";
@@ -349,8 +353,8 @@ impl EventStore for PostgresEventStore {
 }
 
 /// Sends a notification to other processes after appends, at most one per
-/// millisecond: NOTIFY takes a database-wide lock at commit, so it stays off
-/// the append path.
+/// [`NOTIFY_INTERVAL`]: NOTIFY takes a database-wide lock at commit and needs a
+/// commit of its own, so it stays off the append path and is coalesced.
 async fn notify(pool: Pool, channel: String, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
@@ -365,7 +369,7 @@ async fn notify(pool: Pool, channel: String, wake: Arc<Notify>) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot send the append notification"),
         }
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::time::sleep(NOTIFY_INTERVAL).await;
     }
 }
 

@@ -1,7 +1,7 @@
 //! The embedded event store: SQLite in WAL mode with full fsync, one writer
-//! connection and one reader connection. SQLite commits one writer at a
-//! time, so the global log order is commit order and no reader can skip an
-//! event.
+//! thread that commits the appends waiting together (group commit) and one
+//! reader connection. SQLite commits one writer at a time, so the global log
+//! order is commit order and no reader can skip an event.
 
 use super::{
     to_micros, validate_append, AppendResult, EventMetadata, EventStore, ExpectedVersion,
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use time::OffsetDateTime;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 const SCHEMA_VERSION: i64 = 1;
@@ -26,7 +26,7 @@ const SELECT_COLUMNS: &str = "global_position, transaction_id, event_id, stream_
 
 /// The event store in an embedded SQLite file.
 pub struct SqliteEventStore {
-    writer: Arc<Mutex<Connection>>,
+    writer: Mutex<std::sync::mpsc::Sender<AppendRequest>>,
     reader: Arc<Mutex<Connection>>,
     signal: watch::Sender<u64>,
     path: PathBuf,
@@ -68,8 +68,13 @@ impl SqliteEventStore {
         }
         let reader = open(&path)?;
         let (signal, _) = watch::channel(0);
+        let (requests, queue) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(writer, queue))
+            .context("cannot start the writer thread")?;
         Ok(Self {
-            writer: Arc::new(Mutex::new(writer)),
+            writer: Mutex::new(requests),
             reader: Arc::new(Mutex::new(reader)),
             signal,
             path,
@@ -148,17 +153,14 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// The append itself, in one IMMEDIATE transaction on the writer connection.
-fn append_blocking(
-    conn: &mut Connection,
+/// One append, inside the group's transaction (in a savepoint of its own).
+fn append_in(
+    tx: &Connection,
     stream: &StreamRef,
     expected: ExpectedVersion,
     events: &[NewEvent],
     metadata: &EventMetadata,
 ) -> Result<AppendResult, StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(backend)?;
     if let Some(key) = &metadata.idempotency_key {
         let first = tx
             .query_row(
@@ -306,8 +308,73 @@ fn append_blocking(
         )
         .map_err(backend)?;
     }
-    tx.commit().map_err(backend)?;
     Ok(result)
+}
+
+/// An append waiting for the writer thread.
+struct AppendRequest {
+    stream: StreamRef,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    metadata: EventMetadata,
+    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+/// Most appends committed together.
+const MAX_GROUP: usize = 256;
+
+/// The writer thread: takes every append waiting, runs each in a savepoint of
+/// one IMMEDIATE transaction and commits them with one fsync (group commit).
+/// A refused append rolls back its savepoint only.
+fn writer_loop(mut conn: Connection, requests: std::sync::mpsc::Receiver<AppendRequest>) {
+    while let Ok(first) = requests.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match requests.try_recv() {
+                Ok(next) => group.push(next),
+                Err(_) => break,
+            }
+        }
+        let results = commit_group(&mut conn, &group);
+        for (request, result) in group.into_iter().zip(results) {
+            // The caller may have gone away; its append stands.
+            let _ = request.reply.send(result);
+        }
+    }
+}
+
+fn commit_group(
+    conn: &mut Connection,
+    group: &[AppendRequest],
+) -> Vec<Result<AppendResult, StoreError>> {
+    let failed_all = |e: &rusqlite::Error| {
+        group
+            .iter()
+            .map(|_| Err(StoreError::Backend(anyhow::anyhow!("{e}"))))
+            .collect()
+    };
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return failed_all(&e),
+    };
+    let mut results = Vec::with_capacity(group.len());
+    for r in group {
+        let result = match tx.savepoint() {
+            Ok(mut sp) => {
+                sp.set_drop_behavior(rusqlite::DropBehavior::Rollback);
+                match append_in(&sp, &r.stream, r.expected, &r.events, &r.metadata) {
+                    Ok(done) => sp.commit().map(|()| done).map_err(backend),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(backend(e)),
+        };
+        results.push(result);
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => failed_all(&e),
+    }
 }
 
 #[async_trait::async_trait]
@@ -323,14 +390,22 @@ impl EventStore for SqliteEventStore {
         validate_append(stream, &events, metadata)?;
         let started = Instant::now();
         let n = events.len();
-        let writer = self.writer.clone();
-        let (stream, metadata) = (stream.clone(), metadata.clone());
-        let result = tokio::task::spawn_blocking(move || {
-            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
-            append_blocking(&mut conn, &stream, expected, &events, &metadata)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(e.into()))??;
+        let (reply, result) = oneshot::channel();
+        let request = AppendRequest {
+            stream: stream.clone(),
+            expected,
+            events,
+            metadata: metadata.clone(),
+            reply,
+        };
+        self.writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(request)
+            .map_err(|_| StoreError::Unavailable(anyhow::anyhow!("the writer thread has stopped")))?;
+        let result = result.await.map_err(|_| {
+            StoreError::Unavailable(anyhow::anyhow!("the writer thread has stopped"))
+        })??;
         metrics::observe_append("sqlite", started.elapsed(), n);
         if !result.deduplicated {
             self.signal.send_modify(|v| *v = v.wrapping_add(1));

@@ -1,0 +1,62 @@
+//! `bench`: measures the portal against the targets of DESIGN.md §4, each
+//! figure beside a baseline run in the same process and minute.
+//!
+//! `cargo run --release --bin bench -- append [--seconds N] [--writers 1,4,16]
+//! [--batches 1,10,100] [--adapter postgres|sqlite|both]`
+//!
+//! PostgreSQL comes from `BENCH_DATABASE_URL` (or `DATABASE_URL`); the bench
+//! works in a schema of its own and drops it afterwards. SQLite runs in a
+//! temporary folder (`BENCH_DATA_DIR` to choose another disk).
+
+use anyhow::Context;
+use portal::bench::{append, Adapter, AppendConfig};
+use std::time::Duration;
+
+fn list(value: &str) -> anyhow::Result<Vec<usize>> {
+    value
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .with_context(|| format!("not a number: {v}"))
+        })
+        .collect()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().unwrap_or_else(|| "append".into());
+    anyhow::ensure!(
+        what == "append",
+        "unknown benchmark {what:?}; known: append"
+    );
+    let mut config = AppendConfig {
+        seconds: Duration::from_secs(5),
+        writers: vec![1, 4, 16],
+        batches: vec![1, 10, 100],
+        adapters: vec![Adapter::Postgres, Adapter::Sqlite],
+    };
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--seconds" => config.seconds = Duration::from_secs_f64(value.parse()?),
+            "--writers" => config.writers = list(&value)?,
+            "--batches" => config.batches = list(&value)?,
+            "--adapter" => {
+                config.adapters = match value.as_str() {
+                    "postgres" => vec![Adapter::Postgres],
+                    "sqlite" => vec![Adapter::Sqlite],
+                    "both" => vec![Adapter::Postgres, Adapter::Sqlite],
+                    other => anyhow::bail!("unknown adapter {other:?}"),
+                }
+            }
+            other => anyhow::bail!("unknown flag {other:?}"),
+        }
+    }
+    let report = append::run(&config).await?;
+    println!("{report}");
+    Ok(())
+}
