@@ -11,7 +11,9 @@ async fn main() -> std::process::ExitCode {
         println!(
             "portal (embedded mode) listening on http://{} — data in {}; try /health, /ready, /metrics",
             app.addr(),
-            settings.data_dir.display()
+            std::fs::canonicalize(&settings.data_dir)
+                .unwrap_or_else(|_| settings.data_dir.clone())
+                .display()
         );
         app.run_until_stopped().await
     })

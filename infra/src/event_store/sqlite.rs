@@ -402,7 +402,9 @@ impl EventStore for SqliteEventStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .send(request)
-            .map_err(|_| StoreError::Unavailable(anyhow::anyhow!("the writer thread has stopped")))?;
+            .map_err(|_| {
+                StoreError::Unavailable(anyhow::anyhow!("the writer thread has stopped"))
+            })?;
         let result = result.await.map_err(|_| {
             StoreError::Unavailable(anyhow::anyhow!("the writer thread has stopped"))
         })??;
