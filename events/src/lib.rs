@@ -1,9 +1,16 @@
-//! The domain of the portal, pure: the event envelope and the values every
-//! event carries. No I/O, no async runtime, no SQL.
+//! The domain of the portal, pure: the event envelope, the aggregates with
+//! their commands, events and decision rules, and the validated values they
+//! use. No I/O, no async runtime, no SQL.
 
+pub mod aggregate;
 pub mod envelope;
+pub mod error;
+pub mod registry;
+pub mod values;
 
+pub use aggregate::Aggregate;
 pub use envelope::{
     Actor, EnvelopeError, EventMetadata, ExpectedVersion, LogPosition, NewEvent, RecordedEvent,
     StreamRef,
 };
+pub use error::{DomainError, FieldError};
