@@ -35,16 +35,16 @@ fn an_entry_is_added_changed_and_removed() {
     let mut changed = details();
     changed.opening_hours = "Po–Pá 9–15".into();
     let added = E::DirectoryEntryAdded { details: details() };
-    given::<DirectoryEntry>(&[added.clone()])
+    given::<DirectoryEntry>(std::slice::from_ref(&added))
         .when(&C::Change(changed.clone()))
         .then(&[E::DirectoryEntryChanged { details: changed }]);
-    given::<DirectoryEntry>(&[added.clone()])
+    given::<DirectoryEntry>(std::slice::from_ref(&added))
         .when(&C::Change(details()))
         .then(&[]);
     let removed = E::DirectoryEntryRemoved {
         reason: "closed".into(),
     };
-    given::<DirectoryEntry>(&[added.clone()])
+    given::<DirectoryEntry>(std::slice::from_ref(&added))
         .when(&C::Remove {
             reason: "closed".into(),
         })
