@@ -48,7 +48,7 @@ fn an_entry_is_added_changed_and_removed() {
         .when(&C::Remove {
             reason: "closed".into(),
         })
-        .then(&[removed.clone()]);
+        .then(std::slice::from_ref(&removed));
     let err = given::<DirectoryEntry>(&[added, removed])
         .when(&C::Change(details()))
         .error();

@@ -140,7 +140,7 @@ fn suspend_resume_and_end() {
         .when(&C::Suspend {
             reason: " registration withdrawn ".into(),
         })
-        .then(&[suspended.clone()]);
+        .then(std::slice::from_ref(&suspended));
     let err = given::<Provider>(&[registered(false), suspended.clone()])
         .when(&C::Suspend {
             reason: "again".into(),
