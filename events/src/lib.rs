@@ -2,6 +2,7 @@
 //! their commands, events and decision rules, and the validated values they
 //! use. No I/O, no async runtime, no SQL.
 
+pub mod accounts;
 pub mod aggregate;
 pub mod envelope;
 pub mod error;

@@ -1,0 +1,175 @@
+//! Given/when/then tests of accounts and roles.
+
+mod support;
+
+use events::accounts::{Account, AccountCommand as C, AccountEvent as E, Role, RoleGrant, Scope};
+use events::{Aggregate, DomainError};
+use support::{fields, given, NOW};
+
+fn provider_of(ico: &str) -> RoleGrant {
+    RoleGrant {
+        role: Role::Provider,
+        scope: Scope::Provider(ico.into()),
+    }
+}
+
+#[test]
+fn roles_must_fit_their_scope() {
+    given::<Account>(&[])
+        .when(&C::Create {
+            roles: vec![provider_of("00064581")],
+        })
+        .then(&[E::AccountCreated {
+            roles: vec![provider_of("00064581")],
+        }]);
+    let err = given::<Account>(&[])
+        .when(&C::Create {
+            roles: vec![
+                RoleGrant {
+                    role: Role::Methodologist,
+                    scope: Scope::Orp("4202".into()),
+                },
+                RoleGrant {
+                    role: Role::Auditor,
+                    scope: Scope::Global,
+                },
+                provider_of("00064582"),
+            ],
+        })
+        .error();
+    assert_eq!(fields(&err), ["roles[0].scope", "roles[2].scope"]);
+    for ok in [
+        RoleGrant {
+            role: Role::Methodologist,
+            scope: Scope::Kraj("CZ042".into()),
+        },
+        RoleGrant {
+            role: Role::SocialCurator,
+            scope: Scope::Orp("4202".into()),
+        },
+        RoleGrant {
+            role: Role::Commissioner,
+            scope: Scope::Municipality("562335".into()),
+        },
+        RoleGrant {
+            role: Role::Commissioner,
+            scope: Scope::Kraj("CZ042".into()),
+        },
+        RoleGrant {
+            role: Role::Analyst,
+            scope: Scope::Global,
+        },
+        RoleGrant {
+            role: Role::Administrator,
+            scope: Scope::Global,
+        },
+    ] {
+        assert!(ok.check().is_ok(), "{ok:?}");
+    }
+}
+
+#[test]
+fn grant_and_revoke_are_events_and_idempotent() {
+    let created = E::AccountCreated { roles: vec![] };
+    let grant = provider_of("00064581");
+    given::<Account>(std::slice::from_ref(&created))
+        .when(&C::Grant(grant.clone()))
+        .then(&[E::RoleGranted {
+            grant: grant.clone(),
+        }]);
+    let granted = E::RoleGranted {
+        grant: grant.clone(),
+    };
+    given::<Account>(&[created.clone(), granted.clone()])
+        .when(&C::Grant(grant.clone()))
+        .then(&[]);
+    given::<Account>(&[created.clone(), granted.clone()])
+        .when(&C::Revoke(grant.clone()))
+        .then(&[E::RoleRevoked {
+            grant: grant.clone(),
+        }]);
+    given::<Account>(std::slice::from_ref(&created))
+        .when(&C::Revoke(grant))
+        .then(&[]);
+}
+
+#[test]
+fn api_tokens_expire_and_can_be_revoked() {
+    let created = E::AccountCreated { roles: vec![] };
+    let later = NOW + time::Duration::days(30);
+    let issued = E::ApiTokenIssued {
+        token_id: "t1".into(),
+        name: "import".into(),
+        expires_at: later,
+    };
+    given::<Account>(std::slice::from_ref(&created))
+        .when(&C::IssueApiToken {
+            token_id: "t1".into(),
+            name: " import ".into(),
+            expires_at: later,
+        })
+        .then(std::slice::from_ref(&issued));
+    let err = given::<Account>(std::slice::from_ref(&created))
+        .when(&C::IssueApiToken {
+            token_id: "t2".into(),
+            name: "".into(),
+            expires_at: NOW,
+        })
+        .error();
+    assert_eq!(fields(&err), ["name", "expires_at"]);
+    let state = Account::fold(&[created.clone(), issued.clone()]);
+    assert!(state.token_valid("t1", NOW));
+    assert!(!state.token_valid("t1", later));
+    assert!(!state.token_valid("t9", NOW));
+    let revoked = E::ApiTokenRevoked {
+        token_id: "t1".into(),
+    };
+    given::<Account>(&[created.clone(), issued.clone()])
+        .when(&C::RevokeApiToken {
+            token_id: "t1".into(),
+        })
+        .then(std::slice::from_ref(&revoked));
+    assert!(!Account::fold(&[created, issued, revoked]).token_valid("t1", NOW));
+}
+
+#[test]
+fn a_disabled_account_changes_no_more() {
+    let events = [E::AccountCreated { roles: vec![] }, E::AccountDisabled {}];
+    let err = given::<Account>(&events)
+        .when(&C::Grant(provider_of("00064581")))
+        .error();
+    assert!(matches!(err, DomainError::Rejected(_)));
+    let err = given::<Account>(&[]).when(&C::Disable).error();
+    assert!(matches!(err, DomainError::NotFound(_)));
+}
+
+#[test]
+fn events_round_trip_through_the_envelope() {
+    support::round_trip::<Account>(&[
+        E::AccountCreated {
+            roles: vec![provider_of("00064581")],
+        },
+        E::RoleGranted {
+            grant: RoleGrant {
+                role: Role::Methodologist,
+                scope: Scope::Kraj("CZ042".into()),
+            },
+        },
+        E::RoleRevoked {
+            grant: RoleGrant {
+                role: Role::Auditor,
+                scope: Scope::Global,
+            },
+        },
+        E::PasswordChanged {},
+        E::ApiTokenIssued {
+            token_id: "t".into(),
+            name: "n".into(),
+            expires_at: NOW,
+        },
+        E::ApiTokenRevoked {
+            token_id: "t".into(),
+        },
+        E::AccountDisabled {},
+    ]);
+}
