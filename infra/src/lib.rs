@@ -4,6 +4,7 @@
 
 pub mod clickhouse;
 pub mod connect;
+pub mod credentials;
 pub mod event_store;
 pub mod http;
 pub mod metrics;

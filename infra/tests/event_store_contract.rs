@@ -258,6 +258,15 @@ async fn idempotent_append_stores_once_and_returns_the_first_result(h: Harness) 
             first.last_position
         )
     );
+    let (first_stream, looked_up) = h.store.idempotency_result("cmd-42").await.unwrap().unwrap();
+    assert_eq!(first_stream, s);
+    assert_eq!(looked_up, again);
+    assert!(h
+        .store
+        .idempotency_result("never-used")
+        .await
+        .unwrap()
+        .is_none());
     let stored = h.store.read_stream(&s, 1, 10).await.unwrap();
     assert_eq!(stored.len(), 2);
     assert!(stored

@@ -121,6 +121,16 @@ pub trait EventStore: Send + Sync + 'static {
     /// [`StoreError::Invalid`] for a bad stream reference; store failures.
     async fn stream_version(&self, stream: &StreamRef) -> Result<Option<u64>, StoreError>;
 
+    /// What the append with this idempotency key stored, if it was made:
+    /// lets a command be answered with its first result before it is decided again.
+    ///
+    /// # Errors
+    /// Store failures.
+    async fn idempotency_result(
+        &self,
+        key: &str,
+    ) -> Result<Option<(StreamRef, AppendResult)>, StoreError>;
+
     /// A signal that changes whenever events may have been appended (by this
     /// process at once; by others through the adapter's notification channel).
     fn appended(&self) -> watch::Receiver<u64>;

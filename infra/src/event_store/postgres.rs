@@ -341,6 +341,37 @@ impl EventStore for PostgresEventStore {
         version_of(&client, stream).await
     }
 
+    async fn idempotency_result(
+        &self,
+        key: &str,
+    ) -> Result<Option<(StreamRef, AppendResult)>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT stream_type, stream_id, first_version, last_version, first_position, \
+                 last_position, transaction_id FROM idempotency_keys \
+                 WHERE key = $1 AND first_version IS NOT NULL",
+                &[&key],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| {
+            (
+                StreamRef::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+                AppendResult {
+                    first_version: r.get::<_, i64>(2) as u64,
+                    last_version: r.get::<_, i64>(3) as u64,
+                    first_position: r.get::<_, i64>(4) as u64,
+                    last_position: LogPosition {
+                        transaction_id: r.get::<_, i64>(6) as u64,
+                        global_position: r.get::<_, i64>(5) as u64,
+                    },
+                    deduplicated: true,
+                },
+            )
+        }))
+    }
+
     fn appended(&self) -> watch::Receiver<u64> {
         self.signal.subscribe()
     }

@@ -153,6 +153,35 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// The first result of the append with `key`, if any.
+fn idempotency_lookup(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<(StreamRef, AppendResult)>, StoreError> {
+    conn.query_row(
+        "SELECT stream_type, stream_id, first_version, last_version, first_position, \
+         last_position, transaction_id FROM idempotency_keys WHERE key = ?1",
+        [key],
+        |r| {
+            Ok((
+                StreamRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                AppendResult {
+                    first_version: r.get::<_, i64>(2)? as u64,
+                    last_version: r.get::<_, i64>(3)? as u64,
+                    first_position: r.get::<_, i64>(4)? as u64,
+                    last_position: LogPosition {
+                        transaction_id: r.get::<_, i64>(6)? as u64,
+                        global_position: r.get::<_, i64>(5)? as u64,
+                    },
+                    deduplicated: true,
+                },
+            ))
+        },
+    )
+    .optional()
+    .map_err(backend)
+}
+
 /// One append, inside the group's transaction (in a savepoint of its own).
 fn append_in(
     tx: &Connection,
@@ -162,29 +191,7 @@ fn append_in(
     metadata: &EventMetadata,
 ) -> Result<AppendResult, StoreError> {
     if let Some(key) = &metadata.idempotency_key {
-        let first = tx
-            .query_row(
-                "SELECT stream_type, stream_id, first_version, last_version, first_position, \
-                 last_position, transaction_id FROM idempotency_keys WHERE key = ?1",
-                [key],
-                |r| {
-                    Ok((
-                        StreamRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                        AppendResult {
-                            first_version: r.get::<_, i64>(2)? as u64,
-                            last_version: r.get::<_, i64>(3)? as u64,
-                            first_position: r.get::<_, i64>(4)? as u64,
-                            last_position: LogPosition {
-                                transaction_id: r.get::<_, i64>(6)? as u64,
-                                global_position: r.get::<_, i64>(5)? as u64,
-                            },
-                            deduplicated: true,
-                        },
-                    ))
-                },
-            )
-            .optional()
-            .map_err(backend)?;
+        let first = idempotency_lookup(tx, key)?;
         if let Some((first_stream, result)) = first {
             if &first_stream != stream {
                 return Err(StoreError::IdempotencyKeyReused {
@@ -507,6 +514,15 @@ impl EventStore for SqliteEventStore {
             .map_err(backend)
         })
         .await
+    }
+
+    async fn idempotency_result(
+        &self,
+        key: &str,
+    ) -> Result<Option<(StreamRef, AppendResult)>, StoreError> {
+        let key = key.to_string();
+        self.with_reader(move |conn| idempotency_lookup(conn, &key))
+            .await
     }
 
     fn appended(&self) -> watch::Receiver<u64> {
