@@ -3,11 +3,13 @@
 //! read models), the command a new user runs.
 
 pub mod bench;
+pub mod secrets;
 pub mod settings;
 
 pub use settings::Settings;
 
 use axum::Router;
+use infra::credentials::sqlite::SqliteCredentialStore;
 use infra::event_store::sqlite::SqliteEventStore;
 use infra::event_store::DynEventStore;
 use infra::http::{self, EventStoreCheck, Server};
@@ -32,8 +34,14 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let path = settings.data_dir.join("events.sqlite3");
         let store: DynEventStore = Arc::new(SqliteEventStore::open(&path)?);
+        let credentials = Arc::new(SqliteCredentialStore::open(
+            settings.data_dir.join("private.sqlite3"),
+        )?);
+        let auth = secrets::embedded_auth(&settings.data_dir)?;
+        let command_state =
+            command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
         let api = Router::new()
-            .merge(command_service::api_router(store.clone()))
+            .merge(command_service::api_router(command_state))
             .merge(query_service::api_router(store.clone()));
         let router = Router::new().nest("/api/v1", api).merge(http::ops_router(
             NAME,

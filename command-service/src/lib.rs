@@ -1,10 +1,17 @@
 //! The command service: the HTTP API for writes. Commands are authenticated,
-//! validated and decided by the `events` crate, then appended to the event
-//! store with the expected version; an outbox relay publishes what was
-//! committed to JetStream.
+//! authorised, validated and decided by the `events` crate, then appended to
+//! the event store with the expected version; an outbox relay publishes what
+//! was committed to JetStream.
 
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
+pub mod error;
+pub mod execute;
+pub mod extract;
 pub mod settings;
 pub mod startup;
+pub mod state;
 
 pub use settings::Settings;
 pub use startup::{api_router, Application};

@@ -1,17 +1,91 @@
 //! The command service's settings, from environment variables.
 
 use infra::postgres::PgSettings;
-use infra::settings::{postgres_from_env, HttpSettings, NatsSettings, SettingsError};
+use infra::settings::{
+    parsed, postgres_from_env, required, var, HttpSettings, NatsSettings, SettingsError,
+};
+
+/// The administrator created at start when its login does not exist.
+#[derive(Clone)]
+pub struct AdminSettings {
+    /// `PORTAL_ADMIN_LOGIN`.
+    pub login: String,
+    /// `PORTAL_ADMIN_PASSWORD` (at least 10 characters). Never logged.
+    pub password: String,
+    /// `PORTAL_ADMIN_EMAIL` (default `admin@portal.invalid`).
+    pub email: String,
+}
+
+/// Tokens and the administrator.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// `PORTAL_JWT_SECRET`: the key signing tokens, at least 32 bytes, shared by the
+    /// services that check tokens. Never logged.
+    pub jwt_secret: Vec<u8>,
+    /// `PORTAL_SESSION_TTL_SECS`: how long a login token lives (default 3600).
+    pub session_ttl: time::Duration,
+    /// The administrator to create, when both `PORTAL_ADMIN_LOGIN` and `PORTAL_ADMIN_PASSWORD` are set.
+    pub admin: Option<AdminSettings>,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("session_ttl", &self.session_ttl)
+            .field("admin", &self.admin.as_ref().map(|a| &a.login))
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthSettings {
+    /// Reads the `PORTAL_*` auth variables; `secret` is the fallback for an unset
+    /// `PORTAL_JWT_SECRET` (the embedded mode keeps one in its data folder).
+    ///
+    /// # Errors
+    /// Naming the variable that is missing or too short.
+    pub fn from_env(secret: Option<Vec<u8>>) -> Result<Self, SettingsError> {
+        let jwt_secret = match (var("PORTAL_JWT_SECRET"), secret) {
+            (Some(s), _) => s.into_bytes(),
+            (None, Some(s)) => s,
+            (None, None) => required(
+                "PORTAL_JWT_SECRET",
+                "the key that signs tokens (at least 32 bytes), shared by the services",
+            )?
+            .into_bytes(),
+        };
+        if jwt_secret.len() < 32 {
+            return Err(SettingsError::Invalid {
+                var: "PORTAL_JWT_SECRET",
+                reason: "must be at least 32 bytes long".into(),
+            });
+        }
+        let admin = match (var("PORTAL_ADMIN_LOGIN"), var("PORTAL_ADMIN_PASSWORD")) {
+            (Some(login), Some(password)) => Some(AdminSettings {
+                login,
+                password,
+                email: var("PORTAL_ADMIN_EMAIL").unwrap_or_else(|| "admin@portal.invalid".into()),
+            }),
+            _ => None,
+        };
+        Ok(Self {
+            jwt_secret,
+            session_ttl: time::Duration::seconds(parsed("PORTAL_SESSION_TTL_SECS", 3600i64)?),
+            admin,
+        })
+    }
+}
 
 /// Everything the command service needs in distributed mode.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `COMMAND_SERVICE_ADDR` (default `127.0.0.1:8081`) and the shared HTTP limits.
     pub http: HttpSettings,
-    /// `DATABASE_URL`, `DATABASE_SCHEMA`, `DATABASE_POOL_SIZE`: the event store.
+    /// `DATABASE_URL`, `DATABASE_SCHEMA`, `DATABASE_POOL_SIZE`: the event store and credentials.
     pub postgres: PgSettings,
     /// `NATS_URL`, `NATS_STREAM_PREFIX`: where committed events are published.
     pub nats: NatsSettings,
+    /// Tokens and the administrator.
+    pub auth: AuthSettings,
 }
 
 impl Settings {
@@ -24,6 +98,7 @@ impl Settings {
             http: HttpSettings::from_env("COMMAND_SERVICE_ADDR", "127.0.0.1:8081")?,
             postgres: postgres_from_env()?,
             nats: NatsSettings::from_env()?,
+            auth: AuthSettings::from_env(None)?,
         })
     }
 }

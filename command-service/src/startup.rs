@@ -1,8 +1,10 @@
 //! Building and running the command service (`Application::build`, `port`,
 //! `run_until_stopped`), so that tests can start it on port 0.
 
+use crate::state::AppState;
 use crate::Settings;
 use axum::Router;
+use infra::credentials::postgres::PostgresCredentialStore;
 use infra::event_store::DynEventStore;
 use infra::http::{self, EventStoreCheck, NatsCheck, Server};
 use infra::shutdown::Shutdown;
@@ -12,9 +14,9 @@ use std::sync::Arc;
 /// The service's name in logs, metrics and `/health`.
 pub const NAME: &str = "command-service";
 
-/// The write API, mounted under `/api/v1`; the command families arrive with the registry.
-pub fn api_router(_store: DynEventStore) -> Router {
-    Router::new()
+/// The write API, to be mounted under `/api/v1`.
+pub fn api_router(state: AppState) -> Router {
+    crate::api::routes().with_state(state)
 }
 
 /// A built, bound command service.
@@ -28,11 +30,13 @@ impl Application {
     /// # Errors
     /// Naming the variable of a dependency that cannot be reached, or the address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store: DynEventStore =
-            Arc::new(infra::connect::postgres_event_store(&settings.postgres).await?);
+        let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
+        let credentials = Arc::new(PostgresCredentialStore::new(pg_store.pool().clone()).await?);
+        let store: DynEventStore = Arc::new(pg_store);
         let nats = infra::connect::nats(&settings.nats).await?;
+        let state = crate::bootstrap::app_state(store.clone(), credentials, &settings.auth).await?;
         let router = Router::new()
-            .nest("/api/v1", api_router(store.clone()))
+            .nest("/api/v1", api_router(state))
             .merge(http::ops_router(
                 NAME,
                 vec![Box::new(EventStoreCheck(store)), Box::new(NatsCheck(nats))],

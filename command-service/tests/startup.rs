@@ -5,6 +5,6 @@
 fn the_binary_starts_and_stops_as_a_service_should() {
     infra::testing::service_binary_contract(
         env!("CARGO_BIN_EXE_command-service"),
-        &["DATABASE_URL", "NATS_URL"],
+        &["DATABASE_URL", "NATS_URL", "PORTAL_JWT_SECRET"],
     );
 }

@@ -33,6 +33,9 @@ pub struct Problem {
     /// The invalid fields, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Extension members (RFC 9457 §3.2), e.g. `current_version` of a conflict.
+    #[serde(flatten)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -44,6 +47,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
+            extensions: serde_json::Map::new(),
         }
     }
 
@@ -67,6 +71,13 @@ impl Problem {
         )
         .detail(format!("{}: {}", error.field, error.reason))
         .with_errors(vec![error])
+    }
+
+    /// Adds an extension member.
+    #[must_use]
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extensions.insert(name.into(), value.into());
+        self
     }
 
     /// Adds field errors.
@@ -123,12 +134,13 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         match &e {
             StoreError::Invalid(err) => Self::invalid(err.field, err.reason.clone()),
-            StoreError::WrongExpectedVersion { .. } => Self::new(
+            StoreError::WrongExpectedVersion { actual, .. } => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",
                 "The record was changed by someone else",
             )
-            .detail(e.to_string()),
+            .detail(e.to_string())
+            .with("current_version", actual.unwrap_or(0)),
             StoreError::IdempotencyKeyReused { .. } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",

@@ -57,14 +57,16 @@ impl RoleGrant {
     /// # Errors
     /// The field (`role` or `scope`) and the reason.
     pub fn check(&self) -> Result<(), (&'static str, String)> {
-        let fits = match (&self.role, &self.scope) {
-            (Role::Administrator | Role::Analyst | Role::Auditor, Scope::Global)
-            | (Role::Provider, Scope::Provider(_))
-            | (Role::Methodologist, Scope::Kraj(_))
-            | (Role::SocialCurator, Scope::Orp(_))
-            | (Role::Commissioner, Scope::Municipality(_) | Scope::Kraj(_)) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (&self.role, &self.scope),
+            (
+                Role::Administrator | Role::Analyst | Role::Auditor,
+                Scope::Global
+            ) | (Role::Provider, Scope::Provider(_))
+                | (Role::Methodologist, Scope::Kraj(_))
+                | (Role::SocialCurator, Scope::Orp(_))
+                | (Role::Commissioner, Scope::Municipality(_) | Scope::Kraj(_))
+        );
         if !fits {
             return Err((
                 "scope",

@@ -15,6 +15,11 @@ async fn all_three_services_start_together_and_report_ready() {
             http: HttpSettings::for_tests(),
             postgres: pg.settings.clone(),
             nats: nats.settings.clone(),
+            auth: command_service::settings::AuthSettings {
+                jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+                session_ttl: time::Duration::hours(1),
+                admin: None,
+            },
         }),
         query_service::Application::build(query_service::Settings {
             http: HttpSettings::for_tests(),

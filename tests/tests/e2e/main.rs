@@ -2,6 +2,8 @@
 //! and each distributed service against real PostgreSQL, NATS and
 //! ClickHouse), talked to over HTTP.
 
+mod client;
 mod distributed;
 mod embedded;
 mod helpers;
+mod registry;

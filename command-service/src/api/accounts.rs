@@ -1,0 +1,329 @@
+//! Accounts: password login (rate limited), creation by an administrator,
+//! role grants and revocations, password change, API tokens, disabling.
+
+use super::providers::{check_new_account, create_account, NewAccountBody};
+use super::respond;
+use crate::auth::{hash_password, verify_password, Principal, MIN_PASSWORD_LEN};
+use crate::error::ApiError;
+use crate::execute::{execute, CommandContext};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use events::accounts::{Account, AccountCommand, RoleGrant};
+use events::DomainError;
+use infra::credentials::normalise_login;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/accounts", post(create))
+        .route("/accounts/{id}/roles/grant", post(grant))
+        .route("/accounts/{id}/roles/revoke", post(revoke))
+        .route("/accounts/{id}/password", post(change_password))
+        .route("/accounts/{id}/api-tokens", post(issue_token))
+        .route(
+            "/accounts/{id}/api-tokens/{token_id}/revoke",
+            post(revoke_token),
+        )
+        .route("/accounts/{id}/disable", post(disable))
+}
+
+/// Login and password.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginBody {
+    /// Login.
+    pub login: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A session token.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When it stops working.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The account.
+    pub account_id: Uuid,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let login = normalise_login(&body.login);
+    state.limiter.check(&login)?;
+    let refused = || ApiError::Unauthorized("the login or the password is wrong".into());
+    let Some(credentials) = state.credentials.by_login(&login).await? else {
+        // Same work as a real check, so that timing does not tell which logins exist.
+        let _ = verify_password(&body.password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        state.limiter.failed(&login);
+        return Err(refused());
+    };
+    if !verify_password(&body.password, &credentials.password_hash) {
+        state.limiter.failed(&login);
+        return Err(refused());
+    }
+    let (account, _) =
+        crate::execute::load::<Account>(&state.store, &credentials.account_id.to_string()).await?;
+    if !account.exists || account.disabled {
+        state.limiter.failed(&login);
+        return Err(ApiError::Unauthorized("the account is disabled".into()));
+    }
+    state.limiter.succeeded(&login);
+    let (token, expires_at) = state.tokens.session(credentials.account_id)?;
+    Ok(Json(TokenResponse {
+        token,
+        expires_at,
+        account_id: credentials.account_id,
+    }))
+}
+
+/// A new account with its roles.
+#[derive(Deserialize)]
+pub struct CreateAccountBody {
+    /// Personal data and password.
+    #[serde(flatten)]
+    pub account: NewAccountBody,
+    /// Roles with their scopes.
+    #[serde(default)]
+    pub roles: Vec<RoleGrant>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<CreateAccountBody>,
+) -> Result<Response, ApiError> {
+    principal.require_admin()?;
+    check_new_account(&body.account).map_err(|e| match e {
+        ApiError::Domain(DomainError::Invalid(errors)) => ApiError::Domain(DomainError::Invalid(
+            errors
+                .into_iter()
+                .map(|mut f| {
+                    f.field = f.field.trim_start_matches("account.").to_string();
+                    f
+                })
+                .collect(),
+        )),
+        ApiError::Invalid { field, reason } => ApiError::Invalid {
+            field: field.trim_start_matches("account.").to_string(),
+            reason,
+        },
+        other => other,
+    })?;
+    for (i, g) in body.roles.iter().enumerate() {
+        if let Err((part, reason)) = g.check() {
+            return Err(ApiError::invalid(format!("roles[{i}].{part}"), reason));
+        }
+    }
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let (_, result) = create_account(&state, &body.account, body.roles, &ctx).await?;
+    Ok(respond(result, true))
+}
+
+fn account_exists(_: &Account, version: u64) -> Result<(), ApiError> {
+    if version == 0 {
+        Err(DomainError::NotFound("the account".into()).into())
+    } else {
+        Ok(())
+    }
+}
+
+fn self_or_admin(principal: &Principal, id: &str) -> Result<(), ApiError> {
+    if principal.is_admin() || principal.account_id.to_string() == id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the account itself or an administrator may do this".into(),
+        ))
+    }
+}
+
+async fn account_command(
+    state: &AppState,
+    principal: &Principal,
+    headers: CommandHeaders,
+    id: &str,
+    command: AccountCommand,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    Ok(respond(
+        execute::<Account>(&state.store, id, command, &ctx, account_exists).await?,
+        false,
+    ))
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RoleGrant>,
+) -> Result<Response, ApiError> {
+    principal.require_admin()?;
+    account_command(
+        &state,
+        &principal,
+        headers,
+        &id,
+        AccountCommand::Grant(body),
+    )
+    .await
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RoleGrant>,
+) -> Result<Response, ApiError> {
+    principal.require_admin()?;
+    account_command(
+        &state,
+        &principal,
+        headers,
+        &id,
+        AccountCommand::Revoke(body),
+    )
+    .await
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    principal.require_admin()?;
+    account_command(&state, &principal, headers, &id, AccountCommand::Disable).await
+}
+
+/// A new password.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordBody {
+    /// The current password (not needed by an administrator changing another account's).
+    #[serde(default)]
+    pub current_password: Option<String>,
+    /// The new password, at least 10 characters.
+    pub new_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PasswordBody>,
+) -> Result<Response, ApiError> {
+    self_or_admin(&principal, &id)?;
+    let account_id = Uuid::parse_str(&id).map_err(|_| ApiError::invalid("id", "must be a UUID"))?;
+    if body.new_password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(ApiError::invalid(
+            "new_password",
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    let credentials = state
+        .credentials
+        .by_account(account_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("the account".into()))?;
+    if principal.account_id == account_id {
+        let current = body.current_password.unwrap_or_default();
+        if !verify_password(&current, &credentials.password_hash) {
+            return Err(ApiError::invalid("current_password", "is wrong"));
+        }
+    }
+    state
+        .credentials
+        .set_password_hash(account_id, &hash_password(&body.new_password)?)
+        .await?;
+    account_command(
+        &state,
+        &principal,
+        headers,
+        &id,
+        AccountCommand::RecordPasswordChange,
+    )
+    .await
+}
+
+/// A new API token.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct IssueTokenBody {
+    /// What it is for.
+    pub name: String,
+    /// When it expires (at most two years ahead).
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// An issued API token; the token is shown only here.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IssuedToken {
+    /// Its id, to revoke it.
+    pub token_id: String,
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When it expires.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+async fn issue_token(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<IssueTokenBody>,
+) -> Result<Response, ApiError> {
+    self_or_admin(&principal, &id)?;
+    let account_id = Uuid::parse_str(&id).map_err(|_| ApiError::invalid("id", "must be a UUID"))?;
+    let token_id = Uuid::now_v7().simple().to_string();
+    let command = AccountCommand::IssueApiToken {
+        token_id: token_id.clone(),
+        name: body.name,
+        expires_at: body.expires_at,
+    };
+    let ctx = CommandContext::new(principal.actor(), headers);
+    execute::<Account>(&state.store, &id, command, &ctx, account_exists).await?;
+    let token = state.tokens.api(account_id, &token_id, body.expires_at)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedToken {
+            token_id,
+            token,
+            expires_at: body.expires_at,
+        }),
+    )
+        .into_response())
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path((id, token_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    self_or_admin(&principal, &id)?;
+    account_command(
+        &state,
+        &principal,
+        headers,
+        &id,
+        AccountCommand::RevokeApiToken { token_id },
+    )
+    .await
+}

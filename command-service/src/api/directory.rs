@@ -1,0 +1,109 @@
+//! Supplementary directory commands, for administrators, methodologists and
+//! social curators.
+
+use super::{respond, ReasonBody};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{execute, replayed_stream_id, CommandContext};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{post, put};
+use axum::Router;
+use events::accounts::Role;
+use events::registry::directory::{DirectoryCommand, DirectoryEntry, EntryDetails};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/directory", post(add))
+        .route("/directory/{id}", put(change))
+        .route("/directory/{id}/remove", post(remove))
+}
+
+fn editor(principal: &Principal) -> Result<(), ApiError> {
+    if principal.has_any(&[
+        Role::Administrator,
+        Role::Methodologist,
+        Role::SocialCurator,
+    ]) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the directory is kept by administrators, methodologists and social curators".into(),
+        ))
+    }
+}
+
+/// A new directory entry.
+#[derive(Debug, Deserialize)]
+pub struct AddEntryBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub entry_id: Option<Uuid>,
+    /// The description.
+    pub details: EntryDetails,
+}
+
+async fn add(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<AddEntryBody>,
+) -> Result<Response, ApiError> {
+    editor(&principal)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.entry_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<DirectoryEntry>(&state.store, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let result = execute::<DirectoryEntry>(
+        &state.store,
+        &id,
+        DirectoryCommand::Add(body.details),
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok(respond(result, true))
+}
+
+async fn change(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EntryDetails>,
+) -> Result<Response, ApiError> {
+    editor(&principal)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<DirectoryEntry>(
+        &state.store,
+        &id,
+        DirectoryCommand::Change(body),
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok(respond(result, false))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    editor(&principal)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = DirectoryCommand::Remove {
+        reason: body.reason,
+    };
+    let result = execute::<DirectoryEntry>(&state.store, &id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}

@@ -1,0 +1,41 @@
+//! The command API under `/api/v1`: one endpoint per command. Each answers
+//! 200/201 with a [`CommandResult`] and an `ETag` of the new version.
+
+pub mod accounts;
+pub mod directory;
+pub mod providers;
+pub mod services;
+
+use crate::execute::CommandResult;
+use crate::state::AppState;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+/// Every command route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(providers::routes())
+        .merge(services::routes())
+        .merge(directory::routes())
+        .merge(accounts::routes())
+}
+
+/// A reason, for suspensions, ends and removals.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReasonBody {
+    /// Why.
+    pub reason: String,
+}
+
+/// 200 (or 201 when `created` and something was recorded) with the result and its version as `ETag`.
+pub fn respond(result: CommandResult, created: bool) -> Response {
+    let status = if created && result.events > 0 && !result.deduplicated {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let etag = format!("\"{}\"", result.version);
+    (status, [(header::ETAG, etag)], Json(result)).into_response()
+}

@@ -1,0 +1,222 @@
+//! Service commands: registration by the provider's account (once the
+//! provider is verified), changes, suspension, resumption, end,
+//! verification and vacancy reports.
+
+use super::{respond, ReasonBody};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{execute, load, replayed_stream_id, CommandContext};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{patch, post};
+use axum::Router;
+use events::registry::provider::{Provider, ProviderStatus};
+use events::registry::service::{
+    ReportVacancy, Service, ServiceChanges, ServiceCommand, ServiceDetails,
+};
+use events::DomainError;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/services", post(register))
+        .route("/services/{id}", patch(change))
+        .route("/services/{id}/suspend", post(suspend))
+        .route("/services/{id}/resume", post(resume))
+        .route("/services/{id}/end", post(end))
+        .route("/services/{id}/verify", post(verify))
+        .route("/services/{id}/vacancies", post(report_vacancy))
+}
+
+/// A new service.
+#[derive(Debug, Deserialize)]
+pub struct RegisterServiceBody {
+    /// Its id; a new UUID when absent (give one to retry safely without an idempotency key).
+    #[serde(default)]
+    pub service_id: Option<Uuid>,
+    /// The provider's IČO.
+    pub provider_ico: String,
+    /// The description.
+    pub details: ServiceDetails,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<RegisterServiceBody>,
+) -> Result<Response, ApiError> {
+    principal.require_provider(&body.provider_ico)?;
+    let (provider, _) = load::<Provider>(&state.store, &body.provider_ico).await?;
+    match provider.status {
+        ProviderStatus::Active => {}
+        ProviderStatus::Unregistered => {
+            return Err(ApiError::invalid(
+                "provider_ico",
+                "no provider has this IČO",
+            ))
+        }
+        ProviderStatus::PendingVerification => {
+            return Err(DomainError::Rejected(
+                "the provider is waiting for verification by an administrator".into(),
+            )
+            .into())
+        }
+        ProviderStatus::Suspended | ProviderStatus::Ended => {
+            return Err(DomainError::Rejected("the provider is suspended or ended".into()).into())
+        }
+    }
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.service_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<Service>(&state.store, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let command = ServiceCommand::Register {
+        provider_ico: body.provider_ico,
+        details: body.details,
+    };
+    let result = execute::<Service>(&state.store, &id, command, &ctx, |_, _| Ok(()))
+        .await
+        .map_err(|e| match e {
+            // Name the fields as the body has them: the description is under `details`.
+            ApiError::Domain(DomainError::Invalid(errors)) => {
+                ApiError::Domain(DomainError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|mut f| {
+                            if f.field != "provider_ico" {
+                                f.field = format!("details.{}", f.field);
+                            }
+                            f
+                        })
+                        .collect(),
+                ))
+            }
+            other => other,
+        })?;
+    Ok(respond(result, true))
+}
+
+/// The service exists and the principal acts for its provider.
+fn authorised(principal: &Principal) -> impl FnOnce(&Service, u64) -> Result<(), ApiError> + '_ {
+    move |service, version| {
+        if version == 0 {
+            return Err(DomainError::NotFound("the service".into()).into());
+        }
+        principal.require_provider(&service.provider_ico)
+    }
+}
+
+async fn run(
+    state: &AppState,
+    principal: &Principal,
+    headers: CommandHeaders,
+    id: &str,
+    command: ServiceCommand,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Service>(&state.store, id, command, &ctx, authorised(principal)).await?;
+    Ok(respond(result, false))
+}
+
+async fn change(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ServiceChanges>,
+) -> Result<Response, ApiError> {
+    run(
+        &state,
+        &principal,
+        headers,
+        &id,
+        ServiceCommand::Change(body),
+    )
+    .await
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    run(
+        &state,
+        &principal,
+        headers,
+        &id,
+        ServiceCommand::Suspend {
+            reason: body.reason,
+        },
+    )
+    .await
+}
+
+async fn resume(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    run(&state, &principal, headers, &id, ServiceCommand::Resume).await
+}
+
+async fn end(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    run(
+        &state,
+        &principal,
+        headers,
+        &id,
+        ServiceCommand::End {
+            reason: body.reason,
+        },
+    )
+    .await
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    run(
+        &state,
+        &principal,
+        headers,
+        &id,
+        ServiceCommand::MarkVerified,
+    )
+    .await
+}
+
+async fn report_vacancy(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReportVacancy>,
+) -> Result<Response, ApiError> {
+    run(
+        &state,
+        &principal,
+        headers,
+        &id,
+        ServiceCommand::ReportVacancy(body),
+    )
+    .await
+}

@@ -1,0 +1,65 @@
+//! Start-up of the command side: the token keys and the first
+//! administrator, created from configuration when its login does not exist.
+
+use crate::api::providers::{create_account, NewAccountBody};
+use crate::auth::{LoginLimiter, Tokens};
+use crate::execute::CommandContext;
+use crate::extract::CommandHeaders;
+use crate::settings::AuthSettings;
+use crate::state::AppState;
+use events::accounts::{Role, RoleGrant, Scope};
+use events::Actor;
+use infra::credentials::DynCredentialStore;
+use infra::event_store::DynEventStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Failed logins allowed per login within [`LOGIN_WINDOW`].
+pub const LOGIN_ATTEMPTS: usize = 5;
+/// The window of the login limiter.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The handlers' state, with the administrator created when configured and missing.
+///
+/// # Errors
+/// When the stores fail or the configured administrator is invalid.
+pub async fn app_state(
+    store: DynEventStore,
+    credentials: DynCredentialStore,
+    auth: &AuthSettings,
+) -> anyhow::Result<AppState> {
+    let state = AppState {
+        store,
+        credentials,
+        tokens: Arc::new(Tokens::new(&auth.jwt_secret, auth.session_ttl)),
+        limiter: Arc::new(LoginLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)),
+    };
+    if let Some(admin) = &auth.admin {
+        if state.credentials.by_login(&admin.login).await?.is_none() {
+            let account = NewAccountBody {
+                login: admin.login.clone(),
+                email: admin.email.clone(),
+                display_name: "Administrator".into(),
+                password: admin.password.clone(),
+            };
+            crate::api::providers::check_new_account(&account)
+                .map_err(|e| anyhow::anyhow!("PORTAL_ADMIN_*: {e}"))?;
+            let ctx = CommandContext::new(
+                Actor::system(),
+                CommandHeaders {
+                    correlation_id: uuid::Uuid::now_v7(),
+                    ..CommandHeaders::default()
+                },
+            );
+            let grant = RoleGrant {
+                role: Role::Administrator,
+                scope: Scope::Global,
+            };
+            create_account(&state, &account, vec![grant], &ctx)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create the administrator: {e}"))?;
+            tracing::info!(login = %admin.login, "administrator account created");
+        }
+    }
+    Ok(state)
+}

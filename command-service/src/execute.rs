@@ -1,0 +1,194 @@
+//! Running a command against an aggregate: the idempotency key first, then
+//! load (fold the stream), `If-Match`, authorise on the state, `decide`,
+//! append with the expected version. The answer names the stream, the new
+//! version and the log position, so a client can wait to read its write.
+
+use crate::error::ApiError;
+use crate::extract::CommandHeaders;
+use events::aggregate::{from_recorded, to_new_event};
+use events::{Actor, Aggregate, EventMetadata, ExpectedVersion, StreamRef};
+use infra::event_store::{DynEventStore, StoreError};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Events read per round trip while loading.
+const PAGE: usize = 1000;
+
+/// The state of an aggregate and its version (0: no stream).
+///
+/// # Errors
+/// Store failures, or a stored event that no longer reads (a missing upcaster).
+pub async fn load<A: Aggregate>(
+    store: &DynEventStore,
+    stream_id: &str,
+) -> Result<(A, u64), ApiError> {
+    let stream = StreamRef::new(A::STREAM_TYPE, stream_id);
+    stream
+        .validate()
+        .map_err(|e| ApiError::invalid(e.field, e.reason))?;
+    let mut state = A::default();
+    let mut version = 0;
+    loop {
+        let batch = store.read_stream(&stream, version + 1, PAGE).await?;
+        for recorded in &batch {
+            let event: A::Event = from_recorded(recorded).map_err(|e| {
+                anyhow::anyhow!(
+                    "event {} of {stream} ({}) does not read: {e}",
+                    recorded.stream_version,
+                    recorded.event_type
+                )
+            })?;
+            state.apply(&event);
+            version = recorded.stream_version;
+        }
+        if batch.len() < PAGE {
+            return Ok((state, version));
+        }
+    }
+}
+
+/// The answer to an accepted command.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CommandResult {
+    /// The aggregate type.
+    pub stream_type: String,
+    /// The aggregate's id.
+    pub stream_id: String,
+    /// Its version now: send it as `If-Match` with the next change.
+    pub version: u64,
+    /// Events recorded by this command (0 when it changed nothing).
+    pub events: u64,
+    /// Log position of the last event recorded (absent when nothing was recorded).
+    pub global_position: Option<u64>,
+    /// Transaction of that event; with `global_position` it orders the log.
+    pub transaction_id: Option<u64>,
+    /// True when the `Idempotency-Key` had been used: this is the first result again.
+    pub deduplicated: bool,
+}
+
+/// Who sends a command and how.
+pub struct CommandContext {
+    /// Who.
+    pub actor: Actor,
+    /// The headers.
+    pub headers: CommandHeaders,
+}
+
+impl CommandContext {
+    /// A context for an actor.
+    pub fn new(actor: Actor, headers: CommandHeaders) -> Self {
+        Self { actor, headers }
+    }
+
+    /// The idempotency key as stored: scoped to the actor, so clients cannot collide.
+    fn scoped_key(&self) -> Option<String> {
+        self.headers
+            .idempotency_key
+            .as_ref()
+            .map(|k| format!("{}:{k}", self.actor.account_id))
+    }
+}
+
+/// The id of the stream of `A`'s type that this request's idempotency key was
+/// first used for: a creation whose id the server chooses reuses it, so that a
+/// retry lands on the same record instead of a new one.
+///
+/// # Errors
+/// Store failures.
+pub async fn replayed_stream_id<A: Aggregate>(
+    store: &DynEventStore,
+    ctx: &CommandContext,
+) -> Result<Option<String>, ApiError> {
+    let Some(key) = ctx.scoped_key() else {
+        return Ok(None);
+    };
+    Ok(store
+        .idempotency_result(&key)
+        .await?
+        .map(|(stream, _)| stream)
+        .filter(|s| s.stream_type == A::STREAM_TYPE)
+        .map(|s| s.stream_id))
+}
+
+/// Runs `command` on the aggregate `stream_id` after `authorise` accepts its state.
+///
+/// # Errors
+/// 422 for invalid fields or a reused key, 404/409 from the domain, 409 on a
+/// version conflict, 403 from `authorise`; nothing is written then.
+pub async fn execute<A: Aggregate>(
+    store: &DynEventStore,
+    stream_id: &str,
+    command: A::Command,
+    ctx: &CommandContext,
+    authorise: impl FnOnce(&A, u64) -> Result<(), ApiError>,
+) -> Result<CommandResult, ApiError> {
+    let stream = StreamRef::new(A::STREAM_TYPE, stream_id);
+    let key = ctx.scoped_key();
+    if let Some(key) = &key {
+        if let Some((first_stream, first)) = store.idempotency_result(key).await? {
+            if first_stream != stream {
+                return Err(ApiError::Store(StoreError::IdempotencyKeyReused {
+                    key: ctx.headers.idempotency_key.clone().unwrap_or_default(),
+                    first_stream,
+                }));
+            }
+            return Ok(CommandResult {
+                stream_type: stream.stream_type,
+                stream_id: stream.stream_id,
+                version: first.last_version,
+                events: first.last_version - first.first_version + 1,
+                global_position: Some(first.last_position.global_position),
+                transaction_id: Some(first.last_position.transaction_id),
+                deduplicated: true,
+            });
+        }
+    }
+    let (state, version) = load::<A>(store, stream_id).await?;
+    authorise(&state, version)?;
+    if let Some(expected) = ctx.headers.if_match {
+        if expected != version {
+            return Err(ApiError::VersionMismatch {
+                expected,
+                current: version,
+            });
+        }
+    }
+    let now = OffsetDateTime::now_utc();
+    let events = state.decide(&command, now)?;
+    if events.is_empty() {
+        return Ok(CommandResult {
+            stream_type: stream.stream_type,
+            stream_id: stream.stream_id,
+            version,
+            events: 0,
+            global_position: None,
+            transaction_id: None,
+            deduplicated: false,
+        });
+    }
+    let new_events: Vec<_> = events.iter().map(|e| to_new_event(e, now)).collect();
+    let metadata = EventMetadata {
+        actor: ctx.actor.clone(),
+        correlation_id: ctx.headers.correlation_id,
+        causation_id: Some(Uuid::now_v7()),
+        idempotency_key: key,
+    };
+    let expected = if version == 0 {
+        ExpectedVersion::NoStream
+    } else {
+        ExpectedVersion::Exact(version)
+    };
+    let appended = store
+        .append(&stream, expected, new_events, &metadata)
+        .await?;
+    Ok(CommandResult {
+        stream_type: stream.stream_type,
+        stream_id: stream.stream_id,
+        version: appended.last_version,
+        events: appended.last_version - appended.first_version + 1,
+        global_position: Some(appended.last_position.global_position),
+        transaction_id: Some(appended.last_position.transaction_id),
+        deduplicated: appended.deduplicated,
+    })
+}

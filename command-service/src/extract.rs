@@ -1,0 +1,96 @@
+//! Request extractors of the command API: a JSON body whose errors name the
+//! field, and the command headers (`Idempotency-Key`, `If-Match`,
+//! `X-Correlation-Id`).
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// A JSON body; a malformed one is a 422 naming the field (by its path).
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::invalid("body", e.body_text()))?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(&mut de) {
+            Ok(value) => Ok(Self(value)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let field = if path == "." {
+                    "body".to_string()
+                } else {
+                    path
+                };
+                Err(ApiError::invalid(field, e.into_inner().to_string()))
+            }
+        }
+    }
+}
+
+/// The headers that steer a command.
+#[derive(Debug, Clone, Default)]
+pub struct CommandHeaders {
+    /// `Idempotency-Key`: the same key again returns the first result.
+    pub idempotency_key: Option<String>,
+    /// `If-Match`: the version the client expects (`"3"` or `3`).
+    pub if_match: Option<u64>,
+    /// `X-Correlation-Id`, or a new one.
+    pub correlation_id: Uuid,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let text = |name: &str| -> Result<Option<String>, ApiError> {
+            parts
+                .headers
+                .get(name)
+                .map(|v| {
+                    v.to_str()
+                        .map(|s| s.trim().to_string())
+                        .map_err(|_| ApiError::invalid(name, "must be visible ASCII"))
+                })
+                .transpose()
+        };
+        let idempotency_key = text("idempotency-key")?;
+        if let Some(k) = &idempotency_key {
+            if k.is_empty() || k.len() > 100 {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key",
+                    "must be 1–100 characters",
+                ));
+            }
+        }
+        let if_match = text("if-match")?
+            .map(|v| {
+                v.trim_start_matches("W/")
+                    .trim_matches('"')
+                    .parse::<u64>()
+                    .map_err(|_| {
+                        ApiError::invalid("If-Match", "must be the record's version, e.g. \"3\"")
+                    })
+            })
+            .transpose()?;
+        let correlation_id = text("x-correlation-id")?
+            .map(|v| {
+                Uuid::parse_str(&v)
+                    .map_err(|_| ApiError::invalid("X-Correlation-Id", "must be a UUID"))
+            })
+            .transpose()?
+            .unwrap_or_else(Uuid::now_v7);
+        Ok(Self {
+            idempotency_key,
+            if_match,
+            correlation_id,
+        })
+    }
+}

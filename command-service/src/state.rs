@@ -1,0 +1,19 @@
+//! What every handler shares: the stores, the token keys, the login limiter.
+
+use crate::auth::{LoginLimiter, Tokens};
+use infra::credentials::DynCredentialStore;
+use infra::event_store::DynEventStore;
+use std::sync::Arc;
+
+/// The command API's state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The event store.
+    pub store: DynEventStore,
+    /// Personal data of accounts.
+    pub credentials: DynCredentialStore,
+    /// Token keys.
+    pub tokens: Arc<Tokens>,
+    /// Login attempts.
+    pub limiter: Arc<LoginLimiter>,
+}

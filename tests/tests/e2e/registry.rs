@@ -1,0 +1,307 @@
+//! The registry scenario of the command API, run in embedded and in
+//! distributed mode: self-registration, verification, a service with two
+//! facilities, vacancies, refusals (403, 409, 422) that leave the log
+//! untouched, and idempotent replays.
+
+use crate::client::Client;
+use crate::helpers::{spawn_portal, spawn_service};
+use events::StreamRef;
+use infra::event_store::DynEventStore;
+use infra::testing::{TempDir, TestNats, TestPostgres};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const ICO_A: &str = "00064581";
+const ICO_B: &str = "45242623";
+
+fn provider(ico: &str, name: &str) -> Value {
+    json!({
+        "ico": ico,
+        "name": name,
+        "legal_form": "745",
+        "address": { "street": "Teplická 1234/56", "city": "Děčín", "postcode": "405 02", "municipality_code": "562335" },
+        "contacts": { "emails": ["info@example.cz"], "webs": ["https://example.cz"] }
+    })
+}
+
+fn service_details() -> Value {
+    json!({
+        "name": "Azylový dům pro muže",
+        "description": "Ubytování a sociální poradenství mužům bez domova.",
+        "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }], "non_stop": true }],
+        "target_groups": ["18", "30"],
+        "catchment": { "kraje": ["CZ042"], "orp": ["4202"] },
+        "facilities": [
+            { "facility_id": "21676682", "name": "Azylový dům Kamenická", "address": { "street": "Kamenická 5", "city": "Děčín", "postcode": "40502", "ruian_code": 21676682 }, "location": { "lat": 50.7736, "lon": 14.1961 } },
+            { "facility_id": "21676690", "name": "Azylový dům Podmokly", "address": { "street": "Nádražní 2", "city": "Děčín", "postcode": "40502" }, "location": { "lat": 50.7780, "lon": 14.2010 } }
+        ],
+        "opening_hours": "nonstop",
+        "categories": ["bydlení"]
+    })
+}
+
+async fn version(store: &DynEventStore, stream_type: &str, id: &str) -> Option<u64> {
+    store
+        .stream_version(&StreamRef::new(stream_type, id))
+        .await
+        .unwrap()
+}
+
+/// The whole scenario against one running API; `store` is its event store, read to prove
+/// that refused commands leave the log untouched.
+pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store: DynEventStore) {
+    let public = Client::new(base);
+    let admin = public.login(admin_login, admin_password).await;
+
+    // Unauthenticated and forged tokens are refused with a reason.
+    let answer = public.post("/providers", provider(ICO_B, "B")).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.content_type, "application/problem+json");
+    let forged = public.with_token("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl");
+    assert_eq!(
+        forged.post("/providers", provider(ICO_B, "B")).await.status,
+        401
+    );
+
+    // An invalid IČO (and other fields) is named; nothing is written.
+    let mut bad = provider("00064582", "Oblastní charita");
+    bad["address"]["postcode"] = json!("999");
+    let answer = public
+        .post("/providers/self-registration", json!({ "provider": bad, "account": { "login": "charita", "email": "a@b.cz", "display_name": "Charita", "password": "heslo-heslo-123" } }))
+        .await;
+    assert_eq!(answer.status, 422, "{:?}", answer.body);
+    assert_eq!(answer.fields(), ["provider.ico"]);
+    assert_eq!(version(&store, "provider", "00064582").await, None);
+
+    // 1. The provider registers itself with its first account.
+    let answer = public
+        .post("/providers/self-registration", json!({ "provider": provider(ICO_A, "Oblastní charita Děčín"), "account": { "login": "charita", "email": "info@charita.cz", "display_name": "Charita Děčín", "password": "heslo-heslo-123" } }))
+        .await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    assert_eq!(answer.body["stream_id"], ICO_A);
+    assert_eq!(answer.body["version"], 1);
+    let charita = public.login("charita", "heslo-heslo-123").await;
+
+    // Not verified yet: it cannot register services.
+    let register = json!({ "provider_ico": ICO_A, "details": service_details() });
+    let answer = charita.post("/services", register.clone()).await;
+    assert_eq!(answer.status, 409, "{:?}", answer.body);
+
+    // 2. The administrator verifies it; only an administrator may.
+    assert_eq!(
+        charita
+            .post(&format!("/providers/{ICO_A}/verify"), json!({}))
+            .await
+            .status,
+        403
+    );
+    let answer = admin
+        .post(&format!("/providers/{ICO_A}/verify"), json!({}))
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["version"], 2);
+    assert_eq!(answer.etag.as_deref(), Some("\"2\""));
+
+    // 3. Invalid services are refused, each field named, nothing written.
+    let mut outside = register.clone();
+    outside["details"]["facilities"][1]["location"] = json!({ "lat": 48.2082, "lon": 16.3738 });
+    outside["details"]["forms"][0]["capacities"][0]["count"] = json!(-5);
+    outside["service_id"] = json!("0190e3c0-0000-7000-8000-000000000001");
+    let answer = charita.post("/services", outside).await;
+    assert_eq!(answer.status, 422, "{:?}", answer.body);
+    assert_eq!(
+        answer.fields(),
+        [
+            "details.forms[0].capacities[0].count",
+            "details.facilities[1].location.lat"
+        ]
+    );
+    assert_eq!(
+        version(&store, "service", "0190e3c0-0000-7000-8000-000000000001").await,
+        None
+    );
+    let answer = charita
+        .post(
+            "/services",
+            json!({ "provider_ico": ICO_A, "details": { "name": "x" } }),
+        )
+        .await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.fields(), ["details"], "{:?}", answer.body);
+
+    // 4. The provider's account registers a service with two facilities.
+    let answer = charita
+        .send(
+            Method::POST,
+            "/services",
+            Some(register.clone()),
+            &[("Idempotency-Key", "svc-1")],
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    let service_id = answer.body["stream_id"].as_str().unwrap().to_string();
+    assert_eq!(answer.body["version"], 1);
+    assert!(answer.body["global_position"].as_u64().unwrap() > 0);
+    // A replay of the same key returns the first result and stores nothing new.
+    let replay = charita
+        .send(
+            Method::POST,
+            "/services",
+            Some(register.clone()),
+            &[("Idempotency-Key", "svc-1")],
+        )
+        .await;
+    assert_eq!(replay.status, 200, "{:?}", replay.body);
+    assert_eq!(replay.body["stream_id"], service_id.as_str());
+    assert_eq!(replay.body["deduplicated"], true);
+    assert_eq!(
+        replay.body["global_position"],
+        answer.body["global_position"]
+    );
+    assert_eq!(version(&store, "service", &service_id).await, Some(1));
+
+    // 5. It reports vacancies.
+    let vacancy = |facility: &str, free: i64| json!({ "facility_id": facility, "form": "pob", "unit": "luzka", "free_places": free });
+    let path = format!("/services/{service_id}/vacancies");
+    let answer = charita
+        .send(
+            Method::POST,
+            &path,
+            Some(vacancy("21676682", 4)),
+            &[("Idempotency-Key", "vac-1")],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["version"], 2);
+    let answer = charita
+        .send(
+            Method::POST,
+            &path,
+            Some(vacancy("21676682", 4)),
+            &[("Idempotency-Key", "vac-1")],
+        )
+        .await;
+    assert_eq!(
+        (answer.status, answer.body["deduplicated"].clone()),
+        (200, json!(true))
+    );
+    let answer = charita
+        .send(
+            Method::POST,
+            &path,
+            Some(vacancy("21676690", 2)),
+            &[("If-Match", "\"2\"")],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["version"], 3);
+
+    // Vacancies above the capacity or below zero are refused and change nothing.
+    let answer = charita.post(&path, vacancy("21676690", 27)).await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.fields(), ["free_places"]);
+    assert_eq!(
+        charita.post(&path, vacancy("21676690", -1)).await.fields(),
+        ["free_places"]
+    );
+    assert_eq!(version(&store, "service", &service_id).await, Some(3));
+
+    // 6. A stale expected version is refused with the current one.
+    let answer = charita
+        .send(
+            Method::PATCH,
+            &format!("/services/{service_id}"),
+            Some(json!({ "opening_hours": "Po–Ne 0–24" })),
+            &[("If-Match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(answer.status, 409, "{:?}", answer.body);
+    assert_eq!(answer.body["current_version"], 3);
+    assert_eq!(version(&store, "service", &service_id).await, Some(3));
+
+    // 7. Another provider's account is refused.
+    assert_eq!(
+        admin
+            .post("/providers", provider(ICO_B, "Diakonie"))
+            .await
+            .status,
+        201
+    );
+    let answer = admin
+        .post("/accounts", json!({ "login": "diakonie", "email": "info@diakonie.cz", "display_name": "Diakonie", "password": "jine-heslo-456", "roles": [{ "role": "provider", "scope": { "kind": "provider", "code": ICO_B } }] }))
+        .await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    let diakonie = public.login("diakonie", "jine-heslo-456").await;
+    let answer = diakonie.post(&path, vacancy("21676682", 1)).await;
+    assert_eq!(answer.status, 403, "{:?}", answer.body);
+    assert!(answer.body["detail"].as_str().unwrap().contains(ICO_A));
+    assert_eq!(version(&store, "service", &service_id).await, Some(3));
+
+    // An idempotency key reused for another record is refused, and changes nothing.
+    let answer = charita
+        .send(
+            Method::PATCH,
+            &format!("/providers/{ICO_A}"),
+            Some(json!({ "name": "Charita Děčín" })),
+            &[("Idempotency-Key", "vac-1")],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{:?}", answer.body);
+    assert_eq!(version(&store, "provider", ICO_A).await, Some(2));
+
+    // A wrong password is refused; too many attempts are limited.
+    let mut last = 0;
+    for _ in 0..6 {
+        last = public
+            .post(
+                "/auth/login",
+                json!({ "login": "diakonie", "password": "wrong-password" }),
+            )
+            .await
+            .status;
+    }
+    assert_eq!(last, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_scenario_in_embedded_mode() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(
+        &app.base,
+        "admin",
+        password.trim(),
+        app.store.clone().unwrap(),
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_scenario_in_distributed_mode() {
+    let (pg, nats) = (TestPostgres::new(), TestNats::new());
+    let settings = command_service::Settings {
+        http: infra::settings::HttpSettings::for_tests(),
+        postgres: pg.settings.clone(),
+        nats: nats.settings.clone(),
+        auth: command_service::settings::AuthSettings {
+            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+            session_ttl: time::Duration::hours(1),
+            admin: Some(command_service::settings::AdminSettings {
+                login: "admin".into(),
+                password: "admin-password-1".into(),
+                email: "admin@portal.invalid".into(),
+            }),
+        },
+    };
+    let app = spawn_service!(command_service::Application::build(settings).await.unwrap());
+    let store: DynEventStore = std::sync::Arc::new(
+        infra::event_store::postgres::PostgresEventStore::connect(&pg.settings)
+            .await
+            .unwrap(),
+    );
+    scenario(&app.base, "admin", "admin-password-1", store).await;
+    app.stop().await;
+}
