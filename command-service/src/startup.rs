@@ -4,6 +4,7 @@
 use crate::state::AppState;
 use crate::Settings;
 use axum::Router;
+use infra::bus::EventPublisher;
 use infra::credentials::postgres::PostgresCredentialStore;
 use infra::event_store::DynEventStore;
 use infra::http::{self, EventStoreCheck, NatsCheck, Server};
@@ -22,6 +23,7 @@ pub fn api_router(state: AppState) -> Router {
 /// A built, bound command service.
 pub struct Application {
     server: Server,
+    relay: (DynEventStore, deadpool_postgres::Pool, EventPublisher),
 }
 
 impl Application {
@@ -31,9 +33,15 @@ impl Application {
     /// Naming the variable of a dependency that cannot be reached, or the address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
-        let credentials = Arc::new(PostgresCredentialStore::new(pg_store.pool().clone()).await?);
+        let pool = pg_store.pool().clone();
+        let credentials = Arc::new(PostgresCredentialStore::new(pool.clone()).await?);
+        crate::outbox::prepare(&pool).await?;
         let store: DynEventStore = Arc::new(pg_store);
         let nats = infra::connect::nats(&settings.nats).await?;
+        let publisher = EventPublisher::new(nats.clone(), &settings.nats.prefix)
+            .await
+            .map_err(|e| anyhow::anyhow!("NATS_URL={}: {e:#}", settings.nats.url))?;
+        let relay = (store.clone(), pool, publisher);
         let state = crate::bootstrap::app_state(store.clone(), credentials, &settings.auth).await?;
         let router = Router::new()
             .nest("/api/v1", api_router(state))
@@ -42,7 +50,7 @@ impl Application {
                 vec![Box::new(EventStoreCheck(store)), Box::new(NatsCheck(nats))],
             ));
         let server = Server::bind(router, NAME, &settings.http).await?;
-        Ok(Self { server })
+        Ok(Self { server, relay })
     }
 
     /// The address it listens on.
@@ -65,6 +73,13 @@ impl Application {
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
+        let shutdown = self.server.shutdown_handle();
+        let (store, pool, publisher) = self.relay;
+        let relay = tokio::spawn(crate::outbox::run(store, pool, publisher, shutdown.clone()));
+        let served = self.server.run_until_stopped().await;
+        // The server has stopped (or failed): the relay finishes its batch and stops too.
+        shutdown.trigger();
+        let _ = relay.await;
+        served
     }
 }

@@ -2,6 +2,7 @@
 //! (PostgreSQL and embedded SQLite), connections to NATS and ClickHouse,
 //! settings, telemetry, metrics, graceful shutdown and HTTP errors.
 
+pub mod bus;
 pub mod clickhouse;
 pub mod connect;
 pub mod credentials;

@@ -283,6 +283,12 @@ impl ServiceProcess {
         }
     }
 
+    /// Kills it with SIGKILL (a crash) and waits until it is gone.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     ///
     /// # Panics

@@ -1,0 +1,125 @@
+//! The outbox relay: follows the event log from its checkpoint and publishes
+//! every committed event to JetStream in log order, once per event id (the
+//! message id), saving the checkpoint after each acknowledged batch. After a
+//! crash it resumes from the checkpoint; what it publishes again is dropped by
+//! JetStream as a duplicate.
+
+use deadpool_postgres::Pool;
+use infra::bus::EventPublisher;
+use infra::event_store::{subscribe, DynEventStore, LogPosition};
+use infra::postgres::{migrate, Migration};
+use infra::shutdown::Shutdown;
+use prometheus::{IntCounter, IntGauge};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "outbox_checkpoint",
+    sql: "CREATE TABLE outbox_checkpoint (
+        relay           text PRIMARY KEY,
+        transaction_id  bigint NOT NULL,
+        global_position bigint NOT NULL,
+        updated_at      timestamptz NOT NULL DEFAULT now())",
+}];
+
+const RELAY: &str = "jetstream";
+const BATCH: usize = 500;
+
+static PUBLISHED: LazyLock<IntCounter> = LazyLock::new(|| {
+    let c = IntCounter::new(
+        "outbox_published_total",
+        "Events published to JetStream by the outbox relay",
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
+    c
+});
+
+static BACKLOG: LazyLock<IntGauge> = LazyLock::new(|| {
+    let g = IntGauge::new(
+        "outbox_backlog_events",
+        "Global positions between the log head and the relay's checkpoint",
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
+    g
+});
+
+/// The relay's checkpoint table.
+///
+/// # Errors
+/// When the migration fails.
+pub async fn prepare(pool: &Pool) -> anyhow::Result<()> {
+    migrate(pool, "outbox", MIGRATIONS).await
+}
+
+async fn load_checkpoint(pool: &Pool) -> anyhow::Result<LogPosition> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT transaction_id, global_position FROM outbox_checkpoint WHERE relay = $1",
+            &[&RELAY],
+        )
+        .await?;
+    Ok(row.map_or(LogPosition::START, |r| LogPosition {
+        transaction_id: r.get::<_, i64>(0) as u64,
+        global_position: r.get::<_, i64>(1) as u64,
+    }))
+}
+
+async fn save_checkpoint(pool: &Pool, p: LogPosition) -> anyhow::Result<()> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "INSERT INTO outbox_checkpoint (relay, transaction_id, global_position) VALUES ($1, $2, $3) \
+             ON CONFLICT (relay) DO UPDATE SET transaction_id = excluded.transaction_id, \
+             global_position = excluded.global_position, updated_at = now()",
+            &[&RELAY, &(p.transaction_id as i64), &(p.global_position as i64)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// One run from the checkpoint until an error or shutdown.
+async fn relay_once(
+    store: &DynEventStore,
+    pool: &Pool,
+    publisher: &EventPublisher,
+    shutdown: &Shutdown,
+) -> anyhow::Result<()> {
+    let mut checkpoint = load_checkpoint(pool).await?;
+    let mut sub = subscribe(store.clone(), checkpoint, BATCH, Duration::from_millis(200));
+    loop {
+        let batch = tokio::select! {
+            batch = sub.next_batch() => batch?,
+            () = shutdown.wait() => return Ok(()),
+        };
+        publisher.publish(&batch, checkpoint).await?;
+        let last = batch.last().map_or(checkpoint, |e| e.log_position());
+        save_checkpoint(pool, last).await?;
+        PUBLISHED.inc_by(batch.len() as u64);
+        if let Ok(Some(head)) = store.head().await {
+            BACKLOG.set(head.global_position.saturating_sub(last.global_position) as i64);
+        }
+        checkpoint = last;
+    }
+}
+
+/// Runs the relay until `shutdown`, starting again after failures with a back-off.
+pub async fn run(store: DynEventStore, pool: Pool, publisher: EventPublisher, shutdown: Shutdown) {
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_triggered() {
+        match relay_once(&store, &pool, &publisher, &shutdown).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "outbox relay failed; resuming from its checkpoint");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = shutdown.wait() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
