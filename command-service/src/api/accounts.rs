@@ -3,8 +3,10 @@
 
 use super::providers::{check_new_account, create_account, NewAccountBody};
 use super::respond;
+use crate::api::openapi::Problem;
 use crate::auth::{hash_password, verify_password, Principal, MIN_PASSWORD_LEN};
 use crate::error::ApiError;
+use crate::execute::CommandResult;
 use crate::execute::{execute, CommandContext};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
@@ -56,6 +58,7 @@ pub struct TokenResponse {
     pub account_id: Uuid,
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody, responses((status = 200, description = "A session token", body = TokenResponse), (status = 401, description = "Wrong login or password", body = Problem), (status = 429, description = "Too many failed attempts", body = Problem)))]
 async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LoginBody>,
@@ -89,7 +92,7 @@ async fn login(
 }
 
 /// A new account with its roles.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateAccountBody {
     /// Personal data and password.
     #[serde(flatten)]
@@ -99,6 +102,7 @@ pub struct CreateAccountBody {
     pub roles: Vec<RoleGrant>,
 }
 
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -164,6 +168,7 @@ async fn account_command(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/roles/grant", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant, security(("bearer" = [])), responses((status = 200, description = "Granted", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn grant(
     State(state): State<AppState>,
     principal: Principal,
@@ -182,6 +187,7 @@ async fn grant(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/roles/revoke", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant, security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn revoke(
     State(state): State<AppState>,
     principal: Principal,
@@ -200,6 +206,7 @@ async fn revoke(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Disabled", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn disable(
     State(state): State<AppState>,
     principal: Principal,
@@ -220,6 +227,7 @@ pub struct PasswordBody {
     pub new_password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = PasswordBody, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change_password(
     State(state): State<AppState>,
     principal: Principal,
@@ -282,6 +290,7 @@ pub struct IssuedToken {
     pub expires_at: OffsetDateTime,
 }
 
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/api-tokens", tag = "accounts", params(("id" = String, Path, description = "Account id")), request_body = IssueTokenBody, security(("bearer" = [])), responses((status = 201, description = "Issued; the token is shown only now", body = IssuedToken), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 422, description = "Invalid fields", body = Problem)))]
 async fn issue_token(
     State(state): State<AppState>,
     principal: Principal,
@@ -311,6 +320,7 @@ async fn issue_token(
         .into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/api-tokens/{token_id}/revoke", tag = "accounts", params(("id" = String, Path, description = "Account id"), ("token_id" = String, Path, description = "Token id")), security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn revoke_token(
     State(state): State<AppState>,
     principal: Principal,

@@ -2,8 +2,10 @@
 //! social curators.
 
 use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::execute::CommandResult;
 use crate::execute::{execute, replayed_stream_id, CommandContext};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
@@ -38,7 +40,7 @@ fn editor(principal: &Principal) -> Result<(), ApiError> {
 }
 
 /// A new directory entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AddEntryBody {
     /// Its id; a new UUID when absent.
     #[serde(default)]
@@ -47,6 +49,7 @@ pub struct AddEntryBody {
     pub details: EntryDetails,
 }
 
+#[utoipa::path(post, path = "/api/v1/directory", tag = "directory", request_body = AddEntryBody, security(("bearer" = [])), responses((status = 201, description = "Added", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn add(
     State(state): State<AppState>,
     principal: Principal,
@@ -72,6 +75,7 @@ async fn add(
     Ok(respond(result, true))
 }
 
+#[utoipa::path(put, path = "/api/v1/directory/{id}", tag = "directory", params(("id" = String, Path, description = "Id of the record")), request_body = EntryDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change(
     State(state): State<AppState>,
     principal: Principal,
@@ -92,6 +96,7 @@ async fn change(
     Ok(respond(result, false))
 }
 
+#[utoipa::path(post, path = "/api/v1/directory/{id}/remove", tag = "directory", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Removed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn remove(
     State(state): State<AppState>,
     principal: Principal,

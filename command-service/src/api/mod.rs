@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod openapi;
 pub mod providers;
 pub mod services;
 
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .merge(services::routes())
         .merge(directory::routes())
         .merge(accounts::routes())
+        .merge(openapi::routes())
 }
 
 /// A reason, for suspensions, ends and removals.

@@ -3,8 +3,10 @@
 //! suspension, resumption, end.
 
 use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
 use crate::auth::{hash_password, Principal, MIN_PASSWORD_LEN};
 use crate::error::ApiError;
+use crate::execute::CommandResult;
 use crate::execute::{execute, CommandContext};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
@@ -42,6 +44,7 @@ fn exists(_: &Provider, version: u64) -> Result<(), ApiError> {
 }
 
 /// An administrator registers a provider (verified at once).
+#[utoipa::path(post, path = "/api/v1/providers", tag = "providers", request_body = RegisterProvider, security(("bearer" = [])), responses((status = 201, description = "Registered (verified)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn register(
     State(state): State<AppState>,
     principal: Principal,
@@ -74,7 +77,7 @@ pub struct NewAccountBody {
 }
 
 /// A provider registers itself with its first account.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SelfRegistrationBody {
     /// The provider.
     pub provider: RegisterProvider,
@@ -159,6 +162,7 @@ pub(crate) async fn create_account(
 }
 
 /// A provider registers itself; an administrator verifies it later.
+#[utoipa::path(post, path = "/api/v1/providers/self-registration", tag = "providers", request_body = SelfRegistrationBody, responses((status = 201, description = "Registered, waiting for verification", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn self_register(
     State(state): State<AppState>,
     headers: CommandHeaders,
@@ -220,6 +224,7 @@ async fn self_register(
     Ok(respond(result, true))
 }
 
+#[utoipa::path(post, path = "/api/v1/providers/{ico}/verify", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), security(("bearer" = [])), responses((status = 200, description = "Verified", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn verify(
     State(state): State<AppState>,
     principal: Principal,
@@ -233,6 +238,7 @@ async fn verify(
     Ok(respond(result, false))
 }
 
+#[utoipa::path(patch, path = "/api/v1/providers/{ico}", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ChangeProviderDetails, security(("bearer" = [])), responses((status = 200, description = "Changed (events: 0 when nothing changed)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change(
     State(state): State<AppState>,
     principal: Principal,
@@ -253,6 +259,7 @@ async fn change(
     Ok(respond(result, false))
 }
 
+#[utoipa::path(post, path = "/api/v1/providers/{ico}/suspend", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn suspend(
     State(state): State<AppState>,
     principal: Principal,
@@ -271,6 +278,7 @@ async fn suspend(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/providers/{ico}/resume", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), security(("bearer" = [])), responses((status = 200, description = "Resumed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn resume(
     State(state): State<AppState>,
     principal: Principal,
@@ -285,6 +293,7 @@ async fn resume(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/providers/{ico}/end", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Ended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn end(
     State(state): State<AppState>,
     principal: Principal,

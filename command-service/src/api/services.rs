@@ -3,8 +3,10 @@
 //! verification and vacancy reports.
 
 use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::execute::CommandResult;
 use crate::execute::{execute, load, replayed_stream_id, CommandContext};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
@@ -32,7 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// A new service.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterServiceBody {
     /// Its id; a new UUID when absent (give one to retry safely without an idempotency key).
     #[serde(default)]
@@ -43,6 +45,7 @@ pub struct RegisterServiceBody {
     pub details: ServiceDetails,
 }
 
+#[utoipa::path(post, path = "/api/v1/services", tag = "services", request_body = RegisterServiceBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn register(
     State(state): State<AppState>,
     principal: Principal,
@@ -124,6 +127,7 @@ async fn run(
     Ok(respond(result, false))
 }
 
+#[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ServiceChanges, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change(
     State(state): State<AppState>,
     principal: Principal,
@@ -141,6 +145,7 @@ async fn change(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/services/{id}/suspend", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn suspend(
     State(state): State<AppState>,
     principal: Principal,
@@ -160,6 +165,7 @@ async fn suspend(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/services/{id}/resume", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Resumed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn resume(
     State(state): State<AppState>,
     principal: Principal,
@@ -169,6 +175,7 @@ async fn resume(
     run(&state, &principal, headers, &id, ServiceCommand::Resume).await
 }
 
+#[utoipa::path(post, path = "/api/v1/services/{id}/end", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Ended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn end(
     State(state): State<AppState>,
     principal: Principal,
@@ -188,6 +195,7 @@ async fn end(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/services/{id}/verify", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Marked as verified today", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn verify(
     State(state): State<AppState>,
     principal: Principal,
@@ -204,6 +212,7 @@ async fn verify(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/services/{id}/vacancies", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReportVacancy, security(("bearer" = [])), responses((status = 200, description = "Reported", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn report_vacancy(
     State(state): State<AppState>,
     principal: Principal,

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 /// What describes a directory entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryDetails {
     /// Name.
     pub name: String,

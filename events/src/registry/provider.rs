@@ -47,6 +47,7 @@ pub struct Provider {
 
 /// Registration data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterProvider {
     /// IČO (8 digits with the check digit).
     pub ico: String,
@@ -64,6 +65,7 @@ pub struct RegisterProvider {
 
 /// A change of details: only the fields given change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeProviderDetails {
     /// New name.
     #[serde(default)]

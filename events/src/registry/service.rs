@@ -17,6 +17,7 @@ pub const MAX_CAPACITY: i64 = 1_000_000;
 
 /// A capacity in one unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Capacity {
     /// The unit.
     pub unit: CapacityUnit,
@@ -26,6 +27,7 @@ pub struct Capacity {
 
 /// A form of provision with its capacities.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormSpec {
     /// The form.
     pub form: Form,
@@ -39,6 +41,7 @@ pub struct FormSpec {
 
 /// Where the service is provided: kraj, ORP and municipality codes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Catchment {
     /// Kraj codes (RÚIAN VÚSC or NUTS).
     #[serde(default)]
@@ -53,6 +56,7 @@ pub struct Catchment {
 
 /// A facility (place) of the service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facility {
     /// Its key within the service (the RÚIAN address-place code where there is one).
     pub facility_id: String,
@@ -67,6 +71,7 @@ pub struct Facility {
 
 /// Everything that describes a service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceDetails {
     /// Name.
     pub name: String,
@@ -105,6 +110,7 @@ pub struct ServiceDetails {
 
 /// Changes of a service: each section given replaces the old one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceChanges {
     /// New name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,6 +192,7 @@ pub struct Service {
 
 /// A report of free places.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportVacancy {
     /// The facility.
     pub facility_id: String,

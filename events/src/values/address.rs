@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// An address in the Czech Republic.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
     /// Street and number, e.g. `Teplická 1234/56`.
     #[serde(default)]
@@ -84,6 +85,7 @@ impl Address {
 
 /// Public contacts of an organisation or service (not of private persons).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contacts {
     /// E-mail addresses.
     #[serde(default)]

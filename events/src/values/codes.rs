@@ -110,6 +110,7 @@ impl From<ServiceKind> for u16 {
 
 /// A form of provision (`FormaSocialniSluzby`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Form {
     /// `pob`: residential.
     #[serde(rename = "pob")]
@@ -124,6 +125,7 @@ pub enum Form {
 
 /// A capacity unit (`TypKapacitySocialniSluzby`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CapacityUnit {
     /// `luzka`: beds.
     #[serde(rename = "luzka")]

@@ -8,6 +8,7 @@ pub const CZ_BOUNDS: (f64, f64, f64, f64) = (48.55, 51.06, 12.09, 18.86);
 
 /// A point in WGS84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     /// Latitude, degrees north.
     pub lat: f64,

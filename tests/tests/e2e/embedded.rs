@@ -82,3 +82,15 @@ async fn events_survive_a_restart_of_the_portal() {
     assert_eq!(events[0].payload["name"], "Diakonie");
     again.stop().await;
 }
+
+#[tokio::test]
+async fn the_command_api_serves_its_openapi_document() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let (status, content_type, body) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("application/json"));
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert!(doc["paths"]["/api/v1/services/{id}/vacancies"]["post"].is_object());
+    app.stop().await;
+}

@@ -1,0 +1,128 @@
+//! The OpenAPI document of the command API, served at `/api/v1/openapi.json`.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// An RFC 9457 problem (`application/problem+json`), as documented.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    r#type: String,
+    /// A short summary.
+    title: String,
+    /// The HTTP status.
+    status: u16,
+    /// What went wrong this time.
+    detail: Option<String>,
+    /// For 422: each invalid field and why.
+    errors: Option<Vec<FieldErrorDoc>>,
+    /// For 409: the record's current version.
+    current_version: Option<u64>,
+}
+
+/// An invalid field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FieldErrorDoc {
+    /// Its path in the request body, e.g. `details.facilities[1].location.lat`.
+    field: String,
+    /// Why it is refused.
+    reason: String,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Portal of social services — command API",
+        description = "Writes: one endpoint per command. Send `Idempotency-Key` to make a retry \
+            safe, `If-Match: \"<version>\"` to refuse a change of a record changed meanwhile (409 \
+            with `current_version`). Every answer names the record, its new version and the log \
+            position of the change.",
+    ),
+    modifiers(&BearerAuth),
+    paths(
+        super::providers::register, super::providers::self_register, super::providers::verify,
+        super::providers::change, super::providers::suspend, super::providers::resume,
+        super::providers::end,
+        super::services::register, super::services::change, super::services::suspend,
+        super::services::resume, super::services::end, super::services::verify,
+        super::services::report_vacancy,
+        super::directory::add, super::directory::change, super::directory::remove,
+        super::accounts::login, super::accounts::create, super::accounts::grant,
+        super::accounts::revoke, super::accounts::disable, super::accounts::change_password,
+        super::accounts::issue_token, super::accounts::revoke_token,
+    ),
+    components(schemas(Problem, FieldErrorDoc, crate::execute::CommandResult)),
+    tags(
+        (name = "providers", description = "Providers of social services"),
+        (name = "services", description = "Registered social services and their vacancies"),
+        (name = "directory", description = "The supplementary directory"),
+        (name = "accounts", description = "Login, accounts, roles and API tokens"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_every_command_with_its_answers() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/api/v1/providers",
+            "/api/v1/providers/self-registration",
+            "/api/v1/providers/{ico}",
+            "/api/v1/providers/{ico}/verify",
+            "/api/v1/services",
+            "/api/v1/services/{id}/vacancies",
+            "/api/v1/directory/{id}",
+            "/api/v1/auth/login",
+            "/api/v1/accounts/{id}/api-tokens",
+        ] {
+            assert!(paths.contains_key(path), "{path} is not documented");
+        }
+        let vacancies = &paths["/api/v1/services/{id}/vacancies"]["post"];
+        for status in ["200", "401", "403", "404", "409", "422"] {
+            assert!(vacancies["responses"].get(status).is_some(), "{status}");
+        }
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for schema in [
+            "ServiceDetails",
+            "ReportVacancy",
+            "RegisterProvider",
+            "Problem",
+            "CommandResult",
+        ] {
+            assert!(schemas.contains_key(schema), "{schema} has no schema");
+        }
+    }
+}
