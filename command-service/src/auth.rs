@@ -238,7 +238,7 @@ impl FromRequestParts<AppState> for Principal {
         let claims = state.tokens.check(token.trim())?;
         let account_id = Uuid::parse_str(&claims.sub)
             .map_err(|_| ApiError::Unauthorized("the token is not valid".into()))?;
-        let (account, _) = load::<Account>(&state.store, &account_id.to_string()).await?;
+        let (account, _) = load::<Account>(state, &account_id.to_string()).await?;
         if !account.exists || account.disabled {
             return Err(ApiError::Unauthorized(
                 "the account is disabled or gone".into(),

@@ -33,6 +33,7 @@ pub async fn app_state(
         credentials,
         tokens: Arc::new(Tokens::new(&auth.jwt_secret, auth.session_ttl)),
         limiter: Arc::new(LoginLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)),
+        cache: Arc::default(),
     };
     if let Some(admin) = &auth.admin {
         if state.credentials.by_login(&admin.login).await?.is_none() {

@@ -5,31 +5,66 @@
 
 use crate::error::ApiError;
 use crate::extract::CommandHeaders;
+use crate::state::AppState;
 use events::aggregate::{from_recorded, to_new_event};
 use events::{Actor, Aggregate, EventMetadata, ExpectedVersion, StreamRef};
-use infra::event_store::{DynEventStore, StoreError};
+use infra::event_store::StoreError;
 use serde::Serialize;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Events read per round trip while loading.
 const PAGE: usize = 1000;
 
+/// Most aggregates kept in memory; beyond it the cache starts afresh.
+const CACHE_CAPACITY: usize = 10_000;
+
+/// The last loaded state of recently used aggregates. Streams only grow, so
+/// a cached state is brought up to date by reading the events after its
+/// version; it never needs invalidating, only bounding.
+#[derive(Default)]
+pub struct AggregateCache {
+    entries: Mutex<HashMap<StreamRef, CachedState>>,
+}
+
+type CachedState = (u64, Arc<dyn Any + Send + Sync>);
+
+impl AggregateCache {
+    fn get<A: Clone + 'static>(&self, stream: &StreamRef) -> Option<(A, u64)> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (version, state) = entries.get(stream)?;
+        state.downcast_ref::<A>().map(|a| (a.clone(), *version))
+    }
+
+    fn put<A: Send + Sync + 'static>(&self, stream: StreamRef, state: A, version: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= CACHE_CAPACITY && !entries.contains_key(&stream) {
+            entries.clear();
+        }
+        if entries.get(&stream).is_none_or(|(v, _)| *v < version) {
+            entries.insert(stream, (version, Arc::new(state)));
+        }
+    }
+}
+
 /// The state of an aggregate and its version (0: no stream).
 ///
 /// # Errors
 /// Store failures, or a stored event that no longer reads (a missing upcaster).
-pub async fn load<A: Aggregate>(
-    store: &DynEventStore,
-    stream_id: &str,
-) -> Result<(A, u64), ApiError> {
+pub async fn load<A>(app: &AppState, stream_id: &str) -> Result<(A, u64), ApiError>
+where
+    A: Aggregate + Clone + Send + Sync + 'static,
+{
+    let store = &app.store;
     let stream = StreamRef::new(A::STREAM_TYPE, stream_id);
     stream
         .validate()
         .map_err(|e| ApiError::invalid(e.field, e.reason))?;
-    let mut state = A::default();
-    let mut version = 0;
-    loop {
+    let (mut state, mut version) = app.cache.get::<A>(&stream).unwrap_or_default();
+    let loaded = loop {
         let batch = store.read_stream(&stream, version + 1, PAGE).await?;
         for recorded in &batch {
             let event: A::Event = from_recorded(recorded).map_err(|e| {
@@ -43,9 +78,13 @@ pub async fn load<A: Aggregate>(
             version = recorded.stream_version;
         }
         if batch.len() < PAGE {
-            return Ok((state, version));
+            break (state, version);
         }
+    };
+    if loaded.1 > 0 {
+        app.cache.put(stream, loaded.0.clone(), loaded.1);
     }
+    Ok(loaded)
 }
 
 /// The answer to an accepted command.
@@ -97,9 +136,10 @@ impl CommandContext {
 /// # Errors
 /// Store failures.
 pub async fn replayed_stream_id<A: Aggregate>(
-    store: &DynEventStore,
+    app: &AppState,
     ctx: &CommandContext,
 ) -> Result<Option<String>, ApiError> {
+    let store = &app.store;
     let Some(key) = ctx.scoped_key() else {
         return Ok(None);
     };
@@ -116,13 +156,17 @@ pub async fn replayed_stream_id<A: Aggregate>(
 /// # Errors
 /// 422 for invalid fields or a reused key, 404/409 from the domain, 409 on a
 /// version conflict, 403 from `authorise`; nothing is written then.
-pub async fn execute<A: Aggregate>(
-    store: &DynEventStore,
+pub async fn execute<A>(
+    app: &AppState,
     stream_id: &str,
     command: A::Command,
     ctx: &CommandContext,
     authorise: impl FnOnce(&A, u64) -> Result<(), ApiError>,
-) -> Result<CommandResult, ApiError> {
+) -> Result<CommandResult, ApiError>
+where
+    A: Aggregate + Clone + Send + Sync + 'static,
+{
+    let store = &app.store;
     let stream = StreamRef::new(A::STREAM_TYPE, stream_id);
     let key = ctx.scoped_key();
     if let Some(key) = &key {
@@ -144,7 +188,7 @@ pub async fn execute<A: Aggregate>(
             });
         }
     }
-    let (state, version) = load::<A>(store, stream_id).await?;
+    let (state, version) = load::<A>(app, stream_id).await?;
     authorise(&state, version)?;
     if let Some(expected) = ctx.headers.if_match {
         if expected != version {

@@ -24,12 +24,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             Ok(value) => Ok(Self(value)),
             Err(e) => {
                 let path = e.path().to_string();
-                let field = if path == "." {
-                    "body".to_string()
-                } else {
-                    path
+                let reason = e.into_inner().to_string();
+                // A missing field is reported at its parent: name the field itself.
+                let missing = reason
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next());
+                let field = match (path.as_str(), missing) {
+                    (".", Some(name)) => name.to_string(),
+                    (_, Some(name)) => format!("{path}.{name}"),
+                    (".", None) => "body".to_string(),
+                    _ => path,
                 };
-                Err(ApiError::invalid(field, e.into_inner().to_string()))
+                Err(ApiError::invalid(field, reason))
             }
         }
     }

@@ -1,6 +1,7 @@
 //! What every handler shares: the stores, the token keys, the login limiter.
 
 use crate::auth::{LoginLimiter, Tokens};
+use crate::execute::AggregateCache;
 use infra::credentials::DynCredentialStore;
 use infra::event_store::DynEventStore;
 use std::sync::Arc;
@@ -16,4 +17,6 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     /// Login attempts.
     pub limiter: Arc<LoginLimiter>,
+    /// Recently loaded aggregates.
+    pub cache: Arc<AggregateCache>,
 }

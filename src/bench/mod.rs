@@ -2,6 +2,7 @@
 //! portal's own path beside a baseline of the same work done the plain way.
 
 pub mod append;
+pub mod commands;
 
 use std::time::Duration;
 

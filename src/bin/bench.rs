@@ -4,11 +4,16 @@
 //! `cargo run --release --bin bench -- append [--seconds N] [--writers 1,4,16]
 //! [--batches 1,10,100] [--adapter postgres|sqlite|both]`
 //!
+//! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
+//! [--clients 16] [--seconds N]` (build the server binaries first:
+//! `cargo build --release --bins --workspace`)
+//!
 //! PostgreSQL comes from `BENCH_DATABASE_URL` (or `DATABASE_URL`); the bench
 //! works in a schema of its own and drops it afterwards. SQLite runs in a
 //! temporary folder (`BENCH_DATA_DIR` to choose another disk).
 
 use anyhow::Context;
+use portal::bench::commands::{self, CommandsConfig};
 use portal::bench::{append, Adapter, AppendConfig};
 use std::time::Duration;
 
@@ -27,9 +32,29 @@ fn list(value: &str) -> anyhow::Result<Vec<usize>> {
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "append".into());
+    if what == "commands" {
+        let mut config = CommandsConfig {
+            seconds: Duration::from_secs(5),
+            clients: 16,
+            mode: "embedded".into(),
+        };
+        while let Some(flag) = args.next() {
+            let value = args
+                .next()
+                .with_context(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--seconds" => config.seconds = Duration::from_secs_f64(value.parse()?),
+                "--clients" => config.clients = value.parse()?,
+                "--mode" => config.mode = value,
+                other => anyhow::bail!("unknown flag {other:?}"),
+            }
+        }
+        println!("{}", commands::run(&config).await?);
+        return Ok(());
+    }
     anyhow::ensure!(
         what == "append",
-        "unknown benchmark {what:?}; known: append"
+        "unknown benchmark {what:?}; known: append, commands"
     );
     let mut config = AppendConfig {
         seconds: Duration::from_secs(5),

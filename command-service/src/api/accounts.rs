@@ -77,7 +77,7 @@ async fn login(
         return Err(refused());
     }
     let (account, _) =
-        crate::execute::load::<Account>(&state.store, &credentials.account_id.to_string()).await?;
+        crate::execute::load::<Account>(&state, &credentials.account_id.to_string()).await?;
     if !account.exists || account.disabled {
         state.limiter.failed(&login);
         return Err(ApiError::Unauthorized("the account is disabled".into()));
@@ -163,7 +163,7 @@ async fn account_command(
 ) -> Result<Response, ApiError> {
     let ctx = CommandContext::new(principal.actor(), headers);
     Ok(respond(
-        execute::<Account>(&state.store, id, command, &ctx, account_exists).await?,
+        execute::<Account>(state, id, command, &ctx, account_exists).await?,
         false,
     ))
 }
@@ -307,7 +307,7 @@ async fn issue_token(
         expires_at: body.expires_at,
     };
     let ctx = CommandContext::new(principal.actor(), headers);
-    execute::<Account>(&state.store, &id, command, &ctx, account_exists).await?;
+    execute::<Account>(&state, &id, command, &ctx, account_exists).await?;
     let token = state.tokens.api(account_id, &token_id, body.expires_at)?;
     Ok((
         StatusCode::CREATED,

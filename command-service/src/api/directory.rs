@@ -60,12 +60,12 @@ async fn add(
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = match body.entry_id {
         Some(id) => id.to_string(),
-        None => replayed_stream_id::<DirectoryEntry>(&state.store, &ctx)
+        None => replayed_stream_id::<DirectoryEntry>(&state, &ctx)
             .await?
             .unwrap_or_else(|| Uuid::now_v7().to_string()),
     };
     let result = execute::<DirectoryEntry>(
-        &state.store,
+        &state,
         &id,
         DirectoryCommand::Add(body.details),
         &ctx,
@@ -85,14 +85,11 @@ async fn change(
 ) -> Result<Response, ApiError> {
     editor(&principal)?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let result = execute::<DirectoryEntry>(
-        &state.store,
-        &id,
-        DirectoryCommand::Change(body),
-        &ctx,
-        |_, _| Ok(()),
-    )
-    .await?;
+    let result =
+        execute::<DirectoryEntry>(&state, &id, DirectoryCommand::Change(body), &ctx, |_, _| {
+            Ok(())
+        })
+        .await?;
     Ok(respond(result, false))
 }
 
@@ -109,6 +106,6 @@ async fn remove(
     let command = DirectoryCommand::Remove {
         reason: body.reason,
     };
-    let result = execute::<DirectoryEntry>(&state.store, &id, command, &ctx, |_, _| Ok(())).await?;
+    let result = execute::<DirectoryEntry>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
     Ok(respond(result, false))
 }

@@ -58,8 +58,7 @@ async fn register(
         data: body,
         verified: true,
     };
-    let result =
-        execute::<Provider>(&state.store, ico.as_str(), command, &ctx, |_, _| Ok(())).await?;
+    let result = execute::<Provider>(&state, ico.as_str(), command, &ctx, |_, _| Ok(())).await?;
     Ok(respond(result, true))
 }
 
@@ -144,7 +143,7 @@ pub(crate) async fn create_account(
         })
         .await?;
     let result = execute::<Account>(
-        &state.store,
+        state,
         &account_id.to_string(),
         AccountCommand::Create { roles },
         ctx,
@@ -190,7 +189,7 @@ async fn self_register(
         data: body.provider,
         verified: false,
     };
-    let result = execute::<Provider>(&state.store, ico.as_str(), command, &ctx, |_, _| Ok(()))
+    let result = execute::<Provider>(&state, ico.as_str(), command, &ctx, |_, _| Ok(()))
         .await
         .map_err(|e| match e {
             ApiError::Domain(events::DomainError::Invalid(errors)) => {
@@ -233,8 +232,7 @@ async fn verify(
 ) -> Result<Response, ApiError> {
     principal.require_admin()?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let result =
-        execute::<Provider>(&state.store, &ico, ProviderCommand::Verify, &ctx, exists).await?;
+    let result = execute::<Provider>(&state, &ico, ProviderCommand::Verify, &ctx, exists).await?;
     Ok(respond(result, false))
 }
 
@@ -249,7 +247,7 @@ async fn change(
     principal.require_provider(&ico)?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<Provider>(
-        &state.store,
+        &state,
         &ico,
         ProviderCommand::ChangeDetails(body),
         &ctx,
@@ -273,7 +271,7 @@ async fn suspend(
         reason: body.reason,
     };
     Ok(respond(
-        execute::<Provider>(&state.store, &ico, command, &ctx, exists).await?,
+        execute::<Provider>(&state, &ico, command, &ctx, exists).await?,
         false,
     ))
 }
@@ -288,7 +286,7 @@ async fn resume(
     principal.require_admin()?;
     let ctx = CommandContext::new(principal.actor(), headers);
     Ok(respond(
-        execute::<Provider>(&state.store, &ico, ProviderCommand::Resume, &ctx, exists).await?,
+        execute::<Provider>(&state, &ico, ProviderCommand::Resume, &ctx, exists).await?,
         false,
     ))
 }
@@ -307,7 +305,7 @@ async fn end(
         reason: body.reason,
     };
     Ok(respond(
-        execute::<Provider>(&state.store, &ico, command, &ctx, exists).await?,
+        execute::<Provider>(&state, &ico, command, &ctx, exists).await?,
         false,
     ))
 }

@@ -53,7 +53,7 @@ async fn register(
     JsonBody(body): JsonBody<RegisterServiceBody>,
 ) -> Result<Response, ApiError> {
     principal.require_provider(&body.provider_ico)?;
-    let (provider, _) = load::<Provider>(&state.store, &body.provider_ico).await?;
+    let (provider, _) = load::<Provider>(&state, &body.provider_ico).await?;
     match provider.status {
         ProviderStatus::Active => {}
         ProviderStatus::Unregistered => {
@@ -75,7 +75,7 @@ async fn register(
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = match body.service_id {
         Some(id) => id.to_string(),
-        None => replayed_stream_id::<Service>(&state.store, &ctx)
+        None => replayed_stream_id::<Service>(&state, &ctx)
             .await?
             .unwrap_or_else(|| Uuid::now_v7().to_string()),
     };
@@ -83,7 +83,7 @@ async fn register(
         provider_ico: body.provider_ico,
         details: body.details,
     };
-    let result = execute::<Service>(&state.store, &id, command, &ctx, |_, _| Ok(()))
+    let result = execute::<Service>(&state, &id, command, &ctx, |_, _| Ok(()))
         .await
         .map_err(|e| match e {
             // Name the fields as the body has them: the description is under `details`.
@@ -123,7 +123,7 @@ async fn run(
     command: ServiceCommand,
 ) -> Result<Response, ApiError> {
     let ctx = CommandContext::new(principal.actor(), headers);
-    let result = execute::<Service>(&state.store, id, command, &ctx, authorised(principal)).await?;
+    let result = execute::<Service>(state, id, command, &ctx, authorised(principal)).await?;
     Ok(respond(result, false))
 }
 

@@ -1,6 +1,6 @@
 //! The embedded event store: SQLite in WAL mode with full fsync, one writer
-//! thread that commits the appends waiting together (group commit) and one
-//! reader connection. SQLite commits one writer at a time, so the global log
+//! thread that commits the appends waiting together (group commit) and a few
+//! reader connections. SQLite commits one writer at a time, so the global log
 //! order is commit order and no reader can skip an event.
 
 use super::{
@@ -18,6 +18,9 @@ use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 const SCHEMA_VERSION: i64 = 1;
+
+/// Reader connections (WAL lets them read while the writer writes).
+const READERS: usize = 4;
 const SCHEMA: &str = include_str!("sql/sqlite_0001_events.sql");
 
 const SELECT_COLUMNS: &str = "global_position, transaction_id, event_id, stream_type, stream_id, \
@@ -27,7 +30,8 @@ const SELECT_COLUMNS: &str = "global_position, transaction_id, event_id, stream_
 /// The event store in an embedded SQLite file.
 pub struct SqliteEventStore {
     writer: Mutex<std::sync::mpsc::Sender<AppendRequest>>,
-    reader: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: std::sync::atomic::AtomicUsize,
     signal: watch::Sender<u64>,
     path: PathBuf,
 }
@@ -66,7 +70,9 @@ impl SqliteEventStore {
                 "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
         }
-        let reader = open(&path)?;
+        let readers = (0..READERS)
+            .map(|_| open(&path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
         let (signal, _) = watch::channel(0);
         let (requests, queue) = std::sync::mpsc::channel();
         std::thread::Builder::new()
@@ -75,7 +81,8 @@ impl SqliteEventStore {
             .context("cannot start the writer thread")?;
         Ok(Self {
             writer: Mutex::new(requests),
-            reader: Arc::new(Mutex::new(reader)),
+            readers: Arc::new(readers),
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
             signal,
             path,
         })
@@ -90,9 +97,16 @@ impl SqliteEventStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let reader = self.reader.clone();
+        let readers = self.readers.clone();
+        let start = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
-            let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+            // A free connection if there is one, else wait for the next in turn.
+            let n = readers.len();
+            let conn = (0..n)
+                .find_map(|i| readers[(start + i) % n].try_lock().ok())
+                .unwrap_or_else(|| readers[start % n].lock().unwrap_or_else(|p| p.into_inner()));
             f(&conn)
         })
         .await

@@ -128,7 +128,7 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         )
         .await;
     assert_eq!(answer.status, 422);
-    assert_eq!(answer.fields(), ["details"], "{:?}", answer.body);
+    assert_eq!(answer.fields(), ["details.kind"], "{:?}", answer.body);
 
     // 4. The provider's account registers a service with two facilities.
     let answer = charita
@@ -249,6 +249,89 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .await;
     assert_eq!(answer.status, 422, "{:?}", answer.body);
     assert_eq!(version(&store, "provider", ICO_A).await, Some(2));
+
+    // An API token works like a login until it is revoked.
+    let charita_id = charita.post("/auth/login", json!({})).await; // a malformed body names the field
+    assert_eq!(charita_id.status, 422);
+    assert_eq!(charita_id.fields(), ["login"], "{:?}", charita_id.body);
+    let me = public
+        .post(
+            "/auth/login",
+            json!({ "login": "charita", "password": "heslo-heslo-123" }),
+        )
+        .await;
+    let account_id = me.body["account_id"].as_str().unwrap().to_string();
+    let expires = (time::OffsetDateTime::now_utc() + time::Duration::days(30))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let issued = charita
+        .post(
+            &format!("/accounts/{account_id}/api-tokens"),
+            json!({ "name": "import", "expires_at": expires }),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{:?}", issued.body);
+    let integration = public.with_token(issued.body["token"].as_str().unwrap());
+    assert_eq!(
+        integration.post(&path, vacancy("21676690", 1)).await.status,
+        200
+    );
+    let token_id = issued.body["token_id"].as_str().unwrap();
+    let revoked = charita
+        .post(
+            &format!("/accounts/{account_id}/api-tokens/{token_id}/revoke"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{:?}", revoked.body);
+    let answer = integration.post(&path, vacancy("21676690", 1)).await;
+    assert_eq!(answer.status, 401);
+    assert!(answer.body["detail"].as_str().unwrap().contains("revoked"));
+
+    // A revoked role stops working at once, even with a token issued before.
+    let diakonie_id = public
+        .post(
+            "/auth/login",
+            json!({ "login": "diakonie", "password": "jine-heslo-456" }),
+        )
+        .await
+        .body["account_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let grant = json!({ "role": "provider", "scope": { "kind": "provider", "code": ICO_B } });
+    let change = json!({ "contacts": { "webs": ["https://diakonie.cz"] } });
+    assert_eq!(
+        diakonie
+            .send(
+                Method::PATCH,
+                &format!("/providers/{ICO_B}"),
+                Some(change.clone()),
+                &[]
+            )
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        admin
+            .post(&format!("/accounts/{diakonie_id}/roles/revoke"), grant)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        diakonie
+            .send(
+                Method::PATCH,
+                &format!("/providers/{ICO_B}"),
+                Some(change),
+                &[]
+            )
+            .await
+            .status,
+        403
+    );
 
     // A wrong password is refused; too many attempts are limited.
     let mut last = 0;

@@ -1,0 +1,252 @@
+//! Single-event commands through the HTTP command API (DESIGN.md §4, row 2):
+//! the server runs as its own process (the `portal` binary in embedded mode,
+//! or `command-service` on PostgreSQL), the load comes from this process over
+//! loopback with keep-alive connections. Each client reports vacancies of its
+//! own service (one event per command). Baselines in the same run: `GET
+//! /health` on the same server (the HTTP floor) and direct single-event
+//! appends to the same store.
+
+use super::percentile_ms;
+use anyhow::Context;
+use serde_json::{json, Value};
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct CommandsConfig {
+    /// How long each measurement runs.
+    pub seconds: Duration,
+    /// Concurrent clients.
+    pub clients: usize,
+    /// `embedded` or `postgres`.
+    pub mode: String,
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+fn binary(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let me = std::env::current_exe()?;
+    let path = me.with_file_name(name);
+    anyhow::ensure!(
+        path.exists(),
+        "{} is missing: build it first (cargo build --release --bins --workspace)",
+        path.display()
+    );
+    Ok(path)
+}
+
+fn start(mode: &str) -> anyhow::Result<(Server, String)> {
+    let dir = std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let password = "bench-admin-password".to_string();
+    let mut cmd = match mode {
+        "embedded" => {
+            let mut c = Command::new(binary("portal")?);
+            c.env("PORTAL_HTTP_ADDR", "127.0.0.1:0")
+                .env("PORTAL_DATA_DIR", &dir);
+            c
+        }
+        "postgres" => {
+            let url = std::env::var("BENCH_DATABASE_URL")
+                .or_else(|_| std::env::var("DATABASE_URL"))
+                .context("set BENCH_DATABASE_URL to the PostgreSQL to measure")?;
+            let nats =
+                std::env::var("BENCH_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+            let mut c = Command::new(binary("command-service")?);
+            c.env("COMMAND_SERVICE_ADDR", "127.0.0.1:0")
+                .env("DATABASE_URL", url)
+                .env(
+                    "DATABASE_SCHEMA",
+                    format!("bench_{}", uuid::Uuid::now_v7().simple()),
+                )
+                .env("NATS_URL", nats)
+                .env(
+                    "NATS_STREAM_PREFIX",
+                    format!("bench_{}", uuid::Uuid::now_v7().simple()),
+                )
+                .env(
+                    "PORTAL_JWT_SECRET",
+                    "bench-secret-of-at-least-thirty-two-bytes",
+                );
+            c
+        }
+        other => anyhow::bail!("unknown mode {other:?}: embedded or postgres"),
+    };
+    cmd.env("PORTAL_ADMIN_LOGIN", "admin")
+        .env("PORTAL_ADMIN_PASSWORD", &password)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn()?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut base = None;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line?;
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            base = rest.split_whitespace().next().map(str::to_string);
+            break;
+        }
+    }
+    let base = base.context("the server did not say where it listens")?;
+    Ok((
+        Server {
+            child,
+            base,
+            _dir: dir,
+        },
+        password,
+    ))
+}
+
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> anyhow::Result<Value> {
+    let mut request = http.post(url).json(body);
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    anyhow::ensure!(status.is_success(), "{url}: {status} {body}");
+    Ok(body)
+}
+
+async fn run_load<F, Fut>(
+    clients: usize,
+    seconds: Duration,
+    op: F,
+) -> anyhow::Result<(f64, Vec<Duration>)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let deadline = started + seconds;
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                op(c).await?;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Ok((rate, all))
+}
+
+/// Measures and returns a Markdown table.
+///
+/// # Errors
+/// When the server cannot be started or a command fails.
+pub async fn run(config: &CommandsConfig) -> anyhow::Result<String> {
+    let (server, password) = start(&config.mode)?;
+    let api = format!("{}/api/v1", server.base);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(config.clients * 2)
+        .build()?;
+    let login = post(
+        &http,
+        &format!("{api}/auth/login"),
+        None,
+        &json!({ "login": "admin", "password": password }),
+    )
+    .await?;
+    let token = login["token"].as_str().context("token")?.to_string();
+    let ico = "00064581";
+    post(
+        &http,
+        &format!("{api}/providers"),
+        Some(&token),
+        &json!({
+            "ico": ico, "name": "Benchmark provider",
+            "address": { "street": "Teplická 1", "city": "Děčín", "postcode": "40502" }
+        }),
+    )
+    .await?;
+    let mut services = Vec::new();
+    for c in 0..config.clients {
+        let r = post(&http, &format!("{api}/services"), Some(&token), &json!({
+            "provider_ico": ico,
+            "details": {
+                "name": format!("Azylový dům {c}"), "kind": 20,
+                "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 1000000 }] }],
+                "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }]
+            }
+        })).await?;
+        services.push(r["stream_id"].as_str().context("id")?.to_string());
+    }
+    let services = Arc::new(services);
+    let (token, api) = (Arc::new(token), Arc::new(api));
+
+    let h = http.clone();
+    let health = format!("{}/health", server.base);
+    let (health_rate, health_lat) = run_load(config.clients, config.seconds, move |_| {
+        let (h, url) = (h.clone(), health.clone());
+        async move {
+            let r = h.get(&url).send().await?;
+            anyhow::ensure!(r.status().is_success(), "health {}", r.status());
+            r.bytes().await?;
+            Ok(())
+        }
+    })
+    .await?;
+
+    let h = http.clone();
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (rate, lat) = run_load(config.clients, config.seconds, move |c| {
+        let (h, api, token, services, counter) = (h.clone(), api.clone(), token.clone(), services.clone(), counter.clone());
+        async move {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let url = format!("{api}/services/{}/vacancies", services[c]);
+            let body = json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": n % 1000 });
+            post(&h, &url, Some(&token), &body).await?;
+            Ok(())
+        }
+    })
+    .await?;
+    drop(server);
+
+    Ok(format!(
+        "| mode | clients | what | requests/s | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---|---:|---:|---:|---:|\n\
+         | {mode} | {clients} | POST vacancy report (1 event) | {rate:.0} | {:.2} | {:.2} | {:.2} |\n\
+         | {mode} | {clients} | baseline: GET /health | {health_rate:.0} | {:.2} | {:.2} | {:.2} |",
+        percentile_ms(&lat, 50.0),
+        percentile_ms(&lat, 99.0),
+        percentile_ms(&lat, 99.9),
+        percentile_ms(&health_lat, 50.0),
+        percentile_ms(&health_lat, 99.0),
+        percentile_ms(&health_lat, 99.9),
+        mode = config.mode,
+        clients = config.clients,
+    ))
+}
