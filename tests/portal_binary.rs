@@ -31,3 +31,134 @@ fn a_malformed_setting_is_named() {
     assert!(!ok);
     assert!(stderr.contains("PORTAL_HTTP_ADDR"), "{stderr}");
 }
+
+/// Every command answered 2xx survives a crash (SIGKILL) of the embedded
+/// portal in the middle of a stream of commands.
+#[test]
+fn a_crash_loses_no_accepted_command() {
+    use serde_json::{json, Value};
+    let dir = TempDir::new();
+    let env = [
+        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
+        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
+        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
+        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
+    ];
+    let bin = env!("CARGO_BIN_EXE_portal");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let first = ServiceProcess::spawn(bin, &env);
+    let base = format!("http://{}/api/v1", first.addr);
+
+    async fn post(
+        http: &reqwest::Client,
+        url: &str,
+        token: &str,
+        key: &str,
+        body: &Value,
+    ) -> Option<Value> {
+        let response = http
+            .post(url)
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json().await.ok()
+    }
+
+    let http = reqwest::Client::new();
+    let (token, service) = runtime.block_on(async {
+        let login: Value = http
+            .post(format!("{base}/auth/login"))
+            .json(&json!({ "login": "admin", "password": "admin-password-1" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_string();
+        let provider = json!({ "ico": "00064581", "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
+        post(&http, &format!("{base}/providers"), &token, "p", &provider).await.unwrap();
+        let service = json!({ "provider_ico": "00064581", "details": {
+            "name": "Azylový dům", "kind": 20,
+            "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 100000 }] }],
+            "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+        let r = post(&http, &format!("{base}/services"), &token, "s", &service).await.unwrap();
+        (token, r["stream_id"].as_str().unwrap().to_string())
+    });
+
+    // Eight clients send vacancy reports, each with its own key, until the crash.
+    let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = format!("{base}/services/{service}/vacancies");
+    let mut clients = Vec::new();
+    for c in 0..8 {
+        let (http, url, token, accepted, stop) = (
+            http.clone(),
+            url.clone(),
+            token.clone(),
+            accepted.clone(),
+            stop.clone(),
+        );
+        clients.push(runtime.spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let key = format!("c{c}-{n}");
+                let body =
+                    json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": n });
+                // A conflict (another client appended first) is simply tried again with a new key.
+                if let Some(result) = post(&http, &url, &token, &key, &body).await {
+                    accepted
+                        .lock()
+                        .unwrap()
+                        .push((key, body, result["global_position"].clone()));
+                }
+                n += 1;
+            }
+        }));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while accepted.lock().unwrap().len() < 300 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "too few commands were accepted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    first.kill_hard();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    runtime.block_on(async {
+        for c in clients {
+            let _ = c.await;
+        }
+    });
+    let accepted = accepted.lock().unwrap().clone();
+
+    let second = ServiceProcess::spawn(bin, &env);
+    let base = format!("http://{}/api/v1", second.addr);
+    let url = format!("{base}/services/{service}/vacancies");
+    runtime.block_on(async {
+        let login: Value = http
+            .post(format!("{base}/auth/login"))
+            .json(&json!({ "login": "admin", "password": "admin-password-1" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_string();
+        // Each accepted command is in the log: its key returns the first result.
+        for (key, body, position) in &accepted {
+            let again = post(&http, &url, &token, key, body).await.unwrap();
+            assert_eq!(again["deduplicated"], true, "command {key} was lost");
+            assert_eq!(&again["global_position"], position, "command {key} changed");
+        }
+    });
+    assert!(second.terminate().success());
+}
