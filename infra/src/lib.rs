@@ -15,4 +15,5 @@ pub mod problem;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
+pub mod territory;
 pub mod testing;

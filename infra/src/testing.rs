@@ -458,3 +458,21 @@ pub fn service_binary_contract(bin: &str, required: &[&str]) {
         "{bin} did not stop cleanly on SIGTERM: {exit}"
     );
 }
+
+/// The folder of the shared reference data: `PORTAL_SHARED_DATA`, or
+/// `../shared/data` beside the project (where CI puts it).
+///
+/// # Panics
+/// When neither exists: the test needs the real data.
+pub fn shared_data_dir() -> PathBuf {
+    let dir = std::env::var("PORTAL_SHARED_DATA").map_or_else(
+        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+        PathBuf::from,
+    );
+    assert!(
+        dir.join("MANIFEST.md").exists(),
+        "the shared reference data is not at {} (set PORTAL_SHARED_DATA)",
+        dir.display()
+    );
+    dir
+}
