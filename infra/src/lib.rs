@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod nats;
 pub mod postgres;
 pub mod problem;
+pub mod read_model;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;

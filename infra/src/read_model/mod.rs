@@ -1,0 +1,121 @@
+//! The read-model store port: JSON documents in named collections, written
+//! by projections in batches that carry the projection's checkpoint in the
+//! same transaction (so a batch is applied exactly once), kept in
+//! generations so that a rebuild fills a fresh generation while queries read
+//! the active one, then switches. Adapters: PostgreSQL and embedded SQLite.
+
+pub mod postgres;
+pub mod sqlite;
+
+use crate::event_store::LogPosition;
+use serde_json::Value;
+
+/// One document written (or deleted, with `doc: None`) by a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The collection, e.g. `services`.
+    pub collection: String,
+    /// The document's key within it.
+    pub key: String,
+    /// The new document, `None` to delete it.
+    pub doc: Option<Value>,
+}
+
+/// A document as read, with the sequence number of its last change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Its key.
+    pub key: String,
+    /// The document; `None` when deleted (kept so that followers see deletions).
+    pub doc: Option<Value>,
+    /// Increases with every change in the generation: follow with [`ReadModelStore::changed_since`].
+    pub seq: i64,
+}
+
+/// Why the read-model store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadModelError {
+    /// The batch was applied already (the stored checkpoint is at or past it); nothing was written.
+    #[error("projection {projection} is already at or past {position:?}")]
+    AlreadyApplied {
+        /// The projection.
+        projection: String,
+        /// The batch's checkpoint.
+        position: LogPosition,
+    },
+    /// Storage failure.
+    #[error("read-model store failure: {0}")]
+    Backend(#[source] anyhow::Error),
+}
+
+/// The read-model store port.
+#[async_trait::async_trait]
+pub trait ReadModelStore: Send + Sync + 'static {
+    /// The generation queries read.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn active_generation(&self) -> Result<i64, ReadModelError>;
+
+    /// Makes `generation` the one queries read.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn activate(&self, generation: i64) -> Result<(), ReadModelError>;
+
+    /// The checkpoint of a projection in a generation (`None`: from the start).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn checkpoint(
+        &self,
+        generation: i64,
+        projection: &str,
+    ) -> Result<Option<LogPosition>, ReadModelError>;
+
+    /// One document.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn get(
+        &self,
+        generation: i64,
+        collection: &str,
+        key: &str,
+    ) -> Result<Option<Value>, ReadModelError>;
+
+    /// Writes `changes` and moves the projection's checkpoint to `position`,
+    /// atomically; refuses with [`ReadModelError::AlreadyApplied`] (writing
+    /// nothing) when the checkpoint is already at or past `position`.
+    ///
+    /// # Errors
+    /// `AlreadyApplied`, or storage failures (nothing written).
+    async fn commit(
+        &self,
+        generation: i64,
+        projection: &str,
+        changes: Vec<Change>,
+        position: LogPosition,
+    ) -> Result<(), ReadModelError>;
+
+    /// Documents of a collection changed after `after_seq`, in change order (deletions included).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn changed_since(
+        &self,
+        generation: i64,
+        collection: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<Document>, ReadModelError>;
+
+    /// Drops every document and checkpoint of a generation (an abandoned rebuild).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn drop_generation(&self, generation: i64) -> Result<(), ReadModelError>;
+}
+
+/// A shared handle to any read-model store.
+pub type DynReadModelStore = std::sync::Arc<dyn ReadModelStore>;

@@ -1,0 +1,162 @@
+//! The read-model store's contract, against PostgreSQL and SQLite: batches
+//! with their checkpoint applied exactly once, documents and deletions
+//! followed in change order, generations kept apart and switched.
+
+use infra::event_store::LogPosition;
+use infra::read_model::postgres::PostgresReadModelStore;
+use infra::read_model::sqlite::SqliteReadModelStore;
+use infra::read_model::{Change, DynReadModelStore, ReadModelError};
+use infra::testing::{TempDir, TestPostgres};
+use serde_json::json;
+use std::sync::Arc;
+
+fn at(t: u64, p: u64) -> LogPosition {
+    LogPosition {
+        transaction_id: t,
+        global_position: p,
+    }
+}
+
+fn put(collection: &str, key: &str, doc: serde_json::Value) -> Change {
+    Change {
+        collection: collection.into(),
+        key: key.into(),
+        doc: Some(doc),
+    }
+}
+
+async fn contract(store: DynReadModelStore) {
+    let g = store.active_generation().await.unwrap();
+    assert_eq!(store.checkpoint(g, "registry").await.unwrap(), None);
+    store
+        .commit(
+            g,
+            "registry",
+            vec![
+                put("services", "a", json!({ "name": "Azylový dům" })),
+                put("services", "b", json!({ "n": 1 })),
+            ],
+            at(5, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(g, "services", "a").await.unwrap().unwrap()["name"],
+        "Azylový dům"
+    );
+    assert_eq!(
+        store.checkpoint(g, "registry").await.unwrap(),
+        Some(at(5, 10))
+    );
+
+    // The same batch again (a redelivery) writes nothing.
+    match store
+        .commit(
+            g,
+            "registry",
+            vec![put("services", "a", json!({ "name": "changed" }))],
+            at(5, 10),
+        )
+        .await
+    {
+        Err(ReadModelError::AlreadyApplied { .. }) => {}
+        other => panic!("expected AlreadyApplied, got {other:?}"),
+    }
+    // An older one neither.
+    assert!(store
+        .commit(
+            g,
+            "registry",
+            vec![put("services", "z", json!({}))],
+            at(4, 99)
+        )
+        .await
+        .is_err());
+    assert_eq!(
+        store.get(g, "services", "a").await.unwrap().unwrap()["name"],
+        "Azylový dům"
+    );
+    assert_eq!(store.get(g, "services", "z").await.unwrap(), None);
+
+    // Followers see changes in order, deletions included.
+    let first = store.changed_since(g, "services", 0, 10).await.unwrap();
+    assert_eq!(
+        first.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let last_seq = first[1].seq;
+    store
+        .commit(
+            g,
+            "registry",
+            vec![
+                Change {
+                    collection: "services".into(),
+                    key: "a".into(),
+                    doc: None,
+                },
+                put("providers", "p", json!({})),
+            ],
+            at(6, 11),
+        )
+        .await
+        .unwrap();
+    let next = store
+        .changed_since(g, "services", last_seq, 10)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!((next[0].key.as_str(), next[0].doc.clone()), ("a", None));
+    assert!(next[0].seq > last_seq);
+    assert_eq!(store.get(g, "services", "a").await.unwrap(), None);
+    assert_eq!(
+        store
+            .changed_since(g, "services", 0, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A second generation is built apart, then switched to, then the old one dropped.
+    let g2 = g + 1;
+    assert_eq!(store.checkpoint(g2, "registry").await.unwrap(), None);
+    store
+        .commit(
+            g2,
+            "registry",
+            vec![put("services", "b", json!({ "n": 2 }))],
+            at(6, 11),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(g, "services", "b").await.unwrap().unwrap()["n"],
+        1
+    );
+    assert_eq!(
+        store.get(g2, "services", "b").await.unwrap().unwrap()["n"],
+        2
+    );
+    store.activate(g2).await.unwrap();
+    assert_eq!(store.active_generation().await.unwrap(), g2);
+    store.drop_generation(g).await.unwrap();
+    assert_eq!(store.get(g, "services", "b").await.unwrap(), None);
+    assert_eq!(store.checkpoint(g, "registry").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn postgres_adapter() {
+    let db = TestPostgres::new();
+    let pool = infra::postgres::connect(&db.settings).await.unwrap();
+    contract(Arc::new(PostgresReadModelStore::new(pool).await.unwrap())).await;
+}
+
+#[tokio::test]
+async fn sqlite_adapter() {
+    let dir = TempDir::new();
+    contract(Arc::new(
+        SqliteReadModelStore::open(dir.path().join("read_models.sqlite3")).unwrap(),
+    ))
+    .await;
+}
