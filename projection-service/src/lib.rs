@@ -2,6 +2,8 @@
 //! read models (PostgreSQL or embedded) and statistics facts (ClickHouse),
 //! with checkpoints, catch-up from the event store and rebuilds.
 
+pub mod registry;
+pub mod runner;
 pub mod settings;
 pub mod startup;
 

@@ -402,8 +402,8 @@ impl ServiceDetails {
         }
     }
 
-    /// Applies changes.
-    fn apply(&mut self, c: &ServiceChanges) {
+    /// Applies changes (each section given replaces the old one).
+    pub fn apply_changes(&mut self, c: &ServiceChanges) {
         fn set<T: Clone>(target: &mut T, value: Option<&T>) {
             if let Some(v) = value {
                 *target = v.clone();
@@ -567,7 +567,7 @@ impl Aggregate for Service {
             }
             ServiceEvent::ServiceChanged { changes } => {
                 if let Some(d) = &mut self.details {
-                    d.apply(changes);
+                    d.apply_changes(changes);
                     // Reports of facilities, forms or units that no longer exist lapse.
                     let d = &*d;
                     self.vacancies.retain(|(facility, form, unit), _| {

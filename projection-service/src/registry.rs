@@ -1,0 +1,322 @@
+//! The registry projection: providers, services (with their current
+//! vacancies) and the supplementary directory as documents in the
+//! collections `providers`, `services` and `directory`, keyed by IČO and id.
+
+use crate::runner::{Projection, WorkingSet};
+use anyhow::Context;
+use events::aggregate::from_recorded;
+use events::registry::directory::{DirectoryEvent, EntryDetails};
+use events::registry::provider::{ProviderEvent, ProviderStatus};
+use events::registry::service::{ServiceDetails, ServiceEvent, ServiceStatus};
+use events::values::{Address, CapacityUnit, Contacts, Form, ServiceKind};
+use infra::event_store::RecordedEvent;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The collections it writes.
+pub const PROVIDERS: &str = "providers";
+/// Services.
+pub const SERVICES: &str = "services";
+/// The supplementary directory.
+pub const DIRECTORY: &str = "directory";
+
+/// A provider as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderView {
+    /// IČO.
+    pub ico: String,
+    /// Name.
+    pub name: String,
+    /// Legal form code.
+    pub legal_form: Option<String>,
+    /// Registered office.
+    pub address: Address,
+    /// Public contacts.
+    pub contacts: Contacts,
+    /// Status.
+    pub status: ProviderStatus,
+    /// When verified.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub verified_at: Option<OffsetDateTime>,
+    /// Version of its stream this view reflects.
+    pub version: u64,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// The last report of free places at a facility in a form and unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VacancyView {
+    /// The facility.
+    pub facility_id: String,
+    /// The form.
+    pub form: Form,
+    /// The unit.
+    pub unit: CapacityUnit,
+    /// Free places.
+    pub free_places: i64,
+    /// When reported.
+    #[serde(with = "time::serde::rfc3339")]
+    pub reported_at: OffsetDateTime,
+}
+
+/// A service as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceView {
+    /// Id.
+    pub id: String,
+    /// The provider's IČO.
+    pub provider_ico: String,
+    /// The description.
+    pub details: ServiceDetails,
+    /// The kind's name.
+    pub kind_name: String,
+    /// The kind's § of Act 108/2006 Sb.
+    pub paragraph: Option<String>,
+    /// Status.
+    pub status: ServiceStatus,
+    /// Last verification.
+    pub last_verified_on: Option<time::Date>,
+    /// Current vacancies.
+    pub vacancies: Vec<VacancyView>,
+    /// Version of its stream this view reflects.
+    pub version: u64,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A directory entry as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryView {
+    /// Id.
+    pub id: String,
+    /// The description.
+    pub details: EntryDetails,
+    /// Version of its stream this view reflects.
+    pub version: u64,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// The registry projection.
+pub struct RegistryProjection;
+
+async fn load<T: for<'de> Deserialize<'de>>(
+    docs: &mut WorkingSet<'_>,
+    collection: &str,
+    key: &str,
+) -> anyhow::Result<Option<T>> {
+    docs.get(collection, key)
+        .await?
+        .map(|d| {
+            serde_json::from_value(d).with_context(|| format!("{collection}/{key} does not read"))
+        })
+        .transpose()
+}
+
+fn store<T: Serialize>(
+    docs: &mut WorkingSet<'_>,
+    collection: &str,
+    key: &str,
+    view: &T,
+) -> anyhow::Result<()> {
+    docs.put(collection, key, serde_json::to_value(view)?);
+    Ok(())
+}
+
+fn kind_info(kind: u16) -> (String, Option<String>) {
+    ServiceKind::from_code(kind).map_or((String::new(), None), |k| {
+        (k.name().to_string(), k.paragraph().map(str::to_string))
+    })
+}
+
+impl RegistryProjection {
+    async fn provider(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        let event: ProviderEvent = from_recorded(e)?;
+        let key = &e.stream.stream_id;
+        let view = match event {
+            ProviderEvent::ProviderRegistered {
+                ico,
+                name,
+                legal_form,
+                address,
+                contacts,
+                pending_verification,
+            } => Some(ProviderView {
+                ico: ico.to_string(),
+                name,
+                legal_form,
+                address,
+                contacts,
+                status: if pending_verification {
+                    ProviderStatus::PendingVerification
+                } else {
+                    ProviderStatus::Active
+                },
+                verified_at: None,
+                version: 0,
+                updated_at: e.recorded_at,
+            }),
+            other => load::<ProviderView>(docs, PROVIDERS, key)
+                .await?
+                .map(|mut v| {
+                    match other {
+                        ProviderEvent::ProviderVerified { verified_at } => {
+                            v.verified_at = Some(verified_at);
+                            v.status = ProviderStatus::Active;
+                        }
+                        ProviderEvent::ProviderDetailsChanged {
+                            name,
+                            legal_form,
+                            address,
+                            contacts,
+                        } => {
+                            if let Some(n) = name {
+                                v.name = n;
+                            }
+                            if legal_form.is_some() {
+                                v.legal_form = legal_form;
+                            }
+                            if let Some(a) = address {
+                                v.address = a;
+                            }
+                            if let Some(c) = contacts {
+                                v.contacts = c;
+                            }
+                        }
+                        ProviderEvent::ProviderSuspended { .. } => {
+                            v.status = ProviderStatus::Suspended
+                        }
+                        ProviderEvent::ProviderResumed {} => v.status = ProviderStatus::Active,
+                        ProviderEvent::ProviderEnded { .. } => v.status = ProviderStatus::Ended,
+                        ProviderEvent::ProviderRegistered { .. } => {}
+                    }
+                    v
+                }),
+        };
+        if let Some(mut v) = view {
+            v.version = e.stream_version;
+            v.updated_at = e.recorded_at;
+            store(docs, PROVIDERS, key, &v)?;
+        }
+        Ok(())
+    }
+
+    async fn service(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        let event: ServiceEvent = from_recorded(e)?;
+        let key = &e.stream.stream_id;
+        let view = match event {
+            ServiceEvent::ServiceRegistered {
+                provider_ico,
+                details,
+            } => {
+                let (kind_name, paragraph) = kind_info(details.kind);
+                Some(ServiceView {
+                    id: key.clone(),
+                    provider_ico,
+                    details,
+                    kind_name,
+                    paragraph,
+                    status: ServiceStatus::Active,
+                    last_verified_on: None,
+                    vacancies: Vec::new(),
+                    version: 0,
+                    updated_at: e.recorded_at,
+                })
+            }
+            other => load::<ServiceView>(docs, SERVICES, key)
+                .await?
+                .map(|mut v| {
+                    match other {
+                        ServiceEvent::ServiceChanged { changes } => {
+                            v.details.apply_changes(&changes);
+                            (v.kind_name, v.paragraph) = kind_info(v.details.kind);
+                            let d = &v.details;
+                            v.vacancies.retain(|x| {
+                                d.facilities.iter().any(|f| f.facility_id == x.facility_id)
+                                    && d.capacity(x.form, x.unit).is_some()
+                            });
+                        }
+                        ServiceEvent::ServiceSuspended { .. } => {
+                            v.status = ServiceStatus::Suspended
+                        }
+                        ServiceEvent::ServiceResumed {} => v.status = ServiceStatus::Active,
+                        ServiceEvent::ServiceEnded { .. } => v.status = ServiceStatus::Ended,
+                        ServiceEvent::ServiceVerified { verified_on } => {
+                            v.last_verified_on = Some(verified_on)
+                        }
+                        ServiceEvent::VacancyReported {
+                            facility_id,
+                            form,
+                            unit,
+                            free_places,
+                            reported_at,
+                        } => {
+                            v.vacancies.retain(|x| {
+                                !(x.facility_id == facility_id && x.form == form && x.unit == unit)
+                            });
+                            v.vacancies.push(VacancyView {
+                                facility_id,
+                                form,
+                                unit,
+                                free_places,
+                                reported_at,
+                            });
+                            v.vacancies.sort_by(|a, b| {
+                                (&a.facility_id, a.form, a.unit).cmp(&(
+                                    &b.facility_id,
+                                    b.form,
+                                    b.unit,
+                                ))
+                            });
+                        }
+                        ServiceEvent::ServiceRegistered { .. } => {}
+                    }
+                    v
+                }),
+        };
+        if let Some(mut v) = view {
+            v.version = e.stream_version;
+            v.updated_at = e.recorded_at;
+            store(docs, SERVICES, key, &v)?;
+        }
+        Ok(())
+    }
+
+    async fn directory(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        let key = &e.stream.stream_id;
+        match from_recorded::<DirectoryEvent>(e)? {
+            DirectoryEvent::DirectoryEntryAdded { details }
+            | DirectoryEvent::DirectoryEntryChanged { details } => {
+                let view = DirectoryView {
+                    id: key.clone(),
+                    details,
+                    version: e.stream_version,
+                    updated_at: e.recorded_at,
+                };
+                store(docs, DIRECTORY, key, &view)?;
+            }
+            DirectoryEvent::DirectoryEntryRemoved { .. } => docs.delete(DIRECTORY, key),
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Projection for RegistryProjection {
+    fn name(&self) -> &'static str {
+        "registry"
+    }
+
+    async fn apply(&self, event: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        match event.stream.stream_type.as_str() {
+            "provider" => self.provider(event, docs).await,
+            "service" => self.service(event, docs).await,
+            "directory_entry" => self.directory(event, docs).await,
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Running a projection: read the event log after the projection's
+//! checkpoint, apply a batch of events to a working set of documents, and
+//! commit the changed documents with the new checkpoint in one transaction.
+//! A batch applied twice (a redelivery, a second instance) is refused by the
+//! checkpoint and changes nothing, so projections are idempotent and
+//! resumable; a rebuild runs the same code into a fresh generation.
+
+use anyhow::Context;
+use infra::event_store::{subscribe, DynEventStore, LogPosition, RecordedEvent};
+use infra::read_model::{Change, DynReadModelStore, ReadModelError};
+use infra::shutdown::Shutdown;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The documents a batch reads and writes, loaded from the store on first use.
+pub struct WorkingSet<'a> {
+    store: &'a DynReadModelStore,
+    generation: i64,
+    docs: BTreeMap<(String, String), Option<Value>>,
+    changed: Vec<(String, String)>,
+}
+
+impl<'a> WorkingSet<'a> {
+    fn new(store: &'a DynReadModelStore, generation: i64) -> Self {
+        Self {
+            store,
+            generation,
+            docs: BTreeMap::new(),
+            changed: Vec::new(),
+        }
+    }
+
+    /// The document as the batch sees it so far.
+    ///
+    /// # Errors
+    /// Read-model store failures.
+    pub async fn get(&mut self, collection: &str, key: &str) -> anyhow::Result<Option<Value>> {
+        let id = (collection.to_string(), key.to_string());
+        if let Some(doc) = self.docs.get(&id) {
+            return Ok(doc.clone());
+        }
+        let doc = self.store.get(self.generation, collection, key).await?;
+        self.docs.insert(id, doc.clone());
+        Ok(doc)
+    }
+
+    /// Writes a document.
+    pub fn put(&mut self, collection: &str, key: &str, doc: Value) {
+        self.set(collection, key, Some(doc));
+    }
+
+    /// Deletes a document.
+    pub fn delete(&mut self, collection: &str, key: &str) {
+        self.set(collection, key, None);
+    }
+
+    fn set(&mut self, collection: &str, key: &str, doc: Option<Value>) {
+        let id = (collection.to_string(), key.to_string());
+        if !self.changed.contains(&id) {
+            self.changed.push(id.clone());
+        }
+        self.docs.insert(id, doc);
+    }
+
+    fn into_changes(self) -> Vec<Change> {
+        let mut docs = self.docs;
+        self.changed
+            .into_iter()
+            .map(|id| {
+                let doc = docs.remove(&id).flatten();
+                Change {
+                    collection: id.0,
+                    key: id.1,
+                    doc,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A projection: turns events into documents.
+#[async_trait::async_trait]
+pub trait Projection: Send + Sync + 'static {
+    /// Its name (the key of its checkpoint).
+    fn name(&self) -> &'static str;
+
+    /// Applies one event; events it does not know are skipped.
+    ///
+    /// # Errors
+    /// When a document cannot be read or an event does not read.
+    async fn apply(&self, event: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()>;
+}
+
+/// Applies one batch and commits it with its checkpoint; returns whether it was applied
+/// (false: another run had applied it already).
+///
+/// # Errors
+/// Read-model store failures or events that do not read.
+pub async fn apply_batch(
+    projection: &dyn Projection,
+    read_models: &DynReadModelStore,
+    generation: i64,
+    batch: &[RecordedEvent],
+) -> anyhow::Result<bool> {
+    let Some(last) = batch.last() else {
+        return Ok(false);
+    };
+    let mut docs = WorkingSet::new(read_models, generation);
+    for event in batch {
+        projection
+            .apply(event, &mut docs)
+            .await
+            .with_context(|| format!("{} at {}", projection.name(), event.global_position))?;
+    }
+    match read_models
+        .commit(
+            generation,
+            projection.name(),
+            docs.into_changes(),
+            last.log_position(),
+        )
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(ReadModelError::AlreadyApplied { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Brings a projection up to the head of the log once; returns the events applied.
+///
+/// # Errors
+/// Store failures.
+pub async fn catch_up(
+    projection: &dyn Projection,
+    events: &DynEventStore,
+    read_models: &DynReadModelStore,
+    generation: i64,
+    batch_size: usize,
+) -> anyhow::Result<u64> {
+    let mut position = read_models
+        .checkpoint(generation, projection.name())
+        .await?
+        .unwrap_or(LogPosition::START);
+    let mut applied = 0;
+    loop {
+        let batch = events.read_all(position, batch_size).await?;
+        let Some(last) = batch.last() else {
+            return Ok(applied);
+        };
+        if apply_batch(projection, read_models, generation, &batch).await? {
+            applied += batch.len() as u64;
+        }
+        position = last.log_position();
+    }
+}
+
+/// Follows the log into the active generation until `shutdown`, resuming
+/// from the checkpoint after failures.
+pub async fn follow(
+    projection: std::sync::Arc<dyn Projection>,
+    events: DynEventStore,
+    read_models: DynReadModelStore,
+    batch_size: usize,
+    shutdown: Shutdown,
+) {
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_triggered() {
+        let run = async {
+            let generation = read_models.active_generation().await?;
+            let from = read_models
+                .checkpoint(generation, projection.name())
+                .await?
+                .unwrap_or(LogPosition::START);
+            let mut sub = subscribe(events.clone(), from, batch_size, Duration::from_millis(200));
+            loop {
+                let batch = tokio::select! {
+                    b = sub.next_batch() => b?,
+                    () = shutdown.wait() => return anyhow::Ok(()),
+                };
+                apply_batch(projection.as_ref(), &read_models, generation, &batch).await?;
+                if read_models.active_generation().await? != generation {
+                    // A rebuild switched generations: continue in the new one.
+                    return Ok(());
+                }
+            }
+        };
+        match run.await {
+            Ok(()) => backoff = Duration::from_millis(100),
+            Err(e) => {
+                tracing::warn!(projection = projection.name(), error = %format!("{e:#}"), "projection failed; resuming from its checkpoint");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = shutdown.wait() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+/// Rebuilds every projection of a generation from position 0 into a fresh
+/// generation while the active one keeps answering, then switches to it;
+/// returns the new generation. Followers notice the switch and go on in it.
+///
+/// # Errors
+/// Store failures; the fresh generation is dropped then.
+pub async fn rebuild(
+    projections: &[&dyn Projection],
+    events: &DynEventStore,
+    read_models: &DynReadModelStore,
+    batch_size: usize,
+) -> anyhow::Result<i64> {
+    let active = read_models.active_generation().await?;
+    let fresh = active + 1;
+    read_models.drop_generation(fresh).await?;
+    for projection in projections {
+        // Caught up: at least where the live generation is now (on PostgreSQL a
+        // read can stop short while older transactions are still open).
+        let target = read_models.checkpoint(active, projection.name()).await?;
+        loop {
+            if let Err(e) = catch_up(*projection, events, read_models, fresh, batch_size).await {
+                let _ = read_models.drop_generation(fresh).await;
+                return Err(e);
+            }
+            if read_models.checkpoint(fresh, projection.name()).await? >= target {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    read_models.activate(fresh).await?;
+    Ok(fresh)
+}
