@@ -13,7 +13,11 @@ use infra::credentials::sqlite::SqliteCredentialStore;
 use infra::event_store::sqlite::SqliteEventStore;
 use infra::event_store::DynEventStore;
 use infra::http::{self, EventStoreCheck, Server};
+use infra::read_model::sqlite::SqliteReadModelStore;
+use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
+use query_service::indexer::Indexer;
+use query_service::QueryState;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -24,6 +28,8 @@ pub const NAME: &str = "portal";
 pub struct Application {
     server: Server,
     store: DynEventStore,
+    read_models: DynReadModelStore,
+    indexer: Arc<Indexer>,
 }
 
 impl Application {
@@ -40,15 +46,30 @@ impl Application {
         let auth = secrets::embedded_auth(&settings.data_dir)?;
         let command_state =
             command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
+        let read_models: DynReadModelStore = Arc::new(SqliteReadModelStore::open(
+            settings.data_dir.join("read_models.sqlite3"),
+        )?);
+        let territory = Arc::new(infra::settings::load_territory(
+            settings.territory_dir.as_deref(),
+        ));
+        let indexer = Arc::new(Indexer::new(read_models.clone(), territory));
+        indexer.refresh().await?;
         let api = Router::new()
             .merge(command_service::api_router(command_state))
-            .merge(query_service::api_router(store.clone()));
+            .merge(query_service::api_router(QueryState {
+                indexer: indexer.clone(),
+            }));
         let router = Router::new().nest("/api/v1", api).merge(http::ops_router(
             NAME,
             vec![Box::new(EventStoreCheck(store.clone()))],
         ));
         let server = Server::bind(router, NAME, &settings.http).await?;
-        Ok(Self { server, store })
+        Ok(Self {
+            server,
+            store,
+            read_models,
+            indexer,
+        })
     }
 
     /// The address it listens on.
@@ -76,6 +97,18 @@ impl Application {
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
+        let shutdown = self.server.shutdown_handle();
+        let mut tasks = projection_service::spawn_projections(
+            self.store.clone(),
+            self.read_models.clone(),
+            shutdown.clone(),
+        );
+        tasks.push(tokio::spawn(self.indexer.run(shutdown.clone())));
+        let served = self.server.run_until_stopped().await;
+        shutdown.trigger();
+        for t in tasks {
+            let _ = t.await;
+        }
+        served
     }
 }

@@ -11,6 +11,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// `PORTAL_DATA_DIR` (default `./data`): the event store file and the embedded read models.
     pub data_dir: PathBuf,
+    /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): territory files for the map.
+    pub territory_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -22,6 +24,7 @@ impl Settings {
         Ok(Self {
             http: HttpSettings::from_env("PORTAL_HTTP_ADDR", "127.0.0.1:8080")?,
             data_dir: data_dir_from_env()?,
+            territory_dir: infra::settings::territory_dir_from_env(),
         })
     }
 }

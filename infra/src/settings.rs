@@ -194,3 +194,40 @@ impl ClickHouseSettings {
 pub fn data_dir_from_env() -> Result<PathBuf, SettingsError> {
     Ok(var("PORTAL_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from))
 }
+
+/// `PORTAL_TERRITORY_DIR`: the folder with the ČSÚ territory files; by default
+/// `../shared/data/territory` when it exists. `None`: run without territory.
+pub fn territory_dir_from_env() -> Option<PathBuf> {
+    var("PORTAL_TERRITORY_DIR").map(PathBuf::from).or_else(|| {
+        let default = PathBuf::from("../shared/data/territory");
+        default
+            .join("struktura_uzemi_cr.csv")
+            .exists()
+            .then_some(default)
+    })
+}
+
+/// The territory from `dir`, or an empty one (logged) when absent or unreadable.
+pub fn load_territory(dir: Option<&std::path::Path>) -> crate::territory::Territory {
+    match dir {
+        None => {
+            tracing::info!("no territory files (set PORTAL_TERRITORY_DIR): the map has no areas");
+            crate::territory::Territory::default()
+        }
+        Some(dir) => match crate::territory::load_dir(dir) {
+            Ok(t) => {
+                tracing::info!(
+                    municipalities = t.municipalities.len(),
+                    orp = t.orp.len(),
+                    "territory loaded from {}",
+                    dir.display()
+                );
+                t
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot load the territory; the map has no areas");
+                crate::territory::Territory::default()
+            }
+        },
+    }
+}

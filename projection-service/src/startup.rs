@@ -4,6 +4,8 @@
 use crate::Settings;
 use infra::event_store::DynEventStore;
 use infra::http::{self, ClickHouseCheck, EventStoreCheck, NatsCheck, Server};
+use infra::read_model::postgres::PostgresReadModelStore;
+use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +16,8 @@ pub const NAME: &str = "projection-service";
 /// A built, bound projection service.
 pub struct Application {
     server: Server,
+    store: DynEventStore,
+    read_models: DynReadModelStore,
 }
 
 impl Application {
@@ -22,20 +26,26 @@ impl Application {
     /// # Errors
     /// Naming the variable of a dependency that cannot be reached, or the address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store: DynEventStore =
-            Arc::new(infra::connect::postgres_event_store(&settings.postgres).await?);
+        let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
+        let read_models: DynReadModelStore =
+            Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
+        let store: DynEventStore = Arc::new(pg_store);
         let nats = infra::connect::nats(&settings.nats).await?;
         let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
         let router = http::ops_router(
             NAME,
             vec![
-                Box::new(EventStoreCheck(store)),
+                Box::new(EventStoreCheck(store.clone())),
                 Box::new(NatsCheck(nats)),
                 Box::new(ClickHouseCheck(clickhouse)),
             ],
         );
         let server = Server::bind(router, NAME, &settings.http).await?;
-        Ok(Self { server })
+        Ok(Self {
+            server,
+            store,
+            read_models,
+        })
     }
 
     /// The address it listens on.
@@ -58,6 +68,13 @@ impl Application {
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
+        let shutdown = self.server.shutdown_handle();
+        let projections = crate::spawn_projections(self.store, self.read_models, shutdown.clone());
+        let served = self.server.run_until_stopped().await;
+        shutdown.trigger();
+        for p in projections {
+            let _ = p.await;
+        }
+        served
     }
 }

@@ -1,8 +1,17 @@
 //! The query service: the HTTP API for reads (registry, map, statistics,
 //! audit, open data) over the read models and the statistics store.
 
+// Handlers return `Problem` (RFC 9457, ~130 bytes) once per failed request:
+// boxing it would cost an allocation and buy nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod api;
+pub mod index;
+pub mod indexer;
 pub mod settings;
 pub mod startup;
+pub mod text;
 
+pub use api::QueryState;
 pub use settings::Settings;
 pub use startup::{api_router, Application};

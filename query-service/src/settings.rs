@@ -12,6 +12,8 @@ pub struct Settings {
     pub postgres: PgSettings,
     /// `CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`: statistics.
     pub clickhouse: ClickHouseSettings,
+    /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): territory files for the map.
+    pub territory_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -24,6 +26,7 @@ impl Settings {
             http: HttpSettings::from_env("QUERY_SERVICE_ADDR", "127.0.0.1:8082")?,
             postgres: postgres_from_env()?,
             clickhouse: ClickHouseSettings::from_env()?,
+            territory_dir: infra::settings::territory_dir_from_env(),
         })
     }
 }

@@ -1,10 +1,14 @@
 //! Building and running the query service (`Application::build`, `port`,
 //! `run_until_stopped`), so that tests can start it on port 0.
 
+use crate::api::QueryState;
+use crate::indexer::Indexer;
 use crate::Settings;
 use axum::Router;
 use infra::event_store::DynEventStore;
 use infra::http::{self, ClickHouseCheck, EventStoreCheck, Server};
+use infra::read_model::postgres::PostgresReadModelStore;
+use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,14 +16,15 @@ use std::sync::Arc;
 /// The service's name in logs, metrics and `/health`.
 pub const NAME: &str = "query-service";
 
-/// The read API, mounted under `/api/v1`; the registry, map and statistics queries arrive with their issues.
-pub fn api_router(_store: DynEventStore) -> Router {
-    Router::new()
+/// The read API, to be mounted under `/api/v1`.
+pub fn api_router(state: QueryState) -> Router {
+    crate::api::routes(state)
 }
 
 /// A built, bound query service.
 pub struct Application {
     server: Server,
+    indexer: Arc<Indexer>,
 }
 
 impl Application {
@@ -28,11 +33,23 @@ impl Application {
     /// # Errors
     /// Naming the variable of a dependency that cannot be reached, or the address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store: DynEventStore =
-            Arc::new(infra::connect::postgres_event_store(&settings.postgres).await?);
+        let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
+        let read_models: DynReadModelStore =
+            Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
+        let store: DynEventStore = Arc::new(pg_store);
         let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
+        let territory = Arc::new(infra::settings::load_territory(
+            settings.territory_dir.as_deref(),
+        ));
+        let indexer = Arc::new(Indexer::new(read_models, territory));
+        indexer.refresh().await?;
         let router = Router::new()
-            .nest("/api/v1", api_router(store.clone()))
+            .nest(
+                "/api/v1",
+                api_router(QueryState {
+                    indexer: indexer.clone(),
+                }),
+            )
             .merge(http::ops_router(
                 NAME,
                 vec![
@@ -41,7 +58,7 @@ impl Application {
                 ],
             ));
         let server = Server::bind(router, NAME, &settings.http).await?;
-        Ok(Self { server })
+        Ok(Self { server, indexer })
     }
 
     /// The address it listens on.
@@ -64,6 +81,11 @@ impl Application {
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
+        let shutdown = self.server.shutdown_handle();
+        let indexer = tokio::spawn(self.indexer.run(shutdown.clone()));
+        let served = self.server.run_until_stopped().await;
+        shutdown.trigger();
+        let _ = indexer.await;
+        served
     }
 }

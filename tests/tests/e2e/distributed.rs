@@ -25,6 +25,7 @@ async fn all_three_services_start_together_and_report_ready() {
             http: HttpSettings::for_tests(),
             postgres: pg.settings.clone(),
             clickhouse: ch.settings.clone(),
+            territory_dir: None,
         }),
         projection_service::Application::build(projection_service::Settings {
             http: HttpSettings::for_tests(),

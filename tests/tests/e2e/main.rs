@@ -6,4 +6,5 @@ mod client;
 mod distributed;
 mod embedded;
 mod helpers;
+mod read_side;
 mod registry;

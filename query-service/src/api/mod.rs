@@ -1,0 +1,74 @@
+//! The read API under `/api/v1`: search of services, details, the vacancy
+//! board, map aggregates (JSON and GeoJSON) and the supplementary directory.
+
+pub mod map;
+pub mod records;
+pub mod search;
+
+use crate::indexer::Indexer;
+use axum::http::StatusCode;
+use axum::Router;
+use infra::event_store::LogPosition;
+use infra::problem::Problem;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The read API's state.
+#[derive(Clone)]
+pub struct QueryState {
+    /// The search index.
+    pub indexer: Arc<Indexer>,
+}
+
+/// Every read route.
+pub fn routes(state: QueryState) -> Router {
+    Router::new()
+        .merge(search::routes())
+        .merge(records::routes())
+        .merge(map::routes())
+        .with_state(state)
+}
+
+/// How long a request may wait for its `after` position.
+pub const READ_YOUR_WRITES_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Parses `after=<transaction_id>:<global_position>` (as a command answered them).
+///
+/// # Errors
+/// 422 naming `after`.
+pub fn parse_after(value: &str) -> Result<LogPosition, Problem> {
+    let (t, p) = value
+        .split_once(':')
+        .ok_or_else(|| Problem::invalid("after", "must be <transaction_id>:<global_position>"))?;
+    let bad = |_| Problem::invalid("after", "must be <transaction_id>:<global_position>");
+    Ok(LogPosition {
+        transaction_id: t.parse().map_err(bad)?,
+        global_position: p.parse().map_err(bad)?,
+    })
+}
+
+/// Waits for `after` when given: the read models then hold that change.
+///
+/// # Errors
+/// 422 for a malformed position, 503 when the read models do not get there in time.
+pub async fn wait_after(state: &QueryState, after: Option<&str>) -> Result<(), Problem> {
+    let Some(after) = after else { return Ok(()) };
+    let position = parse_after(after)?;
+    match state
+        .indexer
+        .wait_for(position, READ_YOUR_WRITES_TIMEOUT)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-caught-up",
+            "The read models have not reached that change yet",
+        )
+        .detail(format!(
+            "waited {} s for {after}",
+            READ_YOUR_WRITES_TIMEOUT.as_secs()
+        ))),
+        Err(e) => Err(Problem::internal(e.as_ref())),
+    }
+}

@@ -1,0 +1,433 @@
+//! `GET /services`: search with text, filters, distance, facets, sorting and
+//! pagination; `GET /vacancies`: the vacancy board with the same filters.
+
+use super::{wait_after, QueryState};
+use crate::index::{Index, ServiceEntry, STALE_AFTER};
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use events::values::{CapacityUnit, Form, Location};
+use infra::problem::Problem;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+pub(super) fn routes() -> Router<QueryState> {
+    Router::new()
+        .route("/services", get(search))
+        .route("/vacancies", get(vacancies))
+}
+
+/// Largest page.
+pub const MAX_PER_PAGE: usize = 100;
+
+/// Search parameters; every filter is optional.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    /// Words; each must start a word of the name, description, provider, kind, facility or category.
+    pub q: Option<String>,
+    /// Kind (MPSV code).
+    pub kind: Option<u16>,
+    /// § of Act 108/2006 Sb. (`57`, `60a`).
+    pub paragraph: Option<String>,
+    /// Target group code.
+    pub target_group: Option<String>,
+    /// Form (`pob`, `amb`, `ter`).
+    pub form: Option<Form>,
+    /// Kraj (NUTS, ČSÚ or RÚIAN code).
+    pub kraj: Option<String>,
+    /// ORP (ČSÚ or RÚIAN code).
+    pub orp: Option<String>,
+    /// Municipality code.
+    pub municipality: Option<String>,
+    /// Category tag.
+    pub category: Option<String>,
+    /// Provider IČO.
+    pub provider_ico: Option<String>,
+    /// Only services with free places reported in the last 7 days.
+    #[serde(default)]
+    pub free_now: bool,
+    /// Latitude of the point to measure distance from.
+    pub lat: Option<f64>,
+    /// Longitude of that point.
+    pub lon: Option<f64>,
+    /// Only services with a facility within this many km of the point.
+    pub radius_km: Option<f64>,
+    /// `relevance` (default), `name`, `distance`, `free_places`, `updated`.
+    pub sort: Option<String>,
+    /// Page, from 1.
+    pub page: Option<usize>,
+    /// Results per page (default 20, at most 100).
+    pub per_page: Option<usize>,
+    /// Include suspended and ended services.
+    #[serde(default)]
+    pub include_inactive: bool,
+    /// Wait until the read models hold this change (`<transaction_id>:<global_position>`).
+    pub after: Option<String>,
+}
+
+/// One result.
+#[derive(Debug, Serialize)]
+pub struct Hit {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Provider's IČO.
+    pub provider_ico: String,
+    /// Provider's name.
+    pub provider_name: String,
+    /// Kind (MPSV code), its name and §.
+    pub kind: u16,
+    /// Kind's name.
+    pub kind_name: String,
+    /// § of the Act.
+    pub paragraph: Option<String>,
+    /// Forms.
+    pub forms: Vec<Form>,
+    /// Kraje (NUTS).
+    pub kraje: Vec<String>,
+    /// ORP (ČSÚ codes).
+    pub orp: Vec<String>,
+    /// Free places reported in the last 7 days.
+    pub free_places_now: i64,
+    /// Distance to the nearest facility, when a point was given.
+    pub distance_km: Option<f64>,
+    /// Status.
+    pub status: events::registry::service::ServiceStatus,
+}
+
+/// Counts of the results by value.
+#[derive(Debug, Default, Serialize)]
+pub struct Facets {
+    /// By kind.
+    pub kind: BTreeMap<u16, usize>,
+    /// By target group.
+    pub target_group: BTreeMap<String, usize>,
+    /// By form.
+    pub form: BTreeMap<String, usize>,
+    /// By kraj (NUTS).
+    pub kraj: BTreeMap<String, usize>,
+}
+
+/// A page of results.
+#[derive(Debug, Serialize)]
+pub struct SearchResult {
+    /// All results.
+    pub total: usize,
+    /// This page.
+    pub page: usize,
+    /// Page size.
+    pub per_page: usize,
+    /// The results of this page.
+    pub items: Vec<Hit>,
+    /// Counts over all results.
+    pub facets: Facets,
+}
+
+fn point(p: &SearchParams) -> Result<Option<Location>, Problem> {
+    match (p.lat, p.lon) {
+        (Some(lat), Some(lon)) => {
+            let l = Location { lat, lon };
+            if !lat.is_finite()
+                || !lon.is_finite()
+                || !(-90.0..=90.0).contains(&lat)
+                || !(-180.0..=180.0).contains(&lon)
+            {
+                return Err(Problem::invalid("lat", "lat and lon must be WGS84 degrees"));
+            }
+            Ok(Some(l))
+        }
+        (None, None) => {
+            if p.radius_km.is_some() {
+                return Err(Problem::invalid("radius_km", "needs lat and lon"));
+            }
+            Ok(None)
+        }
+        _ => Err(Problem::invalid(
+            if p.lat.is_none() { "lat" } else { "lon" },
+            "lat and lon go together",
+        )),
+    }
+}
+
+/// Whether a service passes the filters (not text, not distance).
+pub fn passes(index: &Index, e: &ServiceEntry, p: &SearchParams, now: OffsetDateTime) -> bool {
+    let d = &e.view.details;
+    let t = index.territory();
+    let kraj = p.kraj.as_deref().map(|k| {
+        t.kraj_by_any_code(k)
+            .map_or(k.to_string(), |k| k.nuts.clone())
+    });
+    let orp = p.orp.as_deref().map(|o| {
+        t.orp_by_any_code(o)
+            .map_or(o.to_string(), |o| o.csu_code.clone())
+    });
+    (p.include_inactive || e.active())
+        && p.kind.is_none_or(|k| d.kind == k)
+        && p.paragraph
+            .as_deref()
+            .is_none_or(|x| e.view.paragraph.as_deref() == Some(x))
+        && p.target_group
+            .as_ref()
+            .is_none_or(|g| d.target_groups.contains(g))
+        && p.form.is_none_or(|f| d.forms.iter().any(|x| x.form == f))
+        && kraj.is_none_or(|k| e.kraje.contains(&k))
+        && orp.is_none_or(|o| e.orp.contains(&o))
+        && p.municipality
+            .as_ref()
+            .is_none_or(|m| e.municipalities.contains(m))
+        && p.category.as_ref().is_none_or(|c| d.categories.contains(c))
+        && p.provider_ico
+            .as_ref()
+            .is_none_or(|i| &e.view.provider_ico == i)
+        && (!p.free_now || e.free_now(now) > 0)
+}
+
+fn hit(e: &ServiceEntry, distance_km: Option<f64>, now: OffsetDateTime) -> Hit {
+    Hit {
+        id: e.view.id.clone(),
+        name: e.view.details.name.clone(),
+        provider_ico: e.view.provider_ico.clone(),
+        provider_name: e.provider_name.clone(),
+        kind: e.view.details.kind,
+        kind_name: e.view.kind_name.clone(),
+        paragraph: e.view.paragraph.clone(),
+        forms: e.view.details.forms.iter().map(|f| f.form).collect(),
+        kraje: e.kraje.iter().cloned().collect(),
+        orp: e.orp.iter().cloned().collect(),
+        free_places_now: e.free_now(now),
+        distance_km: distance_km.map(|d| (d * 100.0).round() / 100.0),
+        status: e.view.status,
+    }
+}
+
+/// Runs a search on the index.
+///
+/// # Errors
+/// 422 naming a bad parameter.
+pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<SearchResult, Problem> {
+    let from = point(p)?;
+    let per_page = p.per_page.unwrap_or(20);
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(Problem::invalid(
+            "per_page",
+            format!("must be 1–{MAX_PER_PAGE}"),
+        ));
+    }
+    let page = p.page.unwrap_or(1);
+    if page == 0 {
+        return Err(Problem::invalid("page", "starts at 1"));
+    }
+    if let Some(r) = p.radius_km {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(Problem::invalid("radius_km", "must be a positive number"));
+        }
+    }
+    let q = p.q.as_deref().unwrap_or("");
+    let query_words = crate::text::words(q);
+    let mut found: Vec<(&ServiceEntry, Option<f64>, usize)> = Vec::new();
+    for slot in index.matching(q) {
+        let Some(e) = index.at(slot) else { continue };
+        if !passes(index, e, p, now) {
+            continue;
+        }
+        let distance = from.and_then(|l| e.distance_km(&l));
+        if let Some(r) = p.radius_km {
+            if distance.is_none_or(|d| d > r) {
+                continue;
+            }
+        }
+        // Relevance: words found in the name count most.
+        let name = crate::text::words(&e.view.details.name);
+        let score = query_words
+            .iter()
+            .filter(|w| name.iter().any(|n| n.starts_with(w.as_str())))
+            .count();
+        found.push((e, distance, score));
+    }
+    let mut facets = Facets::default();
+    for (e, _, _) in &found {
+        let d = &e.view.details;
+        *facets.kind.entry(d.kind).or_default() += 1;
+        for g in &d.target_groups {
+            *facets.target_group.entry(g.clone()).or_default() += 1;
+        }
+        for f in &d.forms {
+            let code = serde_json::to_value(f.form)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            *facets.form.entry(code).or_default() += 1;
+        }
+        for k in &e.kraje {
+            *facets.kraj.entry(k.clone()).or_default() += 1;
+        }
+    }
+    let by_name = |a: &ServiceEntry, b: &ServiceEntry| {
+        crate::text::normalise(&a.view.details.name)
+            .cmp(&crate::text::normalise(&b.view.details.name))
+            .then_with(|| a.view.id.cmp(&b.view.id))
+    };
+    match p.sort.as_deref().unwrap_or(if from.is_some() {
+        "distance"
+    } else {
+        "relevance"
+    }) {
+        "relevance" => found.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| by_name(a.0, b.0))),
+        "name" => found.sort_by(|a, b| by_name(a.0, b.0)),
+        "distance" => {
+            if from.is_none() {
+                return Err(Problem::invalid("sort", "distance needs lat and lon"));
+            }
+            found.sort_by(|a, b| {
+                a.1.unwrap_or(f64::MAX)
+                    .total_cmp(&b.1.unwrap_or(f64::MAX))
+                    .then_with(|| by_name(a.0, b.0))
+            });
+        }
+        "free_places" => found.sort_by(|a, b| {
+            b.0.free_now(now)
+                .cmp(&a.0.free_now(now))
+                .then_with(|| by_name(a.0, b.0))
+        }),
+        "updated" => found.sort_by(|a, b| {
+            b.0.view
+                .updated_at
+                .cmp(&a.0.view.updated_at)
+                .then_with(|| by_name(a.0, b.0))
+        }),
+        other => {
+            return Err(Problem::invalid(
+                "sort",
+                format!("{other:?} is not relevance, name, distance, free_places or updated"),
+            ))
+        }
+    }
+    let total = found.len();
+    let items = found
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|(e, d, _)| hit(e, d, now))
+        .collect();
+    Ok(SearchResult {
+        total,
+        page,
+        per_page,
+        items,
+        facets,
+    })
+}
+
+async fn search(
+    State(state): State<QueryState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<SearchResult>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    Ok(Json(run(&index, &p, OffsetDateTime::now_utc())?))
+}
+
+/// A row of the vacancy board.
+#[derive(Debug, Serialize)]
+pub struct BoardRow {
+    /// The service.
+    pub service_id: String,
+    /// Its name.
+    pub service_name: String,
+    /// Its provider's name.
+    pub provider_name: String,
+    /// Kind.
+    pub kind: u16,
+    /// Kind's name.
+    pub kind_name: String,
+    /// The facility.
+    pub facility_id: String,
+    /// Its name.
+    pub facility_name: String,
+    /// Its town.
+    pub city: String,
+    /// Form.
+    pub form: Form,
+    /// Unit.
+    pub unit: CapacityUnit,
+    /// Free places reported.
+    pub free_places: i64,
+    /// The registered capacity.
+    pub capacity: Option<i64>,
+    /// When reported.
+    #[serde(with = "time::serde::rfc3339")]
+    pub reported_at: OffsetDateTime,
+    /// Days since.
+    pub age_days: i64,
+    /// Older than 7 days.
+    pub stale: bool,
+}
+
+async fn vacancies(
+    State(state): State<QueryState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let now = OffsetDateTime::now_utc();
+    let index = state.indexer.read();
+    let mut board = Vec::new();
+    for slot in index.matching(p.q.as_deref().unwrap_or("")) {
+        let Some(e) = index.at(slot) else { continue };
+        let mut filters = SearchParams {
+            free_now: false,
+            ..SearchParams::default()
+        };
+        filters.kind = p.kind;
+        filters.paragraph.clone_from(&p.paragraph);
+        filters.target_group.clone_from(&p.target_group);
+        filters.form = p.form;
+        filters.kraj.clone_from(&p.kraj);
+        filters.orp.clone_from(&p.orp);
+        filters.municipality.clone_from(&p.municipality);
+        filters.category.clone_from(&p.category);
+        filters.provider_ico.clone_from(&p.provider_ico);
+        if !passes(&index, e, &filters, now) {
+            continue;
+        }
+        for v in &e.view.vacancies {
+            let stale = now - v.reported_at > STALE_AFTER;
+            if p.free_now && (stale || v.free_places == 0) {
+                continue;
+            }
+            let facility = e
+                .view
+                .details
+                .facilities
+                .iter()
+                .find(|f| f.facility_id == v.facility_id);
+            board.push(BoardRow {
+                service_id: e.view.id.clone(),
+                service_name: e.view.details.name.clone(),
+                provider_name: e.provider_name.clone(),
+                kind: e.view.details.kind,
+                kind_name: e.view.kind_name.clone(),
+                facility_id: v.facility_id.clone(),
+                facility_name: facility.map(|f| f.name.clone()).unwrap_or_default(),
+                city: facility.map(|f| f.address.city.clone()).unwrap_or_default(),
+                form: v.form,
+                unit: v.unit,
+                free_places: v.free_places,
+                capacity: e.view.details.capacity(v.form, v.unit),
+                reported_at: v.reported_at,
+                age_days: (now - v.reported_at).whole_days(),
+                stale,
+            });
+        }
+    }
+    board.sort_by(|a, b| {
+        a.stale
+            .cmp(&b.stale)
+            .then(b.free_places.cmp(&a.free_places))
+            .then_with(|| a.service_name.cmp(&b.service_name))
+    });
+    Ok(Json(
+        serde_json::json!({ "total": board.len(), "items": board }),
+    ))
+}

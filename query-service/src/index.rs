@@ -1,0 +1,265 @@
+//! The in-memory search index of the query service, built from the registry
+//! read models and kept current from their change feed: an inverted index of
+//! normalised word prefixes, each service's territory (kraj, ORP,
+//! municipality), locations and current free places, for search with
+//! filters, distance and facets, the vacancy board and map aggregates.
+
+use crate::text::words;
+use events::values::Location;
+use infra::territory::Territory;
+use projection_service::registry::{DirectoryView, ProviderView, ServiceView};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// A report older than this is stale.
+pub const STALE_AFTER: time::Duration = time::Duration::days(7);
+
+/// A service with what search needs of it.
+#[derive(Debug, Clone)]
+pub struct ServiceEntry {
+    /// The read model.
+    pub view: ServiceView,
+    /// Its provider's name.
+    pub provider_name: String,
+    /// NUTS codes of the kraje it is in (facilities) or serves (catchment).
+    pub kraje: BTreeSet<String>,
+    /// ČSÚ codes of its ORP (facilities or catchment).
+    pub orp: BTreeSet<String>,
+    /// Municipality codes of its facilities and catchment.
+    pub municipalities: BTreeSet<String>,
+    /// Locations of its facilities.
+    pub locations: Vec<Location>,
+    tokens: BTreeSet<String>,
+}
+
+impl ServiceEntry {
+    /// Free places reported within [`STALE_AFTER`] of `now`.
+    pub fn free_now(&self, now: OffsetDateTime) -> i64 {
+        self.view
+            .vacancies
+            .iter()
+            .filter(|v| now - v.reported_at <= STALE_AFTER)
+            .map(|v| v.free_places)
+            .sum()
+    }
+
+    /// Distance from a point to the nearest facility, in km.
+    pub fn distance_km(&self, from: &Location) -> Option<f64> {
+        self.locations
+            .iter()
+            .map(|l| l.distance_km(from))
+            .min_by(f64::total_cmp)
+    }
+
+    /// Whether it is provided now.
+    pub fn active(&self) -> bool {
+        self.view.status == events::registry::service::ServiceStatus::Active
+    }
+}
+
+/// The index.
+#[derive(Default)]
+pub struct Index {
+    territory: Arc<Territory>,
+    services: Vec<Option<ServiceEntry>>,
+    slots: HashMap<String, usize>,
+    words: BTreeMap<String, BTreeSet<usize>>,
+    by_provider: HashMap<String, BTreeSet<usize>>,
+    /// Providers by IČO.
+    pub providers: HashMap<String, ProviderView>,
+    /// The supplementary directory by id.
+    pub directory: HashMap<String, DirectoryView>,
+}
+
+impl Index {
+    /// An empty index over `territory` (possibly empty).
+    pub fn new(territory: Arc<Territory>) -> Self {
+        Self {
+            territory,
+            ..Self::default()
+        }
+    }
+
+    /// The territory it maps services onto.
+    pub fn territory(&self) -> &Territory {
+        &self.territory
+    }
+
+    /// Every indexed service.
+    pub fn services(&self) -> impl Iterator<Item = &ServiceEntry> {
+        self.services.iter().flatten()
+    }
+
+    /// One service.
+    pub fn service(&self, id: &str) -> Option<&ServiceEntry> {
+        self.slots.get(id).and_then(|&i| self.services[i].as_ref())
+    }
+
+    fn entry(&self, view: ServiceView) -> ServiceEntry {
+        let provider_name = self
+            .providers
+            .get(&view.provider_ico)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let (mut kraje, mut orp, mut municipalities) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let t = &self.territory;
+        let mut add_municipality = |code: &str| {
+            municipalities.insert(code.to_string());
+            if let Some(m) = t.municipalities.get(code) {
+                orp.insert(m.orp.clone());
+                kraje.insert(m.kraj_nuts.clone());
+            }
+        };
+        for f in &view.details.facilities {
+            if let Some(code) = &f.address.municipality_code {
+                add_municipality(code);
+            }
+        }
+        for code in &view.details.catchment.municipalities {
+            add_municipality(code);
+        }
+        for code in &view.details.catchment.orp {
+            let o = t.orp_by_any_code(code);
+            orp.insert(o.map_or_else(|| code.clone(), |o| o.csu_code.clone()));
+            if let Some(o) = o {
+                kraje.insert(o.kraj_nuts.clone());
+            }
+        }
+        for code in &view.details.catchment.kraje {
+            kraje.insert(
+                t.kraj_by_any_code(code)
+                    .map_or_else(|| code.clone(), |k| k.nuts.clone()),
+            );
+        }
+        let locations = view
+            .details
+            .facilities
+            .iter()
+            .filter_map(|f| f.location)
+            .collect();
+        let mut tokens: BTreeSet<String> = BTreeSet::new();
+        let mut text = vec![
+            view.details.name.clone(),
+            view.details.description.clone(),
+            provider_name.clone(),
+            view.kind_name.clone(),
+        ];
+        for f in &view.details.facilities {
+            text.push(f.name.clone());
+            text.push(f.address.city.clone());
+            text.push(f.address.street.clone());
+        }
+        text.extend(view.details.categories.iter().cloned());
+        for t in &text {
+            tokens.extend(words(t));
+        }
+        ServiceEntry {
+            view,
+            provider_name,
+            kraje,
+            orp,
+            municipalities,
+            locations,
+            tokens,
+        }
+    }
+
+    fn unindex(&mut self, slot: usize) {
+        if let Some(old) = self.services[slot].take() {
+            for w in &old.tokens {
+                if let Some(set) = self.words.get_mut(w) {
+                    set.remove(&slot);
+                    if set.is_empty() {
+                        self.words.remove(w);
+                    }
+                }
+            }
+            if let Some(set) = self.by_provider.get_mut(&old.view.provider_ico) {
+                set.remove(&slot);
+            }
+        }
+    }
+
+    /// Adds or replaces a service.
+    pub fn put_service(&mut self, view: ServiceView) {
+        let slot = match self.slots.get(&view.id) {
+            Some(&slot) => {
+                self.unindex(slot);
+                slot
+            }
+            None => {
+                self.services.push(None);
+                self.slots.insert(view.id.clone(), self.services.len() - 1);
+                self.services.len() - 1
+            }
+        };
+        let entry = self.entry(view);
+        for w in &entry.tokens {
+            self.words.entry(w.clone()).or_default().insert(slot);
+        }
+        self.by_provider
+            .entry(entry.view.provider_ico.clone())
+            .or_default()
+            .insert(slot);
+        self.services[slot] = Some(entry);
+    }
+
+    /// Removes a service.
+    pub fn remove_service(&mut self, id: &str) {
+        if let Some(&slot) = self.slots.get(id) {
+            self.unindex(slot);
+        }
+    }
+
+    /// Adds or replaces a provider (its services' provider name follows).
+    pub fn put_provider(&mut self, view: ProviderView) {
+        let ico = view.ico.clone();
+        let renamed = self.providers.get(&ico).is_none_or(|p| p.name != view.name);
+        self.providers.insert(ico.clone(), view);
+        if renamed {
+            let slots: Vec<usize> = self
+                .by_provider
+                .get(&ico)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default();
+            for slot in slots {
+                if let Some(e) = self.services[slot].clone() {
+                    self.put_service(e.view);
+                }
+            }
+        }
+    }
+
+    /// The services whose words start with every word of `q` (all of them when `q` has none).
+    pub fn matching(&self, q: &str) -> Vec<usize> {
+        let query = words(q);
+        if query.is_empty() {
+            return (0..self.services.len())
+                .filter(|&i| self.services[i].is_some())
+                .collect();
+        }
+        let mut result: Option<BTreeSet<usize>> = None;
+        for w in query {
+            let mut hits = BTreeSet::new();
+            for (_, slots) in self
+                .words
+                .range(w.clone()..)
+                .take_while(|(k, _)| k.starts_with(&w))
+            {
+                hits.extend(slots.iter().copied());
+            }
+            result = Some(match result {
+                None => hits,
+                Some(r) => r.intersection(&hits).copied().collect(),
+            });
+        }
+        result.unwrap_or_default().into_iter().collect()
+    }
+
+    /// The entry in a slot.
+    pub fn at(&self, slot: usize) -> Option<&ServiceEntry> {
+        self.services.get(slot).and_then(Option::as_ref)
+    }
+}

@@ -1,0 +1,154 @@
+//! Keeps the search index current: follows the read models' change feed
+//! (documents changed after the last sequence number seen), starts afresh
+//! when a rebuild switched generations, and lets a request wait until the
+//! read models have reached a log position (read-your-writes).
+
+use crate::index::Index;
+use infra::event_store::LogPosition;
+use infra::read_model::DynReadModelStore;
+use infra::shutdown::Shutdown;
+use infra::territory::Territory;
+use projection_service::registry::{DIRECTORY, PROVIDERS, SERVICES};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
+
+/// Documents read per round trip.
+const PAGE: usize = 2000;
+/// How often the feed is polled when nobody waits.
+const POLL: Duration = Duration::from_millis(50);
+
+#[derive(Default)]
+struct Feed {
+    generation: i64,
+    providers: i64,
+    services: i64,
+    directory: i64,
+}
+
+/// The index and its feed.
+pub struct Indexer {
+    read_models: DynReadModelStore,
+    territory: Arc<Territory>,
+    index: RwLock<Index>,
+    feed: tokio::sync::Mutex<Feed>,
+}
+
+impl Indexer {
+    /// An empty index; call [`Self::refresh`] to fill it.
+    pub fn new(read_models: DynReadModelStore, territory: Arc<Territory>) -> Self {
+        Self {
+            read_models,
+            index: RwLock::new(Index::new(territory.clone())),
+            territory,
+            feed: tokio::sync::Mutex::new(Feed::default()),
+        }
+    }
+
+    /// The index, for reading.
+    pub fn read(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies every change since the last refresh.
+    ///
+    /// # Errors
+    /// Read-model store failures.
+    pub async fn refresh(&self) -> anyhow::Result<()> {
+        let mut feed = self.feed.lock().await;
+        let generation = self.read_models.active_generation().await?;
+        if generation != feed.generation {
+            *feed = Feed {
+                generation,
+                ..Feed::default()
+            };
+            *self.index.write().unwrap_or_else(|p| p.into_inner()) =
+                Index::new(self.territory.clone());
+        }
+        // Providers first, so that services find their provider's name.
+        loop {
+            let docs = self
+                .read_models
+                .changed_since(generation, PROVIDERS, feed.providers, PAGE)
+                .await?;
+            let Some(last) = docs.last() else { break };
+            feed.providers = last.seq;
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for d in docs {
+                if let Some(view) = d.doc.and_then(|v| serde_json::from_value(v).ok()) {
+                    index.put_provider(view);
+                } else {
+                    index.providers.remove(&d.key);
+                }
+            }
+        }
+        loop {
+            let docs = self
+                .read_models
+                .changed_since(generation, SERVICES, feed.services, PAGE)
+                .await?;
+            let Some(last) = docs.last() else { break };
+            feed.services = last.seq;
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for d in docs {
+                match d.doc.and_then(|v| serde_json::from_value(v).ok()) {
+                    Some(view) => index.put_service(view),
+                    None => index.remove_service(&d.key),
+                }
+            }
+        }
+        loop {
+            let docs = self
+                .read_models
+                .changed_since(generation, DIRECTORY, feed.directory, PAGE)
+                .await?;
+            let Some(last) = docs.last() else { break };
+            feed.directory = last.seq;
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for d in docs {
+                match d.doc.and_then(|v| serde_json::from_value(v).ok()) {
+                    Some(view) => {
+                        index.directory.insert(d.key, view);
+                    }
+                    None => {
+                        index.directory.remove(&d.key);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the registry read models have reached `position` and the
+    /// index holds them; false after `timeout`.
+    ///
+    /// # Errors
+    /// Read-model store failures.
+    pub async fn wait_for(&self, position: LogPosition, timeout: Duration) -> anyhow::Result<bool> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let generation = self.read_models.active_generation().await?;
+            let checkpoint = self.read_models.checkpoint(generation, "registry").await?;
+            if checkpoint.is_some_and(|c| c >= position) {
+                self.refresh().await?;
+                return Ok(true);
+            }
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    /// Refreshes every [`POLL`] until `shutdown`.
+    pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
+        while !shutdown.is_triggered() {
+            if let Err(e) = self.refresh().await {
+                tracing::warn!(error = %format!("{e:#}"), "cannot refresh the search index");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                () = shutdown.wait() => return,
+            }
+        }
+    }
+}

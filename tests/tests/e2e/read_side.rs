@@ -1,0 +1,215 @@
+//! The read side over HTTP, in embedded and distributed mode: a service
+//! registered through the command API is found by the search (diacritics,
+//! prefixes, filters, distance, facets) once the read models hold it
+//! (read-your-writes), and a vacancy report changes the board and the kraj
+//! and ORP aggregates of the map, computed on the real territory.
+
+use crate::client::Client;
+use crate::helpers::{spawn_portal, spawn_service};
+use infra::testing::{shared_data_dir, TempDir, TestClickHouse, TestNats, TestPostgres};
+use serde_json::{json, Value};
+
+fn after(result: &Value) -> String {
+    format!("{}:{}", result["transaction_id"], result["global_position"])
+}
+
+async fn get(base: &str, path: &str) -> (u16, Value) {
+    let response = reqwest::get(format!("{base}/api/v1{path}")).await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Runs against a command API at `commands` and a read API at `queries`.
+pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
+    let admin = Client::new(commands).login("admin", admin_password).await;
+    let provider = json!({ "ico": "00064581", "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let service = json!({ "provider_ico": "00064581", "details": {
+        "name": "Azylový dům pro muže", "description": "Noclehy a poradenství.", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "target_groups": ["18"], "categories": ["bydlení"],
+        "facilities": [{ "facility_id": "A", "name": "Azylový dům Kamenická", "address": { "street": "Kamenická 5", "city": "Děčín", "postcode": "40502", "municipality_code": "562335" }, "location": { "lat": 50.7736, "lon": 14.1961 } }]
+    } });
+    let registered = admin.post("/services", service).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let id = registered.body["stream_id"].as_str().unwrap().to_string();
+
+    // Read-your-writes: the search answers once the read models hold the change.
+    let (status, found) = get(
+        queries,
+        &format!("/services?q=decin&after={}", after(&registered.body)),
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["id"], id.as_str());
+    assert_eq!(found["items"][0]["provider_name"], "Oblastní charita Děčín");
+    assert_eq!(found["items"][0]["paragraph"], "57");
+    assert_eq!(found["facets"]["kind"]["20"], 1);
+    assert_eq!(found["items"][0]["kraje"], json!(["CZ042"]));
+    for (q, total) in [
+        ("azyl", 1),
+        ("AZYLOVÝ dum", 1),
+        ("charita muz", 1),
+        ("nocleharna", 0),
+        ("ostrava", 0),
+    ] {
+        let (_, r) = get(queries, &format!("/services?q={}", urlencode(q))).await;
+        assert_eq!(r["total"], total, "{q}: {r}");
+    }
+    for (filter, total) in [
+        ("kind=20", 1),
+        ("kind=26", 0),
+        ("paragraph=57", 1),
+        ("form=pob", 1),
+        ("form=ter", 0),
+        ("kraj=CZ042", 1),
+        ("kraj=60", 1),
+        ("kraj=CZ080", 0),
+        ("orp=4202", 1),
+        ("orp=728", 1),
+        ("municipality=562335", 1),
+        ("target_group=18", 1),
+        ("category=bydlen%C3%AD", 1),
+        ("provider_ico=00064581", 1),
+        ("free_now=true", 0),
+    ] {
+        let (_, r) = get(queries, &format!("/services?{filter}")).await;
+        assert_eq!(r["total"], total, "{filter}: {r}");
+    }
+    // Distance: near Děčín yes, near Ostrava no; sorted by distance with it reported.
+    let (_, near) = get(queries, "/services?lat=50.78&lon=14.20&radius_km=5").await;
+    assert_eq!(near["total"], 1, "{near}");
+    assert!(near["items"][0]["distance_km"].as_f64().unwrap() < 1.0);
+    let (_, far) = get(queries, "/services?lat=49.82&lon=18.26&radius_km=50").await;
+    assert_eq!(far["total"], 0);
+    let (status, bad) = get(queries, "/services?radius_km=5").await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["errors"][0]["field"], "radius_km");
+
+    // A vacancy report changes the board and the map.
+    let reported = admin
+        .post(
+            &format!("/services/{id}/vacancies"),
+            json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": 4 }),
+        )
+        .await;
+    assert_eq!(reported.status, 200, "{:?}", reported.body);
+    let (_, board) = get(
+        queries,
+        &format!("/vacancies?kraj=CZ042&after={}", after(&reported.body)),
+    )
+    .await;
+    assert_eq!(board["total"], 1, "{board}");
+    assert_eq!(board["items"][0]["free_places"], 4);
+    assert_eq!(board["items"][0]["capacity"], 30);
+    assert_eq!(board["items"][0]["stale"], false);
+    let (_, free) = get(queries, "/services?free_now=true").await;
+    assert_eq!(free["total"], 1);
+    let (_, kraje) = get(queries, "/map?level=kraj").await;
+    let ulk = kraje["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "CZ042")
+        .unwrap();
+    assert_eq!(
+        (ulk["services"].clone(), ulk["free_places"]["20"].clone()),
+        (json!(1), json!(4)),
+        "{ulk}"
+    );
+    let (_, orp) = get(queries, "/map?level=orp&kraj=CZ042").await;
+    assert_eq!(orp["areas"].as_array().unwrap().len(), 16);
+    let decin = orp["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "4202")
+        .unwrap();
+    assert_eq!(decin["free_places"]["20"], 4, "{decin}");
+    let (_, country) = get(queries, "/map?level=country").await;
+    assert_eq!(country["areas"][0]["services_by_kind"]["20"], 1);
+    let (_, geo) = get(queries, "/map.geojson?level=kraj").await;
+    let features = geo["features"].as_array().unwrap();
+    assert_eq!(features.len(), 14);
+    assert!(features
+        .iter()
+        .any(|f| f["properties"]["code"] == "CZ042" && f["properties"]["free_places"]["20"] == 4));
+
+    // Details.
+    let (status, detail) = get(queries, &format!("/services/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["vacancies"][0]["free_places"], 4);
+    assert_eq!(detail["vacancies"][0]["stale"], false);
+    let (_, p) = get(queries, "/providers/00064581").await;
+    assert_eq!(p["services"][0]["id"], id.as_str());
+    assert_eq!(get(queries, "/services/nope").await.0, 404);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_side_in_embedded_mode() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_side_in_distributed_mode() {
+    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    let http = infra::settings::HttpSettings::for_tests;
+    let command = command_service::Application::build(command_service::Settings {
+        http: http(),
+        postgres: pg.settings.clone(),
+        nats: nats.settings.clone(),
+        auth: command_service::settings::AuthSettings {
+            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+            session_ttl: time::Duration::hours(1),
+            admin: Some(command_service::settings::AdminSettings {
+                login: "admin".into(),
+                password: "admin-password-1".into(),
+                email: "admin@portal.invalid".into(),
+            }),
+        },
+    })
+    .await
+    .unwrap();
+    let projection = projection_service::Application::build(projection_service::Settings {
+        http: http(),
+        postgres: pg.settings.clone(),
+        nats: nats.settings.clone(),
+        clickhouse: ch.settings.clone(),
+    })
+    .await
+    .unwrap();
+    let query = query_service::Application::build(query_service::Settings {
+        http: http(),
+        postgres: pg.settings.clone(),
+        clickhouse: ch.settings.clone(),
+        territory_dir: Some(shared_data_dir().join("territory")),
+    })
+    .await
+    .unwrap();
+    let (command, projection, query) = (
+        spawn_service!(command),
+        spawn_service!(projection),
+        spawn_service!(query),
+    );
+    scenario(&command.base, &query.base, "admin-password-1").await;
+    for app in [command, projection, query] {
+        app.stop().await;
+    }
+}
