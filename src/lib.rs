@@ -3,6 +3,7 @@
 //! read models), the command a new user runs.
 
 pub mod bench;
+pub mod demo;
 pub mod secrets;
 pub mod settings;
 
@@ -52,6 +53,15 @@ impl Application {
         let territory = Arc::new(infra::settings::load_territory(
             settings.territory_dir.as_deref(),
         ));
+        if settings.demo_data {
+            let written = demo::seed(&store, &territory).await?;
+            if written > 0 {
+                tracing::info!(
+                    services = written,
+                    "demo data written (PORTAL_DEMO_DATA=0 turns it off)"
+                );
+            }
+        }
         let indexer = Arc::new(Indexer::new(read_models.clone(), territory));
         indexer.refresh().await?;
         let api = Router::new()

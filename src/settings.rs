@@ -13,6 +13,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): territory files for the map.
     pub territory_dir: Option<PathBuf>,
+    /// `PORTAL_DEMO_DATA` (default `1`): write demo providers and services into an empty store.
+    pub demo_data: bool,
 }
 
 impl Settings {
@@ -25,6 +27,7 @@ impl Settings {
             http: HttpSettings::from_env("PORTAL_HTTP_ADDR", "127.0.0.1:8080")?,
             data_dir: data_dir_from_env()?,
             territory_dir: infra::settings::territory_dir_from_env(),
+            demo_data: infra::settings::parsed("PORTAL_DEMO_DATA", 1u8)? != 0,
         })
     }
 }

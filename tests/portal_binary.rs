@@ -12,6 +12,7 @@ fn the_portal_binary_starts_embedded_and_stops_on_sigterm() {
         &[
             ("PORTAL_HTTP_ADDR", "127.0.0.1:0".into()),
             ("PORTAL_DATA_DIR", dir.path().display().to_string()),
+            ("PORTAL_DEMO_DATA", "0".into()),
         ],
     );
     let (status, body) = http_get(process.addr, "/health");
@@ -43,6 +44,7 @@ fn a_crash_loses_no_accepted_command() {
         ("PORTAL_DATA_DIR", dir.path().display().to_string()),
         ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
         ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
+        ("PORTAL_DEMO_DATA", "0".to_string()),
     ];
     let bin = env!("CARGO_BIN_EXE_portal");
     let runtime = tokio::runtime::Runtime::new().unwrap();

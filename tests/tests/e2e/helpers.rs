@@ -47,6 +47,7 @@ pub async fn spawn_portal(dir: &TempDir) -> TestApp {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: dir.path().to_path_buf(),
         territory_dir: Some(infra::testing::shared_data_dir().join("territory")),
+        demo_data: false,
     };
     let app = portal::Application::build(settings).await.unwrap();
     let (base, shutdown, store) = (base(app.addr()), app.shutdown_handle(), app.event_store());
