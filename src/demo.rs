@@ -128,7 +128,15 @@ pub async fn seed(store: &DynEventStore, territory: &Territory) -> anyhow::Resul
     let mut services = 0;
     for p in 0..PROVIDERS {
         let ico = ico(p as u32 * 7919 + 13);
-        let home = &places[rng.random_range(0..places.len())];
+        // A third of the providers sit in the large towns, the rest anywhere.
+        let town;
+        let home = if rng.random_bool(0.33) {
+            let t = TOWNS[rng.random_range(0..TOWNS.len())];
+            town = (t.0.to_string(), t.1.to_string(), t.2.to_string(), t.3, t.4);
+            &town
+        } else {
+            &places[rng.random_range(0..places.len())]
+        };
         let address = Address {
             street: format!("Hlavní {}", rng.random_range(1..200)),
             city: home.1.clone(),

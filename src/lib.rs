@@ -44,15 +44,13 @@ impl Application {
         let credentials = Arc::new(SqliteCredentialStore::open(
             settings.data_dir.join("private.sqlite3"),
         )?);
-        let auth = secrets::embedded_auth(&settings.data_dir)?;
-        let command_state =
-            command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
         let read_models: DynReadModelStore = Arc::new(SqliteReadModelStore::open(
             settings.data_dir.join("read_models.sqlite3"),
         )?);
         let territory = Arc::new(infra::settings::load_territory(
             settings.territory_dir.as_deref(),
         ));
+        // Into an empty store only: before the first account is created.
         if settings.demo_data {
             let written = demo::seed(&store, &territory).await?;
             if written > 0 {
@@ -62,6 +60,9 @@ impl Application {
                 );
             }
         }
+        let auth = secrets::embedded_auth(&settings.data_dir)?;
+        let command_state =
+            command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
         let indexer = Arc::new(Indexer::new(read_models.clone(), territory));
         indexer.refresh().await?;
         let api = Router::new()
