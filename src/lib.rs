@@ -25,6 +25,20 @@ use std::sync::Arc;
 /// The name in logs, metrics and `/health`.
 pub const NAME: &str = "portal";
 
+/// Rebuilds the embedded read models from the log (`portal rebuild`); a running portal follows the switch.
+///
+/// # Errors
+/// When the stores cannot be opened.
+pub async fn rebuild(settings: &Settings) -> anyhow::Result<i64> {
+    let events: DynEventStore = Arc::new(SqliteEventStore::open(
+        settings.data_dir.join("events.sqlite3"),
+    )?);
+    let read_models: DynReadModelStore = Arc::new(SqliteReadModelStore::open(
+        settings.data_dir.join("read_models.sqlite3"),
+    )?);
+    projection_service::rebuild_all(&events, &read_models).await
+}
+
 /// The whole portal backend in one process.
 pub struct Application {
     server: Server,

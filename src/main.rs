@@ -7,6 +7,11 @@ async fn main() -> std::process::ExitCode {
     infra::telemetry::init();
     infra::connect::exit_code(portal::NAME, async {
         let settings = Settings::from_env()?;
+        if std::env::args().nth(1).as_deref() == Some("rebuild") {
+            let generation = portal::rebuild(&settings).await?;
+            println!("read models rebuilt from the start of the log; generation {generation} is active");
+            return Ok(());
+        }
         let app = Application::build(settings.clone()).await?;
         println!(
             "portal (embedded mode) listening on http://{} — data in {}; try /api/v1/services?q=azyl, /api/v1/map, /api/v1/openapi.json, /health",

@@ -27,3 +27,38 @@ pub fn spawn_projections(
         shutdown,
     ))]
 }
+
+/// Every projection, for rebuilds.
+pub fn projections() -> Vec<Box<dyn runner::Projection>> {
+    vec![Box::new(registry::RegistryProjection)]
+}
+
+/// Rebuilds every projection into a fresh generation and switches to it.
+///
+/// # Errors
+/// When a store fails.
+pub async fn rebuild_all(
+    events: &infra::event_store::DynEventStore,
+    read_models: &infra::read_model::DynReadModelStore,
+) -> anyhow::Result<i64> {
+    let all = projections();
+    let refs: Vec<&dyn runner::Projection> = all.iter().map(AsRef::as_ref).collect();
+    let generation = runner::rebuild(&refs, events, read_models, BATCH).await?;
+    // The old generation stays until no follower reads it; drop the one before.
+    let _ = read_models.drop_generation(generation - 2).await;
+    Ok(generation)
+}
+
+/// `projection-service rebuild`: the PostgreSQL read models from `DATABASE_URL`/`DATABASE_SCHEMA`.
+///
+/// # Errors
+/// Naming the variable of an unreachable database, or a store failure.
+pub async fn rebuild_from_env() -> anyhow::Result<i64> {
+    let settings = infra::settings::postgres_from_env()?;
+    let store = infra::connect::postgres_event_store(&settings).await?;
+    let read_models: infra::read_model::DynReadModelStore = std::sync::Arc::new(
+        infra::read_model::postgres::PostgresReadModelStore::new(store.pool().clone()).await?,
+    );
+    let events: infra::event_store::DynEventStore = std::sync::Arc::new(store);
+    rebuild_all(&events, &read_models).await
+}

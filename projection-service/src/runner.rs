@@ -9,8 +9,10 @@ use anyhow::Context;
 use infra::event_store::{subscribe, DynEventStore, LogPosition, RecordedEvent};
 use infra::read_model::{Change, DynReadModelStore, ReadModelError};
 use infra::shutdown::Shutdown;
+use prometheus::{IntCounterVec, IntGaugeVec, Opts};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// The documents a batch reads and writes, loaded from the store on first use.
@@ -122,7 +124,12 @@ pub async fn apply_batch(
         )
         .await
     {
-        Ok(()) => Ok(true),
+        Ok(()) => {
+            APPLIED
+                .with_label_values(&[projection.name()])
+                .inc_by(batch.len() as u64);
+            Ok(true)
+        }
         Err(ReadModelError::AlreadyApplied { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
@@ -156,6 +163,58 @@ pub async fn catch_up(
     }
 }
 
+static LAG_EVENTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    let g = IntGaugeVec::new(
+        Opts::new(
+            "projection_lag_events",
+            "Global positions between the log head and the projection",
+        ),
+        &["projection"],
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
+    g
+});
+
+static LAG_MS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    let g = IntGaugeVec::new(
+        Opts::new(
+            "projection_lag_milliseconds",
+            "Time from an event's commit to its projection",
+        ),
+        &["projection"],
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
+    g
+});
+
+static APPLIED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "projection_events_total",
+            "Events applied by each projection",
+        ),
+        &["projection"],
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
+    c
+});
+
+async fn record_lag(name: &str, events: &DynEventStore, last: &RecordedEvent) {
+    let ms = (time::OffsetDateTime::now_utc() - last.recorded_at).whole_milliseconds();
+    LAG_MS
+        .with_label_values(&[name])
+        .set(i64::try_from(ms).unwrap_or(i64::MAX));
+    if let Ok(Some(head)) = events.head().await {
+        let behind = head.global_position.saturating_sub(last.global_position);
+        LAG_EVENTS
+            .with_label_values(&[name])
+            .set(i64::try_from(behind).unwrap_or(i64::MAX));
+    }
+}
+
 /// Follows the log into the active generation until `shutdown`, resuming
 /// from the checkpoint after failures.
 pub async fn follow(
@@ -180,6 +239,9 @@ pub async fn follow(
                     () = shutdown.wait() => return anyhow::Ok(()),
                 };
                 apply_batch(projection.as_ref(), &read_models, generation, &batch).await?;
+                if let Some(last) = batch.last() {
+                    record_lag(projection.name(), &events, last).await;
+                }
                 if read_models.active_generation().await? != generation {
                     // A rebuild switched generations: continue in the new one.
                     return Ok(());
