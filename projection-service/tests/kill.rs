@@ -1,0 +1,177 @@
+//! Killing the projection service (SIGKILL) in the middle of a stream of
+//! events and starting it again loses and duplicates nothing: the read
+//! models then equal a rebuild from zero, document by document.
+
+use events::aggregate::to_new_event;
+use events::registry::service::{Capacity, Facility, FormSpec, ServiceDetails, ServiceEvent};
+use events::values::{Address, CapacityUnit, Contacts, Form};
+use events::{Actor, EventMetadata, ExpectedVersion, NewEvent, StreamRef};
+use infra::event_store::postgres::PostgresEventStore;
+use infra::event_store::DynEventStore;
+use infra::read_model::postgres::PostgresReadModelStore;
+use infra::read_model::DynReadModelStore;
+use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
+use projection_service::registry::SERVICES;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+const SERVICES_N: usize = 40;
+const REPORTS: usize = 25;
+
+fn details() -> ServiceDetails {
+    ServiceDetails {
+        name: "Noclehárna".into(),
+        description: String::new(),
+        kind: 26,
+        forms: vec![FormSpec {
+            form: Form::Residential,
+            capacities: vec![Capacity {
+                unit: CapacityUnit::Beds,
+                count: 1000,
+            }],
+            non_stop: true,
+        }],
+        target_groups: vec![],
+        age_groups: vec![],
+        catchment: Default::default(),
+        facilities: vec![Facility {
+            facility_id: "A".into(),
+            name: "A".into(),
+            address: Address {
+                city: "Děčín".into(),
+                postcode: "40502".into(),
+                ..Address::default()
+            },
+            location: None,
+        }],
+        opening_hours: String::new(),
+        contacts: Contacts::default(),
+        registered_on: None,
+        categories: vec![],
+    }
+}
+
+async fn snapshot(rm: &DynReadModelStore, generation: i64) -> BTreeMap<String, serde_json::Value> {
+    rm.changed_since(generation, SERVICES, 0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|d| d.doc.map(|doc| (d.key, doc)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_projection_resumes_without_loss_or_duplicates() {
+    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    let mut env = distributed_env(&pg, &nats, &ch);
+    env.push(("PROJECTION_SERVICE_ADDR", "127.0.0.1:0".into()));
+    let bin = env!("CARGO_BIN_EXE_projection-service");
+    let first = ServiceProcess::spawn(bin, &env);
+    let store = PostgresEventStore::connect(&pg.settings).await.unwrap();
+    let rm: DynReadModelStore = Arc::new(
+        PostgresReadModelStore::new(store.pool().clone())
+            .await
+            .unwrap(),
+    );
+    let events: DynEventStore = Arc::new(store);
+
+    let writer = {
+        let events = events.clone();
+        tokio::spawn(async move {
+            let now = OffsetDateTime::now_utc();
+            for s in 0..SERVICES_N {
+                let e = ServiceEvent::ServiceRegistered {
+                    provider_ico: "00064581".into(),
+                    details: details(),
+                };
+                events
+                    .append(
+                        &StreamRef::new("service", format!("s{s}")),
+                        ExpectedVersion::NoStream,
+                        vec![to_new_event(&e, now)],
+                        &EventMetadata::new(Actor::system()),
+                    )
+                    .await
+                    .unwrap();
+            }
+            for r in 0..REPORTS {
+                for s in 0..SERVICES_N {
+                    let e = ServiceEvent::VacancyReported {
+                        facility_id: "A".into(),
+                        form: Form::Residential,
+                        unit: CapacityUnit::Beds,
+                        free_places: (r * 7 + s) as i64 % 50,
+                        reported_at: now,
+                    };
+                    events
+                        .append(
+                            &StreamRef::new("service", format!("s{s}")),
+                            ExpectedVersion::Any,
+                            vec![to_new_event(&e, now)],
+                            &EventMetadata::new(Actor::system()),
+                        )
+                        .await
+                        .unwrap();
+                }
+            }
+        })
+    };
+    // Kill it once it has applied part of the stream.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let generation = rm.active_generation().await.unwrap();
+        if rm
+            .checkpoint(generation, "registry")
+            .await
+            .unwrap()
+            .is_some_and(|c| c.global_position > 200)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the projection applied nothing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.kill_hard();
+    writer.await.unwrap();
+    let marker = events
+        .append(
+            &StreamRef::new("marker", "end"),
+            ExpectedVersion::NoStream,
+            vec![NewEvent::new("Marker", 1, serde_json::json!({}))],
+            &EventMetadata::new(Actor::system()),
+        )
+        .await
+        .unwrap()
+        .last_position;
+    let generation = rm.active_generation().await.unwrap();
+    assert!(
+        rm.checkpoint(generation, "registry").await.unwrap() < Some(marker),
+        "killed too late to prove anything"
+    );
+
+    let second = ServiceProcess::spawn(bin, &env);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rm.checkpoint(generation, "registry").await.unwrap() < Some(marker) {
+        assert!(Instant::now() < deadline, "the projection did not catch up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(second.terminate().success());
+
+    let live = snapshot(&rm, generation).await;
+    assert_eq!(live.len(), SERVICES_N);
+    for (key, doc) in &live {
+        assert_eq!(
+            doc["version"],
+            (REPORTS + 1) as u64,
+            "{key}: an event was lost or applied twice"
+        );
+    }
+    let fresh = projection_service::rebuild_all(&events, &rm).await.unwrap();
+    assert_eq!(
+        snapshot(&rm, fresh).await,
+        live,
+        "the rebuild differs from the live read models"
+    );
+}
