@@ -30,6 +30,10 @@ pub struct ServiceEntry {
     pub municipalities: BTreeSet<String>,
     /// Locations of its facilities.
     pub locations: Vec<Location>,
+    /// The name, normalised, for sorting.
+    pub sort_name: String,
+    /// The words of the name, for relevance.
+    pub name_words: Vec<String>,
     tokens: BTreeSet<String>,
 }
 
@@ -155,6 +159,8 @@ impl Index {
         for t in &text {
             tokens.extend(words(t));
         }
+        let sort_name = crate::text::normalise(&view.details.name);
+        let name_words = words(&view.details.name);
         ServiceEntry {
             view,
             provider_name,
@@ -162,6 +168,8 @@ impl Index {
             orp,
             municipalities,
             locations,
+            sort_name,
+            name_words,
             tokens,
         }
     }
@@ -240,22 +248,38 @@ impl Index {
                 .filter(|&i| self.services[i].is_some())
                 .collect();
         }
-        let mut result: Option<BTreeSet<usize>> = None;
+        let blocks = self.services.len().div_ceil(64);
+        let mut result: Option<Vec<u64>> = None;
         for w in query {
-            let mut hits = BTreeSet::new();
+            let mut hits = vec![0u64; blocks];
             for (_, slots) in self
                 .words
                 .range(w.clone()..)
                 .take_while(|(k, _)| k.starts_with(&w))
             {
-                hits.extend(slots.iter().copied());
+                for &slot in slots {
+                    hits[slot / 64] |= 1 << (slot % 64);
+                }
             }
             result = Some(match result {
                 None => hits,
-                Some(r) => r.intersection(&hits).copied().collect(),
+                Some(mut r) => {
+                    r.iter_mut().zip(&hits).for_each(|(a, b)| *a &= b);
+                    r
+                }
             });
         }
-        result.unwrap_or_default().into_iter().collect()
+        let bits = result.unwrap_or_default();
+        let mut slots = Vec::new();
+        for (block, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                slots.push(block * 64 + bit);
+                word &= word - 1;
+            }
+        }
+        slots
     }
 
     /// The entry in a slot.

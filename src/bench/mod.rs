@@ -3,6 +3,7 @@
 
 pub mod append;
 pub mod commands;
+pub mod search;
 
 use std::time::Duration;
 

@@ -4,6 +4,8 @@
 //! `cargo run --release --bin bench -- append [--seconds N] [--writers 1,4,16]
 //! [--batches 1,10,100] [--adapter postgres|sqlite|both]`
 //!
+//! `cargo run --release --bin bench -- search` (the in-memory index, 20,000 services)
+//!
 //! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
 //! [--clients 16] [--seconds N]` (build the server binaries first:
 //! `cargo build --release --bins --workspace`)
@@ -32,6 +34,10 @@ fn list(value: &str) -> anyhow::Result<Vec<usize>> {
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "append".into());
+    if what == "search" {
+        println!("{}", portal::bench::search::measure(20_000, 20_000)?);
+        return Ok(());
+    }
     if what == "commands" {
         let mut config = CommandsConfig {
             seconds: Duration::from_secs(5),
@@ -54,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         what == "append",
-        "unknown benchmark {what:?}; known: append, commands"
+        "unknown benchmark {what:?}; known: append, commands, search"
     );
     let mut config = AppendConfig {
         seconds: Duration::from_secs(5),

@@ -151,18 +151,33 @@ fn point(p: &SearchParams) -> Result<Option<Location>, Problem> {
     }
 }
 
+/// The kraj and ORP filters in the codes the index keeps (NUTS, ČSÚ).
+pub struct Area {
+    kraj: Option<String>,
+    orp: Option<String>,
+}
+
+impl Area {
+    /// Resolves the filters' codes once per query.
+    pub fn of(index: &Index, p: &SearchParams) -> Self {
+        let t = index.territory();
+        Self {
+            kraj: p.kraj.as_deref().map(|k| {
+                t.kraj_by_any_code(k)
+                    .map_or(k.to_string(), |k| k.nuts.clone())
+            }),
+            orp: p.orp.as_deref().map(|o| {
+                t.orp_by_any_code(o)
+                    .map_or(o.to_string(), |o| o.csu_code.clone())
+            }),
+        }
+    }
+}
+
 /// Whether a service passes the filters (not text, not distance).
-pub fn passes(index: &Index, e: &ServiceEntry, p: &SearchParams, now: OffsetDateTime) -> bool {
+pub fn passes(area: &Area, e: &ServiceEntry, p: &SearchParams, now: OffsetDateTime) -> bool {
     let d = &e.view.details;
-    let t = index.territory();
-    let kraj = p.kraj.as_deref().map(|k| {
-        t.kraj_by_any_code(k)
-            .map_or(k.to_string(), |k| k.nuts.clone())
-    });
-    let orp = p.orp.as_deref().map(|o| {
-        t.orp_by_any_code(o)
-            .map_or(o.to_string(), |o| o.csu_code.clone())
-    });
+    let (kraj, orp) = (area.kraj.as_ref(), area.orp.as_ref());
     (p.include_inactive || e.active())
         && p.kind.is_none_or(|k| d.kind == k)
         && p.paragraph
@@ -172,8 +187,8 @@ pub fn passes(index: &Index, e: &ServiceEntry, p: &SearchParams, now: OffsetDate
             .as_ref()
             .is_none_or(|g| d.target_groups.contains(g))
         && p.form.is_none_or(|f| d.forms.iter().any(|x| x.form == f))
-        && kraj.is_none_or(|k| e.kraje.contains(&k))
-        && orp.is_none_or(|o| e.orp.contains(&o))
+        && kraj.is_none_or(|k| e.kraje.contains(k))
+        && orp.is_none_or(|o| e.orp.contains(o))
         && p.municipality
             .as_ref()
             .is_none_or(|m| e.municipalities.contains(m))
@@ -226,10 +241,11 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
     }
     let q = p.q.as_deref().unwrap_or("");
     let query_words = crate::text::words(q);
+    let area = Area::of(index, p);
     let mut found: Vec<(&ServiceEntry, Option<f64>, usize)> = Vec::new();
     for slot in index.matching(q) {
         let Some(e) = index.at(slot) else { continue };
-        if !passes(index, e, p, now) {
+        if !passes(&area, e, p, now) {
             continue;
         }
         let distance = from.and_then(|l| e.distance_km(&l));
@@ -239,10 +255,9 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
             }
         }
         // Relevance: words found in the name count most.
-        let name = crate::text::words(&e.view.details.name);
         let score = query_words
             .iter()
-            .filter(|w| name.iter().any(|n| n.starts_with(w.as_str())))
+            .filter(|w| e.name_words.iter().any(|n| n.starts_with(w.as_str())))
             .count();
         found.push((e, distance, score));
     }
@@ -254,19 +269,20 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
             *facets.target_group.entry(g.clone()).or_default() += 1;
         }
         for f in &d.forms {
-            let code = serde_json::to_value(f.form)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            *facets.form.entry(code).or_default() += 1;
+            let code = match f.form {
+                Form::Residential => "pob",
+                Form::Outpatient => "amb",
+                Form::Field => "ter",
+            };
+            *facets.form.entry(code.to_string()).or_default() += 1;
         }
         for k in &e.kraje {
             *facets.kraj.entry(k.clone()).or_default() += 1;
         }
     }
     let by_name = |a: &ServiceEntry, b: &ServiceEntry| {
-        crate::text::normalise(&a.view.details.name)
-            .cmp(&crate::text::normalise(&b.view.details.name))
+        a.sort_name
+            .cmp(&b.sort_name)
             .then_with(|| a.view.id.cmp(&b.view.id))
     };
     match p.sort.as_deref().unwrap_or(if from.is_some() {
@@ -388,7 +404,7 @@ async fn vacancies(
         filters.municipality.clone_from(&p.municipality);
         filters.category.clone_from(&p.category);
         filters.provider_ico.clone_from(&p.provider_ico);
-        if !passes(&index, e, &filters, now) {
+        if !passes(&Area::of(&index, &filters), e, &filters, now) {
             continue;
         }
         for v in &e.view.vacancies {

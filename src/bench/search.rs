@@ -1,0 +1,234 @@
+//! Registry search (DESIGN.md §4, row 5) on the query service's in-memory
+//! index: 20,000 services spread over the real territory, queries mixing
+//! text, filters and distance. Baseline in the same run: the same queries
+//! answered by a plain scan that normalises and compares every service's
+//! text (what one writes without an index).
+
+use super::percentile_ms;
+use events::registry::service::{
+    Capacity, Catchment, Facility, FormSpec, ServiceDetails, ServiceStatus,
+};
+use events::values::codes::KINDS;
+use events::values::{Address, CapacityUnit, Contacts, Form, Location};
+use projection_service::registry::{ProviderView, ServiceView};
+use query_service::api::search::{run, SearchParams};
+use query_service::index::Index;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+fn services(territory: &infra::territory::Territory, n: usize) -> Vec<ServiceView> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let towns: Vec<_> = territory
+        .municipalities
+        .values()
+        .filter(|m| m.centre.is_some())
+        .collect();
+    let now = OffsetDateTime::now_utc();
+    (0..n)
+        .map(|i| {
+            let m = towns[rng.random_range(0..towns.len())];
+            let (lat, lon) = m.centre.unwrap_or((50.0, 15.0));
+            let (kind, kind_name, paragraph) = KINDS[rng.random_range(0..KINDS.len())];
+            ServiceView {
+                id: format!("s{i}"),
+                provider_ico: format!("9{:07}", i % 3000),
+                details: ServiceDetails {
+                    name: format!("{kind_name} {}", m.name),
+                    description: format!("Služba pro obyvatele obce {} a okolí.", m.name),
+                    kind,
+                    forms: vec![FormSpec {
+                        form: Form::Residential,
+                        capacities: vec![Capacity {
+                            unit: CapacityUnit::Beds,
+                            count: 30,
+                        }],
+                        non_stop: false,
+                    }],
+                    target_groups: vec![format!("{}", rng.random_range(1..28))],
+                    age_groups: vec![],
+                    catchment: Catchment::default(),
+                    facilities: vec![Facility {
+                        facility_id: "1".into(),
+                        name: m.name.clone(),
+                        address: Address {
+                            city: m.name.clone(),
+                            postcode: "50001".into(),
+                            municipality_code: Some(m.code.clone()),
+                            ..Address::default()
+                        },
+                        location: Some(Location { lat, lon }),
+                    }],
+                    opening_hours: String::new(),
+                    contacts: Contacts::default(),
+                    registered_on: None,
+                    categories: vec![],
+                },
+                kind_name: kind_name.to_string(),
+                paragraph: Some(paragraph.to_string()).filter(|p| !p.is_empty()),
+                status: ServiceStatus::Active,
+                last_verified_on: None,
+                vacancies: vec![],
+                version: 1,
+                updated_at: now,
+            }
+        })
+        .collect()
+}
+
+fn queries(n: usize) -> Vec<SearchParams> {
+    let mut rng = StdRng::seed_from_u64(11);
+    let words = [
+        "azyl",
+        "decin",
+        "domov",
+        "senior",
+        "praha",
+        "brno",
+        "poradenstvi",
+        "nocleh",
+        "terenni",
+        "ostrava",
+        "denni stacionar",
+        "osobni asist",
+    ];
+    let kraje = ["CZ010", "CZ042", "CZ064", "CZ080", "CZ020"];
+    (0..n)
+        .map(|_| {
+            let mut p = SearchParams::default();
+            match rng.random_range(0..4) {
+                0 => p.q = Some(words[rng.random_range(0..words.len())].to_string()),
+                1 => {
+                    p.q = Some(words[rng.random_range(0..words.len())].to_string());
+                    p.kraj = Some(kraje[rng.random_range(0..kraje.len())].to_string());
+                }
+                2 => {
+                    p.kind = Some(KINDS[rng.random_range(0..KINDS.len())].0);
+                    p.lat = Some(rng.random_range(48.8..50.9));
+                    p.lon = Some(rng.random_range(12.5..18.5));
+                    p.radius_km = Some(25.0);
+                }
+                _ => {
+                    p.q = Some(words[rng.random_range(0..words.len())].to_string());
+                    p.form = Some(Form::Residential);
+                    p.lat = Some(50.08);
+                    p.lon = Some(14.43);
+                }
+            }
+            p
+        })
+        .collect()
+}
+
+/// The naive baseline: normalise and compare every service's text per query.
+fn scan(all: &[ServiceView], p: &SearchParams) -> usize {
+    let q: Vec<String> =
+        p.q.as_deref()
+            .map(query_service::text::words)
+            .unwrap_or_default();
+    all.iter()
+        .filter(|s| {
+            let text = query_service::text::words(&format!(
+                "{} {} {}",
+                s.details.name, s.details.description, s.kind_name
+            ));
+            q.iter()
+                .all(|w| text.iter().any(|t| t.starts_with(w.as_str())))
+                && p.kind.is_none_or(|k| s.details.kind == k)
+                && match (p.lat, p.lon, p.radius_km) {
+                    (Some(lat), Some(lon), Some(r)) => s
+                        .details
+                        .facilities
+                        .iter()
+                        .filter_map(|f| f.location)
+                        .any(|l| l.distance_km(&Location { lat, lon }) <= r),
+                    _ => true,
+                }
+        })
+        .count()
+}
+
+/// Measures and returns a Markdown table.
+///
+/// # Errors
+/// When the territory cannot be loaded (`PORTAL_TERRITORY_DIR` or `../shared/data/territory`).
+pub fn measure(n_services: usize, n_queries: usize) -> anyhow::Result<String> {
+    let dir = infra::settings::territory_dir_from_env()
+        .ok_or_else(|| anyhow::anyhow!("set PORTAL_TERRITORY_DIR to the territory files"))?;
+    let territory = Arc::new(infra::territory::load_dir(&dir)?);
+    let all = services(&territory, n_services);
+    let started = Instant::now();
+    let mut index = Index::new(territory);
+    for i in 0..3000 {
+        index.put_provider(ProviderView {
+            ico: format!("9{i:07}"),
+            name: format!("Poskytovatel {i}"),
+            legal_form: None,
+            address: Address::default(),
+            contacts: Contacts::default(),
+            status: events::registry::provider::ProviderStatus::Active,
+            verified_at: None,
+            version: 1,
+            updated_at: OffsetDateTime::now_utc(),
+        });
+    }
+    for s in &all {
+        index.put_service(s.clone());
+    }
+    let build = started.elapsed();
+    let qs = queries(n_queries);
+    let now = OffsetDateTime::now_utc();
+    let mut latencies: Vec<Duration> = Vec::with_capacity(qs.len());
+    let started = Instant::now();
+    let mut hits = 0;
+    for q in &qs {
+        let t = Instant::now();
+        hits += run(&index, q, now)
+            .map_err(|p| anyhow::anyhow!("{:?}", p.detail))?
+            .total;
+        latencies.push(t.elapsed());
+    }
+    let rate = qs.len() as f64 / started.elapsed().as_secs_f64();
+    if std::env::var("BENCH_SHOW_SLOWEST").is_ok() {
+        let t = Instant::now();
+        let m = index.matching("domov");
+        eprintln!("matching domov: {} in {:?}", m.len(), t.elapsed());
+        let p = SearchParams {
+            q: Some("domov".into()),
+            ..SearchParams::default()
+        };
+        let t = Instant::now();
+        let r = run(&index, &p, now).map_err(|p| anyhow::anyhow!("{:?}", p.detail))?;
+        eprintln!("run domov: {} in {:?}", r.total, t.elapsed());
+        let mut order: Vec<usize> = (0..qs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(latencies[i]));
+        for &i in order.iter().take(5) {
+            eprintln!("{:?} {:?}", latencies[i], qs[i]);
+        }
+    }
+    latencies.sort_unstable();
+    let mut base: Vec<Duration> = Vec::new();
+    let started = Instant::now();
+    for q in qs.iter().take(200) {
+        let t = Instant::now();
+        std::hint::black_box(scan(&all, q));
+        base.push(t.elapsed());
+    }
+    let base_rate = base.len() as f64 / started.elapsed().as_secs_f64();
+    base.sort_unstable();
+    Ok(format!(
+        "index of {n_services} services built in {:.0} ms; {n_queries} queries, {hits} hits in all\n\n\
+         | what | queries/s (one core) | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---:|---:|---:|\n\
+         | index: text + filters + distance + facets | {rate:.0} | {:.3} | {:.3} | {:.3} |\n\
+         | baseline: plain scan (200 queries) | {base_rate:.0} | {:.3} | {:.3} | {:.3} |",
+        build.as_secs_f64() * 1000.0,
+        percentile_ms(&latencies, 50.0),
+        percentile_ms(&latencies, 99.0),
+        percentile_ms(&latencies, 99.9),
+        percentile_ms(&base, 50.0),
+        percentile_ms(&base, 99.0),
+        percentile_ms(&base, 99.9),
+    ))
+}
