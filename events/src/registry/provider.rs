@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 /// Where a provider stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ProviderStatus {
     /// Not registered (no events yet).
     #[default]

@@ -153,6 +153,7 @@ pub struct ServiceChanges {
 /// Where a service stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ServiceStatus {
     /// Not registered.
     #[default]

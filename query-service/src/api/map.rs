@@ -26,7 +26,8 @@ pub(super) fn routes() -> Router<QueryState> {
 }
 
 /// Which areas.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MapParams {
     /// `country`, `kraj` (default) or `orp`.
     pub level: Option<String>,
@@ -37,7 +38,7 @@ pub struct MapParams {
 }
 
 /// The aggregates of one area.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 pub struct Area {
     /// Code (NUTS for a kraj, ČSÚ for an ORP, `CZ` for the country).
     pub code: String,
@@ -146,6 +147,7 @@ pub fn aggregate(
     Ok(areas.into_values().collect())
 }
 
+#[utoipa::path(get, path = "/api/v1/map", tag = "map", params(MapParams), responses((status = 200, description = "`{ level, territory_loaded, areas: [Area] }`", body = Object), (status = 422, description = "A bad level or kraj", body = crate::api::openapi::Problem)))]
 async fn map(
     State(state): State<QueryState>,
     Query(p): Query<MapParams>,
@@ -159,6 +161,7 @@ async fn map(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/map.geojson", tag = "map", params(MapParams), responses((status = 200, description = "A GeoJSON FeatureCollection, the aggregates in each feature's properties", body = Object)))]
 async fn geojson(
     State(state): State<QueryState>,
     Query(p): Query<MapParams>,

@@ -2,6 +2,7 @@
 //! board, map aggregates (JSON and GeoJSON) and the supplementary directory.
 
 pub mod map;
+pub mod openapi;
 pub mod records;
 pub mod search;
 
@@ -26,6 +27,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(search::routes())
         .merge(records::routes())
         .merge(map::routes())
+        .merge(openapi::routes())
         .with_state(state)
 }
 

@@ -18,7 +18,8 @@ pub(super) fn routes() -> Router<QueryState> {
 }
 
 /// The read-your-writes parameter.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct After {
     /// Wait until the read models hold this change.
     pub after: Option<String>,
@@ -29,6 +30,7 @@ fn not_found(what: &str) -> Problem {
         .detail(format!("{what} does not exist"))
 }
 
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "The service with its provider, territory and vacancies (age, stale)", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
 async fn service(
     State(state): State<QueryState>,
     Path(id): Path<String>,
@@ -52,6 +54,7 @@ async fn service(
     Ok(Json(doc))
 }
 
+#[utoipa::path(get, path = "/api/v1/providers/{ico}", tag = "records", params(("ico" = String, Path, description = "Id"), After), responses((status = 200, description = "The provider with its services", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
 async fn provider(
     State(state): State<QueryState>,
     Path(ico): Path<String>,
@@ -74,6 +77,7 @@ async fn provider(
     Ok(Json(doc))
 }
 
+#[utoipa::path(get, path = "/api/v1/directory", tag = "records", params(After), responses((status = 200, description = "`{ total, items }`: the supplementary directory", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
 async fn directory(
     State(state): State<QueryState>,
     Query(a): Query<After>,
@@ -86,6 +90,7 @@ async fn directory(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
+#[utoipa::path(get, path = "/api/v1/directory/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "One entry", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
 async fn directory_entry(
     State(state): State<QueryState>,
     Path(id): Path<String>,

@@ -22,7 +22,8 @@ pub(super) fn routes() -> Router<QueryState> {
 pub const MAX_PER_PAGE: usize = 100;
 
 /// Search parameters; every filter is optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words; each must start a word of the name, description, provider, kind, facility or category.
     pub q: Option<String>,
@@ -67,7 +68,7 @@ pub struct SearchParams {
 }
 
 /// One result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     /// Id.
     pub id: String,
@@ -98,7 +99,7 @@ pub struct Hit {
 }
 
 /// Counts of the results by value.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Facets {
     /// By kind.
     pub kind: BTreeMap<u16, usize>,
@@ -111,7 +112,7 @@ pub struct Facets {
 }
 
 /// A page of results.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchResult {
     /// All results.
     pub total: usize,
@@ -336,6 +337,7 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/services", tag = "search", params(SearchParams), responses((status = 200, description = "A page of results with the total and facets", body = SearchResult), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 async fn search(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,
@@ -346,7 +348,7 @@ async fn search(
 }
 
 /// A row of the vacancy board.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BoardRow {
     /// The service.
     pub service_id: String,
@@ -381,6 +383,7 @@ pub struct BoardRow {
     pub stale: bool,
 }
 
+#[utoipa::path(get, path = "/api/v1/vacancies", tag = "search", params(SearchParams), responses((status = 200, description = "`{ total, items: [BoardRow] }`: current free places, stale reports marked", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn vacancies(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,

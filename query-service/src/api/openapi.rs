@@ -1,0 +1,91 @@
+//! The OpenAPI document of the read API, served at `/api/v1/queries/openapi.json`.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+/// An RFC 9457 problem (`application/problem+json`), as documented.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    r#type: String,
+    /// A short summary.
+    title: String,
+    /// The HTTP status.
+    status: u16,
+    /// What went wrong this time.
+    detail: Option<String>,
+}
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Portal of social services — read API",
+        description = "Search, details, the vacancy board and the map. Pass `after=<transaction_id>:<global_position>` \
+            from a command's answer to read your own write.",
+    ),
+    paths(
+        super::search::search, super::search::vacancies,
+        super::records::service, super::records::provider, super::records::directory,
+        super::records::directory_entry,
+        super::map::map, super::map::geojson,
+    ),
+    components(schemas(Problem, super::search::BoardRow, super::map::Area)),
+    tags(
+        (name = "search", description = "Search of services and the vacancy board"),
+        (name = "records", description = "Providers, services and the supplementary directory"),
+        (name = "map", description = "Aggregates per country, kraj and ORP"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /queries/openapi.json`.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route(
+        "/queries/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_every_query() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/api/v1/services",
+            "/api/v1/vacancies",
+            "/api/v1/services/{id}",
+            "/api/v1/providers/{ico}",
+            "/api/v1/map",
+            "/api/v1/map.geojson",
+            "/api/v1/directory",
+        ] {
+            assert!(paths.contains_key(path), "{path} is not documented");
+        }
+        let params: Vec<&str> = paths["/api/v1/services"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        for name in [
+            "q",
+            "kind",
+            "kraj",
+            "orp",
+            "lat",
+            "lon",
+            "radius_km",
+            "free_now",
+            "after",
+        ] {
+            assert!(params.contains(&name), "{name} is not documented");
+        }
+    }
+}
