@@ -2,6 +2,7 @@
 //! read models (PostgreSQL or embedded) and statistics facts (ClickHouse),
 //! with checkpoints, catch-up from the event store and rebuilds.
 
+pub mod consumer;
 pub mod registry;
 pub mod runner;
 pub mod settings;
@@ -24,6 +25,24 @@ pub fn spawn_projections(
         events,
         read_models,
         BATCH,
+        shutdown,
+    ))]
+}
+
+/// Starts every projection on the bus (JetStream), with the store as catch-up path.
+pub fn spawn_consumers(
+    events: infra::event_store::DynEventStore,
+    read_models: infra::read_model::DynReadModelStore,
+    nats: async_nats::Client,
+    prefix: String,
+    shutdown: infra::shutdown::Shutdown,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![tokio::spawn(consumer::consume(
+        std::sync::Arc::new(registry::RegistryProjection),
+        events,
+        read_models,
+        nats,
+        prefix,
         shutdown,
     ))]
 }

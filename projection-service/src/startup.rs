@@ -18,6 +18,8 @@ pub struct Application {
     server: Server,
     store: DynEventStore,
     read_models: DynReadModelStore,
+    nats: async_nats::Client,
+    prefix: String,
 }
 
 impl Application {
@@ -31,12 +33,16 @@ impl Application {
             Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
         let store: DynEventStore = Arc::new(pg_store);
         let nats = infra::connect::nats(&settings.nats).await?;
+        // The events stream, in case no command service has created it yet.
+        infra::bus::EventPublisher::new(nats.clone(), &settings.nats.prefix)
+            .await
+            .map_err(|e| anyhow::anyhow!("NATS_URL={}: {e:#}", settings.nats.url))?;
         let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
         let router = http::ops_router(
             NAME,
             vec![
                 Box::new(EventStoreCheck(store.clone())),
-                Box::new(NatsCheck(nats)),
+                Box::new(NatsCheck(nats.clone())),
                 Box::new(ClickHouseCheck(clickhouse)),
             ],
         );
@@ -45,6 +51,8 @@ impl Application {
             server,
             store,
             read_models,
+            nats,
+            prefix: settings.nats.prefix,
         })
     }
 
@@ -69,7 +77,13 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.server.shutdown_handle();
-        let projections = crate::spawn_projections(self.store, self.read_models, shutdown.clone());
+        let projections = crate::spawn_consumers(
+            self.store,
+            self.read_models,
+            self.nats,
+            self.prefix,
+            shutdown.clone(),
+        );
         let served = self.server.run_until_stopped().await;
         shutdown.trigger();
         for p in projections {

@@ -53,6 +53,23 @@ fn details() -> ServiceDetails {
     }
 }
 
+/// The command service binary, built beside this test's binaries.
+fn command_service_binary() -> String {
+    let me = std::env::current_exe().unwrap();
+    let bin = me
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("command-service");
+    assert!(
+        bin.exists(),
+        "build the command service first (cargo build --workspace): {}",
+        bin.display()
+    );
+    bin.display().to_string()
+}
+
 async fn snapshot(rm: &DynReadModelStore, generation: i64) -> BTreeMap<String, serde_json::Value> {
     rm.changed_since(generation, SERVICES, 0, 100_000)
         .await
@@ -68,6 +85,15 @@ async fn a_killed_projection_resumes_without_loss_or_duplicates() {
     let mut env = distributed_env(&pg, &nats, &ch);
     env.push(("PROJECTION_SERVICE_ADDR", "127.0.0.1:0".into()));
     let bin = env!("CARGO_BIN_EXE_projection-service");
+    // The command service's outbox relay feeds JetStream, the projection's bus path.
+    let relay = ServiceProcess::spawn(
+        &command_service_binary(),
+        &[
+            env.clone(),
+            vec![("COMMAND_SERVICE_ADDR", "127.0.0.1:0".to_string())],
+        ]
+        .concat(),
+    );
     let first = ServiceProcess::spawn(bin, &env);
     let store = PostgresEventStore::connect(&pg.settings).await.unwrap();
     let rm: DynReadModelStore = Arc::new(
@@ -158,6 +184,24 @@ async fn a_killed_projection_resumes_without_loss_or_duplicates() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(second.terminate().success());
+    assert!(relay.terminate().success());
+
+    // The bus carried events to the durable consumer. (What the killed process had not
+    // acknowledged is redelivered after `ack_wait` and then only acknowledged, the checkpoint
+    // being past it; the store's catch-up path may have applied it first.)
+    let client = async_nats::connect(nats.settings.url.as_str())
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut consumer: async_nats::jetstream::consumer::PullConsumer = js
+        .get_stream(infra::bus::stream_name(&nats.settings.prefix))
+        .await
+        .unwrap()
+        .get_consumer(&format!("{}_registry", nats.settings.prefix))
+        .await
+        .unwrap();
+    let info = consumer.info().await.unwrap();
+    assert!(info.delivered.stream_sequence > 0, "{info:?}");
 
     let live = snapshot(&rm, generation).await;
     assert_eq!(live.len(), SERVICES_N);

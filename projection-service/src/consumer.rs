@@ -1,0 +1,198 @@
+//! The bus path of a projection: a durable JetStream pull consumer (explicit
+//! acknowledgements, bounded batches, at most `MAX_ACK_PENDING` unacknowledged)
+//! whose messages are applied in batches with the checkpoint and acknowledged
+//! after the commit. The event store is the catch-up path: when a message's
+//! `Portal-Prev-Position` shows that events are missing (a gap), when the bus
+//! is idle, and at start-up. Messages at or before the checkpoint are
+//! acknowledged without applying them.
+
+use crate::runner::{apply_batch, catch_up, Projection};
+use futures_util::StreamExt;
+use infra::bus::{format_position, stream_name, PREV_POSITION_HEADER};
+use infra::event_store::{DynEventStore, LogPosition, RecordedEvent};
+use infra::read_model::DynReadModelStore;
+use infra::shutdown::Shutdown;
+use prometheus::IntCounterVec;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+/// Most messages delivered and not yet acknowledged (backpressure).
+pub const MAX_ACK_PENDING: i64 = 2_000;
+/// Messages per batch.
+pub const BATCH: usize = 500;
+
+static REDELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        prometheus::Opts::new(
+            "projection_redeliveries_total",
+            "JetStream messages delivered more than once",
+        ),
+        &["projection"],
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
+    c
+});
+
+/// The durable consumer of a projection.
+///
+/// # Errors
+/// When JetStream refuses.
+async fn consumer(
+    js: &async_nats::jetstream::Context,
+    prefix: &str,
+    projection: &str,
+) -> anyhow::Result<async_nats::jetstream::consumer::PullConsumer> {
+    use async_nats::jetstream::consumer::{pull, AckPolicy};
+    let stream = js
+        .get_stream(stream_name(prefix))
+        .await
+        .map_err(|e| anyhow::anyhow!("the events stream: {e}"))?;
+    let name = format!("{prefix}_{projection}");
+    stream
+        .get_or_create_consumer(
+            &name,
+            pull::Config {
+                durable_name: Some(name.clone()),
+                ack_policy: AckPolicy::Explicit,
+                max_ack_pending: MAX_ACK_PENDING,
+                ack_wait: Duration::from_secs(30),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("the consumer {name}: {e}"))
+}
+
+/// Applies what the bus delivered; catches up from the store on a gap.
+async fn handle(
+    projection: &dyn Projection,
+    events: &DynEventStore,
+    read_models: &DynReadModelStore,
+    messages: Vec<async_nats::jetstream::Message>,
+) -> anyhow::Result<()> {
+    let generation = read_models.active_generation().await?;
+    let mut checkpoint = read_models
+        .checkpoint(generation, projection.name())
+        .await?
+        .unwrap_or(LogPosition::START);
+    let mut batch: Vec<RecordedEvent> = Vec::new();
+    for message in &messages {
+        if message.info().is_ok_and(|i| i.delivered > 1) {
+            REDELIVERIES.with_label_values(&[projection.name()]).inc();
+        }
+        let event: RecordedEvent = serde_json::from_slice(&message.payload)?;
+        let position = event.log_position();
+        let last = batch.last().map_or(checkpoint, RecordedEvent::log_position);
+        if position <= last {
+            continue; // applied already
+        }
+        let prev = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(PREV_POSITION_HEADER))
+            .map(|v| v.to_string());
+        if prev.as_deref() == Some(format_position(last).as_str()) {
+            batch.push(event);
+            continue;
+        }
+        // A gap: apply what we have, then read the store up to this event.
+        if !batch.is_empty() {
+            apply_batch(projection, read_models, generation, &batch).await?;
+            batch.clear();
+        }
+        while checkpoint < position {
+            catch_up(projection, events, read_models, generation, BATCH).await?;
+            checkpoint = read_models
+                .checkpoint(generation, projection.name())
+                .await?
+                .unwrap_or(LogPosition::START);
+            if checkpoint < position {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        apply_batch(projection, read_models, generation, &batch).await?;
+    }
+    // Acknowledged only once what they carry is committed.
+    for message in messages {
+        message
+            .ack()
+            .await
+            .map_err(|e| anyhow::anyhow!("ack: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Runs a projection from JetStream until `shutdown`, with the store as the
+/// catch-up path; resumes after failures with a back-off.
+pub async fn consume(
+    projection: Arc<dyn Projection>,
+    events: DynEventStore,
+    read_models: DynReadModelStore,
+    nats: async_nats::Client,
+    prefix: String,
+    shutdown: Shutdown,
+) {
+    let js = async_nats::jetstream::new(nats);
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_triggered() {
+        let run = async {
+            let generation = read_models.active_generation().await?;
+            // Start-up: whatever the store has that the read models lack.
+            catch_up(
+                projection.as_ref(),
+                &events,
+                &read_models,
+                generation,
+                BATCH,
+            )
+            .await?;
+            let consumer = consumer(&js, &prefix, projection.name()).await?;
+            loop {
+                let mut batch = consumer
+                    .batch()
+                    .max_messages(BATCH)
+                    .expires(Duration::from_millis(500))
+                    .messages()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("fetch: {e}"))?;
+                let mut messages = Vec::new();
+                while let Some(m) = tokio::select! {
+                    m = batch.next() => m,
+                    () = shutdown.wait() => return anyhow::Ok(()),
+                } {
+                    messages.push(m.map_err(|e| anyhow::anyhow!("message: {e}"))?);
+                }
+                if messages.is_empty() {
+                    // Idle bus: the store may hold events the bus lost.
+                    catch_up(
+                        projection.as_ref(),
+                        &events,
+                        &read_models,
+                        generation,
+                        BATCH,
+                    )
+                    .await?;
+                } else {
+                    handle(projection.as_ref(), &events, &read_models, messages).await?;
+                }
+                if read_models.active_generation().await? != generation {
+                    return Ok(());
+                }
+            }
+        };
+        match run.await {
+            Ok(()) => backoff = Duration::from_millis(100),
+            Err(e) => {
+                tracing::warn!(projection = projection.name(), error = %format!("{e:#}"), "projection consumer failed; resuming");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = shutdown.wait() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
