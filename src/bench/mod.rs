@@ -3,6 +3,7 @@
 
 pub mod append;
 pub mod commands;
+pub mod fold;
 pub mod search;
 
 use std::time::Duration;

@@ -4,6 +4,8 @@
 //! `cargo run --release --bin bench -- append [--seconds N] [--writers 1,4,16]
 //! [--batches 1,10,100] [--adapter postgres|sqlite|both]`
 //!
+//! `cargo run --release --bin bench -- fold` (rebuild, in-memory fold of 500,000 events)
+//!
 //! `cargo run --release --bin bench -- search` (the in-memory index, 20,000 services)
 //!
 //! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
@@ -34,6 +36,10 @@ fn list(value: &str) -> anyhow::Result<Vec<usize>> {
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "append".into());
+    if what == "fold" {
+        println!("{}", portal::bench::fold::measure(500_000)?);
+        return Ok(());
+    }
     if what == "search" {
         println!("{}", portal::bench::search::measure(20_000, 20_000)?);
         return Ok(());
@@ -60,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         what == "append",
-        "unknown benchmark {what:?}; known: append, commands, search"
+        "unknown benchmark {what:?}; known: append, commands, search, fold"
     );
     let mut config = AppendConfig {
         seconds: Duration::from_secs(5),
