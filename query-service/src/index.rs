@@ -74,7 +74,17 @@ pub struct Index {
     pub providers: HashMap<String, ProviderView>,
     /// The supplementary directory by id.
     pub directory: HashMap<String, DirectoryView>,
+    /// Bumped by every change of a service or provider.
+    version: u64,
+    /// Map aggregates by (level, kraj), with the version and time they were computed at.
+    map_cache: std::sync::Mutex<HashMap<(String, Option<String>), CachedAreas>>,
 }
+
+type CachedAreas = (u64, std::time::Instant, Arc<Vec<crate::api::map::Area>>);
+
+/// How long computed map aggregates are served while nothing changes (free
+/// places turn stale with time, so they are recomputed now and then anyway).
+pub const MAP_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Index {
     /// An empty index over `territory` (possibly empty).
@@ -83,6 +93,43 @@ impl Index {
             territory,
             ..Self::default()
         }
+    }
+
+    /// Increases with every change.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Map aggregates from the cache when nothing changed since, else computed and cached.
+    ///
+    /// # Errors
+    /// 422 naming a bad level or kraj.
+    pub fn map_areas(
+        &self,
+        level: &str,
+        kraj: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Arc<Vec<crate::api::map::Area>>, infra::problem::Problem> {
+        let key = (level.to_string(), kraj.map(str::to_string));
+        if let Some((version, at, areas)) = self
+            .map_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            if *version == self.version && at.elapsed() < MAP_CACHE_TTL {
+                return Ok(areas.clone());
+            }
+        }
+        let areas = Arc::new(crate::api::map::aggregate(self, level, kraj, now)?);
+        self.map_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                key,
+                (self.version, std::time::Instant::now(), areas.clone()),
+            );
+        Ok(areas)
     }
 
     /// The territory it maps services onto.
@@ -192,6 +239,7 @@ impl Index {
 
     /// Adds or replaces a service.
     pub fn put_service(&mut self, view: ServiceView) {
+        self.version += 1;
         let slot = match self.slots.get(&view.id) {
             Some(&slot) => {
                 self.unindex(slot);
@@ -216,6 +264,7 @@ impl Index {
 
     /// Removes a service.
     pub fn remove_service(&mut self, id: &str) {
+        self.version += 1;
         if let Some(&slot) = self.slots.get(id) {
             self.unindex(slot);
         }

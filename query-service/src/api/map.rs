@@ -120,27 +120,28 @@ pub fn aggregate(
         }
     }
     for e in index.services().filter(|e| e.active()) {
-        let codes: Vec<&String> = match level {
-            "country" => vec![],
-            "kraj" => e.kraje.iter().collect(),
-            _ => e.orp.iter().collect(),
-        };
-        let targets: Vec<&mut Area> = if level == "country" {
-            areas.values_mut().collect()
-        } else {
-            areas
-                .iter_mut()
-                .filter(|(c, _)| codes.contains(c))
-                .map(|(_, a)| a)
-                .collect()
-        };
         let kind = e.view.details.kind;
         let free = MAP_VACANCY_KINDS.contains(&kind).then(|| e.free_now(now));
-        for area in targets {
+        let mut count = |area: &mut Area| {
             area.services += 1;
             *area.services_by_kind.entry(kind).or_default() += 1;
             if let Some(free) = free {
                 *area.free_places.entry(kind).or_default() += free;
+            }
+        };
+        let codes = match level {
+            "country" => None,
+            "kraj" => Some(&e.kraje),
+            _ => Some(&e.orp),
+        };
+        match codes {
+            None => areas.values_mut().for_each(&mut count),
+            Some(codes) => {
+                for code in codes {
+                    if let Some(area) = areas.get_mut(code) {
+                        count(area);
+                    }
+                }
             }
         }
     }
@@ -155,9 +156,9 @@ async fn map(
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let level = p.level.as_deref().unwrap_or("kraj");
-    let areas = aggregate(&index, level, p.kraj.as_deref(), OffsetDateTime::now_utc())?;
+    let areas = index.map_areas(level, p.kraj.as_deref(), OffsetDateTime::now_utc())?;
     Ok(Json(
-        json!({ "level": level, "territory_loaded": !index.territory().is_empty(), "areas": areas }),
+        json!({ "level": level, "territory_loaded": !index.territory().is_empty(), "areas": *areas }),
     ))
 }
 
@@ -169,10 +170,10 @@ async fn geojson(
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let level = p.level.as_deref().unwrap_or("kraj");
-    let areas = aggregate(&index, level, p.kraj.as_deref(), OffsetDateTime::now_utc())?;
+    let areas = index.map_areas(level, p.kraj.as_deref(), OffsetDateTime::now_utc())?;
     let t = index.territory();
     let features: Vec<Value> = areas
-        .into_iter()
+        .iter()
         .filter_map(|a| {
             let geometry = match level {
                 "kraj" => t.kraj_boundaries.get(&a.code),
