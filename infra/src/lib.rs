@@ -15,6 +15,7 @@ pub mod problem;
 pub mod read_model;
 pub mod settings;
 pub mod shutdown;
+pub mod sqlite;
 pub mod telemetry;
 pub mod territory;
 pub mod testing;

@@ -2,7 +2,6 @@
 //! `secure_delete` so that erased data is overwritten on disk.
 
 use super::{normalise_login, CredentialError, CredentialStore, Credentials};
-use anyhow::Context;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -19,15 +18,7 @@ impl SqliteCredentialStore {
     /// # Errors
     /// When the file cannot be opened or created.
     pub fn open(path: impl AsRef<Path>) -> anyhow::Result<Self> {
-        let path = path.as_ref();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let conn =
-            Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let conn = crate::sqlite::open(path.as_ref(), crate::sqlite::Durability::Full)?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS account_credentials (

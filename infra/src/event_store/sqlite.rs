@@ -36,15 +36,9 @@ pub struct SqliteEventStore {
     path: PathBuf,
 }
 
-/// Opens a connection with the settings both connections share.
-fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    // FULL: every commit is fsynced; a crash or power loss loses no accepted append.
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(conn)
+/// Opens a connection: every commit fsynced, so a crash or power loss loses no accepted append.
+fn open(path: &Path) -> anyhow::Result<Connection> {
+    crate::sqlite::open(path, crate::sqlite::Durability::Full)
 }
 
 impl SqliteEventStore {
@@ -54,11 +48,7 @@ impl SqliteEventStore {
     /// When the file cannot be created or opened, or is not an event store of this version.
     pub fn open(path: impl AsRef<Path>) -> anyhow::Result<Self> {
         let path = path.as_ref().to_path_buf();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-        }
-        let writer = open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let writer = open(&path)?;
         let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
         anyhow::ensure!(
             version <= SCHEMA_VERSION,

@@ -3,7 +3,6 @@
 
 use super::{Change, Document, ReadModelError, ReadModelStore};
 use crate::event_store::LogPosition;
-use anyhow::Context;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 use std::path::Path;
@@ -39,16 +38,8 @@ impl SqliteReadModelStore {
     /// # Errors
     /// When the file cannot be opened or created.
     pub fn open(path: impl AsRef<Path>) -> anyhow::Result<Self> {
-        let path = path.as_ref();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let conn =
-            Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
         // Read models can always be rebuilt from the log: NORMAL is durable enough.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let conn = crate::sqlite::open(path.as_ref(), crate::sqlite::Durability::Normal)?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
