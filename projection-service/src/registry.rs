@@ -1,12 +1,14 @@
 //! The registry projection: providers, services (with their current
-//! vacancies) and the supplementary directory as documents in the
-//! collections `providers`, `services` and `directory`, keyed by IČO and id.
+//! vacancies), the supplementary directory and the regional contacts as
+//! documents in the collections `providers`, `services`, `directory` and
+//! `regional_contacts`, keyed by IČO and id.
 
 use crate::runner::{Projection, WorkingSet};
 use anyhow::Context;
 use events::aggregate::from_recorded;
 use events::registry::directory::{DirectoryEvent, EntryDetails};
 use events::registry::provider::{ProviderEvent, ProviderStatus};
+use events::registry::regional_contact::{ContactDetails, RegionalContactEvent};
 use events::registry::service::{ServiceDetails, ServiceEvent, ServiceStatus};
 use events::values::{Address, CapacityUnit, Contacts, Form, ServiceKind};
 use infra::event_store::RecordedEvent;
@@ -19,6 +21,8 @@ pub const PROVIDERS: &str = "providers";
 pub const SERVICES: &str = "services";
 /// The supplementary directory.
 pub const DIRECTORY: &str = "directory";
+/// Contacts of methodologists and social curators.
+pub const REGIONAL_CONTACTS: &str = "regional_contacts";
 
 /// A provider as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +98,20 @@ pub struct DirectoryView {
     pub id: String,
     /// The description.
     pub details: EntryDetails,
+    /// Version of its stream this view reflects.
+    pub version: u64,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A published regional contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactView {
+    /// Id.
+    pub id: String,
+    /// The details.
+    pub details: ContactDetails,
     /// Version of its stream this view reflects.
     pub version: u64,
     /// When it last changed.
@@ -303,6 +321,26 @@ impl RegistryProjection {
         }
         Ok(())
     }
+
+    fn contact(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        let key = &e.stream.stream_id;
+        match from_recorded::<RegionalContactEvent>(e)? {
+            RegionalContactEvent::RegionalContactPublished { details }
+            | RegionalContactEvent::RegionalContactChanged { details } => {
+                let view = ContactView {
+                    id: key.clone(),
+                    details,
+                    version: e.stream_version,
+                    updated_at: e.recorded_at,
+                };
+                store(docs, REGIONAL_CONTACTS, key, &view)?;
+            }
+            RegionalContactEvent::RegionalContactWithdrawn { .. } => {
+                docs.delete(REGIONAL_CONTACTS, key)
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
@@ -316,6 +354,7 @@ impl Projection for RegistryProjection {
             "provider" => self.provider(event, docs).await,
             "service" => self.service(event, docs).await,
             "directory_entry" => self.directory(event, docs).await,
+            "regional_contact" => self.contact(event, docs),
             _ => Ok(()),
         }
     }

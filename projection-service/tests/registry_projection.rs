@@ -5,6 +5,7 @@
 use events::aggregate::to_new_event;
 use events::registry::directory::{DirectoryEvent, EntryDetails};
 use events::registry::provider::ProviderEvent;
+use events::registry::regional_contact::{ContactDetails, ContactRole, RegionalContactEvent};
 use events::registry::service::{
     Capacity, Facility, FormSpec, ServiceChanges, ServiceDetails, ServiceEvent,
 };
@@ -18,7 +19,7 @@ use infra::read_model::sqlite::SqliteReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{TempDir, TestPostgres};
 use projection_service::registry::{
-    RegistryProjection, ServiceView, DIRECTORY, PROVIDERS, SERVICES,
+    ContactView, RegistryProjection, ServiceView, DIRECTORY, PROVIDERS, REGIONAL_CONTACTS, SERVICES,
 };
 use projection_service::runner::{apply_batch, catch_up, rebuild};
 use serde::Serialize;
@@ -198,6 +199,47 @@ async fn history(store: &DynEventStore) {
         }],
     )
     .await;
+    let mut curator = ContactDetails {
+        role: ContactRole::SocialCurator,
+        kraj: "CZ042".into(),
+        orp: Some("4202".into()),
+        name: "Jana Nováková".into(),
+        office: "Magistrát města Děčín".into(),
+        contacts: Contacts {
+            emails: vec!["kurator@mmdecin.cz".into()],
+            ..Contacts::default()
+        },
+    };
+    let published = RegionalContactEvent::RegionalContactPublished {
+        details: curator.clone(),
+    };
+    append(
+        store,
+        "regional_contact",
+        "c1",
+        std::slice::from_ref(&published),
+    )
+    .await;
+    curator.contacts.phones = vec!["+420 412 593 111".into()];
+    append(
+        store,
+        "regional_contact",
+        "c1",
+        &[RegionalContactEvent::RegionalContactChanged { details: curator }],
+    )
+    .await;
+    append(
+        store,
+        "regional_contact",
+        "c2",
+        &[
+            published,
+            RegionalContactEvent::RegionalContactWithdrawn {
+                reason: "left".into(),
+            },
+        ],
+    )
+    .await;
     // An account's events are not the registry's business.
     append(
         store,
@@ -213,7 +255,7 @@ async fn snapshot(
     generation: i64,
 ) -> BTreeMap<(String, String), serde_json::Value> {
     let mut all = BTreeMap::new();
-    for collection in [PROVIDERS, SERVICES, DIRECTORY] {
+    for collection in [PROVIDERS, SERVICES, DIRECTORY, REGIONAL_CONTACTS] {
         for d in rm
             .changed_since(generation, collection, 0, 10_000)
             .await
@@ -248,7 +290,7 @@ async fn contract(events: DynEventStore, rm: DynReadModelStore) {
         applied += catch_up(&projection, &events, &rm, live, 2).await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    assert_eq!(applied, 14);
+    assert_eq!(applied, 18);
     let provider = rm.get(live, PROVIDERS, "00064581").await.unwrap().unwrap();
     assert_eq!(
         (provider["status"].as_str(), provider["version"].as_u64()),
@@ -274,6 +316,23 @@ async fn contract(events: DynEventStore, rm: DynReadModelStore) {
     assert_eq!(s2["status"], "ended");
     assert!(rm.get(live, DIRECTORY, "d1").await.unwrap().is_some());
     assert!(rm.get(live, DIRECTORY, "d2").await.unwrap().is_none());
+    let c1: ContactView = serde_json::from_value(
+        rm.get(live, REGIONAL_CONTACTS, "c1")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (c1.version, c1.details.contacts.phones.len()),
+        (2, 1),
+        "the change replaced the details"
+    );
+    assert!(rm
+        .get(live, REGIONAL_CONTACTS, "c2")
+        .await
+        .unwrap()
+        .is_none());
     let before = snapshot(&rm, live).await;
 
     // Nothing new: nothing applied. An old batch again: refused, nothing changes.

@@ -2,12 +2,14 @@
 //! read models and kept current from their change feed: an inverted index of
 //! normalised word prefixes, each service's territory (kraj, ORP,
 //! municipality), locations and current free places, for search with
-//! filters, distance and facets, the vacancy board and map aggregates.
+//! filters, distance and facets, the vacancy board and map aggregates (with
+//! per-area counts kept as services change, and the regional contacts).
 
+use crate::area_counts::AreaCounts;
 use crate::text::words;
 use events::values::Location;
 use infra::territory::Territory;
-use projection_service::registry::{DirectoryView, ProviderView, ServiceView};
+use projection_service::registry::{ContactView, DirectoryView, ProviderView, ServiceView};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -74,6 +76,12 @@ pub struct Index {
     pub providers: HashMap<String, ProviderView>,
     /// The supplementary directory by id.
     pub directory: HashMap<String, DirectoryView>,
+    /// Regional contacts by id.
+    contacts: HashMap<String, ContactView>,
+    /// Active services by area and kind.
+    counts: AreaCounts,
+    /// Slots of active services of the map's vacancy kinds with a report.
+    reporting: BTreeSet<usize>,
     /// Bumped by every change of a service or provider.
     version: u64,
     /// Map aggregates by (level, kraj), with the version and time they were computed at.
@@ -130,6 +138,33 @@ impl Index {
                 (self.version, std::time::Instant::now(), areas.clone()),
             );
         Ok(areas)
+    }
+
+    /// Active services by area and kind.
+    pub fn area_counts(&self) -> &AreaCounts {
+        &self.counts
+    }
+
+    /// The active services of the map's vacancy kinds that reported free places.
+    pub fn reporting_services(&self) -> impl Iterator<Item = &ServiceEntry> {
+        self.reporting.iter().filter_map(|&slot| self.at(slot))
+    }
+
+    /// The published regional contacts.
+    pub fn contacts(&self) -> impl Iterator<Item = &ContactView> {
+        self.contacts.values()
+    }
+
+    /// Adds or replaces a regional contact.
+    pub fn put_contact(&mut self, view: ContactView) {
+        self.version += 1;
+        self.contacts.insert(view.id.clone(), view);
+    }
+
+    /// Removes a regional contact.
+    pub fn remove_contact(&mut self, id: &str) {
+        self.version += 1;
+        self.contacts.remove(id);
     }
 
     /// The territory it maps services onto.
@@ -223,6 +258,8 @@ impl Index {
 
     fn unindex(&mut self, slot: usize) {
         if let Some(old) = self.services[slot].take() {
+            self.counts.count(&old, false);
+            self.reporting.remove(&slot);
             for w in &old.tokens {
                 if let Some(set) = self.words.get_mut(w) {
                     set.remove(&slot);
@@ -259,6 +296,13 @@ impl Index {
             .entry(entry.view.provider_ico.clone())
             .or_default()
             .insert(slot);
+        self.counts.count(&entry, true);
+        if entry.active()
+            && !entry.view.vacancies.is_empty()
+            && crate::api::map::MAP_VACANCY_KINDS.contains(&entry.view.details.kind)
+        {
+            self.reporting.insert(slot);
+        }
         self.services[slot] = Some(entry);
     }
 

@@ -8,7 +8,7 @@ use infra::event_store::LogPosition;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
-use projection_service::registry::{DIRECTORY, PROVIDERS, SERVICES};
+use projection_service::registry::{DIRECTORY, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,7 @@ struct Feed {
     providers: i64,
     services: i64,
     directory: i64,
+    contacts: i64,
 }
 
 /// The index and its feed.
@@ -112,6 +113,21 @@ impl Indexer {
                     None => {
                         index.directory.remove(&d.key);
                     }
+                }
+            }
+        }
+        loop {
+            let docs = self
+                .read_models
+                .changed_since(generation, REGIONAL_CONTACTS, feed.contacts, PAGE)
+                .await?;
+            let Some(last) = docs.last() else { break };
+            feed.contacts = last.seq;
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for d in docs {
+                match d.doc.and_then(|v| serde_json::from_value(v).ok()) {
+                    Some(view) => index.put_contact(view),
+                    None => index.remove_contact(&d.key),
                 }
             }
         }

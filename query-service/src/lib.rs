@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod area_counts;
 pub mod index;
 pub mod indexer;
 pub mod settings;

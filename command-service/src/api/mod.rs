@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod directory;
 pub mod openapi;
 pub mod providers;
+pub mod regional_contacts;
 pub mod services;
 
 use crate::execute::CommandResult;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .merge(providers::routes())
         .merge(services::routes())
         .merge(directory::routes())
+        .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(openapi::routes())
 }

@@ -69,6 +69,8 @@ impl Modify for BearerAuth {
         super::services::resume, super::services::end, super::services::verify,
         super::services::report_vacancy,
         super::directory::add, super::directory::change, super::directory::remove,
+        super::regional_contacts::publish, super::regional_contacts::change,
+        super::regional_contacts::withdraw,
         super::accounts::login, super::accounts::create, super::accounts::grant,
         super::accounts::revoke, super::accounts::disable, super::accounts::change_password,
         super::accounts::issue_token, super::accounts::revoke_token,
@@ -78,6 +80,7 @@ impl Modify for BearerAuth {
         (name = "providers", description = "Providers of social services"),
         (name = "services", description = "Registered social services and their vacancies"),
         (name = "directory", description = "The supplementary directory"),
+        (name = "regional-contacts", description = "Official contacts of methodologists and social curators, shown on the map"),
         (name = "accounts", description = "Login, accounts, roles and API tokens"),
     )
 )]
@@ -105,6 +108,7 @@ mod tests {
             "/api/v1/services",
             "/api/v1/services/{id}/vacancies",
             "/api/v1/directory/{id}",
+            "/api/v1/regional-contacts/{id}/withdraw",
             "/api/v1/auth/login",
             "/api/v1/accounts/{id}/api-tokens",
         ] {

@@ -1,7 +1,8 @@
 //! Map aggregates for the country, each kraj and each ORP: services by kind
 //! and current free places in the kinds the portal's map shows (asylum
 //! houses, night shelters, halfway houses, therapeutic communities,
-//! intervention centres, social rehabilitation); as JSON, and as GeoJSON
+//! intervention centres, social rehabilitation) and the contacts of the
+//! regional methodologist and the social curators; as JSON, and as GeoJSON
 //! features with the aggregates in their properties when boundaries are loaded.
 
 use super::{wait_after, QueryState};
@@ -9,6 +10,8 @@ use crate::index::Index;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use events::registry::regional_contact::{ContactDetails, ContactRole};
+use events::values::Contacts;
 use infra::problem::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -48,8 +51,39 @@ pub struct Area {
     pub services: usize,
     /// Active services by kind.
     pub services_by_kind: BTreeMap<u16, usize>,
-    /// Free places reported in the last 7 days, by kind, for the kinds of [`MAP_VACANCY_KINDS`].
+    /// Free places reported in the last 7 days, by kind, for the kinds of
+    /// [`MAP_VACANCY_KINDS`] the area has services of.
     pub free_places: BTreeMap<u16, i64>,
+    /// For a kraj its methodologists; for an ORP its social curators and the
+    /// methodologists of its kraj.
+    pub contacts: Vec<MapContact>,
+}
+
+/// A regional contact as the map shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MapContact {
+    /// Id of the contact.
+    pub id: String,
+    /// Methodologist or social curator.
+    pub role: ContactRole,
+    /// Name.
+    pub name: String,
+    /// Office.
+    pub office: String,
+    /// E-mails, phones, web pages.
+    pub contacts: Contacts,
+}
+
+impl MapContact {
+    fn new(id: &str, d: &ContactDetails) -> Self {
+        Self {
+            id: id.to_string(),
+            role: d.role,
+            name: d.name.clone(),
+            office: d.office.clone(),
+            contacts: d.contacts.clone(),
+        }
+    }
 }
 
 /// Aggregates for the areas of a level.
@@ -119,33 +153,75 @@ pub fn aggregate(
             ))
         }
     }
-    for e in index.services().filter(|e| e.active()) {
-        let kind = e.view.details.kind;
-        let free = MAP_VACANCY_KINDS.contains(&kind).then(|| e.free_now(now));
-        let mut count = |area: &mut Area| {
-            area.services += 1;
-            *area.services_by_kind.entry(kind).or_default() += 1;
-            if let Some(free) = free {
-                *area.free_places.entry(kind).or_default() += free;
+    for area in areas.values_mut() {
+        if let Some(c) = index.area_counts().get(level, &area.code) {
+            area.services = c.services;
+            area.services_by_kind.clone_from(&c.by_kind);
+            for kind in MAP_VACANCY_KINDS {
+                if c.by_kind.contains_key(&kind) {
+                    area.free_places.insert(kind, 0);
+                }
             }
-        };
+        }
+    }
+    for e in index.reporting_services() {
+        let (kind, free) = (e.view.details.kind, e.free_now(now));
         let codes = match level {
             "country" => None,
             "kraj" => Some(&e.kraje),
             _ => Some(&e.orp),
         };
+        let mut add = |area: &mut Area| *area.free_places.entry(kind).or_default() += free;
         match codes {
-            None => areas.values_mut().for_each(&mut count),
+            None => areas.values_mut().for_each(&mut add),
             Some(codes) => {
                 for code in codes {
                     if let Some(area) = areas.get_mut(code) {
-                        count(area);
+                        add(area);
                     }
                 }
             }
         }
     }
+    add_contacts(index, level, &mut areas);
     Ok(areas.into_values().collect())
+}
+
+/// Puts each contact into the areas it serves.
+fn add_contacts(index: &Index, level: &str, areas: &mut BTreeMap<String, Area>) {
+    let t = index.territory();
+    let mut contacts: Vec<_> = index.contacts().collect();
+    contacts
+        .sort_by(|a, b| (a.details.role, &a.details.name).cmp(&(b.details.role, &b.details.name)));
+    for c in contacts {
+        let d = &c.details;
+        let kraj = t
+            .kraj_by_any_code(&d.kraj)
+            .map_or_else(|| d.kraj.clone(), |k| k.nuts.clone());
+        let contact = MapContact::new(&c.id, d);
+        match (level, d.role) {
+            ("kraj", ContactRole::Methodologist) => {
+                if let Some(area) = areas.get_mut(&kraj) {
+                    area.contacts.push(contact);
+                }
+            }
+            ("orp", ContactRole::Methodologist) => {
+                for o in t.orp.values().filter(|o| o.kraj_nuts == kraj) {
+                    if let Some(area) = areas.get_mut(&o.csu_code) {
+                        area.contacts.push(contact.clone());
+                    }
+                }
+            }
+            ("orp", ContactRole::SocialCurator) => {
+                let orp = d.orp.as_deref().unwrap_or_default();
+                let code = t.orp_by_any_code(orp).map_or(orp, |o| o.csu_code.as_str());
+                if let Some(area) = areas.get_mut(code) {
+                    area.contacts.push(contact);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/map", tag = "map", params(MapParams), responses((status = 200, description = "`{ level, territory_loaded, areas: [Area] }`", body = Object), (status = 422, description = "A bad level or kraj", body = crate::api::openapi::Problem)))]

@@ -29,13 +29,13 @@ pub struct Problem {
     paths(
         super::search::search, super::search::vacancies,
         super::records::service, super::records::provider, super::records::directory,
-        super::records::directory_entry,
+        super::records::directory_entry, super::records::regional_contacts,
         super::map::map, super::map::geojson,
     ),
     components(schemas(Problem, super::search::BoardRow, super::map::Area)),
     tags(
         (name = "search", description = "Search of services and the vacancy board"),
-        (name = "records", description = "Providers, services and the supplementary directory"),
+        (name = "records", description = "Providers, services, the supplementary directory and regional contacts"),
         (name = "map", description = "Aggregates per country, kraj and ORP"),
     )
 )]
@@ -65,6 +65,7 @@ mod tests {
             "/api/v1/map",
             "/api/v1/map.geojson",
             "/api/v1/directory",
+            "/api/v1/regional-contacts",
         ] {
             assert!(paths.contains_key(path), "{path} is not documented");
         }

@@ -1,10 +1,12 @@
-//! Details: a service, a provider with its services, the supplementary directory.
+//! Details: a service, a provider with its services, the supplementary
+//! directory, the regional contacts.
 
 use super::{wait_after, QueryState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use events::registry::regional_contact::ContactRole;
 use infra::problem::Problem;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -15,6 +17,7 @@ pub(super) fn routes() -> Router<QueryState> {
         .route("/providers/{ico}", get(provider))
         .route("/directory", get(directory))
         .route("/directory/{id}", get(directory_entry))
+        .route("/regional-contacts", get(regional_contacts))
 }
 
 /// The read-your-writes parameter.
@@ -103,4 +106,63 @@ async fn directory_entry(
     Ok(Json(
         serde_json::to_value(entry).map_err(|e| Problem::internal(&e))?,
     ))
+}
+
+/// Which contacts.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContactParams {
+    /// `methodologist` or `social_curator`.
+    pub role: Option<String>,
+    /// A kraj, in any of its codes.
+    pub kraj: Option<String>,
+    /// An ORP, in any of its codes.
+    pub orp: Option<String>,
+    /// Wait until the read models hold this change.
+    pub after: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/regional-contacts", tag = "records", params(ContactParams), responses((status = 200, description = "`{ total, items }`: published contacts of methodologists and social curators", body = Object), (status = 422, description = "A bad role", body = crate::api::openapi::Problem)))]
+async fn regional_contacts(
+    State(state): State<QueryState>,
+    Query(p): Query<ContactParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let role = match p.role.as_deref() {
+        None => None,
+        Some(r) => Some(
+            serde_json::from_value::<ContactRole>(json!(r)).map_err(|_| {
+                Problem::invalid(
+                    "role",
+                    format!("{r:?} is not methodologist or social_curator"),
+                )
+            })?,
+        ),
+    };
+    let index = state.indexer.read();
+    let t = index.territory();
+    let kraj = |code: &str| {
+        t.kraj_by_any_code(code)
+            .map_or_else(|| code.to_string(), |k| k.nuts.clone())
+    };
+    let orp = |code: &str| {
+        t.orp_by_any_code(code)
+            .map_or_else(|| code.to_string(), |o| o.csu_code.clone())
+    };
+    let mut items: Vec<_> = index
+        .contacts()
+        .filter(|c| role.is_none_or(|r| c.details.role == r))
+        .filter(|c| {
+            p.kraj
+                .as_deref()
+                .is_none_or(|k| kraj(k) == kraj(&c.details.kraj))
+        })
+        .filter(|c| {
+            p.orp
+                .as_deref()
+                .is_none_or(|o| c.details.orp.as_deref().is_some_and(|x| orp(x) == orp(o)))
+        })
+        .collect();
+    items.sort_by(|a, b| (a.details.role, &a.details.name).cmp(&(b.details.role, &b.details.name)));
+    Ok(Json(json!({ "total": items.len(), "items": items })))
 }

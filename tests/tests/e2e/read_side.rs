@@ -2,7 +2,9 @@
 //! registered through the command API is found by the search (diacritics,
 //! prefixes, filters, distance, facets) once the read models hold it
 //! (read-your-writes), and a vacancy report changes the board and the kraj
-//! and ORP aggregates of the map, computed on the real territory.
+//! and ORP aggregates of the map, computed on the real territory; the
+//! contacts of the methodologist and the social curators are kept by whom
+//! their scope allows and shown on the map.
 
 use crate::client::Client;
 use crate::helpers::{spawn_portal, spawn_service};
@@ -144,6 +146,113 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
     let (_, p) = get(queries, "/providers/00064581").await;
     assert_eq!(p["services"][0]["id"], id.as_str());
     assert_eq!(get(queries, "/services/nope").await.0, 404);
+
+    contacts(&admin, queries).await;
+}
+
+fn contact(role: &str, kraj: &str, orp: Option<&str>, name: &str) -> Value {
+    json!({ "role": role, "kraj": kraj, "orp": orp, "name": name,
+        "office": "Krajský úřad Ústeckého kraje", "contacts": { "emails": ["socialni@kr-ustecky.cz"] } })
+}
+
+/// Contacts: kept within the scope of the role, shown on the kraj and ORP areas.
+async fn contacts(admin: &Client, queries: &str) {
+    let published = admin
+        .post(
+            "/regional-contacts",
+            json!({ "details": contact("methodologist", "CZ042", None, "Petr Metodik") }),
+        )
+        .await;
+    assert_eq!(published.status, 201, "{:?}", published.body);
+    let account = json!({ "login": "kurator-decin", "email": "kurator@mmdecin.cz", "display_name": "Kurátor Děčín", "password": "kuratorske-heslo-1", "roles": [{ "role": "social_curator", "scope": { "kind": "orp", "code": "4202" } }] });
+    assert_eq!(admin.post("/accounts", account).await.status, 201);
+    let curator = Client::new(&admin.base)
+        .login("kurator-decin", "kuratorske-heslo-1")
+        .await;
+    let own = curator
+        .post(
+            "/regional-contacts",
+            json!({ "details": contact("social_curator", "CZ042", Some("4202"), "Jana Kurátorová") }),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{:?}", own.body);
+    for (details, status) in [
+        (
+            contact("social_curator", "CZ042", Some("4203"), "Jiná ORP"),
+            403,
+        ),
+        (contact("methodologist", "CZ042", None, "Ne kurátor"), 403),
+    ] {
+        let refused = curator
+            .post("/regional-contacts", json!({ "details": details }))
+            .await;
+        assert_eq!(refused.status, status, "{:?}", refused.body);
+    }
+    let invalid = admin
+        .post(
+            "/regional-contacts",
+            json!({ "details": contact("social_curator", "CZ042", None, "Bez ORP") }),
+        )
+        .await;
+    assert_eq!(invalid.status, 422, "{:?}", invalid.body);
+    assert!(
+        invalid.fields().iter().any(|f| f.ends_with("orp")),
+        "{:?}",
+        invalid.body
+    );
+
+    let names = |area: &Value| -> Vec<String> {
+        area["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let area = |areas: &Value, code: &str| -> Value {
+        areas["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .cloned()
+            .unwrap()
+    };
+    let (_, kraje) = get(
+        queries,
+        &format!("/map?level=kraj&after={}", after(&own.body)),
+    )
+    .await;
+    assert_eq!(names(&area(&kraje, "CZ042")), ["Petr Metodik"]);
+    assert!(names(&area(&kraje, "CZ080")).is_empty());
+    let (_, orp) = get(queries, "/map?level=orp&kraj=CZ042").await;
+    assert_eq!(
+        names(&area(&orp, "4202")),
+        ["Petr Metodik", "Jana Kurátorová"]
+    );
+    assert_eq!(names(&area(&orp, "4203")), ["Petr Metodik"]);
+    assert_eq!(
+        area(&orp, "4202")["contacts"][1]["contacts"]["emails"][0],
+        "socialni@kr-ustecky.cz"
+    );
+    let (_, list) = get(queries, "/regional-contacts?role=social_curator&kraj=60").await;
+    assert_eq!(list["total"], 1, "{list}");
+
+    // The curator withdraws its contact; the map no longer shows it.
+    let id = own.body["stream_id"].as_str().unwrap();
+    let withdrawn = curator
+        .post(
+            &format!("/regional-contacts/{id}/withdraw"),
+            json!({ "reason": "nový kurátor" }),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{:?}", withdrawn.body);
+    let (_, orp) = get(
+        queries,
+        &format!("/map?level=orp&kraj=CZ042&after={}", after(&withdrawn.body)),
+    )
+    .await;
+    assert_eq!(names(&area(&orp, "4202")), ["Petr Metodik"]);
 }
 
 fn urlencode(s: &str) -> String {

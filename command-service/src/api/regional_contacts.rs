@@ -1,0 +1,138 @@
+//! Regional contacts shown on the map: an administrator publishes any; the
+//! methodologist of a kraj those of that kraj (its own and the social
+//! curators'); a social curator the curator contacts of its ORP. Codes are
+//! compared as written in the role's scope.
+
+use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::CommandResult;
+use crate::execute::{execute, replayed_stream_id, CommandContext};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{post, put};
+use axum::Router;
+use events::accounts::{Role, Scope};
+use events::registry::regional_contact::{
+    ContactDetails, ContactRole, RegionalContact, RegionalContactCommand,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/regional-contacts", post(publish))
+        .route("/regional-contacts/{id}", put(change))
+        .route("/regional-contacts/{id}/withdraw", post(withdraw))
+}
+
+/// May this account keep a contact with these details?
+fn may_keep(principal: &Principal, details: &ContactDetails) -> bool {
+    principal.is_admin()
+        || principal.roles.iter().any(|g| match (&g.role, &g.scope) {
+            (Role::Methodologist, Scope::Kraj(k)) => *k == details.kraj,
+            (Role::SocialCurator, Scope::Orp(o)) => {
+                details.role == ContactRole::SocialCurator && details.orp.as_ref() == Some(o)
+            }
+            _ => false,
+        })
+}
+
+fn require(principal: &Principal, details: &ContactDetails) -> Result<(), ApiError> {
+    if may_keep(principal, details) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "contacts of a kraj are kept by its methodologist, those of an ORP also by its \
+             social curators, and all by administrators"
+                .into(),
+        ))
+    }
+}
+
+/// A new contact.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PublishContactBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub contact_id: Option<Uuid>,
+    /// The details.
+    pub details: ContactDetails,
+}
+
+#[utoipa::path(post, path = "/api/v1/regional-contacts", tag = "regional-contacts", request_body = PublishContactBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+async fn publish(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<PublishContactBody>,
+) -> Result<Response, ApiError> {
+    require(&principal, &body.details)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.contact_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<RegionalContact>(&state, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let command = RegionalContactCommand::Publish(body.details);
+    let result = execute::<RegionalContact>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, true))
+}
+
+/// The current details must be the account's to keep too.
+fn keeps_current(principal: &Principal, current: &RegionalContact) -> Result<(), ApiError> {
+    match &current.details {
+        Some(details) => require(principal, details),
+        None => Ok(()),
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/regional-contacts/{id}", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ContactDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+async fn change(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ContactDetails>,
+) -> Result<Response, ApiError> {
+    require(&principal, &body)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = RegionalContactCommand::Change(body);
+    let result = execute::<RegionalContact>(&state, &id, command, &ctx, |current, _| {
+        keeps_current(&principal, current)
+    })
+    .await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/regional-contacts/{id}/withdraw", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+async fn withdraw(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    if !principal.has_any(&[
+        Role::Administrator,
+        Role::Methodologist,
+        Role::SocialCurator,
+    ]) {
+        return Err(ApiError::Forbidden(
+            "contacts are kept by administrators, methodologists and social curators".into(),
+        ));
+    }
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = RegionalContactCommand::Withdraw {
+        reason: body.reason,
+    };
+    let result = execute::<RegionalContact>(&state, &id, command, &ctx, |current, _| {
+        keeps_current(&principal, current)
+    })
+    .await?;
+    Ok(respond(result, false))
+}
