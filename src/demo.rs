@@ -54,7 +54,7 @@ const PROVIDER_NAMES: &[&str] = &[
 
 /// A valid IČO from a number (the check digit computed), starting with 9 so
 /// that it never collides with real ones used in tests.
-fn ico(n: u32) -> Ico {
+pub fn ico(n: u32) -> Ico {
     let body = format!("9{:06}", n % 1_000_000);
     let digits: Vec<u32> = body.bytes().map(|b| u32::from(b - b'0')).collect();
     let sum: u32 = digits.iter().zip((2..=8).rev()).map(|(d, w)| d * w).sum();

@@ -119,6 +119,82 @@ pub struct ContactView {
     pub updated_at: OffsetDateTime,
 }
 
+/// A service's view after one event (`None`: not registered).
+fn next_service(
+    view: Option<ServiceView>,
+    key: &str,
+    e: &RecordedEvent,
+    event: ServiceEvent,
+) -> Option<ServiceView> {
+    let view = match event {
+        ServiceEvent::ServiceRegistered {
+            provider_ico,
+            details,
+        } => {
+            let (kind_name, paragraph) = kind_info(details.kind);
+            Some(ServiceView {
+                id: key.to_string(),
+                provider_ico,
+                details,
+                kind_name,
+                paragraph,
+                status: ServiceStatus::Active,
+                last_verified_on: None,
+                vacancies: Vec::new(),
+                version: 0,
+                updated_at: e.recorded_at,
+            })
+        }
+        other => view.map(|mut v| {
+            match other {
+                ServiceEvent::ServiceChanged { changes } => {
+                    v.details.apply_changes(&changes);
+                    (v.kind_name, v.paragraph) = kind_info(v.details.kind);
+                    let d = &v.details;
+                    v.vacancies.retain(|x| {
+                        d.facilities.iter().any(|f| f.facility_id == x.facility_id)
+                            && d.capacity(x.form, x.unit).is_some()
+                    });
+                }
+                ServiceEvent::ServiceSuspended { .. } => v.status = ServiceStatus::Suspended,
+                ServiceEvent::ServiceResumed {} => v.status = ServiceStatus::Active,
+                ServiceEvent::ServiceEnded { .. } => v.status = ServiceStatus::Ended,
+                ServiceEvent::ServiceVerified { verified_on } => {
+                    v.last_verified_on = Some(verified_on)
+                }
+                ServiceEvent::VacancyReported {
+                    facility_id,
+                    form,
+                    unit,
+                    free_places,
+                    reported_at,
+                } => {
+                    v.vacancies.retain(|x| {
+                        !(x.facility_id == facility_id && x.form == form && x.unit == unit)
+                    });
+                    v.vacancies.push(VacancyView {
+                        facility_id,
+                        form,
+                        unit,
+                        free_places,
+                        reported_at,
+                    });
+                    v.vacancies.sort_by(|a, b| {
+                        (&a.facility_id, a.form, a.unit).cmp(&(&b.facility_id, b.form, b.unit))
+                    });
+                }
+                ServiceEvent::ServiceRegistered { .. } => {}
+            }
+            v
+        }),
+    };
+    view.map(|mut v| {
+        v.version = e.stream_version;
+        v.updated_at = e.recorded_at;
+        v
+    })
+}
+
 /// The registry projection.
 pub struct RegistryProjection;
 
@@ -223,82 +299,22 @@ impl RegistryProjection {
         Ok(())
     }
 
-    async fn service(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-        let event: ServiceEvent = from_recorded(e)?;
-        let key = &e.stream.stream_id;
-        let view = match event {
-            ServiceEvent::ServiceRegistered {
-                provider_ico,
-                details,
-            } => {
-                let (kind_name, paragraph) = kind_info(details.kind);
-                Some(ServiceView {
-                    id: key.clone(),
-                    provider_ico,
-                    details,
-                    kind_name,
-                    paragraph,
-                    status: ServiceStatus::Active,
-                    last_verified_on: None,
-                    vacancies: Vec::new(),
-                    version: 0,
-                    updated_at: e.recorded_at,
-                })
+    /// A run of events of one service: its document read once, written once.
+    async fn services(
+        &self,
+        run: &[RecordedEvent],
+        docs: &mut WorkingSet<'_>,
+    ) -> anyhow::Result<()> {
+        let key = &run[0].stream.stream_id;
+        let mut view: Option<ServiceView> = None;
+        for (i, e) in run.iter().enumerate() {
+            let event: ServiceEvent = from_recorded(e)?;
+            if i == 0 && !matches!(event, ServiceEvent::ServiceRegistered { .. }) {
+                view = load::<ServiceView>(docs, SERVICES, key).await?;
             }
-            other => load::<ServiceView>(docs, SERVICES, key)
-                .await?
-                .map(|mut v| {
-                    match other {
-                        ServiceEvent::ServiceChanged { changes } => {
-                            v.details.apply_changes(&changes);
-                            (v.kind_name, v.paragraph) = kind_info(v.details.kind);
-                            let d = &v.details;
-                            v.vacancies.retain(|x| {
-                                d.facilities.iter().any(|f| f.facility_id == x.facility_id)
-                                    && d.capacity(x.form, x.unit).is_some()
-                            });
-                        }
-                        ServiceEvent::ServiceSuspended { .. } => {
-                            v.status = ServiceStatus::Suspended
-                        }
-                        ServiceEvent::ServiceResumed {} => v.status = ServiceStatus::Active,
-                        ServiceEvent::ServiceEnded { .. } => v.status = ServiceStatus::Ended,
-                        ServiceEvent::ServiceVerified { verified_on } => {
-                            v.last_verified_on = Some(verified_on)
-                        }
-                        ServiceEvent::VacancyReported {
-                            facility_id,
-                            form,
-                            unit,
-                            free_places,
-                            reported_at,
-                        } => {
-                            v.vacancies.retain(|x| {
-                                !(x.facility_id == facility_id && x.form == form && x.unit == unit)
-                            });
-                            v.vacancies.push(VacancyView {
-                                facility_id,
-                                form,
-                                unit,
-                                free_places,
-                                reported_at,
-                            });
-                            v.vacancies.sort_by(|a, b| {
-                                (&a.facility_id, a.form, a.unit).cmp(&(
-                                    &b.facility_id,
-                                    b.form,
-                                    b.unit,
-                                ))
-                            });
-                        }
-                        ServiceEvent::ServiceRegistered { .. } => {}
-                    }
-                    v
-                }),
-        };
-        if let Some(mut v) = view {
-            v.version = e.stream_version;
-            v.updated_at = e.recorded_at;
+            view = next_service(view, key, e, event);
+        }
+        if let Some(v) = view {
             store(docs, SERVICES, key, &v)?;
         }
         Ok(())
@@ -352,10 +368,24 @@ impl Projection for RegistryProjection {
     async fn apply(&self, event: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
         match event.stream.stream_type.as_str() {
             "provider" => self.provider(event, docs).await,
-            "service" => self.service(event, docs).await,
+            "service" => self.services(std::slice::from_ref(event), docs).await,
             "directory_entry" => self.directory(event, docs).await,
             "regional_contact" => self.contact(event, docs),
             _ => Ok(()),
         }
+    }
+
+    async fn apply_run(
+        &self,
+        run: &[RecordedEvent],
+        docs: &mut WorkingSet<'_>,
+    ) -> anyhow::Result<()> {
+        if run[0].stream.stream_type == "service" {
+            return self.services(run, docs).await;
+        }
+        for event in run {
+            self.apply(event, docs).await?;
+        }
+        Ok(())
     }
 }

@@ -92,6 +92,23 @@ pub trait Projection: Send + Sync + 'static {
     /// # Errors
     /// When a document cannot be read or an event does not read.
     async fn apply(&self, event: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()>;
+
+    /// Applies consecutive events of one stream (a run of at least one); by
+    /// default one by one. A projection whose documents follow one stream may
+    /// read and write each document once per run instead of once per event.
+    ///
+    /// # Errors
+    /// As [`Self::apply`].
+    async fn apply_run(
+        &self,
+        run: &[RecordedEvent],
+        docs: &mut WorkingSet<'_>,
+    ) -> anyhow::Result<()> {
+        for event in run {
+            self.apply(event, docs).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Applies one batch and commits it with its checkpoint; returns whether it was applied
@@ -109,11 +126,18 @@ pub async fn apply_batch(
         return Ok(false);
     };
     let mut docs = WorkingSet::new(read_models, generation);
-    for event in batch {
+    for run in batch.chunk_by(|a, b| a.stream == b.stream) {
         projection
-            .apply(event, &mut docs)
+            .apply_run(run, &mut docs)
             .await
-            .with_context(|| format!("{} at {}", projection.name(), event.global_position))?;
+            .with_context(|| {
+                format!(
+                    "{} at {}–{}",
+                    projection.name(),
+                    run[0].global_position,
+                    run[run.len() - 1].global_position
+                )
+            })?;
     }
     match read_models
         .commit(

@@ -25,9 +25,11 @@ pub struct CommandsConfig {
     pub mode: String,
 }
 
-struct Server {
+/// A server running as a child process, stopped and cleaned up when dropped.
+pub(super) struct Server {
     child: Child,
-    base: String,
+    /// Where it listens, e.g. `http://127.0.0.1:41234`.
+    pub(super) base: String,
     _dir: std::path::PathBuf,
 }
 
@@ -50,7 +52,8 @@ fn binary(name: &str) -> anyhow::Result<std::path::PathBuf> {
     Ok(path)
 }
 
-fn start(mode: &str) -> anyhow::Result<(Server, String)> {
+/// Starts the server of a mode with extra environment variables; answers it and the admin password.
+pub(super) fn start(mode: &str, env: &[(&str, String)]) -> anyhow::Result<(Server, String)> {
     let dir = std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
     let password = "bench-admin-password".to_string();
@@ -87,6 +90,7 @@ fn start(mode: &str) -> anyhow::Result<(Server, String)> {
         }
         other => anyhow::bail!("unknown mode {other:?}: embedded or postgres"),
     };
+    cmd.envs(env.iter().map(|(k, v)| (*k, v)));
     cmd.env("PORTAL_ADMIN_LOGIN", "admin")
         .env("PORTAL_ADMIN_PASSWORD", &password)
         .env("RUST_LOG", "warn")
@@ -113,7 +117,8 @@ fn start(mode: &str) -> anyhow::Result<(Server, String)> {
     ))
 }
 
-async fn post(
+/// POSTs JSON (with a bearer token) and answers the JSON of a 2xx.
+pub(super) async fn post(
     http: &reqwest::Client,
     url: &str,
     token: Option<&str>,
@@ -169,7 +174,7 @@ where
 /// # Errors
 /// When the server cannot be started or a command fails.
 pub async fn run(config: &CommandsConfig) -> anyhow::Result<String> {
-    let (server, password) = start(&config.mode)?;
+    let (server, password) = start(&config.mode, &[])?;
     let api = format!("{}/api/v1", server.base);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(config.clients * 2)

@@ -4,6 +4,8 @@
 pub mod append;
 pub mod commands;
 pub mod fold;
+pub mod read;
+pub mod rebuild;
 pub mod search;
 
 use std::time::Duration;

@@ -6,11 +6,21 @@
 //!
 //! `cargo run --release --bin bench -- fold` (rebuild, in-memory fold of 500,000 events)
 //!
+//! `cargo run --release --bin bench -- rebuild [--events 200000]` (read models
+//! from the log into PostgreSQL when `BENCH_DATABASE_URL` is set, and SQLite)
+//!
 //! `cargo run --release --bin bench -- search` (the in-memory index, 20,000 services)
 //!
 //! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
 //! [--clients 16] [--seconds N]` (build the server binaries first:
 //! `cargo build --release --bins --workspace`)
+//!
+//! `cargo run --release --bin bench -- http-search [--rate 2000] [--seconds 10]
+//! [--services 20000]` (search through HTTP against the `portal` binary; needs
+//! `PORTAL_TERRITORY_DIR` or `../shared/data/territory`)
+//!
+//! `cargo run --release --bin bench -- freshness [--rate 5000] [--seconds 10]`
+//! (command → visible in the query API under background events)
 //!
 //! PostgreSQL comes from `BENCH_DATABASE_URL` (or `DATABASE_URL`); the bench
 //! works in a schema of its own and drops it afterwards. SQLite runs in a
@@ -40,8 +50,41 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", portal::bench::fold::measure(500_000)?);
         return Ok(());
     }
+    if what == "rebuild" {
+        let n = match (args.next().as_deref(), args.next()) {
+            (Some("--events"), Some(n)) => n.parse()?,
+            _ => 200_000,
+        };
+        println!("{}", portal::bench::rebuild::run(n).await?);
+        return Ok(());
+    }
     if what == "search" {
         println!("{}", portal::bench::search::measure(20_000, 20_000)?);
+        return Ok(());
+    }
+    if what == "http-search" || what == "freshness" {
+        let mut config = portal::bench::read::ReadConfig {
+            seconds: Duration::from_secs(10),
+            rate: if what == "freshness" { 5000.0 } else { 2000.0 },
+            services: 20_000,
+        };
+        while let Some(flag) = args.next() {
+            let value = args
+                .next()
+                .with_context(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--seconds" => config.seconds = Duration::from_secs_f64(value.parse()?),
+                "--rate" => config.rate = value.parse()?,
+                "--services" => config.services = value.parse()?,
+                other => anyhow::bail!("unknown flag {other:?}"),
+            }
+        }
+        let report = if what == "freshness" {
+            portal::bench::read::freshness(&config).await?
+        } else {
+            portal::bench::read::search(&config).await?
+        };
+        println!("{report}");
         return Ok(());
     }
     if what == "commands" {
@@ -66,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         what == "append",
-        "unknown benchmark {what:?}; known: append, commands, search, fold"
+        "unknown benchmark {what:?}; known: append, commands, search, http-search, freshness, fold, rebuild"
     );
     let mut config = AppendConfig {
         seconds: Duration::from_secs(5),

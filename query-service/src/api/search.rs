@@ -262,53 +262,37 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
             .count();
         found.push((e, distance, score));
     }
-    let mut facets = Facets::default();
-    for (e, _, _) in &found {
-        let d = &e.view.details;
-        *facets.kind.entry(d.kind).or_default() += 1;
-        for g in &d.target_groups {
-            *facets.target_group.entry(g.clone()).or_default() += 1;
-        }
-        for f in &d.forms {
-            let code = match f.form {
-                Form::Residential => "pob",
-                Form::Outpatient => "amb",
-                Form::Field => "ter",
-            };
-            *facets.form.entry(code.to_string()).or_default() += 1;
-        }
-        for k in &e.kraje {
-            *facets.kraj.entry(k.clone()).or_default() += 1;
-        }
-    }
+    let facets = facets(&found);
     let by_name = |a: &ServiceEntry, b: &ServiceEntry| {
         a.sort_name
             .cmp(&b.sort_name)
             .then_with(|| a.view.id.cmp(&b.view.id))
     };
-    match p.sort.as_deref().unwrap_or(if from.is_some() {
+    type Found<'a> = (&'a ServiceEntry, Option<f64>, usize);
+    type Order<'a> = Box<dyn Fn(&Found, &Found) -> std::cmp::Ordering + 'a>;
+    let order: Order = match p.sort.as_deref().unwrap_or(if from.is_some() {
         "distance"
     } else {
         "relevance"
     }) {
-        "relevance" => found.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| by_name(a.0, b.0))),
-        "name" => found.sort_by(|a, b| by_name(a.0, b.0)),
+        "relevance" => Box::new(|a, b| b.2.cmp(&a.2).then_with(|| by_name(a.0, b.0))),
+        "name" => Box::new(|a, b| by_name(a.0, b.0)),
         "distance" => {
             if from.is_none() {
                 return Err(Problem::invalid("sort", "distance needs lat and lon"));
             }
-            found.sort_by(|a, b| {
+            Box::new(|a, b| {
                 a.1.unwrap_or(f64::MAX)
                     .total_cmp(&b.1.unwrap_or(f64::MAX))
                     .then_with(|| by_name(a.0, b.0))
-            });
+            })
         }
-        "free_places" => found.sort_by(|a, b| {
+        "free_places" => Box::new(|a, b| {
             b.0.free_now(now)
                 .cmp(&a.0.free_now(now))
                 .then_with(|| by_name(a.0, b.0))
         }),
-        "updated" => found.sort_by(|a, b| {
+        "updated" => Box::new(|a, b| {
             b.0.view
                 .updated_at
                 .cmp(&a.0.view.updated_at)
@@ -320,8 +304,16 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
                 format!("{other:?} is not relevance, name, distance, free_places or updated"),
             ))
         }
-    }
+    };
     let total = found.len();
+    // Only the pages up to this one need ordering: select them, then sort them
+    // (the order is total, so the page is the same as after a full sort).
+    let needed = page.saturating_mul(per_page);
+    if needed < found.len() {
+        found.select_nth_unstable_by(needed - 1, |a, b| order(a, b));
+        found.truncate(needed);
+    }
+    found.sort_by(|a, b| order(a, b));
     let items = found
         .into_iter()
         .skip((page - 1) * per_page)
@@ -335,6 +327,41 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
         items,
         facets,
     })
+}
+
+/// Counts of the results by kind, target group, form and kraj.
+fn facets(found: &[(&ServiceEntry, Option<f64>, usize)]) -> Facets {
+    let (mut kind, mut target_group, mut form, mut kraj) = (
+        BTreeMap::new(),
+        BTreeMap::<&str, usize>::new(),
+        BTreeMap::<&str, usize>::new(),
+        BTreeMap::<&str, usize>::new(),
+    );
+    for (e, _, _) in found {
+        let d = &e.view.details;
+        *kind.entry(d.kind).or_default() += 1;
+        for g in &d.target_groups {
+            *target_group.entry(g.as_str()).or_default() += 1;
+        }
+        for f in &d.forms {
+            let code = match f.form {
+                Form::Residential => "pob",
+                Form::Outpatient => "amb",
+                Form::Field => "ter",
+            };
+            *form.entry(code).or_default() += 1;
+        }
+        for k in &e.kraje {
+            *kraj.entry(k.as_str()).or_default() += 1;
+        }
+    }
+    let owned = |m: BTreeMap<&str, usize>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    Facets {
+        kind,
+        target_group: owned(target_group),
+        form: owned(form),
+        kraj: owned(kraj),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/services", tag = "search", params(SearchParams), responses((status = 200, description = "A page of results with the total and facets", body = SearchResult), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
