@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod error;
 pub mod execute;
 pub mod extract;
+pub mod import;
 pub mod outbox;
 pub mod settings;
 pub mod startup;
