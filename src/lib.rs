@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod import;
 pub mod secrets;
 pub mod settings;
 

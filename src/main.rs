@@ -7,7 +7,11 @@ async fn main() -> std::process::ExitCode {
     infra::telemetry::init();
     infra::connect::exit_code(portal::NAME, async {
         let settings = Settings::from_env()?;
-        if std::env::args().nth(1).as_deref() == Some("rebuild") {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.first().map(String::as_str) == Some("import") {
+            return portal::import::run(&args[1..], &settings).await;
+        }
+        if args.first().map(String::as_str) == Some("rebuild") {
             let generation = portal::rebuild(&settings).await?;
             println!("read models rebuilt from the start of the log; generation {generation} is active");
             return Ok(());

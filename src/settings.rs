@@ -11,7 +11,9 @@ pub struct Settings {
     pub http: HttpSettings,
     /// `PORTAL_DATA_DIR` (default `./data`): the event store file and the embedded read models.
     pub data_dir: PathBuf,
-    /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): territory files for the map.
+    /// `PORTAL_TERRITORY_DIR`; else `<data>/territory` when `portal import
+    /// territory` put the files there; else `../shared/data/territory` when
+    /// present: territory files for the map.
     pub territory_dir: Option<PathBuf>,
     /// `PORTAL_DEMO_DATA` (default `1`): write demo providers and services into an empty store.
     pub demo_data: bool,
@@ -23,10 +25,21 @@ impl Settings {
     /// # Errors
     /// Naming the first variable that is malformed.
     pub fn from_env() -> Result<Self, SettingsError> {
+        let data_dir = data_dir_from_env()?;
+        let imported = data_dir.join("territory");
+        let territory_dir = std::env::var_os("PORTAL_TERRITORY_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                imported
+                    .join("struktura_uzemi_cr.csv")
+                    .exists()
+                    .then_some(imported)
+            })
+            .or_else(infra::settings::territory_dir_from_env);
         Ok(Self {
             http: HttpSettings::from_env("PORTAL_HTTP_ADDR", "127.0.0.1:8080")?,
-            data_dir: data_dir_from_env()?,
-            territory_dir: infra::settings::territory_dir_from_env(),
+            data_dir,
+            territory_dir,
             demo_data: infra::settings::parsed("PORTAL_DEMO_DATA", 1u8)? != 0,
         })
     }

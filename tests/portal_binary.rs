@@ -164,3 +164,67 @@ fn a_crash_loses_no_accepted_command() {
     });
     assert!(second.terminate().success());
 }
+
+/// `portal import territory DIR` and `portal import rpss FILE`, as a user
+/// runs them before starting the portal: the files are checked and copied,
+/// the registry items become services (a broken one is named and skipped),
+/// and a second run records nothing.
+#[test]
+fn the_import_commands_fill_the_embedded_store() {
+    use serde_json::json;
+    let dir = TempDir::new();
+    let bin = env!("CARGO_BIN_EXE_portal");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(bin)
+            .args(args)
+            .env("PORTAL_DATA_DIR", dir.path())
+            .env(
+                "PORTAL_TERRITORY_DIR",
+                infra::testing::shared_data_dir().join("territory"),
+            )
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), text)
+    };
+    let territory = infra::testing::shared_data_dir().join("territory");
+    let (ok, out) = run(&["import", "territory", &territory.display().to_string()]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("14 kraje, 206 ORP, 6258 municipalities"),
+        "{out}"
+    );
+    assert!(dir.path().join("territory/struktura_uzemi_cr.csv").exists());
+
+    let item = |id: u32, count: serde_json::Value| {
+        json!({ "id": id, "datumPoskytovaniOd": "2015-01-01T00:00:00", "datumPoskytovaniDo": null,
+            "druhSocialniSluzby": { "id": "DruhSocialniSluzby/20" },
+            "poskytovatel": { "ico": "00064581", "nazev": "Oblastní charita Děčín",
+                "adresa": { "psc": "40502", "obec": { "id": "Obec/562335" }, "ulice": { "nazev": "Kamenická" }, "cisloDomovni": 1188 } },
+            "zarizeni": [{ "nazev": "Azylový dům", "adresa": { "kodAdresnihoMista": 21676682, "psc": "40502", "obec": { "id": "Obec/562335" } } }],
+            "ciloveSkupiny": [{ "id": "CilovaSkupinaOsoby/18" }],
+            "formy": [{ "forma": { "id": "FormaSocialniSluzby/pob" }, "nepretrzitePoskytovani": true,
+                "kapacity": [{ "pocet": count, "typ": { "id": "TypKapacitySocialniSluzby/luzka" } }] }],
+            "emaily": [{ "email": "azyl@charitadecin.cz" }] })
+    };
+    let file = dir.path().join("rpss.json");
+    let items = json!({ "polozky": [item(1, json!(30)), item(2, json!("x"))] });
+    std::fs::write(&file, items.to_string()).unwrap();
+    let path = file.display().to_string();
+    let (ok, out) = run(&["import", "rpss", &path]);
+    assert!(ok, "{out}");
+    assert!(out.contains("2 items: providers 1 registered"), "{out}");
+    assert!(out.contains("services 1 registered"), "{out}");
+    assert!(
+        out.contains("skipped: item 2: formy[0].kapacity[0].pocet"),
+        "{out}"
+    );
+    let (ok, out) = run(&["import", "rpss", &path]);
+    assert!(ok && out.contains(" 0 events"), "{out}");
+    let (ok, out) = run(&["import", "rpss", "/nonexistent/rpss.json"]);
+    assert!(!ok && out.contains("/nonexistent/rpss.json"), "{out}");
+    let (ok, out) = run(&["import", "nothing"]);
+    assert!(!ok && out.contains("usage: portal import"), "{out}");
+}

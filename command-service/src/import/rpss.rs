@@ -92,7 +92,10 @@ fn contacts(of: &Value) -> Contacts {
     }
 }
 
-fn address(a: &Value) -> Address {
+/// The name of a municipality by its code, when the territory is known.
+pub type MunicipalityNames<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
+fn address(a: &Value, names: MunicipalityNames<'_>) -> Address {
     let street = text(&a["ulice"]["nazev"]).unwrap_or_default();
     let number = match (text(&a["cisloDomovni"]), text(&a["cisloOrientacni"])) {
         (Some(d), Some(o)) => format!("{d}/{o}"),
@@ -107,12 +110,15 @@ fn address(a: &Value) -> Address {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" "),
+        // The file names municipalities by code only: the territory names them,
+        // and without it the code stands in.
         city: text(&a["obec"]["nazev"])
-            .or_else(|| text(&a["nazevObce"]))
+            .or_else(|| municipality_code.as_deref().and_then(names))
+            .or_else(|| municipality_code.as_ref().map(|c| format!("obec {c}")))
             .unwrap_or_default(),
         postcode: text(&a["psc"]).unwrap_or_default().replace(' ', ""),
         municipality_code,
-        ruian_code: a["kodAdresnihoMista"].as_u64(),
+        ruian_code: a["kodAdresnihoMista"].as_u64().filter(|c| *c > 0),
     }
 }
 
@@ -137,7 +143,7 @@ fn date(value: &Value, field: &str, id: &Option<String>) -> Result<Option<Date>,
 ///
 /// # Errors
 /// The first field that cannot be read (the item is then skipped by the importer).
-pub fn read_item(item: &Value) -> Result<RegistryItem, ItemError> {
+pub fn read_item(item: &Value, names: MunicipalityNames<'_>) -> Result<RegistryItem, ItemError> {
     let registry_id = text(&item["id"]);
     let fail = |field: &str, reason: &str| ItemError {
         registry_id: registry_id.clone(),
@@ -193,7 +199,7 @@ pub fn read_item(item: &Value) -> Result<RegistryItem, ItemError> {
     }
     let mut facilities: Vec<Facility> = Vec::new();
     for f in item["zarizeni"].as_array().into_iter().flatten() {
-        let address = address(&f["adresa"]);
+        let address = address(&f["adresa"], names);
         let name = text(&f["nazev"]).unwrap_or_else(|| provider_name.clone());
         let facility_id = match address.ruian_code {
             Some(code) => code.to_string(),
@@ -244,7 +250,7 @@ pub fn read_item(item: &Value) -> Result<RegistryItem, ItemError> {
             ico,
             name: provider_name,
             legal_form: code_of(&p["pravniForma"]),
-            address: address(&p["adresa"]),
+            address: address(&p["adresa"], names),
             contacts: contacts(p),
         },
         details,
@@ -268,6 +274,10 @@ fn capitalised(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn names(code: &str) -> Option<String> {
+        (code == "562335").then(|| "Děčín".to_string())
+    }
 
     fn item() -> Value {
         json!({
@@ -301,7 +311,7 @@ mod tests {
 
     #[test]
     fn an_item_becomes_a_provider_and_a_service() {
-        let r = read_item(&item()).unwrap();
+        let r = read_item(&item(), &names).unwrap();
         assert_eq!(
             (r.registry_id.as_str(), r.service_id.as_str()),
             ("1042", "rpss-1042")
@@ -309,6 +319,7 @@ mod tests {
         assert_eq!(r.provider.ico, "00064581", "leading zeros kept");
         assert_eq!(r.provider.address.street, "Kamenická 1188/5");
         assert_eq!(r.provider.address.postcode, "40502");
+        assert_eq!(r.provider.address.city, "Děčín", "named from the territory");
         assert_eq!(r.provider.legal_form.as_deref(), Some("745"));
         assert_eq!(r.provider.contacts.emails, ["info@charitadecin.cz"]);
         let d = &r.details;
@@ -354,18 +365,21 @@ mod tests {
     fn a_broken_item_names_its_id_and_field() {
         let mut broken = item();
         broken["formy"][0]["kapacity"][0]["pocet"] = json!("třicet");
-        let e = read_item(&broken).unwrap_err();
+        let e = read_item(&broken, &names).unwrap_err();
         assert_eq!(e.registry_id.as_deref(), Some("1042"));
         assert_eq!(e.field, "formy[0].kapacity[0].pocet");
         let mut ended = item();
         ended["datumPoskytovaniDo"] = json!("2026-13-01");
-        assert_eq!(read_item(&ended).unwrap_err().field, "datumPoskytovaniDo");
+        assert_eq!(
+            read_item(&ended, &names).unwrap_err().field,
+            "datumPoskytovaniDo"
+        );
         ended["datumPoskytovaniDo"] = json!("2026-06-30");
         assert_eq!(
-            read_item(&ended).unwrap().ended_on,
+            read_item(&ended, &names).unwrap().ended_on,
             Some(time::macros::date!(2026 - 06 - 30))
         );
-        let e = read_item(&json!({ "poskytovatel": {} })).unwrap_err();
+        let e = read_item(&json!({ "poskytovatel": {} }), &names).unwrap_err();
         assert_eq!((e.registry_id, e.field.as_str()), (None, "id"));
         assert_eq!(
             code_of(&json!("DruhSocialniSluzby/13")).as_deref(),

@@ -6,5 +6,6 @@ mod client;
 mod distributed;
 mod embedded;
 mod helpers;
+mod import;
 mod read_side;
 mod registry;

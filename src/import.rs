@@ -1,0 +1,121 @@
+//! `portal import rpss FILE`: the MPSV registry file into the event store
+//! (the embedded one under the data folder, or PostgreSQL when
+//! `DATABASE_URL` is set — the distributed store); `portal import territory
+//! DIR`: the territory files, checked, into the data folder, where the
+//! embedded portal finds them.
+
+use crate::Settings;
+use anyhow::Context;
+use command_service::import::{import_registry_file, ImportSummary};
+use command_service::settings::AuthSettings;
+use infra::credentials::DynCredentialStore;
+use infra::event_store::DynEventStore;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The territory files the portal reads (the first is required).
+pub const TERRITORY_FILES: [&str; 4] = [
+    "struktura_uzemi_cr.csv",
+    "obce_souradnice.csv",
+    "orp_sldb2021.geojson",
+    "kraje.geojson",
+];
+
+/// Runs `portal import <what> <path>`.
+///
+/// # Errors
+/// A wrong command line, unreadable input or store failures.
+pub async fn run(args: &[String], settings: &Settings) -> anyhow::Result<()> {
+    match args {
+        [what, path] if what == "rpss" => {
+            let summary = rpss(Path::new(path), settings).await?;
+            println!("{summary}");
+            for s in &summary.skipped {
+                println!("skipped: {s}");
+            }
+            Ok(())
+        }
+        [what, dir] if what == "territory" => territory(Path::new(dir), &settings.data_dir),
+        _ => anyhow::bail!("usage: portal import rpss FILE | portal import territory DIR"),
+    }
+}
+
+async fn stores(settings: &Settings) -> anyhow::Result<(DynEventStore, DynCredentialStore)> {
+    if std::env::var_os("DATABASE_URL").is_some() {
+        let pg = infra::settings::postgres_from_env()?;
+        let store = infra::connect::postgres_event_store(&pg).await?;
+        let credentials =
+            infra::credentials::postgres::PostgresCredentialStore::new(store.pool().clone())
+                .await?;
+        println!("importing into PostgreSQL (schema {})", pg.schema);
+        return Ok((Arc::new(store), Arc::new(credentials)));
+    }
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let store = infra::event_store::sqlite::SqliteEventStore::open(
+        settings.data_dir.join("events.sqlite3"),
+    )?;
+    let credentials = infra::credentials::sqlite::SqliteCredentialStore::open(
+        settings.data_dir.join("private.sqlite3"),
+    )?;
+    println!("importing into {}", settings.data_dir.display());
+    Ok((Arc::new(store), Arc::new(credentials)))
+}
+
+/// Imports a registry file, printing progress.
+///
+/// # Errors
+/// Unreadable input or store failures.
+pub async fn rpss(path: &Path, settings: &Settings) -> anyhow::Result<ImportSummary> {
+    let (store, credentials) = stores(settings).await?;
+    // The import signs nothing and creates no account: a throw-away key.
+    let auth = AuthSettings {
+        jwt_secret: (0..32).map(|_| rand::random::<u8>()).collect(),
+        session_ttl: time::Duration::hours(1),
+        admin: None,
+    };
+    let state = command_service::bootstrap::app_state(store, credentials, &auth).await?;
+    let territory = infra::settings::load_territory(settings.territory_dir.as_deref());
+    let names = move |code: &str| territory.municipalities.get(code).map(|m| m.name.clone());
+    let mut progress = |s: &ImportSummary, took: Duration| {
+        eprintln!(
+            "{} items in {:.0} s ({:.0}/s): {} events, {} skipped",
+            s.items,
+            took.as_secs_f64(),
+            s.items as f64 / took.as_secs_f64().max(0.001),
+            s.events,
+            s.skipped.len()
+        );
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    import_registry_file(&state, path, &names, today, &mut progress).await
+}
+
+/// Checks the territory files of `dir` (they must load) and copies them into
+/// `data_dir/territory`.
+///
+/// # Errors
+/// Files that do not load or cannot be copied.
+pub fn territory(dir: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let t = infra::territory::load_dir(dir)
+        .with_context(|| format!("the territory files in {} do not load", dir.display()))?;
+    let target = data_dir.join("territory");
+    std::fs::create_dir_all(&target)?;
+    for name in TERRITORY_FILES {
+        let from = dir.join(name);
+        if from.exists() {
+            std::fs::copy(&from, target.join(name))
+                .with_context(|| format!("cannot copy {}", from.display()))?;
+        }
+    }
+    println!(
+        "territory imported into {}: {} kraje, {} ORP, {} municipalities ({} with a centre), {} ORP boundaries",
+        target.display(),
+        t.kraje.len(),
+        t.orp.len(),
+        t.municipalities.len(),
+        t.municipalities.values().filter(|m| m.centre.is_some()).count(),
+        t.orp_boundaries.len(),
+    );
+    Ok(())
+}

@@ -1,0 +1,452 @@
+//! The import of the MPSV registry file, on the embedded store and on
+//! PostgreSQL: a fixture written field by field after the published format
+//! (120 services of 40 providers in six kraje, with the known traps) becomes
+//! read models checked field by field; the same file again records nothing;
+//! a changed file records exactly the expected changes; a file cut short
+//! imports what it holds and ends nothing.
+
+use command_service::import::{import_registry_file, ImportSummary};
+use command_service::settings::AuthSettings;
+use infra::credentials::DynCredentialStore;
+use infra::event_store::{DynEventStore, LogPosition, RecordedEvent};
+use infra::read_model::DynReadModelStore;
+use infra::territory::Territory;
+use infra::testing::{shared_data_dir, TempDir, TestPostgres};
+use projection_service::registry::{RegistryProjection, PROVIDERS, SERVICES};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+const KINDS: [(u16, &str, &str); 7] = [
+    (20, "pob", "luzka"),
+    (26, "pob", "luzka"),
+    (13, "pob", "luzka"),
+    (33, "amb", "klient"),
+    (34, "ter", "interv"),
+    (21, "pob", "luzka"),
+    (31, "pob", "luzka"),
+];
+
+/// Valid IČOs: a real one with leading zeros, then generated ones.
+fn ico(p: usize) -> String {
+    if p == 0 {
+        return "00064581".into();
+    }
+    let body = format!("8{:06}", p);
+    let sum: u32 = body
+        .bytes()
+        .zip((2..=8).rev())
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    format!("{body}{}", (11 - sum % 11) % 10)
+}
+
+/// Four municipalities from each of six kraje, from the real territory.
+fn places(t: &Territory) -> Vec<(String, String)> {
+    let mut by_kraj: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for m in t.municipalities.values() {
+        by_kraj
+            .entry(m.kraj_nuts.as_str())
+            .or_default()
+            .push((m.code.clone(), m.name.clone()));
+    }
+    by_kraj
+        .into_values()
+        .take(6)
+        .flat_map(|mut v| {
+            v.sort();
+            v.into_iter().take(4)
+        })
+        .collect()
+}
+
+fn address(code: &str, street: &str, number: u32, ruian: Option<u64>) -> Value {
+    json!({
+        "cisloDomovni": number, "cisloOrientacni": null, "dodatekAdresy": null,
+        "kodAdresnihoMista": ruian, "psc": "50001",
+        "typCislaDomovniho": { "id": "TypStavebnihoObjektu/1" },
+        "kraj": { "id": "Kraj/0" }, "okres": { "id": "Okres/0" },
+        "obec": { "id": format!("Obec/{code}") }, "castObce": null,
+        "mestskyObvodMestskaCast": null, "mestskyObvodVPraze": null,
+        "ulice": { "nazev": street }
+    })
+}
+
+fn provider(p: usize, places: &[(String, String)], phone: &str) -> Value {
+    let (code, _) = &places[p % places.len()];
+    json!({
+        "ico": ico(p), "nazev": format!("Poskytovatel sociálních služeb {p}"),
+        "pravniForma": { "id": "FormaPravni/706" },
+        "adresa": address(code, "Náměstí", 100 + p as u32, Some(1_000_000 + p as u64)),
+        "emaily": [{ "email": format!("info{p}@poskytovatel.cz"), "poznamka": null }],
+        "telefony": [{ "telefon": phone, "poznamka": null }],
+        "weby": [{ "web": format!("https://poskytovatel{p}.cz"), "poznamka": null }],
+        "statutarniOrgany": [{ "titulPred": "Ing.", "jmeno": "Marie", "prijmeni": "Statutárová" }]
+    })
+}
+
+/// One item of the registry file, as published.
+fn item(i: usize, places: &[(String, String)]) -> Value {
+    let (kind, form, unit) = KINDS[i % KINDS.len()];
+    let (code, name) = &places[i % places.len()];
+    let p = i % 40;
+    let facility = |n: usize, ruian: Option<u64>| {
+        json!({
+            "nazev": format!("Zařízení {i}-{n} {name}"),
+            "adresa": address(code, "Hlavní", 10 + n as u32, ruian),
+            "poskytujeOd": "2015-01-01T00:00:00", "poskytujeDo": null,
+            "vedouci": { "jmeno": "Karel", "prijmeni": "Vedoucí" }
+        })
+    };
+    let mut facilities = vec![facility(0, Some(20_000_000 + i as u64))];
+    let mut groups = vec![json!({ "id": "CilovaSkupinaOsoby/24" })];
+    match i {
+        3 => facilities.push(facility(1, None)),
+        5 => facilities.push(facility(0, Some(20_000_005))),
+        7 => groups.push(json!({ "id": "CilovaSkupinaOsoby/99" })),
+        13 => facilities.push(facility(2, Some(30_000_013))),
+        _ => {}
+    }
+    let mut capacity = json!({ "pocet": 30, "popis": "Maximální kapacita 30 s účinností od 01.01.2015.", "typ": { "id": format!("TypKapacitySocialniSluzby/{unit}") } });
+    if i == 11 {
+        capacity["pocet"] = json!("třicet");
+    }
+    json!({
+        "portalId": 1000 + i, "id": 5000 + i, "identifikator": format!("{:07}", 1_000_000 + i * 7),
+        "datumPoskytovaniOd": "2015-01-01T00:00:00",
+        "datumPoskytovaniDo": if i == 17 { json!("2024-12-31T00:00:00") } else { Value::Null },
+        "kontaktniAdresy": [],
+        "druhSocialniSluzby": { "id": format!("DruhSocialniSluzby/{kind}") },
+        "zarizeni": facilities,
+        "poskytovatel": provider(p, places, &format!("+420 600 000 {p:03}")),
+        "emaily": [{ "email": format!("sluzba{i}@poskytovatel.cz"), "poznamka": null }],
+        "telefony": [{ "telefon": format!("+420 700 000 {i:03}"), "poznamka": null }],
+        "faxy": [], "weby": [],
+        "ciloveSkupiny": groups,
+        "vekoveSkupiny": [{ "id": "VekovaSkupinaOsoby/8" }],
+        "doplnujiciInformaceVekoveSkupiny": null,
+        "formy": [{ "forma": { "id": format!("FormaSocialniSluzby/{form}") }, "nepretrzitePoskytovani": form == "pob", "casoveRozsahy": null, "kapacity": [capacity] }],
+        "rozsirenePusobnostiVKraji": [],
+        "doplnkoveUdaje": { "realizacePoskytovani": [{ "priloha": { "url": "https://www.mpsv.cz/agportal-server/rest/documents/1" } }] }
+    })
+}
+
+fn write(dir: &TempDir, name: &str, items: Vec<Value>) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    let file = json!({ "verze": "1.0", "polozky": items });
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+    path
+}
+
+async fn import(
+    store: &DynEventStore,
+    credentials: &DynCredentialStore,
+    path: &Path,
+    t: &Territory,
+) -> anyhow::Result<ImportSummary> {
+    let auth = AuthSettings {
+        jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+        session_ttl: time::Duration::hours(1),
+        admin: None,
+    };
+    let state = command_service::bootstrap::app_state(store.clone(), credentials.clone(), &auth)
+        .await
+        .unwrap();
+    let names = |code: &str| t.municipalities.get(code).map(|m| m.name.clone());
+    let today = time::macros::date!(2026 - 11 - 23);
+    import_registry_file(&state, path, &names, today, &mut |_, _| {}).await
+}
+
+async fn events_after(store: &DynEventStore, after: LogPosition) -> Vec<RecordedEvent> {
+    let mut all = Vec::new();
+    let mut from = after;
+    loop {
+        let page = store.read_all(from, 1000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        from = last.log_position();
+        all.extend(page);
+    }
+    all
+}
+
+/// The registry read models up to the head of the log.
+async fn project(store: &DynEventStore, rm: &DynReadModelStore) -> i64 {
+    let generation = rm.active_generation().await.unwrap();
+    let head = store.head().await.unwrap();
+    while rm.checkpoint(generation, "registry").await.unwrap() < head {
+        projection_service::runner::catch_up(&RegistryProjection, store, rm, generation, 500)
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    generation
+}
+
+async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: DynReadModelStore) {
+    let t = infra::territory::load_dir(&shared_data_dir().join("territory")).unwrap();
+    let places = places(&t);
+    let dir = TempDir::new();
+    let first = write(
+        &dir,
+        "rpss.json",
+        (0..120).map(|i| item(i, &places)).collect(),
+    );
+
+    let summary = import(&store, &credentials, &first, &t).await.unwrap();
+    assert_eq!(
+        (
+            summary.items,
+            summary.providers_registered,
+            summary.services_registered,
+            summary.services_ended,
+            summary.skipped.len()
+        ),
+        (120, 40, 119, 1, 1),
+        "{summary}"
+    );
+    assert!(
+        summary.skipped[0].contains("5011")
+            && summary.skipped[0].contains("formy[0].kapacity[0].pocet"),
+        "{:?}",
+        summary.skipped
+    );
+    let all = events_after(&store, LogPosition::START).await;
+    let text = serde_json::to_string(&all.iter().map(|e| &e.payload).collect::<Vec<_>>()).unwrap();
+    assert!(
+        !text.contains("Statutárová") && !text.contains("Vedoucí"),
+        "personal names imported"
+    );
+    assert!(all.iter().all(|e| e.actor.account_id == "import:rpss"));
+
+    // The read models, field by field.
+    let generation = project(&store, &rm).await;
+    let doc = |key: String| {
+        let rm = rm.clone();
+        async move { rm.get(generation, SERVICES, &key).await.unwrap().unwrap() }
+    };
+    let s0 = doc("rpss-5000".into()).await;
+    let (code0, name0) = &places[0];
+    assert_eq!(s0["provider_ico"], "00064581");
+    assert_eq!(s0["status"], "active");
+    assert_eq!(s0["kind_name"], "azylové domy");
+    let d = &s0["details"];
+    assert_eq!(d["name"], "Azylové domy – Poskytovatel sociálních služeb 0");
+    assert_eq!(d["kind"], 20);
+    assert_eq!(
+        d["forms"],
+        json!([{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }], "non_stop": true }])
+    );
+    assert_eq!(d["target_groups"], json!(["24"]));
+    assert_eq!(d["age_groups"], json!(["8"]));
+    assert_eq!(d["registered_on"], "2015-01-01");
+    assert_eq!(d["contacts"]["emails"], json!(["sluzba0@poskytovatel.cz"]));
+    assert_eq!(d["contacts"]["phones"], json!(["+420 700 000 000"]));
+    let f = &d["facilities"][0];
+    assert_eq!(f["facility_id"], "20000000");
+    assert_eq!(f["name"], format!("Zařízení 0-0 {name0}"));
+    assert_eq!(f["address"]["street"], "Hlavní 10");
+    assert_eq!(
+        f["address"]["city"],
+        name0.as_str(),
+        "named from the territory"
+    );
+    assert_eq!(f["address"]["postcode"], "50001");
+    assert_eq!(f["address"]["municipality_code"], code0.as_str());
+    assert_eq!(f["address"]["ruian_code"], 20_000_000);
+    let s3 = doc("rpss-5003".into()).await;
+    assert_eq!(
+        s3["details"]["facilities"][1]["facility_id"],
+        format!("Zařízení 3-1 {}|Hlavní 11|50001", places[3].1),
+        "a facility without an address-place code is keyed by name and address"
+    );
+    assert_eq!(s3["details"]["forms"][0]["capacities"][0]["unit"], "klient");
+    let s5 = doc("rpss-5005".into()).await;
+    assert_eq!(
+        s5["details"]["facilities"].as_array().unwrap().len(),
+        1,
+        "duplicate merged"
+    );
+    let s7 = doc("rpss-5007".into()).await;
+    assert_eq!(
+        s7["details"]["target_groups"],
+        json!(["24", "99"]),
+        "unknown code kept"
+    );
+    assert_eq!(doc("rpss-5017".into()).await["status"], "ended");
+    assert!(rm
+        .get(generation, SERVICES, "rpss-5011")
+        .await
+        .unwrap()
+        .is_none());
+    let p0 = rm
+        .get(generation, PROVIDERS, "00064581")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            p0["name"].as_str(),
+            p0["legal_form"].as_str(),
+            p0["status"].as_str()
+        ),
+        (
+            Some("Poskytovatel sociálních služeb 0"),
+            Some("706"),
+            Some("active")
+        )
+    );
+    assert_eq!(p0["address"]["street"], "Náměstí 100");
+    assert_eq!(p0["contacts"]["phones"], json!(["+420 600 000 000"]));
+
+    // The same file again: nothing new.
+    let head = store.head().await.unwrap().unwrap();
+    let again = import(&store, &credentials, &first, &t).await.unwrap();
+    assert_eq!((again.events, again.unchanged), (0, 119), "{again}");
+    assert_eq!(store.head().await.unwrap(), Some(head));
+
+    // A changed file: exactly the expected changes.
+    let mut items: Vec<Value> = (0..120)
+        .filter(|&i| i != 2)
+        .map(|i| item(i, &places))
+        .collect();
+    items[0]["formy"][0]["kapacity"][0]["pocet"] = json!(35);
+    items[1]["ciloveSkupiny"] =
+        json!([{ "id": "CilovaSkupinaOsoby/24" }, { "id": "CilovaSkupinaOsoby/30" }]);
+    for item in items.iter_mut() {
+        if item["poskytovatel"]["ico"] == ico(3).as_str() {
+            item["poskytovatel"]["telefony"] =
+                json!([{ "telefon": "+420 777 123 456", "poznamka": null }]);
+        }
+    }
+    let fixed = items.iter().position(|i| i["id"] == 5011).unwrap();
+    items[fixed] = {
+        let mut ok = item(11, &places);
+        ok["formy"][0]["kapacity"][0]["pocet"] = json!(12);
+        ok
+    };
+    items.push(item(200, &places));
+    let second = write(&dir, "rpss-2.json", items);
+    let changed = import(&store, &credentials, &second, &t).await.unwrap();
+    assert!(changed.skipped.is_empty(), "{:?}", changed.skipped);
+    let recorded = events_after(&store, head).await;
+    let mut got: Vec<(String, String, Vec<String>)> = recorded
+        .iter()
+        .map(|e| {
+            let keys = e.payload["changes"]
+                .as_object()
+                .map(|c| c.keys().cloned().collect())
+                .unwrap_or_default();
+            (e.stream.stream_id.clone(), e.event_type.clone(), keys)
+        })
+        .collect();
+    got.sort();
+    let mut expected = vec![
+        (ico(3), "ProviderDetailsChanged".to_string(), vec![]),
+        ("rpss".into(), "RegistryContentsRecorded".into(), vec![]),
+        (
+            "rpss-5000".into(),
+            "ServiceChanged".into(),
+            vec!["forms".to_string()],
+        ),
+        (
+            "rpss-5001".into(),
+            "ServiceChanged".into(),
+            vec!["target_groups".to_string()],
+        ),
+        ("rpss-5002".into(), "ServiceEnded".into(), vec![]),
+        ("rpss-5011".into(), "ServiceRegistered".into(), vec![]),
+        ("rpss-5200".into(), "ServiceRegistered".into(), vec![]),
+    ];
+    expected.sort();
+    assert_eq!(got, expected);
+    let provider_change = recorded
+        .iter()
+        .find(|e| e.event_type == "ProviderDetailsChanged")
+        .unwrap();
+    assert_eq!(
+        provider_change.payload["contacts"]["phones"],
+        json!(["+420 777 123 456"])
+    );
+    assert!(
+        provider_change.payload["name"].is_null(),
+        "only what changed"
+    );
+    assert_eq!(
+        (
+            changed.services_changed,
+            changed.services_ended,
+            changed.services_registered,
+            changed.providers_changed
+        ),
+        (2, 1, 2, 1),
+        "{changed}"
+    );
+    let generation = project(&store, &rm).await;
+    let s0 = rm
+        .get(generation, SERVICES, "rpss-5000")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s0["details"]["forms"][0]["capacities"][0]["count"], 35);
+    let s2 = rm
+        .get(generation, SERVICES, "rpss-5002")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s2["status"], "ended");
+
+    // A file cut short: what it holds is imported, nothing is ended.
+    let bytes = std::fs::read(&first).unwrap();
+    let cut = dir.path().join("rpss-cut.json");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let head = store.head().await.unwrap().unwrap();
+    let err = import(&store, &credentials, &cut, &t).await.unwrap_err();
+    assert!(format!("{err:#}").contains("rpss-cut.json"), "{err:#}");
+    let after_cut = events_after(&store, head).await;
+    assert!(
+        after_cut
+            .iter()
+            .all(|e| e.event_type != "ServiceEnded" && e.event_type != "RegistryContentsRecorded"),
+        "{:?}",
+        after_cut.iter().map(|e| &e.event_type).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_file_is_imported_into_the_embedded_store() {
+    let dir = TempDir::new();
+    let store: DynEventStore = Arc::new(
+        infra::event_store::sqlite::SqliteEventStore::open(dir.path().join("events.sqlite3"))
+            .unwrap(),
+    );
+    let credentials: DynCredentialStore = Arc::new(
+        infra::credentials::sqlite::SqliteCredentialStore::open(dir.path().join("private.sqlite3"))
+            .unwrap(),
+    );
+    let rm: DynReadModelStore = Arc::new(
+        infra::read_model::sqlite::SqliteReadModelStore::open(dir.path().join("rm.sqlite3"))
+            .unwrap(),
+    );
+    scenario(store, credentials, rm).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_file_is_imported_into_postgresql() {
+    let pg = TestPostgres::new();
+    let store = infra::event_store::postgres::PostgresEventStore::connect(&pg.settings)
+        .await
+        .unwrap();
+    let pool = store.pool().clone();
+    let credentials: DynCredentialStore = Arc::new(
+        infra::credentials::postgres::PostgresCredentialStore::new(pool.clone())
+            .await
+            .unwrap(),
+    );
+    let rm: DynReadModelStore = Arc::new(
+        infra::read_model::postgres::PostgresReadModelStore::new(pool)
+            .await
+            .unwrap(),
+    );
+    scenario(Arc::new(store), credentials, rm).await;
+}
