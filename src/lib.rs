@@ -80,15 +80,17 @@ impl Application {
             command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
         let indexer = Arc::new(Indexer::new(read_models.clone(), territory));
         indexer.refresh().await?;
+        let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref());
         let api = Router::new()
             .merge(command_service::api_router(command_state))
-            .merge(query_service::api_router(QueryState {
-                indexer: indexer.clone(),
-            }));
-        let router = Router::new().nest("/api/v1", api).merge(http::ops_router(
-            NAME,
-            vec![Box::new(EventStoreCheck(store.clone()))],
-        ));
+            .merge(query_service::api_router(queries.clone()));
+        let router = Router::new()
+            .nest("/api/v1", api)
+            .merge(query_service::hsds_router(queries))
+            .merge(http::ops_router(
+                NAME,
+                vec![Box::new(EventStoreCheck(store.clone()))],
+            ));
         let server = Server::bind(router, NAME, &settings.http).await?;
         Ok(Self {
             server,

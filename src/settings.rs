@@ -15,6 +15,8 @@ pub struct Settings {
     /// territory` put the files there; else `../shared/data/territory` when
     /// present: territory files for the map.
     pub territory_dir: Option<PathBuf>,
+    /// `PORTAL_CODELISTS_DIR` (default `../shared/data/codelists` when present): MPSV code lists.
+    pub codelists_dir: Option<PathBuf>,
     /// `PORTAL_DEMO_DATA` (default `1`): write demo providers and services into an empty store.
     pub demo_data: bool,
 }
@@ -40,6 +42,7 @@ impl Settings {
             http: HttpSettings::from_env("PORTAL_HTTP_ADDR", "127.0.0.1:8080")?,
             data_dir,
             territory_dir,
+            codelists_dir: infra::codelists::dir_from_env(),
             demo_data: infra::settings::parsed("PORTAL_DEMO_DATA", 1u8)? != 0,
         })
     }

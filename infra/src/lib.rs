@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod clickhouse;
+pub mod codelists;
 pub mod connect;
 pub mod credentials;
 pub mod event_store;

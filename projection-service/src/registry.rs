@@ -84,12 +84,36 @@ pub struct ServiceView {
     pub last_verified_on: Option<time::Date>,
     /// Current vacancies.
     pub vacancies: Vec<VacancyView>,
+    /// The last changes of the record (vacancy reports aside), oldest first.
+    #[serde(default)]
+    pub history: Vec<ChangeNote>,
     /// Version of its stream this view reflects.
     pub version: u64,
     /// When it last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
+
+/// One change of a record, for its public history (HSDS metadata).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeNote {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `create`, `update`, `suspend`, `resume`, `end` or `verify`.
+    pub action: String,
+    /// The sections changed (for `update`).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// The role that acted (never the person).
+    pub by: String,
+    /// The record's version after the change.
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// How many changes a view keeps.
+pub const HISTORY: usize = 20;
 
 /// A directory entry as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +143,16 @@ pub struct ContactView {
     pub updated_at: OffsetDateTime,
 }
 
+fn note(e: &RecordedEvent, action: &str, fields: Vec<String>) -> ChangeNote {
+    ChangeNote {
+        at: e.recorded_at,
+        action: action.into(),
+        fields,
+        by: e.actor.role.clone(),
+        version: e.stream_version,
+    }
+}
+
 /// A service's view after one event (`None`: not registered).
 fn next_service(
     view: Option<ServiceView>,
@@ -141,11 +175,33 @@ fn next_service(
                 status: ServiceStatus::Active,
                 last_verified_on: None,
                 vacancies: Vec::new(),
+                history: vec![note(e, "create", Vec::new())],
                 version: 0,
                 updated_at: e.recorded_at,
             })
         }
         other => view.map(|mut v| {
+            let action = match &other {
+                ServiceEvent::ServiceChanged { changes } => Some((
+                    "update",
+                    serde_json::to_value(changes)
+                        .ok()
+                        .and_then(|c| c.as_object().map(|o| o.keys().cloned().collect()))
+                        .unwrap_or_default(),
+                )),
+                ServiceEvent::ServiceSuspended { .. } => Some(("suspend", Vec::new())),
+                ServiceEvent::ServiceResumed {} => Some(("resume", Vec::new())),
+                ServiceEvent::ServiceEnded { .. } => Some(("end", Vec::new())),
+                ServiceEvent::ServiceVerified { .. } => Some(("verify", Vec::new())),
+                ServiceEvent::VacancyReported { .. } | ServiceEvent::ServiceRegistered { .. } => {
+                    None
+                }
+            };
+            if let Some((action, fields)) = action {
+                v.history.push(note(e, action, fields));
+                let excess = v.history.len().saturating_sub(HISTORY);
+                v.history.drain(..excess);
+            }
             match other {
                 ServiceEvent::ServiceChanged { changes } => {
                     v.details.apply_changes(&changes);

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod area_counts;
+pub mod hsds;
 pub mod index;
 pub mod indexer;
 pub mod settings;
@@ -15,4 +16,4 @@ pub mod text;
 
 pub use api::QueryState;
 pub use settings::Settings;
-pub use startup::{api_router, Application};
+pub use startup::{api_router, hsds_router, Application};

@@ -14,6 +14,8 @@ pub struct Settings {
     pub clickhouse: ClickHouseSettings,
     /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): territory files for the map.
     pub territory_dir: Option<std::path::PathBuf>,
+    /// `PORTAL_CODELISTS_DIR` (default `../shared/data/codelists` when present): MPSV code lists (names of target and age groups).
+    pub codelists_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -27,6 +29,7 @@ impl Settings {
             postgres: postgres_from_env()?,
             clickhouse: ClickHouseSettings::from_env()?,
             territory_dir: infra::settings::territory_dir_from_env(),
+            codelists_dir: infra::codelists::dir_from_env(),
         })
     }
 }

@@ -21,6 +21,11 @@ pub fn api_router(state: QueryState) -> Router {
     crate::api::routes(state)
 }
 
+/// The HSDS 3.1 routes, mounted at the root (`/hsds/...`).
+pub fn hsds_router(state: QueryState) -> Router {
+    crate::hsds::routes(state)
+}
+
 /// A built, bound query service.
 pub struct Application {
     server: Server,
@@ -43,13 +48,10 @@ impl Application {
         ));
         let indexer = Arc::new(Indexer::new(read_models, territory));
         indexer.refresh().await?;
+        let state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref());
         let router = Router::new()
-            .nest(
-                "/api/v1",
-                api_router(QueryState {
-                    indexer: indexer.clone(),
-                }),
-            )
+            .nest("/api/v1", api_router(state.clone()))
+            .merge(hsds_router(state))
             .merge(http::ops_router(
                 NAME,
                 vec![

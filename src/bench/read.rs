@@ -274,6 +274,7 @@ pub async fn freshness(config: &ReadConfig) -> anyhow::Result<String> {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: data.clone(),
         territory_dir: infra::settings::territory_dir_from_env(),
+        codelists_dir: None,
         demo_data: false,
     };
     let app = crate::Application::build(settings).await?;

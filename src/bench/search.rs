@@ -81,6 +81,7 @@ fn services(territory: &infra::territory::Territory, n: usize) -> Vec<ServiceVie
                 } else {
                     vec![]
                 },
+                history: vec![],
                 version: 1,
                 updated_at: now,
             }

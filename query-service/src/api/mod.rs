@@ -1,6 +1,8 @@
 //! The read API under `/api/v1`: search of services, details, the vacancy
-//! board, map aggregates (JSON and GeoJSON) and the supplementary directory.
+//! board, map aggregates (JSON and GeoJSON), the supplementary directory, the
+//! regional contacts and the open-data exports (CSV, GeoJSON).
 
+pub mod export;
 pub mod map;
 pub mod openapi;
 pub mod records;
@@ -19,6 +21,18 @@ use std::time::Duration;
 pub struct QueryState {
     /// The search index.
     pub indexer: Arc<Indexer>,
+    /// The MPSV code lists (names of target and age groups), possibly empty.
+    pub codelists: Arc<infra::codelists::CodeLists>,
+}
+
+impl QueryState {
+    /// The state over an index, with the code lists of `codelists_dir` when given.
+    pub fn new(indexer: Arc<Indexer>, codelists_dir: Option<&std::path::Path>) -> Self {
+        Self {
+            indexer,
+            codelists: Arc::new(infra::codelists::load(codelists_dir)),
+        }
+    }
 }
 
 /// Every read route.
@@ -27,6 +41,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(search::routes())
         .merge(records::routes())
         .merge(map::routes())
+        .merge(export::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

@@ -31,12 +31,19 @@ pub struct Problem {
         super::records::service, super::records::provider, super::records::directory,
         super::records::directory_entry, super::records::regional_contacts,
         super::map::map, super::map::geojson,
+        super::export::services_csv, super::export::vacancies_csv, super::export::facilities_geojson,
+        crate::hsds::root, crate::hsds::profile, crate::hsds::services, crate::hsds::service,
+        crate::hsds::organizations, crate::hsds::organization, crate::hsds::service_at_locations,
+        crate::hsds::service_at_location, crate::hsds::taxonomies, crate::hsds::taxonomy_one,
+        crate::hsds::taxonomy_terms, crate::hsds::taxonomy_term,
     ),
     components(schemas(Problem, super::search::BoardRow, super::map::Area)),
     tags(
         (name = "search", description = "Search of services and the vacancy board"),
         (name = "records", description = "Providers, services, the supplementary directory and regional contacts"),
         (name = "map", description = "Aggregates per country, kraj and ORP"),
+        (name = "exports", description = "Open data: CSV and GeoJSON with the filters of the search"),
+        (name = "hsds", description = "HSDS 3.1 (Open Referral), Czech profile, under /hsds"),
     )
 )]
 pub struct ApiDoc;

@@ -126,7 +126,11 @@ pub struct SearchResult {
     pub facets: Facets,
 }
 
-fn point(p: &SearchParams) -> Result<Option<Location>, Problem> {
+/// The point of `lat`/`lon`, checked (with `radius_km`).
+///
+/// # Errors
+/// 422 naming `lat`, `lon` or `radius_km`.
+pub fn point(p: &SearchParams) -> Result<Option<Location>, Problem> {
     match (p.lat, p.lon) {
         (Some(lat), Some(lon)) => {
             let l = Location { lat, lon };
@@ -218,6 +222,41 @@ fn hit(e: &ServiceEntry, distance_km: Option<f64>, now: OffsetDateTime) -> Hit {
     }
 }
 
+/// A found service, its distance from the point asked about and its relevance.
+pub type Found<'a> = (&'a ServiceEntry, Option<f64>, usize);
+
+/// The services matching the text, the filters and the radius (unordered).
+pub fn candidates<'a>(
+    index: &'a Index,
+    p: &SearchParams,
+    from: Option<Location>,
+    now: OffsetDateTime,
+) -> Vec<Found<'a>> {
+    let q = p.q.as_deref().unwrap_or("");
+    let query_words = crate::text::words(q);
+    let area = Area::of(index, p);
+    let mut found: Vec<Found<'a>> = Vec::new();
+    for slot in index.matching(q) {
+        let Some(e) = index.at(slot) else { continue };
+        if !passes(&area, e, p, now) {
+            continue;
+        }
+        let distance = from.and_then(|l| e.distance_km(&l));
+        if let Some(r) = p.radius_km {
+            if distance.is_none_or(|d| d > r) {
+                continue;
+            }
+        }
+        // Relevance: words found in the name count most.
+        let score = query_words
+            .iter()
+            .filter(|w| e.name_words.iter().any(|n| n.starts_with(w.as_str())))
+            .count();
+        found.push((e, distance, score));
+    }
+    found
+}
+
 /// Runs a search on the index.
 ///
 /// # Errors
@@ -240,35 +279,13 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
             return Err(Problem::invalid("radius_km", "must be a positive number"));
         }
     }
-    let q = p.q.as_deref().unwrap_or("");
-    let query_words = crate::text::words(q);
-    let area = Area::of(index, p);
-    let mut found: Vec<(&ServiceEntry, Option<f64>, usize)> = Vec::new();
-    for slot in index.matching(q) {
-        let Some(e) = index.at(slot) else { continue };
-        if !passes(&area, e, p, now) {
-            continue;
-        }
-        let distance = from.and_then(|l| e.distance_km(&l));
-        if let Some(r) = p.radius_km {
-            if distance.is_none_or(|d| d > r) {
-                continue;
-            }
-        }
-        // Relevance: words found in the name count most.
-        let score = query_words
-            .iter()
-            .filter(|w| e.name_words.iter().any(|n| n.starts_with(w.as_str())))
-            .count();
-        found.push((e, distance, score));
-    }
+    let mut found = candidates(index, p, from, now);
     let facets = facets(&found);
     let by_name = |a: &ServiceEntry, b: &ServiceEntry| {
         a.sort_name
             .cmp(&b.sort_name)
             .then_with(|| a.view.id.cmp(&b.view.id))
     };
-    type Found<'a> = (&'a ServiceEntry, Option<f64>, usize);
     type Order<'a> = Box<dyn Fn(&Found, &Found) -> std::cmp::Ordering + 'a>;
     let order: Order = match p.sort.as_deref().unwrap_or(if from.is_some() {
         "distance"
@@ -410,14 +427,10 @@ pub struct BoardRow {
     pub stale: bool,
 }
 
-#[utoipa::path(get, path = "/api/v1/vacancies", tag = "search", params(SearchParams), responses((status = 200, description = "`{ total, items: [BoardRow] }`: current free places, stale reports marked", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
-async fn vacancies(
-    State(state): State<QueryState>,
-    Query(p): Query<SearchParams>,
-) -> Result<Json<serde_json::Value>, Problem> {
-    wait_after(&state, p.after.as_deref()).await?;
-    let now = OffsetDateTime::now_utc();
-    let index = state.indexer.read();
+/// The vacancy board: every current report of the services passing the
+/// filters (`free_now`: only fresh reports with free places), fresh ones
+/// first, most free places first.
+pub fn board(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Vec<BoardRow> {
     let mut board = Vec::new();
     for slot in index.matching(p.q.as_deref().unwrap_or("")) {
         let Some(e) = index.at(slot) else { continue };
@@ -434,7 +447,7 @@ async fn vacancies(
         filters.municipality.clone_from(&p.municipality);
         filters.category.clone_from(&p.category);
         filters.provider_ico.clone_from(&p.provider_ico);
-        if !passes(&Area::of(&index, &filters), e, &filters, now) {
+        if !passes(&Area::of(index, &filters), e, &filters, now) {
             continue;
         }
         for v in &e.view.vacancies {
@@ -473,6 +486,17 @@ async fn vacancies(
             .then(b.free_places.cmp(&a.free_places))
             .then_with(|| a.service_name.cmp(&b.service_name))
     });
+    board
+}
+
+#[utoipa::path(get, path = "/api/v1/vacancies", tag = "search", params(SearchParams), responses((status = 200, description = "`{ total, items: [BoardRow] }`: current free places, stale reports marked", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+async fn vacancies(
+    State(state): State<QueryState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let board = board(&index, &p, OffsetDateTime::now_utc());
     Ok(Json(
         serde_json::json!({ "total": board.len(), "items": board }),
     ))

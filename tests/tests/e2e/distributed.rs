@@ -26,6 +26,7 @@ async fn all_three_services_start_together_and_report_ready() {
             postgres: pg.settings.clone(),
             clickhouse: ch.settings.clone(),
             territory_dir: None,
+            codelists_dir: None,
         }),
         projection_service::Application::build(projection_service::Settings {
             http: HttpSettings::for_tests(),

@@ -47,6 +47,7 @@ pub async fn spawn_portal(dir: &TempDir) -> TestApp {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: dir.path().to_path_buf(),
         territory_dir: Some(infra::testing::shared_data_dir().join("territory")),
+        codelists_dir: Some(infra::testing::shared_data_dir().join("codelists")),
         demo_data: false,
     };
     let app = portal::Application::build(settings).await.unwrap();
@@ -72,3 +73,79 @@ macro_rules! spawn_service {
     }};
 }
 pub(crate) use spawn_service;
+
+/// The three services of the distributed mode on their own PostgreSQL
+/// schema, JetStream prefix and ClickHouse database, admin `admin` with the
+/// password `admin-password-1`.
+pub struct Distributed {
+    /// Base URL of the command service.
+    pub commands: String,
+    /// Base URL of the query service.
+    pub queries: String,
+    apps: Vec<TestApp>,
+    _servers: (
+        infra::testing::TestPostgres,
+        infra::testing::TestNats,
+        infra::testing::TestClickHouse,
+    ),
+}
+
+impl Distributed {
+    /// Stops every service.
+    pub async fn stop(self) {
+        for app in self.apps {
+            app.stop().await;
+        }
+    }
+}
+
+/// Starts the command, projection and query services.
+pub async fn spawn_distributed() -> Distributed {
+    use infra::testing::{shared_data_dir, TestClickHouse, TestNats, TestPostgres};
+    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    let http = infra::settings::HttpSettings::for_tests;
+    let command = command_service::Application::build(command_service::Settings {
+        http: http(),
+        postgres: pg.settings.clone(),
+        nats: nats.settings.clone(),
+        auth: command_service::settings::AuthSettings {
+            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+            session_ttl: time::Duration::hours(1),
+            admin: Some(command_service::settings::AdminSettings {
+                login: "admin".into(),
+                password: "admin-password-1".into(),
+                email: "admin@portal.invalid".into(),
+            }),
+        },
+    })
+    .await
+    .unwrap();
+    let projection = projection_service::Application::build(projection_service::Settings {
+        http: http(),
+        postgres: pg.settings.clone(),
+        nats: nats.settings.clone(),
+        clickhouse: ch.settings.clone(),
+    })
+    .await
+    .unwrap();
+    let query = query_service::Application::build(query_service::Settings {
+        http: http(),
+        postgres: pg.settings.clone(),
+        clickhouse: ch.settings.clone(),
+        territory_dir: Some(shared_data_dir().join("territory")),
+        codelists_dir: Some(shared_data_dir().join("codelists")),
+    })
+    .await
+    .unwrap();
+    let (command, projection, query) = (
+        spawn_service!(command),
+        spawn_service!(projection),
+        spawn_service!(query),
+    );
+    Distributed {
+        commands: command.base.clone(),
+        queries: query.base.clone(),
+        apps: vec![command, projection, query],
+        _servers: (pg, nats, ch),
+    }
+}

@@ -7,5 +7,6 @@ mod distributed;
 mod embedded;
 mod helpers;
 mod import;
+mod open_data;
 mod read_side;
 mod registry;

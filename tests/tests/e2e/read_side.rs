@@ -7,8 +7,8 @@
 //! their scope allows and shown on the map.
 
 use crate::client::Client;
-use crate::helpers::{spawn_portal, spawn_service};
-use infra::testing::{shared_data_dir, TempDir, TestClickHouse, TestNats, TestPostgres};
+use crate::helpers::{spawn_distributed, spawn_portal};
+use infra::testing::TempDir;
 use serde_json::{json, Value};
 
 fn after(result: &Value) -> String {
@@ -278,47 +278,7 @@ async fn the_read_side_in_embedded_mode() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_read_side_in_distributed_mode() {
-    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
-    let http = infra::settings::HttpSettings::for_tests;
-    let command = command_service::Application::build(command_service::Settings {
-        http: http(),
-        postgres: pg.settings.clone(),
-        nats: nats.settings.clone(),
-        auth: command_service::settings::AuthSettings {
-            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
-            session_ttl: time::Duration::hours(1),
-            admin: Some(command_service::settings::AdminSettings {
-                login: "admin".into(),
-                password: "admin-password-1".into(),
-                email: "admin@portal.invalid".into(),
-            }),
-        },
-    })
-    .await
-    .unwrap();
-    let projection = projection_service::Application::build(projection_service::Settings {
-        http: http(),
-        postgres: pg.settings.clone(),
-        nats: nats.settings.clone(),
-        clickhouse: ch.settings.clone(),
-    })
-    .await
-    .unwrap();
-    let query = query_service::Application::build(query_service::Settings {
-        http: http(),
-        postgres: pg.settings.clone(),
-        clickhouse: ch.settings.clone(),
-        territory_dir: Some(shared_data_dir().join("territory")),
-    })
-    .await
-    .unwrap();
-    let (command, projection, query) = (
-        spawn_service!(command),
-        spawn_service!(projection),
-        spawn_service!(query),
-    );
-    scenario(&command.base, &query.base, "admin-password-1").await;
-    for app in [command, projection, query] {
-        app.stop().await;
-    }
+    let stack = spawn_distributed().await;
+    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+    stack.stop().await;
 }

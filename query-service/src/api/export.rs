@@ -1,0 +1,230 @@
+//! Open-data exports with the filters of the search: services and the
+//! vacancy board as CSV (UTF-8, comma-separated, a header row), facilities
+//! as GeoJSON points. (Map aggregates as GeoJSON: `/map.geojson`; the HSDS
+//! tabular data package: `/hsds/tabular/datapackage.json`.)
+
+use super::search::{board, candidates, point, SearchParams};
+use super::{wait_after, QueryState};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use infra::problem::Problem;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub(super) fn routes() -> Router<QueryState> {
+    Router::new()
+        .route("/exports/services.csv", get(services_csv))
+        .route("/exports/vacancies.csv", get(vacancies_csv))
+        .route("/exports/facilities.geojson", get(facilities_geojson))
+}
+
+fn csv(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(header_row);
+    for row in rows {
+        let _ = w.write_record(row);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn list(items: &[String]) -> String {
+    items.join(";")
+}
+
+/// The services of the search, sorted by name.
+fn found<'a>(
+    index: &'a crate::index::Index,
+    p: &SearchParams,
+    now: OffsetDateTime,
+) -> Result<Vec<super::search::Found<'a>>, Problem> {
+    let from = point(p)?;
+    if p.radius_km.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        return Err(Problem::invalid("radius_km", "must be a positive number"));
+    }
+    let mut found = candidates(index, p, from, now);
+    found.sort_by(|a, b| {
+        a.0.sort_name
+            .cmp(&b.0.sort_name)
+            .then_with(|| a.0.view.id.cmp(&b.0.view.id))
+    });
+    Ok(found)
+}
+
+#[utoipa::path(get, path = "/api/v1/exports/services.csv", tag = "exports", params(SearchParams), responses((status = 200, description = "CSV: one row per service matching the search (all of them, no paging)", content_type = "text/csv"), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+pub(crate) async fn services_csv(
+    State(state): State<QueryState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let now = OffsetDateTime::now_utc();
+    let index = state.indexer.read();
+    let rows = found(&index, &p, now)?
+        .into_iter()
+        .map(|(e, distance, _)| {
+            let v = &e.view;
+            let d = &v.details;
+            let capacities: Vec<String> = d
+                .forms
+                .iter()
+                .flat_map(|f| {
+                    f.capacities.iter().map(move |c| {
+                        format!(
+                            "{}:{}={}",
+                            crate::hsds::taxonomy::form_code(f.form),
+                            serde_json::to_value(c.unit)
+                                .ok()
+                                .and_then(|u| u.as_str().map(str::to_string))
+                                .unwrap_or_default(),
+                            c.count
+                        )
+                    })
+                })
+                .collect();
+            vec![
+                v.id.clone(),
+                d.name.clone(),
+                v.provider_ico.clone(),
+                e.provider_name.clone(),
+                d.kind.to_string(),
+                v.kind_name.clone(),
+                v.paragraph.clone().unwrap_or_default(),
+                list(&capacities),
+                list(&d.target_groups),
+                list(&e.kraje.iter().cloned().collect::<Vec<_>>()),
+                list(&e.orp.iter().cloned().collect::<Vec<_>>()),
+                list(&e.municipalities.iter().cloned().collect::<Vec<_>>()),
+                d.facilities.len().to_string(),
+                e.free_now(now).to_string(),
+                distance.map(|k| format!("{k:.2}")).unwrap_or_default(),
+                serde_json::to_value(v.status)
+                    .ok()
+                    .and_then(|s| s.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                v.last_verified_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                v.updated_at.format(&Rfc3339).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header_row = [
+        "id",
+        "name",
+        "provider_ico",
+        "provider_name",
+        "kind",
+        "kind_name",
+        "paragraph",
+        "capacities",
+        "target_groups",
+        "kraje",
+        "orp",
+        "municipalities",
+        "facilities",
+        "free_places_now",
+        "distance_km",
+        "status",
+        "last_verified_on",
+        "updated_at",
+    ];
+    Ok(csv("services.csv", &header_row, rows))
+}
+
+#[utoipa::path(get, path = "/api/v1/exports/vacancies.csv", tag = "exports", params(SearchParams), responses((status = 200, description = "CSV: the vacancy board (every current report), stale ones marked", content_type = "text/csv"), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+pub(crate) async fn vacancies_csv(
+    State(state): State<QueryState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let rows = board(&index, &p, OffsetDateTime::now_utc())
+        .into_iter()
+        .map(|r| {
+            let code = |v: serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
+            vec![
+                r.service_id,
+                r.service_name,
+                r.provider_name,
+                r.kind.to_string(),
+                r.kind_name,
+                r.facility_id,
+                r.facility_name,
+                r.city,
+                code(serde_json::to_value(r.form).unwrap_or_default()),
+                code(serde_json::to_value(r.unit).unwrap_or_default()),
+                r.free_places.to_string(),
+                r.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                r.reported_at.format(&Rfc3339).unwrap_or_default(),
+                r.age_days.to_string(),
+                r.stale.to_string(),
+            ]
+        })
+        .collect();
+    let header_row = [
+        "service_id",
+        "service_name",
+        "provider_name",
+        "kind",
+        "kind_name",
+        "facility_id",
+        "facility_name",
+        "city",
+        "form",
+        "unit",
+        "free_places",
+        "capacity",
+        "reported_at",
+        "age_days",
+        "stale",
+    ];
+    Ok(csv("vacancies.csv", &header_row, rows))
+}
+
+#[utoipa::path(get, path = "/api/v1/exports/facilities.geojson", tag = "exports", params(SearchParams), responses((status = 200, description = "GeoJSON FeatureCollection: a point per facility with a position, of the services matching the search", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+pub(crate) async fn facilities_geojson(
+    State(state): State<QueryState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let now = OffsetDateTime::now_utc();
+    let index = state.indexer.read();
+    let features: Vec<Value> = found(&index, &p, now)?
+        .into_iter()
+        .flat_map(|(e, _, _)| {
+            e.view.details.facilities.iter().filter_map(move |f| {
+                let l = f.location?;
+                Some(json!({
+                    "type": "Feature",
+                    "geometry": { "type": "Point", "coordinates": [l.lon, l.lat] },
+                    "properties": {
+                        "service_id": e.view.id, "service_name": e.view.details.name,
+                        "provider_ico": e.view.provider_ico, "provider_name": e.provider_name,
+                        "kind": e.view.details.kind, "kind_name": e.view.kind_name,
+                        "facility_id": f.facility_id, "facility_name": f.name,
+                        "street": f.address.street, "city": f.address.city,
+                        "postcode": f.address.postcode, "ruian_code": f.address.ruian_code,
+                        "free_places_now": e.free_now(now),
+                    }
+                }))
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "type": "FeatureCollection", "features": features }),
+    ))
+}
