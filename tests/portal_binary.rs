@@ -228,3 +228,52 @@ fn the_import_commands_fill_the_embedded_store() {
     let (ok, out) = run(&["import", "nothing"]);
     assert!(!ok && out.contains("usage: portal import"), "{out}");
 }
+
+/// `portal import rpss FILE` with `DATABASE_URL`: into the distributed store.
+#[test]
+fn the_registry_import_writes_to_postgresql_when_told_to() {
+    let pg = infra::testing::TestPostgres::new();
+    let dir = TempDir::new();
+    let file = dir.path().join("rpss.json");
+    let item = serde_json::json!({ "polozky": [{ "id": 7, "datumPoskytovaniOd": "2015-01-01",
+        "druhSocialniSluzby": { "id": "DruhSocialniSluzby/26" },
+        "poskytovatel": { "ico": "00064581", "nazev": "Oblastní charita Děčín",
+            "adresa": { "psc": "40502", "obec": { "id": "Obec/562335" } } },
+        "zarizeni": [{ "nazev": "Noclehárna", "adresa": { "kodAdresnihoMista": 21676682, "psc": "40502", "obec": { "id": "Obec/562335" } } }],
+        "formy": [{ "forma": { "id": "FormaSocialniSluzby/pob" }, "kapacity": [{ "pocet": 12, "typ": { "id": "TypKapacitySocialniSluzby/luzka" } }] }],
+        "telefony": [{ "telefon": "412 510 000" }] }] });
+    std::fs::write(&file, item.to_string()).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .args(["import", "rpss", &file.display().to_string()])
+        .env("DATABASE_URL", &pg.settings.url)
+        .env("DATABASE_SCHEMA", &pg.settings.schema)
+        .env("PORTAL_DATA_DIR", dir.path())
+        .env(
+            "PORTAL_TERRITORY_DIR",
+            infra::testing::shared_data_dir().join("territory"),
+        )
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("importing into PostgreSQL"), "{out}");
+    assert!(out.contains("services 1 registered"), "{out}");
+    assert!(
+        !dir.path().join("events.sqlite3").exists(),
+        "nothing written to the embedded store"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let version = runtime.block_on(async {
+        let store = infra::event_store::postgres::PostgresEventStore::connect(&pg.settings)
+            .await
+            .unwrap();
+        use infra::event_store::EventStore;
+        store
+            .stream_version(&events::StreamRef::new("service", "rpss-7"))
+            .await
+            .unwrap()
+    });
+    assert_eq!(version, Some(1));
+}
