@@ -17,6 +17,7 @@ pub mod read_model;
 pub mod settings;
 pub mod shutdown;
 pub mod sqlite;
+pub mod stats;
 pub mod telemetry;
 pub mod territory;
 pub mod testing;
