@@ -46,6 +46,8 @@ pub struct Application {
     store: DynEventStore,
     read_models: DynReadModelStore,
     indexer: Arc<Indexer>,
+    stats: infra::stats::DynStatsStore,
+    territory: Arc<infra::territory::Territory>,
 }
 
 impl Application {
@@ -78,7 +80,10 @@ impl Application {
         let auth = secrets::embedded_auth(&settings.data_dir)?;
         let command_state =
             command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
-        let indexer = Arc::new(Indexer::new(read_models.clone(), territory));
+        let stats: infra::stats::DynStatsStore = Arc::new(
+            infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
+        );
+        let indexer = Arc::new(Indexer::new(read_models.clone(), territory.clone()));
         indexer.refresh().await?;
         let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref());
         let api = Router::new()
@@ -97,6 +102,8 @@ impl Application {
             store,
             read_models,
             indexer,
+            stats,
+            territory,
         })
     }
 
@@ -131,6 +138,12 @@ impl Application {
             self.read_models.clone(),
             shutdown.clone(),
         );
+        tasks.push(projection_service::spawn_statistics(
+            self.store.clone(),
+            self.stats.clone(),
+            self.territory.clone(),
+            shutdown.clone(),
+        ));
         tasks.push(tokio::spawn(self.indexer.run(shutdown.clone())));
         let served = self.server.run_until_stopped().await;
         shutdown.trigger();

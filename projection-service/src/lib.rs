@@ -7,6 +7,7 @@ pub mod registry;
 pub mod runner;
 pub mod settings;
 pub mod startup;
+pub mod statistics;
 
 pub use settings::Settings;
 pub use startup::Application;
@@ -45,6 +46,21 @@ pub fn spawn_consumers(
         prefix,
         shutdown,
     ))]
+}
+
+/// Starts the statistics projection (it follows the log); it stops with `shutdown`.
+pub fn spawn_statistics(
+    events: infra::event_store::DynEventStore,
+    store: infra::stats::DynStatsStore,
+    territory: std::sync::Arc<infra::territory::Territory>,
+    shutdown: infra::shutdown::Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    let projection = std::sync::Arc::new(statistics::Statistics {
+        events,
+        store,
+        territory,
+    });
+    tokio::spawn(projection.run(shutdown))
 }
 
 /// Every projection, for rebuilds.

@@ -16,6 +16,8 @@ pub struct Settings {
     pub nats: NatsSettings,
     /// `CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`: statistics facts.
     pub clickhouse: ClickHouseSettings,
+    /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): the kraj and ORP of each service in the statistics.
+    pub territory_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -29,6 +31,7 @@ impl Settings {
             postgres: postgres_from_env()?,
             nats: NatsSettings::from_env()?,
             clickhouse: ClickHouseSettings::from_env()?,
+            territory_dir: infra::settings::territory_dir_from_env(),
         })
     }
 }

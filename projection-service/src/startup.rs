@@ -20,6 +20,8 @@ pub struct Application {
     read_models: DynReadModelStore,
     nats: async_nats::Client,
     prefix: String,
+    stats: infra::stats::DynStatsStore,
+    territory: Arc<infra::territory::Territory>,
 }
 
 impl Application {
@@ -38,6 +40,12 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("NATS_URL={}: {e:#}", settings.nats.url))?;
         let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
+        let stats: infra::stats::DynStatsStore = Arc::new(
+            infra::stats::clickhouse::ClickHouseStatsStore::new(clickhouse.clone()).await?,
+        );
+        let territory = Arc::new(infra::settings::load_territory(
+            settings.territory_dir.as_deref(),
+        ));
         let router = http::ops_router(
             NAME,
             vec![
@@ -53,6 +61,8 @@ impl Application {
             read_models,
             nats,
             prefix: settings.nats.prefix,
+            stats,
+            territory,
         })
     }
 
@@ -77,13 +87,19 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.server.shutdown_handle();
-        let projections = crate::spawn_consumers(
+        let mut projections = vec![crate::spawn_statistics(
+            self.store.clone(),
+            self.stats,
+            self.territory,
+            shutdown.clone(),
+        )];
+        projections.extend(crate::spawn_consumers(
             self.store,
             self.read_models,
             self.nats,
             self.prefix,
             shutdown.clone(),
-        );
+        ));
         let served = self.server.run_until_stopped().await;
         shutdown.trigger();
         for p in projections {

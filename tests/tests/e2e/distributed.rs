@@ -33,6 +33,7 @@ async fn all_three_services_start_together_and_report_ready() {
             postgres: pg.settings.clone(),
             nats: nats.settings.clone(),
             clickhouse: ch.settings.clone(),
+            territory_dir: None,
         }),
     );
     let apps = [

@@ -125,6 +125,7 @@ pub async fn spawn_distributed() -> Distributed {
         postgres: pg.settings.clone(),
         nats: nats.settings.clone(),
         clickhouse: ch.settings.clone(),
+        territory_dir: Some(shared_data_dir().join("territory")),
     })
     .await
     .unwrap();
