@@ -85,7 +85,8 @@ impl Application {
         );
         let indexer = Arc::new(Indexer::new(read_models.clone(), territory.clone()));
         indexer.refresh().await?;
-        let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref());
+        let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
+            .with_stats(stats.clone());
         let api = Router::new()
             .merge(command_service::api_router(command_state))
             .merge(query_service::api_router(queries.clone()));

@@ -23,6 +23,27 @@ pub const SERVICES: &str = "services";
 pub const DIRECTORY: &str = "directory";
 /// Contacts of methodologists and social curators.
 pub const REGIONAL_CONTACTS: &str = "regional_contacts";
+/// Need norms of the statistics, by kind.
+pub const NEED_NORMS: &str = "need_norms";
+
+/// The versions of the need norm of a kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NormsView {
+    /// Kind of service.
+    pub kind: u16,
+    /// Versions, by the day they apply from.
+    pub versions: Vec<events::statistics::need_norm::Norm>,
+}
+
+impl NormsView {
+    /// The version that applies on `day`.
+    pub fn on(&self, day: time::Date) -> Option<&events::statistics::need_norm::Norm> {
+        self.versions
+            .iter()
+            .filter(|n| n.valid_from <= day)
+            .max_by_key(|n| n.valid_from)
+    }
+}
 
 /// A provider as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -394,6 +415,26 @@ impl RegistryProjection {
         Ok(())
     }
 
+    async fn norm(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        use events::statistics::need_norm::NeedNormEvent;
+        let key = &e.stream.stream_id;
+        let kind: u16 = key.parse().unwrap_or_default();
+        let mut view = load::<NormsView>(docs, NEED_NORMS, key)
+            .await?
+            .unwrap_or(NormsView {
+                kind,
+                versions: Vec::new(),
+            });
+        match from_recorded::<NeedNormEvent>(e)? {
+            NeedNormEvent::NeedNormSet { norm } => {
+                view.versions.retain(|n| n.valid_from != norm.valid_from);
+                view.versions.push(norm);
+                view.versions.sort_by_key(|n| n.valid_from);
+            }
+        }
+        store(docs, NEED_NORMS, key, &view)
+    }
+
     fn contact(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
         let key = &e.stream.stream_id;
         match from_recorded::<RegionalContactEvent>(e)? {
@@ -427,6 +468,7 @@ impl Projection for RegistryProjection {
             "service" => self.services(std::slice::from_ref(event), docs).await,
             "directory_entry" => self.directory(event, docs).await,
             "regional_contact" => self.contact(event, docs),
+            "need_norm" => self.norm(event, docs).await,
             _ => Ok(()),
         }
     }

@@ -3,10 +3,13 @@
 //! every service's state at the end of that day (ClickHouse in distributed
 //! mode, SQLite embedded).
 //!
-//! Days come from the events' `occurred_at`, never going back: a change
-//! logged late counts from the last day already written. When the day moves
-//! on, every service gets a row for each day passed (state unchanged); a
-//! service changed during the day gets its row again with a higher version.
+//! Days come from the service events' `occurred_at`, never going back: a
+//! change logged late counts from the day of the last change. When the day
+//! moves on, every service gets a row for each day passed (state
+//! unchanged); a service changed during the day gets its row again with a
+//! higher version. While the log is quiet, the days up to today are filled
+//! in from the current state (and filled in again, with a higher version,
+//! when later changes turn out to belong to them).
 //! Versions come from the number of events processed, so writing the same
 //! batch again (after a crash between the rows and the checkpoint, or a
 //! replay) changes nothing. The services' state lives in memory and is
@@ -45,6 +48,8 @@ pub struct State {
     day: Option<Date>,
     processed: u64,
     position: LogPosition,
+    /// (events processed, today) when the days were last filled in up to today.
+    closed: Option<(u64, Date)>,
 }
 
 impl State {
@@ -94,7 +99,9 @@ impl Statistics {
             }
             for e in batch.iter().take_while(|e| e.log_position() <= checkpoint) {
                 state.processed += 1;
-                state.day = Some(next_day(state.day, e));
+                if is_service(e) {
+                    state.day = Some(next_day(state.day, e));
+                }
                 apply(&mut state, e)?;
                 state.position = e.log_position();
             }
@@ -213,12 +220,14 @@ impl Statistics {
         let mut changed: BTreeMap<String, u64> = BTreeMap::new();
         for e in &batch {
             let seq = state.processed + 1;
-            let day = next_day(state.day, e);
-            if let Some(current) = state.day.filter(|d| *d < day) {
-                self.flush(state, current, &mut changed, &mut snapshots);
-                self.days_passed(state, current, day, 2 * seq, &mut snapshots);
+            if is_service(e) {
+                let day = next_day(state.day, e);
+                if let Some(current) = state.day.filter(|d| *d < day) {
+                    self.flush(state, current, &mut changed, &mut snapshots);
+                    self.days_passed(state, current, day, 2 * seq, &mut snapshots);
+                }
+                state.day = Some(day);
             }
-            state.day = Some(day);
             if apply(state, e)? {
                 changed.insert(e.stream.stream_id.clone(), seq);
             }
@@ -267,12 +276,16 @@ impl Statistics {
         let Some(day) = state.day.filter(|d| *d < today) else {
             return Ok(());
         };
+        if state.closed == Some((state.processed, today)) {
+            return Ok(());
+        }
         let mut snapshots = Vec::new();
         self.days_passed(state, day, today, 2 * state.processed, &mut snapshots);
-        state.day = Some(today);
         self.store
             .write(NAME, &[], &snapshots, (state.position, state.processed))
-            .await
+            .await?;
+        state.closed = Some((state.processed, today));
+        Ok(())
     }
 
     /// Follows the log until `shutdown`, closing days as the calendar moves.
@@ -331,7 +344,11 @@ impl Statistics {
     }
 }
 
-/// The day an event counts on: its own, never before the last day written.
+fn is_service(e: &RecordedEvent) -> bool {
+    e.stream.stream_type == Service::STREAM_TYPE
+}
+
+/// The day a service event counts on: its own, never before the last change's.
 fn next_day(current: Option<Date>, e: &RecordedEvent) -> Date {
     let day = e.occurred_at.date();
     current.map_or(day, |c| c.max(day))

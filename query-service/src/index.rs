@@ -78,6 +78,8 @@ pub struct Index {
     pub directory: HashMap<String, DirectoryView>,
     /// Regional contacts by id.
     contacts: HashMap<String, ContactView>,
+    /// Need norms of the statistics by kind.
+    pub norms: HashMap<u16, projection_service::registry::NormsView>,
     /// Active services by area and kind.
     counts: AreaCounts,
     /// Slots of active services of the map's vacancy kinds with a report.
@@ -170,6 +172,11 @@ impl Index {
     /// The territory it maps services onto.
     pub fn territory(&self) -> &Territory {
         &self.territory
+    }
+
+    /// The territory, shared (to use it after the index is released).
+    pub fn territory_arc(&self) -> Arc<Territory> {
+        self.territory.clone()
     }
 
     /// Every indexed service.

@@ -8,7 +8,7 @@ use infra::event_store::LogPosition;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
-use projection_service::registry::{DIRECTORY, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
+use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ struct Feed {
     services: i64,
     directory: i64,
     contacts: i64,
+    norms: i64,
 }
 
 /// The index and its feed.
@@ -128,6 +129,27 @@ impl Indexer {
                 match d.doc.and_then(|v| serde_json::from_value(v).ok()) {
                     Some(view) => index.put_contact(view),
                     None => index.remove_contact(&d.key),
+                }
+            }
+        }
+        loop {
+            let docs = self
+                .read_models
+                .changed_since(generation, NEED_NORMS, feed.norms, PAGE)
+                .await?;
+            let Some(last) = docs.last() else { break };
+            feed.norms = last.seq;
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for d in docs {
+                let view: Option<projection_service::registry::NormsView> =
+                    d.doc.and_then(|v| serde_json::from_value(v).ok());
+                match view {
+                    Some(view) => {
+                        index.norms.insert(view.kind, view);
+                    }
+                    None => {
+                        index.norms.remove(&d.key.parse().unwrap_or_default());
+                    }
                 }
             }
         }

@@ -43,12 +43,16 @@ impl Application {
             Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
         let store: DynEventStore = Arc::new(pg_store);
         let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
+        let stats: infra::stats::DynStatsStore = Arc::new(
+            infra::stats::clickhouse::ClickHouseStatsStore::new(clickhouse.clone()).await?,
+        );
         let territory = Arc::new(infra::settings::load_territory(
             settings.territory_dir.as_deref(),
         ));
         let indexer = Arc::new(Indexer::new(read_models, territory));
         indexer.refresh().await?;
-        let state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref());
+        let state =
+            QueryState::new(indexer.clone(), settings.codelists_dir.as_deref()).with_stats(stats);
         let router = Router::new()
             .nest("/api/v1", api_router(state.clone()))
             .merge(hsds_router(state))

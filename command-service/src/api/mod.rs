@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod providers;
 pub mod regional_contacts;
 pub mod services;
+pub mod statistics;
 
 use crate::execute::CommandResult;
 use crate::state::AppState;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .merge(directory::routes())
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
+        .merge(statistics::routes())
         .merge(openapi::routes())
 }
 

@@ -7,6 +7,7 @@ pub mod map;
 pub mod openapi;
 pub mod records;
 pub mod search;
+pub mod stats;
 
 use crate::indexer::Indexer;
 use axum::http::StatusCode;
@@ -23,6 +24,8 @@ pub struct QueryState {
     pub indexer: Arc<Indexer>,
     /// The MPSV code lists (names of target and age groups), possibly empty.
     pub codelists: Arc<infra::codelists::CodeLists>,
+    /// The statistics store (ClickHouse or embedded), when there is one.
+    pub stats: Option<infra::stats::DynStatsStore>,
 }
 
 impl QueryState {
@@ -31,7 +34,14 @@ impl QueryState {
         Self {
             indexer,
             codelists: Arc::new(infra::codelists::load(codelists_dir)),
+            stats: None,
         }
+    }
+
+    /// The same, answering statistics from `stats`.
+    pub fn with_stats(mut self, stats: infra::stats::DynStatsStore) -> Self {
+        self.stats = Some(stats);
+        self
     }
 }
 
@@ -42,6 +52,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(records::routes())
         .merge(map::routes())
         .merge(export::routes())
+        .merge(stats::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

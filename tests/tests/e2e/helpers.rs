@@ -82,6 +82,8 @@ pub struct Distributed {
     pub commands: String,
     /// Base URL of the query service.
     pub queries: String,
+    /// The PostgreSQL schema of the log.
+    pub postgres: infra::postgres::PgSettings,
     apps: Vec<TestApp>,
     _servers: (
         infra::testing::TestPostgres,
@@ -146,6 +148,7 @@ pub async fn spawn_distributed() -> Distributed {
     Distributed {
         commands: command.base.clone(),
         queries: query.base.clone(),
+        postgres: pg.settings.clone(),
         apps: vec![command, projection, query],
         _servers: (pg, nats, ch),
     }

@@ -10,3 +10,4 @@ mod import;
 mod open_data;
 mod read_side;
 mod registry;
+mod statistics;
