@@ -155,7 +155,7 @@ async fn json_of(url: String) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
-fn find<'a>(rows: &'a Value, pred: impl Fn(&Value) -> bool) -> &'a Value {
+fn find(rows: &Value, pred: impl Fn(&Value) -> bool) -> &Value {
     rows["rows"]
         .as_array()
         .unwrap()
