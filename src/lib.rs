@@ -37,7 +37,16 @@ pub async fn rebuild(settings: &Settings) -> anyhow::Result<i64> {
     let read_models: DynReadModelStore = Arc::new(SqliteReadModelStore::open(
         settings.data_dir.join("read_models.sqlite3"),
     )?);
-    projection_service::rebuild_all(&events, &read_models).await
+    let generation = projection_service::rebuild_all(&events, &read_models).await?;
+    let stats: infra::stats::DynStatsStore = Arc::new(
+        infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
+    );
+    let territory = Arc::new(infra::settings::load_territory(
+        settings.territory_dir.as_deref(),
+    ));
+    let processed = projection_service::rebuild_statistics(events, stats, territory).await?;
+    println!("statistics rebuilt from {processed} events");
+    Ok(generation)
 }
 
 /// The whole portal backend in one process.

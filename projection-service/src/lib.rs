@@ -95,5 +95,37 @@ pub async fn rebuild_from_env() -> anyhow::Result<i64> {
         infra::read_model::postgres::PostgresReadModelStore::new(store.pool().clone()).await?,
     );
     let events: infra::event_store::DynEventStore = std::sync::Arc::new(store);
-    rebuild_all(&events, &read_models).await
+    let generation = rebuild_all(&events, &read_models).await?;
+    if std::env::var_os("CLICKHOUSE_URL").is_some() {
+        let clickhouse =
+            infra::connect::clickhouse(&infra::settings::ClickHouseSettings::from_env()?).await?;
+        let stats: infra::stats::DynStatsStore = std::sync::Arc::new(
+            infra::stats::clickhouse::ClickHouseStatsStore::new(clickhouse).await?,
+        );
+        let territory =
+            infra::settings::load_territory(infra::settings::territory_dir_from_env().as_deref());
+        let events_done = rebuild_statistics(events, stats, std::sync::Arc::new(territory)).await?;
+        println!("statistics rebuilt from {events_done} events");
+    }
+    Ok(generation)
+}
+
+/// Empties the statistics store and writes it again from the start of the
+/// log; answers the number of events processed. A running statistics
+/// projection may keep going meanwhile: both write the same rows.
+///
+/// # Errors
+/// Store failures.
+pub async fn rebuild_statistics(
+    events: infra::event_store::DynEventStore,
+    store: infra::stats::DynStatsStore,
+    territory: std::sync::Arc<infra::territory::Territory>,
+) -> anyhow::Result<u64> {
+    statistics::Statistics {
+        events,
+        store,
+        territory,
+    }
+    .rebuild()
+    .await
 }

@@ -1,4 +1,4 @@
-//! `projection-service`: the write API in distributed mode.
+//! `projection-service`: the projections in distributed mode (`projection-service rebuild`: rebuild them).
 
 use projection_service::{Application, Settings};
 

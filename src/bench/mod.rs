@@ -7,6 +7,7 @@ pub mod fold;
 pub mod read;
 pub mod rebuild;
 pub mod search;
+pub mod stats;
 
 use std::time::Duration;
 

@@ -9,6 +9,10 @@
 //! `cargo run --release --bin bench -- rebuild [--events 200000]` (read models
 //! from the log into PostgreSQL when `BENCH_DATABASE_URL` is set, and SQLite)
 //!
+//! `cargo run --release --bin bench -- stats [--services 20000] [--days 1825]
+//! [--events 200000]` (ClickHouse from `BENCH_CLICKHOUSE_URL`, territory from
+//! `PORTAL_TERRITORY_DIR`)
+//!
 //! `cargo run --release --bin bench -- search` (the in-memory index, 20,000 services)
 //!
 //! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
@@ -56,6 +60,26 @@ async fn main() -> anyhow::Result<()> {
             _ => 200_000,
         };
         println!("{}", portal::bench::rebuild::run(n).await?);
+        return Ok(());
+    }
+    if what == "stats" {
+        let mut config = portal::bench::stats::StatsConfig {
+            services: 20_000,
+            days: 5 * 365,
+            events: 200_000,
+        };
+        while let Some(flag) = args.next() {
+            let value = args
+                .next()
+                .with_context(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--services" => config.services = value.parse()?,
+                "--days" => config.days = value.parse()?,
+                "--events" => config.events = value.parse()?,
+                other => anyhow::bail!("unknown flag {other:?}"),
+            }
+        }
+        println!("{}", portal::bench::stats::run(&config).await?);
         return Ok(());
     }
     if what == "search" {
@@ -109,7 +133,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         what == "append",
-        "unknown benchmark {what:?}; known: append, commands, search, http-search, freshness, fold, rebuild"
+        "unknown benchmark {what:?}; known: append, commands, search, http-search, freshness, fold, rebuild, stats"
     );
     let mut config = AppendConfig {
         seconds: Duration::from_secs(5),
