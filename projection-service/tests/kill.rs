@@ -1,6 +1,7 @@
 //! Killing the projection service (SIGKILL) in the middle of a stream of
 //! events and starting it again loses and duplicates nothing: the read
-//! models then equal a rebuild from zero, document by document.
+//! models then equal a rebuild from zero, document by document, and so do
+//! the statistics in ClickHouse (a fact per event, the day's snapshots).
 
 use events::aggregate::to_new_event;
 use events::registry::service::{Capacity, Facility, FormSpec, ServiceDetails, ServiceEvent};
@@ -183,6 +184,21 @@ async fn a_killed_projection_resumes_without_loss_or_duplicates() {
         assert!(Instant::now() < deadline, "the projection did not catch up");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let client = infra::connect::clickhouse(&ch.settings).await.unwrap();
+    let stats: infra::stats::DynStatsStore = Arc::new(
+        infra::stats::clickhouse::ClickHouseStatsStore::new(client)
+            .await
+            .unwrap(),
+    );
+    while stats
+        .checkpoint(projection_service::statistics::NAME)
+        .await
+        .unwrap()
+        .is_none_or(|(position, _)| position < marker)
+    {
+        assert!(Instant::now() < deadline, "the statistics did not catch up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(second.terminate().success());
     assert!(relay.terminate().success());
 
@@ -218,4 +234,34 @@ async fn a_killed_projection_resumes_without_loss_or_duplicates() {
         live,
         "the rebuild differs from the live read models"
     );
+
+    // Statistics: every event once, and the same snapshots as a rebuild.
+    let mut logged = 0u64;
+    let mut from = infra::event_store::LogPosition::START;
+    loop {
+        let page = events.read_all(from, 1000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        from = last.log_position();
+        logged += page.len() as u64;
+    }
+    assert_eq!(stats.fact_count().await.unwrap(), logged);
+    let (_, last_day) = stats.days().await.unwrap().unwrap();
+    let live_stats = stats.snapshots_on(last_day).await.unwrap();
+    assert_eq!(live_stats.len(), SERVICES_N);
+    let territory = Arc::new(infra::territory::Territory::default());
+    projection_service::rebuild_statistics(events.clone(), stats.clone(), territory)
+        .await
+        .unwrap();
+    let rebuilt = stats.snapshots_on(last_day).await.unwrap();
+    let strip = |rows: Vec<infra::stats::Snapshot>| {
+        rows.into_iter()
+            .map(|s| (s.service_id, s.free_places, s.capacity, s.active))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        strip(rebuilt),
+        strip(live_stats),
+        "the statistics differ from a rebuild"
+    );
+    assert_eq!(stats.fact_count().await.unwrap(), logged);
 }
