@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod aggregate;
 pub mod envelope;
 pub mod error;
+pub mod grants;
 pub mod registry;
 pub mod statistics;
 pub mod values;

@@ -3,6 +3,7 @@
 //! with checkpoints, catch-up from the event store and rebuilds.
 
 pub mod consumer;
+pub mod grants;
 pub mod registry;
 pub mod runner;
 pub mod settings;

@@ -469,6 +469,8 @@ impl Projection for RegistryProjection {
             "directory_entry" => self.directory(event, docs).await,
             "regional_contact" => self.contact(event, docs),
             "need_norm" => self.norm(event, docs).await,
+            "grant_call" => crate::grants::call(event, docs).await,
+            "grant_application" => crate::grants::application(event, docs).await,
             _ => Ok(()),
         }
     }

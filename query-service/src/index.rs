@@ -80,6 +80,10 @@ pub struct Index {
     contacts: HashMap<String, ContactView>,
     /// Need norms of the statistics by kind.
     pub norms: HashMap<u16, projection_service::registry::NormsView>,
+    /// Grant calls by id.
+    pub grant_calls: HashMap<String, projection_service::grants::CallView>,
+    /// Grant applications by id.
+    pub grant_applications: HashMap<String, projection_service::grants::ApplicationView>,
     /// Active services by area and kind.
     counts: AreaCounts,
     /// Slots of active services of the map's vacancy kinds with a report.

@@ -8,6 +8,7 @@ use infra::event_store::LogPosition;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
+use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
 use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
@@ -25,6 +26,8 @@ struct Feed {
     directory: i64,
     contacts: i64,
     norms: i64,
+    grant_calls: i64,
+    grant_applications: i64,
 }
 
 /// The index and its feed.
@@ -67,93 +70,116 @@ impl Indexer {
                 Index::new(self.territory.clone());
         }
         // Providers first, so that services find their provider's name.
-        loop {
-            let docs = self
-                .read_models
-                .changed_since(generation, PROVIDERS, feed.providers, PAGE)
-                .await?;
-            let Some(last) = docs.last() else { break };
-            feed.providers = last.seq;
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            for d in docs {
-                if let Some(view) = d.doc.and_then(|v| serde_json::from_value(v).ok()) {
-                    index.put_provider(view);
-                } else {
-                    index.providers.remove(&d.key);
+        let g = generation;
+        self.follow(
+            g,
+            PROVIDERS,
+            &mut feed.providers,
+            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => index.put_provider(view),
+                None => {
+                    index.providers.remove(&key);
+                }
+            },
+        )
+        .await?;
+        self.follow(g, SERVICES, &mut feed.services, |index, key, doc| match doc
+            .and_then(|v| serde_json::from_value(v).ok())
+        {
+            Some(view) => index.put_service(view),
+            None => index.remove_service(&key),
+        })
+        .await?;
+        self.follow(
+            g,
+            DIRECTORY,
+            &mut feed.directory,
+            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.directory.insert(key, view);
+                }
+                None => {
+                    index.directory.remove(&key);
+                }
+            },
+        )
+        .await?;
+        self.follow(
+            g,
+            REGIONAL_CONTACTS,
+            &mut feed.contacts,
+            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => index.put_contact(view),
+                None => index.remove_contact(&key),
+            },
+        )
+        .await?;
+        self.follow(g, NEED_NORMS, &mut feed.norms, |index, key, doc| {
+            let view: Option<projection_service::registry::NormsView> =
+                doc.and_then(|v| serde_json::from_value(v).ok());
+            match view {
+                Some(view) => {
+                    index.norms.insert(view.kind, view);
+                }
+                None => {
+                    index.norms.remove(&key.parse().unwrap_or_default());
                 }
             }
-        }
-        loop {
-            let docs = self
-                .read_models
-                .changed_since(generation, SERVICES, feed.services, PAGE)
-                .await?;
-            let Some(last) = docs.last() else { break };
-            feed.services = last.seq;
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            for d in docs {
-                match d.doc.and_then(|v| serde_json::from_value(v).ok()) {
-                    Some(view) => index.put_service(view),
-                    None => index.remove_service(&d.key),
+        })
+        .await?;
+        self.follow(
+            g,
+            GRANT_CALLS,
+            &mut feed.grant_calls,
+            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.grant_calls.insert(key, view);
                 }
-            }
-        }
-        loop {
-            let docs = self
-                .read_models
-                .changed_since(generation, DIRECTORY, feed.directory, PAGE)
-                .await?;
-            let Some(last) = docs.last() else { break };
-            feed.directory = last.seq;
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            for d in docs {
-                match d.doc.and_then(|v| serde_json::from_value(v).ok()) {
-                    Some(view) => {
-                        index.directory.insert(d.key, view);
-                    }
-                    None => {
-                        index.directory.remove(&d.key);
-                    }
+                None => {
+                    index.grant_calls.remove(&key);
                 }
-            }
-        }
-        loop {
-            let docs = self
-                .read_models
-                .changed_since(generation, REGIONAL_CONTACTS, feed.contacts, PAGE)
-                .await?;
-            let Some(last) = docs.last() else { break };
-            feed.contacts = last.seq;
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            for d in docs {
-                match d.doc.and_then(|v| serde_json::from_value(v).ok()) {
-                    Some(view) => index.put_contact(view),
-                    None => index.remove_contact(&d.key),
+            },
+        )
+        .await?;
+        self.follow(
+            g,
+            GRANT_APPLICATIONS,
+            &mut feed.grant_applications,
+            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.grant_applications.insert(key, view);
                 }
-            }
-        }
-        loop {
-            let docs = self
-                .read_models
-                .changed_since(generation, NEED_NORMS, feed.norms, PAGE)
-                .await?;
-            let Some(last) = docs.last() else { break };
-            feed.norms = last.seq;
-            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            for d in docs {
-                let view: Option<projection_service::registry::NormsView> =
-                    d.doc.and_then(|v| serde_json::from_value(v).ok());
-                match view {
-                    Some(view) => {
-                        index.norms.insert(view.kind, view);
-                    }
-                    None => {
-                        index.norms.remove(&d.key.parse().unwrap_or_default());
-                    }
+                None => {
+                    index.grant_applications.remove(&key);
                 }
-            }
-        }
+            },
+        )
+        .await?;
         Ok(())
+    }
+
+    /// Applies the changes of one collection since `seq`, a page at a time.
+    async fn follow(
+        &self,
+        generation: i64,
+        collection: &str,
+        seq: &mut i64,
+        mut apply: impl FnMut(&mut Index, String, Option<serde_json::Value>),
+    ) -> anyhow::Result<()> {
+        loop {
+            let docs = self
+                .read_models
+                .changed_since(generation, collection, *seq, PAGE)
+                .await?;
+            let Some(last) = docs.last() else {
+                return Ok(());
+            };
+            *seq = last.seq;
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for d in docs {
+                apply(&mut index, d.key, d.doc);
+            }
+        }
     }
 
     /// Waits until the registry read models have reached `position` and the

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod grants;
 pub mod openapi;
 pub mod providers;
 pub mod regional_contacts;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .merge(providers::routes())
         .merge(services::routes())
         .merge(directory::routes())
+        .merge(grants::routes())
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(statistics::routes())

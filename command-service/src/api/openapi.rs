@@ -71,6 +71,9 @@ impl Modify for BearerAuth {
         super::directory::add, super::directory::change, super::directory::remove,
         super::regional_contacts::publish, super::regional_contacts::change,
         super::regional_contacts::withdraw, super::statistics::set_norm,
+        super::grants::announce, super::grants::cancel, super::grants::submit,
+        super::grants::withdraw, super::grants::evaluate, super::grants::decide,
+        super::grants::amend,
         super::accounts::login, super::accounts::create, super::accounts::grant,
         super::accounts::revoke, super::accounts::disable, super::accounts::change_password,
         super::accounts::issue_token, super::accounts::revoke_token,
@@ -81,6 +84,7 @@ impl Modify for BearerAuth {
         (name = "services", description = "Registered social services and their vacancies"),
         (name = "directory", description = "The supplementary directory"),
         (name = "regional-contacts", description = "Official contacts of methodologists and social curators, shown on the map"),
+        (name = "grants", description = "Grant procedures: calls, applications, evaluations, decisions, amendments"),
         (name = "statistics", description = "Settings of the statistics: need norms"),
         (name = "accounts", description = "Login, accounts, roles and API tokens"),
     )

@@ -3,6 +3,7 @@
 //! regional contacts and the open-data exports (CSV, GeoJSON).
 
 pub mod export;
+pub mod grants;
 pub mod map;
 pub mod openapi;
 pub mod records;
@@ -53,6 +54,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(map::routes())
         .merge(export::routes())
         .merge(stats::routes())
+        .merge(grants::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

@@ -34,6 +34,7 @@ pub struct Problem {
         super::export::services_csv, super::export::vacancies_csv, super::export::facilities_geojson,
         super::stats::services, super::stats::trend, super::stats::capacity_vs_need,
         super::stats::vacancies, super::stats::norms,
+        super::grants::calls, super::grants::call, super::grants::application,
         crate::hsds::root, crate::hsds::profile, crate::hsds::services, crate::hsds::service,
         crate::hsds::organizations, crate::hsds::organization, crate::hsds::service_at_locations,
         crate::hsds::service_at_location, crate::hsds::taxonomies, crate::hsds::taxonomy_one,
@@ -45,6 +46,7 @@ pub struct Problem {
         (name = "records", description = "Providers, services, the supplementary directory and regional contacts"),
         (name = "map", description = "Aggregates per country, kraj and ORP"),
         (name = "statistics", description = "Statistics from the daily snapshots: counts, trends, capacity against need, vacancy history"),
+        (name = "grants", description = "Grant calls and decisions"),
         (name = "exports", description = "Open data: CSV and GeoJSON with the filters of the search"),
         (name = "hsds", description = "HSDS 3.1 (Open Referral), Czech profile, under /hsds"),
     )

@@ -5,6 +5,7 @@
 mod client;
 mod distributed;
 mod embedded;
+mod grants;
 mod helpers;
 mod import;
 mod open_data;

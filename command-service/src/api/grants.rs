@@ -1,0 +1,267 @@
+//! Grant procedures: commissioners of a kraj or municipality announce calls
+//! for their territory, evaluate, decide and amend; providers apply for
+//! their services before the deadline and may withdraw before the decision.
+
+use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{execute, load, replayed_stream_id, CommandContext, CommandResult};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use events::accounts::{Role, Scope};
+use events::grants::application::{
+    ApplicationDetails, CallFacts, GrantApplication, GrantApplicationCommand, Score,
+};
+use events::grants::call::{CallDetails, GrantCall, GrantCallCommand};
+use events::registry::service::Service;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/grants/calls", post(announce))
+        .route("/grants/calls/{id}/cancel", post(cancel))
+        .route("/grants/applications", post(submit))
+        .route("/grants/applications/{id}/withdraw", post(withdraw))
+        .route("/grants/applications/{id}/evaluations", post(evaluate))
+        .route("/grants/applications/{id}/decision", post(decide))
+        .route("/grants/applications/{id}/amendments", post(amend))
+}
+
+/// Commissioner of the territory (its kraj or municipality code), or administrator.
+fn require_commissioner(principal: &Principal, territory: &str) -> Result<(), ApiError> {
+    let ok = principal.is_admin()
+        || principal.roles.iter().any(|g| {
+            g.role == Role::Commissioner
+                && matches!(&g.scope, Scope::Kraj(t) | Scope::Municipality(t) if t == territory)
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "only a commissioner of {territory} may do this"
+        )))
+    }
+}
+
+async fn call_of(state: &AppState, id: &str) -> Result<CallDetails, ApiError> {
+    let (call, _) = load::<GrantCall>(state, id).await?;
+    call.details
+        .ok_or_else(|| ApiError::invalid("call_id", format!("{id} is not a call")))
+}
+
+/// The call of an application, and the application.
+async fn application_call(
+    state: &AppState,
+    id: &str,
+) -> Result<(GrantApplication, CallDetails), ApiError> {
+    let (app, _) = load::<GrantApplication>(state, id).await?;
+    let call_id = app
+        .details
+        .as_ref()
+        .map(|d| d.call_id.clone())
+        .ok_or_else(|| ApiError::Domain(events::DomainError::NotFound("the application".into())))?;
+    Ok((app, call_of(state, &call_id).await?))
+}
+
+/// A new call.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AnnounceBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub call_id: Option<Uuid>,
+    /// The call.
+    pub details: CallDetails,
+}
+
+#[utoipa::path(post, path = "/api/v1/grants/calls", tag = "grants", request_body = AnnounceBody, security(("bearer" = [])), responses((status = 201, description = "Announced", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 409, description = "Conflict", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn announce(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<AnnounceBody>,
+) -> Result<Response, ApiError> {
+    require_commissioner(&principal, &body.details.territory)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.call_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<GrantCall>(&state, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let command = GrantCallCommand::Announce(body.details);
+    let result = execute::<GrantCall>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, true))
+}
+
+#[utoipa::path(post, path = "/api/v1/grants/calls/{id}/cancel", tag = "grants", params(("id" = String, Path, description = "The call")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Cancelled", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 404, description = "No such call", body = Problem)))]
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = GrantCallCommand::Cancel {
+        reason: body.reason,
+    };
+    let result = execute::<GrantCall>(&state, &id, command, &ctx, |call, _| match &call.details {
+        Some(d) => require_commissioner(&principal, &d.territory),
+        None => Ok(()),
+    })
+    .await?;
+    Ok(respond(result, false))
+}
+
+/// A new application.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SubmitBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub application_id: Option<Uuid>,
+    /// The application.
+    pub details: ApplicationDetails,
+}
+
+#[utoipa::path(post, path = "/api/v1/grants/applications", tag = "grants", request_body = SubmitBody, security(("bearer" = [])), responses((status = 201, description = "Submitted", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 409, description = "The deadline has passed or the call was cancelled", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<SubmitBody>,
+) -> Result<Response, ApiError> {
+    principal.require_provider(&body.details.provider_ico)?;
+    let (call, _) = load::<GrantCall>(&state, &body.details.call_id).await?;
+    let details = call.details.clone().ok_or_else(|| {
+        ApiError::invalid(
+            "details.call_id",
+            format!("{} is not a call", body.details.call_id),
+        )
+    })?;
+    let (service, _) = load::<Service>(&state, &body.details.service_id).await?;
+    let service_kind = service
+        .details
+        .as_ref()
+        .filter(|_| service.provider_ico == body.details.provider_ico)
+        .map(|d| d.kind);
+    let facts = CallFacts {
+        open: call.open_at(OffsetDateTime::now_utc()),
+        eligible_kinds: details.eligible_kinds,
+        service_kind,
+    };
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.application_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<GrantApplication>(&state, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let command = GrantApplicationCommand::Submit {
+        details: body.details,
+        facts,
+    };
+    let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, true))
+}
+
+#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/withdraw", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 403, description = "Not the applicant", body = Problem), (status = 409, description = "Already decided", body = Problem)))]
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = GrantApplicationCommand::Withdraw {
+        reason: body.reason,
+    };
+    let result =
+        execute::<GrantApplication>(&state, &id, command, &ctx, |app, _| match &app.details {
+            Some(d) => principal.require_provider(&d.provider_ico),
+            None => Ok(()),
+        })
+        .await?;
+    Ok(respond(result, false))
+}
+
+/// Points per criterion.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EvaluateBody {
+    /// One score per criterion of the call.
+    pub scores: Vec<Score>,
+}
+
+#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/evaluations", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = EvaluateBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated (the evaluator's earlier evaluation is replaced)", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Withdrawn or decided", body = Problem), (status = 422, description = "Invalid scores, each named", body = Problem)))]
+pub(crate) async fn evaluate(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EvaluateBody>,
+) -> Result<Response, ApiError> {
+    let (_, call) = application_call(&state, &id).await?;
+    require_commissioner(&principal, &call.territory)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = GrantApplicationCommand::Evaluate {
+        evaluator: principal.account_id.to_string(),
+        scores: body.scores,
+        criteria: call.criteria,
+    };
+    let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}
+
+/// An amount and why.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DecisionBody {
+    /// CZK granted (0 refuses).
+    pub granted_amount: i64,
+    /// Why.
+    pub reasons: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/decision", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = DecisionBody, security(("bearer" = [])), responses((status = 200, description = "Decided", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Not evaluated, or already decided", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn decide(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DecisionBody>,
+) -> Result<Response, ApiError> {
+    let (_, call) = application_call(&state, &id).await?;
+    require_commissioner(&principal, &call.territory)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = GrantApplicationCommand::Decide {
+        granted_amount: body.granted_amount,
+        reasons: body.reasons,
+    };
+    let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/amendments", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = DecisionBody, security(("bearer" = [])), responses((status = 200, description = "Amended", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Not decided yet", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn amend(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DecisionBody>,
+) -> Result<Response, ApiError> {
+    let (_, call) = application_call(&state, &id).await?;
+    require_commissioner(&principal, &call.territory)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let command = GrantApplicationCommand::Amend {
+        granted_amount: body.granted_amount,
+        reasons: body.reasons,
+    };
+    let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}

@@ -1,0 +1,288 @@
+//! Grant procedures over HTTP, in embedded and distributed mode: a
+//! commissioner of the kraj announces a call, a provider applies for its
+//! service, the commissioner evaluates, decides and amends; the refusals:
+//! a provider cannot evaluate or decide, a commissioner of another kraj
+//! cannot act, an application after the deadline is refused, a decision
+//! cannot be taken twice. The decision is public on the read side.
+
+use crate::client::{Answer, Client};
+use crate::helpers::{spawn_distributed, spawn_portal};
+use infra::testing::TempDir;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+const ICO: &str = "00064581";
+
+fn after(a: &Answer) -> String {
+    format!("{}:{}", a.body["transaction_id"], a.body["global_position"])
+}
+
+async fn get(base: &str, path: &str) -> (u16, Value) {
+    let r = reqwest::get(format!("{base}/api/v1{path}")).await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn call(territory: &str, deadline: OffsetDateTime) -> Value {
+    json!({ "details": {
+        "title": "Podpora azylových domů 2027", "territory": territory, "budget": 1_000_000,
+        "eligible_kinds": [20, 26],
+        "criteria": [
+            { "id": "need", "name": "Potřebnost", "weight": 60, "max_points": 10 },
+            { "id": "budget", "name": "Přiměřenost rozpočtu", "weight": 40, "max_points": 5 }
+        ],
+        "deadline": deadline.format(&Rfc3339).unwrap()
+    } })
+}
+
+fn application(call_id: &str, service_id: &str) -> Value {
+    json!({ "details": {
+        "call_id": call_id, "provider_ico": ICO, "service_id": service_id,
+        "requested_amount": 300_000,
+        "budget_lines": [{ "item": "mzdy", "amount": 250_000 }, { "item": "energie", "amount": 50_000 }],
+        "justification": "Provoz azylového domu v zimě"
+    } })
+}
+
+async fn account(admin: &Client, login: &str, role: &str, scope: Value) -> Client {
+    let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
+        "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
+    let created = admin.post("/accounts", body).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    Client::new(&admin.base)
+        .login(login, "heslo-pro-test-1")
+        .await
+}
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let provider = json!({ "ico": ICO, "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let service = json!({ "provider_ico": ICO, "details": { "name": "Azylový dům", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+    let registered = admin.post("/services", service).await;
+    let service_id = registered.body["stream_id"].as_str().unwrap().to_string();
+    let ustecky = account(
+        &admin,
+        "komisar-ul",
+        "commissioner",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let prazsky = account(
+        &admin,
+        "komisar-praha",
+        "commissioner",
+        json!({ "kind": "kraj", "code": "CZ010" }),
+    )
+    .await;
+    let charita = account(
+        &admin,
+        "charita",
+        "provider",
+        json!({ "kind": "provider", "code": ICO }),
+    )
+    .await;
+
+    let now = OffsetDateTime::now_utc();
+    let foreign = prazsky
+        .post(
+            "/grants/calls",
+            call("CZ042", now + time::Duration::hours(1)),
+        )
+        .await;
+    assert_eq!(foreign.status, 403, "{:?}", foreign.body);
+    let announced = ustecky
+        .post(
+            "/grants/calls",
+            call("CZ042", now + time::Duration::hours(1)),
+        )
+        .await;
+    assert_eq!(announced.status, 201, "{:?}", announced.body);
+    let call_id = announced.body["stream_id"].as_str().unwrap().to_string();
+    let mut bad = call("CZ042", now + time::Duration::hours(1));
+    bad["details"]["criteria"][0]["weight"] = json!(10);
+    let refused = ustecky.post("/grants/calls", bad).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.fields().contains(&"details.criteria".to_string())
+            || refused.fields().contains(&"criteria".to_string()),
+        "{:?}",
+        refused.body
+    );
+    let short = ustecky
+        .post(
+            "/grants/calls",
+            call("CZ042", now + time::Duration::seconds(2)),
+        )
+        .await;
+    assert_eq!(short.status, 201);
+    let short_id = short.body["stream_id"].as_str().unwrap().to_string();
+
+    // The provider applies; not for another provider's service, not after the deadline.
+    let submitted = charita
+        .post("/grants/applications", application(&call_id, &service_id))
+        .await;
+    assert_eq!(submitted.status, 201, "{:?}", submitted.body);
+    let app_id = submitted.body["stream_id"].as_str().unwrap().to_string();
+    let other = admin
+        .post(
+            "/grants/applications",
+            application(&call_id, "no-such-service"),
+        )
+        .await;
+    assert_eq!(other.status, 422, "{:?}", other.body);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let late = charita
+        .post("/grants/applications", application(&short_id, &service_id))
+        .await;
+    assert_eq!(late.status, 409, "{:?}", late.body);
+    assert!(late.body["detail"].as_str().unwrap().contains("deadline"));
+
+    // Only a commissioner of the call's kraj evaluates and decides.
+    let scores = json!({ "scores": [{ "criterion_id": "need", "points": 8 }, { "criterion_id": "budget", "points": 4, "comment": "přiměřený" }] });
+    let decision = json!({ "granted_amount": 200_000, "reasons": "Kráceno podle rozpočtu výzvy" });
+    let path = |what: &str| format!("/grants/applications/{app_id}/{what}");
+    assert_eq!(
+        charita
+            .post(&path("evaluations"), scores.clone())
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        charita
+            .post(&path("decision"), decision.clone())
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        prazsky
+            .post(&path("evaluations"), scores.clone())
+            .await
+            .status,
+        403
+    );
+    let early = ustecky.post(&path("decision"), decision.clone()).await;
+    assert_eq!(early.status, 409, "not evaluated yet: {:?}", early.body);
+    assert_eq!(ustecky.post(&path("evaluations"), scores).await.status, 200);
+    let decided = ustecky.post(&path("decision"), decision.clone()).await;
+    assert_eq!(decided.status, 200, "{:?}", decided.body);
+    let twice = ustecky.post(&path("decision"), decision).await;
+    assert_eq!(twice.status, 409, "{:?}", twice.body);
+    let too_much = ustecky
+        .post(
+            &path("amendments"),
+            json!({ "granted_amount": 400_000, "reasons": "víc" }),
+        )
+        .await;
+    assert_eq!(too_much.status, 422);
+    let amended = ustecky
+        .post(
+            &path("amendments"),
+            json!({ "granted_amount": 250_000, "reasons": "Navýšení z rezervy" }),
+        )
+        .await;
+    assert_eq!(amended.status, 200);
+    assert_eq!(
+        charita
+            .post(&path("withdraw"), json!({ "reason": "už ne" }))
+            .await
+            .status,
+        409
+    );
+
+    // The read side: the call's totals and the public decision.
+    let (status, c) = get(
+        queries,
+        &format!("/grants/calls/{call_id}?after={}", after(&amended)),
+    )
+    .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(
+        (
+            c["applications"].clone(),
+            c["requested_total"].clone(),
+            c["granted_total"].clone(),
+            c["open"].clone()
+        ),
+        (json!(1), json!(300_000), json!(250_000), json!(true))
+    );
+    let d = &c["decisions"][0];
+    assert_eq!(
+        (
+            d["status"].clone(),
+            d["granted_amount"].clone(),
+            d["reasons"].clone()
+        ),
+        (
+            json!("granted"),
+            json!(250_000),
+            json!("Navýšení z rezervy")
+        )
+    );
+    assert_eq!(
+        (d["provider_name"].clone(), d["average_score"].clone()),
+        (json!("Oblastní charita Děčín"), json!(80.0))
+    );
+    let steps: Vec<&str> = d["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "GrantApplicationSubmitted",
+            "GrantApplicationEvaluated",
+            "GrantApplicationDecided",
+            "GrantDecisionAmended"
+        ]
+    );
+    let (_, calls) = get(queries, "/grants/calls").await;
+    assert_eq!(calls["total"], 2);
+    let closed = calls["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == short_id.as_str())
+        .unwrap();
+    assert_eq!(closed["open"], false);
+    // An application still being evaluated shows its state only.
+    let pending = charita
+        .post("/grants/applications", application(&call_id, &service_id))
+        .await;
+    let pending_id = pending.body["stream_id"].as_str().unwrap();
+    let (_, p) = get(
+        queries,
+        &format!(
+            "/grants/applications/{pending_id}?after={}",
+            after(&pending)
+        ),
+    )
+    .await;
+    assert_eq!(
+        p,
+        json!({ "id": pending_id, "call_id": call_id, "status": "submitted" })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_in_embedded_mode() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_in_distributed_mode() {
+    let stack = spawn_distributed().await;
+    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+    stack.stop().await;
+}
