@@ -34,6 +34,7 @@ pub async fn app_state(
         tokens: Arc::new(Tokens::new(&auth.jwt_secret, auth.session_ttl)),
         limiter: Arc::new(LoginLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)),
         cache: Arc::default(),
+        audit_key: Arc::new(auth.jwt_secret.clone()),
     };
     if let Some(admin) = &auth.admin {
         if state.credentials.by_login(&admin.login).await?.is_none() {

@@ -4,6 +4,7 @@
 //! was committed to JetStream.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod error;

@@ -19,4 +19,6 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Recently loaded aggregates.
     pub cache: Arc<AggregateCache>,
+    /// The key that seals audit exports (derived from the token secret).
+    pub audit_key: Arc<Vec<u8>>,
 }

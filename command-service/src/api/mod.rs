@@ -2,6 +2,7 @@
 //! 200/201 with a [`CommandResult`] and an `ETag` of the new version.
 
 pub mod accounts;
+pub mod audit;
 pub mod directory;
 pub mod grants;
 pub mod openapi;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(statistics::routes())
+        .merge(audit::routes())
         .merge(openapi::routes())
 }
 

@@ -74,6 +74,8 @@ impl Modify for BearerAuth {
         super::grants::announce, super::grants::cancel, super::grants::submit,
         super::grants::withdraw, super::grants::evaluate, super::grants::decide,
         super::grants::amend,
+        super::audit::history, super::audit::state_at, super::audit::diff, super::audit::export,
+        super::audit::verify, super::audit::log, super::audit::grant_chain, super::audit::provider,
         super::accounts::login, super::accounts::create, super::accounts::grant,
         super::accounts::revoke, super::accounts::disable, super::accounts::change_password,
         super::accounts::issue_token, super::accounts::revoke_token,
@@ -85,6 +87,7 @@ impl Modify for BearerAuth {
         (name = "directory", description = "The supplementary directory"),
         (name = "regional-contacts", description = "Official contacts of methodologists and social curators, shown on the map"),
         (name = "grants", description = "Grant procedures: calls, applications, evaluations, decisions, amendments"),
+        (name = "audit", description = "History of every record from the log, replays, signed exports (auditors, administrators)"),
         (name = "statistics", description = "Settings of the statistics: need norms"),
         (name = "accounts", description = "Login, accounts, roles and API tokens"),
     )

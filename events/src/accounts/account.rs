@@ -22,7 +22,7 @@ pub struct ApiToken {
 }
 
 /// The state of an account.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Account {
     /// Created.
     pub exists: bool,

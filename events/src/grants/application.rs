@@ -84,7 +84,7 @@ pub enum ApplicationStatus {
 }
 
 /// The state of an application.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GrantApplication {
     /// What it asks for.
     pub details: Option<ApplicationDetails>,

@@ -45,7 +45,7 @@ pub struct CallDetails {
 }
 
 /// The state of a call.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GrantCall {
     /// Its details, once announced.
     pub details: Option<CallDetails>,

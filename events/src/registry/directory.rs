@@ -51,7 +51,7 @@ pub struct EntryDetails {
 }
 
 /// The state of an entry.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DirectoryEntry {
     /// Its description; `None` before it is added.
     pub details: Option<EntryDetails>,

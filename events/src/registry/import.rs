@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 /// The state: the registry ids found by the last complete import.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RegistryImport {
     /// Registry ids (`id` of the MPSV items) found last time.
     pub present: BTreeSet<String>,

@@ -44,7 +44,7 @@ pub struct ContactDetails {
 }
 
 /// The state of a contact.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RegionalContact {
     /// Its details; `None` before it is published.
     pub details: Option<ContactDetails>,

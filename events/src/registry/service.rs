@@ -166,6 +166,18 @@ pub enum ServiceStatus {
     Ended,
 }
 
+fn vacancies_as_list<S: serde::Serializer>(
+    map: &BTreeMap<(String, Form, CapacityUnit), Vacancy>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(map.len()))?;
+    for ((facility_id, form, unit), v) in map {
+        seq.serialize_element(&(facility_id, form, unit, v))?;
+    }
+    seq.end()
+}
+
 /// The last report of free places at one facility, in one form and unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vacancy {
@@ -177,7 +189,7 @@ pub struct Vacancy {
 }
 
 /// The state of a service.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Service {
     /// IČO of its provider.
     pub provider_ico: String,
@@ -188,6 +200,7 @@ pub struct Service {
     /// Last verification date.
     pub last_verified_on: Option<Date>,
     /// Current vacancies by (facility, form, unit).
+    #[serde(serialize_with = "vacancies_as_list")]
     pub vacancies: BTreeMap<(String, Form, CapacityUnit), Vacancy>,
 }
 

@@ -46,7 +46,7 @@ pub struct Norm {
 }
 
 /// The versions of the norm of one kind.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NeedNorm {
     /// Versions by the day they apply from (one per day; a later setting replaces it).
     pub versions: Vec<Norm>,

@@ -3,7 +3,9 @@
 //! service, the commissioner evaluates, decides and amends; the refusals:
 //! a provider cannot evaluate or decide, a commissioner of another kraj
 //! cannot act, an application after the deadline is refused, a decision
-//! cannot be taken twice. The decision is public on the read side.
+//! cannot be taken twice. The decision is public on the read side, and an
+//! auditor reconstructs its history and its state at an earlier time from
+//! the log, diffs versions and verifies a signed export.
 
 use crate::client::{Answer, Client};
 use crate::helpers::{spawn_distributed, spawn_portal};
@@ -169,6 +171,9 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let early = ustecky.post(&path("decision"), decision.clone()).await;
     assert_eq!(early.status, 409, "not evaluated yet: {:?}", early.body);
     assert_eq!(ustecky.post(&path("evaluations"), scores).await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let evaluated_at = OffsetDateTime::now_utc();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let decided = ustecky.post(&path("decision"), decision.clone()).await;
     assert_eq!(decided.status, 200, "{:?}", decided.body);
     let twice = ustecky.post(&path("decision"), decision).await;
@@ -268,6 +273,134 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(
         p,
         json!({ "id": pending_id, "call_id": call_id, "status": "submitted" })
+    );
+
+    audit(&admin, &charita, &app_id, evaluated_at).await;
+}
+
+/// What an auditor sees of the decision.
+async fn audit(admin: &Client, provider: &Client, app_id: &str, evaluated_at: OffsetDateTime) {
+    let auditor = account(admin, "auditor", "auditor", json!({ "kind": "global" })).await;
+    let path = format!("/audit/grants/applications/{app_id}");
+    let get_as = |c: &Client, p: String| {
+        let c = c.clone();
+        async move { c.send(reqwest::Method::GET, &p, None, &[]).await }
+    };
+    assert_eq!(
+        get_as(provider, path.clone()).await.status,
+        403,
+        "not an auditor"
+    );
+    assert_eq!(
+        get_as(&Client::new(&admin.base), path.clone()).await.status,
+        401
+    );
+    let chain = get_as(&auditor, path.clone()).await;
+    assert_eq!(chain.status, 200, "{:?}", chain.body);
+    let steps: Vec<(String, String)> = chain.body["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap().to_string(),
+                e["actor"]["role"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("GrantCallAnnounced", "commissioner"),
+        ("GrantApplicationSubmitted", "provider"),
+        ("GrantApplicationEvaluated", "commissioner"),
+        ("GrantApplicationDecided", "commissioner"),
+        ("GrantDecisionAmended", "commissioner"),
+    ];
+    assert_eq!(steps, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+    assert!(chain.body["chain"][3]["description"]
+        .as_str()
+        .unwrap()
+        .contains("200000 CZK granted"));
+    assert_eq!(chain.body["state"]["granted_amount"], 250_000);
+    assert_eq!(chain.body["state"]["status"], "granted");
+    assert_eq!(chain.body["call"]["details"]["budget"], 1_000_000);
+    // As it was between the evaluation and the decision.
+    let at = evaluated_at.format(&Rfc3339).unwrap();
+    let then = get_as(&auditor, format!("{path}?at={}", at.replace('+', "%2B"))).await;
+    assert_eq!(then.status, 200, "{:?}", then.body);
+    assert_eq!(
+        (
+            then.body["version"].clone(),
+            then.body["state"]["status"].clone(),
+            then.body["state"]["granted_amount"].clone()
+        ),
+        (json!(2), json!("evaluated"), Value::Null)
+    );
+    assert_eq!(
+        then.body["state"]["evaluations"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap(),
+        80.0
+    );
+    // The amendment, as a difference of versions.
+    let diff = get_as(
+        &auditor,
+        format!("/audit/streams/grant_application/{app_id}/diff?from=3&to=4"),
+    )
+    .await;
+    assert_eq!(
+        diff.body["changes"],
+        json!([{ "path": "granted_amount", "before": 200_000, "after": 250_000 }])
+    );
+    // A signed export verifies; a tampered one does not.
+    let export = get_as(
+        &auditor,
+        format!("/audit/streams/grant_application/{app_id}/export"),
+    )
+    .await;
+    assert_eq!(export.status, 200);
+    assert_eq!(export.body["entries"].as_array().unwrap().len(), 4);
+    let verified = auditor.post("/audit/verify", export.body.clone()).await;
+    assert_eq!(verified.body, json!({ "valid": true }));
+    let mut tampered = export.body.clone();
+    tampered["entries"][2]["entry"]["payload"]["granted_amount"] = json!(900_000);
+    let refused = auditor.post("/audit/verify", tampered).await;
+    assert_eq!(refused.body["valid"], false);
+    assert!(
+        refused.body["problem"]
+            .as_str()
+            .unwrap()
+            .contains("entry 2"),
+        "{:?}",
+        refused.body
+    );
+    let (status, csv) = {
+        let r = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/audit/streams/grant_application/{app_id}?format=csv",
+                admin.base
+            ))
+            .bearer_auth(auditor.token.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    // The log, searched.
+    let found = get_as(
+        &auditor,
+        "/audit/log?stream_type=grant_application&event_type=GrantApplicationDecided".into(),
+    )
+    .await;
+    assert_eq!(found.body["total"], 1, "{:?}", found.body);
+    let provider_history = get_as(&auditor, format!("/audit/providers/{ICO}")).await;
+    assert_eq!(
+        provider_history.body["services"].as_array().unwrap().len(),
+        1
     );
 }
 

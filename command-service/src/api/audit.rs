@@ -1,0 +1,419 @@
+//! The audit API (auditors and administrators): the history of any record
+//! from the log with who did what and when, its state at a time or version
+//! by replaying it, the difference between two versions, the chain of a
+//! grant decision (call, application, evaluations, decision, amendments),
+//! a provider's record with its services and vacancies, a search over the
+//! log, and signed exports (JSON or CSV) with their verification.
+
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use events::accounts::Role;
+use events::{RecordedEvent, StreamRef};
+use infra::event_store::LogPosition;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/audit/streams/{stream_type}/{id}", get(history))
+        .route("/audit/streams/{stream_type}/{id}/state", get(state_at))
+        .route("/audit/streams/{stream_type}/{id}/diff", get(diff))
+        .route("/audit/streams/{stream_type}/{id}/export", get(export))
+        .route("/audit/verify", post(verify))
+        .route("/audit/log", get(log))
+        .route("/audit/grants/applications/{id}", get(grant_chain))
+        .route("/audit/providers/{ico}", get(provider))
+}
+
+fn require_auditor(principal: &Principal) -> Result<(), ApiError> {
+    if principal.has_any(&[Role::Auditor, Role::Administrator]) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the history is for auditors and administrators".into(),
+        ))
+    }
+}
+
+async fn read_stream(state: &AppState, stream: &StreamRef) -> Result<Vec<RecordedEvent>, ApiError> {
+    stream
+        .validate()
+        .map_err(|e| ApiError::invalid(e.field, e.reason))?;
+    let mut all = Vec::new();
+    loop {
+        let page = state
+            .store
+            .read_stream(stream, all.len() as u64 + 1, 1000)
+            .await?;
+        let done = page.len() < 1000;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+async fn existing(state: &AppState, stream: &StreamRef) -> Result<Vec<RecordedEvent>, ApiError> {
+    let events = read_stream(state, stream).await?;
+    if events.is_empty() {
+        return Err(ApiError::Domain(events::DomainError::NotFound(format!(
+            "the record {stream}"
+        ))));
+    }
+    Ok(events)
+}
+
+/// `format=json` (default) or `csv`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Format {
+    /// `json` or `csv`.
+    pub format: Option<String>,
+}
+
+fn csv_of(entries: &[Value], name: &str) -> Response {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "stream_type",
+        "stream_id",
+        "version",
+        "global_position",
+        "occurred_at",
+        "recorded_at",
+        "actor_id",
+        "actor_role",
+        "correlation_id",
+        "event_type",
+        "description",
+        "payload",
+    ]);
+    for e in entries {
+        let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        let _ = w.write_record([
+            text(&e["stream_type"]),
+            text(&e["stream_id"]),
+            text(&e["version"]),
+            text(&e["global_position"]),
+            text(&e["occurred_at"]),
+            text(&e["recorded_at"]),
+            text(&e["actor"]["account_id"]),
+            text(&e["actor"]["role"]),
+            text(&e["correlation_id"]),
+            text(&e["event_type"]),
+            text(&e["description"]),
+            e["payload"].to_string(),
+        ]);
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        w.into_inner().unwrap_or_default(),
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}", tag = "audit", params(("stream_type" = String, Path, description = "e.g. service, provider, grant_application"), ("id" = String, Path, description = "The record"), Format), security(("bearer" = [])), responses((status = 200, description = "`{ stream, events: [{ version, occurred_at, actor, correlation_id, causation_id, event_type, description, payload, … }] }`, or CSV", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((stream_type, id)): Path<(String, String)>,
+    Query(f): Query<Format>,
+) -> Result<Response, ApiError> {
+    require_auditor(&principal)?;
+    let stream = StreamRef::new(stream_type, id);
+    let entries: Vec<Value> = existing(&state, &stream)
+        .await?
+        .iter()
+        .map(audit::entry)
+        .collect();
+    match f.format.as_deref().unwrap_or("json") {
+        "csv" => Ok(csv_of(&entries, &stream.to_string().replace('/', "-"))),
+        "json" => {
+            Ok(Json(json!({ "stream": stream.to_string(), "events": entries })).into_response())
+        }
+        other => Err(ApiError::invalid(
+            "format",
+            format!("{other:?} is not json or csv"),
+        )),
+    }
+}
+
+/// A point in a record's history.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct At {
+    /// As it was at this time (RFC 3339).
+    pub at: Option<String>,
+    /// As it was at this version.
+    pub version: Option<u64>,
+}
+
+fn parse_time(field: &str, value: &str) -> Result<OffsetDateTime, ApiError> {
+    OffsetDateTime::parse(value, &Rfc3339)
+        .map_err(|_| ApiError::invalid(field, format!("{value:?} is not an RFC 3339 time")))
+}
+
+/// The events up to a time or version.
+fn up_to(events: &[RecordedEvent], at: &At) -> Result<Vec<RecordedEvent>, ApiError> {
+    let time = at.at.as_deref().map(|a| parse_time("at", a)).transpose()?;
+    Ok(events
+        .iter()
+        .filter(|e| time.is_none_or(|t| e.recorded_at <= t))
+        .filter(|e| at.version.is_none_or(|v| e.stream_version <= v))
+        .cloned()
+        .collect())
+}
+
+fn replay(stream_type: &str, events: &[RecordedEvent]) -> Result<Value, ApiError> {
+    audit::state(stream_type, events).map_err(|reason| ApiError::invalid("stream_type", reason))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/state", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), At), security(("bearer" = [])), responses((status = 200, description = "`{ version, recorded_at, state }`: the record as it was, replayed from its events", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+pub(crate) async fn state_at(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((stream_type, id)): Path<(String, String)>,
+    Query(at): Query<At>,
+) -> Result<Json<Value>, ApiError> {
+    require_auditor(&principal)?;
+    let stream = StreamRef::new(stream_type.clone(), id);
+    let events = up_to(&existing(&state, &stream).await?, &at)?;
+    let last = events.last();
+    Ok(Json(json!({
+        "stream": stream.to_string(),
+        "version": last.map_or(0, |e| e.stream_version),
+        "recorded_at": last.map(|e| e.recorded_at),
+        "state": if events.is_empty() { Value::Null } else { replay(&stream_type, &events)? },
+    })))
+}
+
+/// Two versions.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Versions {
+    /// The earlier version (0: before the record existed).
+    pub from: u64,
+    /// The later version (default: the current one).
+    pub to: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/diff", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), Versions), security(("bearer" = [])), responses((status = 200, description = "`{ from, to, changes: [{ path, before, after }] }`", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+pub(crate) async fn diff(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((stream_type, id)): Path<(String, String)>,
+    Query(v): Query<Versions>,
+) -> Result<Json<Value>, ApiError> {
+    require_auditor(&principal)?;
+    let stream = StreamRef::new(stream_type.clone(), id);
+    let events = existing(&state, &stream).await?;
+    let to = v.to.unwrap_or(events.len() as u64);
+    if v.from > to {
+        return Err(ApiError::invalid("from", "is after to"));
+    }
+    let at = |n: u64| -> Result<Value, ApiError> {
+        let upto: Vec<RecordedEvent> = events
+            .iter()
+            .filter(|e| e.stream_version <= n)
+            .cloned()
+            .collect();
+        if upto.is_empty() {
+            Ok(Value::Null)
+        } else {
+            replay(&stream_type, &upto)
+        }
+    };
+    let changes = audit::diff(&at(v.from)?, &at(to)?);
+    Ok(Json(
+        json!({ "stream": stream.to_string(), "from": v.from, "to": to, "changes": changes }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/export", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record")), security(("bearer" = [])), responses((status = 200, description = "A signed export: the entries, each with its link of a BLAKE2b-256 chain, the digest and a keyed seal", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((stream_type, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    require_auditor(&principal)?;
+    let stream = StreamRef::new(stream_type, id);
+    let entries: Vec<Value> = existing(&state, &stream)
+        .await?
+        .iter()
+        .map(audit::entry)
+        .collect();
+    let mut doc = audit::export(&state.audit_key, &stream.to_string(), entries);
+    doc["exported_at"] = json!(OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default());
+    doc["exported_by"] = json!(principal.account_id);
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}.audit.json\"",
+                stream.to_string().replace('/', "-")
+            ),
+        )],
+        Json(doc),
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem }`: whether the export is as this server made it", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+pub(crate) async fn verify(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(export): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    require_auditor(&principal)?;
+    Ok(Json(match audit::verify(&state.audit_key, &export) {
+        Ok(()) => json!({ "valid": true }),
+        Err(problem) => json!({ "valid": false, "problem": problem }),
+    }))
+}
+
+/// A search over the log.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// Account id of the actor.
+    pub actor: Option<String>,
+    /// Record type.
+    pub stream_type: Option<String>,
+    /// Event type.
+    pub event_type: Option<String>,
+    /// Recorded at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Recorded before (RFC 3339).
+    pub to: Option<String>,
+    /// Page, from 1.
+    pub page: Option<usize>,
+    /// Page size (default 100, at most 1000).
+    pub per_page: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/log", tag = "audit", params(LogQuery), security(("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: events in log order", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+pub(crate) async fn log(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Value>, ApiError> {
+    require_auditor(&principal)?;
+    let from = q
+        .from
+        .as_deref()
+        .map(|v| parse_time("from", v))
+        .transpose()?;
+    let to = q.to.as_deref().map(|v| parse_time("to", v)).transpose()?;
+    let per_page = q.per_page.unwrap_or(100);
+    if per_page == 0 || per_page > 1000 {
+        return Err(ApiError::invalid("per_page", "must be 1–1000"));
+    }
+    let page = q.page.unwrap_or(1).max(1);
+    let (mut total, mut items, mut position) = (0usize, Vec::new(), LogPosition::START);
+    loop {
+        let batch = state.store.read_all(position, 2000).await?;
+        let Some(last) = batch.last() else { break };
+        position = last.log_position();
+        for e in &batch {
+            let keep = q.actor.as_deref().is_none_or(|a| e.actor.account_id == a)
+                && q.stream_type
+                    .as_deref()
+                    .is_none_or(|t| e.stream.stream_type == t)
+                && q.event_type.as_deref().is_none_or(|t| e.event_type == t)
+                && from.is_none_or(|f| e.recorded_at >= f)
+                && to.is_none_or(|t| e.recorded_at < t);
+            if keep {
+                total += 1;
+                if total > (page - 1) * per_page && items.len() < per_page {
+                    items.push(audit::entry(e));
+                }
+            }
+        }
+    }
+    Ok(Json(
+        json!({ "total": total, "page": page, "per_page": per_page, "items": items }),
+    ))
+}
+
+fn merged(mut events: Vec<RecordedEvent>) -> Vec<Value> {
+    events.sort_by_key(RecordedEvent::log_position);
+    events.iter().map(audit::entry).collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/grants/applications/{id}", tag = "audit", params(("id" = String, Path, description = "The application"), At), security(("bearer" = [])), responses((status = 200, description = "`{ call, application, chain, state }`: everything that led to the decision in log order, who did what and when, and the application's state (at `at`/`version` when given)", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such application", body = crate::api::openapi::Problem)))]
+pub(crate) async fn grant_chain(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Query(at): Query<At>,
+) -> Result<Json<Value>, ApiError> {
+    require_auditor(&principal)?;
+    let app = existing(&state, &StreamRef::new("grant_application", id.clone())).await?;
+    let call_id = app[0].payload["details"]["call_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let call = read_stream(&state, &StreamRef::new("grant_call", call_id.clone())).await?;
+    let upto = up_to(&app, &at)?;
+    Ok(Json(json!({
+        "application_id": id,
+        "call_id": call_id,
+        "call": replay("grant_call", &call).ok(),
+        "chain": merged(call.into_iter().chain(app.iter().cloned()).collect()),
+        "state": if upto.is_empty() { Value::Null } else { replay("grant_application", &upto)? },
+        "version": upto.last().map_or(0, |e| e.stream_version),
+    })))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/providers/{ico}", tag = "audit", params(("ico" = String, Path, description = "The provider's IČO")), security(("bearer" = [])), responses((status = 200, description = "`{ provider, services: [{ id, events }] }`: the registry record and every service of the provider with its vacancy reports", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such provider", body = crate::api::openapi::Problem)))]
+pub(crate) async fn provider(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(ico): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_auditor(&principal)?;
+    let provider = existing(&state, &StreamRef::new("provider", ico.clone())).await?;
+    // The provider's services: those registered for its IČO.
+    let mut ids = Vec::new();
+    let mut position = LogPosition::START;
+    loop {
+        let batch = state.store.read_all(position, 2000).await?;
+        let Some(last) = batch.last() else { break };
+        position = last.log_position();
+        ids.extend(
+            batch
+                .iter()
+                .filter(|e| {
+                    e.event_type == "ServiceRegistered" && e.payload["provider_ico"] == ico.as_str()
+                })
+                .map(|e| e.stream.stream_id.clone()),
+        );
+    }
+    let mut services = Vec::new();
+    for id in ids {
+        let events = read_stream(&state, &StreamRef::new("service", id.clone())).await?;
+        services.push(json!({ "id": id, "state": replay("service", &events).ok(), "events": events.iter().map(audit::entry).collect::<Vec<_>>() }));
+    }
+    Ok(Json(json!({
+        "ico": ico,
+        "state": replay("provider", &provider)?,
+        "events": provider.iter().map(audit::entry).collect::<Vec<_>>(),
+        "services": services,
+    })))
+}
