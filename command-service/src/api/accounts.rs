@@ -35,6 +35,7 @@ pub(super) fn routes() -> Router<AppState> {
             post(revoke_token),
         )
         .route("/accounts/{id}/disable", post(disable))
+        .route("/accounts/{id}/erase", post(erase))
 }
 
 /// Login and password.
@@ -215,6 +216,26 @@ async fn disable(
 ) -> Result<Response, ApiError> {
     principal.require_admin()?;
     account_command(&state, &principal, headers, &id, AccountCommand::Disable).await
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/erase", tag = "accounts", params(("id" = String, Path, description = "Id of the account")), security(("bearer" = [])), responses((status = 200, description = "Erased: the login, e-mail, name and password are deleted; the log keeps only the account's id", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such account", body = Problem)))]
+pub(crate) async fn erase(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    principal.require_admin()?;
+    let account_id: Uuid = id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", "is not an account id"))?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    // The decision first: once recorded, erasing is idempotent, so a crash
+    // before the deletion is healed by the administrator's retry.
+    let result =
+        execute::<Account>(&state, &id, AccountCommand::Erase, &ctx, |_, _| Ok(())).await?;
+    state.credentials.erase(account_id).await?;
+    Ok(respond(result, false))
 }
 
 /// A new password.

@@ -77,7 +77,7 @@ impl Modify for BearerAuth {
         super::audit::history, super::audit::state_at, super::audit::diff, super::audit::export,
         super::audit::verify, super::audit::log, super::audit::grant_chain, super::audit::provider,
         super::accounts::login, super::accounts::create, super::accounts::grant,
-        super::accounts::revoke, super::accounts::disable, super::accounts::change_password,
+        super::accounts::revoke, super::accounts::disable, super::accounts::erase, super::accounts::change_password,
         super::accounts::issue_token, super::accounts::revoke_token,
     ),
     components(schemas(Problem, FieldErrorDoc, crate::execute::CommandResult)),

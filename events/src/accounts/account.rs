@@ -28,6 +28,8 @@ pub struct Account {
     pub exists: bool,
     /// Disabled: it can no longer log in or act.
     pub disabled: bool,
+    /// Its person's data was erased (GDPR): only the pseudonymous id remains.
+    pub erased: bool,
     /// Its roles.
     pub roles: BTreeSet<RoleGrant>,
     /// API tokens by id.
@@ -64,6 +66,8 @@ pub enum AccountCommand {
     },
     /// Disable the account.
     Disable,
+    /// Erase its person's data (GDPR); the account is disabled for good.
+    Erase,
 }
 
 /// What happens to an account.
@@ -104,6 +108,9 @@ pub enum AccountEvent {
     },
     /// Disabled.
     AccountDisabled {},
+    /// The person's data was erased (it lived outside the log: the
+    /// credential store deletes it; the log keeps the pseudonymous id).
+    AccountErased {},
 }
 
 fn check_grant(grant: &RoleGrant, field: &str, v: &mut Violations) {
@@ -169,6 +176,10 @@ impl Aggregate for Account {
                 }
             }
             AccountEvent::AccountDisabled {} => self.disabled = true,
+            AccountEvent::AccountErased {} => {
+                self.disabled = true;
+                self.erased = true;
+            }
         }
     }
 
@@ -253,6 +264,15 @@ impl Aggregate for Account {
             AccountCommand::Disable => {
                 self.live()?;
                 Ok(vec![AccountEvent::AccountDisabled {}])
+            }
+            AccountCommand::Erase => {
+                if !self.exists {
+                    return Err(DomainError::NotFound("the account".into()));
+                }
+                if self.erased {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AccountEvent::AccountErased {}])
             }
         }
     }

@@ -6,6 +6,7 @@ mod bad_input;
 mod client;
 mod distributed;
 mod embedded;
+mod erasure;
 mod grants;
 mod helpers;
 mod import;

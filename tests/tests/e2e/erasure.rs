@@ -1,0 +1,161 @@
+//! Erasure of a person's data (GDPR), in embedded and distributed mode: an
+//! account's login, e-mail, name and password are deleted; what the person
+//! did stays in the log under the pseudonymous account id, still replays,
+//! and no endpoint (read API, audit, exports) shows the person any more.
+
+use crate::client::Client;
+use crate::helpers::{spawn_distributed, spawn_portal};
+use infra::testing::TempDir;
+use serde_json::json;
+
+const ICO: &str = "00064581";
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let provider = json!({ "ico": ICO, "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let service = json!({ "provider_ico": ICO, "details": { "name": "Azylový dům", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+    let service_id = admin.post("/services", service).await.body["stream_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let person = json!({ "login": "jana.novakova", "email": "jana.novakova@example.cz", "display_name": "Jana Nováková",
+        "password": "janino-heslo-123", "roles": [{ "role": "provider", "scope": { "kind": "provider", "code": ICO } }] });
+    let created = admin.post("/accounts", person).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let jana_id = created.body["stream_id"].as_str().unwrap().to_string();
+    let jana = Client::new(commands)
+        .login("jana.novakova", "janino-heslo-123")
+        .await;
+    let report = json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": 3 });
+    assert_eq!(
+        jana.post(&format!("/services/{service_id}/vacancies"), report.clone())
+            .await
+            .status,
+        200
+    );
+    let auditor_body = json!({ "login": "auditor", "email": "audit@example.cz", "display_name": "Auditor",
+        "password": "auditorske-heslo-1", "roles": [{ "role": "auditor", "scope": { "kind": "global" } }] });
+    assert_eq!(admin.post("/accounts", auditor_body).await.status, 201);
+    let auditor = Client::new(commands)
+        .login("auditor", "auditorske-heslo-1")
+        .await;
+
+    // Only an administrator erases; erasing twice is harmless.
+    assert_eq!(
+        auditor
+            .post(&format!("/accounts/{jana_id}/erase"), json!({}))
+            .await
+            .status,
+        403
+    );
+    let erased = admin
+        .post(&format!("/accounts/{jana_id}/erase"), json!({}))
+        .await;
+    assert_eq!(
+        (erased.status, erased.body["events"].clone()),
+        (200, json!(1)),
+        "{:?}",
+        erased.body
+    );
+    let again = admin
+        .post(&format!("/accounts/{jana_id}/erase"), json!({}))
+        .await;
+    assert_eq!(
+        (again.status, again.body["events"].clone()),
+        (200, json!(0))
+    );
+    assert_eq!(
+        admin
+            .post("/accounts/not-an-id/erase", json!({}))
+            .await
+            .status,
+        422
+    );
+
+    // She can no longer act or log in.
+    assert_eq!(
+        jana.post(&format!("/services/{service_id}/vacancies"), report)
+            .await
+            .status,
+        401
+    );
+    let login = Client::new(commands)
+        .send(
+            reqwest::Method::POST,
+            "/auth/login",
+            Some(json!({ "login": "jana.novakova", "password": "janino-heslo-123" })),
+            &[],
+        )
+        .await;
+    assert_eq!(login.status, 401);
+
+    // What she did stays, under her pseudonymous id, and replays.
+    let get = |path: String| {
+        let auditor = auditor.clone();
+        async move { auditor.send(reqwest::Method::GET, &path, None, &[]).await }
+    };
+    let hers = get(format!("/audit/log?actor={jana_id}")).await;
+    assert_eq!(hers.body["total"], 1, "{:?}", hers.body);
+    assert_eq!(hers.body["items"][0]["event_type"], "VacancyReported");
+    let replayed = get(format!("/audit/streams/service/{service_id}/state")).await;
+    assert_eq!(replayed.status, 200);
+    assert_eq!(replayed.body["state"]["vacancies"][0][3]["free_places"], 3);
+    let account = get(format!("/audit/streams/account/{jana_id}/state")).await;
+    assert_eq!(
+        (
+            account.body["state"]["erased"].clone(),
+            account.body["state"]["disabled"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+
+    // And nothing shows the person.
+    let mut seen = Vec::new();
+    for path in [
+        format!("/audit/streams/account/{jana_id}"),
+        format!("/audit/streams/account/{jana_id}/export"),
+        format!("/audit/streams/service/{service_id}/export"),
+        format!("/audit/log?actor={jana_id}"),
+        format!("/audit/providers/{ICO}"),
+    ] {
+        seen.push(get(path).await.body.to_string());
+    }
+    for path in [
+        format!("/api/v1/services/{service_id}"),
+        format!("/api/v1/providers/{ICO}"),
+        "/hsds/services".into(),
+    ] {
+        seen.push(
+            reqwest::get(format!("{queries}{path}"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+    }
+    for text in &seen {
+        for trace in ["jana", "Nováková", "novakova", "example.cz"] {
+            assert!(!text.contains(trace), "{trace} is still visible: {text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasure_in_embedded_mode() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasure_in_distributed_mode() {
+    let stack = spawn_distributed().await;
+    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+    stack.stop().await;
+}
