@@ -58,7 +58,8 @@ pub fn to_new_event<E: Serialize>(event: &E, occurred_at: OffsetDateTime) -> New
         .and_then(|o| o.remove("type"))
         .and_then(|t| t.as_str().map(str::to_string))
         .expect("events are tagged by type");
-    let mut new = NewEvent::new(event_type, SCHEMA_VERSION, value);
+    let version = crate::upcast::current_version(&event_type).max(SCHEMA_VERSION);
+    let mut new = NewEvent::new(event_type, version, value);
     new.occurred_at = occurred_at;
     new
 }
@@ -69,7 +70,14 @@ pub fn to_new_event<E: Serialize>(event: &E, occurred_at: OffsetDateTime) -> New
 /// When the payload does not fit the event type (an unknown type or an old
 /// schema without its upcaster).
 pub fn from_recorded<E: DeserializeOwned>(event: &RecordedEvent) -> Result<E, serde_json::Error> {
-    let mut value = event.payload.clone();
+    use serde::de::Error;
+    let mut value = crate::upcast::upcast(
+        &event.event_type,
+        event.schema_version,
+        event.occurred_at,
+        event.payload.clone(),
+    )
+    .map_err(serde_json::Error::custom)?;
     if let Some(o) = value.as_object_mut() {
         o.insert("type".into(), event.event_type.clone().into());
     }

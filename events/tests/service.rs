@@ -2,12 +2,13 @@
 
 mod support;
 
+use events::aggregate::from_recorded;
 use events::registry::service::{
     Capacity, Catchment, Facility, FormSpec, ReportVacancy, Service, ServiceChanges,
     ServiceCommand as C, ServiceDetails, ServiceEvent as E,
 };
 use events::values::{Address, CapacityUnit, Contacts, Form, Location};
-use events::DomainError;
+use events::{DomainError, RecordedEvent, StreamRef};
 use support::{fields, given, NOW};
 
 fn facility(id: &str, lat: f64) -> Facility {
@@ -254,6 +255,7 @@ fn a_suspended_or_ended_service_takes_no_vacancies() {
         .then(&[E::ServiceResumed {}]);
     let ended = E::ServiceEnded {
         reason: "closed".into(),
+        ended_on: NOW.date(),
     };
     let err = given::<Service>(&[registered(), ended])
         .when(&report("A", 1))
@@ -308,6 +310,80 @@ fn events_round_trip_through_the_envelope() {
             verified_on: NOW.date(),
         },
         reported("A", 3),
-        E::ServiceEnded { reason: "r".into() },
+        E::ServiceEnded {
+            reason: "r".into(),
+            ended_on: NOW.date(),
+        },
     ]);
+}
+
+#[test]
+fn an_end_records_its_day_and_refuses_a_future_one() {
+    given::<Service>(&[registered()])
+        .when(&C::End {
+            reason: " closed ".into(),
+            ended_on: None,
+        })
+        .then(&[E::ServiceEnded {
+            reason: "closed".into(),
+            ended_on: NOW.date(),
+        }]);
+    let earlier = time::macros::date!(2026 - 06 - 30);
+    given::<Service>(&[registered()])
+        .when(&C::End {
+            reason: "registration ended".into(),
+            ended_on: Some(earlier),
+        })
+        .then(&[E::ServiceEnded {
+            reason: "registration ended".into(),
+            ended_on: earlier,
+        }]);
+    let err = given::<Service>(&[registered()])
+        .when(&C::End {
+            reason: "later".into(),
+            ended_on: Some(NOW.date().next_day().unwrap()),
+        })
+        .error();
+    assert_eq!(fields(&err), ["ended_on"]);
+}
+
+/// A `ServiceEnded` stored with schema v1 (`{ reason }`, before the day was
+/// recorded) reads through its upcaster: it ended the day it occurred.
+#[test]
+fn an_old_service_ended_is_upcast() {
+    let old = RecordedEvent {
+        event_id: uuid::Uuid::now_v7(),
+        stream: StreamRef::new("service", "s1"),
+        stream_version: 2,
+        global_position: 2,
+        transaction_id: 2,
+        event_type: "ServiceEnded".into(),
+        schema_version: 1,
+        occurred_at: time::macros::datetime!(2025-03-14 18:00 UTC),
+        recorded_at: time::macros::datetime!(2025-03-14 18:00 UTC),
+        actor: events::Actor::system(),
+        correlation_id: uuid::Uuid::now_v7(),
+        causation_id: None,
+        idempotency_key: None,
+        payload: serde_json::json!({ "reason": "closed" }),
+    };
+    let event: E = from_recorded(&old).unwrap();
+    assert_eq!(
+        event,
+        E::ServiceEnded {
+            reason: "closed".into(),
+            ended_on: time::macros::date!(2025 - 03 - 14),
+        }
+    );
+    let newer = RecordedEvent {
+        schema_version: 3,
+        ..old.clone()
+    };
+    assert!(from_recorded::<E>(&newer)
+        .unwrap_err()
+        .to_string()
+        .contains("newer"));
+    // New events are written with the current version.
+    let new = events::aggregate::to_new_event(&event, NOW);
+    assert_eq!(new.schema_version, 2);
 }

@@ -151,15 +151,20 @@ async fn history(store: &DynEventStore) {
         }],
     )
     .await;
-    append(
-        store,
-        "service",
-        "s2",
-        &[ServiceEvent::ServiceEnded {
-            reason: "closed".into(),
-        }],
-    )
-    .await;
+    // Stored with the schema of before `ended_on` (v1): read through its upcaster.
+    store
+        .append(
+            &StreamRef::new("service", "s2"),
+            ExpectedVersion::Any,
+            vec![events::NewEvent::new(
+                "ServiceEnded",
+                1,
+                serde_json::json!({ "reason": "closed" }),
+            )],
+            &EventMetadata::new(Actor::system()),
+        )
+        .await
+        .unwrap();
     let entry = EntryDetails {
         name: "Potravinová banka".into(),
         operator: "Spolek".into(),

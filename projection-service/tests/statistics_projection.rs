@@ -120,6 +120,7 @@ async fn history(store: &DynEventStore) {
         datetime!(2026-03-15 08:00 UTC),
         ServiceEvent::ServiceEnded {
             reason: "closed".into(),
+            ended_on: date!(2026 - 03 - 15),
         },
     )
     .await;

@@ -190,6 +190,7 @@ async fn end(
         &id,
         ServiceCommand::End {
             reason: body.reason,
+            ended_on: None,
         },
     )
     .await

@@ -281,6 +281,7 @@ async fn import_item(
                 "registration ended on {} (MPSV registry)",
                 item.ended_on.unwrap_or(today)
             ),
+            ended_on: item.ended_on,
         });
     }
     for command in commands {
@@ -373,6 +374,7 @@ pub async fn complete_import(
         }
         let command = ServiceCommand::End {
             reason: format!("no longer in the MPSV registry ({source})"),
+            ended_on: None,
         };
         match run::<Service>(state, &id, command).await? {
             Ok(r) => {

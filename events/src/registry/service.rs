@@ -241,6 +241,8 @@ pub enum ServiceCommand {
     End {
         /// Why.
         reason: String,
+        /// The day it ended (default: today).
+        ended_on: Option<Date>,
     },
     /// Mark the record as verified today.
     MarkVerified,
@@ -271,10 +273,12 @@ pub enum ServiceEvent {
     },
     /// Resumed.
     ServiceResumed {},
-    /// Ended.
+    /// Ended (schema v2: with the day; v1 events are upcast, see `upcast.rs`).
     ServiceEnded {
         /// Why.
         reason: String,
+        /// The day it ended.
+        ended_on: Date,
     },
     /// The record was verified as current.
     ServiceVerified {
@@ -676,11 +680,18 @@ impl Aggregate for Service {
                 }
                 Ok(vec![ServiceEvent::ServiceResumed {}])
             }
-            ServiceCommand::End { reason } => {
+            ServiceCommand::End { reason, ended_on } => {
                 self.details()?;
                 check_reason(reason)?;
+                let ended_on = ended_on.unwrap_or(now.date());
+                if ended_on > now.date() {
+                    let mut v = Violations::new();
+                    v.add("ended_on", "must not be in the future");
+                    v.finish()?;
+                }
                 Ok(vec![ServiceEvent::ServiceEnded {
                     reason: reason.trim().to_string(),
+                    ended_on,
                 }])
             }
             ServiceCommand::MarkVerified => {

@@ -133,6 +133,7 @@ async fn history(store: &DynEventStore) {
         datetime!(2026-01-15 09:00 UTC),
         ServiceEvent::ServiceEnded {
             reason: "closed".into(),
+            ended_on: time::macros::date!(2026 - 01 - 15),
         },
     )
     .await;
