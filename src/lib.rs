@@ -87,11 +87,17 @@ impl Application {
             }
         }
         let auth = secrets::embedded_auth(&settings.data_dir)?;
-        let command_state =
+        let mut command_state =
             command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
         let stats: infra::stats::DynStatsStore = Arc::new(
             infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
         );
+        command_state.projections = Some(Arc::new(projection_service::admin::Admin {
+            events: store.clone(),
+            read_models: read_models.clone(),
+            stats: Some(stats.clone()),
+            territory: territory.clone(),
+        }));
         let indexer = Arc::new(Indexer::new(read_models.clone(), territory.clone()));
         indexer.refresh().await?;
         let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())

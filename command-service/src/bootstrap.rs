@@ -35,6 +35,7 @@ pub async fn app_state(
         limiter: Arc::new(LoginLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)),
         cache: Arc::default(),
         audit_key: Arc::new(auth.jwt_secret.clone()),
+        projections: None,
     };
     if let Some(admin) = &auth.admin {
         if state.credentials.by_login(&admin.login).await?.is_none() {

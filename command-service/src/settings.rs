@@ -86,6 +86,8 @@ pub struct Settings {
     pub nats: NatsSettings,
     /// Tokens and the administrator.
     pub auth: AuthSettings,
+    /// `CLICKHOUSE_URL` … when set: administrators may see and rebuild the statistics too.
+    pub clickhouse: Option<infra::settings::ClickHouseSettings>,
 }
 
 impl Settings {
@@ -99,6 +101,10 @@ impl Settings {
             postgres: postgres_from_env()?,
             nats: NatsSettings::from_env()?,
             auth: AuthSettings::from_env(None)?,
+            clickhouse: match std::env::var_os("CLICKHOUSE_URL") {
+                Some(_) => Some(infra::settings::ClickHouseSettings::from_env()?),
+                None => None,
+            },
         })
     }
 }

@@ -41,8 +41,28 @@ impl Application {
         let publisher = EventPublisher::new(nats.clone(), &settings.nats.prefix)
             .await
             .map_err(|e| anyhow::anyhow!("NATS_URL={}: {e:#}", settings.nats.url))?;
+        let read_models: infra::read_model::DynReadModelStore =
+            Arc::new(infra::read_model::postgres::PostgresReadModelStore::new(pool.clone()).await?);
+        let stats: Option<infra::stats::DynStatsStore> = match &settings.clickhouse {
+            Some(ch) => Some(Arc::new(
+                infra::stats::clickhouse::ClickHouseStatsStore::new(
+                    infra::connect::clickhouse(ch).await?,
+                )
+                .await?,
+            )),
+            None => None,
+        };
         let relay = (store.clone(), pool, publisher);
-        let state = crate::bootstrap::app_state(store.clone(), credentials, &settings.auth).await?;
+        let mut state =
+            crate::bootstrap::app_state(store.clone(), credentials, &settings.auth).await?;
+        state.projections = Some(Arc::new(projection_service::admin::Admin {
+            events: store.clone(),
+            read_models,
+            stats,
+            territory: Arc::new(infra::settings::load_territory(
+                infra::settings::territory_dir_from_env().as_deref(),
+            )),
+        }));
         let router = Router::new()
             .nest("/api/v1", api_router(state))
             .merge(http::ops_router(

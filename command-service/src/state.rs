@@ -21,4 +21,6 @@ pub struct AppState {
     pub cache: Arc<AggregateCache>,
     /// The key that seals audit exports (derived from the token secret).
     pub audit_key: Arc<Vec<u8>>,
+    /// The projections, for administrators (when this process can reach their stores).
+    pub projections: Option<infra::projections::DynProjectionAdmin>,
 }

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod nats;
 pub mod postgres;
 pub mod problem;
+pub mod projections;
 pub mod read_model;
 pub mod settings;
 pub mod shutdown;

@@ -2,6 +2,7 @@
 //! read models (PostgreSQL or embedded) and statistics facts (ClickHouse),
 //! with checkpoints, catch-up from the event store and rebuilds.
 
+pub mod admin;
 pub mod consumer;
 pub mod grants;
 pub mod registry;

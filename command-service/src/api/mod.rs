@@ -2,6 +2,7 @@
 //! 200/201 with a [`CommandResult`] and an `ETag` of the new version.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod directory;
 pub mod grants;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(statistics::routes())
         .merge(audit::routes())
+        .merge(admin::routes())
         .merge(openapi::routes())
 }
 

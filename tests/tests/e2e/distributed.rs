@@ -20,6 +20,7 @@ async fn all_three_services_start_together_and_report_ready() {
                 session_ttl: time::Duration::hours(1),
                 admin: None,
             },
+            clickhouse: None,
         }),
         query_service::Application::build(query_service::Settings {
             http: HttpSettings::for_tests(),

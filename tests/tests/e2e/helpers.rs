@@ -119,6 +119,7 @@ pub async fn spawn_distributed() -> Distributed {
                 email: "admin@portal.invalid".into(),
             }),
         },
+        clickhouse: Some(ch.settings.clone()),
     })
     .await
     .unwrap();

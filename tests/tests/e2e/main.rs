@@ -2,6 +2,7 @@
 //! and each distributed service against real PostgreSQL, NATS and
 //! ClickHouse), talked to over HTTP.
 
+mod admin;
 mod bad_input;
 mod client;
 mod distributed;

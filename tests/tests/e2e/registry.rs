@@ -378,6 +378,7 @@ async fn the_registry_scenario_in_distributed_mode() {
                 email: "admin@portal.invalid".into(),
             }),
         },
+        clickhouse: None,
     };
     let app = spawn_service!(command_service::Application::build(settings).await.unwrap());
     let store: DynEventStore = std::sync::Arc::new(

@@ -1,0 +1,49 @@
+//! Administration of the projections (administrators): their checkpoints
+//! and lag, and a rebuild by name.
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use infra::projections::DynProjectionAdmin;
+use serde_json::{json, Value};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/projections", get(list))
+        .route("/admin/projections/{name}/rebuild", post(rebuild))
+}
+
+fn admin(state: &AppState, principal: &Principal) -> Result<DynProjectionAdmin, ApiError> {
+    principal.require_admin()?;
+    state.projections.clone().ok_or_else(|| {
+        ApiError::Conflict("this process cannot reach the projections' stores".into())
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "`{ projections: [{ name, checkpoint, head, lag_events, lag_ms, detail }] }`", body = Object), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem)))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    let projections = admin(&state, &principal)?.list().await?;
+    Ok(Json(json!({ "projections": projections })))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/rebuild", tag = "admin", params(("name" = String, Path, description = "`registry` or `statistics`")), security(("bearer" = [])), responses((status = 200, description = "`{ name, done }`: rebuilt from the start of the log (read models switch when caught up)", body = Object), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem), (status = 404, description = "No such projection", body = crate::api::openapi::Problem)))]
+pub(crate) async fn rebuild(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let admin = admin(&state, &principal)?;
+    match admin.rebuild(&name).await? {
+        Some(done) => Ok((StatusCode::OK, Json(json!({ "name": name, "done": done })))),
+        None => Err(ApiError::Domain(events::DomainError::NotFound(format!(
+            "the projection {name}"
+        )))),
+    }
+}
