@@ -8,6 +8,7 @@
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::extract::JsonBody;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -278,7 +279,7 @@ pub(crate) async fn export(
 pub(crate) async fn verify(
     State(state): State<AppState>,
     principal: Principal,
-    Json(export): Json<Value>,
+    JsonBody(export): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
     require_auditor(&principal)?;
     Ok(Json(match audit::verify(&state.audit_key, &export) {
