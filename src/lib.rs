@@ -92,6 +92,7 @@ impl Application {
         let stats: infra::stats::DynStatsStore = Arc::new(
             infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
         );
+        command_state.territory = territory.clone();
         command_state.projections = Some(Arc::new(projection_service::admin::Admin {
             events: store.clone(),
             read_models: read_models.clone(),

@@ -36,6 +36,7 @@ pub async fn app_state(
         cache: Arc::default(),
         audit_key: Arc::new(auth.jwt_secret.clone()),
         projections: None,
+        territory: Arc::default(),
     };
     if let Some(admin) = &auth.admin {
         if state.credentials.by_login(&admin.login).await?.is_none() {

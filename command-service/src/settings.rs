@@ -88,6 +88,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// `CLICKHOUSE_URL` … when set: administrators may see and rebuild the statistics too.
     pub clickhouse: Option<infra::settings::ClickHouseSettings>,
+    /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): which kraj a provider is in (survey audiences).
+    pub territory_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -105,6 +107,7 @@ impl Settings {
                 Some(_) => Some(infra::settings::ClickHouseSettings::from_env()?),
                 None => None,
             },
+            territory_dir: infra::settings::territory_dir_from_env(),
         })
     }
 }

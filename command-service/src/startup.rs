@@ -55,13 +55,14 @@ impl Application {
         let relay = (store.clone(), pool, publisher);
         let mut state =
             crate::bootstrap::app_state(store.clone(), credentials, &settings.auth).await?;
+        state.territory = Arc::new(infra::settings::load_territory(
+            settings.territory_dir.as_deref(),
+        ));
         state.projections = Some(Arc::new(projection_service::admin::Admin {
             events: store.clone(),
             read_models,
             stats,
-            territory: Arc::new(infra::settings::load_territory(
-                infra::settings::territory_dir_from_env().as_deref(),
-            )),
+            territory: state.territory.clone(),
         }));
         let router = Router::new()
             .nest("/api/v1", api_router(state))

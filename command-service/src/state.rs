@@ -23,4 +23,6 @@ pub struct AppState {
     pub audit_key: Arc<Vec<u8>>,
     /// The projections, for administrators (when this process can reach their stores).
     pub projections: Option<infra::projections::DynProjectionAdmin>,
+    /// The territory (which kraj a provider's registered office is in).
+    pub territory: Arc<infra::territory::Territory>,
 }

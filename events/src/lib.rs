@@ -9,6 +9,7 @@ pub mod error;
 pub mod grants;
 pub mod registry;
 pub mod statistics;
+pub mod surveys;
 pub mod upcast;
 pub mod values;
 

@@ -10,6 +10,7 @@ pub mod runner;
 pub mod settings;
 pub mod startup;
 pub mod statistics;
+pub mod surveys;
 
 pub use settings::Settings;
 pub use startup::Application;

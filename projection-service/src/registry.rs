@@ -471,6 +471,8 @@ impl Projection for RegistryProjection {
             "need_norm" => self.norm(event, docs).await,
             "grant_call" => crate::grants::call(event, docs).await,
             "grant_application" => crate::grants::application(event, docs).await,
+            "survey" => crate::surveys::survey(event, docs).await,
+            "survey_response" => crate::surveys::response(event, docs),
             _ => Ok(()),
         }
     }

@@ -84,6 +84,10 @@ pub struct Index {
     pub grant_calls: HashMap<String, projection_service::grants::CallView>,
     /// Grant applications by id.
     pub grant_applications: HashMap<String, projection_service::grants::ApplicationView>,
+    /// Surveys by id.
+    pub surveys: HashMap<String, projection_service::surveys::SurveyView>,
+    /// Survey answers by response (no respondent).
+    pub survey_responses: HashMap<String, projection_service::surveys::ResponseView>,
     /// Active services by area and kind.
     counts: AreaCounts,
     /// Slots of active services of the map's vacancy kinds with a report.

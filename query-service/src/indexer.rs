@@ -10,6 +10,7 @@ use infra::shutdown::Shutdown;
 use infra::territory::Territory;
 use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
 use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
+use projection_service::surveys::{SURVEYS, SURVEY_RESPONSES};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,8 @@ struct Feed {
     norms: i64,
     grant_calls: i64,
     grant_applications: i64,
+    surveys: i64,
+    survey_responses: i64,
 }
 
 /// The index and its feed.
@@ -151,6 +154,31 @@ impl Indexer {
                 }
                 None => {
                     index.grant_applications.remove(&key);
+                }
+            },
+        )
+        .await?;
+        self.follow(g, SURVEYS, &mut feed.surveys, |index, key, doc| {
+            match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.surveys.insert(key, view);
+                }
+                None => {
+                    index.surveys.remove(&key);
+                }
+            }
+        })
+        .await?;
+        self.follow(
+            g,
+            SURVEY_RESPONSES,
+            &mut feed.survey_responses,
+            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.survey_responses.insert(key, view);
+                }
+                None => {
+                    index.survey_responses.remove(&key);
                 }
             },
         )

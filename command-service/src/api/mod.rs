@@ -11,6 +11,7 @@ pub mod providers;
 pub mod regional_contacts;
 pub mod services;
 pub mod statistics;
+pub mod surveys;
 
 use crate::execute::CommandResult;
 use crate::state::AppState;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(statistics::routes())
+        .merge(surveys::routes())
         .merge(audit::routes())
         .merge(admin::routes())
         .merge(openapi::routes())

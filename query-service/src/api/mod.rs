@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod records;
 pub mod search;
 pub mod stats;
+pub mod surveys;
 
 use crate::indexer::Indexer;
 use axum::http::StatusCode;
@@ -55,6 +56,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(export::routes())
         .merge(stats::routes())
         .merge(grants::routes())
+        .merge(surveys::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

@@ -35,6 +35,7 @@ pub struct Problem {
         super::stats::services, super::stats::trend, super::stats::capacity_vs_need,
         super::stats::vacancies, super::stats::norms,
         super::grants::calls, super::grants::call, super::grants::application,
+        super::surveys::list, super::surveys::one, super::surveys::results,
         crate::hsds::root, crate::hsds::profile, crate::hsds::services, crate::hsds::service,
         crate::hsds::organizations, crate::hsds::organization, crate::hsds::service_at_locations,
         crate::hsds::service_at_location, crate::hsds::taxonomies, crate::hsds::taxonomy_one,
@@ -47,6 +48,7 @@ pub struct Problem {
         (name = "map", description = "Aggregates per country, kraj and ORP"),
         (name = "statistics", description = "Statistics from the daily snapshots: counts, trends, capacity against need, vacancy history"),
         (name = "grants", description = "Grant calls and decisions"),
+        (name = "surveys", description = "Surveys and their results"),
         (name = "exports", description = "Open data: CSV and GeoJSON with the filters of the search"),
         (name = "hsds", description = "HSDS 3.1 (Open Referral), Czech profile, under /hsds"),
     )

@@ -21,6 +21,7 @@ async fn all_three_services_start_together_and_report_ready() {
                 admin: None,
             },
             clickhouse: None,
+            territory_dir: None,
         }),
         query_service::Application::build(query_service::Settings {
             http: HttpSettings::for_tests(),

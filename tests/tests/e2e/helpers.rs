@@ -120,6 +120,7 @@ pub async fn spawn_distributed() -> Distributed {
             }),
         },
         clickhouse: Some(ch.settings.clone()),
+        territory_dir: Some(shared_data_dir().join("territory")),
     })
     .await
     .unwrap();

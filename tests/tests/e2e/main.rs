@@ -15,3 +15,4 @@ mod open_data;
 mod read_side;
 mod registry;
 mod statistics;
+mod surveys;

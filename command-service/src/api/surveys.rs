@@ -1,0 +1,291 @@
+//! Surveys: methodologists (for their kraj) and administrators define, open
+//! and close them; invited providers answer. An anonymous answer is stored
+//! under a name only this server can compute (a keyed hash of the survey
+//! and the provider) and with an anonymous actor, so nothing read from the
+//! log or any endpoint leads back to the respondent.
+
+use super::respond;
+use crate::api::openapi::Problem;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{execute, load, replayed_stream_id, CommandContext, CommandResult};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{post, put};
+use axum::Router;
+use blake2::digest::consts::U16;
+use blake2::digest::{FixedOutput, KeyInit, Update};
+use events::accounts::{Role, Scope};
+use events::registry::provider::Provider;
+use events::registry::service::Service;
+use events::surveys::response::{SurveyFacts, SurveyResponse, SurveyResponseCommand};
+use events::surveys::survey::{Audience, Survey, SurveyCommand, SurveyDefinition, SurveyStatus};
+use events::{Actor, DomainError};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/surveys", post(define))
+        .route("/surveys/{id}", put(redefine))
+        .route("/surveys/{id}/open", post(open))
+        .route("/surveys/{id}/close", post(close))
+        .route("/surveys/{id}/answers", post(answer))
+}
+
+/// Administrators; methodologists for surveys of their kraj.
+fn require_author(principal: &Principal, d: &SurveyDefinition) -> Result<(), ApiError> {
+    let ok = principal.is_admin()
+        || principal
+            .roles
+            .iter()
+            .any(|g| match (&g.role, &g.scope, &d.audience) {
+                (Role::Methodologist, Scope::Kraj(k), Audience::Kraj { code }) => k == code,
+                _ => false,
+            });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "surveys are written by administrators, and by methodologists for providers of their kraj".into(),
+        ))
+    }
+}
+
+/// A new survey.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DefineBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub survey_id: Option<Uuid>,
+    /// The questionnaire.
+    pub definition: SurveyDefinition,
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", request_body = DefineBody, security(("bearer" = [])), responses((status = 201, description = "Defined (a draft)", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn define(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<DefineBody>,
+) -> Result<Response, ApiError> {
+    require_author(&principal, &body.definition)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.survey_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<Survey>(&state, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let result = execute::<Survey>(
+        &state,
+        &id,
+        SurveyCommand::Define(body.definition),
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok(respond(result, true))
+}
+
+#[utoipa::path(put, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = String, Path, description = "The survey")), request_body = SurveyDefinition, security(("bearer" = [])), responses((status = 200, description = "Redefined (drafts only)", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Already open", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn redefine(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<SurveyDefinition>,
+) -> Result<Response, ApiError> {
+    require_author(&principal, &body)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Survey>(
+        &state,
+        &id,
+        SurveyCommand::Define(body),
+        &ctx,
+        |s, _| match &s.definition {
+            Some(d) => require_author(&principal, d),
+            None => Ok(()),
+        },
+    )
+    .await?;
+    Ok(respond(result, false))
+}
+
+async fn transition(
+    state: &AppState,
+    principal: &Principal,
+    headers: CommandHeaders,
+    id: &str,
+    command: SurveyCommand,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Survey>(state, id, command, &ctx, |s, _| match &s.definition {
+        Some(d) => require_author(principal, d),
+        None => Ok(()),
+    })
+    .await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/open", tag = "surveys", params(("id" = String, Path, description = "The survey")), security(("bearer" = [])), responses((status = 200, description = "Open for answers", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Closed", body = Problem)))]
+pub(crate) async fn open(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    transition(&state, &principal, headers, &id, SurveyCommand::Open).await
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/close", tag = "surveys", params(("id" = String, Path, description = "The survey")), security(("bearer" = [])), responses((status = 200, description = "Closed", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Never opened", body = Problem)))]
+pub(crate) async fn close(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    transition(&state, &principal, headers, &id, SurveyCommand::Close).await
+}
+
+/// An answer.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AnswerBody {
+    /// The respondent provider's IČO.
+    pub provider_ico: String,
+    /// For a survey of a kind of service: the provider's service of that kind.
+    #[serde(default)]
+    pub service_id: Option<String>,
+    /// Answers by question id.
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, Value>,
+}
+
+/// Whether the provider is invited, and why not.
+async fn invited(
+    state: &AppState,
+    audience: &Audience,
+    ico: &str,
+    service_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let (provider, _) = load::<Provider>(state, ico).await?;
+    if provider.ico.is_none() {
+        return Err(ApiError::invalid(
+            "provider_ico",
+            format!("{ico} is not a registered provider"),
+        ));
+    }
+    let refuse = |why: String| {
+        Err(ApiError::Forbidden(format!(
+            "the provider {ico} is not invited: {why}"
+        )))
+    };
+    match audience {
+        Audience::AllProviders => Ok(()),
+        Audience::Kraj { code } => {
+            let t = &state.territory;
+            let wanted = t
+                .kraj_by_any_code(code)
+                .map_or(code.clone(), |k| k.nuts.clone());
+            let actual = provider
+                .address
+                .municipality_code
+                .as_deref()
+                .and_then(|m| t.municipalities.get(m))
+                .map(|m| m.kraj_nuts.clone());
+            match actual {
+                Some(k) if k == wanted => Ok(()),
+                Some(k) => refuse(format!(
+                    "its registered office is in {k}, the survey asks {wanted}"
+                )),
+                None => refuse("its registered office has no known municipality".into()),
+            }
+        }
+        Audience::ServiceKind { kind } => {
+            let Some(id) = service_id else {
+                return Err(ApiError::invalid(
+                    "service_id",
+                    format!("name your service of kind {kind}"),
+                ));
+            };
+            let (service, _) = load::<Service>(state, id).await?;
+            match service.details {
+                Some(d) if service.provider_ico == ico && d.kind == *kind => Ok(()),
+                _ => refuse(format!("{id} is not its service of kind {kind}")),
+            }
+        }
+    }
+}
+
+/// The stream of an anonymous answer: a keyed hash nobody else can compute or invert.
+fn anonymous_stream(key: &[u8], survey_id: &str, ico: &str) -> String {
+    let mut mac = <blake2::Blake2bMac<U16> as KeyInit>::new_from_slice(&key[..key.len().min(64)])
+        .unwrap_or_else(|_| {
+            <blake2::Blake2bMac<U16> as KeyInit>::new_from_slice(b"portal").expect("a short key")
+        });
+    Update::update(&mut mac, format!("survey:{survey_id}:{ico}").as_bytes());
+    mac.finalize_fixed()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/answers", tag = "surveys", params(("id" = String, Path, description = "The survey")), request_body = AnswerBody, security(("bearer" = [])), responses((status = 200, description = "Answered (a later answer replaces this one while the survey is open); an anonymous answer's stream and actor name nobody", body = CommandResult), (status = 403, description = "Not the provider's account, or the provider is not invited", body = Problem), (status = 409, description = "The survey is not open", body = Problem), (status = 422, description = "Invalid answers, each named", body = Problem)))]
+pub(crate) async fn answer(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AnswerBody>,
+) -> Result<Response, ApiError> {
+    principal.require_provider(&body.provider_ico)?;
+    let (survey, _) = load::<Survey>(&state, &id).await?;
+    let definition = survey
+        .definition
+        .clone()
+        .ok_or_else(|| ApiError::Domain(DomainError::NotFound("the survey".into())))?;
+    invited(
+        &state,
+        &definition.audience,
+        &body.provider_ico,
+        body.service_id.as_deref(),
+    )
+    .await?;
+    let (stream, ctx, respondent) = if definition.anonymous {
+        let actor = Actor {
+            account_id: "anonymous".into(),
+            role: "provider".into(),
+        };
+        // No idempotency key either: it would be shared by every anonymous respondent.
+        let headers = CommandHeaders {
+            idempotency_key: None,
+            ..headers
+        };
+        (
+            anonymous_stream(&state.audit_key, &id, &body.provider_ico),
+            CommandContext::new(actor, headers),
+            None,
+        )
+    } else {
+        (
+            format!("{id}:{}", body.provider_ico),
+            CommandContext::new(principal.actor(), headers),
+            Some(body.provider_ico.clone()),
+        )
+    };
+    let command = SurveyResponseCommand::Answer {
+        survey_id: id,
+        respondent,
+        answers: body.answers,
+        survey: SurveyFacts {
+            open: survey.status == SurveyStatus::Open,
+            questions: definition.questions,
+        },
+    };
+    let result = execute::<SurveyResponse>(&state, &stream, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}

@@ -1,0 +1,88 @@
+//! Surveys and their answers as documents (collections `surveys` and
+//! `survey_responses`), applied by the registry projection. A response
+//! document holds the answers only, never the respondent.
+
+use crate::runner::WorkingSet;
+use anyhow::Context;
+use events::aggregate::from_recorded;
+use events::surveys::response::SurveyResponseEvent;
+use events::surveys::survey::{SurveyDefinition, SurveyEvent, SurveyStatus};
+use infra::event_store::RecordedEvent;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Surveys.
+pub const SURVEYS: &str = "surveys";
+/// Answers.
+pub const SURVEY_RESPONSES: &str = "survey_responses";
+
+/// A survey as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyView {
+    /// Id.
+    pub id: String,
+    /// The questionnaire.
+    pub definition: SurveyDefinition,
+    /// Where it stands.
+    pub status: SurveyStatus,
+}
+
+/// One respondent's latest answers (no respondent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseView {
+    /// The survey.
+    pub survey_id: String,
+    /// Answers by question id.
+    pub answers: BTreeMap<String, Value>,
+}
+
+/// Applies a survey event.
+///
+/// # Errors
+/// Events or documents that do not read.
+pub async fn survey(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+    let key = &e.stream.stream_id;
+    let current: Option<SurveyView> = docs
+        .get(SURVEYS, key)
+        .await?
+        .map(serde_json::from_value)
+        .transpose()
+        .context("a survey does not read")?;
+    let view = match from_recorded::<SurveyEvent>(e)? {
+        SurveyEvent::SurveyDefined { definition } => Some(SurveyView {
+            id: key.clone(),
+            definition,
+            status: SurveyStatus::Draft,
+        }),
+        SurveyEvent::SurveyOpened {} => current.map(|v| SurveyView {
+            status: SurveyStatus::Open,
+            ..v
+        }),
+        SurveyEvent::SurveyClosed {} => current.map(|v| SurveyView {
+            status: SurveyStatus::Closed,
+            ..v
+        }),
+    };
+    if let Some(v) = view {
+        docs.put(SURVEYS, key, serde_json::to_value(v)?);
+    }
+    Ok(())
+}
+
+/// Applies an answer: the document of the response is replaced.
+///
+/// # Errors
+/// Events that do not read.
+pub fn response(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+    let SurveyResponseEvent::SurveyAnswered {
+        survey_id, answers, ..
+    } = from_recorded(e)?;
+    let view = ResponseView { survey_id, answers };
+    docs.put(
+        SURVEY_RESPONSES,
+        &e.stream.stream_id,
+        serde_json::to_value(view)?,
+    );
+    Ok(())
+}

@@ -1,0 +1,339 @@
+//! Surveys, read side: the questionnaires and their results — response
+//! rate against the providers invited, frequencies and percentages, mean,
+//! median, standard deviation (of a sample), minimum and maximum, a
+//! cross-tabulation of two questions, and the answers as CSV. No result
+//! names a respondent: the answers are stored without one.
+
+use super::records::After;
+use super::{wait_after, QueryState};
+use crate::index::Index;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use events::surveys::survey::{Audience, Question, QuestionKind};
+use infra::problem::Problem;
+use projection_service::surveys::{ResponseView, SurveyView};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(super) fn routes() -> Router<QueryState> {
+    Router::new()
+        .route("/surveys", get(list))
+        .route("/surveys/{id}", get(one))
+        .route("/surveys/{id}/results", get(results))
+}
+
+fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", "No such record")
+        .detail("the survey does not exist")
+}
+
+fn responses<'a>(index: &'a Index, id: &str) -> Vec<&'a ResponseView> {
+    let mut all: Vec<(&String, &ResponseView)> = index
+        .survey_responses
+        .iter()
+        .filter(|(_, r)| r.survey_id == id)
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The providers invited: all, those with their registered office in the kraj, or those with a service of the kind.
+pub fn invited(index: &Index, audience: &Audience) -> usize {
+    let t = index.territory();
+    match audience {
+        Audience::AllProviders => index.providers.len(),
+        Audience::Kraj { code } => {
+            let kraj = t
+                .kraj_by_any_code(code)
+                .map_or(code.clone(), |k| k.nuts.clone());
+            index
+                .providers
+                .values()
+                .filter(|p| {
+                    p.address
+                        .municipality_code
+                        .as_deref()
+                        .and_then(|m| t.municipalities.get(m))
+                        .is_some_and(|m| m.kraj_nuts == kraj)
+                })
+                .count()
+        }
+        Audience::ServiceKind { kind } => index
+            .services()
+            .filter(|e| e.view.details.kind == *kind)
+            .map(|e| e.view.provider_ico.clone())
+            .collect::<BTreeSet<_>>()
+            .len(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, status, audience, anonymous, responses }] }`", body = Object)))]
+pub(crate) async fn list(
+    State(state): State<QueryState>,
+    Query(a): Query<After>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, a.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let mut items: Vec<&SurveyView> = index.surveys.values().collect();
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|s| json!({ "id": s.id, "title": s.definition.title, "status": s.status, "audience": s.definition.audience,
+            "anonymous": s.definition.anonymous, "responses": responses(&index, &s.id).len() }))
+        .collect();
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = String, Path, description = "The survey"), After), responses((status = 200, description = "The questionnaire and its state", body = Object), (status = 404, description = "No such survey", body = crate::api::openapi::Problem)))]
+pub(crate) async fn one(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+    Query(a): Query<After>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, a.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let s = index.surveys.get(&id).ok_or_else(not_found)?;
+    Ok(Json(
+        serde_json::to_value(s).map_err(|e| Problem::internal(&e))?,
+    ))
+}
+
+/// What to compute.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultParams {
+    /// Two question ids, `q1,q2`: their cross-tabulation.
+    pub cross: Option<String>,
+    /// `json` (default) or `csv` (the answers, one row per response, no respondent).
+    pub format: Option<String>,
+    /// Wait until the read models hold this change.
+    pub after: Option<String>,
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// Mean, median, sample standard deviation, min and max.
+pub fn describe(values: &[f64]) -> Value {
+    if values.is_empty() {
+        return json!({ "n": 0 });
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    let median = if sorted.len() % 2 == 0 {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    };
+    let sd = if values.len() > 1 {
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    json!({ "n": values.len(), "mean": round(mean, 4), "median": median, "std_dev": round(sd, 4),
+        "min": sorted[0], "max": sorted[sorted.len() - 1] })
+}
+
+/// A value as a category label.
+fn label(v: &Value) -> String {
+    match v {
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn frequencies(counts: &BTreeMap<String, usize>, of: usize) -> Value {
+    let mut m = Map::new();
+    for (k, c) in counts {
+        m.insert(k.clone(), json!({ "count": c, "percent": if of == 0 { 0.0 } else { round(*c as f64 * 100.0 / of as f64, 2) } }));
+    }
+    Value::Object(m)
+}
+
+fn question_result(q: &Question, answers: &[&Value]) -> Value {
+    let n = answers.len();
+    let mut out = json!({ "id": q.id, "text": q.text, "answered": n });
+    match &q.kind {
+        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options, .. } => {
+            let mut counts: BTreeMap<String, usize> =
+                options.iter().map(|o| (o.clone(), 0)).collect();
+            let mut other = Vec::new();
+            for a in answers {
+                let items: Vec<String> = match a {
+                    Value::Array(xs) => xs.iter().map(label).collect(),
+                    one => vec![label(one)],
+                };
+                for i in items {
+                    if options.contains(&i) {
+                        *counts.entry(i).or_default() += 1;
+                    } else {
+                        other.push(i);
+                    }
+                }
+            }
+            out["frequencies"] = frequencies(&counts, n);
+            if matches!(q.kind, QuestionKind::MultipleChoice { .. }) {
+                out["other"] = json!({ "count": other.len(), "percent": if n == 0 { 0.0 } else { round(other.len() as f64 * 100.0 / n as f64, 2) }, "answers": other });
+            }
+        }
+        QuestionKind::YesNo | QuestionKind::Scale => {
+            let mut counts: BTreeMap<String, usize> = match q.kind {
+                QuestionKind::YesNo => [("yes".to_string(), 0), ("no".to_string(), 0)].into(),
+                _ => (1..=5).map(|i| (i.to_string(), 0)).collect(),
+            };
+            for a in answers {
+                *counts.entry(label(a)).or_default() += 1;
+            }
+            out["frequencies"] = frequencies(&counts, n);
+            if matches!(q.kind, QuestionKind::Scale) {
+                let values: Vec<f64> = answers.iter().filter_map(|a| a.as_f64()).collect();
+                out["statistics"] = describe(&values);
+            }
+        }
+        QuestionKind::Number { .. } => {
+            let values: Vec<f64> = answers.iter().filter_map(|a| a.as_f64()).collect();
+            out["statistics"] = describe(&values);
+        }
+        QuestionKind::ShortText | QuestionKind::LongText | QuestionKind::Date => {
+            out["answers"] = Value::Array(answers.iter().map(|a| (*a).clone()).collect());
+        }
+    }
+    out
+}
+
+fn csv_of(survey: &SurveyView, responses: &[&ResponseView]) -> Response {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["response".to_string()];
+    header.extend(survey.definition.questions.iter().map(|q| q.id.clone()));
+    let _ = w.write_record(&header);
+    for (i, r) in responses.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string()];
+        for q in &survey.definition.questions {
+            row.push(match r.answers.get(&q.id) {
+                None => String::new(),
+                Some(Value::Array(xs)) => xs.iter().map(label).collect::<Vec<_>>().join(";"),
+                Some(v) => label(v),
+            });
+        }
+        let _ = w.write_record(&row);
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"survey-{}.csv\"", survey.id),
+            ),
+        ],
+        w.into_inner().unwrap_or_default(),
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", params(("id" = String, Path, description = "The survey"), ResultParams), responses((status = 200, description = "`{ invited, responses, response_rate, questions: [...], cross }`, or the answers as CSV", body = Object), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+pub(crate) async fn results(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+    Query(p): Query<ResultParams>,
+) -> Result<Response, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let survey = index.surveys.get(&id).ok_or_else(not_found)?;
+    let rs = responses(&index, &id);
+    match p.format.as_deref().unwrap_or("json") {
+        "json" => {}
+        "csv" => return Ok(csv_of(survey, &rs)),
+        other => {
+            return Err(Problem::invalid(
+                "format",
+                format!("{other:?} is not json or csv"),
+            ))
+        }
+    }
+    let invited = invited(&index, &survey.definition.audience);
+    let questions: Vec<Value> = survey
+        .definition
+        .questions
+        .iter()
+        .map(|q| {
+            let answers: Vec<&Value> = rs.iter().filter_map(|r| r.answers.get(&q.id)).collect();
+            question_result(q, &answers)
+        })
+        .collect();
+    let cross = match p.cross.as_deref() {
+        None => Value::Null,
+        Some(pair) => {
+            let (a, b) = pair
+                .split_once(',')
+                .ok_or_else(|| Problem::invalid("cross", "two question ids, q1,q2"))?;
+            for id in [a, b] {
+                let q = survey.definition.questions.iter().find(|q| q.id == id);
+                match q.map(|q| &q.kind) {
+                    Some(
+                        QuestionKind::SingleChoice { .. }
+                        | QuestionKind::YesNo
+                        | QuestionKind::Scale,
+                    ) => {}
+                    Some(_) => {
+                        return Err(Problem::invalid(
+                            "cross",
+                            format!("{id} is not a single choice, yes/no or scale question"),
+                        ))
+                    }
+                    None => {
+                        return Err(Problem::invalid(
+                            "cross",
+                            format!("{id} is not a question of the survey"),
+                        ))
+                    }
+                }
+            }
+            let mut table: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+            for r in &rs {
+                if let (Some(x), Some(y)) = (r.answers.get(a), r.answers.get(b)) {
+                    *table
+                        .entry(label(x))
+                        .or_default()
+                        .entry(label(y))
+                        .or_default() += 1;
+                }
+            }
+            json!({ "rows": a, "columns": b, "counts": table })
+        }
+    };
+    Ok(Json(json!({
+        "survey_id": id, "status": survey.status, "anonymous": survey.definition.anonymous,
+        "invited": invited, "responses": rs.len(),
+        "response_rate": if invited == 0 { 0.0 } else { round(rs.len() as f64 / invited as f64, 4) },
+        "questions": questions, "cross": cross,
+    }))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_of_a_sample() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, median 4.5, sample sd = sqrt(32/7) = 2.1381
+        let d = describe(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+        assert_eq!(
+            d,
+            json!({ "n": 8, "mean": 5.0, "median": 4.5, "std_dev": 2.1381, "min": 2.0, "max": 9.0 })
+        );
+        assert_eq!(describe(&[3.0])["std_dev"], 0.0);
+        assert_eq!(describe(&[]), json!({ "n": 0 }));
+    }
+}

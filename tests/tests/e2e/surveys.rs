@@ -1,0 +1,271 @@
+//! Surveys over HTTP, in embedded and distributed mode: a methodologist
+//! writes an anonymous questionnaire for the providers of a kraj; invited
+//! providers answer (a second answer replaces the first), one outside the
+//! audience is refused, answers after the close are refused; the results
+//! agree with figures worked out by hand and name no respondent anywhere.
+
+use crate::client::Client;
+use crate::helpers::{spawn_distributed, spawn_portal};
+use infra::testing::TempDir;
+use serde_json::{json, Value};
+
+const A: &str = "00064581"; // Děčín, Ústecký kraj
+const B: &str = "25596641"; // Ústí nad Labem, Ústecký kraj
+const C: &str = "27082440"; // Praha
+
+async fn account(admin: &Client, login: &str, role: &str, scope: Value) -> Client {
+    let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
+        "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
+    assert_eq!(admin.post("/accounts", body).await.status, 201);
+    Client::new(&admin.base)
+        .login(login, "heslo-pro-test-1")
+        .await
+}
+
+fn definition(kraj: &str) -> Value {
+    json!({ "definition": {
+        "title": "Kapacity a potřeby 2027", "anonymous": true,
+        "audience": { "type": "kraj", "code": kraj },
+        "questions": [
+            { "id": "beds", "text": "Kolik lůžek provozujete?", "kind": { "type": "number", "min": 0, "max": 1000 }, "required": true },
+            { "id": "need", "text": "Potřebujete posílit tým?", "kind": { "type": "yes_no" } },
+            { "id": "topics", "text": "Nejčastější témata", "kind": { "type": "multiple_choice", "options": ["bydlení", "dluhy"], "allow_other": true } },
+            { "id": "mood", "text": "Spokojenost se spoluprací", "kind": { "type": "scale" } },
+            { "id": "region", "text": "Část kraje", "kind": { "type": "single_choice", "options": ["sever", "jih"] } }
+        ]
+    } })
+}
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    for (ico, name, city, code) in [
+        (A, "Charita Děčín", "Děčín", "562335"),
+        (B, "Diakonie Ústí", "Ústí nad Labem", "554804"),
+        (C, "Naděje Praha", "Praha", "554782"),
+    ] {
+        let p = json!({ "ico": ico, "name": name, "address": { "city": city, "postcode": "40001", "municipality_code": code } });
+        assert_eq!(admin.post("/providers", p).await.status, 201);
+    }
+    let metodik = account(
+        &admin,
+        "metodik",
+        "methodologist",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let (a, b, c) = (
+        account(
+            &admin,
+            "poskytovatel-a",
+            "provider",
+            json!({ "kind": "provider", "code": A }),
+        )
+        .await,
+        account(
+            &admin,
+            "poskytovatel-b",
+            "provider",
+            json!({ "kind": "provider", "code": B }),
+        )
+        .await,
+        account(
+            &admin,
+            "poskytovatel-c",
+            "provider",
+            json!({ "kind": "provider", "code": C }),
+        )
+        .await,
+    );
+    assert_eq!(
+        metodik.post("/surveys", definition("CZ010")).await.status,
+        403,
+        "another kraj"
+    );
+    let defined = metodik.post("/surveys", definition("CZ042")).await;
+    assert_eq!(defined.status, 201, "{:?}", defined.body);
+    let id = defined.body["stream_id"].as_str().unwrap().to_string();
+    let answer = |client: &Client, ico: &str, answers: Value| {
+        let (client, path, body) = (
+            client.clone(),
+            format!("/surveys/{id}/answers"),
+            json!({ "provider_ico": ico, "answers": answers }),
+        );
+        async move { client.post(&path, body).await }
+    };
+    let early = answer(&a, A, json!({ "beds": 1 })).await;
+    assert_eq!(early.status, 409, "not open yet: {:?}", early.body);
+    assert_eq!(
+        metodik
+            .post(&format!("/surveys/{id}/open"), json!({}))
+            .await
+            .status,
+        200
+    );
+
+    let first = answer(
+        &a,
+        A,
+        json!({ "beds": 10, "need": true, "topics": ["dluhy"], "mood": 3, "region": "sever" }),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let second = answer(&a, A, json!({ "beds": 40, "need": true, "topics": ["dluhy", "exekuce"], "mood": 4, "region": "sever" })).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(
+        second.body["stream_id"], first.body["stream_id"],
+        "the same response, replaced"
+    );
+    assert_eq!(answer(&b, B, json!({ "beds": 20, "need": false, "topics": ["bydlení", "dluhy"], "mood": 5, "region": "jih" })).await.status, 200);
+    let outside = answer(&c, C, json!({ "beds": 5 })).await;
+    assert_eq!(
+        outside.status, 403,
+        "Praha is not invited: {:?}",
+        outside.body
+    );
+    assert_eq!(
+        answer(&a, B, json!({ "beds": 5 })).await.status,
+        403,
+        "not its provider"
+    );
+    let invalid = answer(&b, B, json!({ "beds": "dvacet", "mood": 7 })).await;
+    assert_eq!(invalid.status, 422);
+    assert_eq!(invalid.fields(), ["answers.beds", "answers.mood"]);
+    let closed = metodik
+        .post(&format!("/surveys/{id}/close"), json!({}))
+        .await;
+    assert_eq!(closed.status, 200);
+    assert_eq!(
+        answer(&b, B, json!({ "beds": 21 })).await.status,
+        409,
+        "closed"
+    );
+
+    // Results, by hand: beds 40 (A's second answer) and 20 (B): mean 30,
+    // median 30, sample standard deviation sqrt((10² + 10²) / 1) = 14.1421.
+    let after = format!(
+        "{}:{}",
+        closed.body["transaction_id"], closed.body["global_position"]
+    );
+    let url = format!("{queries}/api/v1/surveys/{id}/results?after={after}&cross=need,region");
+    let r: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (
+            r["invited"].clone(),
+            r["responses"].clone(),
+            r["response_rate"].clone()
+        ),
+        (json!(2), json!(2), json!(1.0)),
+        "{r}"
+    );
+    let q = |id: &str| {
+        r["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        q("beds")["statistics"],
+        json!({ "n": 2, "mean": 30.0, "median": 30.0, "std_dev": 14.1421, "min": 20.0, "max": 40.0 })
+    );
+    assert_eq!(
+        q("need")["frequencies"],
+        json!({ "yes": { "count": 1, "percent": 50.0 }, "no": { "count": 1, "percent": 50.0 } })
+    );
+    let topics = q("topics");
+    assert_eq!(
+        topics["frequencies"]["dluhy"],
+        json!({ "count": 2, "percent": 100.0 })
+    );
+    assert_eq!(
+        topics["frequencies"]["bydlení"],
+        json!({ "count": 1, "percent": 50.0 })
+    );
+    assert_eq!(
+        topics["other"],
+        json!({ "count": 1, "percent": 50.0, "answers": ["exekuce"] })
+    );
+    assert_eq!(q("mood")["statistics"]["mean"], 4.5);
+    assert_eq!(
+        q("mood")["frequencies"]["3"]["count"],
+        0,
+        "A's first answer was replaced"
+    );
+    assert_eq!(
+        r["cross"]["counts"],
+        json!({ "yes": { "sever": 1 }, "no": { "jih": 1 } })
+    );
+    let csv = reqwest::get(format!("{queries}/api/v1/surveys/{id}/results?format=csv"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "response,beds,need,topics,mood,region"
+    );
+    assert_eq!(csv.lines().count(), 3);
+    let (status, _) = (
+        reqwest::get(format!(
+            "{queries}/api/v1/surveys/{id}/results?cross=beds,need"
+        ))
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        (),
+    );
+    assert_eq!(status, 422, "a number cannot be cross-tabulated");
+
+    // No respondent anywhere: results, CSV, the survey list, the log.
+    let list = reqwest::get(format!("{queries}/api/v1/surveys"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let log = admin
+        .send(
+            reqwest::Method::GET,
+            "/audit/log?event_type=SurveyAnswered",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(log.body["total"], 3, "three answers were recorded");
+    for item in log.body["items"].as_array().unwrap() {
+        assert_eq!(item["actor"]["account_id"], "anonymous");
+        assert!(item["payload"]["respondent"].is_null());
+    }
+    for text in [r.to_string(), csv, list, log.body.to_string()] {
+        for trace in [
+            A,
+            B,
+            "Charita",
+            "Diakonie",
+            "poskytovatel-a",
+            "poskytovatel-b",
+        ] {
+            assert!(!text.contains(trace), "{trace} leaks: {text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn surveys_in_embedded_mode() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn surveys_in_distributed_mode() {
+    let stack = spawn_distributed().await;
+    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+    stack.stop().await;
+}
