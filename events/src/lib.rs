@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod envelope;
 pub mod error;
 pub mod grants;
+pub mod planning;
 pub mod registry;
 pub mod statistics;
 pub mod surveys;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod consumer;
 pub mod grants;
+pub mod plans;
 pub mod registry;
 pub mod runner;
 pub mod settings;

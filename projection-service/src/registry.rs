@@ -472,6 +472,7 @@ impl Projection for RegistryProjection {
             "grant_call" => crate::grants::call(event, docs).await,
             "grant_application" => crate::grants::application(event, docs).await,
             "survey" => crate::surveys::survey(event, docs).await,
+            "community_plan" => crate::plans::apply(event, docs).await,
             "survey_response" => crate::surveys::response(event, docs),
             _ => Ok(()),
         }

@@ -86,6 +86,8 @@ pub struct Index {
     pub grant_applications: HashMap<String, projection_service::grants::ApplicationView>,
     /// Surveys by id.
     pub surveys: HashMap<String, projection_service::surveys::SurveyView>,
+    /// Community plans by id.
+    pub plans: HashMap<String, projection_service::plans::PlanView>,
     /// Survey answers by response (no respondent).
     pub survey_responses: HashMap<String, projection_service::surveys::ResponseView>,
     /// Active services by area and kind.

@@ -9,6 +9,7 @@ use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
 use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
+use projection_service::plans::PLANS;
 use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
 use projection_service::surveys::{SURVEYS, SURVEY_RESPONSES};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -31,6 +32,7 @@ struct Feed {
     grant_applications: i64,
     surveys: i64,
     survey_responses: i64,
+    plans: i64,
 }
 
 /// The index and its feed.
@@ -182,6 +184,17 @@ impl Indexer {
                 }
             },
         )
+        .await?;
+        self.follow(g, PLANS, &mut feed.plans, |index, key, doc| {
+            match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.plans.insert(key, view);
+                }
+                None => {
+                    index.plans.remove(&key);
+                }
+            }
+        })
         .await?;
         Ok(())
     }

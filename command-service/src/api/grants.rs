@@ -35,7 +35,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// Commissioner of the territory (its kraj or municipality code), or administrator.
-fn require_commissioner(principal: &Principal, territory: &str) -> Result<(), ApiError> {
+pub(super) fn require_commissioner(principal: &Principal, territory: &str) -> Result<(), ApiError> {
     let ok = principal.is_admin()
         || principal.roles.iter().any(|g| {
             g.role == Role::Commissioner

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod directory;
 pub mod grants;
 pub mod openapi;
+pub mod plans;
 pub mod providers;
 pub mod regional_contacts;
 pub mod services;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(services::routes())
         .merge(directory::routes())
         .merge(grants::routes())
+        .merge(plans::routes())
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(statistics::routes())

@@ -6,6 +6,7 @@ pub mod export;
 pub mod grants;
 pub mod map;
 pub mod openapi;
+pub mod plans;
 pub mod records;
 pub mod search;
 pub mod stats;
@@ -57,6 +58,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(stats::routes())
         .merge(grants::routes())
         .merge(surveys::routes())
+        .merge(plans::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

@@ -36,6 +36,8 @@ pub struct Problem {
         super::stats::vacancies, super::stats::norms,
         super::grants::calls, super::grants::call, super::grants::application,
         super::surveys::list, super::surveys::one, super::surveys::results,
+        super::plans::list, super::plans::one, super::plans::revision, super::plans::diff,
+        super::plans::measures,
         crate::hsds::root, crate::hsds::profile, crate::hsds::services, crate::hsds::service,
         crate::hsds::organizations, crate::hsds::organization, crate::hsds::service_at_locations,
         crate::hsds::service_at_location, crate::hsds::taxonomies, crate::hsds::taxonomy_one,
@@ -49,6 +51,7 @@ pub struct Problem {
         (name = "statistics", description = "Statistics from the daily snapshots: counts, trends, capacity against need, vacancy history"),
         (name = "grants", description = "Grant calls and decisions"),
         (name = "surveys", description = "Surveys and their results"),
+        (name = "plans", description = "Community plans: the plan in force, revisions, differences, measures"),
         (name = "exports", description = "Open data: CSV and GeoJSON with the filters of the search"),
         (name = "hsds", description = "HSDS 3.1 (Open Referral), Czech profile, under /hsds"),
     )

@@ -12,6 +12,7 @@ mod grants;
 mod helpers;
 mod import;
 mod open_data;
+mod plans;
 mod read_side;
 mod registry;
 mod statistics;

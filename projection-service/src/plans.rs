@@ -1,0 +1,134 @@
+//! Community plans as documents (collection `community_plans`), applied by
+//! the registry projection: every revision with its state and comments,
+//! the revision in force, and the evaluations of measures.
+
+use crate::runner::WorkingSet;
+use anyhow::Context;
+use events::aggregate::from_recorded;
+use events::planning::plan::{PlanContent, PlanEvent, RevisionStatus};
+use infra::event_store::RecordedEvent;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Plans.
+pub const PLANS: &str = "community_plans";
+
+/// A revision as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionView {
+    /// Its content.
+    pub content: PlanContent,
+    /// Where it stands.
+    pub status: RevisionStatus,
+    /// Comments.
+    pub comments: Vec<String>,
+    /// The reason of a rejection.
+    pub rejected_because: Option<String>,
+}
+
+/// An evaluation of a measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationView {
+    /// Year.
+    pub year: i32,
+    /// Measure.
+    pub measure_id: String,
+    /// Fulfilment, percent.
+    pub fulfilment: u8,
+    /// Notes.
+    pub note: String,
+}
+
+/// A plan as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Territory.
+    pub territory: String,
+    /// Revisions by number.
+    pub revisions: BTreeMap<u32, RevisionView>,
+    /// The revision in force.
+    pub in_force: Option<u32>,
+    /// Evaluations (a later one for the same year and measure replaces it).
+    pub evaluations: Vec<EvaluationView>,
+}
+
+/// Applies a plan event.
+///
+/// # Errors
+/// Events or documents that do not read.
+pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+    let key = &e.stream.stream_id;
+    let current: Option<PlanView> = docs
+        .get(PLANS, key)
+        .await?
+        .map(serde_json::from_value)
+        .transpose()
+        .context("a plan does not read")?;
+    let view = match from_recorded::<PlanEvent>(e)? {
+        PlanEvent::PlanCreated { title, territory } => Some(PlanView {
+            id: key.clone(),
+            title,
+            territory,
+            revisions: BTreeMap::new(),
+            in_force: None,
+            evaluations: Vec::new(),
+        }),
+        other => current.map(|mut v| {
+            match other {
+                PlanEvent::RevisionProposed { revision, content } => {
+                    v.revisions.insert(
+                        revision,
+                        RevisionView {
+                            content,
+                            status: RevisionStatus::Proposed,
+                            comments: Vec::new(),
+                            rejected_because: None,
+                        },
+                    );
+                }
+                PlanEvent::RevisionCommented { revision, text } => {
+                    if let Some(r) = v.revisions.get_mut(&revision) {
+                        r.comments.push(text);
+                    }
+                }
+                PlanEvent::RevisionApproved { revision } => {
+                    if let Some(r) = v.revisions.get_mut(&revision) {
+                        r.status = RevisionStatus::Approved;
+                    }
+                    v.in_force = Some(revision);
+                }
+                PlanEvent::RevisionRejected { revision, reason } => {
+                    if let Some(r) = v.revisions.get_mut(&revision) {
+                        r.status = RevisionStatus::Rejected;
+                        r.rejected_because = Some(reason);
+                    }
+                }
+                PlanEvent::MeasureEvaluated {
+                    year,
+                    measure_id,
+                    fulfilment,
+                    note,
+                } => {
+                    v.evaluations
+                        .retain(|x| !(x.year == year && x.measure_id == measure_id));
+                    v.evaluations.push(EvaluationView {
+                        year,
+                        measure_id,
+                        fulfilment,
+                        note,
+                    });
+                }
+                PlanEvent::PlanCreated { .. } => {}
+            }
+            v
+        }),
+    };
+    if let Some(v) = view {
+        docs.put(PLANS, key, serde_json::to_value(v)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Community plans over HTTP, in embedded and distributed mode: revisions
+//! proposed, commented, approved and rejected by the kraj's commissioner
+//! (not by a provider; never approved twice); the plan in force and which
+//! revision it is; the difference between revisions; yearly evaluations and
+//! measures by state.
+
+use crate::client::{Answer, Client};
+use crate::helpers::{spawn_distributed, spawn_portal};
+use infra::testing::TempDir;
+use serde_json::{json, Value};
+
+fn measure(id: &str, title: &str, budget: i64) -> Value {
+    json!({ "id": id, "title": title, "responsible": "Krajský úřad, odbor sociálních věcí", "target_group": "18",
+        "indicators": [{ "name": "lůžka", "unit": "lůžko", "baseline": 30.0, "target": 40.0 }],
+        "budget": budget, "sources": ["kraj", "MPSV"], "deadline": "2027-12-31" })
+}
+
+fn content(measures: Vec<Value>) -> Value {
+    json!({ "period_from": 2026, "period_to": 2028, "priorities": [{ "id": "P1", "title": "Bydlení",
+        "goals": [{ "id": "G1", "title": "Dostupné azylové bydlení", "measures": measures }] }] })
+}
+
+fn after(a: &Answer) -> String {
+    format!("{}:{}", a.body["transaction_id"], a.body["global_position"])
+}
+
+async fn get(base: &str, path: &str) -> Value {
+    let r = reqwest::get(format!("{base}/api/v1{path}")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let account = |login: &'static str, role: &'static str, scope: Value| {
+        let admin = admin.clone();
+        async move {
+            let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
+                "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
+            assert_eq!(admin.post("/accounts", body).await.status, 201);
+            Client::new(&admin.base)
+                .login(login, "heslo-pro-test-1")
+                .await
+        }
+    };
+    let provider = json!({ "ico": "00064581", "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let komisar = account(
+        "komisar",
+        "commissioner",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let charita = account(
+        "charita",
+        "provider",
+        json!({ "kind": "provider", "code": "00064581" }),
+    )
+    .await;
+
+    let title = "Střednědobý plán rozvoje sociálních služeb Ústeckého kraje 2026–2028";
+    assert_eq!(
+        charita
+            .post("/plans", json!({ "title": title, "territory": "CZ042" }))
+            .await
+            .status,
+        403
+    );
+    let created = komisar
+        .post("/plans", json!({ "title": title, "territory": "CZ042" }))
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["stream_id"].as_str().unwrap().to_string();
+    let path = |rest: &str| format!("/plans/{id}{rest}");
+
+    let first = content(vec![
+        measure("M1", "Azylový dům Děčín", 1_000_000),
+        measure("M2", "Noclehárna Most", 300_000),
+    ]);
+    assert_eq!(komisar.post(&path("/revisions"), first).await.status, 201);
+    assert_eq!(
+        komisar
+            .post(
+                &path("/revisions/1/comments"),
+                json!({ "text": "Doplnit rozpočet M2" })
+            )
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        charita
+            .post(&path("/revisions/1/approve"), json!({}))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        komisar
+            .post(&path("/revisions/1/approve"), json!({}))
+            .await
+            .status,
+        200
+    );
+    let twice = komisar.post(&path("/revisions/1/approve"), json!({})).await;
+    assert_eq!(twice.status, 409, "{:?}", twice.body);
+    assert!(twice.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("already approved"));
+
+    let second = content(vec![
+        measure("M1", "Azylový dům Děčín", 1_200_000),
+        measure("M3", "Terénní program Teplice", 500_000),
+    ]);
+    assert_eq!(
+        komisar
+            .post(&path("/revisions"), second.clone())
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        komisar
+            .post(
+                &path("/revisions/2/reject"),
+                json!({ "reason": "Chybí projednání s obcemi" })
+            )
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        komisar
+            .post(&path("/revisions/2/approve"), json!({}))
+            .await
+            .status,
+        409
+    );
+    assert_eq!(komisar.post(&path("/revisions"), second).await.status, 201);
+    let approved = komisar.post(&path("/revisions/3/approve"), json!({})).await;
+    assert_eq!(approved.status, 200);
+
+    let plan = get(queries, &format!("/plans/{id}?after={}", after(&approved))).await;
+    assert_eq!(plan["in_force"], 3, "{plan}");
+    let states: Vec<&str> = plan["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["approved", "rejected", "approved"]);
+    assert_eq!(
+        plan["revisions"][0]["comments"],
+        json!(["Doplnit rozpočet M2"])
+    );
+    assert_eq!(
+        plan["revisions"][1]["rejected_because"],
+        "Chybí projednání s obcemi"
+    );
+    assert_eq!(
+        plan["plan"]["priorities"][0]["goals"][0]["measures"][1]["id"],
+        "M3"
+    );
+    let old = get(queries, &format!("/plans/{id}/revisions/1")).await;
+    assert_eq!(
+        (
+            old["in_force"].clone(),
+            old["content"]["priorities"][0]["goals"][0]["measures"][1]["id"].clone()
+        ),
+        (json!(false), json!("M2"))
+    );
+    let diff = get(queries, &format!("/plans/{id}/diff?from=1&to=3")).await;
+    assert_eq!(diff["measures_added"][0]["id"], "M3");
+    assert_eq!(diff["measures_removed"][0]["id"], "M2");
+    assert_eq!(
+        diff["measures_changed"],
+        json!([{ "id": "M1", "changes": [{ "field": "budget", "before": 1_000_000, "after": 1_200_000 }] }])
+    );
+
+    // Yearly evaluation of the plan in force.
+    let eval = |m: &str, year: i32, f: u8| json!({ "year": year, "measure_id": m, "fulfilment": f, "note": "průběžně" });
+    assert_eq!(
+        komisar
+            .post(&path("/evaluations"), eval("M1", 2026, 60))
+            .await
+            .status,
+        200
+    );
+    let done = komisar
+        .post(&path("/evaluations"), eval("M3", 2026, 100))
+        .await;
+    assert_eq!(done.status, 200);
+    let late = komisar
+        .post(&path("/evaluations"), eval("M1", 2030, 10))
+        .await;
+    assert_eq!(
+        (late.status, late.fields()),
+        (422, vec!["year".to_string()])
+    );
+    assert_eq!(
+        komisar
+            .post(&path("/evaluations"), eval("M2", 2026, 10))
+            .await
+            .status,
+        422,
+        "M2 is not in force"
+    );
+    let in_progress = get(
+        queries,
+        &format!(
+            "/plans/{id}/measures?state=in_progress&after={}",
+            after(&done)
+        ),
+    )
+    .await;
+    let ids: Vec<&str> = in_progress["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["measure"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["M1"]);
+    assert_eq!(in_progress["items"][0]["fulfilment"], 60);
+    let fulfilled = get(queries, &format!("/plans/{id}/measures?state=fulfilled")).await;
+    assert_eq!(fulfilled["items"][0]["measure"]["id"], "M3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_in_embedded_mode() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_in_distributed_mode() {
+    let stack = spawn_distributed().await;
+    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+    stack.stop().await;
+}
