@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod aggregate;
+pub mod content;
 pub mod envelope;
 pub mod error;
 pub mod grants;

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod consumer;
+pub mod content;
 pub mod grants;
 pub mod plans;
 pub mod registry;

@@ -88,6 +88,12 @@ pub struct Index {
     pub surveys: HashMap<String, projection_service::surveys::SurveyView>,
     /// Community plans by id.
     pub plans: HashMap<String, projection_service::plans::PlanView>,
+    /// News by id.
+    pub news: HashMap<String, projection_service::content::NewsView>,
+    /// Calendar events by id.
+    pub calendar: HashMap<String, projection_service::content::EventView>,
+    /// Job postings by id.
+    pub jobs: HashMap<String, projection_service::content::JobView>,
     /// Survey answers by response (no respondent).
     pub survey_responses: HashMap<String, projection_service::surveys::ResponseView>,
     /// Active services by area and kind.

@@ -8,6 +8,7 @@ use infra::event_store::LogPosition;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
+use projection_service::content::{CALENDAR, JOBS, NEWS};
 use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
 use projection_service::plans::PLANS;
 use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
@@ -33,6 +34,9 @@ struct Feed {
     surveys: i64,
     survey_responses: i64,
     plans: i64,
+    news: i64,
+    calendar: i64,
+    jobs: i64,
 }
 
 /// The index and its feed.
@@ -192,6 +196,39 @@ impl Indexer {
                 }
                 None => {
                     index.plans.remove(&key);
+                }
+            }
+        })
+        .await?;
+        self.follow(g, NEWS, &mut feed.news, |index, key, doc| {
+            match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.news.insert(key, view);
+                }
+                None => {
+                    index.news.remove(&key);
+                }
+            }
+        })
+        .await?;
+        self.follow(g, CALENDAR, &mut feed.calendar, |index, key, doc| match doc
+            .and_then(|v| serde_json::from_value(v).ok())
+        {
+            Some(view) => {
+                index.calendar.insert(key, view);
+            }
+            None => {
+                index.calendar.remove(&key);
+            }
+        })
+        .await?;
+        self.follow(g, JOBS, &mut feed.jobs, |index, key, doc| {
+            match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.jobs.insert(key, view);
+                }
+                None => {
+                    index.jobs.remove(&key);
                 }
             }
         })

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod content;
 pub mod directory;
 pub mod grants;
 pub mod openapi;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(directory::routes())
         .merge(grants::routes())
         .merge(plans::routes())
+        .merge(content::routes())
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(statistics::routes())

@@ -2,6 +2,7 @@
 //! board, map aggregates (JSON and GeoJSON), the supplementary directory, the
 //! regional contacts and the open-data exports (CSV, GeoJSON).
 
+pub mod content;
 pub mod export;
 pub mod grants;
 pub mod map;
@@ -59,6 +60,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(grants::routes())
         .merge(surveys::routes())
         .merge(plans::routes())
+        .merge(content::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

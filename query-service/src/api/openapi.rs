@@ -38,6 +38,8 @@ pub struct Problem {
         super::surveys::list, super::surveys::one, super::surveys::results,
         super::plans::list, super::plans::one, super::plans::revision, super::plans::diff,
         super::plans::measures,
+        super::content::news, super::content::article, super::content::calendar, super::content::ical,
+        super::content::jobs,
         crate::hsds::root, crate::hsds::profile, crate::hsds::services, crate::hsds::service,
         crate::hsds::organizations, crate::hsds::organization, crate::hsds::service_at_locations,
         crate::hsds::service_at_location, crate::hsds::taxonomies, crate::hsds::taxonomy_one,
@@ -52,6 +54,7 @@ pub struct Problem {
         (name = "grants", description = "Grant calls and decisions"),
         (name = "surveys", description = "Surveys and their results"),
         (name = "plans", description = "Community plans: the plan in force, revisions, differences, measures"),
+        (name = "content", description = "Regional news, the calendar (JSON and iCalendar), job postings"),
         (name = "exports", description = "Open data: CSV and GeoJSON with the filters of the search"),
         (name = "hsds", description = "HSDS 3.1 (Open Referral), Czech profile, under /hsds"),
     )

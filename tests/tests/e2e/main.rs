@@ -5,6 +5,7 @@
 mod admin;
 mod bad_input;
 mod client;
+mod content;
 mod distributed;
 mod embedded;
 mod erasure;

@@ -1,0 +1,293 @@
+//! The portal's content: regional news (methodologists of the kraj),
+//! calendar events (methodologists and commissioners of the territory), job
+//! postings (providers). Administrators may do everything.
+
+use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{execute, replayed_stream_id, CommandContext, CommandResult};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{post, put};
+use axum::Router;
+use events::accounts::{Role, Scope};
+use events::content::calendar::{CalendarCommand, CalendarEntry, CalendarEvent};
+use events::content::jobs::{JobCommand, JobPosting, Posting};
+use events::content::news::{Article, News, NewsCommand};
+use events::Aggregate;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/news", post(publish))
+        .route("/news/{id}", put(correct))
+        .route("/news/{id}/withdraw", post(withdraw_news))
+        .route("/calendar", post(schedule))
+        .route("/calendar/{id}", put(reschedule))
+        .route("/calendar/{id}/cancel", post(cancel_event))
+        .route("/jobs", post(post_job))
+        .route("/jobs/{id}/close", post(close_job))
+}
+
+/// Administrators, or the role with a scope on `territory`.
+fn require_scoped(
+    principal: &Principal,
+    roles: &[Role],
+    territory: &str,
+    what: &str,
+) -> Result<(), ApiError> {
+    let ok = principal.is_admin()
+        || principal.roles.iter().any(|g| {
+            roles.contains(&g.role) && matches!(&g.scope, Scope::Kraj(t) | Scope::Municipality(t) | Scope::Orp(t) if t == territory)
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{what} of {territory} are kept by its {roles:?}"
+        )))
+    }
+}
+
+async fn new_id<A: Aggregate>(
+    state: &AppState,
+    ctx: &CommandContext,
+    given: Option<Uuid>,
+) -> Result<String, ApiError> {
+    Ok(match given {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<A>(state, ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    })
+}
+
+/// A new article.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PublishBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub news_id: Option<Uuid>,
+    /// The article.
+    pub article: Article,
+}
+
+#[utoipa::path(post, path = "/api/v1/news", tag = "content", request_body = PublishBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn publish(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<PublishBody>,
+) -> Result<Response, ApiError> {
+    require_scoped(
+        &principal,
+        &[Role::Methodologist],
+        &body.article.kraj,
+        "news",
+    )?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = new_id::<News>(&state, &ctx, body.news_id).await?;
+    let result = execute::<News>(
+        &state,
+        &id,
+        NewsCommand::Publish(body.article),
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok(respond(result, true))
+}
+
+#[utoipa::path(put, path = "/api/v1/news/{id}", tag = "content", params(("id" = String, Path, description = "The article")), request_body = Article, security(("bearer" = [])), responses((status = 200, description = "Corrected", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 404, description = "No such article", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn correct(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Article>,
+) -> Result<Response, ApiError> {
+    require_scoped(&principal, &[Role::Methodologist], &body.kraj, "news")?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<News>(
+        &state,
+        &id,
+        NewsCommand::Correct(body),
+        &ctx,
+        |n, _| match &n.article {
+            Some(a) => require_scoped(&principal, &[Role::Methodologist], &a.kraj, "news"),
+            None => Ok(()),
+        },
+    )
+    .await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/news/{id}/withdraw", tag = "content", params(("id" = String, Path, description = "The article")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 404, description = "No such article", body = Problem)))]
+pub(crate) async fn withdraw_news(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<News>(
+        &state,
+        &id,
+        NewsCommand::Withdraw {
+            reason: body.reason,
+        },
+        &ctx,
+        |n, _| match &n.article {
+            Some(a) => require_scoped(&principal, &[Role::Methodologist], &a.kraj, "news"),
+            None => Ok(()),
+        },
+    )
+    .await?;
+    Ok(respond(result, false))
+}
+
+const ORGANISERS: [Role; 2] = [Role::Methodologist, Role::Commissioner];
+
+/// A new calendar event.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ScheduleBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub event_id: Option<Uuid>,
+    /// The event.
+    pub entry: CalendarEntry,
+}
+
+#[utoipa::path(post, path = "/api/v1/calendar", tag = "content", request_body = ScheduleBody, security(("bearer" = [])), responses((status = 201, description = "Scheduled", body = CommandResult), (status = 403, description = "Not a methodologist or commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn schedule(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<ScheduleBody>,
+) -> Result<Response, ApiError> {
+    require_scoped(&principal, &ORGANISERS, &body.entry.territory, "events")?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = new_id::<CalendarEvent>(&state, &ctx, body.event_id).await?;
+    let result = execute::<CalendarEvent>(
+        &state,
+        &id,
+        CalendarCommand::Schedule(body.entry),
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok(respond(result, true))
+}
+
+#[utoipa::path(put, path = "/api/v1/calendar/{id}", tag = "content", params(("id" = String, Path, description = "The event")), request_body = CalendarEntry, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 409, description = "Cancelled", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn reschedule(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CalendarEntry>,
+) -> Result<Response, ApiError> {
+    require_scoped(&principal, &ORGANISERS, &body.territory, "events")?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<CalendarEvent>(
+        &state,
+        &id,
+        CalendarCommand::Schedule(body),
+        &ctx,
+        |e, _| match &e.entry {
+            Some(x) => require_scoped(&principal, &ORGANISERS, &x.territory, "events"),
+            None => Err(ApiError::Domain(events::DomainError::NotFound(
+                "the event".into(),
+            ))),
+        },
+    )
+    .await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/calendar/{id}/cancel", tag = "content", params(("id" = String, Path, description = "The event")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Cancelled", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 404, description = "No such event", body = Problem)))]
+pub(crate) async fn cancel_event(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<CalendarEvent>(
+        &state,
+        &id,
+        CalendarCommand::Cancel {
+            reason: body.reason,
+        },
+        &ctx,
+        |e, _| match &e.entry {
+            Some(x) => require_scoped(&principal, &ORGANISERS, &x.territory, "events"),
+            None => Ok(()),
+        },
+    )
+    .await?;
+    Ok(respond(result, false))
+}
+
+/// A new job posting.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PostBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub job_id: Option<Uuid>,
+    /// The posting.
+    pub posting: Posting,
+}
+
+#[utoipa::path(post, path = "/api/v1/jobs", tag = "content", request_body = PostBody, security(("bearer" = [])), responses((status = 201, description = "Posted", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn post_job(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<PostBody>,
+) -> Result<Response, ApiError> {
+    principal.require_provider(&body.posting.provider_ico)?;
+    let (provider, _) = crate::execute::load::<events::registry::provider::Provider>(
+        &state,
+        &body.posting.provider_ico,
+    )
+    .await?;
+    if provider.ico.is_none() {
+        return Err(ApiError::invalid(
+            "posting.provider_ico",
+            "is not a registered provider",
+        ));
+    }
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = new_id::<JobPosting>(&state, &ctx, body.job_id).await?;
+    let result =
+        execute::<JobPosting>(&state, &id, JobCommand::Post(body.posting), &ctx, |_, _| {
+            Ok(())
+        })
+        .await?;
+    Ok(respond(result, true))
+}
+
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/close", tag = "content", params(("id" = String, Path, description = "The posting")), security(("bearer" = [])), responses((status = 200, description = "Closed", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 404, description = "No such posting", body = Problem)))]
+pub(crate) async fn close_job(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<JobPosting>(&state, &id, JobCommand::Close, &ctx, |j, _| {
+        match &j.posting {
+            Some(p) => principal.require_provider(&p.provider_ico),
+            None => Ok(()),
+        }
+    })
+    .await?;
+    Ok(respond(result, false))
+}

@@ -1,0 +1,250 @@
+//! The portal's content, read side: regional news, the calendar (also as
+//! iCalendar, RFC 5545, for any calendar application) and the job postings
+//! still open.
+
+use super::{wait_after, QueryState};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use infra::problem::Problem;
+use projection_service::content::{EventView, JobView, NewsView};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+pub(super) fn routes() -> Router<QueryState> {
+    Router::new()
+        .route("/news", get(news))
+        .route("/news/{id}", get(article))
+        .route("/calendar", get(calendar))
+        .route("/calendar.ics", get(ical))
+        .route("/jobs", get(jobs))
+}
+
+/// Filters of the content lists.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContentParams {
+    /// News of a kraj; events of a territory (code).
+    pub kraj: Option<String>,
+    /// Events of a territory (code).
+    pub territory: Option<String>,
+    /// Postings of a provider.
+    pub provider_ico: Option<String>,
+    /// Events ending at or after (RFC 3339; default: now).
+    pub from: Option<String>,
+    /// Wait until the read models hold this change.
+    pub after: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/news", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`, newest first", body = Object)))]
+pub(crate) async fn news(
+    State(state): State<QueryState>,
+    Query(p): Query<ContentParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let t = index.territory();
+    let kraj = p.kraj.as_deref().map(|k| {
+        t.kraj_by_any_code(k)
+            .map_or(k.to_string(), |x| x.nuts.clone())
+    });
+    let mut items: Vec<&NewsView> = index
+        .news
+        .values()
+        .filter(|n| kraj.as_deref().is_none_or(|k| n.article.kraj == k))
+        .collect();
+    items.sort_by(|a, b| {
+        b.published_at
+            .cmp(&a.published_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[utoipa::path(get, path = "/api/v1/news/{id}", tag = "content", params(("id" = String, Path, description = "The article")), responses((status = 200, description = "The article", body = Object), (status = 404, description = "No such article", body = crate::api::openapi::Problem)))]
+pub(crate) async fn article(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let index = state.indexer.read();
+    let n = index.news.get(&id).ok_or_else(|| {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "No such record")
+            .detail("the article does not exist")
+    })?;
+    Ok(Json(
+        serde_json::to_value(n).map_err(|e| Problem::internal(&e))?,
+    ))
+}
+
+fn events(state: &QueryState, p: &ContentParams) -> Result<Vec<EventView>, Problem> {
+    let from = match p.from.as_deref() {
+        None => OffsetDateTime::now_utc(),
+        Some(f) => OffsetDateTime::parse(f, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| Problem::invalid("from", "must be an RFC 3339 time"))?,
+    };
+    let index = state.indexer.read();
+    let territory = p.territory.as_deref().or(p.kraj.as_deref());
+    let mut items: Vec<EventView> = index
+        .calendar
+        .values()
+        .filter(|e| e.entry.ends_at >= from && territory.is_none_or(|t| e.entry.territory == t))
+        .cloned()
+        .collect();
+    items.sort_by(|a, b| {
+        a.entry
+            .starts_at
+            .cmp(&b.entry.starts_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(items)
+}
+
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: events not yet over, soonest first (cancelled ones marked)", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+pub(crate) async fn calendar(
+    State(state): State<QueryState>,
+    Query(p): Query<ContentParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let items = events(&state, &p)?;
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+/// Escapes text for iCalendar (RFC 5545 §3.3.11).
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+        .replace('\r', "")
+}
+
+/// Folds a content line at 75 octets (RFC 5545 §3.1), never inside a character.
+fn fold(line: &str) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+    out
+}
+
+fn stamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The events as an iCalendar document.
+pub fn to_ical(items: &[EventView]) -> String {
+    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Portal socialnich sluzeb//CS\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n");
+    for e in items {
+        let x = &e.entry;
+        out.push_str("BEGIN:VEVENT\r\n");
+        out.push_str(&fold(&format!("UID:{}@portal-socialnich-sluzeb", e.id)));
+        out.push_str(&fold(&format!("DTSTAMP:{}", stamp(e.updated_at))));
+        out.push_str(&fold(&format!("DTSTART:{}", stamp(x.starts_at))));
+        out.push_str(&fold(&format!("DTEND:{}", stamp(x.ends_at))));
+        out.push_str(&fold(&format!("SEQUENCE:{}", e.version.saturating_sub(1))));
+        out.push_str(&fold(&format!("SUMMARY:{}", escape(&x.title))));
+        if !x.body.is_empty() {
+            out.push_str(&fold(&format!("DESCRIPTION:{}", escape(&x.body))));
+        }
+        if !x.place.is_empty() {
+            out.push_str(&fold(&format!("LOCATION:{}", escape(&x.place))));
+        }
+        let category = serde_json::to_value(x.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_uppercase))
+            .unwrap_or_default();
+        out.push_str(&fold(&format!("CATEGORIES:{category}")));
+        out.push_str(if e.cancelled.is_some() {
+            "STATUS:CANCELLED\r\n"
+        } else {
+            "STATUS:CONFIRMED\r\n"
+        });
+        out.push_str("END:VEVENT\r\n");
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
+#[utoipa::path(get, path = "/api/v1/calendar.ics", tag = "content", params(ContentParams), responses((status = 200, description = "The calendar as iCalendar (text/calendar)", content_type = "text/calendar")))]
+pub(crate) async fn ical(
+    State(state): State<QueryState>,
+    Query(p): Query<ContentParams>,
+) -> Result<Response, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let items = events(&state, &p)?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        to_ical(&items),
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: postings not expired, newest first", body = Object)))]
+pub(crate) async fn jobs(
+    State(state): State<QueryState>,
+    Query(p): Query<ContentParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let today = OffsetDateTime::now_utc().date();
+    let mut items: Vec<Value> = Vec::new();
+    let mut open: Vec<&JobView> = index
+        .jobs
+        .values()
+        .filter(|j| {
+            j.posting.expires_on >= today
+                && p.provider_ico
+                    .as_deref()
+                    .is_none_or(|i| j.posting.provider_ico == i)
+        })
+        .collect();
+    open.sort_by(|a, b| b.posted_at.cmp(&a.posted_at).then_with(|| a.id.cmp(&b.id)));
+    for j in open {
+        let mut v = serde_json::to_value(j).map_err(|e| Problem::internal(&e))?;
+        v["provider_name"] = json!(index
+            .providers
+            .get(&j.posting.provider_ico)
+            .map(|p| p.name.clone()));
+        items.push(v);
+    }
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_long_lines_folded() {
+        assert_eq!(escape("a,b;c\nd\\"), "a\\,b\\;c\\nd\\\\");
+        let folded = fold(&format!("SUMMARY:{}", "ž".repeat(60)));
+        assert!(folded.split("\r\n").all(|l| l.len() <= 75), "{folded}");
+        assert_eq!(
+            folded.replace("\r\n ", ""),
+            format!("SUMMARY:{}\r\n", "ž".repeat(60))
+        );
+        assert_eq!(
+            stamp(time::macros::datetime!(2026-12-01 09:30 +01:00)),
+            "20261201T083000Z"
+        );
+    }
+}

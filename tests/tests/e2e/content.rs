@@ -1,0 +1,233 @@
+//! News, the calendar (with iCalendar) and job postings over HTTP, in both
+//! modes, with who may write what.
+
+use crate::client::{Answer, Client};
+use crate::helpers::{spawn_distributed, spawn_portal};
+use infra::testing::TempDir;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+fn after(a: &Answer) -> String {
+    format!("{}:{}", a.body["transaction_id"], a.body["global_position"])
+}
+
+async fn get(base: &str, path: &str) -> Value {
+    reqwest::get(format!("{base}/api/v1{path}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let account = |login: &'static str, role: &'static str, scope: Value| {
+        let admin = admin.clone();
+        async move {
+            let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
+                "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
+            assert_eq!(admin.post("/accounts", body).await.status, 201);
+            Client::new(&admin.base)
+                .login(login, "heslo-pro-test-1")
+                .await
+        }
+    };
+    let provider = json!({ "ico": "00064581", "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let metodik = account(
+        "metodik",
+        "methodologist",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let komisar = account(
+        "komisar",
+        "commissioner",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let charita = account(
+        "charita",
+        "provider",
+        json!({ "kind": "provider", "code": "00064581" }),
+    )
+    .await;
+
+    // News: the kraj's methodologist only.
+    let article = |kraj: &str, title: &str| json!({ "article": { "kraj": kraj, "title": title, "body": "Nová výzva pro poskytovatele." } });
+    assert_eq!(
+        metodik
+            .post("/news", article("CZ010", "Praha"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        charita.post("/news", article("CZ042", "Ne")).await.status,
+        403
+    );
+    let published = metodik.post("/news", article("CZ042", "Výzva 2027")).await;
+    assert_eq!(published.status, 201);
+    let id = published.body["stream_id"].as_str().unwrap().to_string();
+    let corrected = metodik
+        .send(reqwest::Method::PUT, &format!("/news/{id}"), Some(json!({ "kraj": "CZ042", "title": "Výzva 2027 (opraveno)", "body": "Termín je 31. 1." })), &[])
+        .await;
+    assert_eq!(corrected.status, 200);
+    let news = get(
+        queries,
+        &format!("/news?kraj=60&after={}", after(&corrected)),
+    )
+    .await;
+    assert_eq!(
+        (
+            news["total"].clone(),
+            news["items"][0]["article"]["title"].clone()
+        ),
+        (json!(1), json!("Výzva 2027 (opraveno)"))
+    );
+    let withdrawn = metodik
+        .post(
+            &format!("/news/{id}/withdraw"),
+            json!({ "reason": "duplicita" }),
+        )
+        .await;
+    assert_eq!(
+        get(queries, &format!("/news?after={}", after(&withdrawn))).await["total"],
+        0
+    );
+
+    // The calendar: organisers of the territory; iCalendar for calendar applications.
+    let soon = OffsetDateTime::now_utc() + time::Duration::days(7);
+    let entry = |kind: &str, title: &str, hours: i64| {
+        json!({ "entry": { "kind": kind, "title": title, "body": "Program: 1) úvod, 2) diskuse",
+        "place": "Krajský úřad, Ústí nad Labem", "territory": "CZ042",
+        "starts_at": soon.format(&Rfc3339).unwrap(), "ends_at": (soon + time::Duration::hours(hours)).format(&Rfc3339).unwrap() } })
+    };
+    assert_eq!(
+        charita
+            .post("/calendar", entry("workshop", "Ne", 2))
+            .await
+            .status,
+        403
+    );
+    let backwards = komisar
+        .post("/calendar", entry("workshop", "Obráceně", -2))
+        .await;
+    assert_eq!(
+        (backwards.status, backwards.fields()),
+        (422, vec!["ends_at".to_string()])
+    );
+    let table = komisar
+        .post(
+            "/calendar",
+            entry("round_table", "Kulatý stůl, bydlení; Děčín", 3),
+        )
+        .await;
+    assert_eq!(table.status, 201, "{:?}", table.body);
+    assert_eq!(
+        metodik
+            .post("/calendar", entry("workshop", "Dílna pro poskytovatele", 2))
+            .await
+            .status,
+        201
+    );
+    let table_id = table.body["stream_id"].as_str().unwrap();
+    let cancelled = komisar
+        .post(
+            &format!("/calendar/{table_id}/cancel"),
+            json!({ "reason": "nemoc" }),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    let cal = get(
+        queries,
+        &format!("/calendar?territory=CZ042&after={}", after(&cancelled)),
+    )
+    .await;
+    assert_eq!(cal["total"], 2);
+    assert_eq!(
+        cal["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| !e["cancelled"].is_null())
+            .count(),
+        1
+    );
+    let ics = reqwest::get(format!("{queries}/api/v1/calendar.ics"))
+        .await
+        .unwrap();
+    assert!(ics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let text = ics.text().await.unwrap();
+    assert!(
+        text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 2);
+    assert!(
+        text.contains("SUMMARY:Kulatý stůl\\, bydlení\\; Děčín\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("STATUS:CANCELLED\r\n") && text.contains("CATEGORIES:ROUND_TABLE\r\n"));
+    assert!(text.lines().all(|l| l.len() <= 76), "folded at 75 octets");
+
+    // Job postings: the provider's own, until they expire.
+    let today = OffsetDateTime::now_utc().date();
+    let job = |ico: &str, expires: time::Date| json!({ "posting": { "provider_ico": ico, "title": "Sociální pracovník/pracovnice", "body": "Úvazek 1,0", "place": "Děčín", "expires_on": expires.to_string() } });
+    assert_eq!(
+        charita
+            .post("/jobs", job("25596641", today + time::Duration::days(30)))
+            .await
+            .status,
+        403
+    );
+    let expired = charita
+        .post("/jobs", job("00064581", today - time::Duration::days(1)))
+        .await;
+    assert_eq!(
+        (expired.status, expired.fields()),
+        (422, vec!["expires_on".to_string()])
+    );
+    let posted = charita
+        .post("/jobs", job("00064581", today + time::Duration::days(30)))
+        .await;
+    assert_eq!(posted.status, 201);
+    let jobs = get(queries, &format!("/jobs?after={}", after(&posted))).await;
+    assert_eq!(
+        (
+            jobs["total"].clone(),
+            jobs["items"][0]["provider_name"].clone()
+        ),
+        (json!(1), json!("Oblastní charita Děčín"))
+    );
+    let job_id = posted.body["stream_id"].as_str().unwrap();
+    let closed = charita
+        .post(&format!("/jobs/{job_id}/close"), json!({}))
+        .await;
+    assert_eq!(closed.status, 200);
+    assert_eq!(
+        get(queries, &format!("/jobs?after={}", after(&closed))).await["total"],
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_in_embedded_mode() {
+    let dir = TempDir::new();
+    let app = spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_in_distributed_mode() {
+    let stack = spawn_distributed().await;
+    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+    stack.stop().await;
+}
