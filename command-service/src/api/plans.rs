@@ -27,6 +27,12 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/plans/{id}/evaluations", post(evaluate))
 }
 
+/// The revision number of the path.
+fn revision_number(n: &str) -> Result<u32, ApiError> {
+    n.parse()
+        .map_err(|_| ApiError::invalid("revision", format!("{n:?} is not a revision number")))
+}
+
 /// A new plan.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateBody {
@@ -113,9 +119,10 @@ pub(crate) async fn comment(
     State(state): State<AppState>,
     principal: Principal,
     headers: CommandHeaders,
-    Path((id, n)): Path<(String, u32)>,
+    Path((id, n)): Path<(String, String)>,
     JsonBody(body): JsonBody<CommentBody>,
 ) -> Result<Response, ApiError> {
+    let n = revision_number(&n)?;
     run(
         &state,
         &principal,
@@ -135,8 +142,9 @@ pub(crate) async fn approve(
     State(state): State<AppState>,
     principal: Principal,
     headers: CommandHeaders,
-    Path((id, n)): Path<(String, u32)>,
+    Path((id, n)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    let n = revision_number(&n)?;
     run(
         &state,
         &principal,
@@ -153,9 +161,10 @@ pub(crate) async fn reject(
     State(state): State<AppState>,
     principal: Principal,
     headers: CommandHeaders,
-    Path((id, n)): Path<(String, u32)>,
+    Path((id, n)): Path<(String, String)>,
     JsonBody(body): JsonBody<ReasonBody>,
 ) -> Result<Response, ApiError> {
+    let n = revision_number(&n)?;
     run(
         &state,
         &principal,

@@ -72,8 +72,11 @@ pub(crate) async fn one(
 #[utoipa::path(get, path = "/api/v1/plans/{id}/revisions/{n}", tag = "plans", params(("id" = String, Path, description = "The plan"), ("n" = u32, Path, description = "The revision")), responses((status = 200, description = "The revision: content, status, comments", body = Object), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem)))]
 pub(crate) async fn revision(
     State(state): State<QueryState>,
-    Path((id, n)): Path<(String, u32)>,
+    Path((id, n)): Path<(String, String)>,
 ) -> Result<Json<Value>, Problem> {
+    let n: u32 = n
+        .parse()
+        .map_err(|_| Problem::invalid("revision", format!("{n:?} is not a revision number")))?;
     let p = get_plan(&state, &id)?;
     let r = p
         .revisions
