@@ -33,6 +33,22 @@ pub(super) struct Server {
     _dir: std::path::PathBuf,
 }
 
+impl Server {
+    /// Resident memory of the server now and at its peak, in MiB (Linux `/proc`).
+    pub(super) fn memory(&self) -> String {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let kib = |key: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        format!("server resident memory {:.0} MiB (peak {:.0} MiB)", kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -239,10 +255,11 @@ pub async fn run(config: &CommandsConfig) -> anyhow::Result<String> {
         }
     })
     .await?;
+    let memory = server.memory();
     drop(server);
 
     Ok(format!(
-        "| mode | clients | what | requests/s | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---|---:|---:|---:|---:|\n\
+        "{memory}\n\n| mode | clients | what | requests/s | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---|---:|---:|---:|---:|\n\
          | {mode} | {clients} | POST vacancy report (1 event) | {rate:.0} | {:.2} | {:.2} | {:.2} |\n\
          | {mode} | {clients} | baseline: GET /health | {health_rate:.0} | {:.2} | {:.2} | {:.2} |",
         percentile_ms(&lat, 50.0),

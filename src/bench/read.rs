@@ -250,9 +250,10 @@ pub async fn search(config: &ReadConfig) -> anyhow::Result<String> {
         .map(|q| format!("{api}/services?{q}"))
         .collect();
     let (rate, lat) = open_loop(&http, urls, config.rate).await?;
+    let memory = server.memory();
     drop(server);
     Ok(format!(
-        "{} services registered through the command API in {:.1} s, all searchable after {:.1} s\n\n\
+        "{} services registered through the command API in {:.1} s, all searchable after {:.1} s; {memory}\n\n\
          | what (open loop, {:.0} requests/s for {} s) | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms |\n|---|---:|---:|---:|---:|---:|\n{}\n{}",
         config.services,
         registered.as_secs_f64(),
