@@ -3,7 +3,6 @@
 //! Withdrawn news and closed postings leave; cancelled events stay, marked.
 
 use crate::runner::WorkingSet;
-use anyhow::Context;
 use events::aggregate::from_recorded;
 use events::content::calendar::{CalendarEntry, CalendarEventEvent};
 use events::content::jobs::{JobEvent, Posting};
@@ -62,19 +61,6 @@ pub struct JobView {
     pub posted_at: OffsetDateTime,
 }
 
-async fn load<T: for<'de> Deserialize<'de>>(
-    docs: &mut WorkingSet<'_>,
-    collection: &str,
-    key: &str,
-) -> anyhow::Result<Option<T>> {
-    docs.get(collection, key)
-        .await?
-        .map(|d| {
-            serde_json::from_value(d).with_context(|| format!("{collection}/{key} does not read"))
-        })
-        .transpose()
-}
-
 /// Applies a news, calendar or job event (others are left alone).
 ///
 /// # Errors
@@ -93,7 +79,7 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
                 docs.put(NEWS, key, serde_json::to_value(v)?);
             }
             NewsEvent::NewsCorrected { article } => {
-                if let Some(mut v) = load::<NewsView>(docs, NEWS, key).await? {
+                if let Some(mut v) = docs.get_as::<NewsView>(NEWS, key).await? {
                     v.article = article;
                     v.updated_at = e.recorded_at;
                     docs.put(NEWS, key, serde_json::to_value(v)?);
@@ -102,7 +88,7 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
             NewsEvent::NewsWithdrawn { .. } => docs.delete(NEWS, key),
         },
         "calendar_event" => {
-            let current = load::<EventView>(docs, CALENDAR, key).await?;
+            let current = docs.get_as::<EventView>(CALENDAR, key).await?;
             let view = match from_recorded::<CalendarEventEvent>(e)? {
                 CalendarEventEvent::EventScheduled { entry } => Some(EventView {
                     id: key.clone(),

@@ -3,7 +3,6 @@
 //! for the portal's records, so one read-your-writes wait covers them).
 
 use crate::runner::WorkingSet;
-use anyhow::Context;
 use events::aggregate::from_recorded;
 use events::grants::application::{ApplicationDetails, ApplicationStatus, GrantApplicationEvent};
 use events::grants::call::{CallDetails, GrantCallEvent};
@@ -66,19 +65,6 @@ pub struct ApplicationView {
     pub version: u64,
 }
 
-async fn load<T: for<'de> Deserialize<'de>>(
-    docs: &mut WorkingSet<'_>,
-    collection: &str,
-    key: &str,
-) -> anyhow::Result<Option<T>> {
-    docs.get(collection, key)
-        .await?
-        .map(|d| {
-            serde_json::from_value(d).with_context(|| format!("{collection}/{key} does not read"))
-        })
-        .transpose()
-}
-
 /// Applies a grant call event.
 ///
 /// # Errors
@@ -93,7 +79,8 @@ pub async fn call(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resul
             version: e.stream_version,
             announced_at: e.recorded_at,
         }),
-        GrantCallEvent::GrantCallCancelled { reason } => load::<CallView>(docs, GRANT_CALLS, key)
+        GrantCallEvent::GrantCallCancelled { reason } => docs
+            .get_as::<CallView>(GRANT_CALLS, key)
             .await?
             .map(|mut v| {
                 v.cancelled = Some(reason);
@@ -115,7 +102,9 @@ pub async fn application(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow
     use GrantApplicationEvent as E;
     let key = &e.stream.stream_id;
     let event: E = from_recorded(e)?;
-    let current = load::<ApplicationView>(docs, GRANT_APPLICATIONS, key).await?;
+    let current = docs
+        .get_as::<ApplicationView>(GRANT_APPLICATIONS, key)
+        .await?;
     let view = match event {
         E::GrantApplicationSubmitted { details } => Some(ApplicationView {
             id: key.clone(),

@@ -3,7 +3,6 @@
 //! the revision in force, and the evaluations of measures.
 
 use crate::runner::WorkingSet;
-use anyhow::Context;
 use events::aggregate::from_recorded;
 use events::planning::plan::{PlanContent, PlanEvent, RevisionStatus};
 use infra::event_store::RecordedEvent;
@@ -62,12 +61,7 @@ pub struct PlanView {
 /// Events or documents that do not read.
 pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
     let key = &e.stream.stream_id;
-    let current: Option<PlanView> = docs
-        .get(PLANS, key)
-        .await?
-        .map(serde_json::from_value)
-        .transpose()
-        .context("a plan does not read")?;
+    let current: Option<PlanView> = docs.get_as(PLANS, key).await?;
     let view = match from_recorded::<PlanEvent>(e)? {
         PlanEvent::PlanCreated { title, territory } => Some(PlanView {
             id: key.clone(),

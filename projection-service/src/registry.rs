@@ -4,7 +4,6 @@
 //! `regional_contacts`, keyed by IČO and id.
 
 use crate::runner::{Projection, WorkingSet};
-use anyhow::Context;
 use events::aggregate::from_recorded;
 use events::registry::directory::{DirectoryEvent, EntryDetails};
 use events::registry::provider::{ProviderEvent, ProviderStatus};
@@ -275,19 +274,6 @@ fn next_service(
 /// The registry projection.
 pub struct RegistryProjection;
 
-async fn load<T: for<'de> Deserialize<'de>>(
-    docs: &mut WorkingSet<'_>,
-    collection: &str,
-    key: &str,
-) -> anyhow::Result<Option<T>> {
-    docs.get(collection, key)
-        .await?
-        .map(|d| {
-            serde_json::from_value(d).with_context(|| format!("{collection}/{key} does not read"))
-        })
-        .transpose()
-}
-
 fn store<T: Serialize>(
     docs: &mut WorkingSet<'_>,
     collection: &str,
@@ -331,7 +317,8 @@ impl RegistryProjection {
                 version: 0,
                 updated_at: e.recorded_at,
             }),
-            other => load::<ProviderView>(docs, PROVIDERS, key)
+            other => docs
+                .get_as::<ProviderView>(PROVIDERS, key)
                 .await?
                 .map(|mut v| {
                     match other {
@@ -387,7 +374,7 @@ impl RegistryProjection {
         for (i, e) in run.iter().enumerate() {
             let event: ServiceEvent = from_recorded(e)?;
             if i == 0 && !matches!(event, ServiceEvent::ServiceRegistered { .. }) {
-                view = load::<ServiceView>(docs, SERVICES, key).await?;
+                view = docs.get_as::<ServiceView>(SERVICES, key).await?;
             }
             view = next_service(view, key, e, event);
         }
@@ -419,7 +406,8 @@ impl RegistryProjection {
         use events::statistics::need_norm::NeedNormEvent;
         let key = &e.stream.stream_id;
         let kind: u16 = key.parse().unwrap_or_default();
-        let mut view = load::<NormsView>(docs, NEED_NORMS, key)
+        let mut view = docs
+            .get_as::<NormsView>(NEED_NORMS, key)
             .await?
             .unwrap_or(NormsView {
                 kind,

@@ -47,6 +47,24 @@ impl<'a> WorkingSet<'a> {
         Ok(doc)
     }
 
+    /// The document read into its type.
+    ///
+    /// # Errors
+    /// Read-model store failures, or a document that does not read.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        collection: &str,
+        key: &str,
+    ) -> anyhow::Result<Option<T>> {
+        self.get(collection, key)
+            .await?
+            .map(|d| {
+                serde_json::from_value(d)
+                    .with_context(|| format!("{collection}/{key} does not read"))
+            })
+            .transpose()
+    }
+
     /// Writes a document.
     pub fn put(&mut self, collection: &str, key: &str, doc: Value) {
         self.set(collection, key, Some(doc));

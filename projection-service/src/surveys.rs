@@ -3,7 +3,6 @@
 //! document holds the answers only, never the respondent.
 
 use crate::runner::WorkingSet;
-use anyhow::Context;
 use events::aggregate::from_recorded;
 use events::surveys::response::SurveyResponseEvent;
 use events::surveys::survey::{SurveyDefinition, SurveyEvent, SurveyStatus};
@@ -43,12 +42,7 @@ pub struct ResponseView {
 /// Events or documents that do not read.
 pub async fn survey(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
     let key = &e.stream.stream_id;
-    let current: Option<SurveyView> = docs
-        .get(SURVEYS, key)
-        .await?
-        .map(serde_json::from_value)
-        .transpose()
-        .context("a survey does not read")?;
+    let current: Option<SurveyView> = docs.get_as(SURVEYS, key).await?;
     let view = match from_recorded::<SurveyEvent>(e)? {
         SurveyEvent::SurveyDefined { definition } => Some(SurveyView {
             id: key.clone(),

@@ -36,7 +36,8 @@ pub(super) struct Server {
 impl Server {
     /// Resident memory of the server now and at its peak, in MiB (Linux `/proc`).
     pub(super) fn memory(&self) -> String {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let kib = |key: &str| {
             status
                 .lines()
@@ -45,7 +46,11 @@ impl Server {
                 .and_then(|v| v.parse::<f64>().ok())
                 .unwrap_or(0.0)
         };
-        format!("server resident memory {:.0} MiB (peak {:.0} MiB)", kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+        format!(
+            "server resident memory {:.0} MiB (peak {:.0} MiB)",
+            kib("VmRSS:") / 1024.0,
+            kib("VmHWM:") / 1024.0
+        )
     }
 }
 

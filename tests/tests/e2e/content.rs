@@ -2,8 +2,7 @@
 //! modes, with who may write what.
 
 use crate::client::{Answer, Client};
-use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::TempDir;
+use crate::helpers::account;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -23,32 +22,24 @@ async fn get(base: &str, path: &str) -> Value {
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
     let admin = Client::new(commands).login("admin", password).await;
-    let account = |login: &'static str, role: &'static str, scope: Value| {
-        let admin = admin.clone();
-        async move {
-            let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
-                "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
-            assert_eq!(admin.post("/accounts", body).await.status, 201);
-            Client::new(&admin.base)
-                .login(login, "heslo-pro-test-1")
-                .await
-        }
-    };
     let provider = json!({ "ico": "00064581", "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
     let metodik = account(
+        &admin,
         "metodik",
         "methodologist",
         json!({ "kind": "kraj", "code": "CZ042" }),
     )
     .await;
     let komisar = account(
+        &admin,
         "komisar",
         "commissioner",
         json!({ "kind": "kraj", "code": "CZ042" }),
     )
     .await;
     let charita = account(
+        &admin,
         "charita",
         "provider",
         json!({ "kind": "provider", "code": "00064581" }),
@@ -216,18 +207,8 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn content_in_embedded_mode() {
-    let dir = TempDir::new();
-    let app = spawn_portal(&dir).await;
-    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
-    scenario(&app.base, &app.base, password.trim()).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn content_in_distributed_mode() {
-    let stack = spawn_distributed().await;
-    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
-    stack.stop().await;
-}
+crate::helpers::in_both_modes!(
+    scenario,
+    content_in_embedded_mode,
+    content_in_distributed_mode
+);

@@ -4,8 +4,6 @@
 //! and no endpoint (read API, audit, exports) shows the person any more.
 
 use crate::client::Client;
-use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::TempDir;
 use serde_json::json;
 
 const ICO: &str = "00064581";
@@ -144,18 +142,8 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn erasure_in_embedded_mode() {
-    let dir = TempDir::new();
-    let app = spawn_portal(&dir).await;
-    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
-    scenario(&app.base, &app.base, password.trim()).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn erasure_in_distributed_mode() {
-    let stack = spawn_distributed().await;
-    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
-    stack.stop().await;
-}
+crate::helpers::in_both_modes!(
+    scenario,
+    erasure_in_embedded_mode,
+    erasure_in_distributed_mode
+);

@@ -8,8 +8,7 @@
 //! the log, diffs versions and verifies a signed export.
 
 use crate::client::{Answer, Client};
-use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::TempDir;
+use crate::helpers::account;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -45,16 +44,6 @@ fn application(call_id: &str, service_id: &str) -> Value {
         "budget_lines": [{ "item": "mzdy", "amount": 250_000 }, { "item": "energie", "amount": 50_000 }],
         "justification": "Provoz azylového domu v zimě"
     } })
-}
-
-async fn account(admin: &Client, login: &str, role: &str, scope: Value) -> Client {
-    let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
-        "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
-    let created = admin.post("/accounts", body).await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    Client::new(&admin.base)
-        .login(login, "heslo-pro-test-1")
-        .await
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
@@ -404,18 +393,8 @@ async fn audit(admin: &Client, provider: &Client, app_id: &str, evaluated_at: Of
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn grants_in_embedded_mode() {
-    let dir = TempDir::new();
-    let app = spawn_portal(&dir).await;
-    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
-    scenario(&app.base, &app.base, password.trim()).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn grants_in_distributed_mode() {
-    let stack = spawn_distributed().await;
-    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
-    stack.stop().await;
-}
+crate::helpers::in_both_modes!(
+    scenario,
+    grants_in_embedded_mode,
+    grants_in_distributed_mode
+);

@@ -155,3 +155,42 @@ pub async fn spawn_distributed() -> Distributed {
         _servers: (pg, nats, ch),
     }
 }
+
+/// Creates an account with one role (password `heslo-pro-test-1`) and logs it in.
+pub async fn account(
+    admin: &crate::client::Client,
+    login: &str,
+    role: &str,
+    scope: serde_json::Value,
+) -> crate::client::Client {
+    let body = serde_json::json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
+        "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
+    let created = admin.post("/accounts", body).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    crate::client::Client::new(&admin.base)
+        .login(login, "heslo-pro-test-1")
+        .await
+}
+
+/// The two tests of a scenario `async fn(commands, queries, admin_password)`:
+/// on the embedded portal, and on the three distributed services.
+macro_rules! in_both_modes {
+    ($scenario:ident, $embedded:ident, $distributed:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $embedded() {
+            let dir = infra::testing::TempDir::new();
+            let app = $crate::helpers::spawn_portal(&dir).await;
+            let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+            $scenario(&app.base, &app.base, password.trim()).await;
+            app.stop().await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $distributed() {
+            let stack = $crate::helpers::spawn_distributed().await;
+            $scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+            stack.stop().await;
+        }
+    };
+}
+pub(crate) use in_both_modes;

@@ -5,8 +5,7 @@
 //! exports hold what the search finds.
 
 use crate::client::Client;
-use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::{shared_data_dir, TempDir};
+use infra::testing::shared_data_dir;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 
@@ -439,18 +438,8 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(status, 422);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn open_data_in_embedded_mode() {
-    let dir = TempDir::new();
-    let app = spawn_portal(&dir).await;
-    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
-    scenario(&app.base, &app.base, password.trim()).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn open_data_in_distributed_mode() {
-    let stack = spawn_distributed().await;
-    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
-    stack.stop().await;
-}
+crate::helpers::in_both_modes!(
+    scenario,
+    open_data_in_embedded_mode,
+    open_data_in_distributed_mode
+);

@@ -5,8 +5,7 @@
 //! measures by state.
 
 use crate::client::{Answer, Client};
-use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::TempDir;
+use crate::helpers::account;
 use serde_json::{json, Value};
 
 fn measure(id: &str, title: &str, budget: i64) -> Value {
@@ -32,26 +31,17 @@ async fn get(base: &str, path: &str) -> Value {
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
     let admin = Client::new(commands).login("admin", password).await;
-    let account = |login: &'static str, role: &'static str, scope: Value| {
-        let admin = admin.clone();
-        async move {
-            let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
-                "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
-            assert_eq!(admin.post("/accounts", body).await.status, 201);
-            Client::new(&admin.base)
-                .login(login, "heslo-pro-test-1")
-                .await
-        }
-    };
     let provider = json!({ "ico": "00064581", "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
     let komisar = account(
+        &admin,
         "komisar",
         "commissioner",
         json!({ "kind": "kraj", "code": "CZ042" }),
     )
     .await;
     let charita = account(
+        &admin,
         "charita",
         "provider",
         json!({ "kind": "provider", "code": "00064581" }),
@@ -226,18 +216,4 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(fulfilled["items"][0]["measure"]["id"], "M3");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plans_in_embedded_mode() {
-    let dir = TempDir::new();
-    let app = spawn_portal(&dir).await;
-    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
-    scenario(&app.base, &app.base, password.trim()).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plans_in_distributed_mode() {
-    let stack = spawn_distributed().await;
-    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
-    stack.stop().await;
-}
+crate::helpers::in_both_modes!(scenario, plans_in_embedded_mode, plans_in_distributed_mode);

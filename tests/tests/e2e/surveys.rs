@@ -5,22 +5,12 @@
 //! agree with figures worked out by hand and name no respondent anywhere.
 
 use crate::client::Client;
-use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::TempDir;
+use crate::helpers::account;
 use serde_json::{json, Value};
 
 const A: &str = "00064581"; // Děčín, Ústecký kraj
 const B: &str = "25596641"; // Ústí nad Labem, Ústecký kraj
 const C: &str = "27082440"; // Praha
-
-async fn account(admin: &Client, login: &str, role: &str, scope: Value) -> Client {
-    let body = json!({ "login": login, "email": format!("{login}@example.cz"), "display_name": login,
-        "password": "heslo-pro-test-1", "roles": [{ "role": role, "scope": scope }] });
-    assert_eq!(admin.post("/accounts", body).await.status, 201);
-    Client::new(&admin.base)
-        .login(login, "heslo-pro-test-1")
-        .await
-}
 
 fn definition(kraj: &str) -> Value {
     json!({ "definition": {
@@ -254,18 +244,8 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn surveys_in_embedded_mode() {
-    let dir = TempDir::new();
-    let app = spawn_portal(&dir).await;
-    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
-    scenario(&app.base, &app.base, password.trim()).await;
-    app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn surveys_in_distributed_mode() {
-    let stack = spawn_distributed().await;
-    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
-    stack.stop().await;
-}
+crate::helpers::in_both_modes!(
+    scenario,
+    surveys_in_embedded_mode,
+    surveys_in_distributed_mode
+);
