@@ -1,6 +1,7 @@
 //! Community plans as documents (collection `community_plans`), applied by
 //! the registry projection: every revision with its state and comments,
-//! the revision in force, and the evaluations of measures.
+//! the revision in force, and the evaluations of measures; and the planning
+//! groups with their members and meetings (`planning_groups`).
 
 use crate::runner::WorkingSet;
 use events::aggregate::from_recorded;
@@ -123,6 +124,86 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
     };
     if let Some(v) = view {
         docs.put(PLANS, key, serde_json::to_value(v)?);
+    }
+    Ok(())
+}
+
+/// Planning groups.
+pub const GROUPS: &str = "planning_groups";
+
+/// A planning group as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Coordination or working group.
+    pub kind: events::planning::group::GroupKind,
+    /// Territory.
+    pub territory: String,
+    /// Target group.
+    pub target_group: Option<String>,
+    /// Members (account ids, organisation, side of the triad).
+    pub members: BTreeMap<String, events::planning::group::Member>,
+    /// Meetings by id.
+    pub meetings: BTreeMap<String, events::planning::group::Meeting>,
+}
+
+/// Applies a planning group event.
+///
+/// # Errors
+/// Events or documents that do not read.
+pub async fn apply_group(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+    use events::planning::group::GroupEvent;
+    let key = &e.stream.stream_id;
+    let current: Option<GroupView> = docs.get_as(GROUPS, key).await?;
+    let view = match from_recorded::<GroupEvent>(e)? {
+        GroupEvent::GroupFormed {
+            name,
+            kind,
+            territory,
+            target_group,
+        } => Some(GroupView {
+            id: key.clone(),
+            name,
+            kind,
+            territory,
+            target_group,
+            members: BTreeMap::new(),
+            meetings: BTreeMap::new(),
+        }),
+        other => current.map(|mut v| {
+            match other {
+                GroupEvent::MemberAdded { member } => {
+                    v.members.insert(member.account_id.clone(), member);
+                }
+                GroupEvent::MemberRemoved { account_id } => {
+                    v.members.remove(&account_id);
+                }
+                GroupEvent::MeetingScheduled {
+                    meeting_id,
+                    meeting,
+                } => {
+                    v.meetings.insert(meeting_id, meeting);
+                }
+                GroupEvent::MinutesRecorded {
+                    meeting_id,
+                    minutes,
+                    attendance,
+                } => {
+                    if let Some(m) = v.meetings.get_mut(&meeting_id) {
+                        m.minutes = Some(minutes);
+                        m.attendance = attendance;
+                    }
+                }
+                GroupEvent::GroupFormed { .. } => {}
+            }
+            v
+        }),
+    };
+    if let Some(v) = view {
+        docs.put(GROUPS, key, serde_json::to_value(v)?);
     }
     Ok(())
 }

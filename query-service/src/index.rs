@@ -88,6 +88,8 @@ pub struct Index {
     pub surveys: HashMap<String, projection_service::surveys::SurveyView>,
     /// Community plans by id.
     pub plans: HashMap<String, projection_service::plans::PlanView>,
+    /// Planning groups by id.
+    pub groups: HashMap<String, projection_service::plans::GroupView>,
     /// News by id.
     pub news: HashMap<String, projection_service::content::NewsView>,
     /// Calendar events by id.

@@ -10,7 +10,7 @@ use infra::shutdown::Shutdown;
 use infra::territory::Territory;
 use projection_service::content::{CALENDAR, JOBS, NEWS};
 use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
-use projection_service::plans::PLANS;
+use projection_service::plans::{GROUPS, PLANS};
 use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
 use projection_service::surveys::{SURVEYS, SURVEY_RESPONSES};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -37,6 +37,7 @@ struct Feed {
     news: i64,
     calendar: i64,
     jobs: i64,
+    groups: i64,
 }
 
 /// The index and its feed.
@@ -229,6 +230,17 @@ impl Indexer {
                 }
                 None => {
                     index.jobs.remove(&key);
+                }
+            }
+        })
+        .await?;
+        self.follow(g, GROUPS, &mut feed.groups, |index, key, doc| {
+            match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.groups.insert(key, view);
+                }
+                None => {
+                    index.groups.remove(&key);
                 }
             }
         })

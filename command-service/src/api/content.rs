@@ -34,7 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// Administrators, or the role with a scope on `territory`.
-fn require_scoped(
+pub(super) fn require_scoped(
     principal: &Principal,
     roles: &[Role],
     territory: &str,
@@ -151,7 +151,7 @@ pub(crate) async fn withdraw_news(
     Ok(respond(result, false))
 }
 
-const ORGANISERS: [Role; 2] = [Role::Methodologist, Role::Commissioner];
+pub(super) const ORGANISERS: [Role; 2] = [Role::Methodologist, Role::Commissioner];
 
 /// A new calendar event.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod content;
 pub mod directory;
 pub mod grants;
+pub mod groups;
 pub mod openapi;
 pub mod plans;
 pub mod providers;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(grants::routes())
         .merge(plans::routes())
         .merge(content::routes())
+        .merge(groups::routes())
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(statistics::routes())

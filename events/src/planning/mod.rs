@@ -2,4 +2,5 @@
 //! revisions (proposed, commented, approved or rejected by commissioners)
 //! and the yearly evaluation of its measures.
 
+pub mod group;
 pub mod plan;

@@ -37,7 +37,7 @@ pub struct Problem {
         super::grants::calls, super::grants::call, super::grants::application,
         super::surveys::list, super::surveys::one, super::surveys::results,
         super::plans::list, super::plans::one, super::plans::revision, super::plans::diff,
-        super::plans::measures,
+        super::plans::measures, super::plans::groups, super::plans::group,
         super::content::news, super::content::article, super::content::calendar, super::content::ical,
         super::content::jobs,
         crate::hsds::root, crate::hsds::profile, crate::hsds::services, crate::hsds::service,

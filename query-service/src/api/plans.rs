@@ -1,5 +1,6 @@
 //! Community plans, read side: the plan in force and which revision it is,
-//! any revision, the difference between two revisions, measures by state.
+//! any revision, the difference between two revisions, measures by state;
+//! the planning groups with their members and meetings.
 
 use super::records::After;
 use super::{wait_after, QueryState};
@@ -21,6 +22,8 @@ pub(super) fn routes() -> Router<QueryState> {
         .route("/plans/{id}/revisions/{n}", get(revision))
         .route("/plans/{id}/diff", get(diff))
         .route("/plans/{id}/measures", get(measures))
+        .route("/groups", get(groups))
+        .route("/groups/{id}", get(group))
 }
 
 fn not_found(what: &str) -> Problem {
@@ -211,4 +214,64 @@ pub(crate) async fn measures(
         .filter(|v| q.state.as_deref().is_none_or(|s| v["state"] == s))
         .collect();
     Ok(Json(json!({ "revision": p.in_force, "items": items })))
+}
+
+/// Which groups.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupParams {
+    /// Groups of a territory (code).
+    pub territory: Option<String>,
+    /// Wait until the read models hold this change.
+    pub after: Option<String>,
+}
+
+fn group_json(g: &projection_service::plans::GroupView) -> Value {
+    let mut triad: BTreeMap<String, usize> = BTreeMap::new();
+    for m in g.members.values() {
+        let side = serde_json::to_value(m.triad)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        *triad.entry(side).or_default() += 1;
+    }
+    let meetings: Vec<Value> = g
+        .meetings
+        .iter()
+        .map(|(id, m)| json!({ "id": id, "at": m.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(), "place": m.place, "agenda": m.agenda, "minutes": m.minutes, "attendance": m.attendance, "present": m.attendance.len() }))
+        .collect();
+    json!({ "id": g.id, "name": g.name, "kind": g.kind, "territory": g.territory, "target_group": g.target_group,
+        "members": g.members.values().collect::<Vec<_>>(), "triad": triad, "meetings": meetings })
+}
+
+#[utoipa::path(get, path = "/api/v1/groups", tag = "plans", params(GroupParams), responses((status = 200, description = "`{ total, items }`: planning groups with members by side of the triad and meetings", body = Object)))]
+pub(crate) async fn groups(
+    State(state): State<QueryState>,
+    Query(p): Query<GroupParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let mut items: Vec<&projection_service::plans::GroupView> = index
+        .groups
+        .values()
+        .filter(|g| p.territory.as_deref().is_none_or(|t| g.territory == t))
+        .collect();
+    items.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    let items: Vec<Value> = items.into_iter().map(group_json).collect();
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "plans", params(("id" = String, Path, description = "The group"), GroupParams), responses((status = 200, description = "The group, its members and meetings", body = Object), (status = 404, description = "No such group", body = crate::api::openapi::Problem)))]
+pub(crate) async fn group(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+    Query(p): Query<GroupParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let g = index
+        .groups
+        .get(&id)
+        .ok_or_else(|| not_found("the group"))?;
+    Ok(Json(group_json(g)))
 }

@@ -214,6 +214,82 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(in_progress["items"][0]["fulfilment"], 60);
     let fulfilled = get(queries, &format!("/plans/{id}/measures?state=fulfilled")).await;
     assert_eq!(fulfilled["items"][0]["measure"]["id"], "M3");
+
+    groups(&admin, &komisar, &charita, queries).await;
+}
+
+/// The planning structure: a working group, its members by side of the
+/// triad, a meeting with minutes and attendance.
+async fn groups(admin: &Client, komisar: &Client, charita: &Client, queries: &str) {
+    let person = json!({ "login": "uzivatel", "email": "u@example.cz", "display_name": "Uživatel", "password": "heslo-pro-test-1", "roles": [] });
+    let user_id = admin.post("/accounts", person).await.body["stream_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let worker = json!({ "login": "pracovnice", "email": "p@example.cz", "display_name": "Pracovnice", "password": "heslo-pro-test-1", "roles": [] });
+    let worker_id = admin.post("/accounts", worker).await.body["stream_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let group = json!({ "name": "Pracovní skupina Senioři", "kind": "working", "territory": "CZ042", "target_group": "24" });
+    assert_eq!(charita.post("/groups", group.clone()).await.status, 403);
+    let formed = komisar.post("/groups", group).await;
+    assert_eq!(formed.status, 201, "{:?}", formed.body);
+    let id = formed.body["stream_id"].as_str().unwrap().to_string();
+    for (account, organisation, triad) in [
+        (&user_id, "", "users"),
+        (&worker_id, "Charita Děčín", "providers"),
+    ] {
+        let added = komisar
+            .post(
+                &format!("/groups/{id}/members"),
+                json!({ "account_id": account, "organisation": organisation, "triad": triad }),
+            )
+            .await;
+        assert_eq!(added.status, 200, "{:?}", added.body);
+    }
+    let nobody = komisar
+        .post(
+            &format!("/groups/{id}/members"),
+            json!({ "account_id": "nikdo", "triad": "users" }),
+        )
+        .await;
+    assert_eq!(nobody.status, 422);
+    let meeting = json!({ "meeting_id": "2027-01", "at": "2027-01-20T14:00:00Z", "place": "Děčín, radnice", "agenda": "Potřeby seniorů" });
+    assert_eq!(
+        komisar
+            .post(&format!("/groups/{id}/meetings"), meeting)
+            .await
+            .status,
+        200
+    );
+    let stranger = komisar
+        .post(
+            &format!("/groups/{id}/meetings/2027-01/minutes"),
+            json!({ "minutes": "Projednáno", "attendance": [user_id, "cizí"] }),
+        )
+        .await;
+    assert_eq!(
+        (stranger.status, stranger.fields()),
+        (422, vec!["attendance[1]".to_string()])
+    );
+    let recorded = komisar
+        .post(&format!("/groups/{id}/meetings/2027-01/minutes"), json!({ "minutes": "Projednány potřeby, úkoly do března.", "attendance": [user_id, worker_id] }))
+        .await;
+    assert_eq!(recorded.status, 200);
+    let after = format!(
+        "{}:{}",
+        recorded.body["transaction_id"], recorded.body["global_position"]
+    );
+    let g = get(queries, &format!("/groups/{id}?after={after}")).await;
+    assert_eq!(g["triad"], json!({ "providers": 1, "users": 1 }));
+    assert_eq!(g["meetings"][0]["present"], 2);
+    assert_eq!(
+        g["meetings"][0]["minutes"],
+        "Projednány potřeby, úkoly do března."
+    );
+    let list = get(queries, "/groups?territory=CZ042").await;
+    assert_eq!(list["total"], 1);
 }
 
 crate::helpers::in_both_modes!(scenario, plans_in_embedded_mode, plans_in_distributed_mode);
