@@ -17,6 +17,28 @@ pub const NEWS: &str = "news";
 pub const CALENDAR: &str = "calendar";
 /// Job postings.
 pub const JOBS: &str = "jobs";
+/// Documents.
+pub const DOCUMENTS: &str = "documents";
+/// Links.
+pub const LINKS: &str = "links";
+/// Awards.
+pub const AWARDS: &str = "awards";
+
+/// A document as shown: what it is, its versions (numbered from 1), archived or not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentView {
+    /// Id.
+    pub id: String,
+    /// What it is.
+    pub info: events::content::library::DocumentInfo,
+    /// Versions, oldest first.
+    pub versions: Vec<events::content::library::DocumentVersion>,
+    /// In the archive.
+    pub archived: bool,
+    /// Last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
 
 /// An article as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +140,44 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
                 docs.put(JOBS, key, serde_json::to_value(v)?);
             }
             JobEvent::JobClosed {} => docs.delete(JOBS, key),
+        },
+        "document" => {
+            use events::content::library::DocumentEvent as E;
+            let current = docs.get_as::<DocumentView>(DOCUMENTS, key).await?;
+            let view = match from_recorded::<E>(e)? {
+                E::DocumentRegistered { info, version } => Some(DocumentView {
+                    id: key.clone(),
+                    info,
+                    versions: vec![version],
+                    archived: false,
+                    updated_at: e.recorded_at,
+                }),
+                other => current.map(|mut v| {
+                    match other {
+                        E::DocumentVersionAdded { version } => v.versions.push(version),
+                        E::DocumentArchived {} => v.archived = true,
+                        E::DocumentRestored {} => v.archived = false,
+                        E::DocumentRegistered { .. } => {}
+                    }
+                    v
+                }),
+            };
+            if let Some(mut v) = view {
+                v.updated_at = e.recorded_at;
+                docs.put(DOCUMENTS, key, serde_json::to_value(v)?);
+            }
+        }
+        "link" => match from_recorded::<events::content::library::LinkEvent>(e)? {
+            events::content::library::LinkEvent::LinkPut { info } => {
+                docs.put(LINKS, key, serde_json::json!({ "id": key, "info": info }));
+            }
+            events::content::library::LinkEvent::LinkRemoved {} => docs.delete(LINKS, key),
+        },
+        "award" => match from_recorded::<events::content::library::AwardEvent>(e)? {
+            events::content::library::AwardEvent::AwardConferred { info } => {
+                docs.put(AWARDS, key, serde_json::json!({ "id": key, "info": info }));
+            }
+            events::content::library::AwardEvent::AwardRevoked { .. } => docs.delete(AWARDS, key),
         },
         _ => {}
     }

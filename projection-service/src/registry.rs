@@ -462,7 +462,9 @@ impl Projection for RegistryProjection {
             "survey" => crate::surveys::survey(event, docs).await,
             "community_plan" => crate::plans::apply(event, docs).await,
             "planning_group" => crate::plans::apply_group(event, docs).await,
-            "news" | "calendar_event" | "job_posting" => crate::content::apply(event, docs).await,
+            "news" | "calendar_event" | "job_posting" | "document" | "link" | "award" => {
+                crate::content::apply(event, docs).await
+            }
             "survey_response" => crate::surveys::response(event, docs),
             _ => Ok(()),
         }

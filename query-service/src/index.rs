@@ -88,6 +88,12 @@ pub struct Index {
     pub surveys: HashMap<String, projection_service::surveys::SurveyView>,
     /// Community plans by id.
     pub plans: HashMap<String, projection_service::plans::PlanView>,
+    /// Documents by id.
+    pub documents: HashMap<String, projection_service::content::DocumentView>,
+    /// Links by id (`{ id, info }`).
+    pub links: HashMap<String, serde_json::Value>,
+    /// Awards by id (`{ id, info }`).
+    pub awards: HashMap<String, serde_json::Value>,
     /// Planning groups by id.
     pub groups: HashMap<String, projection_service::plans::GroupView>,
     /// News by id.

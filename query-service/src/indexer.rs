@@ -8,7 +8,7 @@ use infra::event_store::LogPosition;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
-use projection_service::content::{CALENDAR, JOBS, NEWS};
+use projection_service::content::{AWARDS, CALENDAR, DOCUMENTS, JOBS, LINKS, NEWS};
 use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
 use projection_service::plans::{GROUPS, PLANS};
 use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
@@ -38,6 +38,9 @@ struct Feed {
     calendar: i64,
     jobs: i64,
     groups: i64,
+    documents: i64,
+    links: i64,
+    awards: i64,
 }
 
 /// The index and its feed.
@@ -245,6 +248,39 @@ impl Indexer {
             }
         })
         .await?;
+        self.follow(
+            g,
+            DOCUMENTS,
+            &mut feed.documents,
+            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
+                Some(view) => {
+                    index.documents.insert(key, view);
+                }
+                None => {
+                    index.documents.remove(&key);
+                }
+            },
+        )
+        .await?;
+        let f: &mut Feed = &mut feed;
+        for (collection, seq) in [(LINKS, &mut f.links), (AWARDS, &mut f.awards)] {
+            self.follow(g, collection, seq, |index, key, doc| {
+                let map = if collection == LINKS {
+                    &mut index.links
+                } else {
+                    &mut index.awards
+                };
+                match doc {
+                    Some(v) => {
+                        map.insert(key, v);
+                    }
+                    None => {
+                        map.remove(&key);
+                    }
+                }
+            })
+            .await?;
+        }
         Ok(())
     }
 

@@ -8,6 +8,7 @@ pub mod content;
 pub mod directory;
 pub mod grants;
 pub mod groups;
+pub mod library;
 pub mod openapi;
 pub mod plans;
 pub mod providers;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(plans::routes())
         .merge(content::routes())
         .merge(groups::routes())
+        .merge(library::routes())
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
         .merge(statistics::routes())

@@ -1,8 +1,10 @@
 //! The portal's content: regional news (by methodologists of the kraj),
-//! the calendar of events, and job postings of registered providers.
+//! the calendar of events, job postings of registered providers, and the
+//! library: documents with versions and an archive, links, awards.
 
 pub mod calendar;
 pub mod jobs;
+pub mod library;
 pub mod news;
 
 use crate::error::{optional_text, required_text, Violations};

@@ -1,6 +1,7 @@
 //! The portal's content, read side: regional news, the calendar (also as
-//! iCalendar, RFC 5545, for any calendar application) and the job postings
-//! still open.
+//! iCalendar, RFC 5545, for any calendar application), the job postings
+//! still open, documents (with versions; archived ones on request), links
+//! and awards.
 
 use super::{wait_after, QueryState};
 use axum::extract::{Path, Query, State};
@@ -21,6 +22,10 @@ pub(super) fn routes() -> Router<QueryState> {
         .route("/calendar", get(calendar))
         .route("/calendar.ics", get(ical))
         .route("/jobs", get(jobs))
+        .route("/documents", get(documents))
+        .route("/documents/{id}", get(document))
+        .route("/links", get(links))
+        .route("/awards", get(awards))
 }
 
 /// Filters of the content lists.
@@ -35,6 +40,12 @@ pub struct ContentParams {
     pub provider_ico: Option<String>,
     /// Events ending at or after (RFC 3339; default: now).
     pub from: Option<String>,
+    /// Documents: `true` for the archive.
+    pub archived: Option<bool>,
+    /// Links of a category.
+    pub category: Option<String>,
+    /// Awards of a year.
+    pub year: Option<i32>,
     /// Wait until the read models hold this change.
     pub after: Option<String>,
 }
@@ -226,6 +237,101 @@ pub(crate) async fn jobs(
             .map(|p| p.name.clone()));
         items.push(v);
     }
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[utoipa::path(get, path = "/api/v1/documents", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: documents of a territory with their versions (`archived=true`: the archive)", body = Object)))]
+pub(crate) async fn documents(
+    State(state): State<QueryState>,
+    Query(p): Query<ContentParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let archived = p.archived.unwrap_or(false);
+    let territory = p.territory.as_deref().or(p.kraj.as_deref());
+    let mut items: Vec<&projection_service::content::DocumentView> = index
+        .documents
+        .values()
+        .filter(|d| d.archived == archived && territory.is_none_or(|t| d.info.territory == t))
+        .collect();
+    items.sort_by(|a, b| {
+        b.updated_at
+            .cmp(&a.updated_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "content", params(("id" = String, Path, description = "The document")), responses((status = 200, description = "The document, every version numbered from 1, the latest last", body = Object), (status = 404, description = "No such document", body = crate::api::openapi::Problem)))]
+pub(crate) async fn document(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let index = state.indexer.read();
+    let d = index.documents.get(&id).ok_or_else(|| {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "No such record")
+            .detail("the document does not exist")
+    })?;
+    let mut doc = serde_json::to_value(d).map_err(|e| Problem::internal(&e))?;
+    doc["current_version"] = json!(d.versions.len());
+    Ok(Json(doc))
+}
+
+#[utoipa::path(get, path = "/api/v1/links", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`", body = Object)))]
+pub(crate) async fn links(
+    State(state): State<QueryState>,
+    Query(p): Query<ContentParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let mut items: Vec<&Value> = index
+        .links
+        .values()
+        .filter(|l| {
+            p.category
+                .as_deref()
+                .is_none_or(|c| l["info"]["category"] == c)
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        a["info"]["title"]
+            .as_str()
+            .cmp(&b["info"]["title"].as_str())
+    });
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+#[utoipa::path(get, path = "/api/v1/awards", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: awards with the provider's name", body = Object)))]
+pub(crate) async fn awards(
+    State(state): State<QueryState>,
+    Query(p): Query<ContentParams>,
+) -> Result<Json<Value>, Problem> {
+    wait_after(&state, p.after.as_deref()).await?;
+    let index = state.indexer.read();
+    let mut items: Vec<Value> = index
+        .awards
+        .values()
+        .filter(|a| {
+            p.year.is_none_or(|y| a["info"]["year"] == y)
+                && p.provider_ico
+                    .as_deref()
+                    .is_none_or(|i| a["info"]["provider_ico"] == i)
+        })
+        .map(|a| {
+            let mut v = a.clone();
+            v["provider_name"] = json!(a["info"]["provider_ico"]
+                .as_str()
+                .and_then(|i| index.providers.get(i))
+                .map(|p| p.name.clone()));
+            v
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b["info"]["year"]
+            .as_i64()
+            .cmp(&a["info"]["year"].as_i64())
+            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+    });
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 

@@ -205,8 +205,124 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         get(queries, &format!("/jobs?after={}", after(&closed))).await["total"],
         0
     );
+
+    library(&admin, &metodik, &komisar, &charita, queries).await;
 }
 
+/// Documents with versions and an archive, links, awards.
+async fn library(
+    admin: &Client,
+    metodik: &Client,
+    komisar: &Client,
+    charita: &Client,
+    queries: &str,
+) {
+    let _ = admin;
+    let doc = |url: &str| json!({ "info": { "title": "Zápis z jednání", "kind": "minutes", "territory": "CZ042" }, "version": { "url": url, "note": "první" } });
+    assert_eq!(
+        charita
+            .post("/documents", doc("https://uloziste.example.cz/z1.pdf"))
+            .await
+            .status,
+        403
+    );
+    let bad = komisar.post("/documents", doc("ftp://x")).await;
+    assert_eq!((bad.status, bad.fields()), (422, vec!["url".to_string()]));
+    let registered = komisar
+        .post("/documents", doc("https://uloziste.example.cz/z1.pdf"))
+        .await;
+    assert_eq!(registered.status, 201);
+    let id = registered.body["stream_id"].as_str().unwrap().to_string();
+    let v2 = json!({ "url": "https://uloziste.example.cz/z1-v2.pdf", "note": "opravy" });
+    assert_eq!(
+        komisar
+            .post(&format!("/documents/{id}/versions"), v2.clone())
+            .await
+            .status,
+        200
+    );
+    let archived = komisar
+        .post(&format!("/documents/{id}/archive"), json!({}))
+        .await;
+    assert_eq!(archived.status, 200);
+    assert_eq!(
+        komisar
+            .post(&format!("/documents/{id}/versions"), v2)
+            .await
+            .status,
+        409,
+        "archived"
+    );
+    assert_eq!(
+        get(
+            queries,
+            &format!("/documents?territory=CZ042&after={}", after(&archived))
+        )
+        .await["total"],
+        0
+    );
+    let archive = get(queries, "/documents?territory=CZ042&archived=true").await;
+    assert_eq!(archive["items"][0]["versions"].as_array().unwrap().len(), 2);
+    let one = get(queries, &format!("/documents/{id}")).await;
+    assert_eq!(
+        (
+            one["current_version"].clone(),
+            one["versions"][1]["url"].clone()
+        ),
+        (json!(2), json!("https://uloziste.example.cz/z1-v2.pdf"))
+    );
+
+    let link = json!({ "title": "Zákon o sociálních službách", "url": "https://www.zakonyprolidi.cz/cs/2006-108", "category": "legislation" });
+    assert_eq!(
+        charita
+            .send(
+                reqwest::Method::PUT,
+                "/links/zakon-108",
+                Some(link.clone()),
+                &[]
+            )
+            .await
+            .status,
+        403
+    );
+    let put = metodik
+        .send(reqwest::Method::PUT, "/links/zakon-108", Some(link), &[])
+        .await;
+    assert_eq!(put.status, 200, "{:?}", put.body);
+    assert_eq!(
+        get(
+            queries,
+            &format!("/links?category=legislation&after={}", after(&put))
+        )
+        .await["total"],
+        1
+    );
+    let removed = metodik.post("/links/zakon-108/remove", json!({})).await;
+    assert_eq!(
+        get(queries, &format!("/links?after={}", after(&removed))).await["total"],
+        0
+    );
+
+    let award = |year: i32| json!({ "info": { "name": "Cena hejtmana za sociální práci", "year": year, "provider_ico": "00064581", "kraj": "CZ042", "body": "Za terénní práci" } });
+    assert_eq!(
+        metodik.post("/awards", award(2099)).await.fields(),
+        ["year"]
+    );
+    let conferred = metodik.post("/awards", award(2026)).await;
+    assert_eq!(conferred.status, 201);
+    let awards = get(
+        queries,
+        &format!("/awards?year=2026&after={}", after(&conferred)),
+    )
+    .await;
+    assert_eq!(
+        (
+            awards["total"].clone(),
+            awards["items"][0]["provider_name"].clone()
+        ),
+        (json!(1), json!("Oblastní charita Děčín"))
+    );
+}
 crate::helpers::in_both_modes!(
     scenario,
     content_in_embedded_mode,

@@ -1,0 +1,229 @@
+//! The library: documents (organisers of their territory), links
+//! (administrators and methodologists), awards (methodologists of the kraj).
+
+use super::content::{require_scoped, ORGANISERS};
+use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{execute, replayed_stream_id, CommandContext, CommandResult};
+use crate::extract::{CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{post, put};
+use axum::Router;
+use events::accounts::Role;
+use events::content::library::{
+    Award, AwardCommand, AwardInfo, Document, DocumentCommand, DocumentInfo, DocumentVersion, Link,
+    LinkCommand, LinkInfo,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/documents", post(register))
+        .route("/documents/{id}/versions", post(add_version))
+        .route("/documents/{id}/archive", post(archive))
+        .route("/documents/{id}/restore", post(restore))
+        .route("/links/{id}", put(put_link))
+        .route("/links/{id}/remove", post(remove_link))
+        .route("/awards", post(confer))
+        .route("/awards/{id}/revoke", post(revoke))
+}
+
+/// A new document.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RegisterBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub document_id: Option<Uuid>,
+    /// What it is.
+    pub info: DocumentInfo,
+    /// Its first version.
+    pub version: DocumentVersion,
+}
+
+#[utoipa::path(post, path = "/api/v1/documents", tag = "library", request_body = RegisterBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response, ApiError> {
+    require_scoped(&principal, &ORGANISERS, &body.info.territory, "documents")?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.document_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<Document>(&state, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let result = execute::<Document>(
+        &state,
+        &id,
+        DocumentCommand::Register(body.info, body.version),
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok(respond(result, true))
+}
+
+async fn document(
+    state: &AppState,
+    principal: &Principal,
+    headers: CommandHeaders,
+    id: &str,
+    command: DocumentCommand,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Document>(state, id, command, &ctx, |d, _| match &d.info {
+        Some(i) => require_scoped(principal, &ORGANISERS, &i.territory, "documents"),
+        None => Ok(()),
+    })
+    .await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/documents/{id}/versions", tag = "library", params(("id" = String, Path, description = "The document")), request_body = DocumentVersion, security(("bearer" = [])), responses((status = 200, description = "Added", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 409, description = "Archived", body = Problem)))]
+pub(crate) async fn add_version(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DocumentVersion>,
+) -> Result<Response, ApiError> {
+    document(
+        &state,
+        &principal,
+        headers,
+        &id,
+        DocumentCommand::AddVersion(body),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/documents/{id}/archive", tag = "library", params(("id" = String, Path, description = "The document")), security(("bearer" = [])), responses((status = 200, description = "Archived", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 404, description = "No such document", body = Problem)))]
+pub(crate) async fn archive(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    document(&state, &principal, headers, &id, DocumentCommand::Archive).await
+}
+
+#[utoipa::path(post, path = "/api/v1/documents/{id}/restore", tag = "library", params(("id" = String, Path, description = "The document")), security(("bearer" = [])), responses((status = 200, description = "Restored", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 404, description = "No such document", body = Problem)))]
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    document(&state, &principal, headers, &id, DocumentCommand::Restore).await
+}
+
+fn require_link_keeper(principal: &Principal) -> Result<(), ApiError> {
+    if principal.has_any(&[Role::Administrator, Role::Methodologist]) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "links are kept by administrators and methodologists".into(),
+        ))
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/links/{id}", tag = "library", params(("id" = String, Path, description = "The link (an id of your choice)")), request_body = LinkInfo, security(("bearer" = [])), responses((status = 200, description = "Added or changed", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn put_link(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<LinkInfo>,
+) -> Result<Response, ApiError> {
+    require_link_keeper(&principal)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Link>(&state, &id, LinkCommand::Put(body), &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/links/{id}/remove", tag = "library", params(("id" = String, Path, description = "The link")), security(("bearer" = [])), responses((status = 200, description = "Removed", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such link", body = Problem)))]
+pub(crate) async fn remove_link(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    require_link_keeper(&principal)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Link>(&state, &id, LinkCommand::Remove, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}
+
+/// A new award.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ConferBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub award_id: Option<Uuid>,
+    /// The award.
+    pub info: AwardInfo,
+}
+
+#[utoipa::path(post, path = "/api/v1/awards", tag = "library", request_body = ConferBody, security(("bearer" = [])), responses((status = 201, description = "Conferred", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn confer(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<ConferBody>,
+) -> Result<Response, ApiError> {
+    require_scoped(
+        &principal,
+        &[Role::Methodologist],
+        &body.info.kraj,
+        "awards",
+    )?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let id = match body.award_id {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<Award>(&state, &ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    };
+    let result = execute::<Award>(
+        &state,
+        &id,
+        AwardCommand::Confer(body.info),
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok(respond(result, true))
+}
+
+#[utoipa::path(post, path = "/api/v1/awards/{id}/revoke", tag = "library", params(("id" = String, Path, description = "The award")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 404, description = "No such award", body = Problem)))]
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Award>(
+        &state,
+        &id,
+        AwardCommand::Revoke {
+            reason: body.reason,
+        },
+        &ctx,
+        |a, _| match &a.info {
+            Some(i) => require_scoped(&principal, &[Role::Methodologist], &i.kraj, "awards"),
+            None => Ok(()),
+        },
+    )
+    .await?;
+    Ok(respond(result, false))
+}
