@@ -58,6 +58,9 @@ impl Application {
         state.territory = Arc::new(infra::settings::load_territory(
             settings.territory_dir.as_deref(),
         ));
+        // Administrators list and rebuild the projections through this API
+        // (it authenticates them); the work is the projection service's
+        // library, hence this one dependency of the command service on it.
         state.projections = Some(Arc::new(projection_service::admin::Admin {
             events: store.clone(),
             read_models,
