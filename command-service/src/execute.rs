@@ -151,6 +151,25 @@ pub async fn replayed_stream_id<A: Aggregate>(
         .map(|s| s.stream_id))
 }
 
+/// The stream id of a record to create: the one the client chose, else the
+/// one its idempotency key was first used for (a retry lands on the same
+/// record), else a new UUIDv7.
+///
+/// # Errors
+/// Store failures.
+pub async fn creation_id<A: Aggregate>(
+    app: &AppState,
+    ctx: &CommandContext,
+    chosen: Option<Uuid>,
+) -> Result<String, ApiError> {
+    Ok(match chosen {
+        Some(id) => id.to_string(),
+        None => replayed_stream_id::<A>(app, ctx)
+            .await?
+            .unwrap_or_else(|| Uuid::now_v7().to_string()),
+    })
+}
+
 /// Runs `command` on the aggregate `stream_id` after `authorise` accepts its state.
 ///
 /// # Errors

@@ -6,7 +6,7 @@ use super::{respond, ReasonBody};
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::execute::{execute, replayed_stream_id, CommandContext, CommandResult};
+use crate::execute::{creation_id, execute, CommandContext, CommandResult};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -17,7 +17,6 @@ use events::accounts::{Role, Scope};
 use events::content::calendar::{CalendarCommand, CalendarEntry, CalendarEvent};
 use events::content::jobs::{JobCommand, JobPosting, Posting};
 use events::content::news::{Article, News, NewsCommand};
-use events::Aggregate;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -53,19 +52,6 @@ pub(super) fn require_scoped(
     }
 }
 
-async fn new_id<A: Aggregate>(
-    state: &AppState,
-    ctx: &CommandContext,
-    given: Option<Uuid>,
-) -> Result<String, ApiError> {
-    Ok(match given {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<A>(state, ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    })
-}
-
 /// A new article.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PublishBody {
@@ -90,7 +76,7 @@ pub(crate) async fn publish(
         "news",
     )?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = new_id::<News>(&state, &ctx, body.news_id).await?;
+    let id = creation_id::<News>(&state, &ctx, body.news_id).await?;
     let result = execute::<News>(
         &state,
         &id,
@@ -172,7 +158,7 @@ pub(crate) async fn schedule(
 ) -> Result<Response, ApiError> {
     require_scoped(&principal, &ORGANISERS, &body.entry.territory, "events")?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = new_id::<CalendarEvent>(&state, &ctx, body.event_id).await?;
+    let id = creation_id::<CalendarEvent>(&state, &ctx, body.event_id).await?;
     let result = execute::<CalendarEvent>(
         &state,
         &id,
@@ -265,7 +251,7 @@ pub(crate) async fn post_job(
         ));
     }
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = new_id::<JobPosting>(&state, &ctx, body.job_id).await?;
+    let id = creation_id::<JobPosting>(&state, &ctx, body.job_id).await?;
     let result =
         execute::<JobPosting>(&state, &id, JobCommand::Post(body.posting), &ctx, |_, _| {
             Ok(())

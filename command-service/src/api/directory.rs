@@ -6,7 +6,7 @@ use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::CommandResult;
-use crate::execute::{execute, replayed_stream_id, CommandContext};
+use crate::execute::{creation_id, execute, CommandContext};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -58,12 +58,7 @@ async fn add(
 ) -> Result<Response, ApiError> {
     editor(&principal)?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.entry_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<DirectoryEntry>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<DirectoryEntry>(&state, &ctx, body.entry_id).await?;
     let result = execute::<DirectoryEntry>(
         &state,
         &id,

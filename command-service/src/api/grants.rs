@@ -6,7 +6,7 @@ use super::{respond, ReasonBody};
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::execute::{execute, load, replayed_stream_id, CommandContext, CommandResult};
+use crate::execute::{creation_id, execute, load, CommandContext, CommandResult};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -89,12 +89,7 @@ pub(crate) async fn announce(
 ) -> Result<Response, ApiError> {
     require_commissioner(&principal, &body.details.territory)?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.call_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<GrantCall>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<GrantCall>(&state, &ctx, body.call_id).await?;
     let command = GrantCallCommand::Announce(body.details);
     let result = execute::<GrantCall>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
     Ok(respond(result, true))
@@ -157,12 +152,7 @@ pub(crate) async fn submit(
         service_kind,
     };
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.application_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<GrantApplication>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<GrantApplication>(&state, &ctx, body.application_id).await?;
     let command = GrantApplicationCommand::Submit {
         details: body.details,
         facts,

@@ -8,7 +8,7 @@ use super::respond;
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::execute::{execute, load, replayed_stream_id, CommandContext, CommandResult};
+use crate::execute::{creation_id, execute, load, CommandContext, CommandResult};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -55,12 +55,7 @@ pub(crate) async fn form(
 ) -> Result<Response, ApiError> {
     require_scoped(&principal, &ORGANISERS, &body.territory, "groups")?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.group_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<PlanningGroup>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<PlanningGroup>(&state, &ctx, body.group_id).await?;
     let command = GroupCommand::Form {
         name: body.name,
         kind: body.kind,

@@ -6,7 +6,7 @@ use super::{respond, ReasonBody};
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::execute::{execute, replayed_stream_id, CommandContext, CommandResult};
+use crate::execute::{creation_id, execute, CommandContext, CommandResult};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -54,12 +54,7 @@ pub(crate) async fn register(
 ) -> Result<Response, ApiError> {
     require_scoped(&principal, &ORGANISERS, &body.info.territory, "documents")?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.document_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<Document>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<Document>(&state, &ctx, body.document_id).await?;
     let result = execute::<Document>(
         &state,
         &id,
@@ -186,12 +181,7 @@ pub(crate) async fn confer(
         "awards",
     )?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.award_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<Award>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<Award>(&state, &ctx, body.award_id).await?;
     let result = execute::<Award>(
         &state,
         &id,

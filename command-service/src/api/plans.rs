@@ -6,7 +6,7 @@ use super::{respond, ReasonBody};
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::execute::{execute, replayed_stream_id, CommandContext, CommandResult};
+use crate::execute::{creation_id, execute, CommandContext, CommandResult};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -54,12 +54,7 @@ pub(crate) async fn create(
 ) -> Result<Response, ApiError> {
     require_commissioner(&principal, &body.territory)?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.plan_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<CommunityPlan>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<CommunityPlan>(&state, &ctx, body.plan_id).await?;
     let command = PlanCommand::Create {
         title: body.title,
         territory: body.territory,

@@ -8,7 +8,7 @@ use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::CommandResult;
-use crate::execute::{execute, replayed_stream_id, CommandContext};
+use crate::execute::{creation_id, execute, CommandContext};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -72,12 +72,7 @@ async fn publish(
 ) -> Result<Response, ApiError> {
     require(&principal, &body.details)?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.contact_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<RegionalContact>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<RegionalContact>(&state, &ctx, body.contact_id).await?;
     let command = RegionalContactCommand::Publish(body.details);
     let result = execute::<RegionalContact>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
     Ok(respond(result, true))

@@ -7,7 +7,7 @@ use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::CommandResult;
-use crate::execute::{execute, load, replayed_stream_id, CommandContext};
+use crate::execute::{creation_id, execute, load, CommandContext};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -73,12 +73,7 @@ async fn register(
         }
     }
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.service_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<Service>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<Service>(&state, &ctx, body.service_id).await?;
     let command = ServiceCommand::Register {
         provider_ico: body.provider_ico,
         details: body.details,

@@ -8,7 +8,7 @@ use super::respond;
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::execute::{execute, load, replayed_stream_id, CommandContext, CommandResult};
+use crate::execute::{creation_id, execute, load, CommandContext, CommandResult};
 use crate::extract::{CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -75,12 +75,7 @@ pub(crate) async fn define(
 ) -> Result<Response, ApiError> {
     require_author(&principal, &body.definition)?;
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = match body.survey_id {
-        Some(id) => id.to_string(),
-        None => replayed_stream_id::<Survey>(&state, &ctx)
-            .await?
-            .unwrap_or_else(|| Uuid::now_v7().to_string()),
-    };
+    let id = creation_id::<Survey>(&state, &ctx, body.survey_id).await?;
     let result = execute::<Survey>(
         &state,
         &id,
