@@ -185,6 +185,31 @@ impl Principal {
         }
     }
 
+    /// Refuses unless administrator, or one of `roles` with a scope (kraj,
+    /// ORP or municipality) on `territory`, as written there.
+    ///
+    /// # Errors
+    /// 403 naming what and whose.
+    pub fn require_scoped(
+        &self,
+        roles: &[Role],
+        territory: &str,
+        what: &str,
+    ) -> Result<(), ApiError> {
+        let ok = self.is_admin()
+            || self.roles.iter().any(|g| {
+                roles.contains(&g.role)
+                    && matches!(&g.scope, Scope::Kraj(t) | Scope::Municipality(t) | Scope::Orp(t) if t == territory)
+            });
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "{what} of {territory} are kept by its {roles:?}"
+            )))
+        }
+    }
+
     /// Refuses unless the account acts for the provider.
     ///
     /// # Errors

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{post, put};
 use axum::Router;
-use events::accounts::{Role, Scope};
+use events::accounts::Role;
 use events::content::calendar::{CalendarCommand, CalendarEntry, CalendarEvent};
 use events::content::jobs::{JobCommand, JobPosting, Posting};
 use events::content::news::{Article, News, NewsCommand};
@@ -30,26 +30,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/calendar/{id}/cancel", post(cancel_event))
         .route("/jobs", post(post_job))
         .route("/jobs/{id}/close", post(close_job))
-}
-
-/// Administrators, or the role with a scope on `territory`.
-pub(super) fn require_scoped(
-    principal: &Principal,
-    roles: &[Role],
-    territory: &str,
-    what: &str,
-) -> Result<(), ApiError> {
-    let ok = principal.is_admin()
-        || principal.roles.iter().any(|g| {
-            roles.contains(&g.role) && matches!(&g.scope, Scope::Kraj(t) | Scope::Municipality(t) | Scope::Orp(t) if t == territory)
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "{what} of {territory} are kept by its {roles:?}"
-        )))
-    }
 }
 
 /// A new article.
@@ -69,12 +49,7 @@ pub(crate) async fn publish(
     headers: CommandHeaders,
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response, ApiError> {
-    require_scoped(
-        &principal,
-        &[Role::Methodologist],
-        &body.article.kraj,
-        "news",
-    )?;
+    principal.require_scoped(&[Role::Methodologist], &body.article.kraj, "news")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<News>(&state, &ctx, body.news_id).await?;
     let result = execute::<News>(
@@ -96,7 +71,7 @@ pub(crate) async fn correct(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Article>,
 ) -> Result<Response, ApiError> {
-    require_scoped(&principal, &[Role::Methodologist], &body.kraj, "news")?;
+    principal.require_scoped(&[Role::Methodologist], &body.kraj, "news")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<News>(
         &state,
@@ -104,7 +79,7 @@ pub(crate) async fn correct(
         NewsCommand::Correct(body),
         &ctx,
         |n, _| match &n.article {
-            Some(a) => require_scoped(&principal, &[Role::Methodologist], &a.kraj, "news"),
+            Some(a) => principal.require_scoped(&[Role::Methodologist], &a.kraj, "news"),
             None => Ok(()),
         },
     )
@@ -129,15 +104,13 @@ pub(crate) async fn withdraw_news(
         },
         &ctx,
         |n, _| match &n.article {
-            Some(a) => require_scoped(&principal, &[Role::Methodologist], &a.kraj, "news"),
+            Some(a) => principal.require_scoped(&[Role::Methodologist], &a.kraj, "news"),
             None => Ok(()),
         },
     )
     .await?;
     Ok(respond(result, false))
 }
-
-pub(super) const ORGANISERS: [Role; 2] = [Role::Methodologist, Role::Commissioner];
 
 /// A new calendar event.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -156,7 +129,7 @@ pub(crate) async fn schedule(
     headers: CommandHeaders,
     JsonBody(body): JsonBody<ScheduleBody>,
 ) -> Result<Response, ApiError> {
-    require_scoped(&principal, &ORGANISERS, &body.entry.territory, "events")?;
+    principal.require_scoped(&Role::ORGANISERS, &body.entry.territory, "events")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<CalendarEvent>(&state, &ctx, body.event_id).await?;
     let result = execute::<CalendarEvent>(
@@ -178,7 +151,7 @@ pub(crate) async fn reschedule(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CalendarEntry>,
 ) -> Result<Response, ApiError> {
-    require_scoped(&principal, &ORGANISERS, &body.territory, "events")?;
+    principal.require_scoped(&Role::ORGANISERS, &body.territory, "events")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<CalendarEvent>(
         &state,
@@ -186,7 +159,7 @@ pub(crate) async fn reschedule(
         CalendarCommand::Schedule(body),
         &ctx,
         |e, _| match &e.entry {
-            Some(x) => require_scoped(&principal, &ORGANISERS, &x.territory, "events"),
+            Some(x) => principal.require_scoped(&Role::ORGANISERS, &x.territory, "events"),
             None => Err(ApiError::Domain(events::DomainError::NotFound(
                 "the event".into(),
             ))),
@@ -213,7 +186,7 @@ pub(crate) async fn cancel_event(
         },
         &ctx,
         |e, _| match &e.entry {
-            Some(x) => require_scoped(&principal, &ORGANISERS, &x.territory, "events"),
+            Some(x) => principal.require_scoped(&Role::ORGANISERS, &x.territory, "events"),
             None => Ok(()),
         },
     )

@@ -3,7 +3,6 @@
 //! members (accounts, by organisation and side of the triad), schedule
 //! meetings and record minutes with attendance.
 
-use super::content::{require_scoped, ORGANISERS};
 use super::respond;
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
@@ -16,6 +15,7 @@ use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use events::accounts::Account;
+use events::accounts::Role;
 use events::planning::group::{GroupCommand, GroupKind, Meeting, Member, PlanningGroup};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -53,7 +53,7 @@ pub(crate) async fn form(
     headers: CommandHeaders,
     JsonBody(body): JsonBody<FormBody>,
 ) -> Result<Response, ApiError> {
-    require_scoped(&principal, &ORGANISERS, &body.territory, "groups")?;
+    principal.require_scoped(&Role::ORGANISERS, &body.territory, "groups")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<PlanningGroup>(&state, &ctx, body.group_id).await?;
     let command = GroupCommand::Form {
@@ -76,7 +76,7 @@ async fn run(
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<PlanningGroup>(state, id, command, &ctx, |g, _| {
         if g.name.is_some() {
-            require_scoped(principal, &ORGANISERS, &g.territory, "groups")
+            principal.require_scoped(&Role::ORGANISERS, &g.territory, "groups")
         } else {
             Ok(())
         }

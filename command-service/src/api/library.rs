@@ -1,7 +1,6 @@
 //! The library: documents (organisers of their territory), links
 //! (administrators and methodologists), awards (methodologists of the kraj).
 
-use super::content::{require_scoped, ORGANISERS};
 use super::{respond, ReasonBody};
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
@@ -52,7 +51,7 @@ pub(crate) async fn register(
     headers: CommandHeaders,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
-    require_scoped(&principal, &ORGANISERS, &body.info.territory, "documents")?;
+    principal.require_scoped(&Role::ORGANISERS, &body.info.territory, "documents")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<Document>(&state, &ctx, body.document_id).await?;
     let result = execute::<Document>(
@@ -75,7 +74,7 @@ async fn document(
 ) -> Result<Response, ApiError> {
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<Document>(state, id, command, &ctx, |d, _| match &d.info {
-        Some(i) => require_scoped(principal, &ORGANISERS, &i.territory, "documents"),
+        Some(i) => principal.require_scoped(&Role::ORGANISERS, &i.territory, "documents"),
         None => Ok(()),
     })
     .await?;
@@ -174,12 +173,7 @@ pub(crate) async fn confer(
     headers: CommandHeaders,
     JsonBody(body): JsonBody<ConferBody>,
 ) -> Result<Response, ApiError> {
-    require_scoped(
-        &principal,
-        &[Role::Methodologist],
-        &body.info.kraj,
-        "awards",
-    )?;
+    principal.require_scoped(&[Role::Methodologist], &body.info.kraj, "awards")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<Award>(&state, &ctx, body.award_id).await?;
     let result = execute::<Award>(
@@ -210,7 +204,7 @@ pub(crate) async fn revoke(
         },
         &ctx,
         |a, _| match &a.info {
-            Some(i) => require_scoped(&principal, &[Role::Methodologist], &i.kraj, "awards"),
+            Some(i) => principal.require_scoped(&[Role::Methodologist], &i.kraj, "awards"),
             None => Ok(()),
         },
     )

@@ -27,6 +27,11 @@ pub enum Role {
     Auditor,
 }
 
+impl Role {
+    /// Those who organise the planning of a territory: its methodologists and commissioners.
+    pub const ORGANISERS: [Role; 2] = [Role::Methodologist, Role::Commissioner];
+}
+
 /// What a role applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "code", rename_all = "snake_case")]
