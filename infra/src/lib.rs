@@ -7,6 +7,7 @@ pub mod clickhouse;
 pub mod codelists;
 pub mod connect;
 pub mod credentials;
+pub mod personal;
 pub mod event_store;
 pub mod http;
 pub mod metrics;
