@@ -10,6 +10,7 @@ use command_service::import::{import_registry_file, ImportSummary};
 use command_service::settings::AuthSettings;
 use infra::credentials::DynCredentialStore;
 use infra::event_store::DynEventStore;
+use infra::personal::DynPersonalKeyStore;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,15 +42,19 @@ pub async fn run(args: &[String], settings: &Settings) -> anyhow::Result<()> {
     }
 }
 
-async fn stores(settings: &Settings) -> anyhow::Result<(DynEventStore, DynCredentialStore)> {
+type Stores = (DynEventStore, DynCredentialStore, DynPersonalKeyStore);
+
+async fn stores(settings: &Settings) -> anyhow::Result<Stores> {
     if std::env::var_os("DATABASE_URL").is_some() {
         let pg = infra::settings::postgres_from_env()?;
         let store = infra::connect::postgres_event_store(&pg).await?;
         let credentials =
             infra::credentials::postgres::PostgresCredentialStore::new(store.pool().clone())
                 .await?;
+        let keys =
+            infra::personal::postgres::PostgresPersonalKeyStore::new(store.pool().clone()).await?;
         println!("importing into PostgreSQL (schema {})", pg.schema);
-        return Ok((Arc::new(store), Arc::new(credentials)));
+        return Ok((Arc::new(store), Arc::new(credentials), Arc::new(keys)));
     }
     std::fs::create_dir_all(&settings.data_dir)?;
     let store = infra::event_store::sqlite::SqliteEventStore::open(
@@ -58,8 +63,11 @@ async fn stores(settings: &Settings) -> anyhow::Result<(DynEventStore, DynCreden
     let credentials = infra::credentials::sqlite::SqliteCredentialStore::open(
         settings.data_dir.join("private.sqlite3"),
     )?;
+    let keys = infra::personal::sqlite::SqlitePersonalKeyStore::open(
+        settings.data_dir.join("personal-keys.sqlite3"),
+    )?;
     println!("importing into {}", settings.data_dir.display());
-    Ok((Arc::new(store), Arc::new(credentials)))
+    Ok((Arc::new(store), Arc::new(credentials), Arc::new(keys)))
 }
 
 /// Imports a registry file, printing progress.
@@ -67,14 +75,14 @@ async fn stores(settings: &Settings) -> anyhow::Result<(DynEventStore, DynCreden
 /// # Errors
 /// Unreadable input or store failures.
 pub async fn rpss(path: &Path, settings: &Settings) -> anyhow::Result<ImportSummary> {
-    let (store, credentials) = stores(settings).await?;
+    let (store, credentials, keys) = stores(settings).await?;
     // The import signs nothing and creates no account: a throw-away key.
     let auth = AuthSettings {
         jwt_secret: (0..32).map(|_| rand::random::<u8>()).collect(),
         session_ttl: time::Duration::hours(1),
         admin: None,
     };
-    let state = command_service::bootstrap::app_state(store, credentials, &auth).await?;
+    let state = command_service::bootstrap::app_state(store, credentials, keys, &auth).await?;
     let territory = infra::settings::load_territory(settings.territory_dir.as_deref());
     let names = move |code: &str| territory.municipalities.get(code).map(|m| m.name.clone());
     let mut progress = |s: &ImportSummary, took: Duration| {

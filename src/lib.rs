@@ -70,6 +70,10 @@ impl Application {
         let credentials = Arc::new(SqliteCredentialStore::open(
             settings.data_dir.join("private.sqlite3"),
         )?);
+        let personal_keys: infra::personal::DynPersonalKeyStore =
+            Arc::new(infra::personal::sqlite::SqlitePersonalKeyStore::open(
+                settings.data_dir.join("personal-keys.sqlite3"),
+            )?);
         let read_models: DynReadModelStore = Arc::new(SqliteReadModelStore::open(
             settings.data_dir.join("read_models.sqlite3"),
         )?);
@@ -88,7 +92,13 @@ impl Application {
         }
         let auth = secrets::embedded_auth(&settings.data_dir)?;
         let mut command_state =
-            command_service::bootstrap::app_state(store.clone(), credentials, &auth).await?;
+            command_service::bootstrap::app_state(
+                store.clone(),
+                credentials,
+                personal_keys.clone(),
+                &auth,
+            )
+            .await?;
         let stats: infra::stats::DynStatsStore = Arc::new(
             infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
         );
@@ -101,8 +111,13 @@ impl Application {
         }));
         let indexer = Arc::new(Indexer::new(read_models.clone(), territory.clone()));
         indexer.refresh().await?;
+        let accounts = infra::tokens::AccountCheck {
+            store: store.clone(),
+            tokens: command_state.tokens.clone(),
+        };
         let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
-            .with_stats(stats.clone());
+            .with_stats(stats.clone())
+            .with_forum(personal_keys, Some(accounts));
         let api = Router::new()
             .merge(command_service::api_router(command_state))
             .merge(query_service::api_router(queries.clone()));

@@ -11,8 +11,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use events::accounts::{Account, Role, RoleGrant, Scope};
 use events::Actor;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
+pub use infra::tokens::{TokenKind, Tokens};
+use infra::tokens::bearer;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -43,103 +43,6 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
-}
-
-/// What kind of token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenKind {
-    /// From a password login; short-lived.
-    Session,
-    /// For integrations; long-lived, revocable, recorded on the account.
-    Api,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: String,
-    kind: TokenKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    jti: Option<String>,
-    iat: i64,
-    exp: i64,
-}
-
-/// Issues and checks tokens.
-pub struct Tokens {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    /// How long a session token lives.
-    pub session_ttl: time::Duration,
-}
-
-impl Tokens {
-    /// Keys from the shared secret.
-    pub fn new(secret: &[u8], session_ttl: time::Duration) -> Self {
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            session_ttl,
-        }
-    }
-
-    fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            claims,
-            &self.encoding,
-        )?)
-    }
-
-    /// A session token for an account and when it expires.
-    ///
-    /// # Errors
-    /// When signing fails.
-    pub fn session(&self, account_id: Uuid) -> anyhow::Result<(String, OffsetDateTime)> {
-        let now = OffsetDateTime::now_utc();
-        let exp = now + self.session_ttl;
-        let token = self.sign(&Claims {
-            sub: account_id.to_string(),
-            kind: TokenKind::Session,
-            jti: None,
-            iat: now.unix_timestamp(),
-            exp: exp.unix_timestamp(),
-        })?;
-        Ok((token, exp))
-    }
-
-    /// An API token with the id recorded on the account.
-    ///
-    /// # Errors
-    /// When signing fails.
-    pub fn api(
-        &self,
-        account_id: Uuid,
-        token_id: &str,
-        expires_at: OffsetDateTime,
-    ) -> anyhow::Result<String> {
-        self.sign(&Claims {
-            sub: account_id.to_string(),
-            kind: TokenKind::Api,
-            jti: Some(token_id.to_string()),
-            iat: OffsetDateTime::now_utc().unix_timestamp(),
-            exp: expires_at.unix_timestamp(),
-        })
-    }
-
-    fn check(&self, token: &str) -> Result<Claims, ApiError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map(|d| d.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    ApiError::Unauthorized("the token has expired; log in again".into())
-                }
-                _ => ApiError::Unauthorized("the token is not valid".into()),
-            })
-    }
 }
 
 /// The authenticated account of a request and its current roles.
@@ -244,6 +147,24 @@ impl Principal {
     }
 }
 
+/// No `Authorization` header: nobody (the public); a header: it must be valid.
+impl axum::extract::OptionalFromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        if parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
+            <Self as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
@@ -251,32 +172,11 @@ impl FromRequestParts<AppState> for Principal {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::Unauthorized(
-                    "send Authorization: Bearer <token> (POST /api/v1/auth/login)".into(),
-                )
-            })?;
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            ApiError::Unauthorized("the Authorization scheme must be Bearer".into())
-        })?;
-        let claims = state.tokens.check(token.trim())?;
-        let account_id = Uuid::parse_str(&claims.sub)
-            .map_err(|_| ApiError::Unauthorized("the token is not valid".into()))?;
+            .and_then(|v| v.to_str().ok());
+        let claims = state.tokens.check(bearer(header)?)?;
+        let account_id = claims.account_id()?;
         let (account, _) = load::<Account>(state, &account_id.to_string()).await?;
-        if !account.exists || account.disabled {
-            return Err(ApiError::Unauthorized(
-                "the account is disabled or gone".into(),
-            ));
-        }
-        if claims.kind == TokenKind::Api {
-            let id = claims.jti.unwrap_or_default();
-            if !account.token_valid(&id, OffsetDateTime::now_utc()) {
-                return Err(ApiError::Unauthorized(
-                    "the API token was revoked or has expired".into(),
-                ));
-            }
-        }
+        claims.admitted_by(&account, OffsetDateTime::now_utc())?;
         Ok(Self {
             account_id,
             roles: account.roles,
@@ -284,15 +184,16 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-/// Refuses logins after too many failures for one login within a window.
-pub struct LoginLimiter {
+/// Refuses after too many attempts under one key (a login's failures, a
+/// client's anonymous posts) within a window.
+pub struct RateLimiter {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
     max_failures: usize,
     window: Duration,
 }
 
-impl LoginLimiter {
-    /// At most `max_failures` failed attempts per login within `window`.
+impl RateLimiter {
+    /// At most `max_failures` attempts per key within `window`.
     pub fn new(max_failures: usize, window: Duration) -> Self {
         Self {
             failures: Mutex::new(HashMap::new()),
@@ -310,7 +211,7 @@ impl LoginLimiter {
         }
     }
 
-    /// Refuses when the login has used up its attempts.
+    /// Refuses when the key has used up its attempts.
     ///
     /// # Errors
     /// 429 with the seconds to wait.
@@ -330,8 +231,8 @@ impl LoginLimiter {
         Ok(())
     }
 
-    /// Records a failed attempt.
-    pub fn failed(&self, login: &str) {
+    /// Counts an attempt.
+    pub fn record(&self, login: &str) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 100_000 {
@@ -344,8 +245,8 @@ impl LoginLimiter {
         map.entry(login.to_string()).or_default().push_back(now);
     }
 
-    /// Forgets the failures after a successful login.
-    pub fn succeeded(&self, login: &str) {
+    /// Forgets the attempts (a successful login).
+    pub fn forget(&self, login: &str) {
         self.failures
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -367,44 +268,18 @@ mod tests {
     }
 
     #[test]
-    fn tokens_expire_and_forgeries_fail() {
-        let tokens = Tokens::new(
-            b"0123456789abcdef0123456789abcdef",
-            time::Duration::hours(1),
-        );
-        let id = Uuid::now_v7();
-        let (token, _) = tokens.session(id).unwrap();
-        assert_eq!(tokens.check(&token).unwrap().sub, id.to_string());
-        let other = Tokens::new(
-            b"another secret of thirty-two byt",
-            time::Duration::hours(1),
-        );
-        assert!(other.check(&token).is_err());
-        let expired = tokens
-            .api(
-                id,
-                "t",
-                OffsetDateTime::now_utc() - time::Duration::minutes(1),
-            )
-            .unwrap();
-        assert!(
-            matches!(tokens.check(&expired), Err(ApiError::Unauthorized(m)) if m.contains("expired"))
-        );
-    }
-
-    #[test]
     fn the_limiter_counts_failures_per_login() {
-        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
+        let limiter = RateLimiter::new(3, Duration::from_secs(60));
         for _ in 0..3 {
             limiter.check("jana").unwrap();
-            limiter.failed("jana");
+            limiter.record("jana");
         }
         assert!(matches!(
             limiter.check("jana"),
             Err(ApiError::TooManyRequests { .. })
         ));
         limiter.check("petr").unwrap();
-        limiter.succeeded("jana");
+        limiter.forget("jana");
         limiter.check("jana").unwrap();
     }
 }

@@ -2,7 +2,7 @@
 //! administrator, created from configuration when its login does not exist.
 
 use crate::api::providers::{create_account, NewAccountBody};
-use crate::auth::{LoginLimiter, Tokens};
+use crate::auth::{RateLimiter, Tokens};
 use crate::execute::CommandContext;
 use crate::extract::CommandHeaders;
 use crate::settings::AuthSettings;
@@ -18,6 +18,10 @@ use std::time::Duration;
 pub const LOGIN_ATTEMPTS: usize = 5;
 /// The window of the login limiter.
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Forum posts allowed per client address without an account within [`FORUM_WINDOW`].
+pub const FORUM_POSTS: usize = 5;
+/// The window of the forum's limiter.
+pub const FORUM_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// The handlers' state, with the administrator created when configured and missing.
 ///
@@ -26,13 +30,16 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub async fn app_state(
     store: DynEventStore,
     credentials: DynCredentialStore,
+    personal_keys: infra::personal::DynPersonalKeyStore,
     auth: &AuthSettings,
 ) -> anyhow::Result<AppState> {
     let state = AppState {
         store,
         credentials,
         tokens: Arc::new(Tokens::new(&auth.jwt_secret, auth.session_ttl)),
-        limiter: Arc::new(LoginLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)),
+        limiter: Arc::new(RateLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)),
+        personal_keys,
+        forum_limiter: Arc::new(RateLimiter::new(FORUM_POSTS, FORUM_WINDOW)),
         cache: Arc::default(),
         audit_key: Arc::new(auth.jwt_secret.clone()),
         projections: None,

@@ -160,3 +160,9 @@ impl IntoResponse for ApiError {
         problem.into_response()
     }
 }
+
+impl From<infra::tokens::TokenError> for ApiError {
+    fn from(e: infra::tokens::TokenError) -> Self {
+        ApiError::Unauthorized(e.to_string())
+    }
+}

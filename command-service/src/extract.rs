@@ -100,3 +100,27 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
         })
     }
 }
+
+/// The client's address (when the server recorded it), for limits on the public.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl ClientAddr {
+    /// The key the limiter counts under.
+    pub fn key(&self) -> String {
+        self.0.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}

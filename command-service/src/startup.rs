@@ -35,6 +35,9 @@ impl Application {
         let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
         let pool = pg_store.pool().clone();
         let credentials = Arc::new(PostgresCredentialStore::new(pool.clone()).await?);
+        let personal_keys = Arc::new(
+            infra::personal::postgres::PostgresPersonalKeyStore::new(pool.clone()).await?,
+        );
         crate::outbox::prepare(&pool).await?;
         let store: DynEventStore = Arc::new(pg_store);
         let nats = infra::connect::nats(&settings.nats).await?;
@@ -54,7 +57,8 @@ impl Application {
         };
         let relay = (store.clone(), pool, publisher);
         let mut state =
-            crate::bootstrap::app_state(store.clone(), credentials, &settings.auth).await?;
+            crate::bootstrap::app_state(store.clone(), credentials, personal_keys, &settings.auth)
+                .await?;
         state.territory = Arc::new(infra::settings::load_territory(
             settings.territory_dir.as_deref(),
         ));

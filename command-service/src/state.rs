@@ -1,6 +1,6 @@
 //! What every handler shares: the stores, the token keys, the login limiter.
 
-use crate::auth::{LoginLimiter, Tokens};
+use crate::auth::{RateLimiter, Tokens};
 use crate::execute::AggregateCache;
 use infra::credentials::DynCredentialStore;
 use infra::event_store::DynEventStore;
@@ -16,7 +16,11 @@ pub struct AppState {
     /// Token keys.
     pub tokens: Arc<Tokens>,
     /// Login attempts.
-    pub limiter: Arc<LoginLimiter>,
+    pub limiter: Arc<RateLimiter>,
+    /// Keys sealing what each forum author wrote.
+    pub personal_keys: infra::personal::DynPersonalKeyStore,
+    /// Forum posts of the public, per client address.
+    pub forum_limiter: Arc<RateLimiter>,
     /// Recently loaded aggregates.
     pub cache: Arc<AggregateCache>,
     /// The key that seals audit exports (derived from the token secret).

@@ -233,7 +233,10 @@ impl Server {
             mine.trigger();
         });
         let shutdown = self.shutdown;
-        axum::serve(self.listener, self.router)
+        let router = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, router)
             .with_graceful_shutdown(async move { shutdown.wait().await })
             .await?;
         Ok(())

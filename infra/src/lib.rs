@@ -22,4 +22,5 @@ pub mod sqlite;
 pub mod stats;
 pub mod telemetry;
 pub mod territory;
+pub mod tokens;
 pub mod testing;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod consumer;
 pub mod content;
+pub mod forum;
 pub mod grants;
 pub mod plans;
 pub mod registry;

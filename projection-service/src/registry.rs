@@ -466,6 +466,7 @@ impl Projection for RegistryProjection {
                 crate::content::apply(event, docs).await
             }
             "survey_response" => crate::surveys::response(event, docs),
+            "forum_thread" => crate::forum::apply(event, docs).await,
             _ => Ok(()),
         }
     }

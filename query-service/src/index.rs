@@ -102,6 +102,8 @@ pub struct Index {
     pub calendar: HashMap<String, projection_service::content::EventView>,
     /// Job postings by id.
     pub jobs: HashMap<String, projection_service::content::JobView>,
+    /// Forum threads by id (posts sealed).
+    pub forum_threads: HashMap<String, projection_service::forum::ThreadView>,
     /// Survey answers by response (no respondent).
     pub survey_responses: HashMap<String, projection_service::surveys::ResponseView>,
     /// Active services by area and kind.

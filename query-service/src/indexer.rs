@@ -9,6 +9,7 @@ use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
 use projection_service::content::{AWARDS, CALENDAR, DOCUMENTS, JOBS, LINKS, NEWS};
+use projection_service::forum::FORUM_THREADS;
 use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
 use projection_service::plans::{GROUPS, PLANS};
 use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
@@ -41,6 +42,7 @@ struct Feed {
     documents: i64,
     links: i64,
     awards: i64,
+    forum_threads: i64,
 }
 
 /// The index and its feed.
@@ -204,6 +206,10 @@ impl Indexer {
             }
         })
         .await?;
+        self.follow(g, FORUM_THREADS, &mut feed.forum_threads, |index, key, doc| {
+            keep(&mut index.forum_threads, key, doc)
+        })
+        .await?;
         self.follow(g, NEWS, &mut feed.news, |index, key, doc| {
             match doc.and_then(|v| serde_json::from_value(v).ok()) {
                 Some(view) => {
@@ -339,6 +345,22 @@ impl Indexer {
                 () = tokio::time::sleep(POLL) => {}
                 () = shutdown.wait() => return,
             }
+        }
+    }
+}
+
+/// Keeps a changed document in its map (a deleted or unreadable one leaves).
+fn keep<T: serde::de::DeserializeOwned>(
+    map: &mut std::collections::HashMap<String, T>,
+    key: String,
+    doc: Option<serde_json::Value>,
+) {
+    match doc.and_then(|v| serde_json::from_value(v).ok()) {
+        Some(view) => {
+            map.insert(key, view);
+        }
+        None => {
+            map.remove(&key);
         }
     }
 }

@@ -16,6 +16,9 @@ pub struct Settings {
     pub territory_dir: Option<std::path::PathBuf>,
     /// `PORTAL_CODELISTS_DIR` (default `../shared/data/codelists` when present): MPSV code lists (names of target and age groups).
     pub codelists_dir: Option<std::path::PathBuf>,
+    /// `PORTAL_JWT_SECRET` (the command service's, at least 32 bytes): admits
+    /// accounts to the forum's professional section; unset, that section answers 401.
+    pub jwt_secret: Option<Vec<u8>>,
 }
 
 impl Settings {
@@ -30,6 +33,18 @@ impl Settings {
             clickhouse: ClickHouseSettings::from_env()?,
             territory_dir: infra::settings::territory_dir_from_env(),
             codelists_dir: infra::codelists::dir_from_env(),
+            jwt_secret: jwt_secret_from_env()?,
         })
+    }
+}
+
+fn jwt_secret_from_env() -> Result<Option<Vec<u8>>, SettingsError> {
+    match std::env::var("PORTAL_JWT_SECRET") {
+        Ok(s) if s.len() >= 32 => Ok(Some(s.into_bytes())),
+        Ok(_) => Err(SettingsError::Invalid {
+            var: "PORTAL_JWT_SECRET",
+            reason: "must be at least 32 bytes long".into(),
+        }),
+        Err(_) => Ok(None),
     }
 }

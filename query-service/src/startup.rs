@@ -41,7 +41,19 @@ impl Application {
         let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
         let read_models: DynReadModelStore =
             Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
+        let keys = Arc::new(
+            infra::personal::postgres::PostgresPersonalKeyStore::new(pg_store.pool().clone())
+                .await?,
+        );
         let store: DynEventStore = Arc::new(pg_store);
+        let accounts = settings.jwt_secret.as_ref().map(|secret| infra::tokens::AccountCheck {
+            store: store.clone(),
+            // Only checks tokens: the lifetime of new ones does not matter here.
+            tokens: Arc::new(infra::tokens::Tokens::new(secret, time::Duration::hours(1))),
+        });
+        if accounts.is_none() {
+            tracing::warn!("PORTAL_JWT_SECRET is not set: the forum's professional section answers 401");
+        }
         let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
         let stats: infra::stats::DynStatsStore = Arc::new(
             infra::stats::clickhouse::ClickHouseStatsStore::new(clickhouse.clone()).await?,
@@ -52,7 +64,9 @@ impl Application {
         let indexer = Arc::new(Indexer::new(read_models, territory));
         indexer.refresh().await?;
         let state =
-            QueryState::new(indexer.clone(), settings.codelists_dir.as_deref()).with_stats(stats);
+            QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
+                .with_stats(stats)
+                .with_forum(keys, accounts);
         let router = Router::new()
             .nest("/api/v1", api_router(state.clone()))
             .merge(hsds_router(state))

@@ -70,20 +70,20 @@ async fn login(
     let Some(credentials) = state.credentials.by_login(&login).await? else {
         // Same work as a real check, so that timing does not tell which logins exist.
         let _ = verify_password(&body.password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        state.limiter.failed(&login);
+        state.limiter.record(&login);
         return Err(refused());
     };
     if !verify_password(&body.password, &credentials.password_hash) {
-        state.limiter.failed(&login);
+        state.limiter.record(&login);
         return Err(refused());
     }
     let (account, _) =
         crate::execute::load::<Account>(&state, &credentials.account_id.to_string()).await?;
     if !account.exists || account.disabled {
-        state.limiter.failed(&login);
+        state.limiter.record(&login);
         return Err(ApiError::Unauthorized("the account is disabled".into()));
     }
-    state.limiter.succeeded(&login);
+    state.limiter.forget(&login);
     let (token, expires_at) = state.tokens.session(credentials.account_id)?;
     Ok(Json(TokenResponse {
         token,
@@ -218,7 +218,7 @@ async fn disable(
     account_command(&state, &principal, headers, &id, AccountCommand::Disable).await
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/erase", tag = "accounts", params(("id" = String, Path, description = "Id of the account")), security(("bearer" = [])), responses((status = 200, description = "Erased: the login, e-mail, name and password are deleted; the log keeps only the account's id", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such account", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/erase", tag = "accounts", params(("id" = String, Path, description = "Id of the account")), security(("bearer" = [])), responses((status = 200, description = "Erased: the login, e-mail, name and password are deleted, its forum posts can no longer be read; the log keeps only the account's id", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such account", body = Problem)))]
 pub(crate) async fn erase(
     State(state): State<AppState>,
     principal: Principal,
@@ -235,6 +235,12 @@ pub(crate) async fn erase(
     let result =
         execute::<Account>(&state, &id, AccountCommand::Erase, &ctx, |_, _| Ok(())).await?;
     state.credentials.erase(account_id).await?;
+    // What the account wrote in the forum was sealed under its own key.
+    state
+        .personal_keys
+        .erase(account_id)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(respond(result, false))
 }
 

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod content;
 pub mod directory;
+pub mod forum;
 pub mod grants;
 pub mod groups;
 pub mod library;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(grants::routes())
         .merge(plans::routes())
         .merge(content::routes())
+        .merge(forum::routes())
         .merge(groups::routes())
         .merge(library::routes())
         .merge(regional_contacts::routes())

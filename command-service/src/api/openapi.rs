@@ -84,6 +84,10 @@ impl Modify for BearerAuth {
         super::content::publish, super::content::correct, super::content::withdraw_news,
         super::content::schedule, super::content::reschedule, super::content::cancel_event,
         super::content::post_job, super::content::close_job,
+        super::forum::open_thread, super::forum::reply, super::forum::edit,
+        super::forum::hide_post, super::forum::restore_post, super::forum::lock,
+        super::forum::unlock, super::forum::hide_thread, super::forum::restore_thread,
+        super::forum::erase_self, super::forum::erase_author,
         super::groups::form, super::groups::add_member, super::groups::remove_member,
         super::groups::schedule, super::groups::minutes,
         super::library::register, super::library::add_version, super::library::archive,
@@ -103,6 +107,7 @@ impl Modify for BearerAuth {
         (name = "library", description = "Documents (versions, archive), links, awards"),
         (name = "groups", description = "The planning structure: groups, members, meetings"),
         (name = "content", description = "Regional news, the calendar, job postings"),
+        (name = "forum", description = "The forum: public and professional sections, moderation, erasure of authors"),
         (name = "plans", description = "Community plans: revisions and evaluations"),
         (name = "surveys", description = "Surveys: questionnaires for providers, their answers"),
         (name = "admin", description = "Projections: checkpoints, lag, rebuilds (administrators)"),
@@ -137,6 +142,7 @@ mod tests {
             "/api/v1/directory/{id}",
             "/api/v1/regional-contacts/{id}/withdraw",
             "/api/v1/auth/login",
+            "/api/v1/forum/threads/{id}/posts",
             "/api/v1/accounts/{id}/api-tokens",
         ] {
             assert!(paths.contains_key(path), "{path} is not documented");

@@ -4,6 +4,7 @@
 
 pub mod content;
 pub mod export;
+pub mod forum;
 pub mod grants;
 pub mod map;
 pub mod openapi;
@@ -30,6 +31,8 @@ pub struct QueryState {
     pub codelists: Arc<infra::codelists::CodeLists>,
     /// The statistics store (ClickHouse or embedded), when there is one.
     pub stats: Option<infra::stats::DynStatsStore>,
+    /// The forum authors' keys and the account check of the professional section.
+    pub forum: Option<forum::ForumAccess>,
 }
 
 impl QueryState {
@@ -39,12 +42,24 @@ impl QueryState {
             indexer,
             codelists: Arc::new(infra::codelists::load(codelists_dir)),
             stats: None,
+            forum: None,
         }
     }
 
     /// The same, answering statistics from `stats`.
     pub fn with_stats(mut self, stats: infra::stats::DynStatsStore) -> Self {
         self.stats = Some(stats);
+        self
+    }
+
+    /// The same, opening forum posts with `keys` and admitting accounts to
+    /// the professional section with `accounts` (without it the section answers 401).
+    pub fn with_forum(
+        mut self,
+        keys: infra::personal::DynPersonalKeyStore,
+        accounts: Option<infra::tokens::AccountCheck>,
+    ) -> Self {
+        self.forum = Some(forum::ForumAccess { keys, accounts });
         self
     }
 }
@@ -61,6 +76,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(surveys::routes())
         .merge(plans::routes())
         .merge(content::routes())
+        .merge(forum::routes())
         .merge(openapi::routes())
         .with_state(state)
 }

@@ -139,6 +139,7 @@ pub async fn spawn_distributed() -> Distributed {
         clickhouse: ch.settings.clone(),
         territory_dir: Some(shared_data_dir().join("territory")),
         codelists_dir: Some(shared_data_dir().join("codelists")),
+        jwt_secret: Some(infra::testing::TEST_JWT_SECRET.as_bytes().to_vec()),
     })
     .await
     .unwrap();

@@ -150,9 +150,16 @@ async fn import(
         session_ttl: time::Duration::hours(1),
         admin: None,
     };
-    let state = command_service::bootstrap::app_state(store.clone(), credentials.clone(), &auth)
-        .await
-        .unwrap();
+    // The import touches no personal data of the forum: a throw-away key store.
+    let keys_dir = TempDir::new();
+    let keys = Arc::new(
+        infra::personal::sqlite::SqlitePersonalKeyStore::open(keys_dir.path().join("keys.sqlite3"))
+            .unwrap(),
+    );
+    let state =
+        command_service::bootstrap::app_state(store.clone(), credentials.clone(), keys, &auth)
+            .await
+            .unwrap();
     let names = |code: &str| t.municipalities.get(code).map(|m| m.name.clone());
     let today = time::macros::date!(2026 - 11 - 23);
     import_registry_file(&state, path, &names, today, &mut |_, _| {}).await

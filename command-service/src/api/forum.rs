@@ -1,0 +1,425 @@
+//! The forum: anyone may open threads and post in the public section (no
+//! account; rate limited per client address), registered accounts also in
+//! the professional section; authors edit their own posts (signed in);
+//! moderators (administrators and methodologists) hide posts and threads and
+//! lock threads. What a person writes is sealed under their own key before
+//! it is recorded ([`infra::personal`]); erasing an author destroys the key.
+//!
+//! An author without an account is known by an **author secret**: the first
+//! post answers a new one; sent again with later posts it keeps them under
+//! the same person, and it is what erases them (`POST /forum/authors/erase`).
+
+use super::{respond, ReasonBody};
+use crate::api::openapi::Problem;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{creation_id, execute, CommandContext, CommandResult};
+use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use blake2::digest::consts::U16;
+use blake2::{Blake2b, Digest};
+use events::accounts::Role;
+use events::forum::author::{ForumAuthor, ForumAuthorCommand};
+use events::forum::thread::{Thread, ThreadCommand};
+use events::forum::{Author, PostText, Sealed, Section};
+use events::Actor;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/forum/threads", post(open_thread))
+        .route("/forum/threads/{id}/posts", post(reply))
+        .route("/forum/threads/{id}/posts/{post_id}", put(edit))
+        .route("/forum/threads/{id}/posts/{post_id}/hide", post(hide_post))
+        .route("/forum/threads/{id}/posts/{post_id}/restore", post(restore_post))
+        .route("/forum/threads/{id}/lock", post(lock))
+        .route("/forum/threads/{id}/unlock", post(unlock))
+        .route("/forum/threads/{id}/hide", post(hide_thread))
+        .route("/forum/threads/{id}/restore", post(restore_thread))
+        .route("/forum/authors/erase", post(erase_self))
+        .route("/forum/authors/{person}/erase", post(erase_author))
+}
+
+/// Those who moderate the forum.
+const MODERATORS: [Role; 2] = [Role::Administrator, Role::Methodologist];
+
+fn require_moderator(p: &Principal) -> Result<(), ApiError> {
+    if p.has_any(&MODERATORS) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the forum is moderated by administrators and methodologists".into(),
+        ))
+    }
+}
+
+fn parse_id(field: &str, value: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(value).map_err(|_| ApiError::invalid(field, "must be a UUID"))
+}
+
+/// The person an author secret stands for: a hash nobody can invert.
+fn person_of_secret(secret: &str) -> Result<Uuid, ApiError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(secret.trim())
+        .ok()
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| {
+            ApiError::invalid("author_secret", "is not an author secret this portal gave")
+        })?;
+    let digest = Blake2b::<U16>::new_with_prefix(b"portal forum author\0")
+        .chain_update(&bytes)
+        .finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest);
+    Ok(uuid::Builder::from_custom_bytes(id).into_uuid())
+}
+
+/// Who writes and in whose name the command is recorded; a new secret when
+/// an author without an account brought none.
+struct Writer {
+    author: Author,
+    ctx: CommandContext,
+    new_secret: Option<String>,
+}
+
+fn writer(
+    principal: Option<&Principal>,
+    secret: Option<&str>,
+    mut headers: CommandHeaders,
+) -> Result<Writer, ApiError> {
+    if let Some(p) = principal {
+        return Ok(Writer {
+            author: Author {
+                person: p.account_id,
+                account: Some(p.account_id),
+            },
+            ctx: CommandContext::new(p.actor(), headers),
+            new_secret: None,
+        });
+    }
+    let (person, new_secret) = match secret {
+        Some(s) => (person_of_secret(s)?, None),
+        None => {
+            let s = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+            (person_of_secret(&s)?, Some(s))
+        }
+    };
+    // Idempotency keys of the public are kept apart per person.
+    headers.idempotency_key = headers.idempotency_key.map(|k| format!("{person}:{k}"));
+    Ok(Writer {
+        author: Author {
+            person,
+            account: None,
+        },
+        ctx: CommandContext::new(
+            Actor {
+                account_id: "anonymous".into(),
+                role: "public".into(),
+            },
+            headers,
+        ),
+        new_secret,
+    })
+}
+
+/// Checks the text and seals it under the author's key.
+async fn seal(
+    state: &AppState,
+    author: &Author,
+    text: &PostText,
+    opening: bool,
+) -> Result<Sealed, ApiError> {
+    text.check(opening)?;
+    let key = state
+        .personal_keys
+        .key_for_writing(author.person)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .ok_or_else(|| {
+            ApiError::Forbidden("this author's data was erased; the author cannot write any more".into())
+        })?;
+    Ok(infra::personal::seal(&key, author.person, text))
+}
+
+/// The public's posts are limited per client address.
+fn limit(state: &AppState, w: &Writer, client: &ClientAddr) -> Result<(), ApiError> {
+    if w.author.account.is_none() {
+        let key = client.key();
+        state.forum_limiter.check(&key)?;
+        state.forum_limiter.record(&key);
+    }
+    Ok(())
+}
+
+/// The answer to a new thread or post: the command's result, the post's id
+/// and, for a new author without an account, the secret to keep.
+fn respond_written(result: CommandResult, post_id: Option<Uuid>, w: &Writer) -> Response {
+    let status = respond(result.clone(), true).status();
+    let mut body = serde_json::to_value(&result).unwrap_or_default();
+    if let Some(id) = post_id.filter(|_| !result.deduplicated) {
+        body["post_id"] = json!(id);
+    }
+    if let Some(secret) = &w.new_secret {
+        body["author_secret"] = json!(secret);
+    }
+    let etag = format!("\"{}\"", result.version);
+    (status, [(header::ETAG, etag)], Json(body)).into_response()
+}
+
+/// A new thread.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OpenThreadBody {
+    /// Its id; a new UUID when absent.
+    #[serde(default)]
+    pub thread_id: Option<Uuid>,
+    /// `public` or `professional` (registered accounts only).
+    pub section: Section,
+    /// Name shown, title and text.
+    pub text: PostText,
+    /// Without an account: the secret an earlier post answered (a new one is answered otherwise).
+    #[serde(default)]
+    pub author_secret: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads", tag = "forum", request_body = OpenThreadBody, security((), ("bearer" = [])), responses((status = 201, description = "Opened; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 409, description = "The professional section needs an account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
+pub(crate) async fn open_thread(
+    State(state): State<AppState>,
+    principal: Option<Principal>,
+    client: ClientAddr,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<OpenThreadBody>,
+) -> Result<Response, ApiError> {
+    let w = writer(principal.as_ref(), body.author_secret.as_deref(), headers)?;
+    if body.section == Section::Professional && w.author.account.is_none() {
+        return Err(ApiError::Unauthorized(
+            "the professional section is for registered accounts; log in".into(),
+        ));
+    }
+    let content = seal(&state, &w.author, &body.text, true).await?;
+    limit(&state, &w, &client)?;
+    let id = creation_id::<Thread>(&state, &w.ctx, body.thread_id).await?;
+    let post_id = Uuid::now_v7();
+    let command = ThreadCommand::Open {
+        section: body.section,
+        post_id,
+        author: w.author,
+        content,
+    };
+    let result = execute::<Thread>(&state, &id, command, &w.ctx, |_, _| Ok(())).await?;
+    Ok(respond_written(result, Some(post_id), &w))
+}
+
+/// A new post.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReplyBody {
+    /// Its id; a new UUID when absent (send one to retry safely).
+    #[serde(default)]
+    pub post_id: Option<Uuid>,
+    /// Name shown and text (no title).
+    pub text: PostText,
+    /// Without an account: the secret an earlier post answered.
+    #[serde(default)]
+    pub author_secret: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReplyBody, security((), ("bearer" = [])), responses((status = 201, description = "Posted; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "A professional thread needs an account", body = Problem), (status = 404, description = "No such thread", body = Problem), (status = 409, description = "The thread is locked", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
+pub(crate) async fn reply(
+    State(state): State<AppState>,
+    principal: Option<Principal>,
+    client: ClientAddr,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReplyBody>,
+) -> Result<Response, ApiError> {
+    let w = writer(principal.as_ref(), body.author_secret.as_deref(), headers)?;
+    let content = seal(&state, &w.author, &body.text, false).await?;
+    let post_id = body.post_id.unwrap_or_else(Uuid::now_v7);
+    let command = ThreadCommand::Reply {
+        post_id,
+        author: w.author,
+        content,
+    };
+    let result = execute::<Thread>(&state, &id, command, &w.ctx, |t, _| {
+        if t.section == Some(Section::Professional) && w.author.account.is_none() {
+            return Err(ApiError::Unauthorized(
+                "the professional section is for registered accounts; log in".into(),
+            ));
+        }
+        limit(&state, &w, &client)
+    })
+    .await?;
+    Ok(respond_written(result, Some(post_id), &w))
+}
+
+#[utoipa::path(put, path = "/api/v1/forum/threads/{id}/posts/{post_id}", tag = "forum", params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")), request_body = PostText, security(("bearer" = [])), responses((status = 200, description = "Edited", body = CommandResult), (status = 403, description = "Not the post's author", body = Problem), (status = 404, description = "No such thread or post", body = Problem), (status = 409, description = "Locked thread or hidden post", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path((id, post)): Path<(String, String)>,
+    JsonBody(body): JsonBody<PostText>,
+) -> Result<Response, ApiError> {
+    let post_id = parse_id("post_id", &post)?;
+    let w = writer(Some(&principal), None, headers)?;
+    let content = seal(&state, &w.author, &body, false).await?;
+    let command = ThreadCommand::Edit { post_id, content };
+    let result = execute::<Thread>(&state, &id, command, &w.ctx, |t, _| {
+        match t.post(post_id) {
+            Some(p) if p.author.account != Some(principal.account_id) => Err(
+                ApiError::Forbidden("only its author may edit a post".into()),
+            ),
+            _ => Ok(()),
+        }
+    })
+    .await?;
+    Ok(respond(result, false))
+}
+
+/// Runs a moderator's command on a thread.
+async fn moderate(
+    state: &AppState,
+    principal: &Principal,
+    headers: CommandHeaders,
+    id: &str,
+    command: ThreadCommand,
+) -> Result<Response, ApiError> {
+    require_moderator(principal)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    let result = execute::<Thread>(state, id, command, &ctx, |_, _| Ok(())).await?;
+    Ok(respond(result, false))
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts/{post_id}/hide", tag = "forum", params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Hidden", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread or post", body = Problem)))]
+pub(crate) async fn hide_post(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path((id, post)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let command = ThreadCommand::HidePost {
+        post_id: parse_id("post_id", &post)?,
+        reason: body.reason,
+    };
+    moderate(&state, &principal, headers, &id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts/{post_id}/restore", tag = "forum", params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")), security(("bearer" = [])), responses((status = 200, description = "Shown again", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread or post", body = Problem)))]
+pub(crate) async fn restore_post(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path((id, post)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let command = ThreadCommand::RestorePost {
+        post_id: parse_id("post_id", &post)?,
+    };
+    moderate(&state, &principal, headers, &id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/lock", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Locked", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+pub(crate) async fn lock(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let command = ThreadCommand::Lock {
+        reason: body.reason,
+    };
+    moderate(&state, &principal, headers, &id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/unlock", tag = "forum", params(("id" = String, Path, description = "The thread")), security(("bearer" = [])), responses((status = 200, description = "Unlocked", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+pub(crate) async fn unlock(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    moderate(&state, &principal, headers, &id, ThreadCommand::Unlock).await
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/hide", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Hidden", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+pub(crate) async fn hide_thread(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let command = ThreadCommand::Hide {
+        reason: body.reason,
+    };
+    moderate(&state, &principal, headers, &id, command).await
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/restore", tag = "forum", params(("id" = String, Path, description = "The thread")), security(("bearer" = [])), responses((status = 200, description = "Shown again", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+pub(crate) async fn restore_thread(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    moderate(&state, &principal, headers, &id, ThreadCommand::Restore).await
+}
+
+/// Erases a person: the decision is recorded first (attributable), then the
+/// key is destroyed; a retry destroys it again, so a crash between the two
+/// is healed by repeating the request.
+async fn erase(state: &AppState, person: Uuid, ctx: &CommandContext) -> Result<Response, ApiError> {
+    let result = execute::<ForumAuthor>(
+        state,
+        &person.to_string(),
+        ForumAuthorCommand::Erase,
+        ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    state
+        .personal_keys
+        .erase(person)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(respond(result, false))
+}
+
+/// An author's own secret.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AuthorSecretBody {
+    /// The secret the author's first post answered.
+    pub author_secret: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/authors/erase", tag = "forum", request_body = AuthorSecretBody, responses((status = 200, description = "Every post of this author can no longer be read by anyone (names, titles, texts)", body = CommandResult), (status = 422, description = "Not a secret this portal gave", body = Problem)))]
+pub(crate) async fn erase_self(
+    State(state): State<AppState>,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<AuthorSecretBody>,
+) -> Result<Response, ApiError> {
+    let w = writer(None, Some(&body.author_secret), headers)?;
+    erase(&state, w.author.person, &w.ctx).await
+}
+
+#[utoipa::path(post, path = "/api/v1/forum/authors/{person}/erase", tag = "forum", params(("person" = String, Path, description = "The author (as the forum's read API names it)")), security(("bearer" = [])), responses((status = 200, description = "Every post of this author can no longer be read by anyone", body = CommandResult), (status = 403, description = "Not an administrator", body = Problem)))]
+pub(crate) async fn erase_author(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    Path(person): Path<String>,
+) -> Result<Response, ApiError> {
+    principal.require_admin()?;
+    let person = parse_id("person", &person)?;
+    let ctx = CommandContext::new(principal.actor(), headers);
+    erase(&state, person, &ctx).await
+}
