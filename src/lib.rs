@@ -91,14 +91,13 @@ impl Application {
             }
         }
         let auth = secrets::embedded_auth(&settings.data_dir)?;
-        let mut command_state =
-            command_service::bootstrap::app_state(
-                store.clone(),
-                credentials,
-                personal_keys.clone(),
-                &auth,
-            )
-            .await?;
+        let mut command_state = command_service::bootstrap::app_state(
+            store.clone(),
+            credentials,
+            personal_keys.clone(),
+            &auth,
+        )
+        .await?;
         let stats: infra::stats::DynStatsStore = Arc::new(
             infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
         );

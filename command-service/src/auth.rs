@@ -11,8 +11,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use events::accounts::{Account, Role, RoleGrant, Scope};
 use events::Actor;
-pub use infra::tokens::{TokenKind, Tokens};
 use infra::tokens::bearer;
+pub use infra::tokens::{TokenKind, Tokens};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -155,7 +155,10 @@ impl axum::extract::OptionalFromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, ApiError> {
-        if parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
+        if parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
             <Self as FromRequestParts<AppState>>::from_request_parts(parts, state)
                 .await
                 .map(Some)

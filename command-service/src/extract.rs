@@ -108,7 +108,8 @@ pub struct ClientAddr(pub Option<std::net::IpAddr>);
 impl ClientAddr {
     /// The key the limiter counts under.
     pub fn key(&self) -> String {
-        self.0.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+        self.0
+            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
     }
 }
 

@@ -35,9 +35,8 @@ impl Application {
         let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
         let pool = pg_store.pool().clone();
         let credentials = Arc::new(PostgresCredentialStore::new(pool.clone()).await?);
-        let personal_keys = Arc::new(
-            infra::personal::postgres::PostgresPersonalKeyStore::new(pool.clone()).await?,
-        );
+        let personal_keys =
+            Arc::new(infra::personal::postgres::PostgresPersonalKeyStore::new(pool.clone()).await?);
         crate::outbox::prepare(&pool).await?;
         let store: DynEventStore = Arc::new(pg_store);
         let nats = infra::connect::nats(&settings.nats).await?;

@@ -250,9 +250,7 @@ mod tests {
                 OffsetDateTime::now_utc() - time::Duration::minutes(1),
             )
             .unwrap();
-        assert!(
-            matches!(tokens.check(&expired), Err(TokenError::Expired))
-        );
+        assert!(matches!(tokens.check(&expired), Err(TokenError::Expired)));
     }
 
     #[test]

@@ -206,9 +206,12 @@ impl Indexer {
             }
         })
         .await?;
-        self.follow(g, FORUM_THREADS, &mut feed.forum_threads, |index, key, doc| {
-            keep(&mut index.forum_threads, key, doc)
-        })
+        self.follow(
+            g,
+            FORUM_THREADS,
+            &mut feed.forum_threads,
+            |index, key, doc| keep(&mut index.forum_threads, key, doc),
+        )
         .await?;
         self.follow(g, NEWS, &mut feed.news, |index, key, doc| {
             match doc.and_then(|v| serde_json::from_value(v).ok()) {

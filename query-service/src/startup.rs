@@ -46,13 +46,18 @@ impl Application {
                 .await?,
         );
         let store: DynEventStore = Arc::new(pg_store);
-        let accounts = settings.jwt_secret.as_ref().map(|secret| infra::tokens::AccountCheck {
-            store: store.clone(),
-            // Only checks tokens: the lifetime of new ones does not matter here.
-            tokens: Arc::new(infra::tokens::Tokens::new(secret, time::Duration::hours(1))),
-        });
+        let accounts = settings
+            .jwt_secret
+            .as_ref()
+            .map(|secret| infra::tokens::AccountCheck {
+                store: store.clone(),
+                // Only checks tokens: the lifetime of new ones does not matter here.
+                tokens: Arc::new(infra::tokens::Tokens::new(secret, time::Duration::hours(1))),
+            });
         if accounts.is_none() {
-            tracing::warn!("PORTAL_JWT_SECRET is not set: the forum's professional section answers 401");
+            tracing::warn!(
+                "PORTAL_JWT_SECRET is not set: the forum's professional section answers 401"
+            );
         }
         let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
         let stats: infra::stats::DynStatsStore = Arc::new(
@@ -63,10 +68,9 @@ impl Application {
         ));
         let indexer = Arc::new(Indexer::new(read_models, territory));
         indexer.refresh().await?;
-        let state =
-            QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
-                .with_stats(stats)
-                .with_forum(keys, accounts);
+        let state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
+            .with_stats(stats)
+            .with_forum(keys, accounts);
         let router = Router::new()
             .nest("/api/v1", api_router(state.clone()))
             .merge(hsds_router(state))

@@ -40,7 +40,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/forum/threads/{id}/posts", post(reply))
         .route("/forum/threads/{id}/posts/{post_id}", put(edit))
         .route("/forum/threads/{id}/posts/{post_id}/hide", post(hide_post))
-        .route("/forum/threads/{id}/posts/{post_id}/restore", post(restore_post))
+        .route(
+            "/forum/threads/{id}/posts/{post_id}/restore",
+            post(restore_post),
+        )
         .route("/forum/threads/{id}/lock", post(lock))
         .route("/forum/threads/{id}/unlock", post(unlock))
         .route("/forum/threads/{id}/hide", post(hide_thread))
@@ -145,19 +148,25 @@ async fn seal(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .ok_or_else(|| {
-            ApiError::Forbidden("this author's data was erased; the author cannot write any more".into())
+            ApiError::Forbidden(
+                "this author's data was erased; the author cannot write any more".into(),
+            )
         })?;
     Ok(infra::personal::seal(&key, author.person, text))
 }
 
-/// The public's posts are limited per client address.
+/// The public's posts are limited per client address: checked before, counted once written.
 fn limit(state: &AppState, w: &Writer, client: &ClientAddr) -> Result<(), ApiError> {
     if w.author.account.is_none() {
-        let key = client.key();
-        state.forum_limiter.check(&key)?;
-        state.forum_limiter.record(&key);
+        state.forum_limiter.check(&client.key())?;
     }
     Ok(())
+}
+
+fn count(state: &AppState, w: &Writer, client: &ClientAddr, result: &CommandResult) {
+    if w.author.account.is_none() && result.events > 0 && !result.deduplicated {
+        state.forum_limiter.record(&client.key());
+    }
 }
 
 /// The answer to a new thread or post: the command's result, the post's id
@@ -215,6 +224,7 @@ pub(crate) async fn open_thread(
         content,
     };
     let result = execute::<Thread>(&state, &id, command, &w.ctx, |_, _| Ok(())).await?;
+    count(&state, &w, &client, &result);
     Ok(respond_written(result, Some(post_id), &w))
 }
 
@@ -257,6 +267,7 @@ pub(crate) async fn reply(
         limit(&state, &w, &client)
     })
     .await?;
+    count(&state, &w, &client, &result);
     Ok(respond_written(result, Some(post_id), &w))
 }
 
@@ -272,13 +283,11 @@ pub(crate) async fn edit(
     let w = writer(Some(&principal), None, headers)?;
     let content = seal(&state, &w.author, &body, false).await?;
     let command = ThreadCommand::Edit { post_id, content };
-    let result = execute::<Thread>(&state, &id, command, &w.ctx, |t, _| {
-        match t.post(post_id) {
-            Some(p) if p.author.account != Some(principal.account_id) => Err(
-                ApiError::Forbidden("only its author may edit a post".into()),
-            ),
-            _ => Ok(()),
-        }
+    let result = execute::<Thread>(&state, &id, command, &w.ctx, |t, _| match t.post(post_id) {
+        Some(p) if p.author.account != Some(principal.account_id) => Err(ApiError::Forbidden(
+            "only its author may edit a post".into(),
+        )),
+        _ => Ok(()),
     })
     .await?;
     Ok(respond(result, false))

@@ -464,7 +464,10 @@ mod tests {
             post_id: id,
             content: sealed("y"),
         };
-        assert!(matches!(run(&mut t, edit.clone()), Err(DomainError::Rejected(_))));
+        assert!(matches!(
+            run(&mut t, edit.clone()),
+            Err(DomainError::Rejected(_))
+        ));
         run(&mut t, ThreadCommand::RestorePost { post_id: id }).unwrap();
         assert_eq!(run(&mut t, edit).unwrap().len(), 1);
         run(

@@ -74,7 +74,11 @@ pub fn seal<T: Serialize>(key: &PersonKey, person: Uuid, value: &T) -> Sealed {
 /// Opens what [`seal`] sealed; `None` when the key, the person or the
 /// bytes do not match.
 pub fn open<T: DeserializeOwned>(key: &PersonKey, person: Uuid, sealed: &Sealed) -> Option<T> {
-    let nonce: [u8; 24] = URL_SAFE_NO_PAD.decode(&sealed.nonce).ok()?.try_into().ok()?;
+    let nonce: [u8; 24] = URL_SAFE_NO_PAD
+        .decode(&sealed.nonce)
+        .ok()?
+        .try_into()
+        .ok()?;
     let ciphertext = URL_SAFE_NO_PAD.decode(&sealed.ciphertext).ok()?;
     let cipher = XChaCha20Poly1305::new((&key.0).into());
     let plain = cipher
@@ -133,7 +137,10 @@ mod tests {
             open::<String>(&key, person, &sealed).as_deref(),
             Some("Jana Nováková píše")
         );
-        assert_eq!(open::<String>(&PersonKey::generate(), person, &sealed), None);
+        assert_eq!(
+            open::<String>(&PersonKey::generate(), person, &sealed),
+            None
+        );
         assert_eq!(open::<String>(&key, Uuid::from_u128(2), &sealed), None);
         let again = seal(&key, person, &"Jana Nováková píše");
         assert_ne!(again.nonce, sealed.nonce, "every seal has its own nonce");

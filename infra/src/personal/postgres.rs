@@ -57,7 +57,10 @@ impl PersonalKeyStore for PostgresPersonalKeyStore {
             .await
             .map_err(backend)?;
         let row = client
-            .query_one("SELECT key FROM personal_keys WHERE person = $1", &[&person])
+            .query_one(
+                "SELECT key FROM personal_keys WHERE person = $1",
+                &[&person],
+            )
             .await
             .map_err(backend)?;
         let key: Option<Vec<u8>> = row.get(0);

@@ -37,12 +37,10 @@ impl SqlitePersonalKeyStore {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, PersonalKeyError> {
         let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            f(&mut conn.lock().unwrap_or_else(|p| p.into_inner()))
-        })
-        .await
-        .map_err(|e| PersonalKeyError(e.into()))?
-        .map_err(|e| PersonalKeyError(e.into()))
+        tokio::task::spawn_blocking(move || f(&mut conn.lock().unwrap_or_else(|p| p.into_inner())))
+            .await
+            .map_err(|e| PersonalKeyError(e.into()))?
+            .map_err(|e| PersonalKeyError(e.into()))
     }
 }
 

@@ -102,7 +102,9 @@ async fn admit(access: &ForumAccess, section: Section, headers: &HeaderMap) -> R
         .detail(detail)
     };
     let check = access.accounts.as_ref().ok_or_else(|| {
-        refused("the professional section is for registered accounts; this service checks none".into())
+        refused(
+            "the professional section is for registered accounts; this service checks none".into(),
+        )
     })?;
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -172,7 +174,11 @@ pub(crate) async fn threads(
             .values()
             .filter(|t| t.section == section && t.hidden.is_none())
             .collect();
-        all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        all.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         let chosen: Vec<ThreadView> = all
             .iter()
             .skip((page - 1) * per_page)
