@@ -84,12 +84,9 @@ pub struct Distributed {
     pub queries: String,
     /// The PostgreSQL schema of the log.
     pub postgres: infra::postgres::PgSettings,
-    apps: Vec<TestApp>,
-    _servers: (
-        infra::testing::TestPostgres,
-        infra::testing::TestNats,
-        infra::testing::TestClickHouse,
-    ),
+    /// The command, projection and query services.
+    pub apps: Vec<TestApp>,
+    _servers: Box<dyn std::any::Any + Send>,
 }
 
 impl Distributed {
@@ -103,13 +100,27 @@ impl Distributed {
 
 /// Starts the command, projection and query services.
 pub async fn spawn_distributed() -> Distributed {
-    use infra::testing::{shared_data_dir, TestClickHouse, TestNats, TestPostgres};
+    use infra::testing::{TestClickHouse, TestNats, TestPostgres};
     let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    let settings = (pg.settings.clone(), nats.settings.clone(), ch.settings.clone());
+    spawn_distributed_on(settings, Box::new((pg, nats, ch))).await
+}
+
+/// The three services on the given servers; `servers` is kept alive with them.
+pub async fn spawn_distributed_on(
+    (pg, nats, ch): (
+        infra::postgres::PgSettings,
+        infra::settings::NatsSettings,
+        infra::settings::ClickHouseSettings,
+    ),
+    servers: Box<dyn std::any::Any + Send>,
+) -> Distributed {
+    use infra::testing::shared_data_dir;
     let http = infra::settings::HttpSettings::for_tests;
     let command = command_service::Application::build(command_service::Settings {
         http: http(),
-        postgres: pg.settings.clone(),
-        nats: nats.settings.clone(),
+        postgres: pg.clone(),
+        nats: nats.clone(),
         auth: command_service::settings::AuthSettings {
             jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
@@ -119,24 +130,24 @@ pub async fn spawn_distributed() -> Distributed {
                 email: "admin@portal.invalid".into(),
             }),
         },
-        clickhouse: Some(ch.settings.clone()),
+        clickhouse: Some(ch.clone()),
         territory_dir: Some(shared_data_dir().join("territory")),
     })
     .await
     .unwrap();
     let projection = projection_service::Application::build(projection_service::Settings {
         http: http(),
-        postgres: pg.settings.clone(),
-        nats: nats.settings.clone(),
-        clickhouse: ch.settings.clone(),
+        postgres: pg.clone(),
+        nats: nats.clone(),
+        clickhouse: ch.clone(),
         territory_dir: Some(shared_data_dir().join("territory")),
     })
     .await
     .unwrap();
     let query = query_service::Application::build(query_service::Settings {
         http: http(),
-        postgres: pg.settings.clone(),
-        clickhouse: ch.settings.clone(),
+        postgres: pg.clone(),
+        clickhouse: ch.clone(),
         territory_dir: Some(shared_data_dir().join("territory")),
         codelists_dir: Some(shared_data_dir().join("codelists")),
         jwt_secret: Some(infra::testing::TEST_JWT_SECRET.as_bytes().to_vec()),
@@ -151,9 +162,9 @@ pub async fn spawn_distributed() -> Distributed {
     Distributed {
         commands: command.base.clone(),
         queries: query.base.clone(),
-        postgres: pg.settings.clone(),
+        postgres: pg.clone(),
         apps: vec![command, projection, query],
-        _servers: (pg, nats, ch),
+        _servers: servers,
     }
 }
 

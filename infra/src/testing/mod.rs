@@ -4,6 +4,9 @@
 //! exported by `scripts/test`; a test that needs one fails when it is
 //! missing, it never skips.
 
+mod servers;
+pub use servers::{PrivateClickHouse, PrivateNats, PrivatePostgres};
+
 use crate::postgres::PgSettings;
 use crate::settings::{ClickHouseSettings, NatsSettings};
 use std::path::{Path, PathBuf};
@@ -215,79 +218,6 @@ impl Default for TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A NATS server (JetStream) of a test's own, on a free loopback port with a
-/// data folder of its own, that the test may stop and start again (fault
-/// tests). Needs `nats-server` on the PATH (scripts/test installs it).
-pub struct PrivateNats {
-    /// `nats://127.0.0.1:PORT`.
-    pub url: String,
-    port: u16,
-    dir: TempDir,
-    child: Option<std::process::Child>,
-}
-
-impl PrivateNats {
-    /// Starts it and waits until it accepts connections.
-    ///
-    /// # Panics
-    /// When `nats-server` is missing or does not come up within 20 s.
-    pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut nats = Self {
-            url: format!("nats://127.0.0.1:{port}"),
-            port,
-            dir: TempDir::new(),
-            child: None,
-        };
-        nats.restart();
-        nats
-    }
-
-    /// Kills it (SIGKILL) and waits until it is gone.
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// Starts it again on the same port and data folder.
-    ///
-    /// # Panics
-    /// When `nats-server` is missing or does not come up within 20 s.
-    pub fn restart(&mut self) {
-        self.stop();
-        let child = std::process::Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
-            .arg(self.dir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start nats-server ({e}): install it, or run the tests with scripts/test")
-            });
-        self.child = Some(child);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "nats-server did not come up on port {}",
-                self.port
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for PrivateNats {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

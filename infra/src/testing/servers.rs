@@ -1,0 +1,343 @@
+//! Servers of a test's own, on free loopback ports with data folders of
+//! their own, that a fault test may stop and start again: NATS, PostgreSQL
+//! (the distribution's binaries; as root it runs as the `postgres` user) and
+//! ClickHouse. Each panics with what to install when its binary is missing.
+
+use super::{unique_name, TempDir};
+use crate::postgres::PgSettings;
+use crate::settings::ClickHouseSettings;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut up: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !up() {
+        assert!(Instant::now() < deadline, "{what} did not come up within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn port_open(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// A NATS server (JetStream) of a test's own, on a free loopback port with a
+/// data folder of its own, that the test may stop and start again (fault
+/// tests). Needs `nats-server` on the PATH (scripts/test installs it).
+pub struct PrivateNats {
+    /// `nats://127.0.0.1:PORT`.
+    pub url: String,
+    port: u16,
+    dir: TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateNats {
+    /// Starts it and waits until it accepts connections.
+    ///
+    /// # Panics
+    /// When `nats-server` is missing or does not come up within 20 s.
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut nats = Self {
+            url: format!("nats://127.0.0.1:{port}"),
+            port,
+            dir: TempDir::new(),
+            child: None,
+        };
+        nats.restart();
+        nats
+    }
+
+    /// Kills it (SIGKILL) and waits until it is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port and data folder.
+    ///
+    /// # Panics
+    /// When `nats-server` is missing or does not come up within 20 s.
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = std::process::Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
+            .arg(self.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start nats-server ({e}): install it, or run the tests with scripts/test")
+            });
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server did not come up on port {}",
+                self.port
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A PostgreSQL server of a test's own (initdb into a temporary folder).
+pub struct PrivatePostgres {
+    /// Settings pointing at it (a schema of the test's own).
+    pub settings: PgSettings,
+    port: u16,
+    bindir: PathBuf,
+    dir: TempDir,
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+impl PrivatePostgres {
+    /// Creates the cluster and starts it.
+    ///
+    /// # Panics
+    /// When PostgreSQL's binaries are missing (`/usr/lib/postgresql/*/bin`) or it does not start.
+    pub fn start() -> Self {
+        let bindir = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| {
+                let mut dirs: Vec<PathBuf> = versions
+                    .filter_map(|v| v.ok().map(|v| v.path().join("bin")))
+                    .filter(|b| b.join("initdb").exists())
+                    .collect();
+                dirs.sort();
+                dirs.pop()
+            })
+            .expect("PostgreSQL's binaries are missing: install postgresql, or run the tests with scripts/test");
+        let dir = TempDir::new();
+        let pg = Self {
+            settings: PgSettings {
+                url: String::new(),
+                schema: unique_name("t"),
+                pool_size: 8,
+            },
+            port: free_port(),
+            bindir,
+            dir,
+        };
+        if running_as_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(pg.dir.path())
+                .status()
+                .expect("chown");
+            assert!(status.success(), "cannot hand the folder to the postgres user");
+        }
+        let data = pg.data();
+        let log = pg.dir.path().join("initdb.log");
+        let ok = pg
+            .command("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"])
+            .stdout(std::fs::File::create(&log).expect("log"))
+            .stderr(Stdio::inherit())
+            .status()
+            .expect("initdb");
+        assert!(ok.success(), "initdb failed; see {}", log.display());
+        let mut pg = pg;
+        pg.settings.url = format!("postgres://postgres@127.0.0.1:{}/postgres", pg.port);
+        pg.start_server();
+        pg
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// A command of the cluster's binaries, as the `postgres` user when running as root.
+    fn command(&self, bin: &str) -> Command {
+        let path = self.bindir.join(bin);
+        if running_as_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> bool {
+        self.command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn start_server(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=100",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("server.log");
+        let log = log.to_string_lossy();
+        assert!(
+            self.pg_ctl(&["-l", &log, "-w", "-t", "60", "-o", &options, "start"]),
+            "PostgreSQL did not start; see {log}"
+        );
+        wait_until("PostgreSQL", Duration::from_secs(30), || port_open(self.port));
+    }
+
+    /// Stops it at once, as a crash would (`-m immediate`: no checkpoint, every connection cut).
+    pub fn crash(&mut self) {
+        self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+    }
+
+    /// Starts it again on the same port and data (recovering from the WAL).
+    pub fn start_again(&mut self) {
+        self.start_server();
+    }
+
+    /// The folder of the server's files.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+    }
+}
+
+/// A ClickHouse server of a test's own.
+pub struct PrivateClickHouse {
+    /// Settings pointing at it (a database of the test's own).
+    pub settings: ClickHouseSettings,
+    http: u16,
+    tcp: u16,
+    dir: TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateClickHouse {
+    /// Writes its configuration and starts it.
+    ///
+    /// # Panics
+    /// When `clickhouse-server` is missing or does not come up within 60 s.
+    pub fn start() -> Self {
+        let (http, tcp) = (free_port(), free_port());
+        let mut ch = Self {
+            settings: ClickHouseSettings {
+                url: format!("http://127.0.0.1:{http}"),
+                database: unique_name("t"),
+                user: "default".into(),
+                password: String::new(),
+            },
+            http,
+            tcp,
+            dir: TempDir::new(),
+            child: None,
+        };
+        let d = ch.dir.path().display().to_string();
+        std::fs::write(
+            ch.dir.path().join("config.xml"),
+            format!(
+                r#"<?xml version="1.0"?>
+<yandex>
+    <logger><level>warning</level><log>{d}/server.log</log><errorlog>{d}/server.err.log</errorlog><size>10M</size><count>1</count></logger>
+    <http_port>{http}</http_port><tcp_port>{tcp}</tcp_port><listen_host>127.0.0.1</listen_host>
+    <path>{d}/data/</path><tmp_path>{d}/tmp/</tmp_path><user_files_path>{d}/user_files/</user_files_path>
+    <format_schema_path>{d}/format_schemas/</format_schema_path><users_config>{d}/users.xml</users_config>
+    <default_profile>default</default_profile><default_database>default</default_database><timezone>UTC</timezone>
+    <mark_cache_size>67108864</mark_cache_size><max_concurrent_queries>100</max_concurrent_queries>
+</yandex>"#,
+                http = ch.http,
+                tcp = ch.tcp
+            ),
+        )
+        .expect("config");
+        std::fs::write(
+            ch.dir.path().join("users.xml"),
+            r#"<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+    <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+        <profile>default</profile><quota>default</quota></default></users>
+    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+        <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>"#,
+        )
+        .expect("users");
+        ch.start_again();
+        ch
+    }
+
+    /// Kills it (SIGKILL) and waits until it is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same ports and data.
+    ///
+    /// # Panics
+    /// When `clickhouse-server` is missing or does not come up within 60 s.
+    pub fn start_again(&mut self) {
+        self.stop();
+        let child = Command::new("clickhouse-server")
+            .arg(format!("--config-file={}/config.xml", self.dir.path().display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start clickhouse-server ({e}): install it, or run the tests with scripts/test")
+            });
+        self.child = Some(child);
+        let http = self.http;
+        wait_until("clickhouse-server", Duration::from_secs(60), || {
+            use std::io::{Read, Write};
+            let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", http)) else {
+                return false;
+            };
+            let mut answer = String::new();
+            s.write_all(b"GET /ping HTTP/1.0\r\n\r\n").is_ok()
+                && s.read_to_string(&mut answer).is_ok()
+                && answer.contains("Ok.")
+        });
+    }
+}
+
+impl Drop for PrivateClickHouse {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
