@@ -19,6 +19,9 @@ use uuid::Uuid;
 /// Events read per round trip while loading.
 const PAGE: usize = 1000;
 
+/// Times a command without `If-Match` is decided again after a concurrent change.
+const CONFLICT_RETRIES: usize = 5;
+
 /// Most aggregates kept in memory; beyond it the cache starts afresh.
 const CACHE_CAPACITY: usize = 10_000;
 
@@ -180,7 +183,7 @@ pub async fn execute<A>(
     stream_id: &str,
     command: A::Command,
     ctx: &CommandContext,
-    authorise: impl FnOnce(&A, u64) -> Result<(), ApiError>,
+    authorise: impl Fn(&A, u64) -> Result<(), ApiError>,
 ) -> Result<CommandResult, ApiError>
 where
     A: Aggregate + Clone + Send + Sync + 'static,
@@ -207,44 +210,53 @@ where
             });
         }
     }
-    let (state, version) = load::<A>(app, stream_id).await?;
-    authorise(&state, version)?;
-    if let Some(expected) = ctx.headers.if_match {
-        if expected != version {
-            return Err(ApiError::VersionMismatch {
-                expected,
-                current: version,
+    // Without `If-Match` the client asked for the command on the record as it
+    // is: a concurrent change (another writer got in between load and append)
+    // is met by deciding again on the newer state, a few times.
+    let mut attempts = 0;
+    let appended = loop {
+        attempts += 1;
+        let (state, version) = load::<A>(app, stream_id).await?;
+        authorise(&state, version)?;
+        if let Some(expected) = ctx.headers.if_match {
+            if expected != version {
+                return Err(ApiError::VersionMismatch {
+                    expected,
+                    current: version,
+                });
+            }
+        }
+        let now = OffsetDateTime::now_utc();
+        let events = state.decide(&command, now)?;
+        if events.is_empty() {
+            return Ok(CommandResult {
+                stream_type: stream.stream_type,
+                stream_id: stream.stream_id,
+                version,
+                events: 0,
+                global_position: None,
+                transaction_id: None,
+                deduplicated: false,
             });
         }
-    }
-    let now = OffsetDateTime::now_utc();
-    let events = state.decide(&command, now)?;
-    if events.is_empty() {
-        return Ok(CommandResult {
-            stream_type: stream.stream_type,
-            stream_id: stream.stream_id,
-            version,
-            events: 0,
-            global_position: None,
-            transaction_id: None,
-            deduplicated: false,
-        });
-    }
-    let new_events: Vec<_> = events.iter().map(|e| to_new_event(e, now)).collect();
-    let metadata = EventMetadata {
-        actor: ctx.actor.clone(),
-        correlation_id: ctx.headers.correlation_id,
-        causation_id: Some(Uuid::now_v7()),
-        idempotency_key: key,
+        let new_events: Vec<_> = events.iter().map(|e| to_new_event(e, now)).collect();
+        let metadata = EventMetadata {
+            actor: ctx.actor.clone(),
+            correlation_id: ctx.headers.correlation_id,
+            causation_id: Some(Uuid::now_v7()),
+            idempotency_key: key.clone(),
+        };
+        let expected = if version == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(version)
+        };
+        match store.append(&stream, expected, new_events, &metadata).await {
+            Err(StoreError::WrongExpectedVersion { .. })
+                if ctx.headers.if_match.is_none() && attempts < CONFLICT_RETRIES => {}
+            other => break other?,
+        }
     };
-    let expected = if version == 0 {
-        ExpectedVersion::NoStream
-    } else {
-        ExpectedVersion::Exact(version)
-    };
-    let appended = store
-        .append(&stream, expected, new_events, &metadata)
-        .await?;
     Ok(CommandResult {
         stream_type: stream.stream_type,
         stream_id: stream.stream_id,

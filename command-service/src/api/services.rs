@@ -101,7 +101,7 @@ async fn register(
 }
 
 /// The service exists and the principal acts for its provider.
-fn authorised(principal: &Principal) -> impl FnOnce(&Service, u64) -> Result<(), ApiError> + '_ {
+fn authorised(principal: &Principal) -> impl Fn(&Service, u64) -> Result<(), ApiError> + '_ {
     move |service, version| {
         if version == 0 {
             return Err(DomainError::NotFound("the service".into()).into());

@@ -20,7 +20,10 @@ fn free_port() -> u16 {
 fn wait_until(what: &str, timeout: Duration, mut up: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !up() {
-        assert!(Instant::now() < deadline, "{what} did not come up within {timeout:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not come up within {timeout:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -152,7 +155,10 @@ impl PrivatePostgres {
                 .arg(pg.dir.path())
                 .status()
                 .expect("chown");
-            assert!(status.success(), "cannot hand the folder to the postgres user");
+            assert!(
+                status.success(),
+                "cannot hand the folder to the postgres user"
+            );
         }
         let data = pg.data();
         let log = pg.dir.path().join("initdb.log");
@@ -160,7 +166,15 @@ impl PrivatePostgres {
             .command("initdb")
             .arg("-D")
             .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "-N",
+            ])
             .stdout(std::fs::File::create(&log).expect("log"))
             .stderr(Stdio::inherit())
             .status()
@@ -211,7 +225,9 @@ impl PrivatePostgres {
             self.pg_ctl(&["-l", &log, "-w", "-t", "60", "-o", &options, "start"]),
             "PostgreSQL did not start; see {log}"
         );
-        wait_until("PostgreSQL", Duration::from_secs(30), || port_open(self.port));
+        wait_until("PostgreSQL", Duration::from_secs(30), || {
+            port_open(self.port)
+        });
     }
 
     /// Stops it at once, as a crash would (`-m immediate`: no checkpoint, every connection cut).

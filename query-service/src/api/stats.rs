@@ -89,7 +89,7 @@ async fn last_day(stats: &DynStatsStore) -> Result<Option<Date>, Problem> {
     Ok(stats
         .days()
         .await
-        .map_err(|e| Problem::internal(e.as_ref()))?
+        .map_err(|e| Problem::unavailable(e.as_ref()))?
         .map(|(_, last)| last))
 }
 
@@ -261,11 +261,11 @@ pub(crate) async fn services(
     let rows = stats
         .by_kind(&[day], level)
         .await
-        .map_err(|e| Problem::internal(e.as_ref()))?;
+        .map_err(|e| Problem::unavailable(e.as_ref()))?;
     let totals = stats
         .by_area(&[day], level)
         .await
-        .map_err(|e| Problem::internal(e.as_ref()))?;
+        .map_err(|e| Problem::unavailable(e.as_ref()))?;
     let t = state.indexer.read().territory_arc();
     let kind_name = |k: u16| {
         events::values::codes::KINDS
@@ -310,7 +310,7 @@ pub(crate) async fn trend(
         stats
             .by_kind(&days, level)
             .await
-            .map_err(|e| Problem::internal(e.as_ref()))?
+            .map_err(|e| Problem::unavailable(e.as_ref()))?
             .into_iter()
             .filter(|r| r.kind == kind)
             .map(|r| (r.day, r.area, r.services, r.providers, r.capacity))
@@ -319,7 +319,7 @@ pub(crate) async fn trend(
         stats
             .by_area(&days, level)
             .await
-            .map_err(|e| Problem::internal(e.as_ref()))?
+            .map_err(|e| Problem::unavailable(e.as_ref()))?
             .into_iter()
             .map(|r| (r.day, r.area, r.services, r.providers, r.capacity))
             .collect()
@@ -393,7 +393,7 @@ pub(crate) async fn capacity_vs_need(
     let by_kind = stats
         .by_kind(&[day], level)
         .await
-        .map_err(|e| Problem::internal(e.as_ref()))?;
+        .map_err(|e| Problem::unavailable(e.as_ref()))?;
     let mut rows = Vec::new();
     let mut sorted = norms;
     sorted.sort_by_key(|(k, _)| *k);
@@ -451,7 +451,7 @@ pub(crate) async fn vacancies(
     let rows = stats
         .by_kind(&days, level)
         .await
-        .map_err(|e| Problem::internal(e.as_ref()))?;
+        .map_err(|e| Problem::unavailable(e.as_ref()))?;
     // (bucket index, area, kind) -> (free places, reporting, stale) summed over days
     let mut sums: BTreeMap<(usize, String, u16), (i64, u64, u64)> = BTreeMap::new();
     let bucket_of = |day: Date| ends.iter().position(|(_, end)| day <= *end).unwrap_or(0);

@@ -102,7 +102,11 @@ impl Distributed {
 pub async fn spawn_distributed() -> Distributed {
     use infra::testing::{TestClickHouse, TestNats, TestPostgres};
     let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
-    let settings = (pg.settings.clone(), nats.settings.clone(), ch.settings.clone());
+    let settings = (
+        pg.settings.clone(),
+        nats.settings.clone(),
+        ch.settings.clone(),
+    );
     spawn_distributed_on(settings, Box::new((pg, nats, ch))).await
 }
 

@@ -9,6 +9,7 @@ mod content;
 mod distributed;
 mod embedded;
 mod erasure;
+mod faults;
 mod forum;
 mod grants;
 mod helpers;
