@@ -4,8 +4,10 @@
 //! the statistics in ClickHouse (a fact per event, the day's snapshots).
 
 use events::aggregate::to_new_event;
-use events::registry::service::{Capacity, Facility, FormSpec, ServiceDetails, ServiceEvent};
-use events::values::{Address, CapacityUnit, Contacts, Form};
+mod support;
+
+use events::registry::service::ServiceEvent;
+use events::values::{CapacityUnit, Form};
 use events::{Actor, EventMetadata, ExpectedVersion, NewEvent, StreamRef};
 use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::DynEventStore;
@@ -16,60 +18,11 @@ use projection_service::registry::SERVICES;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{command_service_binary, details};
 use time::OffsetDateTime;
 
 const SERVICES_N: usize = 40;
 const REPORTS: usize = 25;
-
-fn details() -> ServiceDetails {
-    ServiceDetails {
-        name: "Noclehárna".into(),
-        description: String::new(),
-        kind: 26,
-        forms: vec![FormSpec {
-            form: Form::Residential,
-            capacities: vec![Capacity {
-                unit: CapacityUnit::Beds,
-                count: 1000,
-            }],
-            non_stop: true,
-        }],
-        target_groups: vec![],
-        age_groups: vec![],
-        catchment: Default::default(),
-        facilities: vec![Facility {
-            facility_id: "A".into(),
-            name: "A".into(),
-            address: Address {
-                city: "Děčín".into(),
-                postcode: "40502".into(),
-                ..Address::default()
-            },
-            location: None,
-        }],
-        opening_hours: String::new(),
-        contacts: Contacts::default(),
-        registered_on: None,
-        categories: vec![],
-    }
-}
-
-/// The command service binary, built beside this test's binaries.
-fn command_service_binary() -> String {
-    let me = std::env::current_exe().unwrap();
-    let bin = me
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("command-service");
-    assert!(
-        bin.exists(),
-        "build the command service first (cargo build --workspace): {}",
-        bin.display()
-    );
-    bin.display().to_string()
-}
 
 async fn snapshot(rm: &DynReadModelStore, generation: i64) -> BTreeMap<String, serde_json::Value> {
     rm.changed_since(generation, SERVICES, 0, 100_000)

@@ -286,6 +286,20 @@ impl ServiceProcess {
         }
     }
 
+    /// Its resident memory now (VmRSS from `/proc`), in bytes.
+    pub fn resident_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
+    }
+
     /// Kills it with SIGKILL (a crash) and waits until it is gone.
     pub fn kill_hard(mut self) {
         let _ = self.child.kill();

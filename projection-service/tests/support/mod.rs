@@ -1,0 +1,56 @@
+//! What the projection service's process tests share: a service's details
+//! and the command service binary (its outbox relay feeds JetStream).
+
+use events::registry::service::{Capacity, Facility, FormSpec, ServiceDetails};
+use events::values::{Address, CapacityUnit, Contacts, Form};
+
+/// A night shelter with one facility and 1,000 beds.
+pub fn details() -> ServiceDetails {
+    ServiceDetails {
+        name: "Noclehárna".into(),
+        description: String::new(),
+        kind: 26,
+        forms: vec![FormSpec {
+            form: Form::Residential,
+            capacities: vec![Capacity {
+                unit: CapacityUnit::Beds,
+                count: 1000,
+            }],
+            non_stop: true,
+        }],
+        target_groups: vec![],
+        age_groups: vec![],
+        catchment: Default::default(),
+        facilities: vec![Facility {
+            facility_id: "A".into(),
+            name: "A".into(),
+            address: Address {
+                city: "Děčín".into(),
+                postcode: "40502".into(),
+                ..Address::default()
+            },
+            location: None,
+        }],
+        opening_hours: String::new(),
+        contacts: Contacts::default(),
+        registered_on: None,
+        categories: vec![],
+    }
+}
+
+/// The command service binary, built beside this test's binaries.
+pub fn command_service_binary() -> String {
+    let me = std::env::current_exe().unwrap();
+    let bin = me
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("command-service");
+    assert!(
+        bin.exists(),
+        "build the command service first (cargo build --workspace): {}",
+        bin.display()
+    );
+    bin.display().to_string()
+}
