@@ -210,13 +210,26 @@ where
             });
         }
     }
-    // Without `If-Match` the client asked for the command on the record as it
-    // is: a concurrent change (another writer got in between load and append)
-    // is met by deciding again on the newer state, a few times.
+    // The command is decided on the state kept in the cache, unverified: the
+    // append names the version it was decided on, so a state that was not the
+    // latest is refused by the store, and the command is then decided again
+    // on the state read afresh (a few times, unless the client sent
+    // `If-Match`, which is checked on a fresh state only). A decision to
+    // record nothing is only trusted on a fresh state.
+    let mut fresh = ctx.headers.if_match.is_some();
     let mut attempts = 0;
     let appended = loop {
         attempts += 1;
-        let (state, version) = load::<A>(app, stream_id).await?;
+        let cached = if fresh {
+            None
+        } else {
+            app.cache.get::<A>(&stream)
+        };
+        let verified = cached.is_none();
+        let (state, version) = match cached {
+            Some(hit) => hit,
+            None => load::<A>(app, stream_id).await?,
+        };
         authorise(&state, version)?;
         if let Some(expected) = ctx.headers.if_match {
             if expected != version {
@@ -229,6 +242,10 @@ where
         let now = OffsetDateTime::now_utc();
         let events = state.decide(&command, now)?;
         if events.is_empty() {
+            if !verified {
+                fresh = true;
+                continue;
+            }
             return Ok(CommandResult {
                 stream_type: stream.stream_type,
                 stream_id: stream.stream_id,
@@ -252,9 +269,22 @@ where
             ExpectedVersion::Exact(version)
         };
         match store.append(&stream, expected, new_events, &metadata).await {
+            Ok(appended) => {
+                if !appended.deduplicated {
+                    let mut next = state;
+                    for e in &events {
+                        next.apply(e);
+                    }
+                    app.cache.put(stream.clone(), next, appended.last_version);
+                }
+                break appended;
+            }
             Err(StoreError::WrongExpectedVersion { .. })
-                if ctx.headers.if_match.is_none() && attempts < CONFLICT_RETRIES => {}
-            other => break other?,
+                if !verified || (ctx.headers.if_match.is_none() && attempts < CONFLICT_RETRIES) =>
+            {
+                fresh = true;
+            }
+            Err(e) => return Err(e.into()),
         }
     };
     Ok(CommandResult {

@@ -193,8 +193,26 @@ async fn scenario(commands: &str, queries: &str, password: &str, store: DynEvent
     history(&store).await;
 
     let api = format!("{queries}/api/v1/stats");
-    // Until the statistics projection has written the history.
+    // Until the statistics projection has applied the whole history.
     let mut waited = 0;
+    loop {
+        let listed = admin
+            .send(reqwest::Method::GET, "/admin/projections", None, &[])
+            .await;
+        let statistics = listed.body["projections"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["name"] == "statistics").cloned())
+            .unwrap_or_default();
+        if statistics["lag_events"] == 0 && statistics["checkpoint"] == statistics["head"] {
+            break;
+        }
+        waited += 1;
+        assert!(
+            waited < 400,
+            "the statistics did not catch up: {statistics}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     loop {
         let (status, _, body) = get(format!("{api}/services?date=2026-01-31&level=country")).await;
         let done = status == 200 && {
