@@ -118,6 +118,40 @@ async fn contract(store: DynReadModelStore) {
         1
     );
 
+    // One feed over several collections, in change order, only those asked for.
+    store
+        .commit(
+            g,
+            "registry",
+            vec![put("news", "n", json!({})), put("services", "c", json!({}))],
+            at(7, 12),
+        )
+        .await
+        .unwrap();
+    let feed = store
+        .changes_since(g, &["services", "providers"], last_seq, 10)
+        .await
+        .unwrap();
+    let seen: Vec<(&str, &str)> = feed
+        .iter()
+        .map(|(c, d)| (c.as_str(), d.key.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("services", "a"), ("providers", "p"), ("services", "c")]
+    );
+    assert!(feed.windows(2).all(|w| w[0].1.seq < w[1].1.seq));
+    let page = store
+        .changes_since(g, &["services", "providers", "news"], last_seq, 2)
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 2);
+    let rest = store
+        .changes_since(g, &["services", "providers", "news"], page[1].1.seq, 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2, "news and c after the page");
+
     // A second generation is built apart, then switched to, then the old one dropped.
     let g2 = g + 1;
     assert_eq!(store.checkpoint(g2, "registry").await.unwrap(), None);

@@ -1,7 +1,7 @@
-//! The bus path of a projection: a durable JetStream pull consumer (explicit
-//! acknowledgements, bounded batches, at most `MAX_ACK_PENDING` unacknowledged)
-//! whose messages are applied in batches with the checkpoint and acknowledged
-//! after the commit. The event store is the catch-up path: when a message's
+//! The bus path of a projection: a durable JetStream pull consumer (bounded
+//! batches, at most `MAX_ACK_PENDING` unacknowledged) whose messages are
+//! applied in batches with the checkpoint; after the commit the batch's last
+//! message acknowledges it whole (ack policy `all`). The event store is the catch-up path: when a message's
 //! `Portal-Prev-Position` shows that events are missing (a gap), when the bus
 //! is idle, and at start-up. Messages at or before the checkpoint are
 //! acknowledged without applying them.
@@ -20,6 +20,8 @@ use std::time::Duration;
 pub const MAX_ACK_PENDING: i64 = 2_000;
 /// Messages per batch.
 pub const BATCH: usize = 500;
+/// How long the consumer waits for a message before it looks at the store (idle bus).
+const IDLE: Duration = Duration::from_millis(500);
 
 static REDELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     let c = IntCounterVec::new(
@@ -54,7 +56,8 @@ async fn consumer(
             &name,
             pull::Config {
                 durable_name: Some(name.clone()),
-                ack_policy: AckPolicy::Explicit,
+                // One acknowledgement per applied batch covers every message before it.
+                ack_policy: AckPolicy::All,
                 max_ack_pending: MAX_ACK_PENDING,
                 ack_wait: Duration::from_secs(30),
                 ..Default::default()
@@ -115,8 +118,12 @@ async fn handle(
     if !batch.is_empty() {
         apply_batch(projection, read_models, generation, &batch).await?;
     }
-    // Acknowledged only once what they carry is committed.
-    for message in messages {
+    // Acknowledged only once what they carry is committed: the message last
+    // in the stream acknowledges all before it (ack policy `all`).
+    let last = messages
+        .iter()
+        .max_by_key(|m| m.info().map_or(0, |i| i.stream_sequence));
+    if let Some(message) = last {
         message
             .ack()
             .await
@@ -151,19 +158,33 @@ pub async fn consume(
             .await?;
             let consumer = consumer(&js, &prefix, projection.name()).await?;
             loop {
-                let mut batch = consumer
+                // Wait for one message (up to IDLE), then take what else is
+                // there without waiting: a lone event is applied at once, a
+                // flood in batches of up to BATCH.
+                let mut first = consumer
                     .batch()
-                    .max_messages(BATCH)
-                    .expires(Duration::from_millis(500))
+                    .max_messages(1)
+                    .expires(IDLE)
                     .messages()
                     .await
                     .map_err(|e| anyhow::anyhow!("fetch: {e}"))?;
                 let mut messages = Vec::new();
                 while let Some(m) = tokio::select! {
-                    m = batch.next() => m,
+                    m = first.next() => m,
                     () = shutdown.wait() => return anyhow::Ok(()),
                 } {
                     messages.push(m.map_err(|e| anyhow::anyhow!("message: {e}"))?);
+                }
+                if !messages.is_empty() {
+                    let mut rest = consumer
+                        .fetch()
+                        .max_messages(BATCH - 1)
+                        .messages()
+                        .await
+                        .map_err(|e| anyhow::anyhow!("fetch: {e}"))?;
+                    while let Some(m) = rest.next().await {
+                        messages.push(m.map_err(|e| anyhow::anyhow!("message: {e}"))?);
+                    }
                 }
                 if messages.is_empty() {
                     // Idle bus: the store may hold events the bus lost.

@@ -37,6 +37,8 @@ pub const NAME: &str = "statistics";
 
 /// Events read per batch.
 pub const BATCH: usize = 2000;
+/// The pause after a write that caught up with the log: statistics lag by at most about this.
+pub const LINGER: Duration = Duration::from_secs(1);
 
 /// A report older than this is stale.
 const STALE_AFTER: time::Duration = time::Duration::days(7);
@@ -313,6 +315,14 @@ impl Statistics {
                     tokio::select! {
                         _ = appended.changed() => {}
                         () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        () = shutdown.wait() => return,
+                    }
+                }
+                Ok(n) if n < BATCH => {
+                    // Caught up: let events gather before the next write (an
+                    // analytical store wants few large inserts, not one per append).
+                    tokio::select! {
+                        () = tokio::time::sleep(LINGER) => {}
                         () = shutdown.wait() => return,
                     }
                 }

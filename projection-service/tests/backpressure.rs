@@ -11,7 +11,7 @@ use events::registry::service::ServiceEvent;
 use events::values::{CapacityUnit, Form};
 use events::{Actor, EventMetadata, ExpectedVersion, StreamRef};
 use infra::event_store::postgres::PostgresEventStore;
-use infra::event_store::{DynEventStore, EventStore};
+use infra::event_store::DynEventStore;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
@@ -121,7 +121,7 @@ async fn a_slow_consumer_is_held_back_and_its_memory_stays_flat() {
             .map_or(0, |c| c.global_position);
         peak_backlog = peak_backlog.max(head.global_position.saturating_sub(applied));
         peak_rss = peak_rss.max(projection.resident_bytes().unwrap());
-        if let Ok(mut stream) = js
+        if let Ok(stream) = js
             .get_stream(infra::bus::stream_name(&nats.settings.prefix))
             .await
         {

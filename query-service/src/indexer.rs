@@ -22,27 +22,33 @@ const PAGE: usize = 2000;
 /// How often the feed is polled when nobody waits.
 const POLL: Duration = Duration::from_millis(50);
 
+/// Every collection the index follows.
+const COLLECTIONS: &[&str] = &[
+    PROVIDERS,
+    SERVICES,
+    DIRECTORY,
+    REGIONAL_CONTACTS,
+    NEED_NORMS,
+    GRANT_CALLS,
+    GRANT_APPLICATIONS,
+    SURVEYS,
+    SURVEY_RESPONSES,
+    PLANS,
+    NEWS,
+    CALENDAR,
+    JOBS,
+    GROUPS,
+    DOCUMENTS,
+    LINKS,
+    AWARDS,
+    FORUM_THREADS,
+];
+
+/// Where the index is in the read models' change feed.
 #[derive(Default)]
 struct Feed {
     generation: i64,
-    providers: i64,
-    services: i64,
-    directory: i64,
-    contacts: i64,
-    norms: i64,
-    grant_calls: i64,
-    grant_applications: i64,
-    surveys: i64,
-    survey_responses: i64,
-    plans: i64,
-    news: i64,
-    calendar: i64,
-    jobs: i64,
-    groups: i64,
-    documents: i64,
-    links: i64,
-    awards: i64,
-    forum_threads: i64,
+    seq: i64,
 }
 
 /// The index and its feed.
@@ -69,7 +75,8 @@ impl Indexer {
         self.index.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies every change since the last refresh.
+    /// Applies every change since the last refresh: one query per page of
+    /// changes, whatever their collections.
     ///
     /// # Errors
     /// Read-model store failures.
@@ -77,242 +84,26 @@ impl Indexer {
         let mut feed = self.feed.lock().await;
         let generation = self.read_models.active_generation().await?;
         if generation != feed.generation {
-            *feed = Feed {
-                generation,
-                ..Feed::default()
-            };
+            *feed = Feed { generation, seq: 0 };
             *self.index.write().unwrap_or_else(|p| p.into_inner()) =
                 Index::new(self.territory.clone());
         }
-        // Providers first, so that services find their provider's name.
-        let g = generation;
-        self.follow(
-            g,
-            PROVIDERS,
-            &mut feed.providers,
-            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => index.put_provider(view),
-                None => {
-                    index.providers.remove(&key);
-                }
-            },
-        )
-        .await?;
-        self.follow(g, SERVICES, &mut feed.services, |index, key, doc| match doc
-            .and_then(|v| serde_json::from_value(v).ok())
-        {
-            Some(view) => index.put_service(view),
-            None => index.remove_service(&key),
-        })
-        .await?;
-        self.follow(
-            g,
-            DIRECTORY,
-            &mut feed.directory,
-            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.directory.insert(key, view);
-                }
-                None => {
-                    index.directory.remove(&key);
-                }
-            },
-        )
-        .await?;
-        self.follow(
-            g,
-            REGIONAL_CONTACTS,
-            &mut feed.contacts,
-            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => index.put_contact(view),
-                None => index.remove_contact(&key),
-            },
-        )
-        .await?;
-        self.follow(g, NEED_NORMS, &mut feed.norms, |index, key, doc| {
-            let view: Option<projection_service::registry::NormsView> =
-                doc.and_then(|v| serde_json::from_value(v).ok());
-            match view {
-                Some(view) => {
-                    index.norms.insert(view.kind, view);
-                }
-                None => {
-                    index.norms.remove(&key.parse().unwrap_or_default());
-                }
-            }
-        })
-        .await?;
-        self.follow(
-            g,
-            GRANT_CALLS,
-            &mut feed.grant_calls,
-            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.grant_calls.insert(key, view);
-                }
-                None => {
-                    index.grant_calls.remove(&key);
-                }
-            },
-        )
-        .await?;
-        self.follow(
-            g,
-            GRANT_APPLICATIONS,
-            &mut feed.grant_applications,
-            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.grant_applications.insert(key, view);
-                }
-                None => {
-                    index.grant_applications.remove(&key);
-                }
-            },
-        )
-        .await?;
-        self.follow(g, SURVEYS, &mut feed.surveys, |index, key, doc| {
-            match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.surveys.insert(key, view);
-                }
-                None => {
-                    index.surveys.remove(&key);
-                }
-            }
-        })
-        .await?;
-        self.follow(
-            g,
-            SURVEY_RESPONSES,
-            &mut feed.survey_responses,
-            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.survey_responses.insert(key, view);
-                }
-                None => {
-                    index.survey_responses.remove(&key);
-                }
-            },
-        )
-        .await?;
-        self.follow(g, PLANS, &mut feed.plans, |index, key, doc| {
-            match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.plans.insert(key, view);
-                }
-                None => {
-                    index.plans.remove(&key);
-                }
-            }
-        })
-        .await?;
-        self.follow(
-            g,
-            FORUM_THREADS,
-            &mut feed.forum_threads,
-            |index, key, doc| keep(&mut index.forum_threads, key, doc),
-        )
-        .await?;
-        self.follow(g, NEWS, &mut feed.news, |index, key, doc| {
-            match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.news.insert(key, view);
-                }
-                None => {
-                    index.news.remove(&key);
-                }
-            }
-        })
-        .await?;
-        self.follow(g, CALENDAR, &mut feed.calendar, |index, key, doc| match doc
-            .and_then(|v| serde_json::from_value(v).ok())
-        {
-            Some(view) => {
-                index.calendar.insert(key, view);
-            }
-            None => {
-                index.calendar.remove(&key);
-            }
-        })
-        .await?;
-        self.follow(g, JOBS, &mut feed.jobs, |index, key, doc| {
-            match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.jobs.insert(key, view);
-                }
-                None => {
-                    index.jobs.remove(&key);
-                }
-            }
-        })
-        .await?;
-        self.follow(g, GROUPS, &mut feed.groups, |index, key, doc| {
-            match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.groups.insert(key, view);
-                }
-                None => {
-                    index.groups.remove(&key);
-                }
-            }
-        })
-        .await?;
-        self.follow(
-            g,
-            DOCUMENTS,
-            &mut feed.documents,
-            |index, key, doc| match doc.and_then(|v| serde_json::from_value(v).ok()) {
-                Some(view) => {
-                    index.documents.insert(key, view);
-                }
-                None => {
-                    index.documents.remove(&key);
-                }
-            },
-        )
-        .await?;
-        let f: &mut Feed = &mut feed;
-        for (collection, seq) in [(LINKS, &mut f.links), (AWARDS, &mut f.awards)] {
-            self.follow(g, collection, seq, |index, key, doc| {
-                let map = if collection == LINKS {
-                    &mut index.links
-                } else {
-                    &mut index.awards
-                };
-                match doc {
-                    Some(v) => {
-                        map.insert(key, v);
-                    }
-                    None => {
-                        map.remove(&key);
-                    }
-                }
-            })
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Applies the changes of one collection since `seq`, a page at a time.
-    async fn follow(
-        &self,
-        generation: i64,
-        collection: &str,
-        seq: &mut i64,
-        mut apply: impl FnMut(&mut Index, String, Option<serde_json::Value>),
-    ) -> anyhow::Result<()> {
         loop {
-            let docs = self
+            let changes = self
                 .read_models
-                .changed_since(generation, collection, *seq, PAGE)
+                .changes_since(generation, COLLECTIONS, feed.seq, PAGE)
                 .await?;
-            let Some(last) = docs.last() else {
+            let Some((_, last)) = changes.last() else {
                 return Ok(());
             };
-            *seq = last.seq;
+            feed.seq = last.seq;
+            let full = changes.len() == PAGE;
             let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-            for d in docs {
-                apply(&mut index, d.key, d.doc);
+            for (collection, d) in changes {
+                apply(&mut index, &collection, d.key, d.doc);
+            }
+            if !full {
+                return Ok(());
             }
         }
     }
@@ -365,5 +156,52 @@ fn keep<T: serde::de::DeserializeOwned>(
         None => {
             map.remove(&key);
         }
+    }
+}
+
+/// Applies one changed document to the index (a provider re-files its
+/// services, so the order of collections within a page does not matter).
+fn apply(index: &mut Index, collection: &str, key: String, doc: Option<serde_json::Value>) {
+    fn view<T: serde::de::DeserializeOwned>(doc: Option<serde_json::Value>) -> Option<T> {
+        doc.and_then(|v| serde_json::from_value(v).ok())
+    }
+    match collection {
+        PROVIDERS => match view(doc) {
+            Some(v) => index.put_provider(v),
+            None => {
+                index.providers.remove(&key);
+            }
+        },
+        SERVICES => match view(doc) {
+            Some(v) => index.put_service(v),
+            None => index.remove_service(&key),
+        },
+        REGIONAL_CONTACTS => match view(doc) {
+            Some(v) => index.put_contact(v),
+            None => index.remove_contact(&key),
+        },
+        NEED_NORMS => match view::<projection_service::registry::NormsView>(doc) {
+            Some(v) => {
+                index.norms.insert(v.kind, v);
+            }
+            None => {
+                index.norms.remove(&key.parse().unwrap_or_default());
+            }
+        },
+        DIRECTORY => keep(&mut index.directory, key, doc),
+        GRANT_CALLS => keep(&mut index.grant_calls, key, doc),
+        GRANT_APPLICATIONS => keep(&mut index.grant_applications, key, doc),
+        SURVEYS => keep(&mut index.surveys, key, doc),
+        SURVEY_RESPONSES => keep(&mut index.survey_responses, key, doc),
+        PLANS => keep(&mut index.plans, key, doc),
+        NEWS => keep(&mut index.news, key, doc),
+        CALENDAR => keep(&mut index.calendar, key, doc),
+        JOBS => keep(&mut index.jobs, key, doc),
+        GROUPS => keep(&mut index.groups, key, doc),
+        DOCUMENTS => keep(&mut index.documents, key, doc),
+        LINKS => keep(&mut index.links, key, doc),
+        AWARDS => keep(&mut index.awards, key, doc),
+        FORUM_THREADS => keep(&mut index.forum_threads, key, doc),
+        _ => {}
     }
 }

@@ -93,7 +93,7 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
 
     let kill_at = rand::rng().random_range(10..REPORTS - 10);
     let mut first = Some(first);
-    let mut latest = vec![None; SERVICES];
+    let mut latest = [None; SERVICES];
     let mut last = Value::Null;
     for r in 0..REPORTS {
         if r == kill_at {

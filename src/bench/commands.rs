@@ -33,7 +33,46 @@ pub(super) struct Server {
     _dir: std::path::PathBuf,
 }
 
+/// CPU seconds (user + system) a process has used so far (Linux `/proc`).
+pub(super) fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 ticks/s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Busy and total CPU time of the whole machine so far, in seconds (`/proc/stat`).
+pub(super) fn machine_cpu() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let values: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: f64 = values.iter().sum();
+    let idle = values.get(3).copied().unwrap_or(0.0) + values.get(4).copied().unwrap_or(0.0);
+    ((total - idle) / 100.0, total / 100.0)
+}
+
 impl Server {
+    /// Its process id.
+    pub(super) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Resident memory of the server now and at its peak, in MiB (Linux `/proc`).
     pub(super) fn memory(&self) -> String {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -73,47 +112,47 @@ fn binary(name: &str) -> anyhow::Result<std::path::PathBuf> {
     Ok(path)
 }
 
-/// Starts the server of a mode with extra environment variables; answers it and the admin password.
-pub(super) fn start(mode: &str, env: &[(&str, String)]) -> anyhow::Result<(Server, String)> {
+/// The PostgreSQL, NATS and ClickHouse of the bench (`BENCH_DATABASE_URL` or
+/// `DATABASE_URL`, `BENCH_NATS_URL`, `BENCH_CLICKHOUSE_URL`) with a schema, a
+/// stream prefix and a database of this run.
+pub(super) fn distributed_env() -> anyhow::Result<Vec<(&'static str, String)>> {
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .context("set BENCH_DATABASE_URL to the PostgreSQL to measure")?;
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    Ok(vec![
+        ("DATABASE_URL", url),
+        ("DATABASE_SCHEMA", format!("bench_{run}")),
+        (
+            "NATS_URL",
+            std::env::var("BENCH_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        ),
+        ("NATS_STREAM_PREFIX", format!("bench_{run}")),
+        (
+            "CLICKHOUSE_URL",
+            std::env::var("BENCH_CLICKHOUSE_URL")
+                .unwrap_or_else(|_| "http://127.0.0.1:8123".into()),
+        ),
+        ("CLICKHOUSE_DATABASE", format!("bench_{run}")),
+        (
+            "PORTAL_JWT_SECRET",
+            "bench-secret-of-at-least-thirty-two-bytes".into(),
+        ),
+    ])
+}
+
+/// The password of the administrator the bench's servers create.
+pub(super) const PASSWORD: &str = "bench-admin-password";
+
+/// Starts a server binary with `env` and waits for the line saying where it listens.
+pub(super) fn spawn(bin: &str, env: &[(&str, String)]) -> anyhow::Result<Server> {
     let dir = std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
-    let password = "bench-admin-password".to_string();
-    let mut cmd = match mode {
-        "embedded" => {
-            let mut c = Command::new(binary("portal")?);
-            c.env("PORTAL_HTTP_ADDR", "127.0.0.1:0")
-                .env("PORTAL_DATA_DIR", &dir);
-            c
-        }
-        "postgres" => {
-            let url = std::env::var("BENCH_DATABASE_URL")
-                .or_else(|_| std::env::var("DATABASE_URL"))
-                .context("set BENCH_DATABASE_URL to the PostgreSQL to measure")?;
-            let nats =
-                std::env::var("BENCH_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
-            let mut c = Command::new(binary("command-service")?);
-            c.env("COMMAND_SERVICE_ADDR", "127.0.0.1:0")
-                .env("DATABASE_URL", url)
-                .env(
-                    "DATABASE_SCHEMA",
-                    format!("bench_{}", uuid::Uuid::now_v7().simple()),
-                )
-                .env("NATS_URL", nats)
-                .env(
-                    "NATS_STREAM_PREFIX",
-                    format!("bench_{}", uuid::Uuid::now_v7().simple()),
-                )
-                .env(
-                    "PORTAL_JWT_SECRET",
-                    "bench-secret-of-at-least-thirty-two-bytes",
-                );
-            c
-        }
-        other => anyhow::bail!("unknown mode {other:?}: embedded or postgres"),
-    };
-    cmd.envs(env.iter().map(|(k, v)| (*k, v)));
-    cmd.env("PORTAL_ADMIN_LOGIN", "admin")
-        .env("PORTAL_ADMIN_PASSWORD", &password)
+    let mut cmd = Command::new(binary(bin)?);
+    cmd.envs(env.iter().map(|(k, v)| (*k, v)))
+        .env("PORTAL_DATA_DIR", &dir)
+        .env("PORTAL_ADMIN_LOGIN", "admin")
+        .env("PORTAL_ADMIN_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -127,15 +166,33 @@ pub(super) fn start(mode: &str, env: &[(&str, String)]) -> anyhow::Result<(Serve
             break;
         }
     }
-    let base = base.context("the server did not say where it listens")?;
-    Ok((
-        Server {
-            child,
-            base,
-            _dir: dir,
-        },
-        password,
-    ))
+    let base = base.with_context(|| format!("{bin} did not say where it listens"))?;
+    Ok(Server {
+        child,
+        base,
+        _dir: dir,
+    })
+}
+
+/// Starts the server of a mode with extra environment variables; answers it and the admin password.
+pub(super) fn start(mode: &str, env: &[(&str, String)]) -> anyhow::Result<(Server, String)> {
+    let mut all: Vec<(&str, String)> = match mode {
+        "embedded" => vec![("PORTAL_HTTP_ADDR", "127.0.0.1:0".into())],
+        "postgres" => {
+            let mut e = distributed_env()?;
+            e.retain(|(k, _)| !k.starts_with("CLICKHOUSE"));
+            e.push(("COMMAND_SERVICE_ADDR", "127.0.0.1:0".into()));
+            e
+        }
+        other => anyhow::bail!("unknown mode {other:?}: embedded or postgres"),
+    };
+    all.extend(env.iter().cloned());
+    let bin = if mode == "embedded" {
+        "portal"
+    } else {
+        "command-service"
+    };
+    Ok((spawn(bin, &all)?, PASSWORD.to_string()))
 }
 
 /// POSTs JSON (with a bearer token) and answers the JSON of a 2xx.
@@ -249,6 +306,11 @@ pub async fn run(config: &CommandsConfig) -> anyhow::Result<String> {
 
     let h = http.clone();
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (machine_before, server_before, me_before) = (
+        machine_cpu(),
+        cpu_seconds(server.pid()),
+        cpu_seconds(std::process::id()),
+    );
     let (rate, lat) = run_load(config.clients, config.seconds, move |c| {
         let (h, api, token, services, counter) = (h.clone(), api.clone(), token.clone(), services.clone(), counter.clone());
         async move {
@@ -260,11 +322,19 @@ pub async fn run(config: &CommandsConfig) -> anyhow::Result<String> {
         }
     })
     .await?;
+    let machine_after = machine_cpu();
+    let seconds = config.seconds.as_secs_f64();
+    let cpu = format!(
+        "during the commands the machine's CPUs were {:.0} % busy; the server used {:.0} % of one core, the bench {:.0} %",
+        100.0 * (machine_after.0 - machine_before.0) / (machine_after.1 - machine_before.1),
+        100.0 * (cpu_seconds(server.pid()) - server_before) / seconds,
+        100.0 * (cpu_seconds(std::process::id()) - me_before) / seconds,
+    );
     let memory = server.memory();
     drop(server);
 
     Ok(format!(
-        "{memory}\n\n| mode | clients | what | requests/s | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---|---:|---:|---:|---:|\n\
+        "{memory}; {cpu}\n\n| mode | clients | what | requests/s | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---|---:|---:|---:|---:|\n\
          | {mode} | {clients} | POST vacancy report (1 event) | {rate:.0} | {:.2} | {:.2} | {:.2} |\n\
          | {mode} | {clients} | baseline: GET /health | {health_rate:.0} | {:.2} | {:.2} | {:.2} |",
         percentile_ms(&lat, 50.0),

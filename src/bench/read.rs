@@ -6,7 +6,8 @@
 //!   a fixed rate, open loop: each request is due at its slot and its latency
 //!   counts from the slot, so a slow server cannot hide its queue.
 //!   Baseline in the same run: `GET /health` at the same rate.
-//! - `freshness`: the embedded portal in this process; background vacancy
+//! - `freshness`: the embedded portal in this process, or the three
+//!   distributed services as processes of their own; background vacancy
 //!   reports are appended to its store at a fixed rate while a probe sends a
 //!   command every 20 ms and asks the query API for the service with
 //!   `after=` the command's position: the time from the command's answer to
@@ -265,11 +266,22 @@ pub async fn search(config: &ReadConfig) -> anyhow::Result<String> {
     ))
 }
 
-/// Freshness of the embedded portal in this process under background load.
-///
-/// # Errors
-/// When the portal cannot be started or a request fails.
-pub async fn freshness(config: &ReadConfig) -> anyhow::Result<String> {
+/// Where the freshness is measured: the command and query APIs, the log the
+/// background load is appended to, and what to stop afterwards.
+struct Stack {
+    commands: String,
+    queries: String,
+    store: infra::event_store::DynEventStore,
+    password: String,
+    /// The processes whose CPU time is reported, by name (none in process).
+    processes: Vec<(&'static str, u32)>,
+    /// The read models, to time when the projection has applied a change (distributed).
+    read_models: Option<infra::read_model::DynReadModelStore>,
+    stop: Box<dyn FnOnce() + Send>,
+}
+
+/// The embedded portal in this process.
+async fn embedded() -> anyhow::Result<Stack> {
     let data = std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
     let settings = crate::Settings {
         http: infra::settings::HttpSettings::for_tests(),
@@ -280,15 +292,92 @@ pub async fn freshness(config: &ReadConfig) -> anyhow::Result<String> {
     };
     let app = crate::Application::build(settings).await?;
     let (base, store, shutdown) = (
-        format!("http://{}", app.addr()),
+        format!("http://{}/api/v1", app.addr()),
         app.event_store(),
         app.shutdown_handle(),
     );
     let running = tokio::spawn(app.run_until_stopped());
-    let api = format!("{base}/api/v1");
+    let password = std::fs::read_to_string(data.join("admin-password"))?
+        .trim()
+        .to_string();
+    Ok(Stack {
+        commands: base.clone(),
+        queries: base,
+        store,
+        password,
+        processes: vec![("bench (with the embedded portal)", std::process::id())],
+        read_models: None,
+        stop: Box::new(move || {
+            shutdown.trigger();
+            drop(running);
+            let _ = std::fs::remove_dir_all(&data);
+        }),
+    })
+}
+
+/// The three services as processes of their own on PostgreSQL, NATS and
+/// ClickHouse: command → outbox → JetStream → projection → PostgreSQL → query.
+async fn distributed() -> anyhow::Result<Stack> {
+    use super::commands::{distributed_env, spawn, PASSWORD};
+    let env = distributed_env()?;
+    let with = |var: &'static str| {
+        let mut e = env.clone();
+        e.push((var, "127.0.0.1:0".to_string()));
+        e
+    };
+    let command = spawn("command-service", &with("COMMAND_SERVICE_ADDR"))?;
+    let projection = spawn("projection-service", &with("PROJECTION_SERVICE_ADDR"))?;
+    let query = spawn("query-service", &with("QUERY_SERVICE_ADDR"))?;
+    let value = |k: &str| {
+        env.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let pg = infra::postgres::PgSettings {
+        url: value("DATABASE_URL"),
+        schema: value("DATABASE_SCHEMA"),
+        pool_size: 16,
+    };
+    let pg_store = infra::event_store::postgres::PostgresEventStore::connect(&pg).await?;
+    let read_models: infra::read_model::DynReadModelStore = Arc::new(
+        infra::read_model::postgres::PostgresReadModelStore::new(pg_store.pool().clone()).await?,
+    );
+    let store: infra::event_store::DynEventStore = Arc::new(pg_store);
+    Ok(Stack {
+        read_models: Some(read_models),
+        commands: format!("{}/api/v1", command.base),
+        queries: format!("{}/api/v1", query.base),
+        store,
+        password: PASSWORD.to_string(),
+        processes: vec![
+            ("command-service", command.pid()),
+            ("projection-service", projection.pid()),
+            ("query-service", query.pid()),
+            ("bench", std::process::id()),
+        ],
+        stop: Box::new(move || drop((command, projection, query))),
+    })
+}
+
+/// Freshness under background load: in the embedded portal, or across the
+/// distributed services (`mode`).
+///
+/// # Errors
+/// When the services cannot be started or a request fails.
+pub async fn freshness(config: &ReadConfig, mode: &str) -> anyhow::Result<String> {
+    let stack = match mode {
+        "embedded" => embedded().await?,
+        "distributed" => distributed().await?,
+        other => anyhow::bail!("unknown mode {other:?}: embedded or distributed"),
+    };
+    let (api, queries, store) = (
+        stack.commands.clone(),
+        stack.queries.clone(),
+        stack.store.clone(),
+    );
     let http = reqwest::Client::new();
-    let password = std::fs::read_to_string(data.join("admin-password"))?;
-    let login = json!({ "login": "admin", "password": password.trim() });
+    let login = json!({ "login": "admin", "password": stack.password });
     let token = post(&http, &format!("{api}/auth/login"), None, &login).await?["token"]
         .as_str()
         .context("token")?
@@ -312,9 +401,17 @@ pub async fn freshness(config: &ReadConfig) -> anyhow::Result<String> {
     }
     let probe_id = services.pop().context("a probe")?;
     let probe = |seconds: Duration| {
-        let (http, api, token, id) = (http.clone(), api.clone(), token.clone(), probe_id.clone());
+        let (http, api, queries, token, id, rm) = (
+            http.clone(),
+            api.clone(),
+            queries.clone(),
+            token.clone(),
+            probe_id.clone(),
+            stack.read_models.clone(),
+        );
         async move {
             let mut fresh = Vec::new();
+            let mut applied = Vec::new();
             let deadline = Instant::now() + seconds;
             let mut n = 0;
             while Instant::now() < deadline {
@@ -328,13 +425,36 @@ pub async fn freshness(config: &ReadConfig) -> anyhow::Result<String> {
                 )
                 .await?;
                 let accepted = Instant::now();
+                // When the projection's checkpoint passes the change (distributed only).
+                let watcher = rm.clone().map(|rm| {
+                    let position = infra::event_store::LogPosition {
+                        transaction_id: r["transaction_id"].as_u64().unwrap_or(0),
+                        global_position: r["global_position"].as_u64().unwrap_or(0),
+                    };
+                    tokio::spawn(async move {
+                        loop {
+                            let g = rm.active_generation().await?;
+                            if rm
+                                .checkpoint(g, "registry")
+                                .await?
+                                .is_some_and(|c| c >= position)
+                            {
+                                return anyhow::Ok(accepted.elapsed());
+                            }
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    })
+                });
                 let seen: Value = http
-                    .get(format!("{api}/services/{id}?after={}", after(&r)))
+                    .get(format!("{queries}/services/{id}?after={}", after(&r)))
                     .send()
                     .await?
                     .json()
                     .await?;
                 fresh.push(accepted.elapsed());
+                if let Some(w) = watcher {
+                    applied.push(w.await??);
+                }
                 anyhow::ensure!(
                     seen["vacancies"][0]["free_places"] == n % 1000,
                     "not visible: {seen}"
@@ -342,10 +462,11 @@ pub async fn freshness(config: &ReadConfig) -> anyhow::Result<String> {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             fresh.sort_unstable();
-            anyhow::Ok(fresh)
+            applied.sort_unstable();
+            anyhow::Ok((fresh, applied))
         }
     };
-    let idle = probe(Duration::from_secs(3)).await?;
+    let (idle, idle_applied) = probe(Duration::from_secs(3)).await?;
     // Background: every 10 ms, appends of 10 vacancy reports each to
     // services in turn, as many as the rate asks for.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -394,18 +515,48 @@ pub async fn freshness(config: &ReadConfig) -> anyhow::Result<String> {
         }
         anyhow::Ok((written, started.elapsed()))
     });
-    let loaded = probe(config.seconds).await?;
+    use super::commands::{cpu_seconds, machine_cpu};
+    let cpu_before: Vec<f64> = stack
+        .processes
+        .iter()
+        .map(|(_, p)| cpu_seconds(*p))
+        .collect();
+    let machine_before = machine_cpu();
+    let (loaded, loaded_applied) = probe(config.seconds).await?;
+    let machine_after = machine_cpu();
+    let cpu: Vec<String> = stack
+        .processes
+        .iter()
+        .zip(cpu_before)
+        .map(|((name, pid), before)| {
+            format!(
+                "{name} {:.0} %",
+                100.0 * (cpu_seconds(*pid) - before) / config.seconds.as_secs_f64()
+            )
+        })
+        .collect();
+    let busy = (machine_after.0 - machine_before.0) / (machine_after.1 - machine_before.1);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (written, took) = background.await??;
-    shutdown.trigger();
-    let _ = running.await;
-    let _ = std::fs::remove_dir_all(&data);
+    (stack.stop)();
     let event_rate = written as f64 / took.as_secs_f64();
     Ok(format!(
         "| load | background events/s | probes | p50 ms | p99 ms | p99.9 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|\n\
          {}\n{}",
         row_n(&format!("{event_rate:.0} events/s (target {:.0})", config.rate), event_rate, &loaded),
         row_n("baseline: no background load", 0.0, &idle),
+    ) + &if loaded_applied.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n{}\n{}",
+            row_n("… of which applied by the projection (checkpoint), under load", event_rate, &loaded_applied),
+            row_n("… of which applied by the projection, no load", 0.0, &idle_applied),
+        )
+    } + &format!(
+        "\n\nUnder load: the machine's CPUs were {:.0} % busy; of one core: {}.",
+        100.0 * busy,
+        cpu.join(", ")
     ))
 }
 

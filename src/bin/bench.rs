@@ -23,8 +23,10 @@
 //! [--services 20000]` (search through HTTP against the `portal` binary; needs
 //! `PORTAL_TERRITORY_DIR` or `../shared/data/territory`)
 //!
-//! `cargo run --release --bin bench -- freshness [--rate 5000] [--seconds 10]`
-//! (command → visible in the query API under background events)
+//! `cargo run --release --bin bench -- freshness [--rate 5000] [--seconds 10]
+//! [--mode embedded|distributed]` (command → visible in the query API under
+//! background events; distributed: the three service binaries on
+//! PostgreSQL, NATS and ClickHouse from `BENCH_CLICKHOUSE_URL`)
 //!
 //! PostgreSQL comes from `BENCH_DATABASE_URL` (or `DATABASE_URL`); the bench
 //! works in a schema of its own and drops it afterwards. SQLite runs in a
@@ -92,6 +94,7 @@ async fn main() -> anyhow::Result<()> {
             rate: if what == "freshness" { 5000.0 } else { 2000.0 },
             services: 20_000,
         };
+        let mut mode = "embedded".to_string();
         while let Some(flag) = args.next() {
             let value = args
                 .next()
@@ -100,11 +103,12 @@ async fn main() -> anyhow::Result<()> {
                 "--seconds" => config.seconds = Duration::from_secs_f64(value.parse()?),
                 "--rate" => config.rate = value.parse()?,
                 "--services" => config.services = value.parse()?,
+                "--mode" => mode = value,
                 other => anyhow::bail!("unknown flag {other:?}"),
             }
         }
         let report = if what == "freshness" {
-            portal::bench::read::freshness(&config).await?
+            portal::bench::read::freshness(&config, &mode).await?
         } else {
             portal::bench::read::search(&config).await?
         };

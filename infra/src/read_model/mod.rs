@@ -110,6 +110,20 @@ pub trait ReadModelStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<Document>, ReadModelError>;
 
+    /// Documents of any of `collections` changed after `after_seq`, in change
+    /// order (deletions included), each with its collection: one query follows
+    /// many collections (the sequence is shared by all of a generation).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn changes_since(
+        &self,
+        generation: i64,
+        collections: &[&str],
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, Document)>, ReadModelError>;
+
     /// Drops every document and checkpoint of a generation (an abandoned rebuild).
     ///
     /// # Errors

@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[Migration {
             PRIMARY KEY (generation, projection));
           CREATE TABLE rm_active (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), generation bigint NOT NULL);
           INSERT INTO rm_active (generation) VALUES (1);",
+}, Migration {
+    version: 2,
+    name: "read_models_feed",
+    sql: "CREATE INDEX rm_documents_feed ON rm_documents (generation, seq);",
 }];
 
 /// The read-model store on PostgreSQL.
@@ -181,6 +185,43 @@ impl ReadModelStore for PostgresReadModelStore {
                 key: r.get(0),
                 doc: r.get(1),
                 seq: r.get(2),
+            })
+            .collect())
+    }
+
+    async fn changes_since(
+        &self,
+        generation: i64,
+        collections: &[&str],
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, Document)>, ReadModelError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT collection, key, doc, seq FROM rm_documents \
+                 WHERE generation = $1 AND seq > $2 AND collection = ANY($3) ORDER BY seq LIMIT $4",
+            )
+            .await
+            .map_err(backend)?;
+        let rows = client
+            .query(
+                &statement,
+                &[&generation, &after_seq, &collections, &(limit as i64)],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    Document {
+                        key: r.get(1),
+                        doc: r.get(2),
+                        seq: r.get(3),
+                    },
+                )
             })
             .collect())
     }

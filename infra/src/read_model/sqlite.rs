@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS rm_documents (
     seq        INTEGER NOT NULL,
     PRIMARY KEY (generation, collection, key)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rm_documents_changes ON rm_documents (generation, collection, seq);
+CREATE INDEX IF NOT EXISTS rm_documents_feed ON rm_documents (generation, seq);
 CREATE TABLE IF NOT EXISTS rm_checkpoints (
     generation      INTEGER NOT NULL,
     projection      TEXT    NOT NULL,
@@ -215,6 +216,49 @@ impl ReadModelStore for SqliteReadModelStore {
             rows.into_iter()
                 .map(|(key, doc, seq)| Ok(Document { key, doc: parse(doc)?, seq }))
                 .collect()
+        })
+        .await
+    }
+
+    async fn changes_since(
+        &self,
+        generation: i64,
+        collections: &[&str],
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, Document)>, ReadModelError> {
+        let wanted: std::collections::HashSet<String> =
+            collections.iter().map(|c| (*c).to_string()).collect();
+        self.run(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT collection, key, doc, seq FROM rm_documents WHERE generation = ?1 AND seq > ?2 \
+                     ORDER BY seq",
+                )
+                .map_err(backend)?;
+            let mut rows = stmt
+                .query(params![generation, after_seq])
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            while out.len() < limit {
+                let Some(r) = rows.next().map_err(backend)? else {
+                    break;
+                };
+                let collection: String = r.get(0).map_err(backend)?;
+                if !wanted.contains(&collection) {
+                    continue;
+                }
+                let doc: Option<String> = r.get(2).map_err(backend)?;
+                out.push((
+                    collection,
+                    Document {
+                        key: r.get(1).map_err(backend)?,
+                        doc: parse(doc)?,
+                        seq: r.get(3).map_err(backend)?,
+                    },
+                ));
+            }
+            Ok(out)
         })
         .await
     }

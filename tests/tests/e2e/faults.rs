@@ -8,7 +8,7 @@ use crate::client::Client;
 use crate::helpers::{spawn_distributed_on, Distributed};
 use events::StreamRef;
 use infra::event_store::postgres::PostgresEventStore;
-use infra::event_store::{DynEventStore, EventStore, LogPosition};
+use infra::event_store::{DynEventStore, LogPosition};
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{PrivateClickHouse, PrivatePostgres, TestClickHouse, TestNats, TestPostgres};
