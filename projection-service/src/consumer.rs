@@ -51,20 +51,39 @@ async fn consumer(
         .await
         .map_err(|e| anyhow::anyhow!("the events stream: {e}"))?;
     let name = format!("{prefix}_{projection}");
-    stream
-        .get_or_create_consumer(
-            &name,
-            pull::Config {
-                durable_name: Some(name.clone()),
-                // One acknowledgement per applied batch covers every message before it.
-                ack_policy: AckPolicy::All,
-                max_ack_pending: MAX_ACK_PENDING,
-                ack_wait: Duration::from_secs(30),
-                ..Default::default()
-            },
-        )
+    let config = pull::Config {
+        durable_name: Some(name.clone()),
+        // One acknowledgement per applied batch covers every message before it.
+        ack_policy: AckPolicy::All,
+        max_ack_pending: MAX_ACK_PENDING,
+        ack_wait: Duration::from_secs(30),
+        ..Default::default()
+    };
+    let mut consumer: async_nats::jetstream::consumer::PullConsumer = stream
+        .get_or_create_consumer(&name, config.clone())
         .await
-        .map_err(|e| anyhow::anyhow!("the consumer {name}: {e}"))
+        .map_err(|e| anyhow::anyhow!("the consumer {name}: {e}"))?;
+    // A consumer made by an older version acknowledged each message: made
+    // again, it delivers from the start of the stream, and what the
+    // checkpoint already holds is acknowledged without being applied.
+    let current = consumer
+        .info()
+        .await
+        .map_err(|e| anyhow::anyhow!("the consumer {name}: {e}"))?
+        .config
+        .ack_policy;
+    if current != AckPolicy::All {
+        tracing::info!(consumer = %name, "re-creating the durable consumer with ack policy all");
+        stream
+            .delete_consumer(&name)
+            .await
+            .map_err(|e| anyhow::anyhow!("the consumer {name}: {e}"))?;
+        consumer = stream
+            .create_consumer(config)
+            .await
+            .map_err(|e| anyhow::anyhow!("the consumer {name}: {e}"))?;
+    }
+    Ok(consumer)
 }
 
 /// Applies what the bus delivered; catches up from the store on a gap.

@@ -1,5 +1,7 @@
 //! What the projection service's process tests share: a service's details
-//! and the command service binary (its outbox relay feeds JetStream).
+//! and the command service binary (its outbox relay feeds JetStream). Each
+//! test binary uses a part of it.
+#![allow(dead_code)]
 
 use events::registry::service::{Capacity, Facility, FormSpec, ServiceDetails};
 use events::values::{Address, CapacityUnit, Contacts, Form};
