@@ -19,7 +19,7 @@ use projection_service::consumer::MAX_ACK_PENDING;
 use projection_service::registry::SERVICES;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{command_service_binary, details};
+use support::{command_service_binary, register_services};
 use time::OffsetDateTime;
 
 const SERVICES_N: usize = 50;
@@ -50,21 +50,7 @@ async fn a_slow_consumer_is_held_back_and_its_memory_stays_flat() {
     );
     let events: DynEventStore = Arc::new(store);
     let now = OffsetDateTime::now_utc();
-    for s in 0..SERVICES_N {
-        let e = ServiceEvent::ServiceRegistered {
-            provider_ico: "00064581".into(),
-            details: details(),
-        };
-        events
-            .append(
-                &StreamRef::new("service", format!("s{s}")),
-                ExpectedVersion::NoStream,
-                vec![to_new_event(&e, now)],
-                &EventMetadata::new(Actor::system()),
-            )
-            .await
-            .unwrap();
-    }
+    register_services(&events, SERVICES_N, now).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = projection.resident_bytes().unwrap();
 

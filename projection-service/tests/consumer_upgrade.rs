@@ -4,9 +4,6 @@
 
 mod support;
 
-use events::aggregate::to_new_event;
-use events::registry::service::ServiceEvent;
-use events::{Actor, EventMetadata, ExpectedVersion, StreamRef};
 use infra::bus::EventPublisher;
 use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::{DynEventStore, LogPosition};
@@ -16,7 +13,7 @@ use infra::shutdown::Shutdown;
 use infra::testing::{TestNats, TestPostgres};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::details;
+use support::register_services;
 use time::OffsetDateTime;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,22 +51,7 @@ async fn an_old_consumer_is_made_again_and_nothing_is_applied_twice() {
     // Three services registered and published, as the outbox relay would.
     let now = OffsetDateTime::now_utc();
     let mut recorded = Vec::new();
-    for s in 0..3 {
-        let e = ServiceEvent::ServiceRegistered {
-            provider_ico: "00064581".into(),
-            details: details(),
-        };
-        let stream_ref = StreamRef::new("service", format!("s{s}"));
-        events
-            .append(
-                &stream_ref,
-                ExpectedVersion::NoStream,
-                vec![to_new_event(&e, now)],
-                &EventMetadata::new(Actor::system()),
-            )
-            .await
-            .unwrap();
-    }
+    register_services(&events, 3, now).await;
     let mut from = LogPosition::START;
     loop {
         let page = events.read_all(from, 100).await.unwrap();

@@ -3,9 +3,9 @@
 //! models then equal a rebuild from zero, document by document, and so do
 //! the statistics in ClickHouse (a fact per event, the day's snapshots).
 
-use events::aggregate::to_new_event;
 mod support;
 
+use events::aggregate::to_new_event;
 use events::registry::service::ServiceEvent;
 use events::values::{CapacityUnit, Form};
 use events::{Actor, EventMetadata, ExpectedVersion, NewEvent, StreamRef};
@@ -18,7 +18,7 @@ use projection_service::registry::SERVICES;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{command_service_binary, details};
+use support::{command_service_binary, register_services};
 use time::OffsetDateTime;
 
 const SERVICES_N: usize = 40;
@@ -61,21 +61,7 @@ async fn a_killed_projection_resumes_without_loss_or_duplicates() {
         let events = events.clone();
         tokio::spawn(async move {
             let now = OffsetDateTime::now_utc();
-            for s in 0..SERVICES_N {
-                let e = ServiceEvent::ServiceRegistered {
-                    provider_ico: "00064581".into(),
-                    details: details(),
-                };
-                events
-                    .append(
-                        &StreamRef::new("service", format!("s{s}")),
-                        ExpectedVersion::NoStream,
-                        vec![to_new_event(&e, now)],
-                        &EventMetadata::new(Actor::system()),
-                    )
-                    .await
-                    .unwrap();
-            }
+            register_services(&events, SERVICES_N, now).await;
             for r in 0..REPORTS {
                 for s in 0..SERVICES_N {
                     let e = ServiceEvent::VacancyReported {

@@ -3,8 +3,31 @@
 //! test binary uses a part of it.
 #![allow(dead_code)]
 
-use events::registry::service::{Capacity, Facility, FormSpec, ServiceDetails};
+use events::aggregate::to_new_event;
+use events::registry::service::{Capacity, Facility, FormSpec, ServiceDetails, ServiceEvent};
 use events::values::{Address, CapacityUnit, Contacts, Form};
+use events::{Actor, EventMetadata, ExpectedVersion, StreamRef};
+use infra::event_store::DynEventStore;
+use time::OffsetDateTime;
+
+/// Registers the services `s0` … `s{n-1}` (streams of their own), one append each.
+pub async fn register_services(events: &DynEventStore, n: usize, now: OffsetDateTime) {
+    for s in 0..n {
+        let e = ServiceEvent::ServiceRegistered {
+            provider_ico: "00064581".into(),
+            details: details(),
+        };
+        events
+            .append(
+                &StreamRef::new("service", format!("s{s}")),
+                ExpectedVersion::NoStream,
+                vec![to_new_event(&e, now)],
+                &EventMetadata::new(Actor::system()),
+            )
+            .await
+            .unwrap();
+    }
+}
 
 /// A night shelter with one facility and 1,000 beds.
 pub fn details() -> ServiceDetails {

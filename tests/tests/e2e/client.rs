@@ -14,6 +14,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// `after=` for a read that must see this command's change.
+    pub fn after(&self) -> String {
+        format!(
+            "{}:{}",
+            self.body["transaction_id"], self.body["global_position"]
+        )
+    }
+
     /// The `field`s named by a problem+json 422.
     pub fn fields(&self) -> Vec<String> {
         self.body["errors"]

@@ -1,15 +1,11 @@
 //! News, the calendar (with iCalendar) and job postings over HTTP, in both
 //! modes, with who may write what.
 
-use crate::client::{Answer, Client};
+use crate::client::Client;
 use crate::helpers::account;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-
-fn after(a: &Answer) -> String {
-    format!("{}:{}", a.body["transaction_id"], a.body["global_position"])
-}
 
 async fn get(base: &str, path: &str) -> Value {
     reqwest::get(format!("{base}/api/v1{path}"))
@@ -68,7 +64,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(corrected.status, 200);
     let news = get(
         queries,
-        &format!("/news?kraj=60&after={}", after(&corrected)),
+        &format!("/news?kraj=60&after={}", corrected.after()),
     )
     .await;
     assert_eq!(
@@ -85,7 +81,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         )
         .await;
     assert_eq!(
-        get(queries, &format!("/news?after={}", after(&withdrawn))).await["total"],
+        get(queries, &format!("/news?after={}", withdrawn.after())).await["total"],
         0
     );
 
@@ -134,7 +130,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(cancelled.status, 200);
     let cal = get(
         queries,
-        &format!("/calendar?territory=CZ042&after={}", after(&cancelled)),
+        &format!("/calendar?territory=CZ042&after={}", cancelled.after()),
     )
     .await;
     assert_eq!(cal["total"], 2);
@@ -188,7 +184,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .post("/jobs", job("00064581", today + time::Duration::days(30)))
         .await;
     assert_eq!(posted.status, 201);
-    let jobs = get(queries, &format!("/jobs?after={}", after(&posted))).await;
+    let jobs = get(queries, &format!("/jobs?after={}", posted.after())).await;
     assert_eq!(
         (
             jobs["total"].clone(),
@@ -202,7 +198,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(closed.status, 200);
     assert_eq!(
-        get(queries, &format!("/jobs?after={}", after(&closed))).await["total"],
+        get(queries, &format!("/jobs?after={}", closed.after())).await["total"],
         0
     );
 
@@ -256,7 +252,7 @@ async fn library(
     assert_eq!(
         get(
             queries,
-            &format!("/documents?territory=CZ042&after={}", after(&archived))
+            &format!("/documents?territory=CZ042&after={}", archived.after())
         )
         .await["total"],
         0
@@ -292,14 +288,14 @@ async fn library(
     assert_eq!(
         get(
             queries,
-            &format!("/links?category=legislation&after={}", after(&put))
+            &format!("/links?category=legislation&after={}", put.after())
         )
         .await["total"],
         1
     );
     let removed = metodik.post("/links/zakon-108/remove", json!({})).await;
     assert_eq!(
-        get(queries, &format!("/links?after={}", after(&removed))).await["total"],
+        get(queries, &format!("/links?after={}", removed.after())).await["total"],
         0
     );
 
@@ -312,7 +308,7 @@ async fn library(
     assert_eq!(conferred.status, 201);
     let awards = get(
         queries,
-        &format!("/awards?year=2026&after={}", after(&conferred)),
+        &format!("/awards?year=2026&after={}", conferred.after()),
     )
     .await;
     assert_eq!(

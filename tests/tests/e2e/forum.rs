@@ -9,16 +9,12 @@ use crate::helpers::{account, in_both_modes};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-fn after(a: &Answer) -> String {
-    format!("{}:{}", a.body["transaction_id"], a.body["global_position"])
-}
-
 async fn read(client: &Client, path: &str, after: &Answer) -> Answer {
     let sep = if path.contains('?') { '&' } else { '?' };
     client
         .send(
             Method::GET,
-            &format!("{path}{sep}after={}", self::after(after)),
+            &format!("{path}{sep}after={}", after.after()),
             None,
             &[],
         )

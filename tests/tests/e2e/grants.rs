@@ -7,17 +7,13 @@
 //! auditor reconstructs its history and its state at an earlier time from
 //! the log, diffs versions and verifies a signed export.
 
-use crate::client::{Answer, Client};
+use crate::client::Client;
 use crate::helpers::account;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 const ICO: &str = "00064581";
-
-fn after(a: &Answer) -> String {
-    format!("{}:{}", a.body["transaction_id"], a.body["global_position"])
-}
 
 async fn get(base: &str, path: &str) -> (u16, Value) {
     let r = reqwest::get(format!("{base}/api/v1{path}")).await.unwrap();
@@ -192,7 +188,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     // The read side: the call's totals and the public decision.
     let (status, c) = get(
         queries,
-        &format!("/grants/calls/{call_id}?after={}", after(&amended)),
+        &format!("/grants/calls/{call_id}?after={}", amended.after()),
     )
     .await;
     assert_eq!(status, 200, "{c}");
@@ -255,7 +251,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         queries,
         &format!(
             "/grants/applications/{pending_id}?after={}",
-            after(&pending)
+            pending.after()
         ),
     )
     .await;

@@ -4,7 +4,7 @@
 //! revision it is; the difference between revisions; yearly evaluations and
 //! measures by state.
 
-use crate::client::{Answer, Client};
+use crate::client::Client;
 use crate::helpers::account;
 use serde_json::{json, Value};
 
@@ -17,10 +17,6 @@ fn measure(id: &str, title: &str, budget: i64) -> Value {
 fn content(measures: Vec<Value>) -> Value {
     json!({ "period_from": 2026, "period_to": 2028, "priorities": [{ "id": "P1", "title": "Bydlení",
         "goals": [{ "id": "G1", "title": "Dostupné azylové bydlení", "measures": measures }] }] })
-}
-
-fn after(a: &Answer) -> String {
-    format!("{}:{}", a.body["transaction_id"], a.body["global_position"])
 }
 
 async fn get(base: &str, path: &str) -> Value {
@@ -131,7 +127,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let approved = komisar.post(&path("/revisions/3/approve"), json!({})).await;
     assert_eq!(approved.status, 200);
 
-    let plan = get(queries, &format!("/plans/{id}?after={}", after(&approved))).await;
+    let plan = get(queries, &format!("/plans/{id}?after={}", approved.after())).await;
     assert_eq!(plan["in_force"], 3, "{plan}");
     let states: Vec<&str> = plan["revisions"]
         .as_array()
@@ -200,7 +196,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         queries,
         &format!(
             "/plans/{id}/measures?state=in_progress&after={}",
-            after(&done)
+            done.after()
         ),
     )
     .await;
