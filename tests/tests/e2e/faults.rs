@@ -1,6 +1,6 @@
 //! Fault tests of the distributed services (bounded, loopback only):
-//! PostgreSQL crashed and started again under a stream of commands, and
-//! ClickHouse away for a while. After each, every accepted command is in the
+//! PostgreSQL crashed and started again under a stream of commands, NATS
+//! killed and started again under one, and ClickHouse away for a while. After each, every accepted command is in the
 //! log exactly once, the read models equal a rebuild from zero, the
 //! statistics caught up, and every service reports ready.
 
@@ -338,6 +338,47 @@ async fn clickhouse_away_for_a_while_delays_only_the_statistics() {
     };
     assert_eq!(strip(stats.snapshots_on(day).await.unwrap()), strip(live));
     read_models_equal_a_rebuild(&stack, at).await;
+    all_ready(&stack).await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_restarted_under_load_delays_nothing_that_was_accepted() {
+    let mut nats = infra::testing::PrivateNats::start();
+    let (pg, ch) = (TestPostgres::new(), TestClickHouse::new());
+    let bus = infra::settings::NatsSettings {
+        url: nats.url.clone(),
+        prefix: "fault".into(),
+    };
+    let settings = (pg.settings.clone(), bus, ch.settings.clone());
+    let stack = spawn_distributed_on(settings, Box::new((pg, ch))).await;
+    let admin = Client::new(&stack.commands)
+        .login("admin", "admin-password-1")
+        .await;
+    let service_id = register(&admin).await;
+
+    let mut last = Value::Null;
+    for i in 0..REPORTS {
+        if i == REPORTS / 3 {
+            nats.stop();
+        }
+        if i == 2 * REPORTS / 3 {
+            nats.restart();
+        }
+        let answer = admin
+            .post(
+                &format!("/services/{service_id}/vacancies"),
+                json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": i }),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "report {i}: {:?}", answer.body);
+        last = answer.body;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let store: DynEventStore =
+        Arc::new(PostgresEventStore::connect(&stack.postgres).await.unwrap());
+    assert_eq!(vacancy_reports(&store, &service_id).await, REPORTS);
+    read_models_equal_a_rebuild(&stack, position(&last)).await;
     all_ready(&stack).await;
     stack.stop().await;
 }
