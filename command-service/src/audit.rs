@@ -41,6 +41,7 @@ pub fn state(stream_type: &str, events: &[RecordedEvent]) -> Result<Value, Strin
     use events::registry::regional_contact::RegionalContact;
     use events::registry::service::Service;
     use events::statistics::need_norm::NeedNorm;
+    use events::{content, forum, planning, surveys};
     match stream_type {
         "service" => fold::<Service>(events),
         "provider" => fold::<Provider>(events),
@@ -51,6 +52,18 @@ pub fn state(stream_type: &str, events: &[RecordedEvent]) -> Result<Value, Strin
         "grant_call" => fold::<GrantCall>(events),
         "grant_application" => fold::<GrantApplication>(events),
         "registry_import" => fold::<RegistryImport>(events),
+        "community_plan" => fold::<planning::plan::CommunityPlan>(events),
+        "planning_group" => fold::<planning::group::PlanningGroup>(events),
+        "survey" => fold::<surveys::survey::Survey>(events),
+        "survey_response" => fold::<surveys::response::SurveyResponse>(events),
+        "news" => fold::<content::news::News>(events),
+        "calendar_event" => fold::<content::calendar::CalendarEvent>(events),
+        "job_posting" => fold::<content::jobs::JobPosting>(events),
+        "document" => fold::<content::library::Document>(events),
+        "link" => fold::<content::library::Link>(events),
+        "award" => fold::<content::library::Award>(events),
+        "forum_thread" => fold::<forum::thread::Thread>(events),
+        "forum_author" => fold::<forum::author::ForumAuthor>(events),
         other => Err(format!("{other} has no state to replay")),
     }
 }
@@ -272,6 +285,41 @@ mod tests {
             verify(b"secret", &rechained).unwrap_err(),
             "the seal is not this server's"
         );
+    }
+
+    #[test]
+    fn every_kind_of_record_can_be_replayed() {
+        use events::Aggregate;
+        use events::{accounts, content, forum, grants, planning, registry, statistics, surveys};
+        for stream_type in [
+            accounts::Account::STREAM_TYPE,
+            registry::service::Service::STREAM_TYPE,
+            registry::provider::Provider::STREAM_TYPE,
+            registry::directory::DirectoryEntry::STREAM_TYPE,
+            registry::regional_contact::RegionalContact::STREAM_TYPE,
+            registry::import::RegistryImport::STREAM_TYPE,
+            statistics::need_norm::NeedNorm::STREAM_TYPE,
+            grants::call::GrantCall::STREAM_TYPE,
+            grants::application::GrantApplication::STREAM_TYPE,
+            planning::plan::CommunityPlan::STREAM_TYPE,
+            planning::group::PlanningGroup::STREAM_TYPE,
+            surveys::survey::Survey::STREAM_TYPE,
+            surveys::response::SurveyResponse::STREAM_TYPE,
+            content::news::News::STREAM_TYPE,
+            content::calendar::CalendarEvent::STREAM_TYPE,
+            content::jobs::JobPosting::STREAM_TYPE,
+            content::library::Document::STREAM_TYPE,
+            content::library::Link::STREAM_TYPE,
+            content::library::Award::STREAM_TYPE,
+            forum::thread::Thread::STREAM_TYPE,
+            forum::author::ForumAuthor::STREAM_TYPE,
+        ] {
+            assert!(
+                state(stream_type, &[]).is_ok(),
+                "{stream_type} has no replay"
+            );
+        }
+        assert!(state("no_such_thing", &[]).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// A post as the thread knows it (its content stays sealed in the events).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PostState {
     /// Id.
     pub id: Uuid,
@@ -19,7 +19,7 @@ pub struct PostState {
 }
 
 /// The state of a thread.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Thread {
     /// Opened.
     pub exists: bool,

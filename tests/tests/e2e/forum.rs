@@ -230,6 +230,19 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     for plain in ["Jana", "odlehčovací", "Charita Děčín", "412 000"] {
         assert!(!log.contains(plain), "{plain} is in the log");
     }
+    // Auditors replay the thread's state: moderation shows, no plain text.
+    let state = admin
+        .send(
+            Method::GET,
+            &format!("/audit/streams/forum_thread/{thread}/state"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(state.status, 200, "{:?}", state.body);
+    let replayed = state.body.to_string();
+    assert!(replayed.contains("Vyřešeno."), "{replayed}");
+    assert!(!replayed.contains("Jana"), "{replayed}");
 
     // An author erases themselves with the secret: nothing of theirs can be read any more.
     let erased = public
