@@ -122,7 +122,8 @@ impl Application {
             .merge(query_service::api_router(queries.clone()));
         let router = Router::new()
             .nest("/api/v1", api)
-            .merge(query_service::hsds_router(queries))
+            .merge(query_service::hsds_router(queries.clone()))
+            .merge(query_service::web_router(queries))
             .merge(http::ops_router(
                 NAME,
                 vec![Box::new(EventStoreCheck(store.clone()))],

@@ -13,7 +13,8 @@ pub mod indexer;
 pub mod settings;
 pub mod startup;
 pub mod text;
+pub mod web;
 
 pub use api::QueryState;
 pub use settings::Settings;
-pub use startup::{api_router, hsds_router, Application};
+pub use startup::{api_router, hsds_router, web_router, Application};

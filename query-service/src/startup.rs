@@ -26,6 +26,11 @@ pub fn hsds_router(state: QueryState) -> Router {
     crate::hsds::routes(state)
 }
 
+/// The web portal's pages, mounted at the root (`/`, `/sluzby/{id}`).
+pub fn web_router(state: QueryState) -> Router {
+    crate::web::routes(state)
+}
+
 /// A built, bound query service.
 pub struct Application {
     server: Server,
@@ -73,7 +78,8 @@ impl Application {
             .with_forum(keys, accounts);
         let router = Router::new()
             .nest("/api/v1", api_router(state.clone()))
-            .merge(hsds_router(state))
+            .merge(hsds_router(state.clone()))
+            .merge(web_router(state))
             .merge(http::ops_router(
                 NAME,
                 vec![

@@ -41,8 +41,24 @@ async fn service(
 ) -> Result<Json<Value>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
-    let e = index.service(&id).ok_or_else(|| not_found("the service"))?;
-    let now = time::OffsetDateTime::now_utc();
+    let doc = service_detail(&index, &id, time::OffsetDateTime::now_utc())?
+        .ok_or_else(|| not_found("the service"))?;
+    Ok(Json(doc))
+}
+
+/// A service as the read API answers it: its record with the provider's
+/// name, its territory, the free places now and each vacancy's age.
+///
+/// # Errors
+/// When the record does not serialise (a bug).
+pub fn service_detail(
+    index: &crate::index::Index,
+    id: &str,
+    now: time::OffsetDateTime,
+) -> Result<Option<Value>, Problem> {
+    let Some(e) = index.service(id) else {
+        return Ok(None);
+    };
     let mut doc = serde_json::to_value(&e.view).map_err(|e| Problem::internal(&e))?;
     doc["provider_name"] = json!(e.provider_name);
     doc["kraje"] = json!(e.kraje);
@@ -54,7 +70,7 @@ async fn service(
             v["stale"] = json!(now - view.reported_at > crate::index::STALE_AFTER);
         }
     }
-    Ok(Json(doc))
+    Ok(Some(doc))
 }
 
 #[utoipa::path(get, path = "/api/v1/providers/{ico}", tag = "records", params(("ico" = String, Path, description = "Id"), After), responses((status = 200, description = "The provider with its services", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]

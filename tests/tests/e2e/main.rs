@@ -20,3 +20,4 @@ mod read_side;
 mod registry;
 mod statistics;
 mod surveys;
+mod web;

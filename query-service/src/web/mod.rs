@@ -1,0 +1,255 @@
+//! The public web portal, first pages (issue #10): the search of services
+//! at `/` and a service's page at `/sluzby/{id}`, rendered on the server as
+//! plain HTML — usable without JavaScript, shareable URLs (the form is a GET
+//! of the read API's own filters), in Czech with English as the second
+//! language (`?lang=en`), landmarks and labelled controls for assistive
+//! technology, no request to any other host, a few kilobytes a page.
+
+mod page;
+
+use crate::api::search::{run, SearchParams};
+use crate::api::QueryState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use events::values::codes::KINDS;
+use page::{esc, Lang};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// The portal's pages.
+pub fn routes(state: QueryState) -> Router {
+    Router::new()
+        .route("/", get(search))
+        .route("/sluzby/{id}", get(service))
+        .with_state(state)
+}
+
+/// The query string without `lang` and `page`, to build links that keep the filters.
+fn keep_filters(raw: Option<&str>) -> String {
+    raw.unwrap_or_default()
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang=") && !kv.starts_with("page="))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn lang_of(raw: Option<&str>) -> Lang {
+    Lang::from_query(raw.unwrap_or_default())
+}
+
+async fn search(
+    State(state): State<QueryState>,
+    RawQuery(raw): RawQuery,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let t = lang.texts();
+    let filters = keep_filters(raw.as_deref());
+    let Ok(Query(p)) = params else {
+        let body = format!("<p role=\"alert\">{}</p>", esc(t.bad_filters));
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page::layout(lang, t.search_title, "/", &body)),
+        )
+            .into_response();
+    };
+    let index = state.indexer.read();
+    let result = match run(&index, &p, time::OffsetDateTime::now_utc()) {
+        Ok(r) => r,
+        Err(problem) => {
+            let body = format!(
+                "<p role=\"alert\">{}: {}</p>",
+                esc(t.bad_filters),
+                esc(problem.detail.as_deref().unwrap_or_default())
+            );
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page::layout(lang, t.search_title, "/", &body)),
+            )
+                .into_response();
+        }
+    };
+    let mut body = String::new();
+    // The form: the read API's own filters, so the address of the results is shareable.
+    let _ = write!(
+        body,
+        "<form role=\"search\" method=\"get\" action=\"/\" class=\"search\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
+         <p><label for=\"q\">{q_label}</label> <input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\"></p>\
+         <p><label for=\"kind\">{kind_label}</label> <select id=\"kind\" name=\"kind\"><option value=\"\">{any}</option>",
+        lang = lang.code(),
+        q_label = esc(t.words),
+        q = esc(p.q.as_deref().unwrap_or_default()),
+        kind_label = esc(t.kind),
+        any = esc(t.any),
+    );
+    for (code, name, _) in KINDS {
+        let selected = if p.kind == Some(*code) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<option value=\"{code}\"{selected}>{}</option>",
+            esc(name)
+        );
+    }
+    let _ = write!(
+        body,
+        "</select></p><p><label for=\"kraj\">{kraj_label}</label> <select id=\"kraj\" name=\"kraj\"><option value=\"\">{any}</option>",
+        kraj_label = esc(t.kraj),
+        any = esc(t.any),
+    );
+    for kraj in index.territory().kraje.values() {
+        let selected = if p.kraj.as_deref() == Some(kraj.nuts.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<option value=\"{}\"{selected}>{}</option>",
+            esc(&kraj.nuts),
+            esc(&kraj.name)
+        );
+    }
+    let checked = if p.free_now { " checked" } else { "" };
+    let _ = write!(
+        body,
+        "</select></p><p><input id=\"free_now\" name=\"free_now\" type=\"checkbox\" value=\"true\"{checked}> \
+         <label for=\"free_now\">{free}</label></p><p><button type=\"submit\">{go}</button></p></form>",
+        free = esc(t.free_now),
+        go = esc(t.search),
+    );
+    // The results.
+    let _ = write!(
+        body,
+        "<section aria-labelledby=\"results\"><h2 id=\"results\">{} {}</h2><ol class=\"results\">",
+        esc(t.services_found),
+        result.total,
+    );
+    for hit in &result.items {
+        let _ =
+            write!(
+            body,
+            "<li><a href=\"/sluzby/{id}?lang={lang}\">{name}</a><br>{provider} · {kind}{free}</li>",
+            id = esc(&hit.id),
+            lang = lang.code(),
+            name = esc(&hit.name),
+            provider = esc(&hit.provider_name),
+            kind = esc(&hit.kind_name),
+            free = if hit.free_places_now > 0 {
+                format!(" · <strong>{}: {}</strong>", esc(t.free_places), hit.free_places_now)
+            } else {
+                String::new()
+            },
+        );
+    }
+    body.push_str("</ol>");
+    let pages = result.total.div_ceil(result.per_page.max(1));
+    if pages > 1 {
+        body.push_str("<nav aria-label=\"");
+        body.push_str(&esc(t.pages));
+        body.push_str("\"><p>");
+        let link = |n: usize, text: &str| {
+            format!(
+                "<a href=\"/?{filters}{sep}lang={lang}&amp;page={n}\">{}</a> ",
+                esc(text),
+                filters = esc(&filters),
+                sep = if filters.is_empty() { "" } else { "&amp;" },
+                lang = lang.code()
+            )
+        };
+        if result.page > 1 {
+            body.push_str(&link(result.page - 1, t.previous));
+        }
+        let _ = write!(body, "{} {} / {} ", esc(t.page), result.page, pages);
+        if result.page < pages {
+            body.push_str(&link(result.page + 1, t.next));
+        }
+        body.push_str("</p></nav>");
+    }
+    body.push_str("</section>");
+    Html(page::layout(lang, t.search_title, "/", &body)).into_response()
+}
+
+async fn service(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let t = lang.texts();
+    let doc = {
+        let index = state.indexer.read();
+        crate::api::records::service_detail(&index, &id, time::OffsetDateTime::now_utc())
+    };
+    let Ok(Some(doc)) = doc else {
+        let body = format!("<p role=\"alert\">{}</p>", esc(t.no_service));
+        return (
+            StatusCode::NOT_FOUND,
+            Html(page::layout(lang, t.no_service, "/", &body)),
+        )
+            .into_response();
+    };
+    let d = &doc["details"];
+    let text = |v: &Value| esc(v.as_str().unwrap_or_default());
+    let name = d["name"].as_str().unwrap_or_default().to_string();
+    let mut body = format!(
+        "<dl><dt>{provider}</dt><dd>{provider_name}</dd><dt>{kind}</dt><dd>{kind_name}{paragraph}</dd>\
+         <dt>{verified}</dt><dd>{last_verified}</dd></dl>",
+        provider = esc(t.provider),
+        provider_name = text(&doc["provider_name"]),
+        kind = esc(t.kind),
+        kind_name = text(&doc["kind_name"]),
+        paragraph = doc["paragraph"].as_str().map(|p| format!(" (§ {})", esc(p))).unwrap_or_default(),
+        verified = esc(t.last_verified),
+        last_verified = doc["last_verified_on"].as_str().map_or_else(|| esc(t.never), esc),
+    );
+    if let Some(description) = d["description"].as_str().filter(|s| !s.is_empty()) {
+        let _ = write!(body, "<p>{}</p>", esc(description));
+    }
+    let _ = write!(body, "<h2>{}</h2><ul>", esc(t.facilities));
+    for f in d["facilities"].as_array().into_iter().flatten() {
+        let a = &f["address"];
+        let _ = write!(
+            body,
+            "<li>{} — {} {}, {} {}</li>",
+            text(&f["name"]),
+            text(&a["street"]),
+            text(&a["number"]),
+            text(&a["postcode"]),
+            text(&a["city"]),
+        );
+    }
+    let _ = write!(
+        body,
+        "</ul><h2>{}</h2><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(t.vacancies),
+        esc(t.vacancies_caption),
+        esc(t.facility),
+        esc(t.free_places),
+        esc(t.reported),
+    );
+    for v in doc["vacancies"].as_array().into_iter().flatten() {
+        let stale = if v["stale"] == true {
+            format!(" <em>({})</em>", esc(t.stale))
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}{stale}</td></tr>",
+            text(&v["facility_id"]),
+            v["free_places"],
+            v["age_days"],
+        );
+    }
+    body.push_str("</tbody></table>");
+    Html(page::layout(lang, &name, &format!("/sluzby/{id}"), &body)).into_response()
+}

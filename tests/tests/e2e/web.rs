@@ -1,0 +1,124 @@
+//! The web portal's first pages over HTTP, in both modes: the search without
+//! JavaScript (a GET form with the read API's filters, shareable), results
+//! linking to service pages with their vacancies, Czech and English,
+//! landmarks and labelled controls, escaped text, nothing from other hosts.
+
+use crate::client::Client;
+use crate::helpers::in_both_modes;
+use serde_json::json;
+
+async fn page(base: &str, path: &str) -> (u16, String, String) {
+    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let status = r.status().as_u16();
+    let kind = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, kind, r.text().await.unwrap())
+}
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let provider = json!({ "ico": "00064581", "name": "Charita & spol.", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let service = json!({ "provider_ico": "00064581", "details": { "name": "Azylový dům Naděje", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+    let registered = admin.post("/services", service).await;
+    let id = registered.body["stream_id"].as_str().unwrap().to_string();
+    let reported = admin
+        .post(
+            &format!("/services/{id}/vacancies"),
+            json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": 4 }),
+        )
+        .await;
+    assert_eq!(reported.status, 200);
+    let (status, _, _) = page(
+        queries,
+        &format!("/api/v1/services/{id}?after={}", reported.after()),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // The search, in Czech by default.
+    let (status, kind, html) = page(queries, "/?q=nadeje&free_now=true").await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(html.starts_with("<!doctype html><html lang=\"cs\">"));
+    assert!(html.len() < 100_000, "{} bytes", html.len());
+    for landmark in [
+        "<header>",
+        "<nav aria-label=",
+        "<main id=\"main\">",
+        "<footer>",
+        "<form role=\"search\" method=\"get\"",
+    ] {
+        assert!(html.contains(landmark), "{landmark} missing");
+    }
+    for control in ["q", "kind", "kraj", "free_now"] {
+        assert!(
+            html.contains(&format!("<label for=\"{control}\">")),
+            "no label for {control}"
+        );
+        assert!(
+            html.contains(&format!("id=\"{control}\"")),
+            "no control {control}"
+        );
+    }
+    assert!(
+        html.contains("value=\"nadeje\""),
+        "the form keeps the words"
+    );
+    assert!(
+        html.contains("<h2 id=\"results\">Nalezeno služeb: 1</h2>"),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        "<a href=\"/sluzby/{id}?lang=cs\">Azylový dům Naděje</a>"
+    )));
+    assert!(html.contains("Charita &amp; spol."), "text is escaped");
+    assert!(html.contains("<strong>volná místa: 4</strong>"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from other hosts"
+    );
+    let (_, _, none) = page(queries, "/?q=nadeje&kraj=CZ010").await;
+    assert!(
+        none.contains("<h2 id=\"results\">Nalezeno služeb: 0</h2>"),
+        "the kraj filters"
+    );
+
+    // English.
+    let (_, _, en) = page(queries, "/?q=nadeje&lang=en").await;
+    assert!(en.starts_with("<!doctype html><html lang=\"en\">"));
+    assert!(en.contains("Services found: 1"));
+    assert!(en.contains(&format!("/sluzby/{id}?lang=en")));
+
+    // A bad filter is said, not a crash.
+    let (status, _, bad) = page(queries, "/?kind=abc").await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("role=\"alert\""));
+
+    // The service's page: provider, kind, facilities, vacancies with their age.
+    let (status, _, detail) = page(queries, &format!("/sluzby/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(detail.contains("<h1>Azylový dům Naděje</h1>"));
+    assert!(detail.contains("<dd>Charita &amp; spol.</dd>"));
+    assert!(detail.contains("Dům na Labi"));
+    assert!(
+        detail.contains("<tr><td>A</td><td>4</td><td>0</td></tr>"),
+        "{detail}"
+    );
+    assert!(detail.contains("<th scope=\"col\">"));
+    let (status, _, missing) = page(queries, "/sluzby/nope").await;
+    assert_eq!(status, 404);
+    assert!(missing.contains("role=\"alert\""));
+}
+
+in_both_modes!(
+    scenario,
+    web_pages_in_the_embedded_portal,
+    web_pages_in_the_distributed_services
+);
