@@ -1,5 +1,6 @@
 //! The public web portal, first pages (issue #10): the search of services
-//! at `/` and a service's page at `/sluzby/{id}`, rendered on the server as
+//! at `/`, a service's page at `/sluzby/{id}` and the vacancy board at
+//! `/volna-mista`, rendered on the server as
 //! plain HTML — usable without JavaScript, shareable URLs (the form is a GET
 //! of the read API's own filters), in Czech with English as the second
 //! language (`?lang=en`), landmarks and labelled controls for assistive
@@ -25,6 +26,7 @@ pub fn routes(state: QueryState) -> Router {
     Router::new()
         .route("/", get(search))
         .route("/sluzby/{id}", get(service))
+        .route("/volna-mista", get(board))
         .with_state(state)
 }
 
@@ -73,59 +75,7 @@ async fn search(
                 .into_response();
         }
     };
-    let mut body = String::new();
-    // The form: the read API's own filters, so the address of the results is shareable.
-    let _ = write!(
-        body,
-        "<form role=\"search\" method=\"get\" action=\"/\" class=\"search\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
-         <p><label for=\"q\">{q_label}</label> <input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\"></p>\
-         <p><label for=\"kind\">{kind_label}</label> <select id=\"kind\" name=\"kind\"><option value=\"\">{any}</option>",
-        lang = lang.code(),
-        q_label = esc(t.words),
-        q = esc(p.q.as_deref().unwrap_or_default()),
-        kind_label = esc(t.kind),
-        any = esc(t.any),
-    );
-    for (code, name, _) in KINDS {
-        let selected = if p.kind == Some(*code) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{code}\"{selected}>{}</option>",
-            esc(name)
-        );
-    }
-    let _ = write!(
-        body,
-        "</select></p><p><label for=\"kraj\">{kraj_label}</label> <select id=\"kraj\" name=\"kraj\"><option value=\"\">{any}</option>",
-        kraj_label = esc(t.kraj),
-        any = esc(t.any),
-    );
-    for kraj in index.territory().kraje.values() {
-        let selected = if p.kraj.as_deref() == Some(kraj.nuts.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{}\"{selected}>{}</option>",
-            esc(&kraj.nuts),
-            esc(&kraj.name)
-        );
-    }
-    let checked = if p.free_now { " checked" } else { "" };
-    let _ = write!(
-        body,
-        "</select></p><p><input id=\"free_now\" name=\"free_now\" type=\"checkbox\" value=\"true\"{checked}> \
-         <label for=\"free_now\">{free}</label></p><p><button type=\"submit\">{go}</button></p></form>",
-        free = esc(t.free_now),
-        go = esc(t.search),
-    );
+    let mut body = filter_form(&index, &p, lang, "/");
     // The results.
     let _ = write!(
         body,
@@ -176,6 +126,120 @@ async fn search(
     }
     body.push_str("</section>");
     Html(page::layout(lang, t.search_title, "/", &body)).into_response()
+}
+
+/// The filters as a GET form to `action`: the read API's own parameters, so
+/// the address of what it shows is shareable.
+fn filter_form(index: &crate::index::Index, p: &SearchParams, lang: Lang, action: &str) -> String {
+    let t = lang.texts();
+    let mut form = String::new();
+    let _ = write!(
+        form,
+        "<form role=\"search\" method=\"get\" action=\"{action}\" class=\"search\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
+         <p><label for=\"q\">{q_label}</label> <input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\"></p>\
+         <p><label for=\"kind\">{kind_label}</label> <select id=\"kind\" name=\"kind\"><option value=\"\">{any}</option>",
+        action = esc(action),
+        lang = lang.code(),
+        q_label = esc(t.words),
+        q = esc(p.q.as_deref().unwrap_or_default()),
+        kind_label = esc(t.kind),
+        any = esc(t.any),
+    );
+    for (code, name, _) in KINDS {
+        let selected = if p.kind == Some(*code) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            form,
+            "<option value=\"{code}\"{selected}>{}</option>",
+            esc(name)
+        );
+    }
+    let _ = write!(
+        form,
+        "</select></p><p><label for=\"kraj\">{kraj_label}</label> <select id=\"kraj\" name=\"kraj\"><option value=\"\">{any}</option>",
+        kraj_label = esc(t.kraj),
+        any = esc(t.any),
+    );
+    for kraj in index.territory().kraje.values() {
+        let selected = if p.kraj.as_deref() == Some(kraj.nuts.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            form,
+            "<option value=\"{}\"{selected}>{}</option>",
+            esc(&kraj.nuts),
+            esc(&kraj.name)
+        );
+    }
+    let checked = if p.free_now { " checked" } else { "" };
+    let _ = write!(
+        form,
+        "</select></p><p><input id=\"free_now\" name=\"free_now\" type=\"checkbox\" value=\"true\"{checked}> \
+         <label for=\"free_now\">{free}</label></p><p><button type=\"submit\">{go}</button></p></form>",
+        free = esc(t.free_now),
+        go = esc(t.search),
+    );
+    form
+}
+
+async fn board(
+    State(state): State<QueryState>,
+    RawQuery(raw): RawQuery,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let t = lang.texts();
+    let Ok(Query(p)) = params else {
+        let body = format!("<p role=\"alert\">{}</p>", esc(t.bad_filters));
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page::layout(lang, t.board_title, "/volna-mista", &body)),
+        )
+            .into_response();
+    };
+    let index = state.indexer.read();
+    let rows = crate::api::search::board(&index, &p, time::OffsetDateTime::now_utc());
+    let mut body = filter_form(&index, &p, lang, "/volna-mista");
+    let _ = write!(
+        body,
+        "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{service}</th><th scope=\"col\">{facility}</th>\
+         <th scope=\"col\">{free}</th><th scope=\"col\">{age}</th></tr></thead><tbody>",
+        caption = esc(t.board_caption),
+        service = esc(t.service),
+        facility = esc(t.facility),
+        free = esc(t.free_places),
+        age = esc(t.reported),
+    );
+    for r in &rows {
+        let stale = if r.stale {
+            format!(" <em>({})</em>", esc(t.stale))
+        } else {
+            String::new()
+        };
+        let capacity = r.capacity.map(|c| format!(" / {c}")).unwrap_or_default();
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/sluzby/{id}?lang={lang}\">{name}</a><br>{provider} · {kind}</td><td>{facility}, {city}</td>\
+             <td>{free}{capacity}</td><td>{age}{stale}</td></tr>",
+            id = esc(&r.service_id),
+            lang = lang.code(),
+            name = esc(&r.service_name),
+            provider = esc(&r.provider_name),
+            kind = esc(&r.kind_name),
+            facility = esc(&r.facility_name),
+            city = esc(&r.city),
+            free = r.free_places,
+            age = r.age_days,
+        );
+    }
+    body.push_str("</tbody></table>");
+    Html(page::layout(lang, t.board_title, "/volna-mista", &body)).into_response()
 }
 
 async fn service(

@@ -69,6 +69,10 @@ pub struct Texts {
     pub reported: &'static str,
     pub stale: &'static str,
     pub footer: &'static str,
+    pub board_title: &'static str,
+    pub board_caption: &'static str,
+    pub service: &'static str,
+    pub main_menu: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -100,6 +104,10 @@ const CS: Texts = Texts {
     reported: "Stáří hlášení (dnů)",
     stale: "starší než 7 dní",
     footer: "Data registru poskytovatelů sociálních služeb; otevřená data na /api/v1 a /hsds.",
+    board_title: "Volná místa",
+    board_caption: "Aktuálně hlášená volná místa, čerstvá hlášení první (volná / kapacita)",
+    service: "Služba",
+    main_menu: "Hlavní nabídka",
 };
 
 const EN: Texts = Texts {
@@ -131,6 +139,10 @@ const EN: Texts = Texts {
     reported: "Age of the report (days)",
     stale: "older than 7 days",
     footer: "Data of the registry of social service providers; open data at /api/v1 and /hsds.",
+    board_title: "Free places",
+    board_caption: "Free places as reported, fresh reports first (free / capacity)",
+    service: "Service",
+    main_menu: "Main menu",
 };
 
 /// Escapes text for HTML content and attribute values.
@@ -171,7 +183,8 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
          <title>{title} — {site}</title><style>{STYLE}</style></head><body>\
          <a class=\"skip\" href=\"#main\">{skip}</a>\
          <header><p><a href=\"/?lang={code}\">{site}</a></p>\
-         <nav aria-label=\"{other_language}\"><a href=\"{path}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
+         <nav aria-label=\"{menu}\"><a href=\"/?lang={code}\">{search}</a> · <a href=\"/volna-mista?lang={code}\">{board}</a> · \
+         <a href=\"{path}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
          <main id=\"main\"><h1>{title}</h1>{body}</main>\
          <footer><p>{footer}</p></footer></body></html>",
         code = lang.code(),
@@ -181,6 +194,9 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
         other_language = esc(t.other_language),
         path = esc(path),
         footer = esc(t.footer),
+        menu = esc(t.main_menu),
+        search = esc(t.search),
+        board = esc(t.board_title),
     )
 }
 

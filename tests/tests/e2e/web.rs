@@ -1,6 +1,6 @@
 //! The web portal's first pages over HTTP, in both modes: the search without
 //! JavaScript (a GET form with the read API's filters, shareable), results
-//! linking to service pages with their vacancies, Czech and English,
+//! linking to service pages with their vacancies, the vacancy board, Czech and English,
 //! landmarks and labelled controls, escaped text, nothing from other hosts.
 
 use crate::client::Client;
@@ -112,6 +112,25 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "{detail}"
     );
     assert!(detail.contains("<th scope=\"col\">"));
+    // The vacancy board, filtered like the search.
+    let (status, _, board) = page(queries, "/volna-mista?kind=20").await;
+    assert_eq!(status, 200);
+    assert!(board.contains("<h1>Volná místa</h1>"));
+    assert!(
+        board.contains(&format!(
+            "<a href=\"/sluzby/{id}?lang=cs\">Azylový dům Naděje</a>"
+        )),
+        "{board}"
+    );
+    assert!(
+        board.contains("<td>Dům na Labi, Děčín</td><td>4 / 30</td><td>0</td>"),
+        "{board}"
+    );
+    let (_, _, elsewhere) = page(queries, "/volna-mista?kind=26").await;
+    assert!(!elsewhere.contains("Azylový dům Naděje"));
+    let (_, _, en_board) = page(queries, "/volna-mista?lang=en").await;
+    assert!(en_board.contains("<h1>Free places</h1>"));
+
     let (status, _, missing) = page(queries, "/sluzby/nope").await;
     assert_eq!(status, 404);
     assert!(missing.contains("role=\"alert\""));
