@@ -6,6 +6,7 @@
 //! language (`?lang=en`), landmarks and labelled controls for assistive
 //! technology, no request to any other host, a few kilobytes a page.
 
+mod map;
 mod page;
 
 use crate::api::search::{run, SearchParams};
@@ -27,6 +28,7 @@ pub fn routes(state: QueryState) -> Router {
         .route("/", get(search))
         .route("/sluzby/{id}", get(service))
         .route("/volna-mista", get(board))
+        .route("/mapa", get(map_page))
         .with_state(state)
 }
 
@@ -240,6 +242,49 @@ async fn board(
     }
     body.push_str("</tbody></table>");
     Html(page::layout(lang, t.board_title, "/volna-mista", &body)).into_response()
+}
+
+/// The map's parameters.
+#[derive(Debug, Default, serde::Deserialize)]
+struct MapParams {
+    kraj: Option<String>,
+    measure: Option<String>,
+}
+
+async fn map_page(
+    State(state): State<QueryState>,
+    RawQuery(raw): RawQuery,
+    Query(p): Query<MapParams>,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let t = lang.texts();
+    let index = state.indexer.read();
+    let measure = map::Measure::parse(p.measure.as_deref());
+    let path = match &p.kraj {
+        Some(k) => format!("/mapa?kraj={k}"),
+        None => "/mapa".to_string(),
+    };
+    match map::body(
+        &index,
+        lang,
+        p.kraj.as_deref(),
+        measure,
+        time::OffsetDateTime::now_utc(),
+    ) {
+        Ok((title, body)) => Html(page::layout(lang, &title, &path, &body)).into_response(),
+        Err(problem) => {
+            let body = format!(
+                "<p role=\"alert\">{}: {}</p>",
+                esc(t.bad_filters),
+                esc(problem.detail.as_deref().unwrap_or_default())
+            );
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page::layout(lang, t.map_title, "/mapa", &body)),
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn service(

@@ -73,6 +73,13 @@ pub struct Texts {
     pub board_caption: &'static str,
     pub service: &'static str,
     pub main_menu: &'static str,
+    pub map_title: &'static str,
+    pub services_label: &'static str,
+    pub coloured_by: &'static str,
+    pub switch_measure: &'static str,
+    pub whole_country: &'static str,
+    pub no_boundaries: &'static str,
+    pub orp: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -108,6 +115,13 @@ const CS: Texts = Texts {
     board_caption: "Aktuálně hlášená volná místa, čerstvá hlášení první (volná / kapacita)",
     service: "Služba",
     main_menu: "Hlavní nabídka",
+    map_title: "Mapa služeb",
+    services_label: "služby",
+    coloured_by: "Barva podle",
+    switch_measure: "přepnout ukazatel",
+    whole_country: "celá republika",
+    no_boundaries: "Hranice území nejsou načteny; údaje jsou v tabulce.",
+    orp: "ORP",
 };
 
 const EN: Texts = Texts {
@@ -143,6 +157,13 @@ const EN: Texts = Texts {
     board_caption: "Free places as reported, fresh reports first (free / capacity)",
     service: "Service",
     main_menu: "Main menu",
+    map_title: "Map of services",
+    services_label: "services",
+    coloured_by: "Coloured by",
+    switch_measure: "switch the measure",
+    whole_country: "whole country",
+    no_boundaries: "No boundaries are loaded; the figures are in the table.",
+    orp: "ORP",
 };
 
 /// Escapes text for HTML content and attribute values.
@@ -184,7 +205,8 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
          <a class=\"skip\" href=\"#main\">{skip}</a>\
          <header><p><a href=\"/?lang={code}\">{site}</a></p>\
          <nav aria-label=\"{menu}\"><a href=\"/?lang={code}\">{search}</a> · <a href=\"/volna-mista?lang={code}\">{board}</a> · \
-         <a href=\"{path}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
+         <a href=\"/mapa?lang={code}\">{map}</a> · \
+         <a href=\"{path}{sep}lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
          <main id=\"main\"><h1>{title}</h1>{body}</main>\
          <footer><p>{footer}</p></footer></body></html>",
         code = lang.code(),
@@ -193,10 +215,12 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
         skip = esc(t.skip),
         other_language = esc(t.other_language),
         path = esc(path),
+        sep = if path.contains('?') { "&amp;" } else { "?" },
         footer = esc(t.footer),
         menu = esc(t.main_menu),
         search = esc(t.search),
         board = esc(t.board_title),
+        map = esc(t.map_title),
     )
 }
 

@@ -1,6 +1,7 @@
 //! The web portal's first pages over HTTP, in both modes: the search without
 //! JavaScript (a GET form with the read API's filters, shareable), results
-//! linking to service pages with their vacancies, the vacancy board, Czech and English,
+//! linking to service pages with their vacancies, the vacancy board, the
+//! map of kraje and their ORP, Czech and English,
 //! landmarks and labelled controls, escaped text, nothing from other hosts.
 
 use crate::client::Client;
@@ -25,7 +26,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(admin.post("/providers", provider).await.status, 201);
     let service = json!({ "provider_ico": "00064581", "details": { "name": "Azylový dům Naděje", "kind": 20,
         "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
-        "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+        "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
     let registered = admin.post("/services", service).await;
     let id = registered.body["stream_id"].as_str().unwrap().to_string();
     let reported = admin
@@ -130,6 +131,32 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(!elsewhere.contains("Azylový dům Naděje"));
     let (_, _, en_board) = page(queries, "/volna-mista?lang=en").await;
     assert!(en_board.contains("<h1>Free places</h1>"));
+
+    // The map: kraje drawn from the boundaries, coloured, linking to their ORP;
+    // the same figures as a table with links into the search.
+    let (status, _, map) = page(queries, "/mapa").await;
+    assert_eq!(status, 200);
+    assert!(map.len() < 100_000, "{} bytes", map.len());
+    assert!(map.contains("<svg viewBox=\"0 0 800 ") && map.contains("role=\"img\""));
+    assert_eq!(map.matches("<path ").count(), 14, "one shape a kraj");
+    assert!(map.contains("<a href=\"/mapa?kraj=CZ042&amp;measure=services&amp;lang=cs\"><path"));
+    assert!(
+        map.contains("<tr><th scope=\"row\"><a href=\"/?kraj=CZ042&amp;lang=cs\">Ústecký kraj</a></th><td>1</td><td>4</td></tr>"),
+        "{map}"
+    );
+    let (_, _, usti) = page(queries, "/mapa?kraj=CZ042&measure=free_places").await;
+    assert!(usti.contains("<h1>Mapa služeb — Ústecký kraj</h1>"));
+    assert_eq!(usti.matches("<path ").count(), 16, "the 16 ORP of the kraj");
+    assert!(
+        usti.contains("<a href=\"/?orp=4202&amp;lang=cs\">Děčín</a></th><td>1</td><td>4</td>"),
+        "{usti}"
+    );
+    assert!(
+        usti.contains("/mapa?kraj=CZ042&amp;lang=en"),
+        "the language switch keeps the kraj"
+    );
+    let (status, _, _) = page(queries, "/mapa?kraj=XX").await;
+    assert_eq!(status, 422);
 
     let (status, _, missing) = page(queries, "/sluzby/nope").await;
     assert_eq!(status, 404);
