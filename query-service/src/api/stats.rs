@@ -378,8 +378,26 @@ pub(crate) async fn capacity_vs_need(
     Query(p): Query<StatsParams>,
 ) -> Result<Response, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
-    let stats = store(&state)?;
-    let (day, level) = (day_of(stats, &p).await?, level(&p)?);
+    let (day, rows) = capacity_rows(&state, &p).await?;
+    answer(
+        rows,
+        json!({ "date": day.to_string(), "level": p.level.as_deref().unwrap_or("kraj") }),
+        &p,
+        "capacity-vs-need",
+    )
+}
+
+/// Capacity against need on a day, a row per area and kind with a norm: the
+/// rows of `/api/v1/stats/capacity-vs-need`, and the day they are for.
+///
+/// # Errors
+/// 422 for a bad parameter, 503 when the statistics store is away.
+pub async fn capacity_rows(
+    state: &QueryState,
+    p: &StatsParams,
+) -> Result<(Date, Vec<Value>), Problem> {
+    let stats = store(state)?;
+    let (day, level) = (day_of(stats, p).await?, level(p)?);
     let (norms, t) = {
         let index = state.indexer.read();
         let norms: Vec<(u16, events::statistics::need_norm::Norm)> = index
@@ -421,12 +439,7 @@ pub(crate) async fn capacity_vs_need(
             }));
         }
     }
-    answer(
-        rows,
-        json!({ "date": day.to_string(), "level": p.level.as_deref().unwrap_or("kraj") }),
-        &p,
-        "capacity-vs-need",
-    )
+    Ok((day, rows))
 }
 
 #[utoipa::path(get, path = "/api/v1/stats/vacancies", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, area, area_name, kind, days, avg_free_places, avg_reporting, stale_share }] }` — daily figures averaged over each bucket — or CSV", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]

@@ -8,6 +8,7 @@
 
 mod map;
 mod page;
+mod stats;
 
 use crate::api::search::{run, SearchParams};
 use crate::api::QueryState;
@@ -29,6 +30,7 @@ pub fn routes(state: QueryState) -> Router {
         .route("/sluzby/{id}", get(service))
         .route("/volna-mista", get(board))
         .route("/mapa", get(map_page))
+        .route("/statistiky", get(stats_page))
         .with_state(state)
 }
 
@@ -284,6 +286,40 @@ async fn map_page(
             )
                 .into_response()
         }
+    }
+}
+
+/// The statistics page's parameters.
+#[derive(Debug, Default, serde::Deserialize)]
+struct StatsPageParams {
+    kind: Option<u16>,
+    date: Option<String>,
+}
+
+async fn stats_page(
+    State(state): State<QueryState>,
+    RawQuery(raw): RawQuery,
+    params: Result<Query<StatsPageParams>, QueryRejection>,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let t = lang.texts();
+    let failed = |status: StatusCode, detail: &str| {
+        let body = format!("<p role=\"alert\">{}</p>", esc(detail));
+        (
+            status,
+            Html(page::layout(lang, t.stats_title, "/statistiky", &body)),
+        )
+            .into_response()
+    };
+    let Ok(Query(p)) = params else {
+        return failed(StatusCode::UNPROCESSABLE_ENTITY, t.bad_filters);
+    };
+    match stats::body(&state, lang, p.kind, p.date.filter(|d| !d.is_empty())).await {
+        Ok((title, body)) => Html(page::layout(lang, &title, "/statistiky", &body)).into_response(),
+        Err(problem) => failed(
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            problem.detail.as_deref().unwrap_or(problem.title.as_str()),
+        ),
     }
 }
 

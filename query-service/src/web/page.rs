@@ -80,6 +80,14 @@ pub struct Texts {
     pub whole_country: &'static str,
     pub no_boundaries: &'static str,
     pub orp: &'static str,
+    pub stats_title: &'static str,
+    pub no_norms: &'static str,
+    pub day: &'static str,
+    pub show: &'static str,
+    pub coverage: &'static str,
+    pub capacity: &'static str,
+    pub need: &'static str,
+    pub download_csv: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -122,6 +130,14 @@ const CS: Texts = Texts {
     whole_country: "celá republika",
     no_boundaries: "Hranice území nejsou načteny; údaje jsou v tabulce.",
     orp: "ORP",
+    stats_title: "Kapacita a potřeba",
+    no_norms: "Zatím není nastavena žádná norma potřeby; statistiky potřeby se objeví, jakmile ji analytik nastaví.",
+    day: "Den",
+    show: "Zobrazit",
+    coverage: "pokrytí potřeby",
+    capacity: "Kapacita",
+    need: "Potřeba podle normy",
+    download_csv: "Stáhnout tabulku (CSV)",
 };
 
 const EN: Texts = Texts {
@@ -164,6 +180,14 @@ const EN: Texts = Texts {
     whole_country: "whole country",
     no_boundaries: "No boundaries are loaded; the figures are in the table.",
     orp: "ORP",
+    stats_title: "Capacity and need",
+    no_norms: "No need norm is set yet; the statistics of need appear once an analyst sets one.",
+    day: "Day",
+    show: "Show",
+    coverage: "coverage of the need",
+    capacity: "Capacity",
+    need: "Need by the norm",
+    download_csv: "Download the table (CSV)",
 };
 
 /// Escapes text for HTML content and attribute values.
@@ -205,7 +229,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
          <a class=\"skip\" href=\"#main\">{skip}</a>\
          <header><p><a href=\"/?lang={code}\">{site}</a></p>\
          <nav aria-label=\"{menu}\"><a href=\"/?lang={code}\">{search}</a> · <a href=\"/volna-mista?lang={code}\">{board}</a> · \
-         <a href=\"/mapa?lang={code}\">{map}</a> · \
+         <a href=\"/mapa?lang={code}\">{map}</a> · <a href=\"/statistiky?lang={code}\">{stats}</a> · \
          <a href=\"{path}{sep}lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
          <main id=\"main\"><h1>{title}</h1>{body}</main>\
          <footer><p>{footer}</p></footer></body></html>",
@@ -221,6 +245,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
         search = esc(t.search),
         board = esc(t.board_title),
         map = esc(t.map_title),
+        stats = esc(t.stats_title),
     )
 }
 

@@ -1,7 +1,8 @@
 //! The web portal's first pages over HTTP, in both modes: the search without
 //! JavaScript (a GET form with the read API's filters, shareable), results
 //! linking to service pages with their vacancies, the vacancy board, the
-//! map of kraje and their ORP, Czech and English,
+//! map of kraje and their ORP, capacity against need as a chart with its
+//! table, Czech and English,
 //! landmarks and labelled controls, escaped text, nothing from other hosts.
 
 use crate::client::Client;
@@ -157,6 +158,49 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     );
     let (status, _, _) = page(queries, "/mapa?kraj=XX").await;
     assert_eq!(status, 422);
+
+    // Statistics: capacity against need per kraj, chart and table, CSV.
+    let (status, _, none_yet) = page(queries, "/statistiky").await;
+    assert_eq!(status, 200);
+    assert!(
+        none_yet.contains("Zatím není nastavena žádná norma"),
+        "{none_yet}"
+    );
+    let norm = json!({ "unit": "luzka", "per_thousand": 25.0, "age_group": "65+", "valid_from": "2025-01-01" });
+    let set = admin
+        .send(reqwest::Method::PUT, "/stats/norms/20", Some(norm), &[])
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    page(
+        queries,
+        &format!("/api/v1/stats/norms?after={}", set.after()),
+    )
+    .await;
+    let row = "<tr><th scope=\"row\">Ústecký kraj</th><td>30</td><td>4060</td><td>1 %</td></tr>";
+    let mut waited = 0;
+    let stats = loop {
+        let (status, _, html) = page(queries, "/statistiky?kind=20").await;
+        if status == 200 && html.contains(row) {
+            break html;
+        }
+        waited += 1;
+        assert!(
+            waited < 200,
+            "the statistics did not arrive: {status} {html}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(stats.contains("<h1>Kapacita a potřeba — azylové domy</h1>"));
+    assert!(
+        stats.contains("role=\"img\"") && stats.contains("<rect "),
+        "a chart"
+    );
+    assert_eq!(stats.matches("<rect ").count(), 14, "a bar a kraj");
+    assert!(stats.contains(
+        "/api/v1/stats/capacity-vs-need?format=csv&amp;level=kraj&amp;kind=20&amp;date="
+    ));
+    let (status, _, bad) = page(queries, "/statistiky?date=yesterday").await;
+    assert_eq!(status, 422, "{bad}");
 
     let (status, _, missing) = page(queries, "/sluzby/nope").await;
     assert_eq!(status, 404);
