@@ -18,7 +18,7 @@ async fn main() -> std::process::ExitCode {
         }
         let app = Application::build(settings.clone()).await?;
         println!(
-            "portal (embedded mode) listening on http://{} — data in {}; try /api/v1/services?q=azyl, /api/v1/map, /api/v1/openapi.json, /health",
+            "portal (embedded mode) listening on http://{} — data in {}; the web portal at /, the API at /api/v1 (e.g. /api/v1/services?q=azyl, /api/v1/openapi.json), /health",
             app.addr(),
             std::fs::canonicalize(&settings.data_dir)
                 .unwrap_or_else(|_| settings.data_dir.clone())

@@ -34,6 +34,36 @@ pub fn routes(state: QueryState) -> Router {
         .with_state(state)
 }
 
+/// Rows of the vacancy board per page.
+const BOARD_PAGE: usize = 50;
+
+/// Links to the page before and after, keeping the filters (nothing for one page).
+fn pager(path: &str, filters: &str, lang: Lang, page: usize, pages: usize) -> String {
+    if pages <= 1 {
+        return String::new();
+    }
+    let t = lang.texts();
+    let link = |n: usize, text: &str| {
+        format!(
+            "<a href=\"{path}?{filters}{sep}lang={lang}&amp;page={n}\">{text}</a> ",
+            filters = esc(filters),
+            sep = if filters.is_empty() { "" } else { "&amp;" },
+            lang = lang.code(),
+            text = esc(text),
+        )
+    };
+    let mut nav = format!("<nav aria-label=\"{}\"><p>", esc(t.pages));
+    if page > 1 {
+        nav.push_str(&link(page - 1, t.previous));
+    }
+    let _ = write!(nav, "{} {page} / {pages} ", esc(t.page));
+    if page < pages {
+        nav.push_str(&link(page + 1, t.next));
+    }
+    nav.push_str("</p></nav>");
+    nav
+}
+
 /// The query string without `lang` and `page`, to build links that keep the filters.
 fn keep_filters(raw: Option<&str>) -> String {
     raw.unwrap_or_default()
@@ -106,28 +136,7 @@ async fn search(
     }
     body.push_str("</ol>");
     let pages = result.total.div_ceil(result.per_page.max(1));
-    if pages > 1 {
-        body.push_str("<nav aria-label=\"");
-        body.push_str(&esc(t.pages));
-        body.push_str("\"><p>");
-        let link = |n: usize, text: &str| {
-            format!(
-                "<a href=\"/?{filters}{sep}lang={lang}&amp;page={n}\">{}</a> ",
-                esc(text),
-                filters = esc(&filters),
-                sep = if filters.is_empty() { "" } else { "&amp;" },
-                lang = lang.code()
-            )
-        };
-        if result.page > 1 {
-            body.push_str(&link(result.page - 1, t.previous));
-        }
-        let _ = write!(body, "{} {} / {} ", esc(t.page), result.page, pages);
-        if result.page < pages {
-            body.push_str(&link(result.page + 1, t.next));
-        }
-        body.push_str("</p></nav>");
-    }
+    body.push_str(&pager("/", &filters, lang, result.page, pages));
     body.push_str("</section>");
     Html(page::layout(lang, t.search_title, "/", &body)).into_response()
 }
@@ -220,7 +229,13 @@ async fn board(
         free = esc(t.free_places),
         age = esc(t.reported),
     );
-    for r in &rows {
+    let pages = rows.len().div_ceil(BOARD_PAGE).max(1);
+    let page_no = p.page.unwrap_or(1).clamp(1, pages);
+    for r in rows
+        .iter()
+        .skip((page_no - 1) * BOARD_PAGE)
+        .take(BOARD_PAGE)
+    {
         let stale = if r.stale {
             format!(" <em>({})</em>", esc(t.stale))
         } else {
@@ -243,6 +258,13 @@ async fn board(
         );
     }
     body.push_str("</tbody></table>");
+    body.push_str(&pager(
+        "/volna-mista",
+        &keep_filters(raw.as_deref()),
+        lang,
+        page_no,
+        pages,
+    ));
     Html(page::layout(lang, t.board_title, "/volna-mista", &body)).into_response()
 }
 
@@ -397,4 +419,33 @@ async fn service(
     }
     body.push_str("</tbody></table>");
     Html(page::layout(lang, &name, &format!("/sluzby/{id}"), &body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pager_keeps_the_filters_and_links_both_ways() {
+        assert_eq!(pager("/", "q=azyl", Lang::Cs, 1, 1), "");
+        let nav = pager("/volna-mista", "kind=20&kraj=CZ042", Lang::En, 2, 3);
+        assert!(
+            nav.starts_with("<nav aria-label=\"Result pages\">"),
+            "{nav}"
+        );
+        assert!(nav.contains(
+            "<a href=\"/volna-mista?kind=20&amp;kraj=CZ042&amp;lang=en&amp;page=1\">previous</a>"
+        ));
+        assert!(nav.contains("Page 2 / 3"));
+        assert!(nav.contains("page=3\">next</a>"));
+        let last = pager("/", "", Lang::Cs, 3, 3);
+        assert!(
+            last.contains("<a href=\"/?lang=cs&amp;page=2\">předchozí</a>")
+                && !last.contains("další")
+        );
+        assert_eq!(
+            keep_filters(Some("q=a&lang=en&page=4&kind=20")),
+            "q=a&kind=20"
+        );
+    }
 }
