@@ -214,8 +214,8 @@ where
     // append names the version it was decided on, so a state that was not the
     // latest is refused by the store, and the command is then decided again
     // on the state read afresh (a few times, unless the client sent
-    // `If-Match`, which is checked on a fresh state only). A decision to
-    // record nothing is only trusted on a fresh state.
+    // `If-Match`, which is checked on a fresh state only). A refusal or a
+    // decision to record nothing is only trusted on a fresh state.
     let mut fresh = ctx.headers.if_match.is_some();
     let mut attempts = 0;
     let appended = loop {
@@ -230,17 +230,23 @@ where
             Some(hit) => hit,
             None => load::<A>(app, stream_id).await?,
         };
-        authorise(&state, version)?;
-        if let Some(expected) = ctx.headers.if_match {
-            if expected != version {
-                return Err(ApiError::VersionMismatch {
-                    expected,
-                    current: version,
-                });
-            }
-        }
         let now = OffsetDateTime::now_utc();
-        let events = state.decide(&command, now)?;
+        let decided = authorise(&state, version).and_then(|()| match ctx.headers.if_match {
+            Some(expected) if expected != version => Err(ApiError::VersionMismatch {
+                expected,
+                current: version,
+            }),
+            _ => state.decide(&command, now).map_err(ApiError::from),
+        });
+        let events = match decided {
+            Ok(events) => events,
+            // A refusal is only trusted on a fresh state, like a decision to record nothing.
+            Err(_) if !verified => {
+                fresh = true;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if events.is_empty() {
             if !verified {
                 fresh = true;

@@ -382,3 +382,47 @@ async fn nats_restarted_under_load_delays_nothing_that_was_accepted() {
     all_ready(&stack).await;
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_changed_by_another_process_is_decided_on_afresh() {
+    use events::aggregate::to_new_event;
+    use events::registry::service::ServiceEvent;
+    use events::{Actor, EventMetadata, ExpectedVersion};
+    let stack = crate::helpers::spawn_distributed().await;
+    let admin = Client::new(&stack.commands)
+        .login("admin", "admin-password-1")
+        .await;
+    let service_id = register(&admin).await;
+    let suspend = format!("/services/{service_id}/suspend");
+    let first = admin
+        .post(&suspend, json!({ "reason": "rekonstrukce" }))
+        .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    // Another process (an import, a second command service) resumes it.
+    let store: DynEventStore =
+        Arc::new(PostgresEventStore::connect(&stack.postgres).await.unwrap());
+    let now = time::OffsetDateTime::now_utc();
+    store
+        .append(
+            &StreamRef::new("service", &service_id),
+            ExpectedVersion::Exact(first.body["version"].as_u64().unwrap()),
+            vec![to_new_event(&ServiceEvent::ServiceResumed {}, now)],
+            &EventMetadata::new(Actor::system()),
+        )
+        .await
+        .unwrap();
+    // This service's cache still says suspended; the command is decided on the record as it is.
+    let again = admin.post(&suspend, json!({ "reason": "havárie" })).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(
+        again.body["version"],
+        first.body["version"].as_u64().unwrap() + 2
+    );
+    let refused = admin.post(&suspend, json!({ "reason": "znovu" })).await;
+    assert_eq!(
+        refused.status, 409,
+        "suspended now, truly: {:?}",
+        refused.body
+    );
+    stack.stop().await;
+}
