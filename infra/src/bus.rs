@@ -18,6 +18,19 @@ pub const MAX_IN_FLIGHT: usize = 256;
 /// How long JetStream remembers message ids to drop duplicates.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(600);
 
+/// Deletes the events stream of `prefix` (a benchmark's or a test's own), if there is one.
+///
+/// # Errors
+/// When JetStream cannot be reached or refuses.
+pub async fn delete_stream(client: async_nats::Client, prefix: &str) -> anyhow::Result<()> {
+    let js = jetstream::new(client);
+    match js.delete_stream(stream_name(prefix)).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.to_string().contains("not found") => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot delete the stream: {e}")),
+    }
+}
+
 /// The stream's name for a prefix.
 pub fn stream_name(prefix: &str) -> String {
     format!("{prefix}_events")

@@ -31,6 +31,8 @@ pub(super) struct Server {
     /// Where it listens, e.g. `http://127.0.0.1:41234`.
     pub(super) base: String,
     _dir: std::path::PathBuf,
+    /// The environment it was started with (what to clean up afterwards).
+    pub(super) made: Vec<(&'static str, String)>,
 }
 
 /// CPU seconds (user + system) a process has used so far (Linux `/proc`).
@@ -141,6 +143,39 @@ pub(super) fn distributed_env() -> anyhow::Result<Vec<(&'static str, String)>> {
     ])
 }
 
+/// Drops what [`distributed_env`] made for a run: the PostgreSQL schema,
+/// the JetStream stream and the ClickHouse database (each when present).
+pub(super) async fn clean_up(env: &[(&str, String)]) {
+    let value = |k: &str| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+    if let (Some(url), Some(schema)) = (value("DATABASE_URL"), value("DATABASE_SCHEMA")) {
+        if let Ok((client, connection)) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await
+        {
+            let driver = tokio::spawn(connection);
+            let _ = client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .await;
+            drop(client);
+            let _ = driver.await;
+        }
+    }
+    if let (Some(url), Some(prefix)) = (value("NATS_URL"), value("NATS_STREAM_PREFIX")) {
+        let settings = infra::settings::NatsSettings {
+            url,
+            prefix: prefix.clone(),
+        };
+        if let Ok(client) = infra::nats::connect(&settings).await {
+            let _ = infra::bus::delete_stream(client, &prefix).await;
+        }
+    }
+    if let (Some(url), Some(database)) = (value("CLICKHOUSE_URL"), value("CLICKHOUSE_DATABASE")) {
+        let _ = reqwest::Client::new()
+            .post(format!("{url}/"))
+            .body(format!("DROP DATABASE IF EXISTS {database}"))
+            .send()
+            .await;
+    }
+}
+
 /// The password of the administrator the bench's servers create.
 pub(super) const PASSWORD: &str = "bench-admin-password";
 
@@ -171,12 +206,16 @@ pub(super) fn spawn(bin: &str, env: &[(&str, String)]) -> anyhow::Result<Server>
         child,
         base,
         _dir: dir,
+        made: Vec::new(),
     })
 }
 
 /// Starts the server of a mode with extra environment variables; answers it and the admin password.
-pub(super) fn start(mode: &str, env: &[(&str, String)]) -> anyhow::Result<(Server, String)> {
-    let mut all: Vec<(&str, String)> = match mode {
+pub(super) fn start(
+    mode: &str,
+    env: &[(&'static str, String)],
+) -> anyhow::Result<(Server, String)> {
+    let mut all: Vec<(&'static str, String)> = match mode {
         "embedded" => vec![("PORTAL_HTTP_ADDR", "127.0.0.1:0".into())],
         "postgres" => {
             let mut e = distributed_env()?;
@@ -192,7 +231,9 @@ pub(super) fn start(mode: &str, env: &[(&str, String)]) -> anyhow::Result<(Serve
     } else {
         "command-service"
     };
-    Ok((spawn(bin, &all)?, PASSWORD.to_string()))
+    let mut server = spawn(bin, &all)?;
+    server.made = all;
+    Ok((server, PASSWORD.to_string()))
 }
 
 /// POSTs JSON (with a bearer token) and answers the JSON of a 2xx.
@@ -331,7 +372,9 @@ pub async fn run(config: &CommandsConfig) -> anyhow::Result<String> {
         100.0 * (cpu_seconds(std::process::id()) - me_before) / seconds,
     );
     let memory = server.memory();
+    let made = server.made.clone();
     drop(server);
+    clean_up(&made).await;
 
     Ok(format!(
         "{memory}; {cpu}\n\n| mode | clients | what | requests/s | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---|---:|---:|---:|---:|\n\

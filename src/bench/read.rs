@@ -275,6 +275,8 @@ struct Stack {
     password: String,
     /// The processes whose CPU time is reported, by name (none in process).
     processes: Vec<(&'static str, u32)>,
+    /// What to drop afterwards: the schema, stream and database of the run (distributed).
+    cleanup: Vec<(&'static str, String)>,
     /// The read models, to time when the projection has applied a change (distributed).
     read_models: Option<infra::read_model::DynReadModelStore>,
     stop: Box<dyn FnOnce() + Send>,
@@ -307,6 +309,7 @@ async fn embedded() -> anyhow::Result<Stack> {
         password,
         processes: vec![("bench (with the embedded portal)", std::process::id())],
         read_models: None,
+        cleanup: Vec::new(),
         stop: Box::new(move || {
             shutdown.trigger();
             drop(running);
@@ -356,6 +359,7 @@ async fn distributed() -> anyhow::Result<Stack> {
             ("query-service", query.pid()),
             ("bench", std::process::id()),
         ],
+        cleanup: env.clone(),
         stop: Box::new(move || drop((command, projection, query))),
     })
 }
@@ -539,6 +543,7 @@ pub async fn freshness(config: &ReadConfig, mode: &str) -> anyhow::Result<String
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (written, took) = background.await??;
     (stack.stop)();
+    super::commands::clean_up(&stack.cleanup).await;
     let event_rate = written as f64 / took.as_secs_f64();
     Ok(format!(
         "| load | background events/s | probes | p50 ms | p99 ms | p99.9 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|\n\
