@@ -191,12 +191,15 @@ pub(crate) async fn threads(
     let items: Vec<Value> = chosen
         .iter()
         .map(|t| {
-            let first = t.posts.first().and_then(|f| text(&keys, f));
+            let opening = t.posts.first();
+            let first = opening.and_then(|f| text(&keys, f));
+            // A hidden first post keeps the thread's title, not its author's name.
+            let shown = opening.is_some_and(|f| f.hidden.is_none());
             json!({
                 "id": t.id,
                 "section": t.section,
                 "title": first.as_ref().and_then(|f| f.title.clone()),
-                "name": first.as_ref().map(|f| f.name.clone()),
+                "name": first.as_ref().filter(|_| shown).map(|f| f.name.clone()),
                 "posts": t.posts.iter().filter(|p| p.hidden.is_none()).count(),
                 "locked": t.locked,
                 "updated_at": t.updated_at.format(&time::format_description::well_known::Rfc3339).ok(),

@@ -21,6 +21,13 @@ async fn read(client: &Client, path: &str, after: &Answer) -> Answer {
         .await
 }
 
+async fn shown_first_id(reader: &Client, thread: &str) -> String {
+    let shown = reader
+        .send(Method::GET, &format!("/forum/threads/{thread}"), None, &[])
+        .await;
+    shown.body["posts"][0]["id"].as_str().unwrap().to_string()
+}
+
 fn post(name: &str, title: Option<&str>, body: &str) -> Value {
     match title {
         Some(t) => json!({ "name": name, "title": t, "body": body }),
@@ -155,6 +162,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(refused.status, 409, "{:?}", refused.body);
     let list = read(&public_reader, "/forum/threads", &locked).await;
     assert_eq!(list.body["total"], 1);
+    assert_eq!(list.body["items"][0]["name"], "Jana z Děčína");
     assert_eq!(list.body["items"][0]["locked"], "Vyřešeno.");
     assert_eq!(
         list.body["items"][0]["posts"], 2,
@@ -214,6 +222,29 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             .status,
         401
     );
+
+    // A hidden opening post leaves the title in the list, not the author's name.
+    let first_id = shown_first_id(&public_reader, &thread).await;
+    let hidden_first = metodik
+        .post(
+            &format!("/forum/threads/{thread}/posts/{first_id}/hide"),
+            json!({ "reason": "osobní údaje" }),
+        )
+        .await;
+    assert_eq!(hidden_first.status, 200);
+    let list = read(&public_reader, "/forum/threads", &hidden_first).await;
+    assert_eq!(
+        list.body["items"][0]["title"],
+        "Kde najdu odlehčovací službu?"
+    );
+    assert_eq!(list.body["items"][0]["name"], Value::Null);
+    let restored = metodik
+        .post(
+            &format!("/forum/threads/{thread}/posts/{first_id}/restore"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(restored.status, 200);
 
     // The log holds no name, title or text in plain form.
     let history = admin
