@@ -34,6 +34,21 @@ pub fn routes(state: QueryState) -> Router {
         .with_state(state)
 }
 
+/// A page saying what went wrong, with its status.
+fn alert(status: StatusCode, lang: Lang, title: &str, path: &str, text: &str) -> Response {
+    let body = format!("<p role=\"alert\">{}</p>", esc(text));
+    (status, Html(page::layout(lang, title, path, &body))).into_response()
+}
+
+/// "Bad filters: why", for a refused parameter.
+fn refused(t: &page::Texts, problem: &infra::problem::Problem) -> String {
+    format!(
+        "{}: {}",
+        t.bad_filters,
+        problem.detail.as_deref().unwrap_or_default()
+    )
+}
+
 /// Rows of the vacancy board per page.
 const BOARD_PAGE: usize = 50;
 
@@ -86,27 +101,26 @@ async fn search(
     let t = lang.texts();
     let filters = keep_filters(raw.as_deref());
     let Ok(Query(p)) = params else {
-        let body = format!("<p role=\"alert\">{}</p>", esc(t.bad_filters));
-        return (
+        return alert(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Html(page::layout(lang, t.search_title, "/", &body)),
-        )
-            .into_response();
+            lang,
+            t.search_title,
+            "/",
+            t.bad_filters,
+        );
     };
     let index = state.indexer.read();
     let result = match run(&index, &p, time::OffsetDateTime::now_utc()) {
         Ok(r) => r,
         Err(problem) => {
-            let body = format!(
-                "<p role=\"alert\">{}: {}</p>",
-                esc(t.bad_filters),
-                esc(problem.detail.as_deref().unwrap_or_default())
-            );
-            return (
+            let text = refused(t, &problem);
+            return alert(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(page::layout(lang, t.search_title, "/", &body)),
-            )
-                .into_response();
+                lang,
+                t.search_title,
+                "/",
+                &text,
+            );
         }
     };
     let mut body = filter_form(&index, &p, lang, "/");
@@ -209,12 +223,13 @@ async fn board(
     let lang = lang_of(raw.as_deref());
     let t = lang.texts();
     let Ok(Query(p)) = params else {
-        let body = format!("<p role=\"alert\">{}</p>", esc(t.bad_filters));
-        return (
+        return alert(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Html(page::layout(lang, t.board_title, "/volna-mista", &body)),
-        )
-            .into_response();
+            lang,
+            t.board_title,
+            "/volna-mista",
+            t.bad_filters,
+        );
     };
     let index = state.indexer.read();
     let rows = crate::api::search::board(&index, &p, time::OffsetDateTime::now_utc());
@@ -297,16 +312,14 @@ async fn map_page(
     ) {
         Ok((title, body)) => Html(page::layout(lang, &title, &path, &body)).into_response(),
         Err(problem) => {
-            let body = format!(
-                "<p role=\"alert\">{}: {}</p>",
-                esc(t.bad_filters),
-                esc(problem.detail.as_deref().unwrap_or_default())
-            );
-            (
+            let text = refused(t, &problem);
+            alert(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(page::layout(lang, t.map_title, "/mapa", &body)),
+                lang,
+                t.map_title,
+                "/mapa",
+                &text,
             )
-                .into_response()
         }
     }
 }
@@ -326,12 +339,7 @@ async fn stats_page(
     let lang = lang_of(raw.as_deref());
     let t = lang.texts();
     let failed = |status: StatusCode, detail: &str| {
-        let body = format!("<p role=\"alert\">{}</p>", esc(detail));
-        (
-            status,
-            Html(page::layout(lang, t.stats_title, "/statistiky", &body)),
-        )
-            .into_response()
+        alert(status, lang, t.stats_title, "/statistiky", detail)
     };
     let Ok(Query(p)) = params else {
         return failed(StatusCode::UNPROCESSABLE_ENTITY, t.bad_filters);
@@ -357,12 +365,7 @@ async fn service(
         crate::api::records::service_detail(&index, &id, time::OffsetDateTime::now_utc())
     };
     let Ok(Some(doc)) = doc else {
-        let body = format!("<p role=\"alert\">{}</p>", esc(t.no_service));
-        return (
-            StatusCode::NOT_FOUND,
-            Html(page::layout(lang, t.no_service, "/", &body)),
-        )
-            .into_response();
+        return alert(StatusCode::NOT_FOUND, lang, t.no_service, "/", t.no_service);
     };
     let d = &doc["details"];
     let text = |v: &Value| esc(v.as_str().unwrap_or_default());
