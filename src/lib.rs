@@ -117,8 +117,13 @@ impl Application {
         let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
             .with_stats(stats.clone())
             .with_forum(personal_keys, Some(accounts));
+        let commands = command_service::api_router(command_state);
+        // The web pages' forms reach the command API in this process (ADR 0015).
+        let queries = queries.with_commands(query_service::web::Commands::Local(
+            Router::new().nest("/api/v1", commands.clone()),
+        ));
         let api = Router::new()
-            .merge(command_service::api_router(command_state))
+            .merge(commands)
             .merge(query_service::api_router(queries.clone()));
         let router = Router::new()
             .nest("/api/v1", api)

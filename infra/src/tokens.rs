@@ -203,6 +203,17 @@ impl AccountCheck {
     /// # Errors
     /// [`CheckError::Token`] for a refused token, [`CheckError::Store`] when the log cannot be read.
     pub async fn account(&self, authorization: Option<&str>) -> Result<Uuid, CheckError> {
+        Ok(self.admitted(authorization).await?.0)
+    }
+
+    /// The account of an `Authorization` header and its state (roles), when it is admitted now.
+    ///
+    /// # Errors
+    /// As [`AccountCheck::account`].
+    pub async fn admitted(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<(Uuid, Account), CheckError> {
         use events::Aggregate;
         let claims = self.tokens.check(bearer(authorization)?)?;
         let account_id = claims.account_id()?;
@@ -221,7 +232,7 @@ impl AccountCheck {
             }
         }
         claims.admitted_by(&account, OffsetDateTime::now_utc())?;
-        Ok(account_id)
+        Ok((account_id, account))
     }
 }
 

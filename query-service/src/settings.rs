@@ -19,6 +19,9 @@ pub struct Settings {
     /// `PORTAL_JWT_SECRET` (the command service's, at least 32 bytes): admits
     /// accounts to the forum's professional section; unset, that section answers 401.
     pub jwt_secret: Option<Vec<u8>>,
+    /// `PORTAL_COMMAND_URL` (e.g. `http://127.0.0.1:8081`): the command service the web
+    /// pages' forms go to (sign-in, reports of free places, survey answers); unset, they answer 503.
+    pub command_url: Option<String>,
 }
 
 impl Settings {
@@ -34,7 +37,20 @@ impl Settings {
             territory_dir: infra::settings::territory_dir_from_env(),
             codelists_dir: infra::codelists::dir_from_env(),
             jwt_secret: jwt_secret_from_env()?,
+            command_url: command_url_from_env()?,
         })
+    }
+}
+
+fn command_url_from_env() -> Result<Option<String>, SettingsError> {
+    match std::env::var("PORTAL_COMMAND_URL") {
+        Ok(s) if s.starts_with("http://") || s.starts_with("https://") => Ok(Some(s)),
+        Ok(s) if s.is_empty() => Ok(None),
+        Ok(_) => Err(SettingsError::Invalid {
+            var: "PORTAL_COMMAND_URL",
+            reason: "must be an http:// or https:// address".into(),
+        }),
+        Err(_) => Ok(None),
     }
 }
 

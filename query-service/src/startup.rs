@@ -73,9 +73,15 @@ impl Application {
         ));
         let indexer = Arc::new(Indexer::new(read_models, territory));
         indexer.refresh().await?;
-        let state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
+        let mut state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
             .with_stats(stats)
             .with_forum(keys, accounts);
+        match &settings.command_url {
+            Some(url) => state = state.with_commands(crate::web::Commands::remote(url)?),
+            None => tracing::warn!(
+                "PORTAL_COMMAND_URL is not set: the web pages' sign-in and forms answer 503"
+            ),
+        }
         let router = Router::new()
             .nest("/api/v1", api_router(state.clone()))
             .merge(hsds_router(state.clone()))

@@ -33,6 +33,8 @@ pub struct QueryState {
     pub stats: Option<infra::stats::DynStatsStore>,
     /// The forum authors' keys and the account check of the professional section.
     pub forum: Option<forum::ForumAccess>,
+    /// Where the web pages' forms send commands (sign-in, reports, answers), when anywhere.
+    pub commands: Option<crate::web::Commands>,
 }
 
 impl QueryState {
@@ -43,7 +45,14 @@ impl QueryState {
             codelists: Arc::new(infra::codelists::load(codelists_dir)),
             stats: None,
             forum: None,
+            commands: None,
         }
+    }
+
+    /// The same, sending the web pages' commands to `commands`.
+    pub fn with_commands(mut self, commands: crate::web::Commands) -> Self {
+        self.commands = Some(commands);
+        self
     }
 
     /// The same, answering statistics from `stats`.

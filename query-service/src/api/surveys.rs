@@ -31,7 +31,7 @@ fn not_found() -> Problem {
         .detail("the survey does not exist")
 }
 
-fn responses<'a>(index: &'a Index, id: &str) -> Vec<&'a ResponseView> {
+pub(crate) fn responses<'a>(index: &'a Index, id: &str) -> Vec<&'a ResponseView> {
     let mut all: Vec<(&String, &ResponseView)> = index
         .survey_responses
         .iter()
@@ -161,7 +161,7 @@ fn frequencies(counts: &BTreeMap<String, usize>, of: usize) -> Value {
     Value::Object(m)
 }
 
-fn question_result(q: &Question, answers: &[&Value]) -> Value {
+pub(crate) fn question_result(q: &Question, answers: &[&Value]) -> Value {
     let n = answers.len();
     let mut out = json!({ "id": q.id, "text": q.text, "answered": n });
     match &q.kind {

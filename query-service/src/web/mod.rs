@@ -6,9 +6,15 @@
 //! language (`?lang=en`), landmarks and labelled controls for assistive
 //! technology, no request to any other host, a few kilobytes a page.
 
+mod commands;
 mod map;
 mod page;
+mod self_service;
+mod session;
 mod stats;
+mod surveys;
+
+pub use commands::Commands;
 
 use crate::api::search::{run, SearchParams};
 use crate::api::QueryState;
@@ -16,7 +22,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use events::values::codes::KINDS;
 use page::{esc, Lang};
@@ -31,6 +37,12 @@ pub fn routes(state: QueryState) -> Router {
         .route("/volna-mista", get(board))
         .route("/mapa", get(map_page))
         .route("/statistiky", get(stats_page))
+        .route("/ankety", get(surveys::list))
+        .route("/ankety/{id}", get(surveys::one).post(surveys::answer))
+        .route("/prihlaseni", get(session::login_page).post(session::login))
+        .route("/odhlaseni", post(session::logout))
+        .route("/moje", get(self_service::mine))
+        .route("/moje/volna-mista", post(self_service::report))
         .with_state(state)
 }
 

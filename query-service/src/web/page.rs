@@ -29,6 +29,14 @@ impl Lang {
         }
     }
 
+    /// The phrase in this language, for phrases of one page.
+    pub fn tr(self, cs: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Self::Cs => cs,
+            Self::En => en,
+        }
+    }
+
     /// The interface's texts in this language.
     pub fn texts(self) -> &'static Texts {
         match self {
@@ -210,10 +218,12 @@ pub fn esc(s: &str) -> String {
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}\
 header,main,footer{max-width:60rem;margin:0 auto;padding:0 1rem}\
 header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #767676}\
-a{color:#0b4f9c}a:focus,button:focus,input:focus,select:focus{outline:3px solid #b35c00;outline-offset:2px}\
+a{color:#0b4f9c}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #b35c00;outline-offset:2px}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
 .results li{margin:.75rem 0}table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}\
-input,select,button{font:inherit;padding:.25rem}footer{border-top:1px solid #767676;margin-top:2rem;font-size:.9rem}";
+input,select,button,textarea{font:inherit;padding:.25rem}fieldset{margin:.75rem 0;border:1px solid #767676}\
+.bar{display:inline-block;height:.8rem;background:#0b4f9c}.ok{border-left:4px solid #1d6b2c;padding-left:.5rem}\
+.problem{border-left:4px solid #a4000f;padding-left:.5rem}table.result{margin:1rem 0}footer{border-top:1px solid #767676;margin-top:2rem;font-size:.9rem}";
 
 /// A whole page: `title` as its heading, `path` to switch the language on the same page.
 pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
@@ -230,6 +240,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
          <header><p><a href=\"/?lang={code}\">{site}</a></p>\
          <nav aria-label=\"{menu}\"><a href=\"/?lang={code}\">{search}</a> · <a href=\"/volna-mista?lang={code}\">{board}</a> · \
          <a href=\"/mapa?lang={code}\">{map}</a> · <a href=\"/statistiky?lang={code}\">{stats}</a> · \
+         <a href=\"/ankety?lang={code}\">{surveys}</a> · <a href=\"/moje?lang={code}\">{mine}</a> · \
          <a href=\"{path}{sep}lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
          <main id=\"main\"><h1>{title}</h1>{body}</main>\
          <footer><p>{footer}</p></footer></body></html>",
@@ -246,6 +257,8 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
         board = esc(t.board_title),
         map = esc(t.map_title),
         stats = esc(t.stats_title),
+        surveys = esc(lang.tr("Ankety", "Surveys")),
+        mine = esc(lang.tr("Pro poskytovatele", "For providers")),
     )
 }
 

@@ -30,6 +30,7 @@ async fn all_three_services_start_together_and_report_ready() {
             territory_dir: None,
             codelists_dir: None,
             jwt_secret: None,
+            command_url: None,
         }),
         projection_service::Application::build(projection_service::Settings {
             http: HttpSettings::for_tests(),

@@ -155,6 +155,7 @@ pub async fn spawn_distributed_on(
         territory_dir: Some(shared_data_dir().join("territory")),
         codelists_dir: Some(shared_data_dir().join("codelists")),
         jwt_secret: Some(infra::testing::TEST_JWT_SECRET.as_bytes().to_vec()),
+        command_url: Some(format!("http://{}", command.addr())),
     })
     .await
     .unwrap();

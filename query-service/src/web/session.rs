@@ -1,0 +1,307 @@
+//! Signing in and out of the portal's pages: the login form posts to the
+//! query service, which asks the command API for a session token and keeps
+//! it in an `HttpOnly`, `SameSite=Strict` cookie; every page after that
+//! checks the token and the account (disabled or erased accounts are out at
+//! once) the way the read API checks a bearer token. Forms that change
+//! something are refused when their `Origin` is another site's.
+
+use super::commands::Commands;
+use super::page::{self, esc, Lang};
+use crate::api::QueryState;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use events::accounts::account::Account;
+use events::accounts::role::{Role, Scope};
+use serde_json::json;
+use std::fmt::Write;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "portal_session";
+
+/// Who is signed in.
+pub struct Visitor {
+    /// The account's state (roles).
+    pub account: Account,
+    /// The session token, to send commands as the account.
+    pub token: String,
+}
+
+impl Visitor {
+    /// IČOs of the providers the account administers.
+    pub fn providers(&self) -> Vec<String> {
+        self.account
+            .roles
+            .iter()
+            .filter_map(|g| match (&g.role, &g.scope) {
+                (Role::Provider, Scope::Provider(ico)) => Some(ico.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The session token in the request's cookies.
+fn token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The signed-in visitor, when the cookie holds a token the account still admits.
+pub async fn visitor(state: &QueryState, headers: &HeaderMap) -> Option<Visitor> {
+    let token = token(headers)?;
+    let check = state.forum.as_ref()?.accounts.as_ref()?;
+    match check.admitted(Some(&format!("Bearer {token}"))).await {
+        Ok((_, account)) => Some(Visitor { account, token }),
+        Err(e) => {
+            tracing::debug!(error = %e, "a session cookie was refused");
+            None
+        }
+    }
+}
+
+/// Refuses a form posted from another site (`Origin` not this host).
+pub fn same_origin(headers: &HeaderMap) -> Result<(), Response> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    if origin_host == host {
+        Ok(())
+    } else {
+        Err((
+            StatusCode::FORBIDDEN,
+            "the form was posted from another site",
+        )
+            .into_response())
+    }
+}
+
+/// The fields of a posted form, in order (a name may repeat).
+pub fn form_fields(body: &Bytes) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+/// The first value of `name` in a posted form.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The language of a posted form (its `lang` field) or of the query string.
+pub fn lang_of_form(fields: &[(String, String)]) -> Lang {
+    if field(fields, "lang") == Some("en") {
+        Lang::En
+    } else {
+        Lang::Cs
+    }
+}
+
+/// The command API, or a page saying the portal was started without it.
+pub fn commands(state: &QueryState, lang: Lang, title: &str) -> Result<Commands, Response> {
+    state.commands.clone().ok_or_else(|| {
+        super::alert(
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang,
+            title,
+            "/prihlaseni",
+            lang.tr(
+                "Přihlášení není na tomto serveru k dispozici (služba příkazů není nastavena).",
+                "Signing in is not available on this server (no command service is configured).",
+            ),
+        )
+    })
+}
+
+fn login_form(lang: Lang, login: &str, problem: Option<&str>) -> String {
+    let mut body = String::new();
+    if let Some(problem) = problem {
+        let _ = write!(body, "<p role=\"alert\">{}</p>", esc(problem));
+    }
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"/prihlaseni\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+         <p><label for=\"login\">{login_label}</label> <input id=\"login\" name=\"login\" autocomplete=\"username\" required value=\"{login}\"></p>\
+         <p><label for=\"password\">{password_label}</label> <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
+         <p><button type=\"submit\">{go}</button></p></form>",
+        code = lang.code(),
+        login_label = esc(lang.tr("Přihlašovací jméno", "Login")),
+        login = esc(login),
+        password_label = esc(lang.tr("Heslo", "Password")),
+        go = esc(lang.tr("Přihlásit se", "Sign in")),
+    );
+    body
+}
+
+fn title(lang: Lang) -> &'static str {
+    lang.tr("Přihlášení", "Sign in")
+}
+
+/// `GET /prihlaseni`: the login form.
+pub async fn login_page(RawQuery(raw): RawQuery) -> Response {
+    let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
+    Html(page::layout(
+        lang,
+        title(lang),
+        "/prihlaseni",
+        &login_form(lang, "", None),
+    ))
+    .into_response()
+}
+
+/// `POST /prihlaseni`: asks the command API for a session and keeps it in the cookie.
+pub async fn login(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = same_origin(&headers) {
+        return refused;
+    }
+    let fields = form_fields(&body);
+    let lang = lang_of_form(&fields);
+    let commands = match commands(&state, lang, title(lang)) {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let login = field(&fields, "login").unwrap_or_default();
+    let password = field(&fields, "password").unwrap_or_default();
+    let answer = match commands
+        .post(
+            "/auth/login",
+            None,
+            None,
+            &json!({ "login": login, "password": password }),
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return unreachable_commands(lang, title(lang), &e),
+    };
+    let refused = |status: StatusCode, text: &str| {
+        let page = page::layout(
+            lang,
+            title(lang),
+            "/prihlaseni",
+            &login_form(lang, login, Some(text)),
+        );
+        (status, Html(page)).into_response()
+    };
+    if answer.status != StatusCode::OK {
+        let text = match answer.status {
+            StatusCode::UNAUTHORIZED => lang
+                .tr(
+                    "Přihlašovací jméno nebo heslo není správné.",
+                    "The login or the password is wrong.",
+                )
+                .to_string(),
+            StatusCode::TOO_MANY_REQUESTS => lang
+                .tr(
+                    "Příliš mnoho pokusů; zkuste to za chvíli znovu.",
+                    "Too many attempts; try again in a while.",
+                )
+                .to_string(),
+            _ => answer.refusal(),
+        };
+        return refused(answer.status, &text);
+    }
+    let Some(token) = answer.body["token"].as_str() else {
+        return refused(StatusCode::BAD_GATEWAY, "no token in the answer");
+    };
+    let max_age = answer.body["expires_at"]
+        .as_str()
+        .and_then(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map_or(3600, |at| {
+            (at - time::OffsetDateTime::now_utc())
+                .whole_seconds()
+                .max(0)
+        });
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (
+                header::SET_COOKIE,
+                format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"),
+            ),
+            (header::LOCATION, format!("/moje?lang={}", lang.code())),
+        ],
+    )
+        .into_response()
+}
+
+/// `POST /odhlaseni`: forgets the cookie.
+pub async fn logout(headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = same_origin(&headers) {
+        return refused;
+    }
+    let lang = lang_of_form(&form_fields(&body));
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        )],
+        Redirect::to(&format!("/?lang={}", lang.code())),
+    )
+        .into_response()
+}
+
+/// The page when the command API cannot be reached.
+pub fn unreachable_commands(lang: Lang, title: &str, e: &anyhow::Error) -> Response {
+    tracing::warn!(error = %e, "the command API could not be reached");
+    super::alert(
+        StatusCode::BAD_GATEWAY,
+        lang,
+        title,
+        "/",
+        lang.tr(
+            "Služba příkazů teď neodpovídá; nic nebylo změněno, zkuste to prosím znovu.",
+            "The command service does not answer now; nothing was changed, please try again.",
+        ),
+    )
+}
+
+/// Sends the visitor to the login form.
+pub fn to_login(lang: Lang) -> Response {
+    Redirect::to(&format!("/prihlaseni?lang={}", lang.code())).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_and_the_origin_are_read() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; portal_session=abc.def; b=2".parse().unwrap(),
+        );
+        assert_eq!(token(&h).as_deref(), Some("abc.def"));
+        h.insert(header::COOKIE, "portal_session=".parse().unwrap());
+        assert_eq!(token(&h), None);
+        h.insert(header::HOST, "127.0.0.1:8082".parse().unwrap());
+        assert!(
+            same_origin(&h).is_ok(),
+            "no Origin: a form of this site or not a browser"
+        );
+        h.insert(header::ORIGIN, "http://127.0.0.1:8082".parse().unwrap());
+        assert!(same_origin(&h).is_ok());
+        h.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert_eq!(same_origin(&h).unwrap_err().status(), StatusCode::FORBIDDEN);
+        let fields = form_fields(&Bytes::from_static(b"lang=en&q=a&q=b+c"));
+        assert_eq!(lang_of_form(&fields), Lang::En);
+        assert_eq!(fields[2], ("q".to_string(), "b c".to_string()));
+    }
+}
