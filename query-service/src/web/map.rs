@@ -215,7 +215,7 @@ pub fn body(
     if let Some(projection) = Projection::fit(&geometries) {
         let _ = write!(
             body,
-            "<svg viewBox=\"0 0 {WIDTH:.0} {h:.0}\" width=\"100%\" role=\"img\" aria-label=\"{label}\" class=\"map\">",
+            "<svg viewBox=\"0 0 {WIDTH:.0} {h:.0}\" width=\"100%\" role=\"group\" aria-label=\"{label}\" class=\"map\">",
             h = projection.height,
             label = esc(&format!("{title}: {measure_name}")),
         );
@@ -236,7 +236,7 @@ pub fn body(
             };
             let _ = write!(
                 body,
-                "<a href=\"{href}\"><path d=\"{d}\" fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.6\"><title>{name}: {v}</title></path></a>",
+                "<a href=\"{href}\" aria-label=\"{name}: {v}\"><path d=\"{d}\" fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.6\"><title>{name}: {v}</title></path></a>",
                 d = projection.path(g),
                 fill = fill(v),
                 name = esc(&a.name),
