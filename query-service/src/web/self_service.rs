@@ -148,7 +148,7 @@ fn render(
                     let input = format!("v-{}-{row}", esc(&s.id));
                     let _ = write!(
                         body,
-                        "<tr><td>{facility_name}</td><td>{form} · {unit}</td><td>{count}</td><td>\
+                        "<tr><td>{facility_name}</td><td>{form_name} · {unit_name}</td><td>{count}</td><td>\
                          <form method=\"post\" action=\"/moje/volna-mista\">\
                          <input type=\"hidden\" name=\"lang\" value=\"{code}\">\
                          <input type=\"hidden\" name=\"service\" value=\"{id}\">\
@@ -160,6 +160,8 @@ fn render(
                          <input id=\"{input}\" name=\"free_places\" type=\"number\" min=\"0\" max=\"{count}\" inputmode=\"numeric\" required value=\"{current}\"> \
                          <button type=\"submit\">{report}</button></form></td></tr>",
                         facility_name = esc(&facility.name),
+                        form_name = esc(code_name(lang, &form)),
+                        unit_name = esc(code_name(lang, &unit)),
                         count = capacity.count,
                         code = lang.code(),
                         id = esc(&s.id),
@@ -211,6 +213,21 @@ fn render(
         Html(super::page::layout(lang, title(lang), "/moje", &body)),
     )
         .into_response()
+}
+
+/// The name of a form's or a capacity unit's code.
+fn code_name(lang: Lang, code: &str) -> &str {
+    match code {
+        "pob" => lang.tr("pobytová", "residential"),
+        "amb" => lang.tr("ambulantní", "outpatient"),
+        "ter" => lang.tr("terénní", "field"),
+        "luzka" => lang.tr("lůžka", "beds"),
+        "klient" => lang.tr("klienti", "clients"),
+        "kontakt" => lang.tr("kontakty", "contacts"),
+        "interv" => lang.tr("intervence", "interventions"),
+        "hovor" => lang.tr("hovory", "calls"),
+        other => other,
+    }
 }
 
 /// A code as the API writes it (`pob`, `luzka`).

@@ -125,8 +125,12 @@ fn render(
     }
     let _ = write!(
         body,
-        "<p>{}</p><p>{}: {}{}</p>",
-        esc(&survey.definition.description),
+        "{}<p>{}: {}{}</p>",
+        if survey.definition.description.is_empty() {
+            String::new()
+        } else {
+            format!("<p>{}</p>", esc(&survey.definition.description))
+        },
         esc(lang.tr("Stav", "Status")),
         status_text(lang, survey.status),
         if survey.definition.anonymous {

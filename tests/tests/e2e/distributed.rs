@@ -70,6 +70,21 @@ async fn all_three_services_start_together_and_report_ready() {
         for dep in deps {
             assert_eq!(ready["checks"][dep], "ok", "{name}: {body}");
         }
+        if name == "query-service" {
+            // Without PORTAL_COMMAND_URL the pages are served and sign-in says why it cannot be.
+            let (status, _, page) = app.get("/prihlaseni").await;
+            assert_eq!(status, 200);
+            assert!(page.contains("<form method=\"post\" action=\"/prihlaseni\">"));
+            let refused = reqwest::Client::new()
+                .post(format!("{}/prihlaseni", app.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("login=a&password=b")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), 503);
+            assert!(refused.text().await.unwrap().contains("role=\"alert\""));
+        }
         app.stop().await;
     }
 }

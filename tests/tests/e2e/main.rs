@@ -22,3 +22,4 @@ mod registry;
 mod statistics;
 mod surveys;
 mod web;
+mod web_forms;

@@ -1,0 +1,345 @@
+//! The portal's forms over HTTP, in both modes — what a browser cannot be
+//! made to show easily: sign-in keeps the session in an `HttpOnly`,
+//! `SameSite=Strict` cookie and a wrong password sets none; pages after
+//! sign-in send a visitor without a valid cookie to the login form; a form
+//! from another site, a number that is not one, a report for someone else's
+//! service and an answer that is not a number are refused with the reason
+//! on the page and change nothing; a resent report (same key) is applied
+//! once; signing out forgets the cookie.
+
+use crate::client::Client;
+use crate::helpers::{account, in_both_modes};
+use serde_json::{json, Value};
+
+const ICO: &str = "00064581";
+const OTHER: &str = "25596641";
+
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: u16,
+    location: String,
+    set_cookie: String,
+    html: String,
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookie: None,
+        }
+    }
+
+    async fn send(&self, r: reqwest::RequestBuilder) -> Page {
+        let r = match &self.cookie {
+            Some(c) => r.header("cookie", c),
+            None => r,
+        };
+        let r = r.send().await.unwrap();
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (location, set_cookie) = (header("location"), header("set-cookie"));
+        Page {
+            status: r.status().as_u16(),
+            location,
+            set_cookie,
+            html: r.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)], origin: Option<&str>) -> Page {
+        let owned = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.post_owned(path, owned, origin).await
+    }
+
+    async fn post_owned(
+        &self,
+        path: &str,
+        form: Vec<(String, String)>,
+        origin: Option<&str>,
+    ) -> Page {
+        let body = serde_urlencoded::to_string(&form).unwrap();
+        let mut r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(origin) = origin {
+            r = r.header("origin", origin);
+        }
+        self.send(r).await
+    }
+}
+
+async fn vacancies(queries: &str, id: &str) -> Value {
+    reqwest::get(format!("{queries}/api/v1/services/{id}"))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["vacancies"]
+        .clone()
+}
+
+async fn responses(queries: &str, survey: &str) -> Value {
+    reqwest::get(format!("{queries}/api/v1/surveys/{survey}/results"))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+}
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let mut ids = Vec::new();
+    for (ico, name) in [(ICO, "Azyl Děčín"), (OTHER, "Azyl Ústí")] {
+        let p = json!({ "ico": ico, "name": name, "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } });
+        assert_eq!(admin.post("/providers", p).await.status, 201);
+        let s = json!({ "provider_ico": ico, "details": { "name": name, "kind": 20,
+            "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+            "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
+        let r = admin.post("/services", s).await;
+        assert_eq!(r.status, 201);
+        ids.push(r.body["stream_id"].as_str().unwrap().to_string());
+    }
+    let (mine, theirs) = (ids[0].clone(), ids[1].clone());
+    account(
+        &admin,
+        "charita",
+        "provider",
+        json!({ "kind": "provider", "code": ICO }),
+    )
+    .await;
+    let metodik = account(
+        &admin,
+        "metodik",
+        "methodologist",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let survey = json!({ "definition": { "title": "Čekatelé", "audience": { "type": "kraj", "code": "CZ042" },
+        "questions": [{ "id": "waiting", "text": "Kolik lidí čeká?", "kind": { "type": "number", "min": 0 } }] } });
+    let survey_id = metodik.post("/surveys", survey).await.body["stream_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let opened = metodik
+        .post(&format!("/surveys/{survey_id}/open"), json!({}))
+        .await;
+    assert_eq!(opened.status, 200);
+    reqwest::get(format!(
+        "{queries}/api/v1/surveys/{survey_id}?after={}",
+        opened.after()
+    ))
+    .await
+    .unwrap();
+
+    let mut b = Browser::new(queries);
+    // Not signed in: the login form.
+    let p = b.get("/moje").await;
+    assert_eq!(
+        (p.status, p.location.as_str()),
+        (303, "/prihlaseni?lang=cs")
+    );
+    let p = b.get("/prihlaseni?lang=en").await;
+    assert!(p.html.contains("<label for=\"password\">Password</label>"));
+    // A wrong password: said, no cookie.
+    let p = b
+        .post(
+            "/prihlaseni",
+            &[("login", "charita"), ("password", "wrong-password")],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, 401);
+    assert!(p.set_cookie.is_empty());
+    assert!(p
+        .html
+        .contains("role=\"alert\">Přihlašovací jméno nebo heslo není správné."));
+    assert!(p.html.contains("value=\"charita\""), "the login is kept");
+    // From another site: refused before anything is asked.
+    let p = b
+        .post(
+            "/prihlaseni",
+            &[("login", "charita"), ("password", "heslo-pro-test-1")],
+            Some("https://evil.example"),
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert!(p.set_cookie.is_empty());
+    // Signed in.
+    let p = b
+        .post(
+            "/prihlaseni",
+            &[
+                ("login", "charita"),
+                ("password", "heslo-pro-test-1"),
+                ("lang", "en"),
+            ],
+            Some(queries),
+        )
+        .await;
+    assert_eq!((p.status, p.location.as_str()), (303, "/moje?lang=en"));
+    assert!(
+        p.set_cookie.starts_with("portal_session=")
+            && p.set_cookie.contains("HttpOnly")
+            && p.set_cookie.contains("SameSite=Strict"),
+        "{}",
+        p.set_cookie
+    );
+    b.cookie = Some(p.set_cookie.split(';').next().unwrap().to_string());
+    let page = b.get("/moje").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html.contains("Azyl Děčín") && !page.html.contains("Azyl Ústí"),
+        "only its own services"
+    );
+    let key = page
+        .html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let report = |service: &str, free: &str| {
+        vec![
+            ("service".to_string(), service.to_string()),
+            ("facility".to_string(), "A".to_string()),
+            ("form".to_string(), "pob".to_string()),
+            ("unit".to_string(), "luzka".to_string()),
+            ("free_places".to_string(), free.to_string()),
+            ("key".to_string(), key.clone()),
+        ]
+    };
+    // Refused, each with its reason, nothing changed.
+    let p = b
+        .post_owned(
+            "/moje/volna-mista",
+            report(&mine, "5"),
+            Some("https://evil.example"),
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    let p = b
+        .post_owned("/moje/volna-mista", report(&mine, "pět"), None)
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.html
+            .contains("role=\"alert\" class=\"problem\">free_places: zadejte celé číslo"),
+        "{}",
+        p.html
+    );
+    let p = b
+        .post_owned("/moje/volna-mista", report(&mine, "-3"), None)
+        .await;
+    assert_eq!(p.status, 422, "{}", p.html);
+    assert!(
+        p.html.contains("free_places"),
+        "the field is named: {}",
+        p.html
+    );
+    let p = b
+        .post_owned("/moje/volna-mista", report(&theirs, "5"), None)
+        .await;
+    assert_eq!(p.status, 403, "another provider's service: {}", p.html);
+    assert!(p.html.contains("role=\"alert\""));
+    assert_eq!(vacancies(queries, &mine).await, json!([]));
+    assert_eq!(vacancies(queries, &theirs).await, json!([]));
+    // Accepted: shown at once on the page it leads to; sent twice (same key), applied once.
+    let p = b
+        .post_owned("/moje/volna-mista", report(&mine, "5"), Some(queries))
+        .await;
+    assert_eq!(
+        (p.status, p.location.as_str()),
+        (303, "/moje?lang=cs&reported=1")
+    );
+    let again = b
+        .post_owned("/moje/volna-mista", report(&mine, "5"), None)
+        .await;
+    assert_eq!(again.status, 303);
+    let page = b.get("/moje?lang=cs&reported=1").await;
+    assert!(page.html.contains("role=\"status\""));
+    assert!(page.html.contains("required value=\"5\""), "{}", page.html);
+    let v = vacancies(queries, &mine).await;
+    assert_eq!(v[0]["free_places"], 5, "{v}");
+    let history = admin
+        .send(
+            reqwest::Method::GET,
+            &format!("/audit/streams/service/{mine}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(history.status, 200, "{:?}", history.body);
+    let reports = history.body.to_string().matches("VacancyReported").count();
+    assert_eq!(reports, 1, "{}", history.body);
+
+    // A survey answer that is not a number: said, nothing recorded.
+    let path = format!("/ankety/{survey_id}");
+    let p = b
+        .post(
+            &path,
+            &[("provider_ico", ICO), ("q:waiting", "hodně")],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.html
+            .contains("waiting: &quot;hodně&quot; is not a number"),
+        "{}",
+        p.html
+    );
+    let p = b
+        .post(&path, &[("provider_ico", OTHER), ("q:waiting", "3")], None)
+        .await;
+    assert_eq!(p.status, 403, "for another provider: {}", p.html);
+    assert_eq!(responses(queries, &survey_id).await["responses"], 0);
+    let p = b
+        .post(&path, &[("provider_ico", ICO), ("q:waiting", "3")], None)
+        .await;
+    assert_eq!(p.status, 303, "{}", p.html);
+    assert_eq!(responses(queries, &survey_id).await["responses"], 1);
+
+    // A forged cookie is no session; signing out forgets the real one.
+    let forged = Browser {
+        cookie: Some("portal_session=eyJhbGciOiJIUzI1NiJ9.e30.x".into()),
+        ..Browser::new(queries)
+    };
+    assert_eq!(forged.get("/moje").await.status, 303);
+    let p = b.post("/odhlaseni", &[], None).await;
+    assert_eq!(p.status, 303);
+    assert!(p.set_cookie.contains("Max-Age=0"), "{}", p.set_cookie);
+}
+
+in_both_modes!(
+    scenario,
+    web_forms_in_the_embedded_portal,
+    web_forms_in_the_distributed_services
+);
