@@ -9,6 +9,7 @@
 mod commands;
 mod map;
 mod page;
+mod planning;
 mod self_service;
 mod session;
 mod stats;
@@ -39,6 +40,16 @@ pub fn routes(state: QueryState) -> Router {
         .route("/statistiky", get(stats_page))
         .route("/ankety", get(surveys::list))
         .route("/ankety/{id}", get(surveys::one).post(surveys::answer))
+        .route("/planovani", get(planning::overview))
+        .route("/planovani/{id}", get(planning::plan))
+        .route("/skupiny/{id}", get(planning::group))
+        .route("/kalendar", get(planning::calendar))
+        .route("/dokumenty", get(planning::documents))
+        .route("/aktuality", get(planning::news))
+        .route("/aktuality/{id}", get(planning::article))
+        .route("/prace", get(planning::jobs))
+        .route("/forum", get(planning::forum))
+        .route("/forum/{id}", get(planning::thread))
         .route("/prihlaseni", get(session::login_page).post(session::login))
         .route("/odhlaseni", post(session::logout))
         .route("/moje", get(self_service::mine))

@@ -241,7 +241,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
          <header><p><a href=\"/?lang={code}\">{site}</a></p>\
          <nav aria-label=\"{menu}\"><a href=\"/?lang={code}\">{search}</a> · <a href=\"/volna-mista?lang={code}\">{board}</a> · \
          <a href=\"/mapa?lang={code}\">{map}</a> · <a href=\"/statistiky?lang={code}\">{stats}</a> · \
-         <a href=\"/ankety?lang={code}\">{surveys}</a> · <a href=\"/moje?lang={code}\">{mine}</a> · \
+         <a href=\"/ankety?lang={code}\">{surveys}</a> · <a href=\"/planovani?lang={code}\">{planning}</a> · <a href=\"/moje?lang={code}\">{mine}</a> · \
          <a href=\"{path}{sep}lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
          <main id=\"main\"><h1>{title}</h1>{body}</main>\
          <footer><p>{footer}</p></footer></body></html>",
@@ -259,6 +259,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
         map = esc(t.map_title),
         stats = esc(t.stats_title),
         surveys = esc(lang.tr("Ankety", "Surveys")),
+        planning = esc(lang.tr("Plánování", "Planning")),
         mine = esc(lang.tr("Pro poskytovatele", "For providers")),
     )
 }

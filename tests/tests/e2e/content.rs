@@ -16,6 +16,13 @@ async fn get(base: &str, path: &str) -> Value {
         .unwrap()
 }
 
+/// A web page's HTML (status 200).
+async fn html(base: &str, path: &str) -> String {
+    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
 async fn scenario(commands: &str, queries: &str, password: &str) {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": "00064581", "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
@@ -74,6 +81,18 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         ),
         (json!(1), json!("Výzva 2027 (opraveno)"))
     );
+    // On the web: the list links the article, its page shows the corrected text.
+    let page = html(queries, "/aktuality").await;
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/aktuality/{id}?lang=cs\">Výzva 2027 (opraveno)</a>"
+        )),
+        "{page}"
+    );
+    let page = html(queries, &format!("/aktuality/{id}")).await;
+    assert!(
+        page.contains("<h1>Výzva 2027 (opraveno)</h1>") && page.contains("<p>Termín je 31. 1.</p>")
+    );
     let withdrawn = metodik
         .post(
             &format!("/news/{id}/withdraw"),
@@ -83,6 +102,10 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(
         get(queries, &format!("/news?after={}", withdrawn.after())).await["total"],
         0
+    );
+    assert!(
+        !html(queries, "/aktuality").await.contains("Výzva 2027"),
+        "withdrawn"
     );
 
     // The calendar: organisers of the territory; iCalendar for calendar applications.
@@ -143,6 +166,14 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             .count(),
         1
     );
+    let page = html(queries, "/kalendar").await;
+    assert!(
+        page.contains("Kulatý stůl, bydlení; Děčín <strong>ZRUŠENO</strong> (nemoc)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Dílna pro poskytovatele") && page.contains("href=\"/api/v1/calendar.ics\"")
+    );
     let ics = reqwest::get(format!("{queries}/api/v1/calendar.ics"))
         .await
         .unwrap();
@@ -192,6 +223,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         ),
         (json!(1), json!("Oblastní charita Děčín"))
     );
+    let page = html(queries, "/prace").await;
+    assert!(
+        page.contains(
+            "<strong>Sociální pracovník/pracovnice</strong> — Oblastní charita Děčín · Děčín"
+        ),
+        "{page}"
+    );
     let job_id = posted.body["stream_id"].as_str().unwrap();
     let closed = charita
         .post(&format!("/jobs/{job_id}/close"), json!({}))
@@ -236,6 +274,12 @@ async fn library(
             .await
             .status,
         200
+    );
+    get(queries, &format!("/documents?after={}", registered.after())).await;
+    let page = html(queries, "/dokumenty").await;
+    assert!(
+        page.contains("<strong>Zápis z jednání</strong> (minutes)"),
+        "{page}"
     );
     let archived = komisar
         .post(&format!("/documents/{id}/archive"), json!({}))

@@ -290,6 +290,27 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     }
     assert_eq!(shown.body["title"], Value::Null);
     assert_eq!(posts[2]["erased"], false, "others' posts stay");
+    // The web page of the thread: the erased author's posts say so, nothing of theirs shows.
+    let page = reqwest::get(format!("{queries}/forum/{thread}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("Autor požádal o výmaz.").count(), 2, "{page}");
+    assert!(!page.contains("Jana"), "{page}");
+    let list = reqwest::get(format!("{queries}/forum?lang=en"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains(&format!(
+            "<a href=\"/forum/{thread}?lang=en\">(untitled)</a>"
+        )),
+        "{list}"
+    );
     let after_erasure = public
         .post("/forum/threads", json!({ "section": "public", "text": post("Jana", Some("Znovu"), "Text"), "author_secret": secret }))
         .await;

@@ -25,6 +25,13 @@ async fn get(base: &str, path: &str) -> Value {
     r.json().await.unwrap()
 }
 
+/// A web page's HTML (status 200).
+async fn html(base: &str, path: &str) -> String {
+    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
 async fn scenario(commands: &str, queries: &str, password: &str) {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": "00064581", "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
@@ -211,6 +218,30 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let fulfilled = get(queries, &format!("/plans/{id}/measures?state=fulfilled")).await;
     assert_eq!(fulfilled["items"][0]["measure"]["id"], "M3");
 
+    // The plan on the web: the revision in force, its measures with their fulfilment, every revision.
+    let page = html(queries, &format!("/planovani/{id}")).await;
+    assert!(page.contains(&format!("<h1>{title}</h1>")), "{page}");
+    assert!(page.contains("<h3>P1 Bydlení</h3>"));
+    assert!(page.contains("<caption>Cíl G1 Dostupné azylové bydlení</caption>"));
+    assert!(
+        page.contains("<tr><th scope=\"row\">M1 Azylový dům Děčín</th><td>Krajský úřad, odbor sociálních věcí</td><td>2027-12-31</td><td>1200000</td><td>60 % (2026)</td></tr>"),
+        "{page}"
+    );
+    assert!(page.contains("revize 2</a> — zamítnutá (Chybí projednání s obcemi)"));
+    assert!(page.contains("revize 3</a> — schválená · <strong>platná</strong>"));
+    let first_revision = html(queries, &format!("/planovani/{id}?revize=1&lang=en")).await;
+    assert!(
+        first_revision.contains("<td>1000000</td>")
+            && first_revision.contains("Doplnit rozpočet M2")
+    );
+    assert!(first_revision.contains("aria-current=\"page\">revision 1</a>"));
+    let list = html(queries, "/planovani").await;
+    assert!(list.contains(&format!("<a href=\"/planovani/{id}?lang=cs\">{title}</a>")));
+    let missing = reqwest::get(format!("{queries}/planovani/nope"))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
     groups(&admin, &komisar, &charita, queries).await;
 }
 
@@ -286,6 +317,13 @@ async fn groups(admin: &Client, komisar: &Client, charita: &Client, queries: &st
     );
     let list = get(queries, "/groups?territory=CZ042").await;
     assert_eq!(list["total"], 1);
+    // The group on the web: organisations and meetings, no person named, no account id.
+    let page = html(queries, &format!("/skupiny/{id}")).await;
+    assert!(page.contains("<h1>Pracovní skupina Senioři</h1>"));
+    assert!(page.contains("<tr><td>Charita Děčín</td><td>poskytovatelé</td></tr>"));
+    assert!(page.contains("Projednány potřeby, úkoly do března."));
+    assert!(page.contains("20. 1. 2027 14:00</strong>, Děčín, radnice"));
+    assert!(!page.contains(&user_id) && !page.contains(&worker_id));
 }
 
 crate::helpers::in_both_modes!(scenario, plans_in_embedded_mode, plans_in_distributed_mode);
