@@ -10,6 +10,7 @@ mod commands;
 mod map;
 mod page;
 mod planning;
+mod search_form;
 mod self_service;
 mod session;
 mod stats;
@@ -25,7 +26,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use events::values::codes::KINDS;
 use page::{esc, Lang};
 use serde_json::Value;
 use std::fmt::Write;
@@ -146,7 +146,14 @@ async fn search(
             );
         }
     };
-    let mut body = filter_form(&index, &p, lang, "/");
+    let mut body = search_form::filter_form(
+        &index,
+        &state.codelists,
+        &p,
+        Some(&result.facets),
+        lang,
+        "/",
+    );
     // The results.
     let _ = write!(
         body,
@@ -158,12 +165,16 @@ async fn search(
         let _ =
             write!(
             body,
-            "<li><a href=\"/sluzby/{id}?lang={lang}\">{name}</a><br>{provider} · {kind}{free}</li>",
+            "<li><a href=\"/sluzby/{id}?lang={lang}\">{name}</a><br>{provider} · {kind}{distance}{free}</li>",
             id = esc(&hit.id),
             lang = lang.code(),
             name = esc(&hit.name),
             provider = esc(&hit.provider_name),
             kind = esc(&hit.kind_name),
+            distance = hit
+                .distance_km
+                .map(|d| format!(" · {d:.1} km"))
+                .unwrap_or_default(),
             free = if hit.free_places_now > 0 {
                 format!(" · <strong>{}: {}</strong>", esc(t.free_places), hit.free_places_now)
             } else {
@@ -176,66 +187,6 @@ async fn search(
     body.push_str(&pager("/", &filters, lang, result.page, pages));
     body.push_str("</section>");
     Html(page::layout(lang, t.search_title, "/", &body)).into_response()
-}
-
-/// The filters as a GET form to `action`: the read API's own parameters, so
-/// the address of what it shows is shareable.
-fn filter_form(index: &crate::index::Index, p: &SearchParams, lang: Lang, action: &str) -> String {
-    let t = lang.texts();
-    let mut form = String::new();
-    let _ = write!(
-        form,
-        "<form role=\"search\" method=\"get\" action=\"{action}\" class=\"search\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
-         <p><label for=\"q\">{q_label}</label> <input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\"></p>\
-         <p><label for=\"kind\">{kind_label}</label> <select id=\"kind\" name=\"kind\"><option value=\"\">{any}</option>",
-        action = esc(action),
-        lang = lang.code(),
-        q_label = esc(t.words),
-        q = esc(p.q.as_deref().unwrap_or_default()),
-        kind_label = esc(t.kind),
-        any = esc(t.any),
-    );
-    for (code, name, _) in KINDS {
-        let selected = if p.kind == Some(*code) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            form,
-            "<option value=\"{code}\"{selected}>{}</option>",
-            esc(name)
-        );
-    }
-    let _ = write!(
-        form,
-        "</select></p><p><label for=\"kraj\">{kraj_label}</label> <select id=\"kraj\" name=\"kraj\"><option value=\"\">{any}</option>",
-        kraj_label = esc(t.kraj),
-        any = esc(t.any),
-    );
-    for kraj in index.territory().kraje.values() {
-        let selected = if p.kraj.as_deref() == Some(kraj.nuts.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            form,
-            "<option value=\"{}\"{selected}>{}</option>",
-            esc(&kraj.nuts),
-            esc(&kraj.name)
-        );
-    }
-    let checked = if p.free_now { " checked" } else { "" };
-    let _ = write!(
-        form,
-        "</select></p><p><input id=\"free_now\" name=\"free_now\" type=\"checkbox\" value=\"true\"{checked}> \
-         <label for=\"free_now\">{free}</label></p><p><button type=\"submit\">{go}</button></p></form>",
-        free = esc(t.free_now),
-        go = esc(t.search),
-    );
-    form
 }
 
 async fn board(
@@ -256,7 +207,8 @@ async fn board(
     };
     let index = state.indexer.read();
     let rows = crate::api::search::board(&index, &p, time::OffsetDateTime::now_utc());
-    let mut body = filter_form(&index, &p, lang, "/volna-mista");
+    let mut body =
+        search_form::filter_form(&index, &state.codelists, &p, None, lang, "/volna-mista");
     let _ = write!(
         body,
         "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{service}</th><th scope=\"col\">{facility}</th>\

@@ -27,7 +27,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(admin.post("/providers", provider).await.status, 201);
     let service = json!({ "provider_ico": "00064581", "details": { "name": "Azylový dům Naděje", "kind": 20,
         "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
-        "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
+        "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" }, "location": { "lat": 50.7736, "lon": 14.1961 } }] } });
     let registered = admin.post("/services", service).await;
     let id = registered.body["stream_id"].as_str().unwrap().to_string();
     let reported = admin
@@ -91,6 +91,37 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         none.contains("<h2 id=\"results\">Nalezeno služeb: 0</h2>"),
         "the kraj filters"
     );
+
+    // The other filters: facet counts on the options, ORP once a kraj is
+    // chosen, municipalities once an ORP is, distance from a point.
+    let (status, _, more) = page(queries, "/?kraj=CZ042&orp=4202&form=pob&sort=name").await;
+    assert_eq!(status, 200);
+    assert!(
+        more.contains("<details open>"),
+        "set filters open the disclosure"
+    );
+    assert!(
+        more.contains("<option value=\"20\">azylové domy (1)</option>"),
+        "{more}"
+    );
+    assert!(more.contains("<option value=\"pob\" selected>pobytová (1)</option>"));
+    assert!(more.contains("<option value=\"4202\" selected>Děčín</option>"));
+    assert!(more.contains("<label for=\"municipality\">Obec</label>"));
+    assert!(more.contains("<option value=\"562335\">Děčín</option>"));
+    assert!(more.contains("<h2 id=\"results\">Nalezeno služeb: 1</h2>"));
+    let (_, _, near) = page(
+        queries,
+        "/?lat=50.7736&lon=14.1961&radius_km=5&sort=distance",
+    )
+    .await;
+    assert!(
+        near.contains("Nalezeno služeb: 1") && near.contains(" km"),
+        "{near}"
+    );
+    let (_, _, far) = page(queries, "/?lat=49.19&lon=16.60&radius_km=5").await;
+    assert!(far.contains("Nalezeno služeb: 0"), "Brno is far from Děčín");
+    let (status, _, bad) = page(queries, "/?lat=91&lon=14&radius_km=5").await;
+    assert_eq!(status, 422, "{bad}");
 
     // English.
     let (_, _, en) = page(queries, "/?q=nadeje&lang=en").await;
