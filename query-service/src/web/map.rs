@@ -270,6 +270,53 @@ pub fn body(
     Ok((title, body))
 }
 
+/// A small map of a service's facilities: the kraje they are in, drawn from
+/// the boundaries, with a dot per located facility (named in its title and
+/// in the picture's label). `None` without boundaries or located facilities.
+pub fn facilities(
+    index: &crate::index::Index,
+    kraje: &[String],
+    points: &[(String, f64, f64)],
+    lang: Lang,
+) -> Option<String> {
+    if points.is_empty() {
+        return None;
+    }
+    let t = index.territory();
+    let shapes: Vec<&Value> = kraje
+        .iter()
+        .filter_map(|k| t.kraj_boundaries.get(k))
+        .collect();
+    let projection = Projection::fit(&shapes)?;
+    let names: Vec<&str> = points.iter().map(|(n, _, _)| n.as_str()).collect();
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {WIDTH:.0} {h:.0}\" role=\"img\" aria-label=\"{label}\" class=\"facilities\">",
+        h = projection.height,
+        label = esc(&format!(
+            "{}: {}",
+            lang.tr("Mapa zařízení", "Map of the facilities"),
+            names.join(", ")
+        )),
+    );
+    for shape in shapes {
+        let _ = write!(
+            svg,
+            "<path d=\"{}\" fill=\"#eef3f8\" stroke=\"#555\" stroke-width=\"1\"/>",
+            projection.path(shape)
+        );
+    }
+    for (name, lat, lon) in points {
+        let (x, y) = projection.xy((*lon, *lat));
+        let _ = write!(
+            svg,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#a4000f\" stroke=\"#fff\" stroke-width=\"2\"><title>{}</title></circle>",
+            esc(name)
+        );
+    }
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

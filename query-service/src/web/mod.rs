@@ -10,6 +10,7 @@ mod commands;
 mod map;
 mod page;
 mod planning;
+mod records;
 mod search_form;
 mod self_service;
 mod session;
@@ -21,20 +22,20 @@ pub use commands::Commands;
 use crate::api::search::{run, SearchParams};
 use crate::api::QueryState;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use page::{esc, Lang};
-use serde_json::Value;
 use std::fmt::Write;
 
 /// The portal's pages.
 pub fn routes(state: QueryState) -> Router {
     Router::new()
         .route("/", get(search))
-        .route("/sluzby/{id}", get(service))
+        .route("/sluzby/{id}", get(records::service))
+        .route("/poskytovatele/{ico}", get(records::provider))
         .route("/volna-mista", get(board))
         .route("/mapa", get(map_page))
         .route("/statistiky", get(stats_page))
@@ -326,77 +327,6 @@ async fn stats_page(
             problem.detail.as_deref().unwrap_or(problem.title.as_str()),
         ),
     }
-}
-
-async fn service(
-    State(state): State<QueryState>,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let t = lang.texts();
-    let doc = {
-        let index = state.indexer.read();
-        crate::api::records::service_detail(&index, &id, time::OffsetDateTime::now_utc())
-    };
-    let Ok(Some(doc)) = doc else {
-        return alert(StatusCode::NOT_FOUND, lang, t.no_service, "/", t.no_service);
-    };
-    let d = &doc["details"];
-    let text = |v: &Value| esc(v.as_str().unwrap_or_default());
-    let name = d["name"].as_str().unwrap_or_default().to_string();
-    let mut body = format!(
-        "<dl><dt>{provider}</dt><dd>{provider_name}</dd><dt>{kind}</dt><dd>{kind_name}{paragraph}</dd>\
-         <dt>{verified}</dt><dd>{last_verified}</dd></dl>",
-        provider = esc(t.provider),
-        provider_name = text(&doc["provider_name"]),
-        kind = esc(t.kind),
-        kind_name = text(&doc["kind_name"]),
-        paragraph = doc["paragraph"].as_str().map(|p| format!(" (§ {})", esc(p))).unwrap_or_default(),
-        verified = esc(t.last_verified),
-        last_verified = doc["last_verified_on"].as_str().map_or_else(|| esc(t.never), esc),
-    );
-    if let Some(description) = d["description"].as_str().filter(|s| !s.is_empty()) {
-        let _ = write!(body, "<p>{}</p>", esc(description));
-    }
-    let _ = write!(body, "<h2>{}</h2><ul>", esc(t.facilities));
-    for f in d["facilities"].as_array().into_iter().flatten() {
-        let a = &f["address"];
-        let _ = write!(
-            body,
-            "<li>{} — {} {}, {} {}</li>",
-            text(&f["name"]),
-            text(&a["street"]),
-            text(&a["number"]),
-            text(&a["postcode"]),
-            text(&a["city"]),
-        );
-    }
-    let _ = write!(
-        body,
-        "</ul><h2>{}</h2><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(t.vacancies),
-        esc(t.vacancies_caption),
-        esc(t.facility),
-        esc(t.free_places),
-        esc(t.reported),
-    );
-    for v in doc["vacancies"].as_array().into_iter().flatten() {
-        let stale = if v["stale"] == true {
-            format!(" <em>({})</em>", esc(t.stale))
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}{stale}</td></tr>",
-            text(&v["facility_id"]),
-            v["free_places"],
-            v["age_days"],
-        );
-    }
-    body.push_str("</tbody></table>");
-    Html(page::layout(lang, &name, &format!("/sluzby/{id}"), &body)).into_response()
 }
 
 #[cfg(test)]

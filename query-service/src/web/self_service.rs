@@ -134,8 +134,8 @@ fn render(
             for spec in &s.details.forms {
                 for capacity in &spec.capacities {
                     row += 1;
-                    let form = code_of(&spec.form);
-                    let unit = code_of(&capacity.unit);
+                    let form = super::records::code_of(&spec.form);
+                    let unit = super::records::code_of(&capacity.unit);
                     let current = s
                         .vacancies
                         .iter()
@@ -216,7 +216,7 @@ fn render(
 }
 
 /// The name of a form's or a capacity unit's code.
-fn code_name(lang: Lang, code: &str) -> &str {
+pub fn code_name(lang: Lang, code: &str) -> &str {
     match code {
         "pob" => lang.tr("pobytová", "residential"),
         "amb" => lang.tr("ambulantní", "outpatient"),
@@ -228,14 +228,6 @@ fn code_name(lang: Lang, code: &str) -> &str {
         "hovor" => lang.tr("hovory", "calls"),
         other => other,
     }
-}
-
-/// A code as the API writes it (`pob`, `luzka`).
-fn code_of<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// `POST /moje/volna-mista`: one report of free places.

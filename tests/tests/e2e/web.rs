@@ -138,10 +138,29 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let (status, _, detail) = page(queries, &format!("/sluzby/{id}")).await;
     assert_eq!(status, 200);
     assert!(detail.contains("<h1>Azylový dům Naděje</h1>"));
-    assert!(detail.contains("<dd>Charita &amp; spol.</dd>"));
+    assert!(detail
+        .contains("<dd><a href=\"/poskytovatele/00064581?lang=cs\">Charita &amp; spol.</a></dd>"));
+    assert!(
+        detail.contains("<dt>Formy a kapacity</dt><dd>pobytová (lůžka: 30)</dd>"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("<svg viewBox=\"0 0 800 ")
+            && detail.contains("aria-label=\"Mapa zařízení: Dům na Labi\""),
+        "the facility on a small map"
+    );
+    assert_eq!(detail.matches("<circle ").count(), 1);
+    // The provider's page lists its services.
+    let (status, _, provider) = page(queries, "/poskytovatele/00064581").await;
+    assert_eq!(status, 200);
+    assert!(provider.contains("<h1>Charita &amp; spol.</h1>"));
+    assert!(provider.contains(&format!(
+        "<a href=\"/sluzby/{id}?lang=cs\">Azylový dům Naděje</a> — azylové domy"
+    )));
+    assert_eq!(page(queries, "/poskytovatele/12345678").await.0, 404);
     assert!(detail.contains("Dům na Labi"));
     assert!(
-        detail.contains("<tr><td>A</td><td>4</td><td>0</td></tr>"),
+        detail.contains("<tr><td>Dům na Labi</td><td>4</td><td>0</td></tr>"),
         "{detail}"
     );
     assert!(detail.contains("<th scope=\"col\">"));
