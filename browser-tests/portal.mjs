@@ -185,10 +185,11 @@ try {
   await step('a statistics chart with its table', async () => {
     const page = await newPage();
     await page.goto(`${base}/statistiky?kind=20`);
-    const chart = page.locator('svg.chart[role=img]');
+    const chart = page.locator('svg.chart.need[role=img]');
     assert.equal(await chart.count(), 1);
     assert.ok((await chart.boundingBox()).height > 50, 'the chart is drawn');
-    assert.ok(await page.locator('svg.chart rect').count() >= 1, 'with bars');
+    assert.ok(await page.locator('svg.chart.need rect').count() >= 1, 'with bars');
+    assert.equal(await page.locator('svg.chart.trend polyline').count(), 2, 'the trend of providers and services');
     assert.ok(await page.locator('table caption').count() >= 1, 'and its table');
     await visit(page, 'statistics');
     await page.goto(`${base}/?lang=en`);

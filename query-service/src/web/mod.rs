@@ -107,24 +107,35 @@ fn pager(path: &str, filters: &str, lang: Lang, page: usize, pages: usize) -> St
 fn keep_filters(raw: Option<&str>) -> String {
     raw.unwrap_or_default()
         .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang=") && !kv.starts_with("page="))
+        .filter(|kv| {
+            kv.split_once('=').is_some_and(|(_, v)| !v.is_empty())
+                && !kv.starts_with("lang=")
+                && !kv.starts_with("page=")
+        })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// A GET form's parameters, the empty ones left out: a form sends every
+/// field, and an unchosen "any" or an empty number means no filter.
+fn form_params<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, String> {
+    let kept: Vec<&str> = raw
+        .unwrap_or_default()
+        .split('&')
+        .filter(|kv| kv.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
+        .collect();
+    serde_urlencoded::from_str(&kept.join("&")).map_err(|e| e.to_string())
 }
 
 fn lang_of(raw: Option<&str>) -> Lang {
     Lang::from_query(raw.unwrap_or_default())
 }
 
-async fn search(
-    State(state): State<QueryState>,
-    RawQuery(raw): RawQuery,
-    params: Result<Query<SearchParams>, QueryRejection>,
-) -> Response {
+async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(raw.as_deref());
     let t = lang.texts();
     let filters = keep_filters(raw.as_deref());
-    let Ok(Query(p)) = params else {
+    let Ok(p) = form_params::<SearchParams>(raw.as_deref()) else {
         return alert(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,
@@ -190,14 +201,10 @@ async fn search(
     Html(page::layout(lang, t.search_title, "/", &body)).into_response()
 }
 
-async fn board(
-    State(state): State<QueryState>,
-    RawQuery(raw): RawQuery,
-    params: Result<Query<SearchParams>, QueryRejection>,
-) -> Response {
+async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(raw.as_deref());
     let t = lang.texts();
-    let Ok(Query(p)) = params else {
+    let Ok(p) = form_params::<SearchParams>(raw.as_deref()) else {
         return alert(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,
@@ -305,6 +312,7 @@ async fn map_page(
 struct StatsPageParams {
     kind: Option<u16>,
     date: Option<String>,
+    trend_kraj: Option<String>,
 }
 
 async fn stats_page(
@@ -320,7 +328,16 @@ async fn stats_page(
     let Ok(Query(p)) = params else {
         return failed(StatusCode::UNPROCESSABLE_ENTITY, t.bad_filters);
     };
-    match stats::body(&state, lang, p.kind, p.date.filter(|d| !d.is_empty())).await {
+    let trend_kraj = p.trend_kraj.as_deref().filter(|k| !k.is_empty());
+    match stats::body(
+        &state,
+        lang,
+        p.kind,
+        p.date.filter(|d| !d.is_empty()),
+        trend_kraj,
+    )
+    .await
+    {
         Ok((title, body)) => Html(page::layout(lang, &title, "/statistiky", &body)).into_response(),
         Err(problem) => failed(
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -332,6 +349,17 @@ async fn stats_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_form_fields_are_no_filter() {
+        let p: SearchParams =
+            form_params(Some("q=azyl&kind=&kraj=&lat=&form=&free_now=true&lang=cs")).unwrap();
+        assert_eq!(p.q.as_deref(), Some("azyl"));
+        assert!(p.kind.is_none() && p.kraj.is_none() && p.lat.is_none() && p.form.is_none());
+        assert!(p.free_now);
+        assert!(form_params::<SearchParams>(Some("kind=abc")).is_err());
+        assert_eq!(keep_filters(Some("q=a&kind=&page=2")), "q=a");
+    }
 
     #[test]
     fn the_pager_keeps_the_filters_and_links_both_ways() {

@@ -92,6 +92,14 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "the kraj filters"
     );
 
+    // A form sends every field: the unchosen ones are no filter.
+    let (status, _, all_fields) = page(
+        queries,
+        "/?q=nadeje&kind=&kraj=&paragraph=&target_group=&form=&lat=&lon=&radius_km=&sort=&lang=cs",
+    )
+    .await;
+    assert_eq!(status, 200, "{all_fields}");
+    assert!(all_fields.contains("Nalezeno služeb: 1"));
     // The other filters: facet counts on the options, ORP once a kraj is
     // chosen, municipalities once an ORP is, distance from a point.
     let (status, _, more) = page(queries, "/?kraj=CZ042&orp=4202&form=pob&sort=name").await;
@@ -233,7 +241,10 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let mut waited = 0;
     let stats = loop {
         let (status, _, html) = page(queries, "/statistiky?kind=20").await;
-        if status == 200 && html.contains(row) {
+        // The need and the counts by kind are written by the statistics
+        // projection each in its turn: wait for both.
+        let counts = "<tr><th scope=\"row\">azylové domy</th><td>57</td><td>1</td><td>1</td></tr>";
+        if status == 200 && html.contains(row) && html.contains(counts) {
             break html;
         }
         waited += 1;
@@ -248,7 +259,25 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         stats.contains("role=\"img\"") && stats.contains("<rect "),
         "a chart"
     );
-    assert_eq!(stats.matches("<rect ").count(), 14, "a bar a kraj");
+    let need = stats.split("class=\"chart need\"").nth(1).unwrap();
+    let need = need.split("</svg>").next().unwrap();
+    assert_eq!(need.matches("<rect ").count(), 14, "a bar a kraj");
+    // Counts by kind and the trend, each with its table.
+    assert!(stats.contains("class=\"chart kinds\""), "{stats}");
+    assert!(
+        stats.contains(
+            "<tr><th scope=\"row\">azylové domy</th><td>57</td><td>1</td><td>1</td></tr>"
+        ),
+        "{stats}"
+    );
+    assert!(stats.contains("class=\"chart trend\"") && stats.contains("<polyline "));
+    let (status, _, usti) = page(queries, "/statistiky?kind=20&trend_kraj=CZ042").await;
+    assert_eq!(status, 200);
+    assert!(usti.contains("<option value=\"CZ042\" selected>Ústecký kraj</option>"));
+    assert!(
+        usti.contains("<td>1</td><td>1</td><td>30</td><td>0</td></tr>"),
+        "{usti}"
+    );
     assert!(stats.contains(
         "/api/v1/stats/capacity-vs-need?format=csv&amp;level=kraj&amp;kind=20&amp;date="
     ));
