@@ -86,16 +86,38 @@ impl Commands {
         idempotency_key: Option<&str>,
         body: &Value,
     ) -> anyhow::Result<Answer> {
+        let headers: Vec<(&str, &str)> = idempotency_key
+            .map(|k| ("Idempotency-Key", k))
+            .into_iter()
+            .collect();
+        self.send(Method::POST, path, token, &headers, Some(body))
+            .await
+    }
+
+    /// Sends a request to the command API's `path` (without `/api/v1`) as the
+    /// holder of `token`, with these headers and JSON body.
+    ///
+    /// # Errors
+    /// When the command API cannot be reached (not when it refuses).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> anyhow::Result<Answer> {
         match self {
             Self::Remote { base, client } => {
-                let mut request = client
-                    .request(Method::POST, format!("{base}/api/v1{path}"))
-                    .json(body);
+                let mut request = client.request(method, format!("{base}/api/v1{path}"));
+                if let Some(body) = body {
+                    request = request.json(body);
+                }
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
-                if let Some(key) = idempotency_key {
-                    request = request.header("Idempotency-Key", key);
+                for (k, v) in headers {
+                    request = request.header(*k, *v);
                 }
                 let response = request.send().await?;
                 let status = StatusCode::from_u16(response.status().as_u16())?;
@@ -107,17 +129,23 @@ impl Commands {
             }
             Self::Local(router) => {
                 let mut request = Request::builder()
-                    .method(Method::POST)
+                    .method(method)
                     .uri(format!("/api/v1{path}"))
                     .header(header::CONTENT_TYPE, "application/json");
                 if let Some(token) = token {
                     request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
                 }
-                if let Some(key) = idempotency_key {
-                    request = request.header("Idempotency-Key", key);
+                for (k, v) in headers {
+                    request = request.header(*k, *v);
                 }
-                let request = request.body(Body::from(serde_json::to_vec(body)?))?;
-                let response = router.clone().oneshot(request).await?;
+                let bytes = match body {
+                    Some(b) => serde_json::to_vec(b)?,
+                    None => Vec::new(),
+                };
+                let response = router
+                    .clone()
+                    .oneshot(request.body(Body::from(bytes))?)
+                    .await?;
                 let status = response.status();
                 let bytes = axum::body::to_bytes(response.into_body(), ANSWER_LIMIT).await?;
                 Ok(Answer {

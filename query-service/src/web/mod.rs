@@ -11,6 +11,7 @@ mod map;
 mod page;
 mod planning;
 mod records;
+mod roles;
 mod search_form;
 mod self_service;
 mod session;
@@ -55,6 +56,9 @@ pub fn routes(state: QueryState) -> Router {
         .route("/odhlaseni", post(session::logout))
         .route("/moje", get(self_service::mine))
         .route("/moje/volna-mista", post(self_service::report))
+        .route("/moje/akce", post(roles::act))
+        .route("/moje/sluzby/{id}", get(roles::edit_service))
+        .route("/moje/historie", get(roles::history))
         .with_state(state)
 }
 

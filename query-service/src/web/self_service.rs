@@ -31,16 +31,23 @@ pub async fn mine(
     let Some(visitor) = session::visitor(&state, &headers).await else {
         return session::to_login(lang);
     };
-    let notice = raw.split('&').any(|kv| kv == "reported=1").then(|| {
-        lang.tr(
+    let notice = if raw.split('&').any(|kv| kv == "reported=1") {
+        Some(lang.tr(
             "Hlášení volných míst bylo přijato a je zveřejněno.",
             "The report of free places was accepted and is published.",
-        )
-    });
+        ))
+    } else if raw.split('&').any(|kv| kv.starts_with("done=")) {
+        Some(lang.tr(
+            "Hotovo, změna byla přijata.",
+            "Done, the change was accepted.",
+        ))
+    } else {
+        None
+    };
     render(&state, &visitor, lang, StatusCode::OK, notice, None)
 }
 
-fn render(
+pub fn render(
     state: &QueryState,
     visitor: &Visitor,
     lang: Lang,
@@ -85,15 +92,19 @@ fn render(
         esc(lang.tr("Odhlásit se", "Sign out")),
     );
     let providers = visitor.providers();
+    let others = super::roles::sections(state, visitor, lang);
     if providers.is_empty() {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            esc(lang.tr(
-                "Vaše role nemá na webu vlastní formuláře; použijte API na /api/v1 (dokumentace /api/v1/openapi.json).",
-                "Your role has no forms of its own on the web; use the API at /api/v1 (documented at /api/v1/openapi.json).",
-            ))
-        );
+        if others.is_empty() {
+            let _ = write!(
+                body,
+                "<p>{}</p>",
+                esc(lang.tr(
+                    "Vaše role nemá na webu vlastní formuláře; použijte API na /api/v1 (dokumentace /api/v1/openapi.json).",
+                    "Your role has no forms of its own on the web; use the API at /api/v1 (documented at /api/v1/openapi.json).",
+                ))
+            );
+        }
+        body.push_str(&others);
         return (
             status,
             Html(super::page::layout(lang, title(lang), "/moje", &body)),
@@ -118,11 +129,13 @@ fn render(
         let _ = write!(
             body,
             "<section aria-labelledby=\"s-{id}\"><h3 id=\"s-{id}\"><a href=\"/sluzby/{id}?lang={code}\">{name}</a></h3>\
+             <p><a href=\"/moje/sluzby/{id}?lang={code}\">{edit}</a></p>\
              <table><caption>{caption}</caption><thead><tr><th scope=\"col\">{facility}</th><th scope=\"col\">{form_unit}</th>\
              <th scope=\"col\">{capacity}</th><th scope=\"col\">{now}</th></tr></thead><tbody>",
             id = esc(&s.id),
             code = lang.code(),
             name = esc(&s.details.name),
+            edit = esc(lang.tr("Upravit popis a kontakty", "Edit the description and contacts")),
             caption = esc(lang.tr("Volná místa podle zařízení, formy a jednotky", "Free places by facility, form and unit")),
             facility = esc(lang.tr("Zařízení", "Facility")),
             form_unit = esc(lang.tr("Forma a jednotka", "Form and unit")),
@@ -208,6 +221,8 @@ fn render(
         }
         body.push_str("</ul>");
     }
+    drop(index);
+    body.push_str(&others);
     (
         status,
         Html(super::page::layout(lang, title(lang), "/moje", &body)),

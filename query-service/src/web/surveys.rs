@@ -18,7 +18,7 @@ use projection_service::surveys::SurveyView;
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
-fn status_text(lang: Lang, status: SurveyStatus) -> &'static str {
+pub(super) fn status_text(lang: Lang, status: SurveyStatus) -> &'static str {
     match status {
         SurveyStatus::Open => lang.tr("otevřená", "open"),
         SurveyStatus::Closed => lang.tr("uzavřená", "closed"),

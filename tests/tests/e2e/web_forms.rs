@@ -5,7 +5,11 @@
 //! from another site, a number that is not one, a report for someone else's
 //! service and an answer that is not a number are refused with the reason
 //! on the page and change nothing; a resent report (same key) is applied
-//! once; signing out forgets the cookie.
+//! once; signing out forgets the cookie. The other roles' forms: a
+//! provider edits its service (a stale version is refused), a methodologist
+//! publishes news and writes, opens a survey, a commissioner rejects and
+//! approves plan revisions, an auditor opens a record's history (others
+//! may not).
 
 use crate::client::Client;
 use crate::helpers::{account, in_both_modes};
@@ -59,6 +63,21 @@ impl Browser {
             set_cookie,
             html: r.text().await.unwrap(),
         }
+    }
+
+    /// Signs in with the test password and keeps the session cookie.
+    async fn signed_in(base: &str, login: &str) -> Self {
+        let mut b = Self::new(base);
+        let p = b
+            .post(
+                "/prihlaseni",
+                &[("login", login), ("password", "heslo-pro-test-1")],
+                None,
+            )
+            .await;
+        assert_eq!(p.status, 303, "{login}: {}", p.html);
+        b.cookie = Some(p.set_cookie.split(';').next().unwrap().to_string());
+        b
     }
 
     async fn get(&self, path: &str) -> Page {
@@ -342,4 +361,289 @@ in_both_modes!(
     scenario,
     web_forms_in_the_embedded_portal,
     web_forms_in_the_distributed_services
+);
+
+async fn roles_scenario(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let p = json!({ "ico": ICO, "name": "Azyl Děčín", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } });
+    assert_eq!(admin.post("/providers", p).await.status, 201);
+    let s = json!({ "provider_ico": ICO, "details": { "name": "Azyl Děčín", "kind": 20, "description": "Původní popis",
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
+    let registered = admin.post("/services", s).await;
+    let service = registered.body["stream_id"].as_str().unwrap().to_string();
+    for (login, role, scope) in [
+        (
+            "charita",
+            "provider",
+            json!({ "kind": "provider", "code": ICO }),
+        ),
+        (
+            "metodik",
+            "methodologist",
+            json!({ "kind": "kraj", "code": "CZ042" }),
+        ),
+        ("auditor", "auditor", json!({ "kind": "global" })),
+    ] {
+        account(&admin, login, role, scope).await;
+    }
+    let komisar = account(
+        &admin,
+        "komisar",
+        "commissioner",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let act = |b: &Browser, fields: Vec<(&str, &str)>| {
+        let owned: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let b = Browser {
+            base: b.base.clone(),
+            http: b.http.clone(),
+            cookie: b.cookie.clone(),
+        };
+        async move { b.post_owned("/moje/akce", owned, None).await }
+    };
+
+    // A provider edits its service; a stale version is refused and changes nothing.
+    let charita = Browser::signed_in(queries, "charita").await;
+    reqwest::get(format!(
+        "{queries}/api/v1/services/{service}?after={}",
+        registered.after()
+    ))
+    .await
+    .unwrap();
+    let form = charita.get(&format!("/moje/sluzby/{service}")).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.html.contains(">Původní popis</textarea>"),
+        "{}",
+        form.html
+    );
+    let edit = |version: &'static str| {
+        vec![
+            ("action", "edit_service"),
+            ("id", service.as_str()),
+            ("version", version),
+            ("description", "Nový popis"),
+            ("opening_hours", "nonstop"),
+            ("emails", "azyl@example.cz"),
+            ("phones", "+420 412 000 000"),
+            ("webs", ""),
+        ]
+    };
+    let stale = act(&charita, edit("7")).await;
+    assert_eq!(stale.status, 409, "{}", stale.html);
+    assert!(stale.html.contains("role=\"alert\""));
+    let saved = act(&charita, edit("1")).await;
+    assert_eq!(
+        (saved.status, saved.location.as_str()),
+        (303, "/moje?lang=cs&done=edit_service"),
+        "{}",
+        saved.html
+    );
+    let page = Browser::new(queries)
+        .get(&format!("/sluzby/{service}"))
+        .await;
+    assert!(
+        page.html.contains("<p>Nový popis</p>") && page.html.contains("mailto:azyl@example.cz"),
+        "{}",
+        page.html
+    );
+    let unknown = act(&charita, vec![("action", "drop_everything")]).await;
+    assert_eq!(unknown.status, 422);
+
+    // A methodologist publishes news and writes a survey, then opens it.
+    let metodik = Browser::signed_in(queries, "metodik").await;
+    let mine = metodik.get("/moje").await;
+    assert!(
+        mine.html.contains("name=\"action\" value=\"publish_news\""),
+        "{}",
+        mine.html
+    );
+    let published = act(
+        &metodik,
+        vec![
+            ("action", "publish_news"),
+            ("kraj", "CZ042"),
+            ("title", "Nová výzva"),
+            ("body", "Text výzvy."),
+        ],
+    )
+    .await;
+    assert_eq!(published.status, 303, "{}", published.html);
+    assert!(Browser::new(queries)
+        .get("/aktuality")
+        .await
+        .html
+        .contains(">Nová výzva</a>"));
+    let elsewhere = act(
+        &metodik,
+        vec![
+            ("action", "publish_news"),
+            ("kraj", "CZ010"),
+            ("title", "Praha"),
+            ("body", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(elsewhere.status, 403, "another kraj: {}", elsewhere.html);
+    let bad = act(
+        &metodik,
+        vec![
+            ("action", "define_survey"),
+            ("kraj", "CZ042"),
+            ("title", "Anketa"),
+            ("questions", "barva | Jaká?"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.html
+            .contains("questions, line 1: &quot;barva&quot; is not a kind of question"),
+        "{}",
+        bad.html
+    );
+    let defined = act(
+        &metodik,
+        vec![
+            ("action", "define_survey"),
+            ("kraj", "CZ042"),
+            ("title", "Čekatelé 2027"),
+            (
+                "questions",
+                "cislo | *Kolik lidí čeká?\njedna | Trend | roste; klesá",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(defined.status, 303, "{}", defined.html);
+    let mine = metodik.get("/moje").await;
+    let survey = mine
+        .html
+        .split("/ankety/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(mine.html.contains("(připravovaná)") && mine.html.contains("value=\"open_survey\""));
+    let opened = act(
+        &metodik,
+        vec![("action", "open_survey"), ("id", survey.as_str())],
+    )
+    .await;
+    assert_eq!(opened.status, 303, "{}", opened.html);
+    let page = Browser::new(queries)
+        .get(&format!("/ankety/{survey}"))
+        .await;
+    assert!(
+        page.html.contains("Stav: otevřená") && page.html.contains("Kolik lidí čeká?"),
+        "{}",
+        page.html
+    );
+
+    // A commissioner rejects a revision (with a reason), then approves the next one.
+    let plan = komisar
+        .post(
+            "/plans",
+            json!({ "title": "Plán Ústeckého kraje", "territory": "CZ042" }),
+        )
+        .await;
+    let plan = plan.body["stream_id"].as_str().unwrap().to_string();
+    let content = json!({ "period_from": 2026, "period_to": 2028, "priorities": [{ "id": "P1", "title": "Bydlení", "goals": [] }] });
+    for _ in 0..2 {
+        let r = komisar
+            .post(&format!("/plans/{plan}/revisions"), content.clone())
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        reqwest::get(format!("{queries}/api/v1/plans/{plan}?after={}", r.after()))
+            .await
+            .unwrap();
+    }
+    let k = Browser::signed_in(queries, "komisar").await;
+    let mine = k.get("/moje").await;
+    assert_eq!(
+        mine.html.matches("value=\"approve_revision\"").count(),
+        2,
+        "{}",
+        mine.html
+    );
+    let no_reason = act(
+        &k,
+        vec![
+            ("action", "reject_revision"),
+            ("plan", plan.as_str()),
+            ("n", "1"),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.html);
+    let rejected = act(
+        &k,
+        vec![
+            ("action", "reject_revision"),
+            ("plan", plan.as_str()),
+            ("n", "1"),
+            ("reason", "Chybí rozpočet"),
+        ],
+    )
+    .await;
+    assert_eq!(rejected.status, 303, "{}", rejected.html);
+    let approved = act(
+        &k,
+        vec![
+            ("action", "approve_revision"),
+            ("plan", plan.as_str()),
+            ("n", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(approved.status, 303, "{}", approved.html);
+    let page = Browser::new(queries)
+        .get(&format!("/planovani/{plan}"))
+        .await;
+    assert!(
+        page.html
+            .contains("revize 1</a> — zamítnutá (Chybí rozpočet)"),
+        "{}",
+        page.html
+    );
+    assert!(page
+        .html
+        .contains("revize 2</a> — schválená · <strong>platná</strong>"));
+
+    // An auditor opens the service's history; a provider may not.
+    let auditor = Browser::signed_in(queries, "auditor").await;
+    let history = auditor
+        .get(&format!("/moje/historie?typ=service&id={service}"))
+        .await;
+    assert_eq!(history.status, 200, "{}", history.html);
+    assert!(
+        history
+            .html
+            .contains(&format!("<code>service/{service}</code>")),
+        "{}",
+        history.html
+    );
+    assert!(
+        history.html.contains("ServiceRegistered") && history.html.contains("ServiceChanged"),
+        "{}",
+        history.html
+    );
+    let refused = charita
+        .get(&format!("/moje/historie?typ=service&id={service}"))
+        .await;
+    assert_eq!(refused.status, 403);
+}
+
+in_both_modes!(
+    roles_scenario,
+    role_forms_in_the_embedded_portal,
+    role_forms_in_the_distributed_services
 );

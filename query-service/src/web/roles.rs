@@ -1,0 +1,593 @@
+//! The signed-in page's forms for the roles besides providers' vacancy
+//! reports: a provider edits its service's description, opening hours and
+//! contacts; a methodologist writes news and surveys for its kraj and opens
+//! and closes them; a commissioner approves, rejects or comments the
+//! proposed revisions of its territory's plans; an auditor (or an
+//! administrator) opens the history of any record. Every form posts to
+//! `/moje/akce` with the action's name; the command API decides, as for any
+//! client, and its refusal is shown with the reason.
+
+use super::page::{esc, Lang};
+use super::session::{self, field, form_fields, lang_of_form, Visitor};
+use crate::api::QueryState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use events::accounts::role::{Role, Scope};
+use events::planning::plan::RevisionStatus;
+use events::surveys::survey::{Audience, SurveyStatus};
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+/// The codes of the scopes the account holds a role in.
+fn scopes(visitor: &Visitor, role: Role) -> Vec<String> {
+    visitor
+        .account
+        .roles
+        .iter()
+        .filter(|g| g.role == role)
+        .filter_map(|g| match &g.scope {
+            Scope::Kraj(c) | Scope::Orp(c) | Scope::Municipality(c) | Scope::Provider(c) => {
+                Some(c.clone())
+            }
+            Scope::Global => None,
+        })
+        .collect()
+}
+
+fn has(visitor: &Visitor, roles: &[Role]) -> bool {
+    visitor
+        .account
+        .roles
+        .iter()
+        .any(|g| roles.contains(&g.role))
+}
+
+fn hidden(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        esc(name),
+        esc(value)
+    )
+}
+
+/// A form posting `action` with hidden fields, its visible controls and a button.
+fn action_form(
+    lang: Lang,
+    action: &str,
+    fields: &[(&str, &str)],
+    controls: &str,
+    button: &str,
+) -> String {
+    let mut f = format!(
+        "<form method=\"post\" action=\"/moje/akce\">{}{}",
+        hidden("lang", lang.code()),
+        hidden("action", action)
+    );
+    for (k, v) in fields {
+        f.push_str(&hidden(k, v));
+    }
+    let _ = write!(
+        f,
+        "{controls}<button type=\"submit\">{}</button></form>",
+        esc(button)
+    );
+    f
+}
+
+/// The sections for the visitor's roles other than a provider's reports.
+pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
+    let index = state.indexer.read();
+    let mut out = String::new();
+    // Methodologists: news and surveys of their kraj.
+    for kraj in scopes(visitor, Role::Methodologist) {
+        let name = index
+            .territory()
+            .kraj_by_any_code(&kraj)
+            .map_or(kraj.clone(), |k| k.name.clone());
+        let _ = write!(
+            out,
+            "<h2>{} — {}</h2>",
+            esc(lang.tr("Aktualita", "News")),
+            esc(&name)
+        );
+        out.push_str(&action_form(
+            lang,
+            "publish_news",
+            &[("kraj", &kraj)],
+            &format!(
+                "<p><label for=\"news-title-{k}\">{}</label><br><input id=\"news-title-{k}\" name=\"title\" required size=\"50\"></p>\
+                 <p><label for=\"news-body-{k}\">{}</label><br><textarea id=\"news-body-{k}\" name=\"body\" rows=\"5\" cols=\"60\" required></textarea></p>",
+                esc(lang.tr("Nadpis", "Title")),
+                esc(lang.tr("Text", "Text")),
+                k = esc(&kraj),
+            ),
+            lang.tr("Zveřejnit", "Publish"),
+        ));
+        let _ = write!(
+            out,
+            "<h2>{} — {}</h2>",
+            esc(lang.tr("Ankety", "Surveys")),
+            esc(&name)
+        );
+        let mut surveys: Vec<_> = index
+            .surveys
+            .values()
+            .filter(|s| matches!(&s.definition.audience, Audience::Kraj { code } if code == &kraj))
+            .collect();
+        surveys.sort_by(|a, b| b.id.cmp(&a.id));
+        out.push_str("<ul>");
+        for s in surveys {
+            let (action, button) = match s.status {
+                SurveyStatus::Draft => ("open_survey", lang.tr("Otevřít", "Open")),
+                SurveyStatus::Open => ("close_survey", lang.tr("Uzavřít", "Close")),
+                _ => ("", ""),
+            };
+            let _ = write!(
+                out,
+                "<li><a href=\"/ankety/{id}?lang={c}\">{title}</a> ({status}) {form}</li>",
+                id = esc(&s.id),
+                c = lang.code(),
+                title = esc(&s.definition.title),
+                status = super::surveys::status_text(lang, s.status),
+                form = if action.is_empty() {
+                    String::new()
+                } else {
+                    action_form(lang, action, &[("id", &s.id)], "", button)
+                },
+            );
+        }
+        out.push_str("</ul>");
+        out.push_str(&action_form(
+            lang,
+            "define_survey",
+            &[("kraj", &kraj)],
+            &format!(
+                "<p><label for=\"s-title-{k}\">{}</label><br><input id=\"s-title-{k}\" name=\"title\" required size=\"50\"></p>\
+                 <p><label for=\"s-desc-{k}\">{}</label><br><input id=\"s-desc-{k}\" name=\"description\" size=\"50\"></p>\
+                 <p><input type=\"checkbox\" id=\"s-anon-{k}\" name=\"anonymous\" value=\"true\"> <label for=\"s-anon-{k}\">{}</label></p>\
+                 <p><label for=\"s-q-{k}\">{}</label><br><textarea id=\"s-q-{k}\" name=\"questions\" rows=\"6\" cols=\"60\" required aria-describedby=\"s-help-{k}\"></textarea></p>\
+                 <p id=\"s-help-{k}\"><small>{}</small></p>",
+                esc(lang.tr("Název ankety", "Title of the survey")),
+                esc(lang.tr("Účel", "Purpose")),
+                esc(lang.tr("anonymní (odpovědi nelze přiřadit poskytovatelům)", "anonymous (answers cannot be traced to providers)")),
+                esc(lang.tr("Otázky, jedna na řádek", "Questions, one a line")),
+                esc(lang.tr(
+                    "Řádek: druh | otázka | možnosti oddělené středníkem. Druhy: ano-ne, cislo, text, dlouhy-text, datum, skala, jedna, vice. Hvězdička před otázkou: povinná. Např.: jedna | *Část kraje | sever; jih",
+                    "A line: kind | question | options separated by semicolons. Kinds: ano-ne (yes/no), cislo (number), text, dlouhy-text (long text), datum (date), skala (1–5), jedna (one of), vice (any of). An asterisk before the question: required. E.g.: jedna | *Part of the region | north; south",
+                )),
+                k = esc(&kraj),
+            ),
+            lang.tr("Uložit jako návrh", "Save as a draft"),
+        ));
+    }
+    // Commissioners: proposed revisions of their territory's plans.
+    let territories = scopes(visitor, Role::Commissioner);
+    if !territories.is_empty() {
+        let _ = write!(
+            out,
+            "<h2>{}</h2>",
+            esc(lang.tr(
+                "Návrhy plánů k projednání",
+                "Plan revisions under discussion"
+            ))
+        );
+        let mut any = false;
+        for plan in index
+            .plans
+            .values()
+            .filter(|p| territories.contains(&p.territory))
+        {
+            for (n, _) in plan
+                .revisions
+                .iter()
+                .filter(|(_, r)| r.status == RevisionStatus::Proposed)
+            {
+                any = true;
+                let n = n.to_string();
+                let _ = write!(
+                    out,
+                    "<section><h3><a href=\"/planovani/{id}?revize={n}&amp;lang={c}\">{title}, {rev} {n}</a></h3>",
+                    id = esc(&plan.id),
+                    c = lang.code(),
+                    title = esc(&plan.title),
+                    rev = esc(lang.tr("revize", "revision")),
+                );
+                let keys = [("plan", plan.id.as_str()), ("n", n.as_str())];
+                out.push_str(&action_form(
+                    lang,
+                    "approve_revision",
+                    &keys,
+                    "",
+                    lang.tr("Schválit", "Approve"),
+                ));
+                let id = format!("{}-{n}", plan.id);
+                out.push_str(&action_form(
+                    lang,
+                    "reject_revision",
+                    &keys,
+                    &format!(
+                        "<label for=\"reason-{id}\">{}</label> <input id=\"reason-{id}\" name=\"reason\" required> ",
+                        esc(lang.tr("Důvod zamítnutí", "Reason for rejecting")),
+                        id = esc(&id)
+                    ),
+                    lang.tr("Zamítnout", "Reject"),
+                ));
+                out.push_str(&action_form(
+                    lang,
+                    "comment_revision",
+                    &keys,
+                    &format!(
+                        "<label for=\"comment-{id}\">{}</label> <input id=\"comment-{id}\" name=\"text\" required> ",
+                        esc(lang.tr("Připomínka", "Comment")),
+                        id = esc(&id)
+                    ),
+                    lang.tr("Připomínkovat", "Comment"),
+                ));
+                out.push_str("</section>");
+            }
+        }
+        if !any {
+            let _ = write!(
+                out,
+                "<p>{}</p>",
+                esc(lang.tr("Žádný návrh nečeká.", "No revision is waiting."))
+            );
+        }
+    }
+    // Auditors and administrators: the history of any record.
+    if has(visitor, &[Role::Auditor, Role::Administrator]) {
+        let _ = write!(
+            out,
+            "<h2>{}</h2><form method=\"get\" action=\"/moje/historie\">{}\
+             <p><label for=\"h-type\">{}</label> <select id=\"h-type\" name=\"typ\">",
+            esc(lang.tr("Historie záznamu", "History of a record")),
+            hidden("lang", lang.code()),
+            esc(lang.tr("Druh záznamu", "Kind of record")),
+        );
+        for t in STREAM_TYPES {
+            let _ = write!(out, "<option>{t}</option>");
+        }
+        let _ = write!(
+            out,
+            "</select> <label for=\"h-id\">{}</label> <input id=\"h-id\" name=\"id\" required> <button type=\"submit\">{}</button></p></form>",
+            esc(lang.tr("Identifikátor", "Id")),
+            esc(lang.tr("Zobrazit historii", "Show the history")),
+        );
+    }
+    out
+}
+
+/// The kinds of records (streams) an auditor can open.
+const STREAM_TYPES: [&str; 20] = [
+    "service",
+    "provider",
+    "survey",
+    "community_plan",
+    "planning_group",
+    "grant_call",
+    "grant_application",
+    "news",
+    "calendar_event",
+    "document",
+    "job_posting",
+    "link",
+    "award",
+    "need_norm",
+    "regional_contact",
+    "directory_entry",
+    "registry_import",
+    "account",
+    "forum_thread",
+    "survey_response",
+];
+
+/// A survey's questions from the form's lines (`kind | question | options`).
+fn questions(text: &str) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (kind, question) = match parts.as_slice() {
+            [k, q, ..] if !q.trim_start_matches('*').is_empty() => (*k, *q),
+            _ => return Err(format!("questions, line {}: kind | question", i + 1)),
+        };
+        let options: Vec<&str> = parts
+            .get(2)
+            .map(|o| {
+                o.split(';')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let kind = match kind {
+            "ano-ne" | "yes-no" => json!({ "type": "yes_no" }),
+            "cislo" | "číslo" | "number" => json!({ "type": "number" }),
+            "text" => json!({ "type": "short_text" }),
+            "dlouhy-text" | "dlouhý-text" | "long-text" => json!({ "type": "long_text" }),
+            "datum" | "date" => json!({ "type": "date" }),
+            "skala" | "škála" | "scale" => json!({ "type": "scale" }),
+            "jedna" | "one" => json!({ "type": "single_choice", "options": options }),
+            "vice" | "více" | "many" => json!({ "type": "multiple_choice", "options": options }),
+            other => {
+                return Err(format!(
+                    "questions, line {}: {other:?} is not a kind of question",
+                    i + 1
+                ))
+            }
+        };
+        out.push(json!({
+            "id": format!("q{}", i + 1),
+            "text": question.trim_start_matches('*').trim(),
+            "kind": kind,
+            "required": question.starts_with('*'),
+        }));
+    }
+    Ok(out)
+}
+
+/// Splits a field of several values (one a line, or comma-separated).
+fn list(fields: &[(String, String)], name: &str) -> Vec<String> {
+    field(fields, name)
+        .unwrap_or_default()
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The command an action stands for: method, path, body, extra headers.
+type Command = (Method, String, Value, Vec<(&'static str, String)>);
+
+fn command(action: &str, f: &[(String, String)]) -> Result<Command, String> {
+    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
+    let seg = |name: &str| super::self_service::urlencode(&get(name));
+    let post = |path: String, body: Value| Ok((Method::POST, path, body, Vec::new()));
+    match action {
+        "publish_news" => post(
+            "/news".into(),
+            json!({ "article": { "kraj": get("kraj"), "title": get("title"), "body": get("body") } }),
+        ),
+        "define_survey" => post(
+            "/surveys".into(),
+            json!({ "definition": { "title": get("title"), "description": get("description"),
+                "anonymous": get("anonymous") == "true", "audience": { "type": "kraj", "code": get("kraj") },
+                "questions": questions(&get("questions"))? } }),
+        ),
+        "open_survey" => post(format!("/surveys/{}/open", seg("id")), json!({})),
+        "close_survey" => post(format!("/surveys/{}/close", seg("id")), json!({})),
+        "approve_revision" => post(
+            format!("/plans/{}/revisions/{}/approve", seg("plan"), seg("n")),
+            json!({}),
+        ),
+        "reject_revision" => post(
+            format!("/plans/{}/revisions/{}/reject", seg("plan"), seg("n")),
+            json!({ "reason": get("reason") }),
+        ),
+        "comment_revision" => post(
+            format!("/plans/{}/revisions/{}/comments", seg("plan"), seg("n")),
+            json!({ "text": get("text") }),
+        ),
+        "edit_service" => Ok((
+            Method::PATCH,
+            format!("/services/{}", seg("id")),
+            json!({ "description": get("description"), "opening_hours": get("opening_hours"),
+                "contacts": { "emails": list(f, "emails"), "phones": list(f, "phones"), "webs": list(f, "webs") } }),
+            vec![("If-Match", get("version"))],
+        )),
+        other => Err(format!("action: {other:?} is not an action of this page")),
+    }
+}
+
+/// `POST /moje/akce`: one action of the signed-in page.
+pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = session::same_origin(&headers) {
+        return refused;
+    }
+    let fields = form_fields(&body);
+    let lang = lang_of_form(&fields);
+    let Some(visitor) = session::visitor(&state, &headers).await else {
+        return session::to_login(lang);
+    };
+    let title = lang.tr("Moje stránka", "My page");
+    let commands = match session::commands(&state, lang, title) {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let action = field(&fields, "action").unwrap_or_default().to_string();
+    let refused = |status: StatusCode, text: &str| {
+        super::self_service::render(&state, &visitor, lang, status, None, Some(text))
+    };
+    let (method, path, body, extra) = match command(&action, &fields) {
+        Ok(c) => c,
+        Err(text) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &text),
+    };
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = match commands
+        .send(method, &path, Some(&visitor.token), &extra, Some(&body))
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return session::unreachable_commands(lang, title, &e),
+    };
+    if !answer.status.is_success() {
+        return refused(answer.status, &answer.refusal());
+    }
+    if let Err(problem) = crate::api::wait_after(&state, answer.after().as_deref()).await {
+        tracing::warn!(detail = ?problem.detail, "the change is not in the read models yet");
+    }
+    Redirect::to(&format!("/moje?lang={}&done={}", lang.code(), esc(&action))).into_response()
+}
+
+/// `GET /moje/sluzby/{id}`: the form to edit a service's description, hours and contacts.
+pub async fn edit_service(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
+    let Some(_visitor) = session::visitor(&state, &headers).await else {
+        return session::to_login(lang);
+    };
+    let index = state.indexer.read();
+    let Some(entry) = index.service(&id) else {
+        let t = lang.texts();
+        return super::alert(
+            StatusCode::NOT_FOUND,
+            lang,
+            t.no_service,
+            "/moje",
+            t.no_service,
+        );
+    };
+    let s = &entry.view;
+    let d = &s.details;
+    let controls = format!(
+        "<p><label for=\"description\">{}</label><br><textarea id=\"description\" name=\"description\" rows=\"6\" cols=\"60\">{}</textarea></p>\
+         <p><label for=\"opening_hours\">{}</label><br><input id=\"opening_hours\" name=\"opening_hours\" size=\"50\" value=\"{}\"></p>\
+         <p><label for=\"emails\">{}</label><br><input id=\"emails\" name=\"emails\" size=\"50\" value=\"{}\"></p>\
+         <p><label for=\"phones\">{}</label><br><input id=\"phones\" name=\"phones\" size=\"50\" value=\"{}\"></p>\
+         <p><label for=\"webs\">{}</label><br><input id=\"webs\" name=\"webs\" size=\"50\" value=\"{}\"></p>",
+        esc(lang.tr("Popis služby", "Description of the service")),
+        esc(&d.description),
+        esc(lang.tr("Provozní doba", "Opening hours")),
+        esc(&d.opening_hours),
+        esc(lang.tr("E-maily (oddělené čárkou)", "E-mails (separated by commas)")),
+        esc(&d.contacts.emails.join(", ")),
+        esc(lang.tr("Telefony (oddělené čárkou)", "Phones (separated by commas)")),
+        esc(&d.contacts.phones.join(", ")),
+        esc(lang.tr("Weby (oddělené čárkou)", "Websites (separated by commas)")),
+        esc(&d.contacts.webs.join(", ")),
+    );
+    let version = s.version.to_string();
+    let body = action_form(
+        lang,
+        "edit_service",
+        &[("id", &s.id), ("version", &version)],
+        &controls,
+        lang.tr("Uložit změny", "Save the changes"),
+    );
+    let title = format!("{} — {}", lang.tr("Úprava údajů", "Editing"), d.name);
+    Html(super::page::layout(
+        lang,
+        &title,
+        &format!("/moje/sluzby/{id}"),
+        &body,
+    ))
+    .into_response()
+}
+
+/// The history's parameters.
+#[derive(Debug, serde::Deserialize)]
+pub struct HistoryParams {
+    typ: String,
+    id: String,
+}
+
+/// `GET /moje/historie?typ=&id=`: every event of a record, oldest first, as the audit API gives them.
+pub async fn history(
+    State(state): State<QueryState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    params: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
+    let title = lang.tr("Historie záznamu", "History of a record");
+    let Some(visitor) = session::visitor(&state, &headers).await else {
+        return session::to_login(lang);
+    };
+    let Ok(Query(p)) = params else {
+        return super::alert(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang,
+            title,
+            "/moje",
+            "typ, id: required",
+        );
+    };
+    let commands = match session::commands(&state, lang, title) {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let path = format!(
+        "/audit/streams/{}/{}",
+        super::self_service::urlencode(&p.typ),
+        super::self_service::urlencode(&p.id)
+    );
+    let answer = match commands
+        .send(Method::GET, &path, Some(&visitor.token), &[], None)
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return session::unreachable_commands(lang, title, &e),
+    };
+    if !answer.status.is_success() {
+        return super::alert(answer.status, lang, title, "/moje", &answer.refusal());
+    }
+    let mut body = format!(
+        "<p>{}: <code>{}</code></p><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(lang.tr("Záznam", "Record")),
+        esc(answer.body["stream"].as_str().unwrap_or_default()),
+        esc(lang.tr("Události záznamu, nejstarší první", "The record's events, oldest first")),
+        esc(lang.tr("Verze", "Version")),
+        esc(lang.tr("Kdy", "When")),
+        esc(lang.tr("Kdo", "Who")),
+        esc(lang.tr("Událost", "Event")),
+        esc(lang.tr("Data", "Data")),
+    );
+    for e in answer.body["events"].as_array().into_iter().flatten() {
+        let actor = &e["actor"];
+        let _ = write!(
+            body,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{} ({})</td><td>{}<br><small>{}</small></td><td><pre>{}</pre></td></tr>",
+            e["version"],
+            esc(&e["recorded_at"].as_str().map_or_else(|| e["recorded_at"].to_string(), str::to_string)),
+            esc(actor["account_id"].as_str().unwrap_or_default()),
+            esc(actor["role"].as_str().unwrap_or_default()),
+            esc(e["event_type"].as_str().unwrap_or_default()),
+            esc(e["description"].as_str().unwrap_or_default()),
+            esc(&serde_json::to_string_pretty(&e["payload"]).unwrap_or_default()),
+        );
+    }
+    let _ = write!(
+        body,
+        "</tbody></table><p>{}</p>",
+        esc(lang.tr(
+            "Stav k libovolnému okamžiku a rozdíly: API /api/v1/audit/streams/{druh}/{id}/state a /diff.",
+            "The state at any moment and differences: the API /api/v1/audit/streams/{kind}/{id}/state and /diff.",
+        ))
+    );
+    Html(super::page::layout(lang, title, "/moje/historie", &body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survey_questions_are_read_from_lines() {
+        let q = questions("jedna | *Část kraje | sever; jih\n\nano-ne | Posílit tým?\ncislo|Lůžka")
+            .unwrap();
+        assert_eq!(q.len(), 3);
+        assert_eq!(
+            q[0],
+            json!({ "id": "q1", "text": "Část kraje", "kind": { "type": "single_choice", "options": ["sever", "jih"] }, "required": true })
+        );
+        assert_eq!(q[1]["kind"]["type"], "yes_no");
+        assert_eq!(q[2]["id"], "q3");
+        assert_eq!(
+            questions("barva | Jaká?").unwrap_err(),
+            "questions, line 1: \"barva\" is not a kind of question"
+        );
+        assert!(questions("jen text").unwrap_err().contains("line 1"));
+    }
+}
