@@ -7,6 +7,7 @@
 //! technology, no request to any other host, a few kilobytes a page.
 
 mod commands;
+mod grants;
 mod map;
 mod page;
 mod planning;
@@ -52,6 +53,8 @@ pub fn routes(state: QueryState) -> Router {
         .route("/prace", get(planning::jobs))
         .route("/forum", get(planning::forum))
         .route("/forum/{id}", get(planning::thread))
+        .route("/dotace", get(grants::calls))
+        .route("/dotace/{id}", get(grants::call))
         .route("/prihlaseni", get(session::login_page).post(session::login))
         .route("/odhlaseni", post(session::logout))
         .route("/moje", get(self_service::mine))

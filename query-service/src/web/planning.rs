@@ -95,6 +95,7 @@ fn menu(lang: Lang) -> String {
         ("/aktuality", lang.tr("Aktuality", "News")),
         ("/prace", lang.tr("Nabídky práce", "Jobs")),
         ("/forum", lang.tr("Fórum", "Forum")),
+        ("/dotace", lang.tr("Dotace", "Grants")),
     ];
     let links: Vec<String> = items
         .iter()

@@ -236,6 +236,8 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
             );
         }
     }
+    drop(index);
+    out.push_str(&super::grants::sections(state, visitor, lang));
     // Auditors and administrators: the history of any record.
     if has(visitor, &[Role::Auditor, Role::Administrator]) {
         let _ = write!(
@@ -382,7 +384,10 @@ fn command(action: &str, f: &[(String, String)]) -> Result<Command, String> {
                 "contacts": { "emails": list(f, "emails"), "phones": list(f, "phones"), "webs": list(f, "webs") } }),
             vec![("If-Match", get("version"))],
         )),
-        other => Err(format!("action: {other:?} is not an action of this page")),
+        other => match super::grants::command(other, f) {
+            Some(c) => c.map(|(path, body)| (Method::POST, path, body, Vec::new())),
+            None => Err(format!("action: {other:?} is not an action of this page")),
+        },
     }
 }
 

@@ -618,6 +618,138 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         .html
         .contains("revize 2</a> — schválená · <strong>platná</strong>"));
 
+    // A grant procedure: the commissioner announces a call, the provider
+    // applies, the commissioner evaluates and decides; the public sees the decision.
+    let announced = act(
+        &k,
+        vec![
+            ("action", "announce_call"),
+            ("territory", "CZ042"),
+            ("title", "Podpora azylových domů 2099"),
+            ("description", "Provoz"),
+            ("budget", "1 000 000"),
+            ("deadline", "2099-01-31"),
+            ("kinds", "20"),
+            ("criteria", "Potřebnost | 60 | 10\nRozpočet | 40 | 10"),
+        ],
+    )
+    .await;
+    assert_eq!(announced.status, 303, "{}", announced.html);
+    let bad_call = act(
+        &k,
+        vec![
+            ("action", "announce_call"),
+            ("territory", "CZ042"),
+            ("title", "X"),
+            ("budget", "milion"),
+            ("deadline", "2099-01-31"),
+            ("criteria", "A | 100 | 5"),
+        ],
+    )
+    .await;
+    assert_eq!(bad_call.status, 422);
+    assert!(
+        bad_call
+            .html
+            .contains("budget: &quot;milion&quot; is not a whole number"),
+        "{}",
+        bad_call.html
+    );
+    let mine = charita.get("/moje").await;
+    assert!(
+        mine.html.contains("Podpora azylových domů 2099")
+            && mine.html.contains("value=\"submit_application\""),
+        "{}",
+        mine.html
+    );
+    let call = mine
+        .html
+        .split("name=\"call\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let service_choice = format!("{ICO}|{service}");
+    let applied = act(
+        &charita,
+        vec![
+            ("action", "submit_application"),
+            ("call", call.as_str()),
+            ("service", service_choice.as_str()),
+            ("budget_lines", "Mzdy | 300 000\nProvoz | 50 000"),
+            ("justification", "Zima je dlouhá."),
+        ],
+    )
+    .await;
+    assert_eq!(applied.status, 303, "{}", applied.html);
+    let mine = k.get("/moje").await;
+    assert!(mine.html.contains("žádá 350\u{a0}000 Kč"), "{}", mine.html);
+    let application = mine
+        .html
+        .split("value=\"evaluate_application\"><input type=\"hidden\" name=\"id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let early = act(
+        &k,
+        vec![
+            ("action", "decide_application"),
+            ("id", application.as_str()),
+            ("granted_amount", "300000"),
+            ("reasons", "Dobře"),
+        ],
+    )
+    .await;
+    assert_eq!(early.status, 409, "not evaluated yet: {}", early.html);
+    let evaluated = act(
+        &k,
+        vec![
+            ("action", "evaluate_application"),
+            ("id", application.as_str()),
+            ("score:k1", "9"),
+            ("score:k2", "7"),
+        ],
+    )
+    .await;
+    assert_eq!(evaluated.status, 303, "{}", evaluated.html);
+    let decided = act(
+        &k,
+        vec![
+            ("action", "decide_application"),
+            ("id", application.as_str()),
+            ("granted_amount", "300000"),
+            ("reasons", "Potřebné, rozpočet krácen."),
+        ],
+    )
+    .await;
+    assert_eq!(decided.status, 303, "{}", decided.html);
+    let list = Browser::new(queries).get("/dotace").await;
+    assert!(
+        list.html
+            .contains("Podpora azylových domů 2099</a> <strong>(otevřená)</strong>"),
+        "{}",
+        list.html
+    );
+    assert!(
+        list.html.contains("<td>1 (1)</td><td>300\u{a0}000 Kč</td>"),
+        "{}",
+        list.html
+    );
+    let page = Browser::new(queries).get(&format!("/dotace/{call}")).await;
+    assert!(
+        page.html.contains(
+            "<tr><th scope=\"row\">Azyl Děčín</th><td>350\u{a0}000 Kč</td><td>300\u{a0}000 Kč</td>"
+        ),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Potřebné, rozpočet krácen."));
+
     // An auditor opens the service's history; a provider may not.
     let auditor = Browser::signed_in(queries, "auditor").await;
     let history = auditor

@@ -1,0 +1,616 @@
+//! Grant procedures on the web: the calls at `/dotace` with their totals,
+//! a call's page `/dotace/{id}` (criteria, eligible kinds, the decided
+//! applications with amounts, reasons and scores — what the read API makes
+//! public), and the signed-in forms: a commissioner announces and cancels
+//! calls of its territory, evaluates applications by the criteria and
+//! decides them; a provider applies for its service. The command API checks
+//! every rule (deadline, territory, sums, order of steps).
+
+use super::page::{esc, Lang};
+use super::session::{field, Visitor};
+use crate::api::records::After;
+use crate::api::QueryState;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use events::accounts::role::{Role, Scope};
+use events::grants::application::ApplicationStatus;
+use events::values::codes::KINDS;
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+fn lang_of(raw: &Option<String>) -> Lang {
+    Lang::from_query(raw.as_deref().unwrap_or_default())
+}
+
+fn czk(v: &Value) -> String {
+    let n = v.as_i64().unwrap_or(0);
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    format!("{}{out} Kč", if n < 0 { "-" } else { "" })
+}
+
+fn day(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_default()
+        .get(..10)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn kind_name(code: u64) -> &'static str {
+    KINDS
+        .iter()
+        .find(|(c, _, _)| u64::from(*c) == code)
+        .map_or("", |(_, n, _)| n)
+}
+
+/// `GET /dotace`.
+pub async fn calls(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
+    let lang = lang_of(&raw);
+    let title = lang.tr("Dotační výzvy", "Grant calls");
+    let Json(list) =
+        match crate::api::grants::calls(State(state.clone()), Query(After::default())).await {
+            Ok(a) => a,
+            Err(p) => {
+                return super::alert(
+                    StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    lang,
+                    title,
+                    "/dotace",
+                    p.detail.as_deref().unwrap_or(&p.title),
+                )
+            }
+        };
+    let index = state.indexer.read();
+    let t = index.territory();
+    let mut body = format!(
+        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(title),
+        esc(lang.tr("Výzva", "Call")),
+        esc(lang.tr("Území", "Territory")),
+        esc(lang.tr("Rozpočet", "Budget")),
+        esc(lang.tr("Uzávěrka", "Deadline")),
+        esc(lang.tr("Žádosti (rozhodnuto)", "Applications (decided)")),
+        esc(lang.tr("Přiděleno", "Granted")),
+    );
+    for c in list["items"].as_array().into_iter().flatten() {
+        let territory = c["territory"].as_str().unwrap_or_default();
+        let state_text = if !c["cancelled"].is_null() {
+            format!(" <em>({})</em>", esc(lang.tr("zrušena", "cancelled")))
+        } else if c["open"] == true {
+            format!(" <strong>({})</strong>", esc(lang.tr("otevřená", "open")))
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            body,
+            "<tr><th scope=\"row\"><a href=\"/dotace/{id}?lang={c_}\">{title}</a>{state_text}</th><td>{territory}</td><td>{budget}</td>\
+             <td>{deadline}</td><td>{apps} ({decided})</td><td>{granted}</td></tr>",
+            id = esc(c["id"].as_str().unwrap_or_default()),
+            c_ = lang.code(),
+            title = esc(c["title"].as_str().unwrap_or_default()),
+            territory = esc(&t.kraj_by_any_code(territory).map_or(territory.to_string(), |k| k.name.clone())),
+            budget = czk(&c["budget"]),
+            deadline = day(&c["deadline"]),
+            apps = c["applications"],
+            decided = c["decided"],
+            granted = czk(&c["granted_total"]),
+        );
+    }
+    body.push_str("</tbody></table>");
+    Html(super::page::layout(lang, title, "/dotace", &body)).into_response()
+}
+
+/// `GET /dotace/{id}`.
+pub async fn call(
+    State(state): State<QueryState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let lang = lang_of(&raw);
+    let Json(c) = match crate::api::grants::call(
+        State(state.clone()),
+        Path(id.clone()),
+        Query(After::default()),
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(p) => {
+            let text = lang.tr("Taková výzva neexistuje.", "No such call.");
+            return super::alert(
+                StatusCode::from_u16(p.status).unwrap_or(StatusCode::NOT_FOUND),
+                lang,
+                text,
+                "/dotace",
+                text,
+            );
+        }
+    };
+    let d = &c["details"];
+    let kinds: Vec<String> = d["eligible_kinds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .map(|k| esc(kind_name(k)))
+        .collect();
+    let mut body = format!(
+        "<p>{}</p><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} / {}</dd></dl>",
+        esc(d["description"].as_str().unwrap_or_default()),
+        esc(lang.tr("Rozpočet", "Budget")),
+        czk(&d["budget"]),
+        esc(lang.tr("Uzávěrka", "Deadline")),
+        esc(&day(&d["deadline"])),
+        esc(lang.tr("Pro druhy služeb", "For kinds of service")),
+        if kinds.is_empty() { esc(lang.tr("všechny", "all")) } else { kinds.join(", ") },
+        esc(lang.tr("Požadováno / přiděleno", "Requested / granted")),
+        czk(&c["requested_total"]),
+        czk(&c["granted_total"]),
+    );
+    let _ = write!(
+        body,
+        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(lang.tr("Hodnoticí kritéria", "Criteria")),
+        esc(lang.tr("Kritérium", "Criterion")),
+        esc(lang.tr("Váha (%)", "Weight (%)")),
+        esc(lang.tr("Nejvýše bodů", "Most points")),
+    );
+    for k in d["criteria"].as_array().into_iter().flatten() {
+        let _ = write!(
+            body,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+            esc(k["name"].as_str().unwrap_or_default()),
+            k["weight"],
+            k["max_points"]
+        );
+    }
+    let _ = write!(
+        body,
+        "</tbody></table><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(lang.tr("Rozhodnuté žádosti", "Decided applications")),
+        esc(lang.tr("Žadatel", "Applicant")),
+        esc(lang.tr("Požadováno", "Requested")),
+        esc(lang.tr("Přiděleno", "Granted")),
+        esc(lang.tr("Průměrné hodnocení", "Average score")),
+        esc(lang.tr("Odůvodnění", "Reasons")),
+    );
+    for a in c["decisions"].as_array().into_iter().flatten() {
+        let _ = write!(
+            body,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(a["provider_name"]
+                .as_str()
+                .or(a["provider_ico"].as_str())
+                .unwrap_or_default()),
+            czk(&a["requested_amount"]),
+            czk(&a["granted_amount"]),
+            a["average_score"]
+                .as_f64()
+                .map_or_else(|| "—".to_string(), |s| format!("{s}")),
+            esc(a["reasons"].as_str().unwrap_or_default()),
+        );
+    }
+    body.push_str("</tbody></table>");
+    let title = c["title"].as_str().unwrap_or_default().to_string();
+    Html(super::page::layout(
+        lang,
+        &title,
+        &format!("/dotace/{id}"),
+        &body,
+    ))
+    .into_response()
+}
+
+fn hidden(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        esc(name),
+        esc(value)
+    )
+}
+
+fn form(lang: Lang, action: &str, fields: &[(&str, &str)], controls: &str, button: &str) -> String {
+    let mut f = format!(
+        "<form method=\"post\" action=\"/moje/akce\">{}{}",
+        hidden("lang", lang.code()),
+        hidden("action", action)
+    );
+    for (k, v) in fields {
+        f.push_str(&hidden(k, v));
+    }
+    let _ = write!(
+        f,
+        "{controls}<button type=\"submit\">{}</button></form>",
+        esc(button)
+    );
+    f
+}
+
+/// The signed-in forms of grant procedures: a commissioner's calls and
+/// applications of its territories, a provider's applications.
+pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
+    let index = state.indexer.read();
+    let mut out = String::new();
+    let territories: Vec<String> = visitor
+        .account
+        .roles
+        .iter()
+        .filter(|g| g.role == Role::Commissioner)
+        .filter_map(|g| match &g.scope {
+            Scope::Kraj(c) | Scope::Municipality(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    let now = time::OffsetDateTime::now_utc();
+    for territory in &territories {
+        let _ = write!(
+            out,
+            "<h2>{} ({})</h2>",
+            esc(lang.tr("Dotační řízení", "Grant procedures")),
+            esc(territory)
+        );
+        let mut kinds = String::new();
+        for (code, name, _) in KINDS {
+            let _ = write!(kinds, "<option value=\"{code}\">{}</option>", esc(name));
+        }
+        let t = esc(territory);
+        out.push_str(&form(
+            lang,
+            "announce_call",
+            &[("territory", territory)],
+            &format!(
+                "<p><label for=\"call-title-{t}\">{}</label><br><input id=\"call-title-{t}\" name=\"title\" required size=\"50\"></p>\
+                 <p><label for=\"call-desc-{t}\">{}</label><br><textarea id=\"call-desc-{t}\" name=\"description\" rows=\"3\" cols=\"60\"></textarea></p>\
+                 <p><label for=\"call-budget-{t}\">{}</label> <input id=\"call-budget-{t}\" name=\"budget\" type=\"number\" min=\"1\" required></p>\
+                 <p><label for=\"call-deadline-{t}\">{}</label> <input id=\"call-deadline-{t}\" name=\"deadline\" type=\"date\" required></p>\
+                 <p><label for=\"call-kinds-{t}\">{}</label><br><select id=\"call-kinds-{t}\" name=\"kinds\" multiple size=\"5\">{kinds}</select></p>\
+                 <p><label for=\"call-criteria-{t}\">{}</label><br><textarea id=\"call-criteria-{t}\" name=\"criteria\" rows=\"3\" cols=\"60\" required aria-describedby=\"call-help-{t}\"></textarea></p>\
+                 <p id=\"call-help-{t}\"><small>{}</small></p>",
+                esc(lang.tr("Název výzvy", "Title of the call")),
+                esc(lang.tr("Popis", "Description")),
+                esc(lang.tr("Rozpočet (Kč)", "Budget (CZK)")),
+                esc(lang.tr("Uzávěrka (do konce dne)", "Deadline (end of the day)")),
+                esc(lang.tr("Pro druhy služeb (žádný: všechny)", "For kinds of service (none: all)")),
+                esc(lang.tr("Kritéria, jedno na řádek", "Criteria, one a line")),
+                esc(lang.tr("Řádek: název | váha v % | nejvýše bodů; váhy dávají dohromady 100.", "A line: name | weight in % | most points; the weights add up to 100.")),
+            ),
+            lang.tr("Vyhlásit výzvu", "Announce the call"),
+        ));
+        let mut calls: Vec<_> = index
+            .grant_calls
+            .values()
+            .filter(|c| &c.details.territory == territory)
+            .collect();
+        calls.sort_by_key(|c| std::cmp::Reverse(c.details.deadline));
+        for c in calls {
+            let _ = write!(
+                out,
+                "<section><h3><a href=\"/dotace/{}?lang={}\">{}</a></h3>",
+                esc(&c.id),
+                lang.code(),
+                esc(&c.details.title)
+            );
+            if c.cancelled.is_none() && now <= c.details.deadline {
+                out.push_str(&form(
+                    lang,
+                    "cancel_call",
+                    &[("id", &c.id)],
+                    &format!(
+                        "<label for=\"cancel-{id}\">{}</label> <input id=\"cancel-{id}\" name=\"reason\" required> ",
+                        esc(lang.tr("Důvod zrušení", "Reason for cancelling")),
+                        id = esc(&c.id)
+                    ),
+                    lang.tr("Zrušit výzvu", "Cancel the call"),
+                ));
+            }
+            let mut apps: Vec<_> = index
+                .grant_applications
+                .values()
+                .filter(|a| a.details.call_id == c.id)
+                .collect();
+            apps.sort_by(|a, b| a.id.cmp(&b.id));
+            for a in apps.into_iter().filter(|a| {
+                matches!(
+                    a.status,
+                    ApplicationStatus::Submitted | ApplicationStatus::Evaluated
+                )
+            }) {
+                let provider = index
+                    .providers
+                    .get(&a.details.provider_ico)
+                    .map_or(a.details.provider_ico.as_str(), |p| p.name.as_str());
+                let _ = write!(
+                    out,
+                    "<h4>{} — {} {}</h4><p>{}</p>",
+                    esc(provider),
+                    esc(lang.tr("žádá", "asks for")),
+                    czk(&json!(a.details.requested_amount)),
+                    esc(&a.details.justification)
+                );
+                let mut scores = String::new();
+                for k in &c.details.criteria {
+                    let _ = write!(
+                        scores,
+                        "<label for=\"score-{a}-{k}\">{name} (0–{max})</label> <input id=\"score-{a}-{k}\" name=\"score:{k}\" type=\"number\" min=\"0\" max=\"{max}\" required> ",
+                        a = esc(&a.id),
+                        k = esc(&k.id),
+                        name = esc(&k.name),
+                        max = k.max_points,
+                    );
+                }
+                out.push_str(&form(
+                    lang,
+                    "evaluate_application",
+                    &[("id", &a.id)],
+                    &format!("<p>{scores}</p>"),
+                    lang.tr("Uložit hodnocení", "Save the evaluation"),
+                ));
+                if a.status == ApplicationStatus::Evaluated {
+                    out.push_str(&form(
+                        lang,
+                        "decide_application",
+                        &[("id", &a.id)],
+                        &format!(
+                            "<p><label for=\"amount-{id}\">{}</label> <input id=\"amount-{id}\" name=\"granted_amount\" type=\"number\" min=\"0\" required> \
+                             <label for=\"reasons-{id}\">{}</label> <input id=\"reasons-{id}\" name=\"reasons\" required></p>",
+                            esc(lang.tr("Přidělit (Kč, 0 = zamítnout)", "Grant (CZK, 0 = refuse)")),
+                            esc(lang.tr("Odůvodnění", "Reasons")),
+                            id = esc(&a.id)
+                        ),
+                        lang.tr("Rozhodnout", "Decide"),
+                    ));
+                }
+            }
+            out.push_str("</section>");
+        }
+    }
+    // Providers: apply for an open call with one of their services.
+    let providers = visitor.providers();
+    if !providers.is_empty() {
+        let open: Vec<_> = index
+            .grant_calls
+            .values()
+            .filter(|c| c.cancelled.is_none() && now <= c.details.deadline)
+            .collect();
+        if !open.is_empty() {
+            let _ = write!(
+                out,
+                "<h2>{}</h2>",
+                esc(lang.tr("Otevřené dotační výzvy", "Open grant calls"))
+            );
+        }
+        for c in open {
+            let services: Vec<_> = index
+                .services()
+                .filter(|s| providers.contains(&s.view.provider_ico))
+                .filter(|s| {
+                    c.details.eligible_kinds.is_empty()
+                        || c.details.eligible_kinds.contains(&s.view.details.kind)
+                })
+                .collect();
+            if services.is_empty() {
+                continue;
+            }
+            let mut options = String::new();
+            for s in &services {
+                let _ = write!(
+                    options,
+                    "<option value=\"{}|{}\">{}</option>",
+                    esc(&s.view.provider_ico),
+                    esc(&s.view.id),
+                    esc(&s.view.details.name)
+                );
+            }
+            let id = esc(&c.id);
+            let _ = write!(
+                out,
+                "<section><h3><a href=\"/dotace/{id}?lang={}\">{}</a></h3>",
+                lang.code(),
+                esc(&c.details.title)
+            );
+            out.push_str(&form(
+                lang,
+                "submit_application",
+                &[("call", &c.id)],
+                &format!(
+                    "<p><label for=\"app-service-{id}\">{}</label> <select id=\"app-service-{id}\" name=\"service\">{options}</select></p>\
+                     <p><label for=\"app-lines-{id}\">{}</label><br><textarea id=\"app-lines-{id}\" name=\"budget_lines\" rows=\"3\" cols=\"60\" required aria-describedby=\"app-help-{id}\"></textarea></p>\
+                     <p id=\"app-help-{id}\"><small>{}</small></p>\
+                     <p><label for=\"app-why-{id}\">{}</label><br><textarea id=\"app-why-{id}\" name=\"justification\" rows=\"3\" cols=\"60\" required></textarea></p>",
+                    esc(lang.tr("Služba", "Service")),
+                    esc(lang.tr("Rozpočet žádosti, položka na řádek", "The budget, an item a line")),
+                    esc(lang.tr("Řádek: položka | částka v Kč; požadovaná částka je jejich součet.", "A line: item | amount in CZK; the amount asked for is their sum.")),
+                    esc(lang.tr("Zdůvodnění", "Justification")),
+                ),
+                lang.tr("Podat žádost", "Apply"),
+            ));
+            out.push_str("</section>");
+        }
+    }
+    out
+}
+
+/// Lines `a | b | c` of a form field, each split and trimmed.
+fn lines(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('|').map(|p| p.trim().to_string()).collect())
+        .collect()
+}
+
+/// The command of a grant action: path and body.
+pub fn command(action: &str, f: &[(String, String)]) -> Option<Result<(String, Value), String>> {
+    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
+    let seg = |name: &str| super::self_service::urlencode(&get(name));
+    let number = |name: &str| -> Result<i64, String> {
+        get(name)
+            .replace([' ', '\u{a0}'], "")
+            .parse::<i64>()
+            .map_err(|_| format!("{name}: {:?} is not a whole number", get(name)))
+    };
+    Some(match action {
+        "announce_call" => (|| {
+            let mut criteria = Vec::new();
+            for (i, l) in lines(&get("criteria")).iter().enumerate() {
+                let [name, weight, max] = l.as_slice() else {
+                    return Err(format!(
+                        "criteria, line {}: name | weight | most points",
+                        i + 1
+                    ));
+                };
+                let weight: u8 = weight
+                    .parse()
+                    .map_err(|_| format!("criteria, line {}: the weight is not a number", i + 1))?;
+                let max: u16 = max.parse().map_err(|_| {
+                    format!("criteria, line {}: the points are not a number", i + 1)
+                })?;
+                criteria.push(json!({ "id": format!("k{}", i + 1), "name": name, "weight": weight, "max_points": max }));
+            }
+            let kinds: Vec<u16> = f
+                .iter()
+                .filter(|(k, _)| k == "kinds")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect();
+            let deadline = get("deadline");
+            let deadline = if deadline.len() == 10 {
+                format!("{deadline}T23:59:59Z")
+            } else {
+                deadline
+            };
+            Ok((
+                "/grants/calls".to_string(),
+                json!({ "details": { "title": get("title"), "description": get("description"),
+                "territory": get("territory"), "budget": number("budget")?, "eligible_kinds": kinds, "criteria": criteria, "deadline": deadline } }),
+            ))
+        })(),
+        "cancel_call" => Ok((
+            format!("/grants/calls/{}/cancel", seg("id")),
+            json!({ "reason": get("reason") }),
+        )),
+        "submit_application" => (|| {
+            let service = get("service");
+            let (ico, service_id) = service
+                .split_once('|')
+                .ok_or("service: choose one of your services")?;
+            let mut budget = Vec::new();
+            for (i, l) in lines(&get("budget_lines")).iter().enumerate() {
+                let [item, amount] = l.as_slice() else {
+                    return Err(format!("budget_lines, line {}: item | amount", i + 1));
+                };
+                let amount: i64 = amount.replace([' ', '\u{a0}'], "").parse().map_err(|_| {
+                    format!(
+                        "budget_lines, line {}: the amount is not a whole number",
+                        i + 1
+                    )
+                })?;
+                budget.push(json!({ "item": item, "amount": amount }));
+            }
+            let requested: i64 = budget.iter().filter_map(|l| l["amount"].as_i64()).sum();
+            Ok((
+                "/grants/applications".to_string(),
+                json!({ "details": { "call_id": get("call"), "provider_ico": ico, "service_id": service_id,
+                "requested_amount": requested, "budget_lines": budget, "justification": get("justification") } }),
+            ))
+        })(),
+        "evaluate_application" => (|| {
+            let mut scores = Vec::new();
+            for (k, v) in f.iter().filter(|(k, _)| k.starts_with("score:")) {
+                let points: u16 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{k}: {v:?} is not a number of points"))?;
+                scores.push(json!({ "criterion_id": &k["score:".len()..], "points": points, "comment": "" }));
+            }
+            Ok((
+                format!("/grants/applications/{}/evaluations", seg("id")),
+                json!({ "scores": scores }),
+            ))
+        })(),
+        "decide_application" => (|| {
+            Ok((
+                format!("/grants/applications/{}/decision", seg("id")),
+                json!({ "granted_amount": number("granted_amount")?, "reasons": get("reasons") }),
+            ))
+        })(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn grant_forms_become_commands() {
+        let (path, body) = command(
+            "announce_call",
+            &fields(&[
+                ("title", "Výzva"),
+                ("territory", "CZ042"),
+                ("budget", "1 000 000"),
+                ("deadline", "2099-01-31"),
+                ("kinds", "20"),
+                ("kinds", "27"),
+                ("criteria", "Potřebnost | 60 | 10\nRozpočet | 40 | 5"),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(path, "/grants/calls");
+        let d = &body["details"];
+        assert_eq!(
+            (d["budget"].clone(), d["eligible_kinds"].clone()),
+            (json!(1_000_000), json!([20, 27]))
+        );
+        assert_eq!(d["deadline"], "2099-01-31T23:59:59Z");
+        assert_eq!(
+            d["criteria"][1],
+            json!({ "id": "k2", "name": "Rozpočet", "weight": 40, "max_points": 5 })
+        );
+        let (_, app) = command(
+            "submit_application",
+            &fields(&[
+                ("call", "c"),
+                ("service", "00064581|s1"),
+                ("budget_lines", "Mzdy | 300 000\nProvoz | 50000"),
+                ("justification", "Potřebujeme"),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(app["details"]["requested_amount"], 350_000);
+        assert_eq!(app["details"]["service_id"], "s1");
+        assert!(
+            command("announce_call", &fields(&[("criteria", "jen název")]))
+                .unwrap()
+                .unwrap_err()
+                .contains("line 1")
+        );
+        assert!(command(
+            "decide_application",
+            &fields(&[("granted_amount", "hodně")])
+        )
+        .unwrap()
+        .is_err());
+        assert!(command("something_else", &[]).is_none());
+    }
+}
