@@ -4,7 +4,8 @@
 //! technology reads, with links into the search.
 
 use super::page::{esc, Lang};
-use crate::api::map::{aggregate, Area};
+use crate::api::map::{aggregate, Area, MAP_VACANCY_KINDS};
+use events::registry::regional_contact::ContactRole;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -23,6 +24,8 @@ pub enum Measure {
     Services,
     /// Free places reported in the last 7 days (the map's kinds).
     FreePlaces,
+    /// Capacity against the need by the norm of a kind, in per cent (100 and above: the fullest colour).
+    Coverage,
 }
 
 impl Measure {
@@ -30,21 +33,35 @@ impl Measure {
     pub fn parse(value: Option<&str>) -> Self {
         match value {
             Some("free_places") => Self::FreePlaces,
+            Some("coverage") => Self::Coverage,
             _ => Self::Services,
         }
     }
 
-    fn of(self, area: &Area) -> i64 {
+    fn of(self, area: &Area, coverage: &BTreeMap<String, f64>) -> i64 {
         match self {
             Self::Services => area.services as i64,
             Self::FreePlaces => area.free_places.values().sum(),
+            Self::Coverage => coverage
+                .get(&area.code)
+                .map_or(0, |c| (c * 100.0).round() as i64),
         }
     }
 
-    fn code(self) -> &'static str {
+    /// Its value in `measure=`.
+    pub fn code(self) -> &'static str {
         match self {
             Self::Services => "services",
             Self::FreePlaces => "free_places",
+            Self::Coverage => "coverage",
+        }
+    }
+
+    fn name(self, lang: Lang) -> &'static str {
+        match self {
+            Self::Services => lang.texts().services_label,
+            Self::FreePlaces => lang.texts().free_places,
+            Self::Coverage => lang.tr("pokrytí potřeby (%)", "coverage of the need (%)"),
         }
     }
 }
@@ -148,8 +165,10 @@ pub fn body(
     lang: Lang,
     kraj: Option<&str>,
     measure: Measure,
+    coverage: (&BTreeMap<String, f64>, Option<u16>),
     now: time::OffsetDateTime,
 ) -> Result<(String, String), infra::problem::Problem> {
+    let (coverage, coverage_kind) = coverage;
     let t = lang.texts();
     let territory = index.territory();
     let (level, kraj_name) = match kraj {
@@ -177,36 +196,57 @@ pub fn body(
             b.map(|g| (a.code.as_str(), g))
         })
         .collect();
-    let max = areas
-        .iter()
-        .map(|a| measure.of(a))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let max = if measure == Measure::Coverage {
+        100
+    } else {
+        areas
+            .iter()
+            .map(|a| measure.of(a, coverage))
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    };
     let steps = FILLS.len() as i64 - 1;
     let fill = |v: i64| FILLS[(v * steps / max).clamp(0, steps) as usize];
-    let measure_name = match measure {
-        Measure::Services => t.services_label,
-        Measure::FreePlaces => t.free_places,
-    };
+    let measure_name = measure.name(lang);
     let mut body = String::new();
-    let other = match measure {
-        Measure::Services => Measure::FreePlaces,
-        Measure::FreePlaces => Measure::Services,
-    };
     let here = kraj
         .map(|k| format!("kraj={}&amp;", esc(k)))
         .unwrap_or_default();
+    let kind_param = coverage_kind
+        .map(|k| format!("&amp;kind={k}"))
+        .unwrap_or_default();
+    let switches: Vec<String> = [Measure::Services, Measure::FreePlaces, Measure::Coverage]
+        .into_iter()
+        .map(|m| {
+            if m == measure {
+                format!("<strong>{}</strong>", esc(m.name(lang)))
+            } else {
+                format!(
+                    "<a href=\"/mapa?{here}measure={}{kind_param}&amp;lang={}\">{}</a>",
+                    m.code(),
+                    lang.code(),
+                    esc(m.name(lang))
+                )
+            }
+        })
+        .collect();
     let _ = write!(
         body,
-        "<p>{colour}: <strong>{measure_name}</strong> · <a href=\"/mapa?{here}measure={other}&amp;lang={lang}\">{switch}</a>{up}</p>",
+        "<p>{colour}: {switches}{of_kind}{up}</p>",
         colour = esc(t.coloured_by),
-        measure_name = esc(measure_name),
-        other = other.code(),
-        lang = lang.code(),
-        switch = esc(t.switch_measure),
+        switches = switches.join(" · "),
+        of_kind = match (measure, coverage_kind) {
+            (Measure::Coverage, Some(k)) => format!(" ({})", esc(super::stats::kind_name(k))),
+            (Measure::Coverage, None) => format!(" — {}", esc(t.no_norms)),
+            _ => String::new(),
+        },
         up = if kraj.is_some() {
-            format!(" · <a href=\"/mapa?lang={}\">{}</a>", lang.code(), esc(t.whole_country))
+            format!(
+                " · <a href=\"/mapa?lang={}\">{}</a>",
+                lang.code(),
+                esc(t.whole_country)
+            )
         } else {
             String::new()
         },
@@ -223,10 +263,10 @@ pub fn body(
             let Some(g) = boundaries.get(a.code.as_str()) else {
                 continue;
             };
-            let v = measure.of(a);
+            let v = measure.of(a, coverage);
             let href = if level == "kraj" {
                 format!(
-                    "/mapa?kraj={}&amp;measure={}&amp;lang={}",
+                    "/mapa?kraj={}&amp;measure={}{kind_param}&amp;lang={}",
                     esc(&a.code),
                     measure.code(),
                     lang.code()
@@ -246,25 +286,101 @@ pub fn body(
     } else {
         let _ = write!(body, "<p>{}</p>", esc(t.no_boundaries));
     }
+    // The table: services (by kind on demand), free places in the map's
+    // kinds, the coverage when chosen, and the regional contacts.
     let _ = write!(
         body,
-        "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{area}</th><th scope=\"col\">{services}</th><th scope=\"col\">{free}</th></tr></thead><tbody>",
+        "<table class=\"areas\"><caption>{caption}</caption><thead><tr><th scope=\"col\">{area}</th><th scope=\"col\">{services}</th>",
         caption = esc(&title),
         area = esc(if level == "kraj" { t.kraj } else { t.orp }),
         services = esc(t.services_label),
-        free = esc(t.free_places),
+    );
+    for k in MAP_VACANCY_KINDS {
+        let _ = write!(
+            body,
+            "<th scope=\"col\">{}: {}</th>",
+            esc(t.free_places),
+            esc(super::stats::kind_name(k))
+        );
+    }
+    if measure == Measure::Coverage {
+        let _ = write!(body, "<th scope=\"col\">{}</th>", esc(measure_name));
+    }
+    let _ = write!(
+        body,
+        "<th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(lang.tr(
+            "Metodici a sociální kurátoři",
+            "Methodologists and social curators"
+        ))
     );
     for a in &areas {
         let search = if level == "kraj" { "kraj" } else { "orp" };
+        let mut kinds: Vec<(&u16, &usize)> = a.services_by_kind.iter().collect();
+        kinds.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+        let by_kind: String = kinds
+            .iter()
+            .map(|(k, n)| format!("<li>{}: {n}</li>", esc(super::stats::kind_name(**k))))
+            .collect();
         let _ = write!(
             body,
-            "<tr><th scope=\"row\"><a href=\"/?{search}={code}&amp;lang={lang}\">{name}</a></th><td>{services}</td><td>{free}</td></tr>",
+            "<tr><th scope=\"row\"><a href=\"/?{search}={code}&amp;lang={lang}\">{name}</a></th><td>{services}{details}</td>",
             code = esc(&a.code),
             lang = lang.code(),
             name = esc(&a.name),
             services = a.services,
-            free = Measure::FreePlaces.of(a),
+            details = if by_kind.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<details><summary>{}</summary><ul>{by_kind}</ul></details>",
+                    esc(lang.tr("podle druhu", "by kind"))
+                )
+            },
         );
+        for k in MAP_VACANCY_KINDS {
+            let _ = write!(
+                body,
+                "<td>{}</td>",
+                a.free_places
+                    .get(&k)
+                    .map_or_else(|| "—".to_string(), i64::to_string)
+            );
+        }
+        if measure == Measure::Coverage {
+            let _ = write!(
+                body,
+                "<td>{}</td>",
+                coverage
+                    .get(&a.code)
+                    .map_or_else(|| "—".to_string(), |c| format!("{:.0} %", c * 100.0))
+            );
+        }
+        let contacts: Vec<String> = a
+            .contacts
+            .iter()
+            .map(|c| {
+                let reach: Vec<String> = c
+                    .contacts
+                    .emails
+                    .iter()
+                    .map(|e| format!("<a href=\"mailto:{0}\">{0}</a>", esc(e)))
+                    .chain(c.contacts.phones.iter().map(|p| esc(p)))
+                    .collect();
+                format!(
+                    "{} ({}, {}) {}",
+                    esc(&c.name),
+                    esc(match c.role {
+                        ContactRole::Methodologist => lang.tr("metodik/metodička", "methodologist"),
+                        ContactRole::SocialCurator =>
+                            lang.tr("sociální kurátor/ka", "social curator"),
+                    }),
+                    esc(&c.office),
+                    reach.join(", ")
+                )
+            })
+            .collect();
+        let _ = write!(body, "<td>{}</td></tr>", contacts.join("<br>"));
     }
     body.push_str("</tbody></table>");
     Ok((title, body))

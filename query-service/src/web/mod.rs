@@ -278,26 +278,64 @@ async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Resp
 struct MapParams {
     kraj: Option<String>,
     measure: Option<String>,
+    kind: Option<u16>,
 }
 
-async fn map_page(
-    State(state): State<QueryState>,
-    RawQuery(raw): RawQuery,
-    Query(p): Query<MapParams>,
-) -> Response {
+async fn map_page(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(raw.as_deref());
     let t = lang.texts();
-    let index = state.indexer.read();
+    let Ok(p) = form_params::<MapParams>(raw.as_deref()) else {
+        return alert(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang,
+            t.map_title,
+            "/mapa",
+            t.bad_filters,
+        );
+    };
     let measure = map::Measure::parse(p.measure.as_deref());
+    // Coverage of the need: of the kind asked for, or the first with a norm.
+    let mut coverage = std::collections::BTreeMap::new();
+    let mut coverage_kind = None;
+    if measure == map::Measure::Coverage {
+        let mut kinds: Vec<u16> = state.indexer.read().norms.keys().copied().collect();
+        kinds.sort_unstable();
+        coverage_kind = p.kind.or_else(|| kinds.first().copied());
+        if let Some(kind) = coverage_kind {
+            let params = crate::api::stats::StatsParams {
+                kind: Some(kind),
+                level: Some(if p.kraj.is_some() { "orp" } else { "kraj" }.into()),
+                ..Default::default()
+            };
+            match crate::api::stats::capacity_rows(&state, &params).await {
+                Ok((_, rows)) => {
+                    for r in rows {
+                        if let (Some(area), Some(c)) = (r["area"].as_str(), r["coverage"].as_f64())
+                        {
+                            coverage.insert(area.to_string(), c);
+                        }
+                    }
+                }
+                Err(problem) => {
+                    let status = StatusCode::from_u16(problem.status)
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                    let text = refused(t, &problem);
+                    return alert(status, lang, t.map_title, "/mapa", &text);
+                }
+            }
+        }
+    }
     let path = match &p.kraj {
         Some(k) => format!("/mapa?kraj={k}"),
         None => "/mapa".to_string(),
     };
+    let index = state.indexer.read();
     match map::body(
         &index,
         lang,
         p.kraj.as_deref(),
         measure,
+        (&coverage, coverage_kind),
         time::OffsetDateTime::now_utc(),
     ) {
         Ok((title, body)) => Html(page::layout(lang, &title, &path, &body)).into_response(),

@@ -20,7 +20,8 @@ const LEFT: f64 = 220.0;
 /// The length of a bar at 100 % coverage.
 const FULL: f64 = 400.0;
 
-fn kind_name(kind: u16) -> &'static str {
+/// The Czech name of a kind of service.
+pub(super) fn kind_name(kind: u16) -> &'static str {
     KINDS
         .iter()
         .find(|(code, _, _)| *code == kind)

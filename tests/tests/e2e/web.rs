@@ -193,6 +193,15 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
 
     // The map: kraje drawn from the boundaries, coloured, linking to their ORP;
     // the same figures as a table with links into the search.
+    let contact = json!({ "details": { "role": "methodologist", "kraj": "CZ042", "name": "Petr Metodik",
+        "office": "Krajský úřad Ústeckého kraje", "contacts": { "emails": ["socialni@kr-ustecky.cz"] } } });
+    let published = admin.post("/regional-contacts", contact).await;
+    assert_eq!(published.status, 201, "{:?}", published.body);
+    page(
+        queries,
+        &format!("/api/v1/regional-contacts?after={}", published.after()),
+    )
+    .await;
     let (status, _, map) = page(queries, "/mapa").await;
     assert_eq!(status, 200);
     assert!(map.len() < 100_000, "{} bytes", map.len());
@@ -202,15 +211,22 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(map.contains(
         "<a href=\"/mapa?kraj=CZ042&amp;measure=services&amp;lang=cs\" aria-label=\"Ústecký kraj: 1\"><path"
     ));
+    // Each area: services (by kind on demand), free places in the six kinds, the contacts.
     assert!(
-        map.contains("<tr><th scope=\"row\"><a href=\"/?kraj=CZ042&amp;lang=cs\">Ústecký kraj</a></th><td>1</td><td>4</td></tr>"),
+        map.contains("<tr><th scope=\"row\"><a href=\"/?kraj=CZ042&amp;lang=cs\">Ústecký kraj</a></th><td>1<details><summary>podle druhu</summary><ul><li>azylové domy: 1</li></ul></details></td>\
+            <td>4</td><td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>\
+            <td>Petr Metodik (metodik/metodička, Krajský úřad Ústeckého kraje) <a href=\"mailto:socialni@kr-ustecky.cz\">socialni@kr-ustecky.cz</a></td></tr>"),
+        "{map}"
+    );
+    assert!(
+        map.contains("<th scope=\"col\">volná místa: noclehárny</th>"),
         "{map}"
     );
     let (_, _, usti) = page(queries, "/mapa?kraj=CZ042&measure=free_places").await;
     assert!(usti.contains("<h1>Mapa služeb — Ústecký kraj</h1>"));
     assert_eq!(usti.matches("<path ").count(), 16, "the 16 ORP of the kraj");
     assert!(
-        usti.contains("<a href=\"/?orp=4202&amp;lang=cs\">Děčín</a></th><td>1</td><td>4</td>"),
+        usti.contains("<a href=\"/?orp=4202&amp;lang=cs\">Děčín</a></th><td>1<details>"),
         "{usti}"
     );
     assert!(
@@ -281,6 +297,18 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(stats.contains(
         "/api/v1/stats/capacity-vs-need?format=csv&amp;level=kraj&amp;kind=20&amp;date="
     ));
+    // The map coloured by the coverage of the need.
+    let (status, _, covered) = page(queries, "/mapa?measure=coverage&kind=20").await;
+    assert_eq!(status, 200);
+    assert!(
+        covered.contains("<strong>pokrytí potřeby (%)</strong> (azylové domy)"),
+        "{covered}"
+    );
+    assert!(
+        covered.contains("aria-label=\"Ústecký kraj: 1\""),
+        "{covered}"
+    );
+    assert!(covered.contains("<td>1 %</td>"), "{covered}");
     let (status, _, bad) = page(queries, "/statistiky?date=yesterday").await;
     assert_eq!(status, 422, "{bad}");
 
