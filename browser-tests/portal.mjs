@@ -198,6 +198,35 @@ try {
     await page.context().close();
   });
 
+  // 6. Community planning, grants, the map by coverage, and the pages of other roles.
+  await step('planning, grants and the pages of other roles', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/planovani`);
+    await visit(page, 'planning');
+    await Promise.all([page.waitForNavigation(), page.click(`a[href^="/planovani/${need('PLAN_ID')}"]`)]);
+    assert.equal((await page.textContent('h1')).trim(), need('PLAN_TITLE'));
+    assert.match(await page.textContent('main'), /Azylový dům Děčín/);
+    await visit(page, 'plan');
+    for (const [path, name] of [['/aktuality', 'news'], ['/kalendar', 'calendar'], ['/dotace', 'grants'],
+      ['/forum', 'forum'], ['/mapa?measure=coverage&kind=20', 'map-coverage']]) {
+      await page.goto(`${base}${path}`);
+      await visit(page, name);
+    }
+    await Promise.all([page.waitForNavigation(), page.goto(`${base}/dotace`)]);
+    await Promise.all([page.waitForNavigation(), page.click('main table a')]);
+    assert.match(await page.textContent('h1'), /Podpora azylových domů/);
+    await visit(page, 'grant-call');
+    for (const login of ['metodik', 'komisar']) {
+      await page.goto(`${base}/prihlaseni`);
+      await page.fill('#login', login);
+      await page.fill('#password', need('PROVIDER_PASSWORD'));
+      await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      assert.match(page.url(), /\/moje/);
+      await visit(page, `my-page-${login}`);
+    }
+    await page.context().close();
+  });
+
   assert.deepEqual(outside, [], 'no request to another host');
 } catch (e) {
   failed = true;

@@ -220,7 +220,7 @@ a{color:#0b4f9c}a:focus,button:focus,input:focus,select:focus,textarea:focus{out
 .results li{margin:.75rem 0}table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}\
 input,select,button,textarea{font:inherit;padding:.25rem}fieldset{margin:.75rem 0;border:1px solid #767676}\
 .bar{display:inline-block;height:.8rem;background:#0b4f9c}.ok{border-left:4px solid #1d6b2c;padding-left:.5rem}\
-.problem{border-left:4px solid #a4000f;padding-left:.5rem}table.result{margin:1rem 0}svg.facilities{max-width:24rem;width:100%;display:block}dt{font-weight:bold}\
+.problem{border-left:4px solid #a4000f;padding-left:.5rem}table.result{margin:1rem 0}table.areas{display:block;overflow-x:auto}svg.facilities{max-width:24rem;width:100%;display:block}dt{font-weight:bold}\
 @media (max-width:40rem){header{display:block}table{font-size:.9rem}th,td{padding:.2rem}}footer{border-top:1px solid #767676;margin-top:2rem;font-size:.9rem}";
 
 /// A whole page: `title` as its heading, `path` to switch the language on the same page.

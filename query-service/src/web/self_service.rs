@@ -71,11 +71,20 @@ pub fn render(
         .roles
         .iter()
         .map(|g| {
-            let role = serde_json::to_value(g.role).unwrap_or(Value::Null);
+            use events::accounts::role::Role;
+            let role = match g.role {
+                Role::Administrator => lang.tr("správce portálu", "administrator"),
+                Role::Provider => lang.tr("poskytovatel", "provider"),
+                Role::Methodologist => lang.tr("metodik/metodička", "methodologist"),
+                Role::SocialCurator => lang.tr("sociální kurátor/ka", "social curator"),
+                Role::Commissioner => lang.tr("zadavatel", "commissioner"),
+                Role::Analyst => lang.tr("analytik", "analyst"),
+                Role::Auditor => lang.tr("auditor", "auditor"),
+            };
             let scope = serde_json::to_value(&g.scope).unwrap_or(Value::Null);
             format!(
                 "{} ({})",
-                role.as_str().unwrap_or_default(),
+                role,
                 scope["code"]
                     .as_str()
                     .unwrap_or(lang.tr("celostátně", "nationwide"))

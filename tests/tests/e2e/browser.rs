@@ -2,7 +2,8 @@
 //! playwright-core from `browser-tests/`), in both modes: search with
 //! filters and open a result, the map from kraj to ORP, a provider signs in
 //! and reports free places that the public board then shows, a survey
-//! answered and its results shown, a statistics chart with its table — a
+//! answered and its results shown, a statistics chart with its table, the
+//! planning, grant and role pages (methodologist, commissioner) — a
 //! screenshot of every page (`target/browser-screenshots/<mode>/`) and
 //! axe-core on each with no serious or critical violation. Chromium or the
 //! script's packages missing fail the test, naming what to install.
@@ -75,6 +76,42 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .post(&format!("/surveys/{survey_id}/open"), json!({}))
         .await;
     assert_eq!(opened.status, 200, "{:?}", opened.body);
+    // Community planning and grants, for the pages of the other roles.
+    let komisar = account(
+        &admin,
+        "komisar",
+        "commissioner",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let plan = komisar
+        .post(
+            "/plans",
+            json!({ "title": "Střednědobý plán Ústeckého kraje", "territory": "CZ042" }),
+        )
+        .await;
+    let plan_id = plan.body["stream_id"].as_str().unwrap().to_string();
+    let measure = json!({ "id": "M1", "title": "Azylový dům Děčín", "responsible": "Krajský úřad", "indicators": [],
+        "budget": 1_000_000, "sources": ["kraj"], "deadline": "2027-12-31" });
+    let content = json!({ "period_from": 2026, "period_to": 2028, "priorities": [{ "id": "P1", "title": "Bydlení",
+        "goals": [{ "id": "G1", "title": "Dostupné azylové bydlení", "measures": [measure] }] }] });
+    for _ in 0..2 {
+        let r = komisar
+            .post(&format!("/plans/{plan_id}/revisions"), content.clone())
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+    let approved = komisar
+        .post(&format!("/plans/{plan_id}/revisions/1/approve"), json!({}))
+        .await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
+    let news = json!({ "article": { "kraj": "CZ042", "title": "Nová výzva pro poskytovatele", "body": "Termín je 31. 1." } });
+    assert_eq!(metodik.post("/news", news).await.status, 201);
+    let call = json!({ "details": { "title": "Podpora azylových domů", "description": "Provoz a mzdy", "territory": "CZ042",
+        "budget": 2_000_000, "eligible_kinds": [20], "criteria": [{ "id": "k1", "name": "Potřebnost", "weight": 100, "max_points": 10 }],
+        "deadline": "2099-01-31T23:59:59Z" } });
+    let announced = komisar.post("/grants/calls", call).await;
+    assert_eq!(announced.status, 201, "{:?}", announced.body);
     let norm = json!({ "unit": "luzka", "per_thousand": 25.0, "age_group": "65+", "valid_from": "2025-01-01" });
     let set = admin
         .send(reqwest::Method::PUT, "/stats/norms/20", Some(norm), &[])
@@ -117,7 +154,9 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .env("SERVICE_NAME", "Azylový dům Naděje")
         .env("KRAJ", "CZ042")
         .env("KRAJ_NAME", "Ústecký kraj")
-        .env("SURVEY_ID", &survey_id);
+        .env("SURVEY_ID", &survey_id)
+        .env("PLAN_ID", &plan_id)
+        .env("PLAN_TITLE", "Střednědobý plán Ústeckého kraje");
     // The portal runs on this test's runtime: wait for the browser off it.
     let out = tokio::task::spawn_blocking(move || node.output())
         .await
@@ -131,8 +170,8 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "the browser scenarios failed ({mode}):\n{stderr}\n{stdout}"
     );
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("the script's report");
-    assert_eq!(report["steps"].as_array().unwrap().len(), 5, "{report}");
-    assert!(report["screenshots"].as_u64().unwrap() >= 12);
+    assert_eq!(report["steps"].as_array().unwrap().len(), 6, "{report}");
+    assert!(report["screenshots"].as_u64().unwrap() >= 20);
     let pngs = std::fs::read_dir(&shots)
         .unwrap()
         .filter(|e| {
