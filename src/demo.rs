@@ -1,14 +1,26 @@
 //! Demo data for the embedded mode: a deterministic, realistic-looking set of
 //! providers and services (with facilities, capacities and vacancies) spread
 //! over the real territory when it is loaded, or over a few large towns when
-//! it is not. Written once, into an empty event store, as ordinary events by
-//! the `system` actor, so it shows in search, map and vacancy board.
+//! it is not, and the community planning of one kraj (a plan, a group, news,
+//! calendar, a job posting, an open survey, an open grant call, a regional
+//! contact). Written once, into an empty event store, as ordinary events by
+//! the `system` actor, so it shows in search, map, vacancy board and every
+//! page of the portal.
 
 use events::aggregate::to_new_event;
+use events::content::calendar::{CalendarEntry, CalendarEventEvent, EventKind};
+use events::content::jobs::{JobEvent, Posting};
+use events::content::news::{Article, NewsEvent};
+use events::grants::call::{CallDetails, Criterion, GrantCallEvent};
+use events::planning::group::{GroupEvent, GroupKind, Meeting};
+use events::planning::plan::{Goal, Indicator, Measure, PlanContent, PlanEvent, Priority};
 use events::registry::provider::ProviderEvent;
+use events::registry::regional_contact::{ContactDetails, ContactRole, RegionalContactEvent};
 use events::registry::service::{
     Capacity, Catchment, Facility, FormSpec, ServiceDetails, ServiceEvent,
 };
+use events::statistics::need_norm::{AgeGroup, NeedNormEvent, Norm};
+use events::surveys::survey::{Audience, Question, QuestionKind, SurveyDefinition, SurveyEvent};
 use events::values::codes::KINDS;
 use events::values::{Address, CapacityUnit, Contacts, Form, Ico, Location};
 use events::{Actor, EventMetadata, ExpectedVersion, StreamRef};
@@ -243,7 +255,290 @@ pub async fn seed(store: &DynEventStore, territory: &Territory) -> anyhow::Resul
             services += 1;
         }
     }
+    planning(store, &ico(13), now).await?;
     Ok(services)
+}
+
+/// A measure of the demo plan.
+fn measure(id: &str, title: &str, budget: i64, deadline: time::Date) -> Measure {
+    Measure {
+        id: id.into(),
+        title: title.into(),
+        responsible: "Krajský úřad, odbor sociálních věcí".into(),
+        target_group: None,
+        indicators: vec![Indicator {
+            name: "kapacita".into(),
+            unit: "lůžko".into(),
+            baseline: 30.0,
+            target: 40.0,
+        }],
+        budget,
+        sources: vec!["kraj".into(), "MPSV".into()],
+        deadline,
+    }
+}
+
+/// Community planning, news, calendar, a job posting, an open survey, an
+/// open grant call and regional contacts of the Ústí kraj, so that every
+/// page of the portal has something to show.
+async fn planning(
+    store: &DynEventStore,
+    provider: &Ico,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let kraj = "CZ042";
+    let year = now.year();
+    let end_of =
+        |y: i32| time::Date::from_calendar_date(y, time::Month::December, 31).expect("a day");
+    let content = |budget: i64| PlanContent {
+        period_from: year,
+        period_to: year + 2,
+        priorities: vec![
+            Priority {
+                id: "P1".into(),
+                title: "Bydlení a krizová pomoc".into(),
+                goals: vec![Goal {
+                    id: "C1".into(),
+                    title: "Dostupné azylové a krizové bydlení".into(),
+                    measures: vec![
+                        measure(
+                            "O1",
+                            "Rozšíření azylového domu v Děčíně",
+                            budget,
+                            end_of(year + 1),
+                        ),
+                        measure("O2", "Nová noclehárna v Mostě", 300_000, end_of(year + 2)),
+                    ],
+                }],
+            },
+            Priority {
+                id: "P2".into(),
+                title: "Senioři".into(),
+                goals: vec![Goal {
+                    id: "C2".into(),
+                    title: "Péče doma co nejdéle".into(),
+                    measures: vec![measure(
+                        "O3",
+                        "Terénní pečovatelská služba pro venkov",
+                        800_000,
+                        end_of(year + 2),
+                    )],
+                }],
+            },
+        ],
+    };
+    append(
+        store,
+        StreamRef::new("community_plan", "demo-plan-ustecky"),
+        &[
+            PlanEvent::PlanCreated {
+                title: format!(
+                    "Střednědobý plán rozvoje sociálních služeb Ústeckého kraje {year}–{}",
+                    year + 2
+                ),
+                territory: kraj.into(),
+            },
+            PlanEvent::RevisionProposed {
+                revision: 1,
+                content: content(1_000_000),
+            },
+            PlanEvent::RevisionApproved { revision: 1 },
+            PlanEvent::RevisionProposed {
+                revision: 2,
+                content: content(1_200_000),
+            },
+        ],
+    )
+    .await?;
+    append(
+        store,
+        StreamRef::new("planning_group", "demo-group-seniori"),
+        &[
+            GroupEvent::GroupFormed {
+                name: "Pracovní skupina Senioři".into(),
+                kind: GroupKind::Working,
+                territory: kraj.into(),
+                target_group: None,
+            },
+            GroupEvent::MeetingScheduled {
+                meeting_id: "1".into(),
+                meeting: Meeting {
+                    at: now + time::Duration::days(10),
+                    place: "Krajský úřad, Ústí nad Labem".into(),
+                    agenda: "Potřeby seniorů na venkově".into(),
+                    minutes: None,
+                    attendance: vec![],
+                },
+            },
+        ],
+    )
+    .await?;
+    for (id, title, body) in [
+        ("demo-news-1", "Výzva k aktualizaci volných míst", "Prosíme poskytovatele azylových domů a nocleháren, aby před zimou hlásili volná místa každý den.\n\nDěkujeme."),
+        ("demo-news-2", "Připomínky k plánu do konce měsíce", "Návrh revize střednědobého plánu je zveřejněn; připomínky posílejte metodikovi kraje."),
+    ] {
+        append(
+            store,
+            StreamRef::new("news", id),
+            &[NewsEvent::NewsPublished {
+                article: Article { kraj: kraj.into(), title: title.into(), body: body.into() },
+            }],
+        )
+        .await?;
+    }
+    for (id, kind, title, days) in [
+        (
+            "demo-event-1",
+            EventKind::RoundTable,
+            "Kulatý stůl: bydlení",
+            7,
+        ),
+        (
+            "demo-event-2",
+            EventKind::Workshop,
+            "Dílna pro poskytovatele: hlášení volných míst",
+            14,
+        ),
+    ] {
+        let starts_at = now + time::Duration::days(days);
+        append(
+            store,
+            StreamRef::new("calendar_event", id),
+            &[CalendarEventEvent::EventScheduled {
+                entry: CalendarEntry {
+                    kind,
+                    title: title.into(),
+                    body: "Program: 1) úvod, 2) diskuse".into(),
+                    place: "Krajský úřad, Ústí nad Labem".into(),
+                    territory: kraj.into(),
+                    starts_at,
+                    ends_at: starts_at + time::Duration::hours(2),
+                },
+            }],
+        )
+        .await?;
+    }
+    append(
+        store,
+        StreamRef::new("job_posting", "demo-job-1"),
+        &[JobEvent::JobPosted {
+            posting: Posting {
+                provider_ico: provider.to_string(),
+                title: "Sociální pracovník/pracovnice".into(),
+                body: "Úvazek 1,0, nástup dohodou.".into(),
+                place: "Děčín".into(),
+                expires_on: (now + time::Duration::days(30)).date(),
+            },
+        }],
+    )
+    .await?;
+    append(
+        store,
+        StreamRef::new("survey", "demo-survey-1"),
+        &[
+            SurveyEvent::SurveyDefined {
+                definition: SurveyDefinition {
+                    title: "Kapacity a potřeby v zimě".into(),
+                    description: "Krátká anketa pro poskytovatele Ústeckého kraje.".into(),
+                    questions: vec![
+                        Question {
+                            id: "q1".into(),
+                            text: "Stačí vaše kapacita?".into(),
+                            kind: QuestionKind::YesNo,
+                            required: true,
+                        },
+                        Question {
+                            id: "q2".into(),
+                            text: "Kolik lidí čeká na místo?".into(),
+                            kind: QuestionKind::Number {
+                                min: Some(0.0),
+                                max: None,
+                            },
+                            required: false,
+                        },
+                        Question {
+                            id: "q3".into(),
+                            text: "Co klienti nejvíc potřebují?".into(),
+                            kind: QuestionKind::MultipleChoice {
+                                options: vec!["bydlení".into(), "práce".into(), "zdraví".into()],
+                                allow_other: true,
+                            },
+                            required: false,
+                        },
+                    ],
+                    audience: Audience::Kraj { code: kraj.into() },
+                    anonymous: false,
+                },
+            },
+            SurveyEvent::SurveyOpened {},
+        ],
+    )
+    .await?;
+    append(
+        store,
+        StreamRef::new("grant_call", "demo-call-1"),
+        &[GrantCallEvent::GrantCallAnnounced {
+            details: CallDetails {
+                title: format!("Podpora azylových domů a nocleháren {}", year + 1),
+                description: "Provozní dotace pro služby krizového bydlení.".into(),
+                territory: kraj.into(),
+                budget: 5_000_000,
+                eligible_kinds: vec![20, 26],
+                criteria: vec![
+                    Criterion {
+                        id: "k1".into(),
+                        name: "Potřebnost".into(),
+                        weight: 60,
+                        max_points: 10,
+                    },
+                    Criterion {
+                        id: "k2".into(),
+                        name: "Hospodárnost rozpočtu".into(),
+                        weight: 40,
+                        max_points: 10,
+                    },
+                ],
+                deadline: now + time::Duration::days(60),
+            },
+        }],
+    )
+    .await?;
+    // A need norm for asylum houses, so that capacity against need has something to show.
+    append(
+        store,
+        StreamRef::new("need_norm", "20"),
+        &[NeedNormEvent::NeedNormSet {
+            norm: Norm {
+                unit: CapacityUnit::Beds,
+                per_thousand: 0.3,
+                age_group: AgeGroup::All,
+                valid_from: time::Date::from_calendar_date(year - 1, time::Month::January, 1)
+                    .expect("a day"),
+                note: "Ukázková norma: 0,3 lůžka na 1 000 obyvatel.".into(),
+            },
+        }],
+    )
+    .await?;
+    append(
+        store,
+        StreamRef::new("regional_contact", "demo-contact-ustecky"),
+        &[RegionalContactEvent::RegionalContactPublished {
+            details: ContactDetails {
+                role: ContactRole::Methodologist,
+                kraj: kraj.into(),
+                orp: None,
+                name: "Metodik sociální prevence (ukázka)".into(),
+                office: "Krajský úřad Ústeckého kraje, odbor sociálních věcí".into(),
+                contacts: Contacts {
+                    emails: vec!["metodik@kraj.example.cz".into()],
+                    phones: vec![],
+                    webs: vec![],
+                },
+            },
+        }],
+    )
+    .await?;
+    Ok(())
 }
 
 fn capitalise(s: &str) -> String {
