@@ -590,28 +590,121 @@ pub async fn jobs(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> R
     page(lang, title, "/prace", &body)
 }
 
-/// `GET /forum`: the public section's threads.
+/// The request's headers with the signed-in visitor's token as a bearer
+/// token, so that the read API admits it to the professional section.
+async fn as_visitor(state: &QueryState, headers: &HeaderMap) -> (HeaderMap, bool) {
+    let mut out = HeaderMap::new();
+    let visitor = super::session::visitor(state, headers).await;
+    if let Some(v) = &visitor {
+        if let Ok(value) = format!("Bearer {}", v.token).parse() {
+            out.insert(axum::http::header::AUTHORIZATION, value);
+        }
+    }
+    (out, visitor.is_some())
+}
+
+/// The forum's section chosen.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ForumParams {
+    sekce: Option<String>,
+}
+
+/// A form posting a forum action (`/moje/akce`, back to `back`).
+fn forum_form(
+    lang: Lang,
+    action: &str,
+    fields: &[(&str, &str)],
+    controls: &str,
+    button: &str,
+) -> String {
+    let mut f = format!(
+        "<form method=\"post\" action=\"/moje/akce\"><input type=\"hidden\" name=\"lang\" value=\"{}\">\
+         <input type=\"hidden\" name=\"action\" value=\"{}\">",
+        lang.code(),
+        esc(action)
+    );
+    for (k, v) in fields {
+        let _ = write!(
+            f,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            esc(k),
+            esc(v)
+        );
+    }
+    let _ = write!(
+        f,
+        "{controls}<p><button type=\"submit\">{}</button></p></form>",
+        esc(button)
+    );
+    f
+}
+
+/// `GET /forum`: the threads of the public section, or of the professional
+/// one (`?sekce=profesni`) for signed-in accounts; a signed-in visitor opens threads here.
 pub async fn forum(
     State(state): State<QueryState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
+    params: Result<Query<ForumParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let lang = lang_of(&raw);
     let title = lang.tr("Fórum", "Forum");
-    let answer =
-        crate::api::forum::threads(State(state), headers, Query(ThreadParams::default())).await;
+    let professional = params
+        .ok()
+        .and_then(|Query(p)| p.sekce)
+        .is_some_and(|s| s == "profesni");
+    let (headers, signed_in) = as_visitor(&state, &headers).await;
+    let section = if professional {
+        "professional"
+    } else {
+        "public"
+    };
+    let params = ThreadParams {
+        section: serde_json::from_value(serde_json::json!(section)).ok(),
+        ..ThreadParams::default()
+    };
+    let answer = crate::api::forum::threads(State(state), headers, Query(params)).await;
     let Json(list) = match answer {
         Ok(a) => a,
+        Err(p) if p.status == 401 => {
+            return super::alert(
+                StatusCode::UNAUTHORIZED,
+                lang,
+                title,
+                "/forum",
+                lang.tr(
+                    "Odborná část fóra je jen pro přihlášené účty.",
+                    "The forum's professional section is for signed-in accounts.",
+                ),
+            )
+        }
         Err(p) => return failed(lang, title, "/forum", &p),
     };
     let mut body = menu(lang);
+    let c = lang.code();
     let _ = write!(
         body,
-        "<p>{}</p><ul class=\"results\">",
-        esc(lang.tr(
-            "Veřejná část fóra; psát lze přes API (/api/v1/forum), i bez účtu.",
-            "The forum's public section; posts are written through the API (/api/v1/forum), also without an account.",
-        ))
+        "<p>{}: {} · {}</p><ul class=\"results\">",
+        esc(lang.tr("Část", "Section")),
+        if professional {
+            format!(
+                "<a href=\"/forum?lang={c}\">{}</a>",
+                esc(lang.tr("veřejná", "public"))
+            )
+        } else {
+            format!("<strong>{}</strong>", esc(lang.tr("veřejná", "public")))
+        },
+        if professional {
+            format!(
+                "<strong>{}</strong>",
+                esc(lang.tr("odborná", "professional"))
+            )
+        } else {
+            format!(
+                "<a href=\"/forum?sekce=profesni&amp;lang={c}\">{}</a>",
+                esc(lang.tr("odborná (pro přihlášené)", "professional (signed in)"))
+            )
+        },
     );
     for t in list["items"].as_array().into_iter().flatten() {
         let _ = write!(
@@ -633,7 +726,48 @@ pub async fn forum(
         );
     }
     body.push_str("</ul>");
-    page(lang, title, "/forum", &body)
+    if signed_in {
+        let back = if professional {
+            "/forum?sekce=profesni"
+        } else {
+            "/forum"
+        };
+        let _ = write!(
+            body,
+            "<h2>{}</h2>",
+            esc(lang.tr("Nové vlákno", "New thread"))
+        );
+        body.push_str(&forum_form(
+            lang,
+            "open_thread",
+            &[("section", section), ("back", back)],
+            &format!(
+                "<p><label for=\"f-name\">{}</label><br><input id=\"f-name\" name=\"name\" required size=\"40\" autocomplete=\"name\"></p>\
+                 <p><label for=\"f-title\">{}</label><br><input id=\"f-title\" name=\"title\" required size=\"60\"></p>\
+                 <p><label for=\"f-body\">{}</label><br><textarea id=\"f-body\" name=\"body\" rows=\"6\" cols=\"60\" required></textarea></p>",
+                esc(lang.tr("Jméno, pod kterým píšete", "The name you write under")),
+                esc(lang.tr("Název vlákna", "Title of the thread")),
+                esc(lang.tr("Text", "Text")),
+            ),
+            lang.tr("Založit vlákno", "Open the thread"),
+        ));
+    } else {
+        let _ = write!(
+            body,
+            "<p>{} <a href=\"/prihlaseni?lang={c}\">{}</a></p>",
+            esc(lang.tr(
+                "Psát na webu mohou přihlášení; bez účtu lze psát přes API (/api/v1/forum).",
+                "Signed-in accounts write here; without an account, posts are written through the API (/api/v1/forum).",
+            )),
+            esc(lang.tr("Přihlásit se", "Sign in")),
+        );
+    }
+    let path = if professional {
+        "/forum?sekce=profesni"
+    } else {
+        "/forum"
+    };
+    page(lang, title, path, &body)
 }
 
 /// `GET /forum/{id}`: a thread's posts.
@@ -644,6 +778,7 @@ pub async fn thread(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let lang = lang_of(&raw);
+    let (headers, signed_in) = as_visitor(&state, &headers).await;
     let answer = crate::api::forum::thread(
         State(state),
         headers,
@@ -680,6 +815,28 @@ pub async fn thread(
         let _ = write!(body, "<li>{content}</li>");
     }
     body.push_str("</ol>");
+    if t["locked"] == true {
+        let _ = write!(
+            body,
+            "<p>{}</p>",
+            esc(lang.tr("Vlákno je uzamčeno.", "The thread is locked."))
+        );
+    } else if signed_in {
+        let back = format!("/forum/{id}");
+        let _ = write!(body, "<h2>{}</h2>", esc(lang.tr("Odpovědět", "Reply")));
+        body.push_str(&forum_form(
+            lang,
+            "reply_thread",
+            &[("thread", &id), ("back", &back)],
+            &format!(
+                "<p><label for=\"r-name\">{}</label><br><input id=\"r-name\" name=\"name\" required size=\"40\" autocomplete=\"name\"></p>\
+                 <p><label for=\"r-body\">{}</label><br><textarea id=\"r-body\" name=\"body\" rows=\"5\" cols=\"60\" required></textarea></p>",
+                esc(lang.tr("Jméno, pod kterým píšete", "The name you write under")),
+                esc(lang.tr("Text", "Text")),
+            ),
+            lang.tr("Odeslat", "Send"),
+        ));
+    }
     page(
         lang,
         t["title"].as_str().unwrap_or(lang.tr("Vlákno", "Thread")),

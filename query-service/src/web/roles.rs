@@ -377,6 +377,14 @@ fn command(action: &str, f: &[(String, String)]) -> Result<Command, String> {
             format!("/plans/{}/revisions/{}/comments", seg("plan"), seg("n")),
             json!({ "text": get("text") }),
         ),
+        "open_thread" => post(
+            "/forum/threads".into(),
+            json!({ "section": get("section"), "text": { "name": get("name"), "title": get("title"), "body": get("body") } }),
+        ),
+        "reply_thread" => post(
+            format!("/forum/threads/{}/posts", seg("thread")),
+            json!({ "text": { "name": get("name"), "body": get("body") } }),
+        ),
         "edit_service" => Ok((
             Method::PATCH,
             format!("/services/{}", seg("id")),
@@ -422,13 +430,27 @@ pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Byte
         Ok(a) => a,
         Err(e) => return session::unreachable_commands(lang, title, &e),
     };
+    // A form of another page names the page to go back to (a path of this site).
+    let back = field(&fields, "back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .map(str::to_string);
     if !answer.status.is_success() {
+        if let Some(back) = &back {
+            return super::alert(answer.status, lang, title, back, &answer.refusal());
+        }
         return refused(answer.status, &answer.refusal());
     }
     if let Err(problem) = crate::api::wait_after(&state, answer.after().as_deref()).await {
         tracing::warn!(detail = ?problem.detail, "the change is not in the read models yet");
     }
-    Redirect::to(&format!("/moje?lang={}&done={}", lang.code(), esc(&action))).into_response()
+    match back {
+        Some(back) => {
+            let sep = if back.contains('?') { '&' } else { '?' };
+            Redirect::to(&format!("{back}{sep}lang={}", lang.code())).into_response()
+        }
+        None => Redirect::to(&format!("/moje?lang={}&done={}", lang.code(), esc(&action)))
+            .into_response(),
+    }
 }
 
 /// `GET /moje/sluzby/{id}`: the form to edit a service's description, hours and contacts.

@@ -547,6 +547,101 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         page.html
     );
 
+    // The forum: a signed-in account opens a professional thread and replies;
+    // the section is closed to others; the public section has no form for them.
+    let opened_thread = act(
+        &metodik,
+        vec![
+            ("action", "open_thread"),
+            ("section", "professional"),
+            ("back", "/forum?sekce=profesni"),
+            ("name", "Jan Metodik"),
+            ("title", "Metodika 2027"),
+            ("body", "Návrh ke čtení."),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (opened_thread.status, opened_thread.location.as_str()),
+        (303, "/forum?sekce=profesni&lang=cs"),
+        "{}",
+        opened_thread.html
+    );
+    let list = metodik.get("/forum?sekce=profesni").await;
+    assert_eq!(list.status, 200);
+    let thread = list
+        .html
+        .split("href=\"/forum/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        list.html.contains(">Metodika 2027</a> — Jan Metodik"),
+        "{}",
+        list.html
+    );
+    let back = format!("/forum/{thread}");
+    let replied = act(
+        &metodik,
+        vec![
+            ("action", "reply_thread"),
+            ("thread", thread.as_str()),
+            ("back", back.as_str()),
+            ("name", "Jan Metodik"),
+            ("body", "Doplňuji přílohu."),
+        ],
+    )
+    .await;
+    assert_eq!(replied.status, 303, "{}", replied.html);
+    let page = metodik.get(&back).await;
+    assert!(
+        page.html.contains("<p>Doplňuji přílohu.</p>")
+            && page.html.contains("name=\"action\" value=\"reply_thread\""),
+        "{}",
+        page.html
+    );
+    let empty = act(
+        &metodik,
+        vec![
+            ("action", "reply_thread"),
+            ("thread", thread.as_str()),
+            ("back", back.as_str()),
+            ("name", "Jan"),
+            ("body", ""),
+        ],
+    )
+    .await;
+    assert_eq!(empty.status, 422, "{}", empty.html);
+    assert!(empty.html.contains("role=\"alert\""));
+    assert_eq!(
+        Browser::new(queries)
+            .get("/forum?sekce=profesni")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(Browser::new(queries).get(&back).await.status, 401);
+    let public = Browser::new(queries).get("/forum").await;
+    assert!(!public.html.contains("value=\"open_thread\"") && public.html.contains("/prihlaseni"));
+    let offsite = act(
+        &metodik,
+        vec![
+            ("action", "reply_thread"),
+            ("thread", thread.as_str()),
+            ("back", "//evil.example/"),
+            ("name", "Jan"),
+            ("body", "Text"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        offsite.location, "/moje?lang=cs&done=reply_thread",
+        "no redirect to another site"
+    );
+
     // A commissioner rejects a revision (with a reason), then approves the next one.
     let plan = komisar
         .post(
