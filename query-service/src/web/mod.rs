@@ -358,6 +358,7 @@ struct StatsPageParams {
     kind: Option<u16>,
     date: Option<String>,
     trend_kraj: Option<String>,
+    need_kraj: Option<String>,
 }
 
 async fn stats_page(
@@ -374,12 +375,14 @@ async fn stats_page(
         return failed(StatusCode::UNPROCESSABLE_ENTITY, t.bad_filters);
     };
     let trend_kraj = p.trend_kraj.as_deref().filter(|k| !k.is_empty());
+    let need_kraj = p.need_kraj.as_deref().filter(|k| !k.is_empty());
     match stats::body(
         &state,
         lang,
         p.kind,
         p.date.filter(|d| !d.is_empty()),
         trend_kraj,
+        need_kraj,
     )
     .await
     {

@@ -279,6 +279,7 @@ pub async fn body(
     kind: Option<u16>,
     date: Option<String>,
     trend_kraj: Option<&str>,
+    need_kraj: Option<&str>,
 ) -> Result<(String, String), infra::problem::Problem> {
     let t = lang.texts();
     let mut page = counts_by_kind(state, lang).await?;
@@ -289,22 +290,37 @@ pub async fn body(
         let _ = write!(
             page,
             "<h2>{}</h2><p>{}</p>",
-            esc(t.coverage),
+            esc(lang.tr("Pokrytí potřeby", "Coverage of the need")),
             esc(t.no_norms)
         );
         return Ok((t.stats_title.to_string(), page));
     };
+    // Per kraj, or per ORP of one kraj.
+    let territory = state.indexer.read().territory_arc();
+    let need_kraj = need_kraj.and_then(|k| territory.kraj_by_any_code(k));
+    let level = if need_kraj.is_some() { "orp" } else { "kraj" };
     let params = StatsParams {
         kind: Some(kind),
-        level: Some("kraj".into()),
+        level: Some(level.into()),
         date,
         ..StatsParams::default()
     };
-    let (day, rows) = capacity_rows(state, &params).await?;
+    let (day, mut rows) = capacity_rows(state, &params).await?;
+    if let Some(k) = need_kraj {
+        rows.retain(|r| {
+            r["area"]
+                .as_str()
+                .and_then(|o| territory.orp.get(o))
+                .is_some_and(|o| o.kraj_nuts == k.nuts)
+        });
+    }
     let title = format!(
-        "{} — {}",
+        "{} — {}{}",
         lang.tr("Pokrytí potřeby", "Coverage of the need"),
-        kind_name(kind)
+        kind_name(kind),
+        need_kraj
+            .map(|k| format!(", ORP — {}", k.name))
+            .unwrap_or_default()
     );
     let mut body = page;
     let _ = write!(body, "<h2 id=\"need\">{}</h2>", esc(&title));
@@ -321,6 +337,25 @@ pub async fn body(
             body,
             "<option value=\"{k}\"{selected}>{}</option>",
             esc(kind_name(*k))
+        );
+    }
+    let _ = write!(
+        body,
+        "</select> <label for=\"need_kraj\">{level_label}</label> <select id=\"need_kraj\" name=\"need_kraj\"><option value=\"\">{by_kraj}</option>",
+        level_label = esc(lang.tr("Území", "Areas")),
+        by_kraj = esc(lang.tr("kraje", "kraje")),
+    );
+    for k in territory.kraje.values() {
+        let selected = if need_kraj.is_some_and(|x| x.nuts == k.nuts) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<option value=\"{}\"{selected}>ORP: {}</option>",
+            esc(&k.nuts),
+            esc(&k.name)
         );
     }
     let _ = write!(
@@ -364,7 +399,7 @@ pub async fn body(
         "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{kraj}</th><th scope=\"col\">{capacity}</th>\
          <th scope=\"col\">{need}</th><th scope=\"col\">{coverage}</th></tr></thead><tbody>",
         caption = esc(&format!("{title}, {day}")),
-        kraj = esc(t.kraj),
+        kraj = esc(if need_kraj.is_some() { t.orp } else { t.kraj }),
         capacity = esc(t.capacity),
         need = esc(t.need),
         coverage = esc(t.coverage),
@@ -387,7 +422,7 @@ pub async fn body(
     }
     let _ = write!(
         body,
-        "</tbody></table><p><a href=\"/api/v1/stats/capacity-vs-need?format=csv&amp;level=kraj&amp;kind={kind}&amp;date={day}\" download>{csv}</a></p>",
+        "</tbody></table><p><a href=\"/api/v1/stats/capacity-vs-need?format=csv&amp;level={level}&amp;kind={kind}&amp;date={day}\" download>{csv}</a></p>",
         csv = esc(t.download_csv),
     );
     Ok((format!("{} — {}", t.stats_title, kind_name(kind)), body))

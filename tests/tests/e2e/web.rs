@@ -297,6 +297,28 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(stats.contains(
         "/api/v1/stats/capacity-vs-need?format=csv&amp;level=kraj&amp;kind=20&amp;date="
     ));
+    // The need per ORP of one kraj.
+    let (status, _, orp) = page(queries, "/statistiky?kind=20&need_kraj=CZ042").await;
+    assert_eq!(status, 200, "{orp}");
+    assert!(
+        orp.contains("<h2 id=\"need\">Pokrytí potřeby — azylové domy, ORP — Ústecký kraj</h2>"),
+        "{orp}"
+    );
+    assert!(
+        orp.contains("<tr><th scope=\"row\">Děčín</th><td>30</td>"),
+        "{orp}"
+    );
+    let need = orp.split("class=\"chart need\"").nth(1).unwrap();
+    assert_eq!(
+        need.split("</svg>")
+            .next()
+            .unwrap()
+            .matches("<rect ")
+            .count(),
+        16,
+        "a bar an ORP"
+    );
+    assert!(orp.contains("capacity-vs-need?format=csv&amp;level=orp&amp;kind=20"));
     // The map coloured by the coverage of the need.
     let (status, _, covered) = page(queries, "/mapa?measure=coverage&kind=20").await;
     assert_eq!(status, 200);
