@@ -6,7 +6,7 @@
 //! decides them; a provider applies for its service. The command API checks
 //! every rule (deadline, territory, sums, order of steps).
 
-use super::page::{esc, Lang};
+use super::page::{action_form, esc, Lang};
 use super::session::{field, Visitor};
 use crate::api::records::After;
 use crate::api::QueryState;
@@ -212,31 +212,6 @@ pub async fn call(
     .into_response()
 }
 
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        esc(name),
-        esc(value)
-    )
-}
-
-fn form(lang: Lang, action: &str, fields: &[(&str, &str)], controls: &str, button: &str) -> String {
-    let mut f = format!(
-        "<form method=\"post\" action=\"/moje/akce\">{}{}",
-        hidden("lang", lang.code()),
-        hidden("action", action)
-    );
-    for (k, v) in fields {
-        f.push_str(&hidden(k, v));
-    }
-    let _ = write!(
-        f,
-        "{controls}<button type=\"submit\">{}</button></form>",
-        esc(button)
-    );
-    f
-}
-
 /// The signed-in forms of grant procedures: a commissioner's calls and
 /// applications of its territories, a provider's applications.
 pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
@@ -265,7 +240,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
             let _ = write!(kinds, "<option value=\"{code}\">{}</option>", esc(name));
         }
         let t = esc(territory);
-        out.push_str(&form(
+        out.push_str(&action_form(
             lang,
             "announce_call",
             &[("territory", territory)],
@@ -302,7 +277,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                 esc(&c.details.title)
             );
             if c.cancelled.is_none() && now <= c.details.deadline {
-                out.push_str(&form(
+                out.push_str(&action_form(
                     lang,
                     "cancel_call",
                     &[("id", &c.id)],
@@ -349,7 +324,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                         max = k.max_points,
                     );
                 }
-                out.push_str(&form(
+                out.push_str(&action_form(
                     lang,
                     "evaluate_application",
                     &[("id", &a.id)],
@@ -357,7 +332,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                     lang.tr("Uložit hodnocení", "Save the evaluation"),
                 ));
                 if a.status == ApplicationStatus::Evaluated {
-                    out.push_str(&form(
+                    out.push_str(&action_form(
                         lang,
                         "decide_application",
                         &[("id", &a.id)],
@@ -419,7 +394,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                 lang.code(),
                 esc(&c.details.title)
             );
-            out.push_str(&form(
+            out.push_str(&action_form(
                 lang,
                 "submit_application",
                 &[("call", &c.id)],

@@ -211,6 +211,58 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// A hidden form field.
+pub fn hidden(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        esc(name),
+        esc(value)
+    )
+}
+
+/// A form of the signed-in pages: posts `action` with these hidden fields to
+/// `/moje/akce`, then its visible controls and a button.
+pub fn action_form(
+    lang: Lang,
+    action: &str,
+    fields: &[(&str, &str)],
+    controls: &str,
+    button: &str,
+) -> String {
+    let mut f = format!(
+        "<form method=\"post\" action=\"/moje/akce\">{}{}",
+        hidden("lang", lang.code()),
+        hidden("action", action)
+    );
+    for (k, v) in fields {
+        f.push_str(&hidden(k, v));
+    }
+    f.push_str(controls);
+    f.push_str(&format!(
+        "<button type=\"submit\">{}</button></form>",
+        esc(button)
+    ));
+    f
+}
+
+/// What a page says after a form: that it was done, or why not.
+pub fn notices(done: Option<&str>, problem: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(text) = done {
+        out.push_str(&format!(
+            "<p role=\"status\" class=\"ok\">{}</p>",
+            esc(text)
+        ));
+    }
+    if let Some(text) = problem {
+        out.push_str(&format!(
+            "<p role=\"alert\" class=\"problem\">{}</p>",
+            esc(text)
+        ));
+    }
+    out
+}
+
 /// Colours chosen for contrast above 4.5:1 (WCAG 2.1 AA) on white.
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}\
 header,main,footer{max-width:60rem;margin:0 auto;padding:0 1rem}\

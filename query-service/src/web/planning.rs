@@ -609,36 +609,6 @@ pub struct ForumParams {
     sekce: Option<String>,
 }
 
-/// A form posting a forum action (`/moje/akce`, back to `back`).
-fn forum_form(
-    lang: Lang,
-    action: &str,
-    fields: &[(&str, &str)],
-    controls: &str,
-    button: &str,
-) -> String {
-    let mut f = format!(
-        "<form method=\"post\" action=\"/moje/akce\"><input type=\"hidden\" name=\"lang\" value=\"{}\">\
-         <input type=\"hidden\" name=\"action\" value=\"{}\">",
-        lang.code(),
-        esc(action)
-    );
-    for (k, v) in fields {
-        let _ = write!(
-            f,
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            esc(k),
-            esc(v)
-        );
-    }
-    let _ = write!(
-        f,
-        "{controls}<p><button type=\"submit\">{}</button></p></form>",
-        esc(button)
-    );
-    f
-}
-
 /// `GET /forum`: the threads of the public section, or of the professional
 /// one (`?sekce=profesni`) for signed-in accounts; a signed-in visitor opens threads here.
 pub async fn forum(
@@ -737,7 +707,7 @@ pub async fn forum(
             "<h2>{}</h2>",
             esc(lang.tr("Nové vlákno", "New thread"))
         );
-        body.push_str(&forum_form(
+        body.push_str(&super::page::action_form(
             lang,
             "open_thread",
             &[("section", section), ("back", back)],
@@ -824,7 +794,7 @@ pub async fn thread(
     } else if signed_in {
         let back = format!("/forum/{id}");
         let _ = write!(body, "<h2>{}</h2>", esc(lang.tr("Odpovědět", "Reply")));
-        body.push_str(&forum_form(
+        body.push_str(&super::page::action_form(
             lang,
             "reply_thread",
             &[("thread", &id), ("back", &back)],

@@ -7,8 +7,8 @@
 //! `/moje/akce` with the action's name; the command API decides, as for any
 //! client, and its refusal is shown with the reason.
 
-use super::page::{esc, Lang};
-use super::session::{self, field, form_fields, lang_of_form, Visitor};
+use super::page::{action_form, esc, hidden, Lang};
+use super::session::{self, field, Visitor};
 use crate::api::QueryState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
@@ -42,38 +42,6 @@ fn has(visitor: &Visitor, roles: &[Role]) -> bool {
         .roles
         .iter()
         .any(|g| roles.contains(&g.role))
-}
-
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        esc(name),
-        esc(value)
-    )
-}
-
-/// A form posting `action` with hidden fields, its visible controls and a button.
-fn action_form(
-    lang: Lang,
-    action: &str,
-    fields: &[(&str, &str)],
-    controls: &str,
-    button: &str,
-) -> String {
-    let mut f = format!(
-        "<form method=\"post\" action=\"/moje/akce\">{}{}",
-        hidden("lang", lang.code()),
-        hidden("action", action)
-    );
-    for (k, v) in fields {
-        f.push_str(&hidden(k, v));
-    }
-    let _ = write!(
-        f,
-        "{controls}<button type=\"submit\">{}</button></form>",
-        esc(button)
-    );
-    f
 }
 
 /// The sections for the visitor's roles other than a provider's reports.
@@ -401,19 +369,18 @@ fn command(action: &str, f: &[(String, String)]) -> Result<Command, String> {
 
 /// `POST /moje/akce`: one action of the signed-in page.
 pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = session::same_origin(&headers) {
-        return refused;
-    }
-    let fields = form_fields(&body);
-    let lang = lang_of_form(&fields);
-    let Some(visitor) = session::visitor(&state, &headers).await else {
-        return session::to_login(lang);
-    };
+    let posted =
+        match session::posted(&state, &headers, &body, |l| l.tr("Moje stránka", "My page")).await {
+            Ok(p) => p,
+            Err(page) => return page,
+        };
+    let session::Posted {
+        fields,
+        lang,
+        visitor,
+        commands,
+    } = posted;
     let title = lang.tr("Moje stránka", "My page");
-    let commands = match session::commands(&state, lang, title) {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
     let action = field(&fields, "action").unwrap_or_default().to_string();
     let refused = |status: StatusCode, text: &str| {
         super::self_service::render(&state, &visitor, lang, status, None, Some(text))
@@ -440,9 +407,7 @@ pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Byte
         }
         return refused(answer.status, &answer.refusal());
     }
-    if let Err(problem) = crate::api::wait_after(&state, answer.after().as_deref()).await {
-        tracing::warn!(detail = ?problem.detail, "the change is not in the read models yet");
-    }
+    session::settle(&state, &answer).await;
     match back {
         Some(back) => {
             let sep = if back.contains('?') { '&' } else { '?' };

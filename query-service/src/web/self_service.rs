@@ -6,7 +6,7 @@
 //! waits until the read models hold the report before showing it.
 
 use super::page::{esc, Lang};
-use super::session::{self, field, form_fields, lang_of_form, Visitor};
+use super::session::{self, field, Visitor};
 use crate::api::QueryState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -56,16 +56,7 @@ pub fn render(
     problem: Option<&str>,
 ) -> Response {
     let mut body = String::new();
-    if let Some(text) = notice {
-        let _ = write!(body, "<p role=\"status\" class=\"ok\">{}</p>", esc(text));
-    }
-    if let Some(text) = problem {
-        let _ = write!(
-            body,
-            "<p role=\"alert\" class=\"problem\">{}</p>",
-            esc(text)
-        );
-    }
+    body.push_str(&super::page::notices(notice, problem));
     let roles: Vec<String> = visitor
         .account
         .roles
@@ -256,18 +247,16 @@ pub fn code_name(lang: Lang, code: &str) -> &str {
 
 /// `POST /moje/volna-mista`: one report of free places.
 pub async fn report(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = session::same_origin(&headers) {
-        return refused;
-    }
-    let fields = form_fields(&body);
-    let lang = lang_of_form(&fields);
-    let Some(visitor) = session::visitor(&state, &headers).await else {
-        return session::to_login(lang);
-    };
-    let commands = match session::commands(&state, lang, title(lang)) {
-        Ok(c) => c,
+    let posted = match session::posted(&state, &headers, &body, title).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
+    let session::Posted {
+        fields,
+        lang,
+        visitor,
+        commands,
+    } = posted;
     let service = field(&fields, "service").unwrap_or_default();
     let free_places = field(&fields, "free_places").unwrap_or_default().trim();
     let Ok(free_places) = free_places.parse::<i64>() else {
@@ -313,9 +302,7 @@ pub async fn report(State(state): State<QueryState>, headers: HeaderMap, body: B
         );
     }
     // Read your writes: the page after the redirect shows the report.
-    if let Err(problem) = crate::api::wait_after(&state, answer.after().as_deref()).await {
-        tracing::warn!(detail = ?problem.detail, "the report is not in the read models yet");
-    }
+    session::settle(&state, &answer).await;
     Redirect::to(&format!("/moje?lang={}&reported=1", lang.code())).into_response()
 }
 

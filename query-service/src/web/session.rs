@@ -272,6 +272,53 @@ pub fn unreachable_commands(lang: Lang, title: &str, e: &anyhow::Error) -> Respo
     )
 }
 
+/// A form posted by a signed-in visitor, checked: from this site, with its
+/// fields, language, visitor and the command API.
+pub struct Posted {
+    /// The form's fields.
+    pub fields: Vec<(String, String)>,
+    /// The form's language.
+    pub lang: Lang,
+    /// Who posted it.
+    pub visitor: Visitor,
+    /// Where its command goes.
+    pub commands: Commands,
+}
+
+/// Checks a posted form: another site's is refused (403), a visitor not
+/// signed in goes to the login form, a portal without the command API says so.
+///
+/// # Errors
+/// The page to answer instead.
+pub async fn posted(
+    state: &QueryState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    title: impl Fn(Lang) -> &'static str,
+) -> Result<Posted, Response> {
+    same_origin(headers)?;
+    let fields = form_fields(body);
+    let lang = lang_of_form(&fields);
+    let Some(visitor) = visitor(state, headers).await else {
+        return Err(to_login(lang));
+    };
+    let commands = commands(state, lang, title(lang))?;
+    Ok(Posted {
+        fields,
+        lang,
+        visitor,
+        commands,
+    })
+}
+
+/// Waits until the read models hold an accepted command, so that the next
+/// page shows it (read your writes); a timeout is logged, not shown.
+pub async fn settle(state: &QueryState, answer: &super::commands::Answer) {
+    if let Err(problem) = crate::api::wait_after(state, answer.after().as_deref()).await {
+        tracing::warn!(detail = ?problem.detail, "the change is not in the read models yet");
+    }
+}
+
 /// Sends the visitor to the login form.
 pub fn to_login(lang: Lang) -> Response {
     Redirect::to(&format!("/prihlaseni?lang={}", lang.code())).into_response()

@@ -28,6 +28,30 @@ pub(super) fn kind_name(kind: u16) -> &'static str {
         .map_or("", |(_, name, _)| name)
 }
 
+/// An option a kraj (NUTS code), `prefix` before its name.
+fn kraj_options(
+    territory: &infra::territory::Territory,
+    selected: Option<&str>,
+    prefix: &str,
+) -> String {
+    let mut out = String::new();
+    for k in territory.kraje.values() {
+        let chosen = if selected == Some(k.nuts.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<option value=\"{}\"{chosen}>{}{}</option>",
+            esc(&k.nuts),
+            esc(prefix),
+            esc(&k.name)
+        );
+    }
+    out
+}
+
 /// A read API statistics answer as JSON.
 async fn json_of(answer: Result<axum::response::Response, Problem>) -> Result<Value, Problem> {
     let body = axum::body::to_bytes(answer?.into_body(), 1 << 24)
@@ -143,19 +167,7 @@ async fn trend(state: &QueryState, lang: Lang, kraj: Option<&str>) -> Result<Str
         esc(lang.texts().kraj),
         esc(lang.tr("celá republika", "whole country")),
     );
-    for k in territory.kraje.values() {
-        let selected = if kraj.is_some_and(|x| x.nuts == k.nuts) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            "<option value=\"{}\"{selected}>{}</option>",
-            esc(&k.nuts),
-            esc(&k.name)
-        );
-    }
+    out.push_str(&kraj_options(&territory, kraj.map(|k| k.nuts.as_str()), ""));
     let _ = write!(
         out,
         "</select> <button type=\"submit\">{}</button></p></form>",
@@ -345,19 +357,11 @@ pub async fn body(
         level_label = esc(lang.tr("Území", "Areas")),
         by_kraj = esc(lang.tr("kraje", "kraje")),
     );
-    for k in territory.kraje.values() {
-        let selected = if need_kraj.is_some_and(|x| x.nuts == k.nuts) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{}\"{selected}>ORP: {}</option>",
-            esc(&k.nuts),
-            esc(&k.name)
-        );
-    }
+    body.push_str(&kraj_options(
+        &territory,
+        need_kraj.map(|k| k.nuts.as_str()),
+        "ORP: ",
+    ));
     let _ = write!(
         body,
         "</select> <label for=\"date\">{day_label}</label> <input id=\"date\" name=\"date\" type=\"date\" value=\"{day}\"> \

@@ -6,7 +6,7 @@
 //! questionnaire as a form that posts the answer to the command API.
 
 use super::page::{esc, Lang};
-use super::session::{self, form_fields, lang_of_form, Visitor};
+use super::session::{self, Visitor};
 use crate::api::surveys::{invited, question_result, responses};
 use crate::api::QueryState;
 use axum::body::Bytes;
@@ -113,16 +113,7 @@ fn render(
     };
     let path = format!("/ankety/{id}");
     let mut body = String::new();
-    if let Some(text) = notice {
-        let _ = write!(body, "<p role=\"status\" class=\"ok\">{}</p>", esc(text));
-    }
-    if let Some(text) = problem {
-        let _ = write!(
-            body,
-            "<p role=\"alert\" class=\"problem\">{}</p>",
-            esc(text)
-        );
-    }
+    body.push_str(&super::page::notices(notice, problem));
     let _ = write!(
         body,
         "{}<p>{}: {}{}</p>",
@@ -409,19 +400,18 @@ pub async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = session::same_origin(&headers) {
-        return refused;
-    }
-    let fields = form_fields(&body);
-    let lang = lang_of_form(&fields);
-    let Some(visitor) = session::visitor(&state, &headers).await else {
-        return session::to_login(lang);
-    };
-    let title = lang.tr("Ankety", "Surveys");
-    let commands = match session::commands(&state, lang, title) {
-        Ok(c) => c,
+    let posted = match session::posted(&state, &headers, &body, |l| l.tr("Ankety", "Surveys")).await
+    {
+        Ok(p) => p,
         Err(page) => return page,
     };
+    let session::Posted {
+        fields,
+        lang,
+        visitor,
+        commands,
+    } = posted;
+    let title = lang.tr("Ankety", "Surveys");
     let (questions, audience) = {
         let index = state.indexer.read();
         match index.surveys.get(&id) {
@@ -489,9 +479,7 @@ pub async fn answer(
             Some(&answer.refusal()),
         );
     }
-    if let Err(problem) = crate::api::wait_after(&state, answer.after().as_deref()).await {
-        tracing::warn!(detail = ?problem.detail, "the answer is not in the read models yet");
-    }
+    session::settle(&state, &answer).await;
     Redirect::to(&format!(
         "/ankety/{}?lang={}&answered=1#results",
         super::self_service::urlencode(&id),
