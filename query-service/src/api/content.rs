@@ -3,8 +3,9 @@
 //! still open, documents (with versions; archived ones on request), links
 //! and awards.
 
+use super::params::Query;
 use super::{wait_after, QueryState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

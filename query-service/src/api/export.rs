@@ -3,9 +3,10 @@
 //! as GeoJSON points. (Map aggregates as GeoJSON: `/map.geojson`; the HSDS
 //! tabular data package: `/hsds/tabular/datapackage.json`.)
 
+use super::params::Query;
 use super::search::{board, candidates, point, SearchParams};
 use super::{wait_after, QueryState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

@@ -4,8 +4,9 @@
 //! answer is made: a post of an erased author shows no name, title or text
 //! (`erased: true`), a hidden post only the moderator's reason.
 
+use super::params::Query;
 use super::{wait_after, QueryState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};

@@ -2,9 +2,10 @@
 //! applications (who got how much for which service and why: public funds
 //! are public). Applications still being evaluated show only their state.
 
+use super::params::Query;
 use super::records::After;
 use super::{wait_after, QueryState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};

@@ -5,9 +5,10 @@
 //! regional methodologist and the social curators; as JSON, and as GeoJSON
 //! features with the aggregates in their properties when boundaries are loaded.
 
+use super::params::Query;
 use super::{wait_after, QueryState};
 use crate::index::Index;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use events::registry::regional_contact::{ContactDetails, ContactRole};

@@ -8,6 +8,7 @@ pub mod forum;
 pub mod grants;
 pub mod map;
 pub mod openapi;
+pub mod params;
 pub mod plans;
 pub mod records;
 pub mod search;

@@ -2,9 +2,10 @@
 //! any revision, the difference between two revisions, measures by state;
 //! the planning groups with their members and meetings.
 
+use super::params::Query;
 use super::records::After;
 use super::{wait_after, QueryState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};

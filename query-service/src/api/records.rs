@@ -1,8 +1,9 @@
 //! Details: a service, a provider with its services, the supplementary
 //! directory, the regional contacts.
 
+use super::params::Query;
 use super::{wait_after, QueryState};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};

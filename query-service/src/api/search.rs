@@ -1,9 +1,10 @@
 //! `GET /services`: search with text, filters, distance, facets, sorting and
 //! pagination; `GET /vacancies`: the vacancy board with the same filters.
 
+use super::params::Query;
 use super::{wait_after, QueryState};
 use crate::index::{Index, ServiceEntry, STALE_AFTER};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use events::values::{CapacityUnit, Form, Location};

@@ -14,8 +14,9 @@
 //! Areas: `level=country|kraj|orp`. A service counts in the area of its
 //! first facility (else of its catchment).
 
+use super::params::Query;
 use super::{wait_after, QueryState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

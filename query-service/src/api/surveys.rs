@@ -4,10 +4,11 @@
 //! cross-tabulation of two questions, and the answers as CSV. No result
 //! names a respondent: the answers are stored without one.
 
+use super::params::Query;
 use super::records::After;
 use super::{wait_after, QueryState};
 use crate::index::Index;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

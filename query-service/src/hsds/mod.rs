@@ -9,9 +9,10 @@ pub mod mapping;
 pub mod tabular;
 pub mod taxonomy;
 
+use crate::api::params::Query;
 use crate::api::QueryState;
 use crate::index::{Index, ServiceEntry};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

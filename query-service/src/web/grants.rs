@@ -10,7 +10,7 @@ use super::page::{action_form, esc, Lang};
 use super::session::{field, Visitor};
 use crate::api::records::After;
 use crate::api::QueryState;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -56,19 +56,23 @@ fn kind_name(code: u64) -> &'static str {
 pub async fn calls(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
     let title = lang.tr("Dotační výzvy", "Grant calls");
-    let Json(list) =
-        match crate::api::grants::calls(State(state.clone()), Query(After::default())).await {
-            Ok(a) => a,
-            Err(p) => {
-                return super::alert(
-                    StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    lang,
-                    title,
-                    "/dotace",
-                    p.detail.as_deref().unwrap_or(&p.title),
-                )
-            }
-        };
+    let Json(list) = match crate::api::grants::calls(
+        State(state.clone()),
+        crate::api::params::Query(After::default()),
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(p) => {
+            return super::alert(
+                StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                lang,
+                title,
+                "/dotace",
+                p.detail.as_deref().unwrap_or(&p.title),
+            )
+        }
+    };
     let index = state.indexer.read();
     let t = index.territory();
     let mut body = format!(
@@ -120,7 +124,7 @@ pub async fn call(
     let Json(c) = match crate::api::grants::call(
         State(state.clone()),
         Path(id.clone()),
-        Query(After::default()),
+        crate::api::params::Query(After::default()),
     )
     .await
     {

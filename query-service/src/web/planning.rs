@@ -378,8 +378,11 @@ pub async fn group(
 pub async fn calendar(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
     let title = lang.tr("Kalendář", "Calendar");
-    let answer =
-        crate::api::content::calendar(State(state.clone()), Query(ContentParams::default())).await;
+    let answer = crate::api::content::calendar(
+        State(state.clone()),
+        crate::api::params::Query(ContentParams::default()),
+    )
+    .await;
     let Json(list) = match answer {
         Ok(a) => a,
         Err(p) => return failed(lang, title, "/kalendar", &p),
@@ -440,8 +443,11 @@ pub async fn calendar(State(state): State<QueryState>, RawQuery(raw): RawQuery) 
 pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
     let title = lang.tr("Dokumenty", "Documents");
-    let answer =
-        crate::api::content::documents(State(state.clone()), Query(ContentParams::default())).await;
+    let answer = crate::api::content::documents(
+        State(state.clone()),
+        crate::api::params::Query(ContentParams::default()),
+    )
+    .await;
     let Json(list) = match answer {
         Ok(a) => a,
         Err(p) => return failed(lang, title, "/dokumenty", &p),
@@ -495,8 +501,11 @@ pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery)
 pub async fn news(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
     let title = lang.tr("Aktuality", "News");
-    let answer =
-        crate::api::content::news(State(state.clone()), Query(ContentParams::default())).await;
+    let answer = crate::api::content::news(
+        State(state.clone()),
+        crate::api::params::Query(ContentParams::default()),
+    )
+    .await;
     let Json(list) = match answer {
         Ok(a) => a,
         Err(p) => return failed(lang, title, "/aktuality", &p),
@@ -559,7 +568,11 @@ pub async fn article(
 pub async fn jobs(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
     let title = lang.tr("Nabídky práce", "Jobs");
-    let answer = crate::api::content::jobs(State(state), Query(ContentParams::default())).await;
+    let answer = crate::api::content::jobs(
+        State(state),
+        crate::api::params::Query(ContentParams::default()),
+    )
+    .await;
     let Json(list) = match answer {
         Ok(a) => a,
         Err(p) => return failed(lang, title, "/prace", &p),
@@ -633,7 +646,8 @@ pub async fn forum(
         section: serde_json::from_value(serde_json::json!(section)).ok(),
         ..ThreadParams::default()
     };
-    let answer = crate::api::forum::threads(State(state), headers, Query(params)).await;
+    let answer =
+        crate::api::forum::threads(State(state), headers, crate::api::params::Query(params)).await;
     let Json(list) = match answer {
         Ok(a) => a,
         Err(p) if p.status == 401 => {
@@ -753,7 +767,7 @@ pub async fn thread(
         State(state),
         headers,
         Path(id.clone()),
-        Query(AfterParam::default()),
+        crate::api::params::Query(AfterParam::default()),
     )
     .await;
     let Json(t) = match answer {

@@ -7,7 +7,7 @@
 use super::page::{esc, Lang};
 use crate::api::stats::{capacity_rows, StatsParams};
 use crate::api::QueryState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use events::values::codes::KINDS;
 use infra::problem::Problem;
 use serde_json::Value;
@@ -66,8 +66,10 @@ async fn counts_by_kind(state: &QueryState, lang: Lang) -> Result<String, Proble
         level: Some("country".into()),
         ..StatsParams::default()
     };
-    let answer =
-        json_of(crate::api::stats::services(State(state.clone()), Query(params)).await).await?;
+    let answer = json_of(
+        crate::api::stats::services(State(state.clone()), crate::api::params::Query(params)).await,
+    )
+    .await?;
     let mut rows: Vec<&Value> = answer["rows"].as_array().into_iter().flatten().collect();
     rows.sort_by(|a, b| b["services"].as_u64().cmp(&a["services"].as_u64()));
     let title = lang.tr("Počty služeb podle druhu", "Services by kind");
@@ -144,8 +146,10 @@ async fn trend(state: &QueryState, lang: Lang, kraj: Option<&str>) -> Result<Str
         bucket: Some("month".into()),
         ..StatsParams::default()
     };
-    let answer =
-        json_of(crate::api::stats::trend(State(state.clone()), Query(params)).await).await?;
+    let answer = json_of(
+        crate::api::stats::trend(State(state.clone()), crate::api::params::Query(params)).await,
+    )
+    .await?;
     let rows: Vec<&Value> = answer["rows"]
         .as_array()
         .into_iter()

@@ -147,6 +147,25 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
     assert_eq!(p["services"][0]["id"], id.as_str());
     assert_eq!(get(queries, "/services/nope").await.0, 404);
 
+    // A parameter that does not parse is a problem naming it, on every read route.
+    for (path, field) in [
+        ("/api/v1/services?kind=abc", "kind"),
+        ("/api/v1/services?free_now=maybe", "free_now"),
+        ("/api/v1/vacancies?lat=north", "lat"),
+        ("/api/v1/forum/threads?section=secret", "section"),
+        ("/api/v1/stats/trend?kind=-1", "kind"),
+        ("/hsds/services?page=x", "page"),
+    ] {
+        let r = reqwest::get(format!("{queries}{path}")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 422, "{path}");
+        assert_eq!(
+            r.headers()["content-type"].to_str().unwrap(),
+            "application/problem+json",
+            "{path}"
+        );
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
+    }
     contacts(&admin, queries).await;
 }
 
