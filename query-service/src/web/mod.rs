@@ -10,6 +10,7 @@ mod commands;
 mod grants;
 mod map;
 mod page;
+mod plan_forms;
 mod planning;
 mod records;
 mod roles;

@@ -10,6 +10,7 @@
 use super::page::{action_form, esc, hidden, Lang};
 use super::session::{self, field, Visitor};
 use crate::api::QueryState;
+use crate::index::Index;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -130,8 +131,11 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
             lang.tr("Uložit jako návrh", "Save as a draft"),
         ));
     }
-    // Commissioners: proposed revisions of their territory's plans.
+    // Commissioners: proposed revisions of their territory's plans, then the plans' forms.
     let territories = scopes(visitor, Role::Commissioner);
+    for territory in &territories {
+        out.push_str(&super::plan_forms::section(&index, territory, lang));
+    }
     if !territories.is_empty() {
         let _ = write!(
             out,
@@ -316,7 +320,7 @@ fn list(fields: &[(String, String)], name: &str) -> Vec<String> {
 /// The command an action stands for: method, path, body, extra headers.
 type Command = (Method, String, Value, Vec<(&'static str, String)>);
 
-fn command(action: &str, f: &[(String, String)]) -> Result<Command, String> {
+fn command(action: &str, f: &[(String, String)], index: &Index) -> Result<Command, String> {
     let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
     let seg = |name: &str| super::self_service::urlencode(&get(name));
     let post = |path: String, body: Value| Ok((Method::POST, path, body, Vec::new()));
@@ -360,7 +364,9 @@ fn command(action: &str, f: &[(String, String)]) -> Result<Command, String> {
                 "contacts": { "emails": list(f, "emails"), "phones": list(f, "phones"), "webs": list(f, "webs") } }),
             vec![("If-Match", get("version"))],
         )),
-        other => match super::grants::command(other, f) {
+        other => match super::grants::command(other, f)
+            .or_else(|| super::plan_forms::command(other, f, index))
+        {
             Some(c) => c.map(|(path, body)| (Method::POST, path, body, Vec::new())),
             None => Err(format!("action: {other:?} is not an action of this page")),
         },
@@ -385,7 +391,11 @@ pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Byte
     let refused = |status: StatusCode, text: &str| {
         super::self_service::render(&state, &visitor, lang, status, None, Some(text))
     };
-    let (method, path, body, extra) = match command(&action, &fields) {
+    let decided = {
+        let index = state.indexer.read();
+        command(&action, &fields, &index)
+    };
+    let (method, path, body, extra) = match decided {
         Ok(c) => c,
         Err(text) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &text),
     };

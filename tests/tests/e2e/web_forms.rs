@@ -713,6 +713,101 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         .html
         .contains("revize 2</a> — schválená · <strong>platná</strong>"));
 
+    // The commissioner's own plan: created, a revision written as text (a bad
+    // line is named), approved, a measure evaluated; the next revision's
+    // form starts from the last one.
+    let created = act(
+        &k,
+        vec![
+            ("action", "create_plan"),
+            ("territory", "CZ042"),
+            ("title", "Plán prevence"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.html);
+    let mine = k.get("/moje").await;
+    let prevence = mine
+        .html
+        .split("Plán prevence</a>")
+        .next()
+        .unwrap()
+        .rsplit("/planovani/")
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let bad_text = act(
+        &k,
+        vec![
+            ("action", "propose_revision"),
+            ("plan", prevence.as_str()),
+            ("period_from", "2026"),
+            ("period_to", "2028"),
+            (
+                "content",
+                "P | P1 | Prevence\nO | O1 | Bez cíle | Kraj | 5 | 2027-12-31",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(bad_text.status, 422);
+    assert!(
+        bad_text
+            .html
+            .contains("content, line 2: a measure (O) before any goal (C)"),
+        "{}",
+        bad_text.html
+    );
+    let text = "P | P1 | Prevence\nC | C1 | Méně lidí na ulici\nO | O1 | Terénní program | Město Děčín | 250 000 | 2027-06-30";
+    let proposed = act(
+        &k,
+        vec![
+            ("action", "propose_revision"),
+            ("plan", prevence.as_str()),
+            ("period_from", "2026"),
+            ("period_to", "2028"),
+            ("content", text),
+        ],
+    )
+    .await;
+    assert_eq!(proposed.status, 303, "{}", proposed.html);
+    let approved = act(
+        &k,
+        vec![
+            ("action", "approve_revision"),
+            ("plan", prevence.as_str()),
+            ("n", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(approved.status, 303, "{}", approved.html);
+    let evaluated = act(
+        &k,
+        vec![
+            ("action", "evaluate_measure"),
+            ("plan", prevence.as_str()),
+            ("measure", "O1"),
+            ("year", "2026"),
+            ("fulfilment", "60"),
+            ("note", "běží"),
+        ],
+    )
+    .await;
+    assert_eq!(evaluated.status, 303, "{}", evaluated.html);
+    let page = Browser::new(queries)
+        .get(&format!("/planovani/{prevence}"))
+        .await;
+    assert!(page.html.contains("<tr><th scope=\"row\">O1 Terénní program</th><td>Město Děčín</td><td>2027-06-30</td><td>250000</td><td>60 % (2026)</td></tr>"), "{}", page.html);
+    let mine = k.get("/moje").await;
+    assert!(
+        mine.html
+            .contains("O | O1 | Terénní program | Město Děčín | 250000 | 2027-06-30"),
+        "the next revision starts from the last"
+    );
+
     // A grant procedure: the commissioner announces a call, the provider
     // applies, the commissioner evaluates and decides; the public sees the decision.
     let announced = act(

@@ -1,0 +1,286 @@
+//! A commissioner's forms for its territory's community plans: a new plan,
+//! a new revision written as text (prefilled with the latest revision, so a
+//! revision is an edit of the last one), and the yearly evaluation of a
+//! measure. The text has one line per priority, goal or measure:
+//!
+//! ```text
+//! P | P1 | Bydlení a krizová pomoc
+//! C | C1 | Dostupné azylové bydlení
+//! O | O1 | Rozšíření azylového domu | Krajský úřad | 1000000 | 2027-12-31
+//! ```
+//!
+//! A measure kept from the last revision (same id) keeps its indicators,
+//! sources and target group, which the text does not show.
+
+use super::page::{action_form, esc, Lang};
+use super::session::field;
+use crate::index::Index;
+use events::planning::plan::{Goal, Measure, PlanContent, Priority};
+use projection_service::plans::PlanView;
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+/// The latest revision of a plan, the one a new revision starts from.
+fn latest(plan: &PlanView) -> Option<&PlanContent> {
+    plan.revisions.values().last().map(|r| &r.content)
+}
+
+/// A plan's content as the form's text.
+pub fn to_text(c: &PlanContent) -> String {
+    let mut out = String::new();
+    for p in &c.priorities {
+        let _ = writeln!(out, "P | {} | {}", p.id, p.title);
+        for g in &p.goals {
+            let _ = writeln!(out, "C | {} | {}", g.id, g.title);
+            for m in &g.measures {
+                let _ = writeln!(
+                    out,
+                    "O | {} | {} | {} | {} | {}",
+                    m.id, m.title, m.responsible, m.budget, m.deadline
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The form's text as a plan's content; measures of `base` with the same id keep what the text does not show.
+pub fn from_text(
+    text: &str,
+    period: (i32, i32),
+    base: Option<&PlanContent>,
+) -> Result<PlanContent, String> {
+    let kept: Vec<&Measure> = base
+        .iter()
+        .flat_map(|c| c.priorities.iter())
+        .flat_map(|p| p.goals.iter())
+        .flat_map(|g| g.measures.iter())
+        .collect();
+    let mut priorities: Vec<Priority> = Vec::new();
+    for (i, line) in text.lines().map(str::trim).enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let n = i + 1;
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        match parts.as_slice() {
+            ["P", id, title] => priorities.push(Priority {
+                id: (*id).into(),
+                title: (*title).into(),
+                goals: Vec::new(),
+            }),
+            ["C", id, title] => priorities
+                .last_mut()
+                .ok_or(format!("content, line {n}: a goal (C) before any priority (P)"))?
+                .goals
+                .push(Goal {
+                    id: (*id).into(),
+                    title: (*title).into(),
+                    measures: Vec::new(),
+                }),
+            ["O", id, title, responsible, budget, deadline] => {
+                let goal = priorities
+                    .last_mut()
+                    .and_then(|p| p.goals.last_mut())
+                    .ok_or(format!("content, line {n}: a measure (O) before any goal (C)"))?;
+                let budget: i64 = budget
+                    .replace([' ', '\u{a0}'], "")
+                    .parse()
+                    .map_err(|_| format!("content, line {n}: the budget {budget:?} is not a whole number"))?;
+                let deadline = time::Date::parse(
+                    deadline,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|_| format!("content, line {n}: the deadline {deadline:?} is not YYYY-MM-DD"))?;
+                let before = kept.iter().find(|m| m.id == *id);
+                goal.measures.push(Measure {
+                    id: (*id).into(),
+                    title: (*title).into(),
+                    responsible: (*responsible).into(),
+                    target_group: before.and_then(|m| m.target_group.clone()),
+                    indicators: before.map(|m| m.indicators.clone()).unwrap_or_default(),
+                    budget,
+                    sources: before.map(|m| m.sources.clone()).unwrap_or_default(),
+                    deadline,
+                });
+            }
+            _ => {
+                return Err(format!(
+                    "content, line {n}: P | id | title, C | id | title or O | id | title | responsible | budget | YYYY-MM-DD"
+                ))
+            }
+        }
+    }
+    Ok(PlanContent {
+        period_from: period.0,
+        period_to: period.1,
+        priorities,
+    })
+}
+
+/// The forms for the plans of `territory`.
+pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
+    let t = esc(territory);
+    let mut out = format!(
+        "<h2>{} ({t})</h2>",
+        esc(lang.tr("Komunitní plány", "Community plans"))
+    );
+    out.push_str(&action_form(
+        lang,
+        "create_plan",
+        &[("territory", territory)],
+        &format!(
+            "<p><label for=\"plan-title-{t}\">{}</label> <input id=\"plan-title-{t}\" name=\"title\" required size=\"60\"> ",
+            esc(lang.tr("Název nového plánu", "Title of a new plan")),
+        ),
+        lang.tr("Založit plán", "Create the plan"),
+    ));
+    out.push_str("</p>");
+    let mut plans: Vec<&PlanView> = index
+        .plans
+        .values()
+        .filter(|p| p.territory == territory)
+        .collect();
+    plans.sort_by(|a, b| a.title.cmp(&b.title));
+    let year = time::OffsetDateTime::now_utc().year();
+    for plan in plans {
+        let id = esc(&plan.id);
+        let base = latest(plan);
+        let (from, to) = base.map_or((year, year + 2), |c| (c.period_from, c.period_to));
+        let _ = write!(
+            out,
+            "<section><h3><a href=\"/planovani/{id}?lang={}\">{}</a></h3>",
+            lang.code(),
+            esc(&plan.title)
+        );
+        out.push_str(&action_form(
+            lang,
+            "propose_revision",
+            &[("plan", &plan.id)],
+            &format!(
+                "<p><label for=\"from-{id}\">{}</label> <input id=\"from-{id}\" name=\"period_from\" type=\"number\" value=\"{from}\" required> \
+                 <label for=\"to-{id}\">{}</label> <input id=\"to-{id}\" name=\"period_to\" type=\"number\" value=\"{to}\" required></p>\
+                 <p><label for=\"content-{id}\">{}</label><br><textarea id=\"content-{id}\" name=\"content\" rows=\"8\" cols=\"80\" required aria-describedby=\"content-help-{id}\">{}</textarea></p>\
+                 <p id=\"content-help-{id}\"><small>{}</small></p>",
+                esc(lang.tr("Období od", "Period from")),
+                esc(lang.tr("do", "to")),
+                esc(lang.tr("Obsah nové revize", "Content of the new revision")),
+                esc(&base.map(to_text).unwrap_or_default()),
+                esc(lang.tr(
+                    "Řádek: P | id | priorita, C | id | cíl, O | id | opatření | kdo odpovídá | rozpočet v Kč | termín RRRR-MM-DD.",
+                    "A line: P | id | priority, C | id | goal, O | id | measure | responsible | budget in CZK | deadline YYYY-MM-DD.",
+                )),
+            ),
+            lang.tr("Navrhnout revizi", "Propose the revision"),
+        ));
+        let in_force = plan.in_force.and_then(|n| plan.revisions.get(&n));
+        let measures: Vec<&Measure> = in_force
+            .iter()
+            .flat_map(|r| r.content.priorities.iter())
+            .flat_map(|p| p.goals.iter())
+            .flat_map(|g| g.measures.iter())
+            .collect();
+        if !measures.is_empty() {
+            let mut options = String::new();
+            for m in measures {
+                let _ = write!(
+                    options,
+                    "<option value=\"{}\">{} {}</option>",
+                    esc(&m.id),
+                    esc(&m.id),
+                    esc(&m.title)
+                );
+            }
+            out.push_str(&action_form(
+                lang,
+                "evaluate_measure",
+                &[("plan", &plan.id)],
+                &format!(
+                    "<p><label for=\"m-{id}\">{}</label> <select id=\"m-{id}\" name=\"measure\">{options}</select> \
+                     <label for=\"y-{id}\">{}</label> <input id=\"y-{id}\" name=\"year\" type=\"number\" value=\"{year}\" required> \
+                     <label for=\"f-{id}\">{}</label> <input id=\"f-{id}\" name=\"fulfilment\" type=\"number\" min=\"0\" max=\"100\" required> \
+                     <label for=\"n-{id}\">{}</label> <input id=\"n-{id}\" name=\"note\"></p>",
+                    esc(lang.tr("Opatření", "Measure")),
+                    esc(lang.tr("Rok", "Year")),
+                    esc(lang.tr("Naplnění (%)", "Fulfilment (%)")),
+                    esc(lang.tr("Poznámka", "Note")),
+                ),
+                lang.tr("Vyhodnotit", "Evaluate"),
+            ));
+        }
+        out.push_str("</section>");
+    }
+    out
+}
+
+/// The command of a plan action: path and body (`None` for other actions).
+pub fn command(
+    action: &str,
+    f: &[(String, String)],
+    index: &Index,
+) -> Option<Result<(String, Value), String>> {
+    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
+    let seg = |name: &str| super::self_service::urlencode(&get(name));
+    let year = |name: &str| {
+        get(name)
+            .parse::<i32>()
+            .map_err(|_| format!("{name}: {:?} is not a year", get(name)))
+    };
+    Some(match action {
+        "create_plan" => Ok((
+            "/plans".to_string(),
+            json!({ "title": get("title"), "territory": get("territory") }),
+        )),
+        "propose_revision" => (|| {
+            let base = index.plans.get(&get("plan")).and_then(latest);
+            let content = from_text(
+                &get("content"),
+                (year("period_from")?, year("period_to")?),
+                base,
+            )?;
+            let body = serde_json::to_value(content).map_err(|e| e.to_string())?;
+            Ok((format!("/plans/{}/revisions", seg("plan")), body))
+        })(),
+        "evaluate_measure" => (|| {
+            let fulfilment: u8 = get("fulfilment")
+                .parse()
+                .map_err(|_| format!("fulfilment: {:?} is not a per cent", get("fulfilment")))?;
+            Ok((
+                format!("/plans/{}/evaluations", seg("plan")),
+                json!({ "year": year("year")?, "measure_id": get("measure"), "fulfilment": fulfilment, "note": get("note") }),
+            ))
+        })(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_round_trips_through_its_text_and_keeps_what_the_text_hides() {
+        let text = "P | P1 | Bydlení\nC | C1 | Azylové bydlení\nO | O1 | Rozšíření | Kraj | 1 000 000 | 2027-12-31\n\nC | C2 | Prevence\nP | P2 | Senioři\n";
+        let mut c = from_text(text, (2026, 2028), None).unwrap();
+        assert_eq!(c.priorities.len(), 2);
+        assert_eq!(c.priorities[0].goals[1].id, "C2");
+        assert_eq!(c.priorities[0].goals[0].measures[0].budget, 1_000_000);
+        c.priorities[0].goals[0].measures[0].sources = vec!["MPSV".into()];
+        let again = from_text(&to_text(&c), (2026, 2028), Some(&c)).unwrap();
+        assert_eq!(again, c, "the text of a revision gives it back");
+        assert_eq!(
+            from_text("C | C1 | Cíl", (2026, 2028), None).unwrap_err(),
+            "content, line 1: a goal (C) before any priority (P)"
+        );
+        assert!(from_text(
+            "P | P1 | X\nC | C1 | Y\nO | O1 | Z | K | hodně | 2027-12-31",
+            (2026, 2028),
+            None
+        )
+        .unwrap_err()
+        .contains("line 3: the budget"));
+        assert!(from_text("X | Y", (2026, 2028), None)
+            .unwrap_err()
+            .contains("line 1"));
+    }
+}
