@@ -51,7 +51,11 @@ impl Answer {
         for e in self.body["errors"].as_array().into_iter().flatten() {
             let field = e["field"].as_str().unwrap_or_default();
             let reason = e["reason"].as_str().unwrap_or_default();
-            text.push_str(&format!("; {field}: {reason}"));
+            let named = format!("{field}: {reason}");
+            // The detail often is the one error already.
+            if !text.contains(&named) {
+                text.push_str(&format!("; {named}"));
+            }
         }
         text
     }

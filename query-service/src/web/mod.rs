@@ -7,6 +7,7 @@
 //! technology, no request to any other host, a few kilobytes a page.
 
 mod commands;
+mod content_forms;
 mod grants;
 mod map;
 mod page;

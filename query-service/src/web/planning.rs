@@ -42,8 +42,9 @@ fn territory_name(index: &Index, code: &str) -> String {
         .map_or_else(|| code.to_string(), |m| m.name.clone())
 }
 
-/// A day and time as `d. m. yyyy hh:mm` (UTC).
+/// A day and time as `d. m. yyyy hh:mm`, Czech local time.
 fn day_time(t: time::OffsetDateTime) -> String {
+    let t = super::content_forms::local(t);
     format!(
         "{}. {}. {} {:02}:{:02}",
         t.day(),
@@ -473,7 +474,10 @@ pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery)
             body,
             "<li><strong>{}</strong> ({}) — {}{}{}</li>",
             text(&info["title"]),
-            text(&info["kind"]),
+            esc(&super::content_forms::doc_kind_name(
+                lang,
+                info["kind"].as_str().unwrap_or_default()
+            )),
             esc(&territory_name(
                 &index,
                 info["territory"].as_str().unwrap_or_default()

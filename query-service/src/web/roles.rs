@@ -131,6 +131,18 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
             lang.tr("Uložit jako návrh", "Save as a draft"),
         ));
     }
+    // Organisers (methodologists, commissioners): the calendar and documents of their territories.
+    let mut organised = scopes(visitor, Role::Methodologist);
+    organised.extend(scopes(visitor, Role::Commissioner));
+    organised.dedup();
+    for territory in &organised {
+        out.push_str(&super::content_forms::organiser(&index, territory, lang));
+    }
+    // Providers: their job offers.
+    let providers = visitor.providers();
+    if !providers.is_empty() {
+        out.push_str(&super::content_forms::jobs(&index, &providers, lang));
+    }
     // Commissioners: proposed revisions of their territory's plans, then the plans' forms.
     let territories = scopes(visitor, Role::Commissioner);
     for territory in &territories {
@@ -366,6 +378,7 @@ fn command(action: &str, f: &[(String, String)], index: &Index) -> Result<Comman
         )),
         other => match super::grants::command(other, f)
             .or_else(|| super::plan_forms::command(other, f, index))
+            .or_else(|| super::content_forms::command(other, f))
         {
             Some(c) => c.map(|(path, body)| (Method::POST, path, body, Vec::new())),
             None => Err(format!("action: {other:?} is not an action of this page")),

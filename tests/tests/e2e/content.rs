@@ -278,7 +278,7 @@ async fn library(
     get(queries, &format!("/documents?after={}", registered.after())).await;
     let page = html(queries, "/dokumenty").await;
     assert!(
-        page.contains("<strong>Zápis z jednání</strong> (minutes)"),
+        page.contains("<strong>Zápis z jednání</strong> (zápis)"),
         "{page}"
     );
     let archived = komisar

@@ -322,7 +322,10 @@ async fn groups(admin: &Client, komisar: &Client, charita: &Client, queries: &st
     assert!(page.contains("<h1>Pracovní skupina Senioři</h1>"));
     assert!(page.contains("<tr><td>Charita Děčín</td><td>poskytovatelé</td></tr>"));
     assert!(page.contains("Projednány potřeby, úkoly do března."));
-    assert!(page.contains("20. 1. 2027 14:00</strong>, Děčín, radnice"));
+    assert!(
+        page.contains("20. 1. 2027 15:00</strong>, Děčín, radnice"),
+        "14:00 UTC is 15:00 in Prague"
+    );
     assert!(!page.contains(&user_id) && !page.contains(&worker_id));
 }
 

@@ -547,6 +547,106 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         page.html
     );
 
+    // Calendar and documents of the kraj; a provider's job offer.
+    let in_a_month = (time::OffsetDateTime::now_utc() + time::Duration::days(30))
+        .date()
+        .to_string();
+    let scheduled = act(
+        &metodik,
+        vec![
+            ("action", "schedule_event"),
+            ("territory", "CZ042"),
+            ("kind", "round_table"),
+            ("title", "Kulatý stůl: bydlení"),
+            ("starts_at", "2099-12-01T14:00"),
+            ("ends_at", "2099-12-01T16:00"),
+            ("place", "Krajský úřad"),
+            ("body", ""),
+        ],
+    )
+    .await;
+    assert_eq!(scheduled.status, 303, "{}", scheduled.html);
+    let backwards = act(
+        &metodik,
+        vec![
+            ("action", "schedule_event"),
+            ("territory", "CZ042"),
+            ("kind", "meeting"),
+            ("title", "Obráceně"),
+            ("starts_at", "2099-12-01T16:00"),
+            ("ends_at", "2099-12-01T14:00"),
+            ("place", "Úřad"),
+        ],
+    )
+    .await;
+    assert_eq!(backwards.status, 422, "{}", backwards.html);
+    assert!(
+        backwards.html.contains("ends_at"),
+        "the field is named: {}",
+        backwards.html
+    );
+    let calendar = Browser::new(queries).get("/kalendar").await;
+    assert!(
+        calendar.html.contains(
+            "<strong>1. 12. 2099 14:00</strong> – 1. 12. 2099 16:00: Kulatý stůl: bydlení"
+        ),
+        "Prague time: {}",
+        calendar.html
+    );
+    let document = act(
+        &metodik,
+        vec![
+            ("action", "register_document"),
+            ("territory", "CZ042"),
+            ("title", "Zápis z jednání"),
+            ("kind", "minutes"),
+            ("url", "https://uloziste.example.cz/z1.pdf"),
+            ("note", "první"),
+        ],
+    )
+    .await;
+    assert_eq!(document.status, 303, "{}", document.html);
+    assert!(Browser::new(queries)
+        .get("/dokumenty")
+        .await
+        .html
+        .contains("<strong>Zápis z jednání</strong> (zápis)"));
+    let job = act(
+        &charita,
+        vec![
+            ("action", "post_job"),
+            ("provider_ico", ICO),
+            ("title", "Sociální pracovnice"),
+            ("place", "Děčín"),
+            ("expires_on", in_a_month.as_str()),
+            ("body", "Úvazek 1,0"),
+        ],
+    )
+    .await;
+    assert_eq!(job.status, 303, "{}", job.html);
+    assert!(Browser::new(queries)
+        .get("/prace")
+        .await
+        .html
+        .contains("<strong>Sociální pracovnice</strong> — Azyl Děčín"));
+    let other = act(
+        &charita,
+        vec![
+            ("action", "post_job"),
+            ("provider_ico", OTHER),
+            ("title", "Cizí"),
+            ("place", "Ústí"),
+            ("expires_on", "2099-01-31"),
+            ("body", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        other.status, 403,
+        "another provider's offer: {}",
+        other.html
+    );
+
     // The forum: a signed-in account opens a professional thread and replies;
     // the section is closed to others; the public section has no form for them.
     let opened_thread = act(

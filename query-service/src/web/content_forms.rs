@@ -1,0 +1,321 @@
+//! The signed-in forms of content: a provider posts and closes its job
+//! offers; the organisers of a territory (methodologists of a kraj,
+//! commissioners) schedule and cancel its calendar's events and register
+//! its documents. Times are typed in Czech local time (CET/CEST).
+
+use super::page::{action_form, esc, Lang};
+use super::session::field;
+use crate::index::Index;
+use serde_json::{json, Value};
+use std::fmt::Write;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset, Weekday};
+
+/// The last Sunday of a month.
+fn last_sunday(year: i32, month: Month) -> Option<Date> {
+    let mut d = Date::from_calendar_date(year, month, month.length(year)).ok()?;
+    while d.weekday() != Weekday::Sunday {
+        d = d.previous_day()?;
+    }
+    Some(d)
+}
+
+/// A local time in Prague as an instant: summer time (UTC+2) from the last
+/// Sunday of March to the last Sunday of October, UTC+1 otherwise.
+pub fn prague(local: PrimitiveDateTime) -> OffsetDateTime {
+    let year = local.year();
+    let summer = match (
+        last_sunday(year, Month::March),
+        last_sunday(year, Month::October),
+    ) {
+        (Some(start), Some(end)) => {
+            let start = start.with_hms(2, 0, 0).expect("a time");
+            let end = end.with_hms(3, 0, 0).expect("a time");
+            local >= start && local < end
+        }
+        _ => false,
+    };
+    let offset = UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("an offset");
+    local.assume_offset(offset)
+}
+
+/// An instant as Czech local time (CET/CEST), to show it.
+pub fn local(t: OffsetDateTime) -> OffsetDateTime {
+    let utc = t.to_offset(UtcOffset::UTC);
+    let year = utc.year();
+    let summer = match (
+        last_sunday(year, Month::March),
+        last_sunday(year, Month::October),
+    ) {
+        (Some(start), Some(end)) => {
+            let start = start.with_hms(1, 0, 0).expect("a time").assume_utc();
+            let end = end.with_hms(1, 0, 0).expect("a time").assume_utc();
+            utc >= start && utc < end
+        }
+        _ => false,
+    };
+    utc.to_offset(UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("an offset"))
+}
+
+/// A `datetime-local` field (`2026-12-01T14:00`) as RFC 3339.
+fn instant(f: &[(String, String)], name: &str) -> Result<String, String> {
+    let v = field(f, name).unwrap_or_default().trim();
+    let local = PrimitiveDateTime::parse(
+        v,
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+    )
+    .map_err(|_| format!("{name}: {v:?} is not a day and time"))?;
+    prague(local)
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| e.to_string())
+}
+
+const EVENT_KINDS: [(&str, &str, &str); 4] = [
+    ("meeting", "jednání", "meeting"),
+    ("workshop", "dílna", "workshop"),
+    ("conference", "konference", "conference"),
+    ("round_table", "kulatý stůl", "round table"),
+];
+
+/// The kinds of documents: code, Czech, English.
+pub const DOC_KINDS: [(&str, &str, &str); 6] = [
+    ("minutes", "zápis", "minutes"),
+    ("plan", "plán", "plan"),
+    ("report", "zpráva", "report"),
+    ("analysis", "analýza", "analysis"),
+    ("methodology", "metodika", "methodology"),
+    ("other", "jiný", "other"),
+];
+
+/// The name of a kind of document (the code when unknown).
+pub fn doc_kind_name(lang: Lang, code: &str) -> String {
+    DOC_KINDS.iter().find(|(c, _, _)| *c == code).map_or_else(
+        || code.to_string(),
+        |(_, cs, en)| lang.tr(cs, en).to_string(),
+    )
+}
+
+/// A provider's job offers.
+pub fn jobs(index: &Index, providers: &[String], lang: Lang) -> String {
+    let mut out = format!("<h2>{}</h2>", esc(lang.tr("Nabídky práce", "Job offers")));
+    let today = OffsetDateTime::now_utc().date();
+    let mut own: Vec<_> = index
+        .jobs
+        .values()
+        .filter(|j| providers.contains(&j.posting.provider_ico) && j.posting.expires_on >= today)
+        .collect();
+    own.sort_by(|a, b| a.id.cmp(&b.id));
+    for j in own {
+        let _ = write!(
+            out,
+            "<p>{} ({} {}) ",
+            esc(&j.posting.title),
+            esc(lang.tr("do", "until")),
+            j.posting.expires_on
+        );
+        out.push_str(&action_form(
+            lang,
+            "close_job",
+            &[("id", &j.id)],
+            "",
+            lang.tr("Ukončit nabídku", "Close the offer"),
+        ));
+        out.push_str("</p>");
+    }
+    let mut choice = String::new();
+    if let [only] = providers {
+        choice.push_str(&super::page::hidden("provider_ico", only));
+    } else {
+        let _ = write!(
+            choice,
+            "<p><label for=\"job-ico\">IČO</label> <select id=\"job-ico\" name=\"provider_ico\">"
+        );
+        for ico in providers {
+            let _ = write!(choice, "<option>{}</option>", esc(ico));
+        }
+        choice.push_str("</select></p>");
+    }
+    out.push_str(&action_form(
+        lang,
+        "post_job",
+        &[],
+        &format!(
+            "{choice}<p><label for=\"job-title\">{}</label><br><input id=\"job-title\" name=\"title\" required size=\"50\"></p>\
+             <p><label for=\"job-place\">{}</label> <input id=\"job-place\" name=\"place\" required> \
+             <label for=\"job-until\">{}</label> <input id=\"job-until\" name=\"expires_on\" type=\"date\" required></p>\
+             <p><label for=\"job-body\">{}</label><br><textarea id=\"job-body\" name=\"body\" rows=\"4\" cols=\"60\" required></textarea></p>",
+            esc(lang.tr("Pozice", "Position")),
+            esc(lang.tr("Místo", "Place")),
+            esc(lang.tr("Nabídka platí do", "Open until")),
+            esc(lang.tr("Popis", "Description")),
+        ),
+        lang.tr("Zveřejnit nabídku", "Publish the offer"),
+    ));
+    out
+}
+
+/// An organiser's calendar and documents for `territory`.
+pub fn organiser(index: &Index, territory: &str, lang: Lang) -> String {
+    let t = esc(territory);
+    let mut out = format!(
+        "<h2>{} ({t})</h2>",
+        esc(lang.tr("Kalendář a dokumenty", "Calendar and documents"))
+    );
+    let now = OffsetDateTime::now_utc();
+    let mut events: Vec<_> = index
+        .calendar
+        .values()
+        .filter(|e| {
+            e.entry.territory == territory && e.cancelled.is_none() && e.entry.ends_at >= now
+        })
+        .collect();
+    events.sort_by_key(|e| e.entry.starts_at);
+    for e in events {
+        let id = esc(&e.id);
+        let _ = write!(
+            out,
+            "<p>{} — {} ",
+            esc(&e.entry.title),
+            e.entry.starts_at.date()
+        );
+        out.push_str(&action_form(
+            lang,
+            "cancel_event",
+            &[("id", &e.id)],
+            &format!(
+                "<label for=\"why-{id}\">{}</label> <input id=\"why-{id}\" name=\"reason\" required> ",
+                esc(lang.tr("Důvod zrušení", "Reason for cancelling"))
+            ),
+            lang.tr("Zrušit akci", "Cancel the event"),
+        ));
+        out.push_str("</p>");
+    }
+    let mut kinds = String::new();
+    for (code, cs, en) in EVENT_KINDS {
+        let _ = write!(
+            kinds,
+            "<option value=\"{code}\">{}</option>",
+            esc(lang.tr(cs, en))
+        );
+    }
+    out.push_str(&action_form(
+        lang,
+        "schedule_event",
+        &[("territory", territory)],
+        &format!(
+            "<p><label for=\"ev-kind-{t}\">{}</label> <select id=\"ev-kind-{t}\" name=\"kind\">{kinds}</select> \
+             <label for=\"ev-title-{t}\">{}</label> <input id=\"ev-title-{t}\" name=\"title\" required size=\"40\"></p>\
+             <p><label for=\"ev-from-{t}\">{}</label> <input id=\"ev-from-{t}\" name=\"starts_at\" type=\"datetime-local\" required> \
+             <label for=\"ev-to-{t}\">{}</label> <input id=\"ev-to-{t}\" name=\"ends_at\" type=\"datetime-local\" required></p>\
+             <p><label for=\"ev-place-{t}\">{}</label> <input id=\"ev-place-{t}\" name=\"place\" required size=\"40\"></p>\
+             <p><label for=\"ev-body-{t}\">{}</label><br><textarea id=\"ev-body-{t}\" name=\"body\" rows=\"3\" cols=\"60\"></textarea></p>",
+            esc(lang.tr("Druh akce", "Kind of event")),
+            esc(lang.tr("Název", "Title")),
+            esc(lang.tr("Začátek", "Starts")),
+            esc(lang.tr("Konec", "Ends")),
+            esc(lang.tr("Místo", "Place")),
+            esc(lang.tr("Program", "Programme")),
+        ),
+        lang.tr("Zapsat do kalendáře", "Add to the calendar"),
+    ));
+    let mut doc_kinds = String::new();
+    for (code, cs, en) in DOC_KINDS {
+        let _ = write!(
+            doc_kinds,
+            "<option value=\"{code}\">{}</option>",
+            esc(lang.tr(cs, en))
+        );
+    }
+    out.push_str(&action_form(
+        lang,
+        "register_document",
+        &[("territory", territory)],
+        &format!(
+            "<p><label for=\"doc-title-{t}\">{}</label> <input id=\"doc-title-{t}\" name=\"title\" required size=\"40\"> \
+             <label for=\"doc-kind-{t}\">{}</label> <select id=\"doc-kind-{t}\" name=\"kind\">{doc_kinds}</select></p>\
+             <p><label for=\"doc-url-{t}\">{}</label> <input id=\"doc-url-{t}\" name=\"url\" type=\"url\" required size=\"50\"> \
+             <label for=\"doc-note-{t}\">{}</label> <input id=\"doc-note-{t}\" name=\"note\"></p>",
+            esc(lang.tr("Dokument", "Document")),
+            esc(lang.tr("Druh", "Kind")),
+            esc(lang.tr("Adresa souboru", "Address of the file")),
+            esc(lang.tr("Poznámka k verzi", "Note on the version")),
+        ),
+        lang.tr("Zveřejnit dokument", "Publish the document"),
+    ));
+    out
+}
+
+/// The command of a content action: path and body (`None` for other actions).
+pub fn command(action: &str, f: &[(String, String)]) -> Option<Result<(String, Value), String>> {
+    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
+    let seg = |name: &str| super::self_service::urlencode(&get(name));
+    Some(match action {
+        "post_job" => Ok((
+            "/jobs".to_string(),
+            json!({ "posting": { "provider_ico": get("provider_ico"), "title": get("title"), "body": get("body"),
+                "place": get("place"), "expires_on": get("expires_on") } }),
+        )),
+        "close_job" => Ok((format!("/jobs/{}/close", seg("id")), json!({}))),
+        "schedule_event" => (|| {
+            Ok((
+                "/calendar".to_string(),
+                json!({ "entry": { "kind": get("kind"), "title": get("title"), "body": get("body"), "place": get("place"),
+                    "territory": get("territory"), "starts_at": instant(f, "starts_at")?, "ends_at": instant(f, "ends_at")? } }),
+            ))
+        })(),
+        "cancel_event" => Ok((
+            format!("/calendar/{}/cancel", seg("id")),
+            json!({ "reason": get("reason") }),
+        )),
+        "register_document" => Ok((
+            "/documents".to_string(),
+            json!({ "info": { "title": get("title"), "kind": get("kind"), "territory": get("territory") },
+                "version": { "url": get("url"), "note": get("note") } }),
+        )),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn prague_time_follows_summer_time() {
+        assert_eq!(
+            prague(datetime!(2026-12-01 14:00)),
+            datetime!(2026-12-01 13:00 UTC)
+        );
+        assert_eq!(
+            prague(datetime!(2026-07-01 14:00)),
+            datetime!(2026-07-01 12:00 UTC)
+        );
+        // 2026: summer time from 29 March to 25 October.
+        assert_eq!(
+            prague(datetime!(2026-03-29 01:30)),
+            datetime!(2026-03-29 00:30 UTC)
+        );
+        assert_eq!(
+            prague(datetime!(2026-03-29 03:30)),
+            datetime!(2026-03-29 01:30 UTC)
+        );
+        assert_eq!(
+            prague(datetime!(2026-10-25 03:30)),
+            datetime!(2026-10-25 02:30 UTC)
+        );
+        for t in [
+            datetime!(2026-12-01 14:00),
+            datetime!(2026-07-01 14:00),
+            datetime!(2026-03-29 03:30),
+        ] {
+            let there = local(prague(t));
+            assert_eq!((there.date(), there.time()), (t.date(), t.time()), "{t}");
+        }
+        let f = vec![("starts_at".to_string(), "2026-12-01T14:00".to_string())];
+        assert_eq!(
+            instant(&f, "starts_at").unwrap(),
+            "2026-12-01T14:00:00+01:00"
+        );
+        assert!(instant(&f, "ends_at").unwrap_err().starts_with("ends_at"));
+    }
+}
