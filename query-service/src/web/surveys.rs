@@ -143,7 +143,25 @@ fn render(
                 ))
             );
         } else {
-            body.push_str(&answer_form(survey, &providers, lang));
+            // A named respondent sees its last answer, to change it.
+            let previous = match providers.as_slice() {
+                [ico] if !survey.definition.anonymous => index
+                    .survey_responses
+                    .get(&format!("{}:{ico}", survey.id))
+                    .map(|r| &r.answers),
+                _ => None,
+            };
+            if previous.is_some() {
+                let _ = write!(
+                    body,
+                    "<p>{}</p>",
+                    esc(lang.tr(
+                        "Už jste odpověděli; novou odpovědí tu předchozí nahradíte, dokud je anketa otevřená.",
+                        "You have answered; a new answer replaces it while the survey is open.",
+                    ))
+                );
+            }
+            body.push_str(&answer_form(survey, &providers, previous, lang));
         }
     }
     // The results.
@@ -242,7 +260,27 @@ fn question_table(q: &Question, result: &Value, lang: Lang) -> String {
     out
 }
 
-fn answer_form(survey: &SurveyView, providers: &[String], lang: Lang) -> String {
+/// The answer as a form's value: `true` is `yes`, numbers and words as they are.
+fn as_value(v: &Value) -> String {
+    match v {
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The questionnaire; `previous` (a named respondent's last answer) fills it in.
+fn answer_form(
+    survey: &SurveyView,
+    providers: &[String],
+    previous: Option<&std::collections::BTreeMap<String, Value>>,
+    lang: Lang,
+) -> String {
     let mut form = format!(
         "<h2>{}</h2><form method=\"post\" action=\"/ankety/{}\"><input type=\"hidden\" name=\"lang\" value=\"{}\">",
         esc(lang.tr("Vaše odpověď", "Your answer")),
@@ -271,14 +309,22 @@ fn answer_form(survey: &SurveyView, providers: &[String], lang: Lang) -> String 
         let id = format!("q{n}");
         let required = if q.required { " required" } else { "" };
         let mark = if q.required { " *" } else { "" };
+        let before = previous.and_then(|p| p.get(&q.id));
+        let chosen = |value: &str| match before {
+            Some(Value::Array(items)) => items.iter().any(|i| as_value(i) == value),
+            Some(v) => as_value(v) == value,
+            None => false,
+        };
+        let typed = esc(&before.map(as_value).unwrap_or_default());
         let choices = |options: Vec<(String, String)>, kind: &str| {
             let mut s = format!("<fieldset><legend>{}{mark}</legend>", esc(&q.text));
             for (i, (value, text)) in options.iter().enumerate() {
                 let _ = write!(
                     s,
-                    "<input type=\"{kind}\" id=\"{id}-{i}\" name=\"{name}\" value=\"{v}\"{r}> <label for=\"{id}-{i}\">{t}</label><br>",
+                    "<input type=\"{kind}\" id=\"{id}-{i}\" name=\"{name}\" value=\"{v}\"{r}{c}> <label for=\"{id}-{i}\">{t}</label><br>",
                     name = esc(&name),
                     v = esc(value),
+                    c = if chosen(value) { " checked" } else { "" },
                     t = esc(text),
                     // A required radio group needs one of its buttons marked.
                     r = if kind == "radio" { required } else { "" },
@@ -325,21 +371,21 @@ fn answer_form(survey: &SurveyView, providers: &[String], lang: Lang) -> String 
                 "radio",
             ),
             QuestionKind::Number { min, max } => field(&format!(
-                "<input id=\"{id}\" name=\"{}\" type=\"number\" step=\"any\"{}{}{required}>",
+                "<input id=\"{id}\" name=\"{}\" type=\"number\" step=\"any\"{}{}{required} value=\"{typed}\">",
                 esc(&name),
                 min.map(|m| format!(" min=\"{m}\"")).unwrap_or_default(),
                 max.map(|m| format!(" max=\"{m}\"")).unwrap_or_default(),
             )),
             QuestionKind::ShortText => field(&format!(
-                "<input id=\"{id}\" name=\"{}\" maxlength=\"200\"{required}>",
+                "<input id=\"{id}\" name=\"{}\" maxlength=\"200\"{required} value=\"{typed}\">",
                 esc(&name)
             )),
             QuestionKind::LongText => field(&format!(
-                "<textarea id=\"{id}\" name=\"{}\" rows=\"5\" cols=\"60\" maxlength=\"5000\"{required}></textarea>",
+                "<textarea id=\"{id}\" name=\"{}\" rows=\"5\" cols=\"60\" maxlength=\"5000\"{required}>{typed}</textarea>",
                 esc(&name)
             )),
             QuestionKind::Date => field(&format!(
-                "<input id=\"{id}\" name=\"{}\" type=\"date\"{required}>",
+                "<input id=\"{id}\" name=\"{}\" type=\"date\"{required} value=\"{typed}\">",
                 esc(&name)
             )),
         };

@@ -345,6 +345,16 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(p.status, 303, "{}", p.html);
     assert_eq!(responses(queries, &survey_id).await["responses"], 1);
+    // The questionnaire shows the last answer, to change it.
+    let again = b.get(&path).await;
+    assert!(again.html.contains("Už jste odpověděli"), "{}", again.html);
+    assert!(
+        again
+            .html
+            .contains("name=\"q:waiting\" type=\"number\" step=\"any\" min=\"0\" value=\"3\""),
+        "{}",
+        again.html
+    );
 
     // A forged cookie is no session; signing out forgets the real one.
     let forged = Browser {
