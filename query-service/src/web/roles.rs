@@ -422,7 +422,12 @@ pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Byte
     };
     // A form of another page names the page to go back to (a path of this site).
     let back = field(&fields, "back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .filter(|b| {
+            b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.contains('\\')
+                && !b.chars().any(char::is_control)
+        })
         .map(str::to_string);
     if !answer.status.is_success() {
         if let Some(back) = &back {

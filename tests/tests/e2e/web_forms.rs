@@ -751,6 +751,21 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         offsite.location, "/moje?lang=cs&done=reply_thread",
         "no redirect to another site"
     );
+    let split = act(
+        &metodik,
+        vec![
+            ("action", "reply_thread"),
+            ("thread", thread.as_str()),
+            ("back", "/forum\r\nSet-Cookie: x=1"),
+            ("name", "Jan"),
+            ("body", "Text"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        split.location, "/moje?lang=cs&done=reply_thread",
+        "no header split"
+    );
 
     // A commissioner rejects a revision (with a reason), then approves the next one.
     let plan = komisar
