@@ -42,33 +42,44 @@ pub(crate) fn responses<'a>(index: &'a Index, id: &str) -> Vec<&'a ResponseView>
     all.into_iter().map(|(_, r)| r).collect()
 }
 
-/// The providers invited: all, those with their registered office in the kraj, or those with a service of the kind.
-pub fn invited(index: &Index, audience: &Audience) -> usize {
+/// Whether the provider `ico` is in the audience: every provider, those with
+/// their registered office in the kraj, or those with a service of the kind.
+pub fn invites(index: &Index, audience: &Audience, ico: &str) -> bool {
     let t = index.territory();
     match audience {
-        Audience::AllProviders => index.providers.len(),
+        Audience::AllProviders => index.providers.contains_key(ico),
         Audience::Kraj { code } => {
             let kraj = t
                 .kraj_by_any_code(code)
-                .map_or(code.clone(), |k| k.nuts.clone());
-            index
-                .providers
-                .values()
-                .filter(|p| {
-                    p.address
-                        .municipality_code
-                        .as_deref()
-                        .and_then(|m| t.municipalities.get(m))
-                        .is_some_and(|m| m.kraj_nuts == kraj)
-                })
-                .count()
+                .map_or(code.as_str(), |k| k.nuts.as_str());
+            index.providers.get(ico).is_some_and(|p| {
+                p.address
+                    .municipality_code
+                    .as_deref()
+                    .and_then(|m| t.municipalities.get(m))
+                    .is_some_and(|m| m.kraj_nuts == kraj)
+            })
         }
+        Audience::ServiceKind { kind } => index
+            .services()
+            .any(|e| e.view.provider_ico == ico && e.view.details.kind == *kind),
+    }
+}
+
+/// How many providers are invited (see [`invites`]).
+pub fn invited(index: &Index, audience: &Audience) -> usize {
+    match audience {
         Audience::ServiceKind { kind } => index
             .services()
             .filter(|e| e.view.details.kind == *kind)
             .map(|e| e.view.provider_ico.clone())
             .collect::<BTreeSet<_>>()
             .len(),
+        _ => index
+            .providers
+            .keys()
+            .filter(|ico| invites(index, audience, ico))
+            .count(),
     }
 }
 

@@ -47,6 +47,7 @@ pub async fn mine(
     render(&state, &visitor, lang, StatusCode::OK, notice, None)
 }
 
+/// The signed-in page with a notice or a problem, answered with `status`.
 pub fn render(
     state: &QueryState,
     visitor: &Visitor,
@@ -199,10 +200,16 @@ pub fn render(
             ))
         );
     }
+    // The open surveys the provider is asked to answer.
     let open: Vec<_> = index
         .surveys
         .values()
         .filter(|s| s.status == SurveyStatus::Open)
+        .filter(|s| {
+            providers
+                .iter()
+                .any(|ico| crate::api::surveys::invites(&index, &s.definition.audience, ico))
+        })
         .collect();
     if !open.is_empty() {
         let _ = write!(

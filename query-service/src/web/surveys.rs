@@ -7,7 +7,7 @@
 
 use super::page::{esc, Lang};
 use super::session::{self, Visitor};
-use crate::api::surveys::{invited, question_result, responses};
+use crate::api::surveys::{invited, invites, question_result, responses};
 use crate::api::QueryState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -130,9 +130,25 @@ fn render(
             String::new()
         },
     );
-    let providers = visitor.map(Visitor::providers).unwrap_or_default();
+    // Only the providers the survey asks.
+    let providers: Vec<String> = visitor
+        .map(Visitor::providers)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|ico| invites(&index, &survey.definition.audience, ico))
+        .collect();
+    let signed_in = visitor.is_some();
     if survey.status == SurveyStatus::Open {
-        if providers.is_empty() {
+        if providers.is_empty() && signed_in {
+            let _ = write!(
+                body,
+                "<p>{}</p>",
+                esc(lang.tr(
+                    "Tato anketa se ptá jiných poskytovatelů.",
+                    "This survey asks other providers.",
+                ))
+            );
+        } else if providers.is_empty() {
             let _ = write!(
                 body,
                 "<p><a href=\"/prihlaseni?lang={}\">{}</a></p>",

@@ -176,6 +176,23 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     .await
     .unwrap();
 
+    // A survey of another kraj (Prague), open: not this provider's to answer.
+    let prague = json!({ "definition": { "title": "Pražská anketa", "audience": { "type": "kraj", "code": "CZ010" },
+        "questions": [{ "id": "q1", "text": "Kolik?", "kind": { "type": "number" } }] } });
+    let prague_id = admin.post("/surveys", prague).await.body["stream_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prague_opened = admin
+        .post(&format!("/surveys/{prague_id}/open"), json!({}))
+        .await;
+    assert_eq!(prague_opened.status, 200);
+    reqwest::get(format!(
+        "{queries}/api/v1/surveys/{prague_id}?after={}",
+        prague_opened.after()
+    ))
+    .await
+    .unwrap();
     let mut b = Browser::new(queries);
     // Not signed in: the login form.
     let p = b.get("/moje").await;
@@ -235,6 +252,18 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(
         page.html.contains("Azyl Děčín") && !page.html.contains("Azyl Ústí"),
         "only its own services"
+    );
+    assert!(
+        page.html.contains(">Čekatelé</a>") && !page.html.contains("Pražská anketa"),
+        "only the surveys that ask it: {}",
+        page.html
+    );
+    let other_kraj = b.get(&format!("/ankety/{prague_id}")).await;
+    assert!(
+        other_kraj
+            .html
+            .contains("Tato anketa se ptá jiných poskytovatelů.")
+            && !other_kraj.html.contains("name=\"q:q1\"")
     );
     let key = page
         .html
