@@ -156,7 +156,7 @@ pub fn describe(values: &[f64]) -> Value {
 }
 
 /// A value as a category label.
-fn label(v: &Value) -> String {
+pub(crate) fn label(v: &Value) -> String {
     match v {
         Value::Bool(true) => "yes".into(),
         Value::Bool(false) => "no".into(),

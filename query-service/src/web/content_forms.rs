@@ -76,6 +76,19 @@ const EVENT_KINDS: [(&str, &str, &str); 4] = [
     ("round_table", "kulatý stůl", "round table"),
 ];
 
+/// `<option>`s of a list of codes with their Czech and English names.
+fn coded_options(list: &[(&str, &'static str, &'static str)], lang: Lang) -> String {
+    let mut out = String::new();
+    for (code, cs, en) in list {
+        let _ = write!(
+            out,
+            "<option value=\"{code}\">{}</option>",
+            esc(lang.tr(cs, en))
+        );
+    }
+    out
+}
+
 /// The kinds of documents: code, Czech, English.
 pub const DOC_KINDS: [(&str, &str, &str); 6] = [
     ("minutes", "zápis", "minutes"),
@@ -189,14 +202,7 @@ pub fn organiser(index: &Index, territory: &str, lang: Lang) -> String {
         ));
         out.push_str("</p>");
     }
-    let mut kinds = String::new();
-    for (code, cs, en) in EVENT_KINDS {
-        let _ = write!(
-            kinds,
-            "<option value=\"{code}\">{}</option>",
-            esc(lang.tr(cs, en))
-        );
-    }
+    let kinds = coded_options(&EVENT_KINDS, lang);
     out.push_str(&action_form(
         lang,
         "schedule_event",
@@ -217,14 +223,7 @@ pub fn organiser(index: &Index, territory: &str, lang: Lang) -> String {
         ),
         lang.tr("Zapsat do kalendáře", "Add to the calendar"),
     ));
-    let mut doc_kinds = String::new();
-    for (code, cs, en) in DOC_KINDS {
-        let _ = write!(
-            doc_kinds,
-            "<option value=\"{code}\">{}</option>",
-            esc(lang.tr(cs, en))
-        );
-    }
+    let doc_kinds = coded_options(&DOC_KINDS, lang);
     out.push_str(&action_form(
         lang,
         "register_document",

@@ -375,171 +375,163 @@ pub async fn group(
     page(lang, &g.name, &format!("/skupiny/{id}"), &body)
 }
 
+/// A list page of content: the read API's answer (`items`, `total`) as a
+/// list under the section's menu and `intro`, an item by `item`, or `none`
+/// when it is empty.
+fn list_page(
+    lang: Lang,
+    title: &str,
+    path: &str,
+    answer: Result<Json<Value>, infra::problem::Problem>,
+    intro: &str,
+    none: &str,
+    item: impl Fn(&Value) -> String,
+) -> Response {
+    let Json(list) = match answer {
+        Ok(a) => a,
+        Err(p) => return failed(lang, title, path, &p),
+    };
+    let mut body = menu(lang);
+    body.push_str(intro);
+    body.push_str("<ul class=\"results\">");
+    for v in list["items"].as_array().into_iter().flatten() {
+        body.push_str(&item(v));
+    }
+    body.push_str("</ul>");
+    if list["total"] == 0 {
+        let _ = write!(body, "<p>{}</p>", esc(none));
+    }
+    page(lang, title, path, &body)
+}
+
+/// `<br>` and the text, when there is a text.
+fn more(v: &Value) -> String {
+    if v.as_str().is_some_and(|b| !b.is_empty()) {
+        format!("<br>{}", text(v))
+    } else {
+        String::new()
+    }
+}
+
+/// The name of the territory a code field holds.
+fn territory_of(index: &Index, v: &Value) -> String {
+    esc(&territory_name(index, v.as_str().unwrap_or_default()))
+}
+
+/// The read API's content lists, with no filter.
+fn all() -> crate::api::params::Query<ContentParams> {
+    crate::api::params::Query(ContentParams::default())
+}
+
 /// `GET /kalendar`: events not yet over.
 pub async fn calendar(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let title = lang.tr("Kalendář", "Calendar");
-    let answer = crate::api::content::calendar(
-        State(state.clone()),
-        crate::api::params::Query(ContentParams::default()),
-    )
-    .await;
-    let Json(list) = match answer {
-        Ok(a) => a,
-        Err(p) => return failed(lang, title, "/kalendar", &p),
-    };
+    let answer = crate::api::content::calendar(State(state.clone()), all()).await;
     let index = state.indexer.read();
-    let mut body = menu(lang);
-    let _ = write!(
-        body,
-        "<p><a href=\"/api/v1/calendar.ics\">{}</a></p><ul class=\"results\">",
+    let intro = format!(
+        "<p><a href=\"/api/v1/calendar.ics\">{}</a></p>",
         esc(lang.tr(
             "Kalendář do vaší aplikace (iCalendar)",
             "The calendar for your app (iCalendar)"
         ))
     );
-    for e in list["items"].as_array().into_iter().flatten() {
-        let entry = &e["entry"];
-        let cancelled = e["cancelled"]
-            .as_str()
-            .map(|why| {
-                format!(
-                    " <strong>{}</strong> ({})",
-                    esc(lang.tr("ZRUŠENO", "CANCELLED")),
-                    esc(why)
-                )
-            })
-            .unwrap_or_default();
-        let _ = write!(
-            body,
-            "<li><strong>{}</strong> – {}: {}{} <br>{} · {}{}</li>",
-            when(&entry["starts_at"]),
-            when(&entry["ends_at"]),
-            text(&entry["title"]),
-            cancelled,
-            text(&entry["place"]),
-            esc(&territory_name(
-                &index,
-                entry["territory"].as_str().unwrap_or_default()
-            )),
-            if entry["body"].as_str().is_some_and(|b| !b.is_empty()) {
-                format!("<br>{}", text(&entry["body"]))
-            } else {
-                String::new()
-            },
-        );
-    }
-    body.push_str("</ul>");
-    if list["total"] == 0 {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            esc(lang.tr("Žádné nadcházející akce.", "No coming events."))
-        );
-    }
-    page(lang, title, "/kalendar", &body)
+    list_page(
+        lang,
+        lang.tr("Kalendář", "Calendar"),
+        "/kalendar",
+        answer,
+        &intro,
+        lang.tr("Žádné nadcházející akce.", "No coming events."),
+        |e| {
+            let entry = &e["entry"];
+            let cancelled = e["cancelled"]
+                .as_str()
+                .map(|why| {
+                    format!(
+                        " <strong>{}</strong> ({})",
+                        esc(lang.tr("ZRUŠENO", "CANCELLED")),
+                        esc(why)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "<li><strong>{}</strong> – {}: {}{} <br>{} · {}{}</li>",
+                when(&entry["starts_at"]),
+                when(&entry["ends_at"]),
+                text(&entry["title"]),
+                cancelled,
+                text(&entry["place"]),
+                territory_of(&index, &entry["territory"]),
+                more(&entry["body"]),
+            )
+        },
+    )
 }
 
 /// `GET /dokumenty`: documents with their versions.
 pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let title = lang.tr("Dokumenty", "Documents");
-    let answer = crate::api::content::documents(
-        State(state.clone()),
-        crate::api::params::Query(ContentParams::default()),
-    )
-    .await;
-    let Json(list) = match answer {
-        Ok(a) => a,
-        Err(p) => return failed(lang, title, "/dokumenty", &p),
-    };
+    let answer = crate::api::content::documents(State(state.clone()), all()).await;
     let index = state.indexer.read();
-    let mut body = menu(lang);
-    body.push_str("<ul class=\"results\">");
-    for d in list["items"].as_array().into_iter().flatten() {
-        let info = &d["info"];
-        let versions = d["versions"].as_array().cloned().unwrap_or_default();
-        let latest = versions
-            .last()
-            .map(|v| {
-                format!(
-                    " · <a href=\"{}\">{} {}</a>",
-                    text(&v["url"]),
-                    esc(lang.tr("verze", "version")),
-                    versions.len()
-                )
-            })
-            .unwrap_or_default();
-        let _ = write!(
-            body,
-            "<li><strong>{}</strong> ({}) — {}{}{}</li>",
-            text(&info["title"]),
-            esc(&super::content_forms::doc_kind_name(
-                lang,
-                info["kind"].as_str().unwrap_or_default()
-            )),
-            esc(&territory_name(
-                &index,
-                info["territory"].as_str().unwrap_or_default()
-            )),
-            latest,
-            if info["body"].as_str().is_some_and(|b| !b.is_empty()) {
-                format!("<br>{}", text(&info["body"]))
-            } else {
-                String::new()
-            },
-        );
-    }
-    body.push_str("</ul>");
-    if list["total"] == 0 {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            esc(lang.tr("Zatím žádné dokumenty.", "No documents yet."))
-        );
-    }
-    page(lang, title, "/dokumenty", &body)
+    list_page(
+        lang,
+        lang.tr("Dokumenty", "Documents"),
+        "/dokumenty",
+        answer,
+        "",
+        lang.tr("Zatím žádné dokumenty.", "No documents yet."),
+        |d| {
+            let info = &d["info"];
+            let versions = d["versions"].as_array().cloned().unwrap_or_default();
+            let latest = versions
+                .last()
+                .map(|v| {
+                    format!(
+                        " · <a href=\"{}\">{} {}</a>",
+                        text(&v["url"]),
+                        esc(lang.tr("verze", "version")),
+                        versions.len()
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "<li><strong>{}</strong> ({}) — {}{}{}</li>",
+                text(&info["title"]),
+                esc(&super::content_forms::doc_kind_name(
+                    lang,
+                    info["kind"].as_str().unwrap_or_default()
+                )),
+                territory_of(&index, &info["territory"]),
+                latest,
+                more(&info["body"]),
+            )
+        },
+    )
 }
 
 /// `GET /aktuality`: news, newest first.
 pub async fn news(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let title = lang.tr("Aktuality", "News");
-    let answer = crate::api::content::news(
-        State(state.clone()),
-        crate::api::params::Query(ContentParams::default()),
-    )
-    .await;
-    let Json(list) = match answer {
-        Ok(a) => a,
-        Err(p) => return failed(lang, title, "/aktuality", &p),
-    };
+    let answer = crate::api::content::news(State(state.clone()), all()).await;
     let index = state.indexer.read();
-    let mut body = menu(lang);
-    body.push_str("<ul class=\"results\">");
-    for n in list["items"].as_array().into_iter().flatten() {
-        let _ = write!(
-            body,
-            "<li><a href=\"/aktuality/{}?lang={}\">{}</a> — {} · {}</li>",
-            text(&n["id"]),
-            lang.code(),
-            text(&n["article"]["title"]),
-            when(&n["published_at"]),
-            esc(&territory_name(
-                &index,
-                n["article"]["kraj"].as_str().unwrap_or_default()
-            )),
-        );
-    }
-    body.push_str("</ul>");
-    if list["total"] == 0 {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            esc(lang.tr("Zatím žádné aktuality.", "No news yet."))
-        );
-    }
-    page(lang, title, "/aktuality", &body)
+    list_page(
+        lang,
+        lang.tr("Aktuality", "News"),
+        "/aktuality",
+        answer,
+        "",
+        lang.tr("Zatím žádné aktuality.", "No news yet."),
+        |n| {
+            format!(
+                "<li><a href=\"/aktuality/{}?lang={}\">{}</a> — {} · {}</li>",
+                text(&n["id"]),
+                lang.code(),
+                text(&n["article"]["title"]),
+                when(&n["published_at"]),
+                territory_of(&index, &n["article"]["kraj"]),
+            )
+        },
+    )
 }
 
 /// `GET /aktuality/{id}`: one article.
@@ -571,40 +563,27 @@ pub async fn article(
 /// `GET /prace`: open job postings of providers.
 pub async fn jobs(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let title = lang.tr("Nabídky práce", "Jobs");
-    let answer = crate::api::content::jobs(
-        State(state),
-        crate::api::params::Query(ContentParams::default()),
+    let answer = crate::api::content::jobs(State(state), all()).await;
+    list_page(
+        lang,
+        lang.tr("Nabídky práce", "Jobs"),
+        "/prace",
+        answer,
+        "",
+        lang.tr("Žádné otevřené nabídky.", "No open postings."),
+        |j| {
+            let posting = &j["posting"];
+            format!(
+                "<li><strong>{}</strong> — {} · {} · {} {}<br>{}</li>",
+                text(&posting["title"]),
+                text(&j["provider_name"]),
+                text(&posting["place"]),
+                esc(lang.tr("do", "until")),
+                text(&posting["expires_on"]),
+                text(&posting["body"]),
+            )
+        },
     )
-    .await;
-    let Json(list) = match answer {
-        Ok(a) => a,
-        Err(p) => return failed(lang, title, "/prace", &p),
-    };
-    let mut body = menu(lang);
-    body.push_str("<ul class=\"results\">");
-    for j in list["items"].as_array().into_iter().flatten() {
-        let posting = &j["posting"];
-        let _ = write!(
-            body,
-            "<li><strong>{}</strong> — {} · {} · {} {}<br>{}</li>",
-            text(&posting["title"]),
-            text(&j["provider_name"]),
-            text(&posting["place"]),
-            esc(lang.tr("do", "until")),
-            text(&posting["expires_on"]),
-            text(&posting["body"]),
-        );
-    }
-    body.push_str("</ul>");
-    if list["total"] == 0 {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            esc(lang.tr("Žádné otevřené nabídky.", "No open postings."))
-        );
-    }
-    page(lang, title, "/prace", &body)
 }
 
 /// The request's headers with the signed-in visitor's token as a bearer

@@ -388,18 +388,17 @@ fn command(action: &str, f: &[(String, String)], index: &Index) -> Result<Comman
 
 /// `POST /moje/akce`: one action of the signed-in page.
 pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
-    let posted =
-        match session::posted(&state, &headers, &body, |l| l.tr("Moje stránka", "My page")).await {
-            Ok(p) => p,
-            Err(page) => return page,
-        };
+    let posted = match session::posted(&state, &headers, &body, super::self_service::title).await {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
     let session::Posted {
         fields,
         lang,
         visitor,
         commands,
     } = posted;
-    let title = lang.tr("Moje stránka", "My page");
+    let title = super::self_service::title(lang);
     let action = field(&fields, "action").unwrap_or_default().to_string();
     let refused = |status: StatusCode, text: &str| {
         super::self_service::render(&state, &visitor, lang, status, None, Some(text))

@@ -238,19 +238,17 @@ pub fn filter_form(
             &options(towns, p.municipality.as_deref(), None),
         ));
     }
-    let mut categories: BTreeMap<String, usize> = BTreeMap::new();
-    for e in index.services() {
-        for c in &e.view.details.categories {
-            *categories.entry(c.clone()).or_default() += 1;
-        }
-    }
+    let categories: std::collections::BTreeSet<&str> = index
+        .services()
+        .flat_map(|e| e.view.details.categories.iter().map(String::as_str))
+        .collect();
     if !categories.is_empty() {
         form.push_str(&select(
             "category",
             lang.tr("Kategorie", "Category"),
             t.any,
             &options(
-                categories.keys().map(|c| (c.clone(), c.clone())),
+                categories.iter().map(|c| (c.to_string(), c.to_string())),
                 p.category.as_deref(),
                 None,
             ),

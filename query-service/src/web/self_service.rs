@@ -16,7 +16,8 @@ use events::surveys::survey::SurveyStatus;
 use serde_json::{json, Value};
 use std::fmt::Write;
 
-fn title(lang: Lang) -> &'static str {
+/// The signed-in page's title.
+pub(super) fn title(lang: Lang) -> &'static str {
     lang.tr("Moje stránka", "My page")
 }
 

@@ -26,6 +26,10 @@ pub(super) fn status_text(lang: Lang, status: SurveyStatus) -> &'static str {
     }
 }
 
+fn surveys_title(lang: Lang) -> &'static str {
+    lang.tr("Ankety", "Surveys")
+}
+
 /// `GET /ankety`.
 pub async fn list(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
@@ -276,17 +280,11 @@ fn question_table(q: &Question, result: &Value, lang: Lang) -> String {
     out
 }
 
-/// The answer as a form's value: `true` is `yes`, numbers and words as they are.
+/// The answer as a form's value: the results' label (`true` is `yes`), a whole number without `.0`.
 fn as_value(v: &Value) -> String {
-    match v {
-        Value::Bool(true) => "yes".into(),
-        Value::Bool(false) => "no".into(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-            _ => n.to_string(),
-        },
-        other => other.to_string(),
+    match v.as_f64() {
+        Some(f) if v.is_number() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        _ => crate::api::surveys::label(v),
     }
 }
 
@@ -462,8 +460,7 @@ pub async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let posted = match session::posted(&state, &headers, &body, |l| l.tr("Ankety", "Surveys")).await
-    {
+    let posted = match session::posted(&state, &headers, &body, surveys_title).await {
         Ok(p) => p,
         Err(page) => return page,
     };
@@ -473,7 +470,7 @@ pub async fn answer(
         visitor,
         commands,
     } = posted;
-    let title = lang.tr("Ankety", "Surveys");
+    let title = surveys_title(lang);
     let (questions, audience) = {
         let index = state.indexer.read();
         match index.surveys.get(&id) {

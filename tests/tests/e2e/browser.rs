@@ -9,7 +9,7 @@
 //! script's packages missing fail the test, naming what to install.
 
 use crate::client::Client;
-use crate::helpers::{account, in_both_modes};
+use crate::helpers::{account, asylum_house, in_both_modes};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -41,12 +41,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     // The data: a provider with an asylum house in Děčín, its account, an
     // open survey for the providers of the kraj, and a need norm for the statistics.
     let admin = Client::new(commands).login("admin", password).await;
-    let provider = json!({ "ico": ICO, "name": "Charita Děčín", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } });
-    assert_eq!(admin.post("/providers", provider).await.status, 201);
-    let service = json!({ "provider_ico": ICO, "details": { "name": "Azylový dům Naděje", "kind": 20,
-        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
-        "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
-    assert_eq!(admin.post("/services", service).await.status, 201);
+    asylum_house(&admin, ICO, "Charita Děčín", "Azylový dům Naděje", "").await;
     account(
         &admin,
         "charita",

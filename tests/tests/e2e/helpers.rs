@@ -173,6 +173,28 @@ pub async fn spawn_distributed_on(
     }
 }
 
+/// Registers a provider seated in Děčín (Ústí kraj) and its asylum house
+/// there (30 beds, facility `A`, "Dům na Labi"); returns the service's registration.
+pub async fn asylum_house(
+    admin: &crate::client::Client,
+    ico: &str,
+    provider: &str,
+    service: &str,
+    description: &str,
+) -> crate::client::Answer {
+    let address =
+        serde_json::json!({ "city": "Děčín", "postcode": "40502", "municipality_code": "562335" });
+    let p = serde_json::json!({ "ico": ico, "name": provider, "address": address });
+    let registered = admin.post("/providers", p).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let s = serde_json::json!({ "provider_ico": ico, "details": { "name": service, "kind": 20, "description": description,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": address }] } });
+    let registered = admin.post("/services", s).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    registered
+}
+
 /// Creates an account with one role (password `heslo-pro-test-1`) and logs it in.
 pub async fn account(
     admin: &crate::client::Client,

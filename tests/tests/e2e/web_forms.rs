@@ -12,7 +12,7 @@
 //! may not).
 
 use crate::client::Client;
-use crate::helpers::{account, in_both_modes};
+use crate::helpers::{account, asylum_house, in_both_modes};
 use serde_json::{json, Value};
 
 const ICO: &str = "00064581";
@@ -135,13 +135,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let admin = Client::new(commands).login("admin", password).await;
     let mut ids = Vec::new();
     for (ico, name) in [(ICO, "Azyl Děčín"), (OTHER, "Azyl Ústí")] {
-        let p = json!({ "ico": ico, "name": name, "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } });
-        assert_eq!(admin.post("/providers", p).await.status, 201);
-        let s = json!({ "provider_ico": ico, "details": { "name": name, "kind": 20,
-            "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
-            "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
-        let r = admin.post("/services", s).await;
-        assert_eq!(r.status, 201);
+        let r = asylum_house(&admin, ico, name, name, "").await;
         ids.push(r.body["stream_id"].as_str().unwrap().to_string());
     }
     let (mine, theirs) = (ids[0].clone(), ids[1].clone());
@@ -404,12 +398,7 @@ in_both_modes!(
 
 async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     let admin = Client::new(commands).login("admin", password).await;
-    let p = json!({ "ico": ICO, "name": "Azyl Děčín", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } });
-    assert_eq!(admin.post("/providers", p).await.status, 201);
-    let s = json!({ "provider_ico": ICO, "details": { "name": "Azyl Děčín", "kind": 20, "description": "Původní popis",
-        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
-        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
-    let registered = admin.post("/services", s).await;
+    let registered = asylum_house(&admin, ICO, "Azyl Děčín", "Azyl Děčín", "Původní popis").await;
     let service = registered.body["stream_id"].as_str().unwrap().to_string();
     for (login, role, scope) in [
         (
