@@ -177,6 +177,20 @@ async fn events_after(store: &DynEventStore, after: LogPosition) -> Vec<Recorded
     all
 }
 
+/// The events after `after`, waiting (at most 10 s) until at least `n` are
+/// visible: on a PostgreSQL server shared with other tests, another test's
+/// open transaction holds back what a gap-safe reader may see yet.
+async fn at_least(store: &DynEventStore, after: LogPosition, n: usize) -> Vec<RecordedEvent> {
+    for _ in 0..500 {
+        let all = events_after(store, after).await;
+        if all.len() >= n {
+            return all;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    events_after(store, after).await
+}
+
 /// The registry read models up to the head of the log.
 async fn project(store: &DynEventStore, rm: &DynReadModelStore) -> i64 {
     let generation = rm.active_generation().await.unwrap();
@@ -336,7 +350,9 @@ async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: Dyn
     let second = write(&dir, "rpss-2.json", items);
     let changed = import(&store, &credentials, &second, &t).await.unwrap();
     assert!(changed.skipped.is_empty(), "{:?}", changed.skipped);
-    let recorded = events_after(&store, head).await;
+    // Seven changes: a provider's details, two services changed, one ended,
+    // two registered, and the registry's contents recorded.
+    let recorded = at_least(&store, head, 7).await;
     let mut got: Vec<(String, String, Vec<String>)> = recorded
         .iter()
         .map(|e| {
