@@ -56,7 +56,7 @@ async fn stores(settings: &Settings) -> anyhow::Result<Stores> {
         println!("importing into PostgreSQL (schema {})", pg.schema);
         return Ok((Arc::new(store), Arc::new(credentials), Arc::new(keys)));
     }
-    std::fs::create_dir_all(&settings.data_dir)?;
+    infra::sqlite::private_dir(&settings.data_dir)?;
     let store = infra::event_store::sqlite::SqliteEventStore::open(
         settings.data_dir.join("events.sqlite3"),
     )?;

@@ -65,6 +65,8 @@ impl Application {
     /// # Errors
     /// When the data folder or the event store file cannot be opened, or the address cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Hashes, e-mails and every author's key live here: owner only.
+        infra::sqlite::private_dir(&settings.data_dir)?;
         let path = settings.data_dir.join("events.sqlite3");
         let store: DynEventStore = Arc::new(SqliteEventStore::open(&path)?);
         let credentials = Arc::new(SqliteCredentialStore::open(

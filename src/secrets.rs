@@ -35,7 +35,7 @@ fn random_text(bytes: usize) -> String {
 /// # Errors
 /// When the files cannot be read or written, or a variable is invalid.
 pub fn embedded_auth(data_dir: &Path) -> anyhow::Result<AuthSettings> {
-    std::fs::create_dir_all(data_dir)?;
+    infra::sqlite::private_dir(data_dir)?;
     let (secret, _) = read_or_create(&data_dir.join("jwt-secret"), || random_text(32))?;
     let mut auth = AuthSettings::from_env(Some(secret.into_bytes()))?;
     if auth.admin.is_none() {

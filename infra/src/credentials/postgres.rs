@@ -127,6 +127,7 @@ impl CredentialStore for PostgresCredentialStore {
             )
             .await
             .map_err(backend)?;
+        crate::postgres::vacuum(&client, "account_credentials").await;
         Ok(n == 1)
     }
 }

@@ -1,5 +1,6 @@
 //! Credentials in an embedded SQLite file of their own, with
-//! `secure_delete` so that erased data is overwritten on disk.
+//! `secure_delete` and a checkpoint after each erasure, so that erased data
+//! is overwritten on disk and left in no `-wal`.
 
 use super::{normalise_login, CredentialError, CredentialStore, Credentials};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -131,10 +132,12 @@ impl CredentialStore for SqliteCredentialStore {
 
     async fn erase(&self, account_id: Uuid) -> Result<bool, CredentialError> {
         self.run(move |conn| {
-            conn.execute(
+            let n = conn.execute(
                 "DELETE FROM account_credentials WHERE account_id = ?1",
                 [account_id.as_bytes().as_slice()],
-            )
+            )?;
+            crate::sqlite::checkpoint_truncate(conn)?;
+            Ok(n)
         })
         .await
         .map(|n| n == 1)

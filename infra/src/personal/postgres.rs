@@ -102,6 +102,7 @@ impl PersonalKeyStore for PostgresPersonalKeyStore {
             )
             .await
             .map_err(backend)?;
+        crate::postgres::vacuum(&client, "personal_keys").await;
         Ok(row.get(0))
     }
 }

@@ -1,5 +1,6 @@
 //! Personal keys in an embedded SQLite file of their own, with
-//! `secure_delete` so that a destroyed key is overwritten on disk.
+//! `secure_delete` and a checkpoint after each erasure, so that a destroyed
+//! key is overwritten on disk and left in no `-wal`.
 
 use super::{PersonKey, PersonalKeyError, PersonalKeyStore};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -103,6 +104,7 @@ impl PersonalKeyStore for SqlitePersonalKeyStore {
                 [id],
             )?;
             tx.commit()?;
+            crate::sqlite::checkpoint_truncate(conn)?;
             Ok(had)
         })
         .await
