@@ -1,6 +1,6 @@
 //! Authentication: argon2 password hashes, signed expiring tokens (HS256
 //! JWT; session tokens from login, API tokens for integrations, revocable),
-//! the `Principal` of a request with its roles, and the login rate limiter.
+//! the `Principal` of a request with its roles.
 
 use crate::error::ApiError;
 use crate::execute::load;
@@ -13,14 +13,53 @@ use events::accounts::{Account, Role, RoleGrant, Scope};
 use events::Actor;
 use infra::tokens::bearer;
 pub use infra::tokens::{TokenKind, Tokens};
-use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::collections::BTreeSet;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Shortest password accepted.
+/// Shortest password accepted (characters, not all whitespace).
 pub const MIN_PASSWORD_LEN: usize = 10;
+/// Longest password accepted (characters): argon2 hashes whatever it is given.
+pub const MAX_PASSWORD_LEN: usize = 1_000;
+/// Longest login a login attempt may send (characters).
+pub const MAX_LOGIN_LEN: usize = 254;
+
+/// Refuses a text longer than `max` characters.
+///
+/// # Errors
+/// 422 naming `field`.
+pub fn check_length(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
+    if text.len() > max * 4 || text.chars().count() > max {
+        Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Why a new password is refused, if it is.
+pub fn password_problem(password: &str) -> Option<String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_LEN || password.trim().chars().count() < MIN_PASSWORD_LEN {
+        Some(format!(
+            "must be at least {MIN_PASSWORD_LEN} characters, not counting spaces around it"
+        ))
+    } else if chars > MAX_PASSWORD_LEN {
+        Some(format!("must be at most {MAX_PASSWORD_LEN} characters"))
+    } else {
+        None
+    }
+}
+
+/// Refuses a new password that is too short, blank or too long.
+///
+/// # Errors
+/// 422 naming `field`.
+pub fn check_password(field: &str, password: &str) -> Result<(), ApiError> {
+    password_problem(password).map_or(Ok(()), |reason| Err(ApiError::invalid(field, reason)))
+}
 
 /// Hashes a password with argon2id and a random salt.
 ///
@@ -187,79 +226,22 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-/// Refuses after too many attempts under one key (a login's failures, a
-/// client's anonymous posts) within a window.
-pub struct RateLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-    max_failures: usize,
-    window: Duration,
-}
-
-impl RateLimiter {
-    /// At most `max_failures` attempts per key within `window`.
-    pub fn new(max_failures: usize, window: Duration) -> Self {
-        Self {
-            failures: Mutex::new(HashMap::new()),
-            max_failures,
-            window,
-        }
-    }
-
-    fn prune(queue: &mut VecDeque<Instant>, window: Duration, now: Instant) {
-        while queue
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= window)
-        {
-            queue.pop_front();
-        }
-    }
-
-    /// Refuses when the key has used up its attempts.
-    ///
-    /// # Errors
-    /// 429 with the seconds to wait.
-    pub fn check(&self, login: &str) -> Result<(), ApiError> {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(queue) = map.get_mut(login) {
-            Self::prune(queue, self.window, now);
-            if queue.len() >= self.max_failures {
-                let oldest = queue.front().copied().unwrap_or(now);
-                let wait = self.window.saturating_sub(now.duration_since(oldest));
-                return Err(ApiError::TooManyRequests {
-                    retry_after_secs: wait.as_secs().max(1),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Counts an attempt.
-    pub fn record(&self, login: &str) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            let window = self.window;
-            map.retain(|_, q| {
-                Self::prune(q, window, now);
-                !q.is_empty()
-            });
-        }
-        map.entry(login.to_string()).or_default().push_back(now);
-    }
-
-    /// Forgets the attempts (a successful login).
-    pub fn forget(&self, login: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(login);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_ten_to_a_thousand_characters_not_all_blank() {
+        assert!(password_problem("krátké").is_some());
+        assert!(password_problem("            ").is_some());
+        assert!(
+            password_problem("  a  b  c  ").is_some(),
+            "spaces around do not count"
+        );
+        assert!(password_problem("dlouhé heslo").is_none());
+        assert!(password_problem(&"ž".repeat(1_000)).is_none());
+        assert!(password_problem(&"ž".repeat(1_001)).is_some());
+    }
 
     #[test]
     fn passwords_verify_only_against_their_hash() {
@@ -268,21 +250,5 @@ mod tests {
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("wrong horse battery", &hash));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn the_limiter_counts_failures_per_login() {
-        let limiter = RateLimiter::new(3, Duration::from_secs(60));
-        for _ in 0..3 {
-            limiter.check("jana").unwrap();
-            limiter.record("jana");
-        }
-        assert!(matches!(
-            limiter.check("jana"),
-            Err(ApiError::TooManyRequests { .. })
-        ));
-        limiter.check("petr").unwrap();
-        limiter.forget("jana");
-        limiter.check("jana").unwrap();
     }
 }

@@ -2,7 +2,7 @@
 //! administrator, created from configuration when its login does not exist.
 
 use crate::api::providers::{create_account, NewAccountBody};
-use crate::auth::{RateLimiter, Tokens};
+use crate::auth::Tokens;
 use crate::execute::CommandContext;
 use crate::extract::CommandHeaders;
 use crate::settings::AuthSettings;
@@ -12,16 +12,6 @@ use events::Actor;
 use infra::credentials::DynCredentialStore;
 use infra::event_store::DynEventStore;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Failed logins allowed per login within [`LOGIN_WINDOW`].
-pub const LOGIN_ATTEMPTS: usize = 5;
-/// The window of the login limiter.
-pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Forum posts allowed per client address without an account within [`FORUM_WINDOW`].
-pub const FORUM_POSTS: usize = 5;
-/// The window of the forum's limiter.
-pub const FORUM_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// The handlers' state, with the administrator created when configured and missing.
 ///
@@ -37,9 +27,9 @@ pub async fn app_state(
         store,
         credentials,
         tokens: Arc::new(Tokens::new(&auth.jwt_secret, auth.session_ttl)),
-        limiter: Arc::new(RateLimiter::new(LOGIN_ATTEMPTS, LOGIN_WINDOW)),
+        limits: Arc::default(),
+        trusted_proxies: Arc::new(auth.trusted_proxies.clone()),
         personal_keys,
-        forum_limiter: Arc::new(RateLimiter::new(FORUM_POSTS, FORUM_WINDOW)),
         cache: Arc::default(),
         audit_key: Arc::new(auth.jwt_secret.clone()),
         projections: None,

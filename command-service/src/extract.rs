@@ -3,6 +3,7 @@
 //! `X-Correlation-Id`).
 
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -101,7 +102,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
     }
 }
 
-/// The client's address (when the server recorded it), for limits on the public.
+/// The client's address, for limits on what one client may try: the
+/// socket's peer, or the address a trusted proxy (`PORTAL_TRUSTED_PROXIES`)
+/// or the web pages of this process forwarded in `X-Forwarded-For`.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
@@ -111,17 +114,78 @@ impl ClientAddr {
         self.0
             .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
     }
+
+    /// The client of a request from `peer` (none: a call within this process)
+    /// with the `X-Forwarded-For` header `forwarded`: walking the list from the
+    /// right, the first address that is not a trusted proxy.
+    pub fn resolve(
+        peer: Option<std::net::IpAddr>,
+        forwarded: Option<&str>,
+        trusted: &[std::net::IpAddr],
+    ) -> Self {
+        let trusts = |ip: &std::net::IpAddr| trusted.contains(ip);
+        if peer.as_ref().is_some_and(|p| !trusts(p)) {
+            return Self(peer);
+        }
+        let hops: Vec<std::net::IpAddr> = forwarded
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        Self(
+            hops.iter()
+                .rev()
+                .find(|ip| !trusts(ip))
+                .or(hops.first())
+                .copied()
+                .or(peer),
+        )
+    }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(Self::resolve(peer, forwarded, &state.trusted_proxies))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientAddr;
+
+    #[test]
+    fn only_a_trusted_peer_may_name_the_client() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let proxy = [ip("10.0.0.1")];
+        let client = |peer: Option<&str>, header: Option<&str>| {
+            ClientAddr::resolve(peer.map(ip), header, &proxy).key()
+        };
+        assert_eq!(client(Some("192.0.2.7"), Some("1.1.1.1")), "192.0.2.7");
+        assert_eq!(client(Some("10.0.0.1"), Some("1.1.1.1")), "1.1.1.1");
+        assert_eq!(
+            client(Some("10.0.0.1"), Some("6.6.6.6, 1.1.1.1, 10.0.0.1")),
+            "1.1.1.1",
+            "a client cannot prepend an address of its choice"
+        );
+        assert_eq!(client(Some("10.0.0.1"), None), "10.0.0.1");
+        assert_eq!(
+            client(None, Some("1.1.1.1")),
+            "1.1.1.1",
+            "the web pages of this process"
+        );
+        assert_eq!(client(None, None), "unknown");
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod execute;
 pub mod extract;
 pub mod import;
+pub mod limits;
 pub mod outbox;
 pub mod settings;
 pub mod startup;

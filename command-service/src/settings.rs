@@ -26,6 +26,10 @@ pub struct AuthSettings {
     pub session_ttl: time::Duration,
     /// The administrator to create, when both `PORTAL_ADMIN_LOGIN` and `PORTAL_ADMIN_PASSWORD` are set.
     pub admin: Option<AdminSettings>,
+    /// `PORTAL_TRUSTED_PROXIES`: addresses (comma-separated) of the proxies, and of the
+    /// query services sending the web's forms, whose `X-Forwarded-For` names the
+    /// client that rate limits count (default none: the socket's peer is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -67,8 +71,21 @@ impl AuthSettings {
             }),
             _ => None,
         };
+        let trusted_proxies = var("PORTAL_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse().map_err(|_| SettingsError::Invalid {
+                    var: "PORTAL_TRUSTED_PROXIES",
+                    reason: format!("{a} is not an IP address"),
+                })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             jwt_secret,
+            trusted_proxies,
             session_ttl: time::Duration::seconds(parsed("PORTAL_SESSION_TTL_SECS", 3600i64)?),
             admin,
         })

@@ -1,7 +1,8 @@
-//! What every handler shares: the stores, the token keys, the login limiter.
+//! What every handler shares: the stores, the token keys, the limits.
 
-use crate::auth::{RateLimiter, Tokens};
+use crate::auth::Tokens;
 use crate::execute::AggregateCache;
+use crate::limits::Limits;
 use infra::credentials::DynCredentialStore;
 use infra::event_store::DynEventStore;
 use std::sync::Arc;
@@ -15,12 +16,12 @@ pub struct AppState {
     pub credentials: DynCredentialStore,
     /// Token keys.
     pub tokens: Arc<Tokens>,
-    /// Login attempts.
-    pub limiter: Arc<RateLimiter>,
+    /// What one client may try (logins, the public's posts, registrations).
+    pub limits: Arc<Limits>,
+    /// Proxies whose `X-Forwarded-For` names the client (`PORTAL_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
     /// Keys sealing what each forum author wrote.
     pub personal_keys: infra::personal::DynPersonalKeyStore,
-    /// Forum posts of the public, per client address.
-    pub forum_limiter: Arc<RateLimiter>,
     /// Recently loaded aggregates.
     pub cache: Arc<AggregateCache>,
     /// The key that seals audit exports (derived from the token secret).

@@ -37,6 +37,7 @@ async fn the_outbox_catches_up_after_nats_comes_back() {
         auth: command_service::settings::AuthSettings {
             jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
+            trusted_proxies: Vec::new(),
             admin: Some(command_service::settings::AdminSettings {
                 login: "admin".into(),
                 password: "admin-password-1".into(),

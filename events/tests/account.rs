@@ -144,6 +144,59 @@ fn a_disabled_account_changes_no_more() {
 }
 
 #[test]
+fn a_logout_ends_its_session_and_a_password_change_every_earlier_token() {
+    let created = E::AccountCreated { roles: vec![] };
+    let later = NOW + time::Duration::hours(1);
+    given::<Account>(&[created.clone()])
+        .when(&C::EndSession {
+            session_id: "s1".into(),
+            expires_at: later,
+        })
+        .then(&[E::SessionEnded {
+            session_id: "s1".into(),
+            expires_at: later,
+        }]);
+    let ended = E::SessionEnded {
+        session_id: "s1".into(),
+        expires_at: later,
+    };
+    // Twice, or a token that has expired anyway: nothing to record.
+    given::<Account>(&[created.clone(), ended.clone()])
+        .when(&C::EndSession {
+            session_id: "s1".into(),
+            expires_at: later,
+        })
+        .then(&[]);
+    given::<Account>(&[created.clone()])
+        .when(&C::EndSession {
+            session_id: "s2".into(),
+            expires_at: NOW,
+        })
+        .then(&[]);
+    given::<Account>(&[created.clone()])
+        .when(&C::RecordPasswordChange)
+        .then(&[E::PasswordChanged { at: Some(NOW) }]);
+
+    let mut account = Account::default();
+    for e in [&created, &ended] {
+        account.apply(e);
+    }
+    assert!(!account.token_current(Some("s1"), NOW));
+    assert!(account.token_current(Some("s2"), NOW));
+    assert!(account.token_current(None, NOW - time::Duration::days(1)));
+    account.apply(&E::PasswordChanged { at: Some(NOW) });
+    assert!(!account.token_current(Some("s2"), NOW - time::Duration::milliseconds(1)));
+    assert!(!account.token_current(None, NOW - time::Duration::milliseconds(1)));
+    assert!(account.token_current(Some("s3"), NOW));
+    // Ends older than a month are forgotten: their tokens expired long ago.
+    account.apply(&E::SessionEnded {
+        session_id: "s9".into(),
+        expires_at: later + time::Duration::days(40),
+    });
+    assert_eq!(account.ended_sessions.len(), 1);
+}
+
+#[test]
 fn events_round_trip_through_the_envelope() {
     support::round_trip::<Account>(&[
         E::AccountCreated {
@@ -161,7 +214,12 @@ fn events_round_trip_through_the_envelope() {
                 scope: Scope::Global,
             },
         },
-        E::PasswordChanged {},
+        E::PasswordChanged { at: Some(NOW) },
+        E::PasswordChanged { at: None },
+        E::SessionEnded {
+            session_id: "s".into(),
+            expires_at: NOW,
+        },
         E::ApiTokenIssued {
             token_id: "t".into(),
             name: "n".into(),

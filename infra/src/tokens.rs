@@ -30,6 +30,9 @@ pub enum TokenError {
     /// An API token that was revoked or has expired on the account.
     #[error("the API token was revoked or has expired")]
     Revoked,
+    /// Ended by a logout or a later password change.
+    #[error("the session has ended (logout or password change); log in again")]
+    Ended,
 }
 
 /// The token of an `Authorization` header.
@@ -38,10 +41,11 @@ pub enum TokenError {
 /// [`TokenError::Missing`] or [`TokenError::Scheme`].
 pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
     let header = header.ok_or(TokenError::Missing)?;
-    header
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .ok_or(TokenError::Scheme)
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    match header.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
+        _ => Err(TokenError::Scheme),
+    }
 }
 
 impl Claims {
@@ -66,7 +70,20 @@ impl Claims {
         {
             return Err(TokenError::Revoked);
         }
+        let session = (self.kind == TokenKind::Session)
+            .then_some(self.jti.as_deref())
+            .flatten();
+        if !account.token_current(session, self.issued_at()) {
+            return Err(TokenError::Ended);
+        }
         Ok(())
+    }
+
+    /// When the token was issued (to the millisecond when it says so).
+    pub fn issued_at(&self) -> OffsetDateTime {
+        let ms = self.iat_ms.unwrap_or(self.iat.saturating_mul(1000));
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
 
@@ -92,6 +109,9 @@ pub struct Claims {
     pub jti: Option<String>,
     /// Issued at (Unix seconds).
     pub iat: i64,
+    /// Issued at, in milliseconds since the epoch (a password change ends earlier tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
     /// Expires at (Unix seconds).
     pub exp: i64,
 }
@@ -132,8 +152,9 @@ impl Tokens {
         let token = self.sign(&Claims {
             sub: account_id.to_string(),
             kind: TokenKind::Session,
-            jti: None,
+            jti: Some(Uuid::now_v7().simple().to_string()),
             iat: now.unix_timestamp(),
+            iat_ms: Some(unix_ms(now)),
             exp: exp.unix_timestamp(),
         })?;
         Ok((token, exp))
@@ -154,6 +175,7 @@ impl Tokens {
             kind: TokenKind::Api,
             jti: Some(token_id.to_string()),
             iat: OffsetDateTime::now_utc().unix_timestamp(),
+            iat_ms: Some(unix_ms(OffsetDateTime::now_utc())),
             exp: expires_at.unix_timestamp(),
         })
     }
@@ -175,9 +197,13 @@ impl Tokens {
     }
 }
 
+fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 /// Checks the accounts behind tokens for a service that serves something to
 /// accounts only: the signature and expiry, then the account's stream (so a
-/// disabled account or a revoked API token stops working at once).
+/// disabled account, a revoked API token or an ended session stops working at once).
 #[derive(Clone)]
 pub struct AccountCheck {
     /// The log, for the account's stream.

@@ -42,6 +42,7 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
         auth: command_service::settings::AuthSettings {
             jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
+            trusted_proxies: Vec::new(),
             admin: Some(command_service::settings::AdminSettings {
                 login: "admin".into(),
                 password: "admin-password-1".into(),

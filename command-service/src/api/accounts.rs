@@ -4,11 +4,15 @@
 use super::providers::{check_new_account, create_account, NewAccountBody};
 use super::respond;
 use crate::api::openapi::Problem;
-use crate::auth::{hash_password, verify_password, Principal, MIN_PASSWORD_LEN};
+use crate::auth::{
+    check_length, check_password, hash_password, verify_password, Principal, TokenKind,
+    MAX_LOGIN_LEN, MAX_PASSWORD_LEN,
+};
 use crate::error::ApiError;
 use crate::execute::CommandResult;
 use crate::execute::{execute, CommandContext};
-use crate::extract::{CommandHeaders, JsonBody};
+use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
+use crate::limits::login_key;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,6 +29,7 @@ use uuid::Uuid;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
         .route("/accounts", post(create))
         .route("/accounts/{id}/roles/grant", post(grant))
         .route("/accounts/{id}/roles/revoke", post(revoke))
@@ -62,34 +67,74 @@ pub struct TokenResponse {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody, responses((status = 200, description = "A session token", body = TokenResponse), (status = 401, description = "Wrong login or password", body = Problem), (status = 429, description = "Too many failed attempts", body = Problem)))]
 async fn login(
     State(state): State<AppState>,
+    client: ClientAddr,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    check_length("login", &body.login, MAX_LOGIN_LEN)?;
+    check_length("password", &body.password, MAX_PASSWORD_LEN)?;
     let login = normalise_login(&body.login);
-    state.limiter.check(&login)?;
+    let address = client.key();
+    let pair = login_key(&address, &login);
+    let limits = &state.limits;
+    limits.login_addresses.check(&address)?;
+    limits.login_pairs.check(&pair)?;
+    let failed = || {
+        limits.login_addresses.record(&address);
+        limits.login_pairs.record(&pair);
+    };
     let refused = || ApiError::Unauthorized("the login or the password is wrong".into());
     let Some(credentials) = state.credentials.by_login(&login).await? else {
         // Same work as a real check, so that timing does not tell which logins exist.
         let _ = verify_password(&body.password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        state.limiter.record(&login);
+        failed();
         return Err(refused());
     };
     if !verify_password(&body.password, &credentials.password_hash) {
-        state.limiter.record(&login);
+        failed();
         return Err(refused());
     }
     let (account, _) =
         crate::execute::load::<Account>(&state, &credentials.account_id.to_string()).await?;
     if !account.exists || account.disabled {
-        state.limiter.record(&login);
+        failed();
         return Err(ApiError::Unauthorized("the account is disabled".into()));
     }
-    state.limiter.forget(&login);
+    limits.login_pairs.forget(&pair);
     let (token, expires_at) = state.tokens.session(credentials.account_id)?;
     Ok(Json(TokenResponse {
         token,
         expires_at,
         account_id: credentials.account_id,
     }))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "The token it was sent with no longer works (a session ends; an API token is revoked)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem)))]
+async fn logout(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    request_headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let authorization = request_headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let claims = state.tokens.check(infra::tokens::bearer(authorization)?)?;
+    let Some(token_id) = claims.jti.clone() else {
+        return Err(ApiError::invalid(
+            "authorization",
+            "this token was issued before sessions could be ended; it expires by itself",
+        ));
+    };
+    let command = match claims.kind {
+        TokenKind::Session => AccountCommand::EndSession {
+            session_id: token_id,
+            expires_at: OffsetDateTime::from_unix_timestamp(claims.exp)
+                .map_err(|_| ApiError::invalid("authorization", "has no valid expiry"))?,
+        },
+        TokenKind::Api => AccountCommand::RevokeApiToken { token_id },
+    };
+    let id = principal.account_id.to_string();
+    account_command(&state, &principal, headers, &id, command).await
 }
 
 /// A new account with its roles.
@@ -140,6 +185,18 @@ async fn create(
 fn account_exists(_: &Account, version: u64) -> Result<(), ApiError> {
     if version == 0 {
         Err(DomainError::NotFound("the account".into()).into())
+    } else {
+        Ok(())
+    }
+}
+
+/// An administrator cannot disable, erase or demote itself: another
+/// administrator must, so that the portal always keeps one.
+fn not_own_administration(principal: &Principal, id: &str, what: &str) -> Result<(), ApiError> {
+    if principal.account_id.to_string() == id {
+        Err(ApiError::Conflict(format!(
+            "an administrator cannot {what} its own account; another administrator must, so that the portal keeps one"
+        )))
     } else {
         Ok(())
     }
@@ -197,6 +254,9 @@ async fn revoke(
     JsonBody(body): JsonBody<RoleGrant>,
 ) -> Result<Response, ApiError> {
     principal.require_admin()?;
+    if body.role == events::accounts::Role::Administrator {
+        not_own_administration(&principal, &id, "revoke the administrator role of")?;
+    }
     account_command(
         &state,
         &principal,
@@ -215,10 +275,11 @@ async fn disable(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     principal.require_admin()?;
+    not_own_administration(&principal, &id, "disable")?;
     account_command(&state, &principal, headers, &id, AccountCommand::Disable).await
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/erase", tag = "accounts", params(("id" = String, Path, description = "Id of the account")), security(("bearer" = [])), responses((status = 200, description = "Erased: the login, e-mail, name and password are deleted, its forum posts can no longer be read; the log keeps only the account's id", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such account", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/erase", tag = "accounts", params(("id" = String, Path, description = "Id of the account")), security(("bearer" = [])), responses((status = 200, description = "Erased: the login, e-mail, name and password are deleted, its forum posts can no longer be read; the log keeps only the account's id", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such account", body = Problem), (status = 409, description = "An administrator cannot erase its own account", body = Problem)))]
 pub(crate) async fn erase(
     State(state): State<AppState>,
     principal: Principal,
@@ -229,6 +290,7 @@ pub(crate) async fn erase(
     let account_id: Uuid = id
         .parse()
         .map_err(|_| ApiError::invalid("id", "is not an account id"))?;
+    not_own_administration(&principal, &id, "erase")?;
     let ctx = CommandContext::new(principal.actor(), headers);
     // The decision first: once recorded, erasing is idempotent, so a crash
     // before the deletion is healed by the administrator's retry.
@@ -264,12 +326,7 @@ async fn change_password(
 ) -> Result<Response, ApiError> {
     self_or_admin(&principal, &id)?;
     let account_id = Uuid::parse_str(&id).map_err(|_| ApiError::invalid("id", "must be a UUID"))?;
-    if body.new_password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ApiError::invalid(
-            "new_password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
-    }
+    check_password("new_password", &body.new_password)?;
     let credentials = state
         .credentials
         .by_account(account_id)

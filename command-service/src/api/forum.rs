@@ -15,6 +15,7 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::{creation_id, execute, CommandContext, CommandResult};
 use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
+use crate::limits::Permit;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -155,17 +156,24 @@ async fn seal(
     Ok(infra::personal::seal(&key, author.person, text))
 }
 
-/// The public's posts are limited per client address: checked before, counted once written.
-fn limit(state: &AppState, w: &Writer, client: &ClientAddr) -> Result<(), ApiError> {
-    if w.author.account.is_none() {
-        state.forum_limiter.check(&client.key())?;
+/// The public's posts are limited per client address: counted before
+/// anything is written (the author's key included), given back when the
+/// command wrote nothing.
+fn allowance<'a>(
+    state: &'a AppState,
+    w: &Writer,
+    client: &ClientAddr,
+) -> Result<Option<Permit<'a>>, ApiError> {
+    match w.author.account {
+        Some(_) => Ok(None),
+        None => state.limits.forum_posts.permit(client.key()).map(Some),
     }
-    Ok(())
 }
 
-fn count(state: &AppState, w: &Writer, client: &ClientAddr, result: &CommandResult) {
-    if w.author.account.is_none() && result.events > 0 && !result.deduplicated {
-        state.forum_limiter.record(&client.key());
+/// Keeps the post counted when it wrote an event.
+fn settle(permit: Option<Permit<'_>>, result: &CommandResult) {
+    if let Some(p) = permit.filter(|_| result.events > 0 && !result.deduplicated) {
+        p.keep();
     }
 }
 
@@ -213,8 +221,9 @@ pub(crate) async fn open_thread(
             "the professional section is for registered accounts; log in".into(),
         ));
     }
+    body.text.check(true)?;
+    let permit = allowance(&state, &w, &client)?;
     let content = seal(&state, &w.author, &body.text, true).await?;
-    limit(&state, &w, &client)?;
     let id = creation_id::<Thread>(&state, &w.ctx, body.thread_id).await?;
     let post_id = Uuid::now_v7();
     let command = ThreadCommand::Open {
@@ -224,7 +233,7 @@ pub(crate) async fn open_thread(
         content,
     };
     let result = execute::<Thread>(&state, &id, command, &w.ctx, |_, _| Ok(())).await?;
-    count(&state, &w, &client, &result);
+    settle(permit, &result);
     Ok(respond_written(result, Some(post_id), &w))
 }
 
@@ -251,6 +260,8 @@ pub(crate) async fn reply(
     JsonBody(body): JsonBody<ReplyBody>,
 ) -> Result<Response, ApiError> {
     let w = writer(principal.as_ref(), body.author_secret.as_deref(), headers)?;
+    body.text.check(false)?;
+    let permit = allowance(&state, &w, &client)?;
     let content = seal(&state, &w.author, &body.text, false).await?;
     let post_id = body.post_id.unwrap_or_else(Uuid::now_v7);
     let command = ThreadCommand::Reply {
@@ -264,10 +275,10 @@ pub(crate) async fn reply(
                 "the professional section is for registered accounts; log in".into(),
             ));
         }
-        limit(&state, &w, &client)
+        Ok(())
     })
     .await?;
-    count(&state, &w, &client, &result);
+    settle(permit, &result);
     Ok(respond_written(result, Some(post_id), &w))
 }
 
@@ -410,12 +421,15 @@ pub struct AuthorSecretBody {
     pub author_secret: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/authors/erase", tag = "forum", request_body = AuthorSecretBody, responses((status = 200, description = "Every post of this author can no longer be read by anyone (names, titles, texts)", body = CommandResult), (status = 422, description = "Not a secret this portal gave", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/forum/authors/erase", tag = "forum", request_body = AuthorSecretBody, responses((status = 200, description = "Every post of this author can no longer be read by anyone (names, titles, texts)", body = CommandResult), (status = 422, description = "Not a secret this portal gave", body = Problem), (status = 429, description = "Too many erasures from this address", body = Problem)))]
 pub(crate) async fn erase_self(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: CommandHeaders,
     JsonBody(body): JsonBody<AuthorSecretBody>,
 ) -> Result<Response, ApiError> {
+    // Any well-formed secret names a person: a few tries per address.
+    state.limits.author_erasures.acquire(&client.key())?;
     let w = writer(None, Some(&body.author_secret), headers)?;
     erase(&state, w.author.person, &w.ctx).await
 }

@@ -93,7 +93,7 @@ impl Modify for BearerAuth {
         super::library::register, super::library::add_version, super::library::archive,
         super::library::restore, super::library::put_link, super::library::remove_link,
         super::library::confer, super::library::revoke,
-        super::accounts::login, super::accounts::create, super::accounts::grant,
+        super::accounts::login, super::accounts::logout, super::accounts::create, super::accounts::grant,
         super::accounts::revoke, super::accounts::disable, super::accounts::erase, super::accounts::change_password,
         super::accounts::issue_token, super::accounts::revoke_token,
     ),

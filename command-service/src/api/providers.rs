@@ -4,11 +4,11 @@
 
 use super::{respond, ReasonBody};
 use crate::api::openapi::Problem;
-use crate::auth::{hash_password, Principal, MIN_PASSWORD_LEN};
+use crate::auth::{hash_password, password_problem, Principal};
 use crate::error::ApiError;
 use crate::execute::CommandResult;
 use crate::execute::{execute, CommandContext};
-use crate::extract::{CommandHeaders, JsonBody};
+use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -104,11 +104,8 @@ pub(crate) fn check_new_account(a: &NewAccountBody) -> Result<(), ApiError> {
         "account.display_name",
         events::error::required_text(&a.display_name, 200),
     );
-    if a.password.chars().count() < MIN_PASSWORD_LEN {
-        v.add(
-            "account.password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        );
+    if let Some(reason) = password_problem(&a.password) {
+        v.add("account.password", reason);
     }
     v.finish().map_err(|e| match e {
         events::DomainError::Invalid(mut errors) => {
@@ -161,14 +158,17 @@ pub(crate) async fn create_account(
 }
 
 /// A provider registers itself; an administrator verifies it later.
-#[utoipa::path(post, path = "/api/v1/providers/self-registration", tag = "providers", request_body = SelfRegistrationBody, responses((status = 201, description = "Registered, waiting for verification", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/providers/self-registration", tag = "providers", request_body = SelfRegistrationBody, responses((status = 201, description = "Registered, waiting for verification", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many registrations from this address", body = Problem)))]
 async fn self_register(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: CommandHeaders,
     JsonBody(body): JsonBody<SelfRegistrationBody>,
 ) -> Result<Response, ApiError> {
     let ico = Ico::parse(&body.provider.ico).map_err(|e| ApiError::invalid("provider.ico", e))?;
     check_new_account(&body.account)?;
+    // Each registration costs a password hash and writes events: a few per address.
+    state.limits.self_registrations.acquire(&client.key())?;
     if state
         .credentials
         .by_login(&body.account.login)

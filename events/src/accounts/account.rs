@@ -34,6 +34,10 @@ pub struct Account {
     pub roles: BTreeSet<RoleGrant>,
     /// API tokens by id.
     pub api_tokens: BTreeMap<String, ApiToken>,
+    /// Sessions ended by their logout, by id, with when their token would have expired.
+    pub ended_sessions: BTreeMap<String, OffsetDateTime>,
+    /// Tokens issued before this moment no longer work (the last password change).
+    pub tokens_valid_from: Option<OffsetDateTime>,
 }
 
 /// What can be asked of an account.
@@ -48,8 +52,16 @@ pub enum AccountCommand {
     Grant(RoleGrant),
     /// Revoke a role.
     Revoke(RoleGrant),
-    /// Record that the password was changed (the hash lives in the credential store).
+    /// Record that the password was changed (the hash lives in the credential store):
+    /// every token issued before ends.
     RecordPasswordChange,
+    /// End one session (a logout): its token no longer works.
+    EndSession {
+        /// The session's id (its token's `jti`).
+        session_id: String,
+        /// When its token expires.
+        expires_at: OffsetDateTime,
+    },
     /// Issue an API token.
     IssueApiToken {
         /// Its id (random, chosen by the caller).
@@ -89,8 +101,24 @@ pub enum AccountEvent {
         /// The grant.
         grant: RoleGrant,
     },
-    /// The password was changed.
-    PasswordChanged {},
+    /// The password was changed; tokens issued before no longer work.
+    PasswordChanged {
+        /// When (absent in events recorded before sessions could be ended).
+        #[serde(
+            default,
+            with = "time::serde::rfc3339::option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        at: Option<OffsetDateTime>,
+    },
+    /// A session was ended by its logout.
+    SessionEnded {
+        /// The session's id.
+        session_id: String,
+        /// When its token would have expired.
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+    },
     /// An API token was issued.
     ApiTokenIssued {
         /// Its id.
@@ -130,6 +158,13 @@ impl Account {
         Ok(())
     }
 
+    /// Whether a token issued at `issued_at` (for a session: with the id
+    /// `session_id`) was not ended by a logout or a later password change.
+    pub fn token_current(&self, session_id: Option<&str>, issued_at: OffsetDateTime) -> bool {
+        self.tokens_valid_from.is_none_or(|from| issued_at >= from)
+            && session_id.is_none_or(|id| !self.ended_sessions.contains_key(id))
+    }
+
     /// Whether an API token is usable at `now`.
     pub fn token_valid(&self, token_id: &str, now: OffsetDateTime) -> bool {
         self.api_tokens
@@ -155,7 +190,20 @@ impl Aggregate for Account {
             AccountEvent::RoleRevoked { grant } => {
                 self.roles.remove(grant);
             }
-            AccountEvent::PasswordChanged {} => {}
+            AccountEvent::PasswordChanged { at } => {
+                if at.is_some() {
+                    self.tokens_valid_from = *at;
+                }
+            }
+            AccountEvent::SessionEnded {
+                session_id,
+                expires_at,
+            } => {
+                // Sessions live far less than a month: older ends need no memory.
+                let horizon = *expires_at - time::Duration::days(31);
+                self.ended_sessions.retain(|_, e| *e > horizon);
+                self.ended_sessions.insert(session_id.clone(), *expires_at);
+            }
             AccountEvent::ApiTokenIssued {
                 token_id,
                 name,
@@ -226,7 +274,20 @@ impl Aggregate for Account {
             }
             AccountCommand::RecordPasswordChange => {
                 self.live()?;
-                Ok(vec![AccountEvent::PasswordChanged {}])
+                Ok(vec![AccountEvent::PasswordChanged { at: Some(now) }])
+            }
+            AccountCommand::EndSession {
+                session_id,
+                expires_at,
+            } => {
+                self.live()?;
+                if self.ended_sessions.contains_key(session_id) || *expires_at <= now {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AccountEvent::SessionEnded {
+                    session_id: session_id.clone(),
+                    expires_at: *expires_at,
+                }])
             }
             AccountCommand::IssueApiToken {
                 token_id,

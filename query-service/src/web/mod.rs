@@ -64,6 +64,7 @@ pub fn routes(state: QueryState) -> Router {
         .route("/moje/akce", post(roles::act))
         .route("/moje/sluzby/{id}", get(roles::edit_service))
         .route("/moje/historie", get(roles::history))
+        .route("/skripty/poloha.js", get(search_form::locate_script))
         .with_state(state)
 }
 

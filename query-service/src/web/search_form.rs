@@ -296,10 +296,26 @@ pub fn filter_form(
     form
 }
 
-/// Fills the point from the browser's location, when it has one (progressive enhancement).
-const LOCATE: &str = "<script>(function(){var b=document.getElementById('locate');\
+/// The script that fills the point from the browser's location (served
+/// from this site: the pages' Content-Security-Policy allows no inline script).
+const LOCATE: &str = "<script src=\"/skripty/poloha.js\"></script>";
+
+/// `GET /skripty/poloha.js`: fills the point from the browser's location,
+/// when it has one (progressive enhancement).
+pub async fn locate_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        "(function(){var b=document.getElementById('locate');\
 if(!b||!navigator.geolocation)return;b.hidden=false;b.onclick=function(){\
 navigator.geolocation.getCurrentPosition(function(p){\
 document.getElementById('lat').value=p.coords.latitude.toFixed(5);\
 document.getElementById('lon').value=p.coords.longitude.toFixed(5);\
-var r=document.getElementById('radius_km');if(!r.value)r.value='10';});};})();</script>";
+var r=document.getElementById('radius_km');if(!r.value)r.value='10';});};})();",
+    )
+}

@@ -163,8 +163,30 @@ pub async fn login_page(RawQuery(raw): RawQuery) -> Response {
     .into_response()
 }
 
+/// The `X-Forwarded-For` to send on: what came in, then the peer.
+fn forwarded_for(headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> String {
+    let came = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            v.chars()
+                .all(|c| c.is_ascii_hexdigit() || ".:, ".contains(c))
+        });
+    let peer = peer.map(|p| p.to_string());
+    [came.map(str::to_string), peer]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `POST /prihlaseni`: asks the command API for a session and keeps it in the cookie.
-pub async fn login(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn login(
+    State(state): State<QueryState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(refused) = same_origin(&headers) {
         return refused;
     }
@@ -176,12 +198,15 @@ pub async fn login(State(state): State<QueryState>, headers: HeaderMap, body: By
     };
     let login = field(&fields, "login").unwrap_or_default();
     let password = field(&fields, "password").unwrap_or_default();
+    // The command API limits failed logins per client: it is told the browser's address.
+    let forwarded = forwarded_for(&headers, peer.map(|p| p.0 .0.ip()));
     let answer = match commands
-        .post(
+        .send(
+            axum::http::Method::POST,
             "/auth/login",
             None,
-            None,
-            &json!({ "login": login, "password": password }),
+            &[("X-Forwarded-For", forwarded.as_str())],
+            Some(&json!({ "login": login, "password": password })),
         )
         .await
     {
@@ -241,12 +266,23 @@ pub async fn login(State(state): State<QueryState>, headers: HeaderMap, body: By
         .into_response()
 }
 
-/// `POST /odhlaseni`: forgets the cookie.
-pub async fn logout(headers: HeaderMap, body: Bytes) -> Response {
+/// `POST /odhlaseni`: ends the session at the command API (a copy of the
+/// cookie no longer works) and forgets the cookie.
+pub async fn logout(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = same_origin(&headers) {
         return refused;
     }
     let lang = lang_of_form(&form_fields(&body));
+    if let (Some(token), Some(commands)) = (token(&headers), state.commands.as_ref()) {
+        match commands
+            .post("/auth/logout", Some(&token), None, &json!({}))
+            .await
+        {
+            Ok(a) if a.status == StatusCode::OK || a.status == StatusCode::UNAUTHORIZED => {}
+            Ok(a) => tracing::warn!(status = %a.status, "the session could not be ended"),
+            Err(e) => return unreachable_commands(lang, title(lang), &e),
+        }
+    }
     (
         [(
             header::SET_COOKIE,

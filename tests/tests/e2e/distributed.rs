@@ -18,6 +18,7 @@ async fn all_three_services_start_together_and_report_ready() {
             auth: command_service::settings::AuthSettings {
                 jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
                 session_ttl: time::Duration::hours(1),
+                trusted_proxies: Vec::new(),
                 admin: None,
             },
             clickhouse: None,

@@ -19,6 +19,7 @@ mod open_data;
 mod plans;
 mod read_side;
 mod registry;
+mod security;
 mod statistics;
 mod surveys;
 mod web;
