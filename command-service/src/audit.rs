@@ -121,13 +121,19 @@ pub fn describe(e: &RecordedEvent) -> String {
     }
 }
 
+/// A time as auditors read it: RFC 3339 (in JSON and in CSV).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// An event as auditors read it.
 pub fn entry(e: &RecordedEvent) -> Value {
     json!({
         "stream_type": e.stream.stream_type, "stream_id": e.stream.stream_id,
         "version": e.stream_version, "global_position": e.global_position, "transaction_id": e.transaction_id,
         "event_type": e.event_type, "schema_version": e.schema_version,
-        "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
+        "occurred_at": rfc3339(e.occurred_at), "recorded_at": rfc3339(e.recorded_at),
         "actor": e.actor, "correlation_id": e.correlation_id, "causation_id": e.causation_id,
         "description": describe(e), "payload": e.payload,
     })

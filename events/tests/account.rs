@@ -147,7 +147,7 @@ fn a_disabled_account_changes_no_more() {
 fn a_logout_ends_its_session_and_a_password_change_every_earlier_token() {
     let created = E::AccountCreated { roles: vec![] };
     let later = NOW + time::Duration::hours(1);
-    given::<Account>(&[created.clone()])
+    given::<Account>(std::slice::from_ref(&created))
         .when(&C::EndSession {
             session_id: "s1".into(),
             expires_at: later,
@@ -167,13 +167,13 @@ fn a_logout_ends_its_session_and_a_password_change_every_earlier_token() {
             expires_at: later,
         })
         .then(&[]);
-    given::<Account>(&[created.clone()])
+    given::<Account>(std::slice::from_ref(&created))
         .when(&C::EndSession {
             session_id: "s2".into(),
             expires_at: NOW,
         })
         .then(&[]);
-    given::<Account>(&[created.clone()])
+    given::<Account>(std::slice::from_ref(&created))
         .when(&C::RecordPasswordChange)
         .then(&[E::PasswordChanged { at: Some(NOW) }]);
 

@@ -161,7 +161,7 @@ async fn record_metrics(
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let response = next.run(request).await;
     metrics::HTTP_REQUESTS
-        .with_label_values(&[service, &method, &route, response.status().as_str()])
+        .with_label_values(&[service, method, &route, response.status().as_str()])
         .observe(started.elapsed().as_secs_f64());
     response
 }

@@ -169,6 +169,16 @@ pub async fn migrate(pool: &Pool, component: &str, migrations: &[Migration]) -> 
     Ok(())
 }
 
+/// `VACUUM` of one table after an erasure, so that the erased row's dead
+/// version leaves the table's pages without waiting for autovacuum (what it
+/// means for the WAL and its archive: ADR 0016). A failure is logged: the
+/// row is already gone for every reader, and autovacuum will come.
+pub async fn vacuum(client: &tokio_postgres::Client, table: &str) {
+    if let Err(e) = client.batch_execute(&format!("VACUUM {table}")).await {
+        tracing::warn!(table, error = %e, "VACUUM after an erasure failed");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,15 +198,5 @@ mod tests {
         assert!(check_schema_name("t_0189ab").is_ok());
         assert!(check_schema_name("x; DROP TABLE y").is_err());
         assert!(check_schema_name("9a").is_err());
-    }
-}
-
-/// `VACUUM` of one table after an erasure, so that the erased row's dead
-/// version leaves the table's pages without waiting for autovacuum (what it
-/// means for the WAL and its archive: ADR 0016). A failure is logged: the
-/// row is already gone for every reader, and autovacuum will come.
-pub async fn vacuum(client: &tokio_postgres::Client, table: &str) {
-    if let Err(e) = client.batch_execute(&format!("VACUUM {table}")).await {
-        tracing::warn!(table, error = %e, "VACUUM after an erasure failed");
     }
 }

@@ -197,7 +197,7 @@ pub(crate) async fn state_at(
     Ok(Json(json!({
         "stream": stream.to_string(),
         "version": last.map_or(0, |e| e.stream_version),
-        "recorded_at": last.map(|e| e.recorded_at),
+        "recorded_at": last.map(|e| audit::rfc3339(e.recorded_at)),
         "state": if events.is_empty() { Value::Null } else { replay(&stream_type, &events)? },
     })))
 }
@@ -372,11 +372,20 @@ pub(crate) async fn grant_chain(
         .to_string();
     let call = read_stream(&state, &StreamRef::new("grant_call", call_id.clone())).await?;
     let upto = up_to(&app, &at)?;
+    // As of `at` (or the version): nothing recorded later is in the chain, nor in the call.
+    let time = at.at.as_deref().map(|a| parse_time("at", a)).transpose()?;
+    let last = upto.last().map(RecordedEvent::log_position);
+    let cut = |e: &RecordedEvent| {
+        time.is_none_or(|t| e.recorded_at <= t)
+            && (at.version.is_none() || last.is_some_and(|l| e.log_position() <= l))
+    };
+    let call: Vec<RecordedEvent> = call.into_iter().filter(|e| cut(e)).collect();
+    let chain = call.iter().chain(upto.iter()).cloned().collect();
     Ok(Json(json!({
         "application_id": id,
         "call_id": call_id,
         "call": replay("grant_call", &call).ok(),
-        "chain": merged(call.into_iter().chain(app.iter().cloned()).collect()),
+        "chain": merged(chain),
         "state": if upto.is_empty() { Value::Null } else { replay("grant_application", &upto)? },
         "version": upto.last().map_or(0, |e| e.stream_version),
     })))

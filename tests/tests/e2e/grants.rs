@@ -320,6 +320,29 @@ async fn audit(admin: &Client, provider: &Client, app_id: &str, evaluated_at: Of
         ),
         (json!(2), json!("evaluated"), Value::Null)
     );
+    // Its chain ends there too: nothing recorded after the moment asked for.
+    let then_steps: Vec<&str> = then.body["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        then_steps,
+        [
+            "GrantCallAnnounced",
+            "GrantApplicationSubmitted",
+            "GrantApplicationEvaluated"
+        ]
+    );
+    // Audit times are RFC 3339.
+    for e in then.body["chain"].as_array().unwrap() {
+        let recorded = e["recorded_at"].as_str().unwrap();
+        assert!(
+            time::OffsetDateTime::parse(recorded, &Rfc3339).is_ok(),
+            "{recorded}"
+        );
+    }
     assert_eq!(
         then.body["state"]["evaluations"]
             .as_object()
