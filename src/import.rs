@@ -81,6 +81,7 @@ pub async fn rpss(path: &Path, settings: &Settings) -> anyhow::Result<ImportSumm
         jwt_secret: (0..32).map(|_| rand::random::<u8>()).collect(),
         session_ttl: time::Duration::hours(1),
         trusted_proxies: Vec::new(),
+        signing_key_file: None,
         admin: None,
     };
     let state = command_service::bootstrap::app_state(store, credentials, keys, &auth).await?;

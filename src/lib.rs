@@ -119,6 +119,7 @@ impl Application {
         let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
             .with_stats(stats.clone())
             .with_forum(personal_keys, Some(accounts));
+        let well_known = command_service::startup::well_known_router(&command_state);
         let commands = command_service::api_router(command_state);
         // The web pages' forms reach the command API in this process (ADR 0015).
         let queries = queries.with_commands(query_service::web::Commands::Local(
@@ -128,6 +129,7 @@ impl Application {
             .merge(commands)
             .merge(query_service::api_router(queries.clone()));
         let router = Router::new()
+            .merge(well_known)
             .nest("/api/v1", api)
             .merge(query_service::hsds_router(queries.clone()))
             .merge(query_service::web_router(queries))

@@ -1,5 +1,5 @@
 //! Secrets of the embedded mode, kept in the data folder with owner-only
-//! permissions: the token signing key, and the first administrator's
+//! permissions: the token signing key, the key signing audit exports, and the first administrator's
 //! password when none is configured. Their values are never printed.
 
 use command_service::settings::{AdminSettings, AuthSettings};
@@ -38,6 +38,11 @@ pub fn embedded_auth(data_dir: &Path) -> anyhow::Result<AuthSettings> {
     infra::sqlite::private_dir(data_dir)?;
     let (secret, _) = read_or_create(&data_dir.join("jwt-secret"), || random_text(32))?;
     let mut auth = AuthSettings::from_env(Some(secret.into_bytes()))?;
+    if auth.signing_key_file.is_none() {
+        let path = data_dir.join("audit-signing-key");
+        read_or_create(&path, command_service::signing::SigningKeys::new_seed_line)?;
+        auth.signing_key_file = Some(path);
+    }
     if auth.admin.is_none() {
         let path = data_dir.join("admin-password");
         let (password, created) = read_or_create(&path, || random_text(12))?;

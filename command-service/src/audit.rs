@@ -1,9 +1,9 @@
 //! What auditors read, computed from the log: a stream's history with a
 //! readable description of each change, its state at a time or version by
-//! replaying its events, the difference between two states, and exports
-//! whose entries are hash-chained (BLAKE2b-256) and whose last link is
-//! keyed with the server's secret, so that any later change of an exported
-//! history is detected.
+//! replaying its events, the difference between two states, and the
+//! hash chain (BLAKE2b-256) of an export's entries, which the export's
+//! signature covers (`signing.rs`); exports of the first form were sealed
+//! with a key of the server's instead, and still verify.
 
 use blake2::digest::consts::U32;
 use blake2::digest::{FixedOutput, KeyInit, Update};
@@ -224,8 +224,8 @@ pub fn seal(secret: &[u8], digest: &str) -> String {
     hex(&mac.finalize_fixed())
 }
 
-/// A signed export of a stream's history.
-pub fn export(secret: &[u8], stream: &str, entries: Vec<Value>) -> Value {
+/// A stream's history with its hash chain: what an export signs.
+pub fn chained(stream: &str, entries: Vec<Value>) -> Value {
     let links = chain(stream, &entries);
     let digest = links.last().cloned().unwrap_or_default();
     let items: Vec<Value> = entries
@@ -233,14 +233,23 @@ pub fn export(secret: &[u8], stream: &str, entries: Vec<Value>) -> Value {
         .zip(&links)
         .map(|(e, l)| json!({ "entry": e, "chain": l }))
         .collect();
-    json!({ "stream": stream, "algorithm": "BLAKE2b-256 chain, keyed BLAKE2b seal", "entries": items, "digest": digest, "seal": seal(secret, &digest) })
+    json!({ "stream": stream, "algorithm": "BLAKE2b-256 chain", "entries": items, "digest": digest })
 }
 
-/// Checks an export: the chain, the digest and the seal. Answers the first
-/// problem found, naming the entry.
-pub fn verify(secret: &[u8], export: &Value) -> Result<(), String> {
-    let stream = export["stream"].as_str().ok_or("no stream")?;
-    let items = export["entries"].as_array().ok_or("no entries")?;
+/// An export of the first form (before exports were signed): the chain
+/// with a keyed seal that only this server can check.
+pub fn export(secret: &[u8], stream: &str, entries: Vec<Value>) -> Value {
+    let mut doc = chained(stream, entries);
+    doc["algorithm"] = json!("BLAKE2b-256 chain, keyed BLAKE2b seal");
+    doc["seal"] = json!(seal(secret, doc["digest"].as_str().unwrap_or_default()));
+    doc
+}
+
+/// Checks the chain of a history and its digest. Answers the first problem
+/// found, naming the entry.
+pub fn verify_chain(doc: &Value) -> Result<(), String> {
+    let stream = doc["stream"].as_str().ok_or("no stream")?;
+    let items = doc["entries"].as_array().ok_or("no entries")?;
     let entries: Vec<Value> = items.iter().map(|i| i["entry"].clone()).collect();
     let links = chain(stream, &entries);
     for (i, (item, link)) in items.iter().zip(&links).enumerate() {
@@ -249,10 +258,17 @@ pub fn verify(secret: &[u8], export: &Value) -> Result<(), String> {
         }
     }
     let digest = links.last().cloned().unwrap_or_default();
-    if export["digest"].as_str() != Some(digest.as_str()) {
+    if doc["digest"].as_str() != Some(digest.as_str()) {
         return Err("the digest does not match the entries".into());
     }
-    if export["seal"].as_str() != Some(seal(secret, &digest).as_str()) {
+    Ok(())
+}
+
+/// Checks an export of the first form: the chain, the digest and the seal.
+pub fn verify(secret: &[u8], export: &Value) -> Result<(), String> {
+    verify_chain(export)?;
+    let digest = export["digest"].as_str().unwrap_or_default();
+    if export["seal"].as_str() != Some(seal(secret, digest).as_str()) {
         return Err("the seal is not this server's".into());
     }
     Ok(())

@@ -32,6 +32,10 @@ pub async fn app_state(
         personal_keys,
         cache: Arc::default(),
         audit_key: Arc::new(auth.jwt_secret.clone()),
+        signing: Arc::new(match &auth.signing_key_file {
+            Some(path) => crate::signing::SigningKeys::load(path)?,
+            None => crate::signing::SigningKeys::derived(&auth.jwt_secret),
+        }),
         projections: None,
         territory: Arc::default(),
     };

@@ -14,6 +14,7 @@ pub mod import;
 pub mod limits;
 pub mod outbox;
 pub mod settings;
+pub mod signing;
 pub mod startup;
 pub mod state;
 

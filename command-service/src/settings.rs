@@ -30,6 +30,10 @@ pub struct AuthSettings {
     /// query services sending the web's forms, whose `X-Forwarded-For` names the
     /// client that rate limits count (default none: the socket's peer is the client).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `PORTAL_SIGNING_KEY_FILE`: the keys signing audit exports, one base64url
+    /// Ed25519 seed a line, the first signing, the others retired but published
+    /// (unset: a key derived from `PORTAL_JWT_SECRET`; embedded: `data/audit-signing-key`).
+    pub signing_key_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -86,6 +90,7 @@ impl AuthSettings {
         Ok(Self {
             jwt_secret,
             trusted_proxies,
+            signing_key_file: var("PORTAL_SIGNING_KEY_FILE").map(std::path::PathBuf::from),
             session_ttl: time::Duration::seconds(parsed("PORTAL_SESSION_TTL_SECS", 3600i64)?),
             admin,
         })

@@ -20,6 +20,20 @@ pub fn api_router(state: AppState) -> Router {
     crate::api::routes().with_state(state)
 }
 
+/// `/.well-known/jwks.json`: the public keys that verify audit exports (RFC 7517).
+pub fn well_known_router(state: &AppState) -> Router {
+    let jwks = state.signing.jwks();
+    Router::new().route(
+        "/.well-known/jwks.json",
+        axum::routing::get(move || async move {
+            (
+                [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+                axum::Json(jwks),
+            )
+        }),
+    )
+}
+
 /// A built, bound command service.
 pub struct Application {
     server: Server,
@@ -71,6 +85,7 @@ impl Application {
             territory: state.territory.clone(),
         }));
         let router = Router::new()
+            .merge(well_known_router(&state))
             .nest("/api/v1", api_router(state))
             .merge(http::ops_router(
                 NAME,

@@ -24,8 +24,11 @@ pub struct AppState {
     pub personal_keys: infra::personal::DynPersonalKeyStore,
     /// Recently loaded aggregates.
     pub cache: Arc<AggregateCache>,
-    /// The key that seals audit exports (derived from the token secret).
+    /// The key of anonymous survey streams and of the seals of exports made
+    /// before they were signed (derived from the token secret).
     pub audit_key: Arc<Vec<u8>>,
+    /// The keys that sign audit exports.
+    pub signing: Arc<crate::signing::SigningKeys>,
     /// The projections, for administrators (when this process can reach their stores).
     pub projections: Option<infra::projections::DynProjectionAdmin>,
     /// The territory (which kraj a provider's registered office is in).

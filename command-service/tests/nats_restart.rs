@@ -38,6 +38,7 @@ async fn the_outbox_catches_up_after_nats_comes_back() {
             jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
             trusted_proxies: Vec::new(),
+            signing_key_file: None,
             admin: Some(command_service::settings::AdminSettings {
                 login: "admin".into(),
                 password: "admin-password-1".into(),

@@ -43,6 +43,7 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
             jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
             trusted_proxies: Vec::new(),
+            signing_key_file: None,
             admin: Some(command_service::settings::AdminSettings {
                 login: "admin".into(),
                 password: "admin-password-1".into(),

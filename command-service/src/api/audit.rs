@@ -244,7 +244,7 @@ pub(crate) async fn diff(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/export", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record")), security(("bearer" = [])), responses((status = 200, description = "A signed export: the entries, each with its link of a BLAKE2b-256 chain, the digest and a keyed seal", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/export", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record")), security(("bearer" = [])), responses((status = 200, description = "A signed export: a JWS (RFC 7515, flattened JSON: `protected`, `payload`, `signature`), EdDSA over Ed25519 by a key of `/.well-known/jwks.json`; its payload holds `stream`, the `entries` each with its link of a BLAKE2b-256 chain, the `digest`, `exported_at` and `exported_by`", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
 pub(crate) async fn export(
     State(state): State<AppState>,
     principal: Principal,
@@ -257,33 +257,44 @@ pub(crate) async fn export(
         .iter()
         .map(audit::entry)
         .collect();
-    let mut doc = audit::export(&state.audit_key, &stream.to_string(), entries);
-    doc["exported_at"] = json!(OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default());
+    // Who exported it and when are signed with the history.
+    let mut doc = audit::chained(&stream.to_string(), entries);
+    doc["exported_at"] = json!(audit::rfc3339(OffsetDateTime::now_utc()));
     doc["exported_by"] = json!(principal.account_id);
+    let jws = state.signing.sign(&doc);
     Ok((
         [(
             header::CONTENT_DISPOSITION,
             format!(
-                "attachment; filename=\"{}.audit.json\"",
+                "attachment; filename=\"{}.audit.jws.json\"",
                 stream.to_string().replace('/', "-")
             ),
         )],
-        Json(doc),
+        Json(jws),
     )
         .into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem }`: whether the export is as this server made it", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem, stream, exported_at, exported_by }`: whether the export (signed, or sealed by an earlier version) is as this portal made it", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
 pub(crate) async fn verify(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(export): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
     require_auditor(&principal)?;
-    Ok(Json(match audit::verify(&state.audit_key, &export) {
-        Ok(()) => json!({ "valid": true }),
+    // A signed export (JWS), or one of the first form with its seal.
+    let checked = if export.get("signature").is_some() {
+        state.signing.verify(&export).and_then(|doc| {
+            audit::verify_chain(&doc)?;
+            Ok(Some(doc))
+        })
+    } else {
+        audit::verify(&state.audit_key, &export).map(|()| None)
+    };
+    Ok(Json(match checked {
+        Ok(Some(doc)) => json!({ "valid": true, "stream": doc["stream"],
+            "exported_at": doc["exported_at"], "exported_by": doc["exported_by"] }),
+        Ok(None) => json!({ "valid": true }),
         Err(problem) => json!({ "valid": false, "problem": problem }),
     }))
 }

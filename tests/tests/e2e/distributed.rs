@@ -19,6 +19,7 @@ async fn all_three_services_start_together_and_report_ready() {
                 jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
                 session_ttl: time::Duration::hours(1),
                 trusted_proxies: Vec::new(),
+                signing_key_file: None,
                 admin: None,
             },
             clickhouse: None,

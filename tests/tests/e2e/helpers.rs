@@ -129,6 +129,7 @@ pub async fn spawn_distributed_on(
             jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
             trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            signing_key_file: None,
             admin: Some(command_service::settings::AdminSettings {
                 login: "admin".into(),
                 password: "admin-password-1".into(),

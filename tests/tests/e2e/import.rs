@@ -149,6 +149,7 @@ async fn import(
         jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
         session_ttl: time::Duration::hours(1),
         trusted_proxies: Vec::new(),
+        signing_key_file: None,
         admin: None,
     };
     // The import touches no personal data of the forum: a throw-away key store.

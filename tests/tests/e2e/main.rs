@@ -3,6 +3,7 @@
 //! ClickHouse), talked to over HTTP.
 
 mod admin;
+mod audit_export;
 mod bad_input;
 mod browser;
 mod client;
