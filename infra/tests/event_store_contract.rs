@@ -457,6 +457,13 @@ async fn read_all_pages_through_the_log_in_order(h: Harness) {
         .all(|w| w[0].log_position() < w[1].log_position()));
     let head = h.store.head().await.unwrap().unwrap();
     assert!(head >= raw.last().unwrap().log_position());
+    let last = raw.last().unwrap().log_position();
+    assert!(h.store.contains(last).await.unwrap());
+    let beyond = LogPosition {
+        global_position: last.global_position + 1_000_000,
+        ..last
+    };
+    assert!(!h.store.contains(beyond).await.unwrap());
     let after_head = h.store.read_all(head, 10).await.unwrap();
     assert!(after_head.is_empty() || after_head[0].log_position() > head);
 }

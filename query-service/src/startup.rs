@@ -75,7 +75,8 @@ impl Application {
         indexer.refresh().await?;
         let mut state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
             .with_stats(stats)
-            .with_forum(keys, accounts);
+            .with_forum(keys, accounts)
+            .with_events(store.clone());
         match &settings.command_url {
             Some(url) => state = state.with_commands(crate::web::Commands::remote(url)?),
             None => tracing::warn!(

@@ -115,6 +115,13 @@ pub trait EventStore: Send + Sync + 'static {
     /// Store failures.
     async fn head(&self) -> Result<Option<LogPosition>, StoreError>;
 
+    /// Whether an event was committed at this position (a position a command's
+    /// answer gave; one that is not is beyond the log, or none of its).
+    ///
+    /// # Errors
+    /// Store failures.
+    async fn contains(&self, position: LogPosition) -> Result<bool, StoreError>;
+
     /// The current version of a stream, `None` when it does not exist.
     ///
     /// # Errors

@@ -318,6 +318,22 @@ impl EventStore for PostgresEventStore {
         Ok(rows.iter().map(row_to_event).collect())
     }
 
+    async fn contains(&self, position: LogPosition) -> Result<bool, StoreError> {
+        let (tx, pos) = (
+            i64::try_from(position.transaction_id).unwrap_or(i64::MAX),
+            i64::try_from(position.global_position).unwrap_or(i64::MAX),
+        );
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE global_position = $2 AND transaction_id = $1)",
+                &[&tx, &pos],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.get(0))
+    }
+
     async fn head(&self) -> Result<Option<LogPosition>, StoreError> {
         let client = self.client().await?;
         let row = client

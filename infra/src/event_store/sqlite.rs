@@ -485,6 +485,22 @@ impl EventStore for SqliteEventStore {
         .await
     }
 
+    async fn contains(&self, position: LogPosition) -> Result<bool, StoreError> {
+        let (tx, pos) = (
+            i64::try_from(position.transaction_id).unwrap_or(i64::MAX),
+            i64::try_from(position.global_position).unwrap_or(i64::MAX),
+        );
+        self.with_reader(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE transaction_id = ?1 AND global_position = ?2)",
+                [tx, pos],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn head(&self) -> Result<Option<LogPosition>, StoreError> {
         self.with_reader(|conn| {
             conn.query_row(

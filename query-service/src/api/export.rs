@@ -53,6 +53,7 @@ fn found<'a>(
     p: &SearchParams,
     now: OffsetDateTime,
 ) -> Result<Vec<super::search::Found<'a>>, Problem> {
+    super::search::check_query(p.q.as_deref())?;
     let from = point(p)?;
     if p.radius_km.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
         return Err(Problem::invalid("radius_km", "must be a positive number"));
@@ -151,6 +152,7 @@ pub(crate) async fn vacancies_csv(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,
 ) -> Result<Response, Problem> {
+    crate::api::search::check_query(p.q.as_deref())?;
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let rows = board(&index, &p, OffsetDateTime::now_utc())

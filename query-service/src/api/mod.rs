@@ -36,6 +36,8 @@ pub struct QueryState {
     pub forum: Option<forum::ForumAccess>,
     /// Where the web pages' forms send commands (sign-in, reports, answers), when anywhere.
     pub commands: Option<crate::web::Commands>,
+    /// The log, to tell a position that no command gave (`after=`) at once.
+    pub events: Option<infra::event_store::DynEventStore>,
 }
 
 impl QueryState {
@@ -47,7 +49,14 @@ impl QueryState {
             stats: None,
             forum: None,
             commands: None,
+            events: None,
         }
+    }
+
+    /// The same, checking `after=` positions against the log `events`.
+    pub fn with_events(mut self, events: infra::event_store::DynEventStore) -> Self {
+        self.events = Some(events);
+        self
     }
 
     /// The same, sending the web pages' commands to `commands`.
@@ -112,10 +121,23 @@ pub fn parse_after(value: &str) -> Result<LogPosition, Problem> {
 /// Waits for `after` when given: the read models then hold that change.
 ///
 /// # Errors
-/// 422 for a malformed position, 503 when the read models do not get there in time.
+/// 422 for a malformed position or one that is not in the log (beyond its
+/// head: no command gave it), 503 when the read models do not get there in time.
 pub async fn wait_after(state: &QueryState, after: Option<&str>) -> Result<(), Problem> {
     let Some(after) = after else { return Ok(()) };
     let position = parse_after(after)?;
+    if let Some(events) = &state.events {
+        let known = events
+            .contains(position)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        if !known {
+            return Err(Problem::invalid(
+                "after",
+                "is no change of the log (positions come from the answers of commands)",
+            ));
+        }
+    }
     match state
         .indexer
         .wait_for(position, READ_YOUR_WRITES_TIMEOUT)

@@ -21,6 +21,58 @@ pub(super) fn routes() -> Router<QueryState> {
 
 /// Largest page.
 pub const MAX_PER_PAGE: usize = 100;
+/// Most words a search may have (each costs a walk of the index).
+pub const MAX_QUERY_WORDS: usize = 20;
+/// Longest search text, in characters.
+pub const MAX_QUERY_CHARS: usize = 300;
+
+/// Refuses a search text `q` too long to be a question (CPU for nothing).
+///
+/// # Errors
+/// 422 naming `q`.
+pub fn check_query(q: Option<&str>) -> Result<(), Problem> {
+    check_search_text("q", q)
+}
+
+/// Refuses a search text too long to be a question, naming its parameter.
+///
+/// # Errors
+/// 422 naming `field`.
+pub fn check_search_text(field: &str, q: Option<&str>) -> Result<(), Problem> {
+    let Some(q) = q else { return Ok(()) };
+    if q.len() > MAX_QUERY_CHARS * 4 || q.chars().count() > MAX_QUERY_CHARS {
+        return Err(Problem::invalid(
+            field,
+            format!("must be at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    if q.split_whitespace().count() > MAX_QUERY_WORDS {
+        return Err(Problem::invalid(
+            field,
+            format!("must be at most {MAX_QUERY_WORDS} words"),
+        ));
+    }
+    Ok(())
+}
+
+/// The page and page size asked for: `page` from 1, `per_page` 1–[`MAX_PER_PAGE`].
+///
+/// # Errors
+/// 422 naming the parameter.
+pub fn paging(p: &SearchParams, default_per_page: usize) -> Result<(usize, usize), Problem> {
+    let per_page = p.per_page.unwrap_or(default_per_page);
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(Problem::invalid(
+            "per_page",
+            format!("must be 1–{MAX_PER_PAGE}"),
+        ));
+    }
+    let page = p.page.unwrap_or(1);
+    if page == 0 {
+        return Err(Problem::invalid("page", "starts at 1"));
+    }
+    Ok((page, per_page))
+}
 
 /// Search parameters; every filter is optional.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -263,18 +315,9 @@ pub fn candidates<'a>(
 /// # Errors
 /// 422 naming a bad parameter.
 pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<SearchResult, Problem> {
+    check_query(p.q.as_deref())?;
     let from = point(p)?;
-    let per_page = p.per_page.unwrap_or(20);
-    if per_page == 0 || per_page > MAX_PER_PAGE {
-        return Err(Problem::invalid(
-            "per_page",
-            format!("must be 1–{MAX_PER_PAGE}"),
-        ));
-    }
-    let page = p.page.unwrap_or(1);
-    if page == 0 {
-        return Err(Problem::invalid("page", "starts at 1"));
-    }
+    let (page, per_page) = paging(p, 20)?;
     if let Some(r) = p.radius_km {
         if !(r.is_finite() && r > 0.0) {
             return Err(Problem::invalid("radius_km", "must be a positive number"));
@@ -490,15 +533,23 @@ pub fn board(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Vec<BoardR
     board
 }
 
-#[utoipa::path(get, path = "/api/v1/vacancies", tag = "search", params(SearchParams), responses((status = 200, description = "`{ total, items: [BoardRow] }`: current free places, stale reports marked", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/vacancies", tag = "search", params(SearchParams), responses((status = 200, description = "`{ total, page, per_page, items: [BoardRow] }`: current free places, stale reports marked (a page of at most 100 rows, 100 by default)", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 async fn vacancies(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,
 ) -> Result<Json<serde_json::Value>, Problem> {
+    check_query(p.q.as_deref())?;
+    let (page, per_page) = paging(&p, MAX_PER_PAGE)?;
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let board = board(&index, &p, OffsetDateTime::now_utc());
+    let total = board.len();
+    let items: Vec<BoardRow> = board
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .collect();
     Ok(Json(
-        serde_json::json!({ "total": board.len(), "items": board }),
+        serde_json::json!({ "total": total, "page": page, "per_page": per_page, "items": items }),
     ))
 }

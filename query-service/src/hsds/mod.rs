@@ -208,6 +208,7 @@ pub fn filtered<'a>(
             .unwrap_or_else(|| o.to_string())
     });
     let after = modified_after(p)?;
+    crate::api::search::check_search_text("search", p.search.as_deref())?;
     let mut found: Vec<&ServiceEntry> = index
         .matching(p.search.as_deref().unwrap_or(""))
         .into_iter()

@@ -214,7 +214,10 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
 async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(raw.as_deref());
     let t = lang.texts();
-    let Ok(p) = form_params::<SearchParams>(raw.as_deref()) else {
+    let Some(p) = form_params::<SearchParams>(raw.as_deref())
+        .ok()
+        .filter(|p| crate::api::search::check_query(p.q.as_deref()).is_ok())
+    else {
         return alert(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,

@@ -79,8 +79,14 @@ async fn scenario(commands: &str, _queries: &str, password: &str) {
     let said: Value = serde_json::from_str(&said).unwrap();
     assert_eq!(said["stream"], "provider/00064581");
     let signed = payload(&export.body);
-    assert_eq!(said["entries"], json!(signed["entries"].as_array().unwrap().len()));
-    assert_eq!(signed["entries"][0]["entry"]["event_type"], "ProviderRegistered");
+    assert_eq!(
+        said["entries"],
+        json!(signed["entries"].as_array().unwrap().len())
+    );
+    assert_eq!(
+        signed["entries"][0]["entry"]["event_type"],
+        "ProviderRegistered"
+    );
     assert_eq!(said["kid"], jwks["keys"][0]["kid"]);
     assert_eq!(said["exported_by"], signed["exported_by"]);
     assert!(time::OffsetDateTime::parse(
