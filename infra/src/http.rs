@@ -80,12 +80,12 @@ struct OpsState {
     checks: Arc<Vec<Box<dyn HealthCheck>>>,
 }
 
-/// `/health` (the process is alive), `/ready` (every dependency answers) and `/metrics`.
+/// `/health` (the process is alive) and `/ready` (every dependency answers);
+/// [`Server::bind`] adds `/metrics`, here or on `PORTAL_METRICS_ADDR`.
 pub fn ops_router(service: &'static str, checks: Vec<Box<dyn HealthCheck>>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics_text))
         .with_state(OpsState {
             service,
             checks: Arc::new(checks),
@@ -258,25 +258,37 @@ pub fn with_middleware(router: Router, service: &'static str, settings: &HttpSet
 pub struct Server {
     listener: TcpListener,
     router: Router,
+    metrics: Option<TcpListener>,
+    header_read_timeout: Duration,
     shutdown: Shutdown,
 }
 
 impl Server {
-    /// Binds `settings.addr` and wraps `router` in the shared middleware.
+    /// Binds `settings.addr` (and `settings.metrics_addr` for `/metrics`)
+    /// and wraps `router` in the shared middleware.
     ///
     /// # Errors
-    /// When the address cannot be bound.
+    /// When an address cannot be bound.
     pub async fn bind(
         router: Router,
         service: &'static str,
         settings: &HttpSettings,
     ) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(settings.addr)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
+        };
+        let listener = bind(settings.addr).await?;
+        let (router, metrics) = match settings.metrics_addr {
+            None => (router.route("/metrics", get(metrics_text)), None),
+            Some(addr) => (router, Some(bind(addr).await?)),
+        };
         Ok(Self {
             listener,
             router: with_middleware(router, service, settings),
+            metrics,
+            header_read_timeout: settings.header_read_timeout,
             shutdown: Shutdown::new(),
         })
     }
@@ -289,6 +301,11 @@ impl Server {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The address of `/metrics` when it has one of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// A handle that stops the server when triggered.
@@ -307,13 +324,67 @@ impl Server {
             os.wait().await;
             mine.trigger();
         });
-        let shutdown = self.shutdown;
-        let router = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await?;
+        if let Some(listener) = self.metrics {
+            let metrics = Router::new().route("/metrics", get(metrics_text));
+            tokio::spawn(serve(
+                listener,
+                metrics,
+                self.header_read_timeout,
+                self.shutdown.clone(),
+            ));
+        }
+        serve(
+            self.listener,
+            self.router,
+            self.header_read_timeout,
+            self.shutdown,
+        )
+        .await;
         Ok(())
     }
+}
+
+/// Accepts connections until `shutdown`, each served by HTTP/1 with the
+/// client's address as `ConnectInfo` and a deadline for the request's
+/// headers (a client that sends them slowly holds nothing for long); then
+/// waits for the requests in flight.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    shutdown: Shutdown,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.wait() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = router
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let service = hyper_util::service::TowerToHyperService::new(app);
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }

@@ -71,6 +71,12 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     /// `PORTAL_BODY_LIMIT_BYTES`: largest request body accepted (default 1 MiB).
     pub body_limit: usize,
+    /// `PORTAL_HEADER_READ_TIMEOUT_SECS`: a connection that has not sent a
+    /// request's headers within this time is closed (default 10).
+    pub header_read_timeout: Duration,
+    /// `PORTAL_METRICS_ADDR`: serve `/metrics` on this address only, not on the
+    /// public one (default: on the public address).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl HttpSettings {
@@ -87,6 +93,17 @@ impl HttpSettings {
             addr: parsed(addr_var, default)?,
             request_timeout: Duration::from_secs(parsed("PORTAL_REQUEST_TIMEOUT_SECS", 30u64)?),
             body_limit: parsed("PORTAL_BODY_LIMIT_BYTES", 1024 * 1024usize)?,
+            header_read_timeout: Duration::from_secs(parsed(
+                "PORTAL_HEADER_READ_TIMEOUT_SECS",
+                10u64,
+            )?),
+            metrics_addr: match var("PORTAL_METRICS_ADDR") {
+                None => None,
+                Some(v) => Some(v.parse().map_err(|_| SettingsError::Invalid {
+                    var: "PORTAL_METRICS_ADDR",
+                    reason: format!("{v:?} is not an address (host:port)"),
+                })?),
+            },
         })
     }
 
@@ -96,6 +113,8 @@ impl HttpSettings {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
+            header_read_timeout: Duration::from_secs(2),
+            metrics_addr: None,
         }
     }
 }
