@@ -197,6 +197,25 @@ fn a_logout_ends_its_session_and_a_password_change_every_earlier_token() {
 }
 
 #[test]
+fn only_granted_roles_or_verified_providers_reach_the_professional_forum() {
+    let mut provider = Account::default();
+    provider.apply(&E::AccountCreated {
+        roles: vec![provider_of("00064581")],
+    });
+    assert!(!provider.reaches_professional_section(|_| false));
+    assert!(provider.reaches_professional_section(|ico| ico == "00064581"));
+    let mut analyst = Account::default();
+    analyst.apply(&E::AccountCreated {
+        roles: vec![RoleGrant {
+            role: Role::Analyst,
+            scope: Scope::Global,
+        }],
+    });
+    assert!(analyst.reaches_professional_section(|_| false));
+    assert!(!Account::default().reaches_professional_section(|_| true));
+}
+
+#[test]
 fn events_round_trip_through_the_envelope() {
     support::round_trip::<Account>(&[
         E::AccountCreated {

@@ -142,6 +142,34 @@ fn an_application_in_time_for_an_eligible_service_is_submitted() {
 }
 
 #[test]
+fn budget_lines_cannot_overflow_into_the_requested_amount() {
+    // 2 × i64::MAX + 102 wraps around to 100 in unchecked arithmetic.
+    let mut huge = application();
+    huge.requested_amount = 100;
+    huge.budget_lines = [i64::MAX, i64::MAX, 102]
+        .into_iter()
+        .map(|amount| BudgetLine {
+            item: "x".into(),
+            amount,
+        })
+        .collect();
+    let err = given::<GrantApplication>(&[])
+        .when(&C::Submit {
+            details: huge,
+            facts: facts(),
+        })
+        .error();
+    assert_eq!(
+        fields(&err),
+        [
+            "budget_lines[0].amount",
+            "budget_lines[1].amount",
+            "budget_lines"
+        ]
+    );
+}
+
+#[test]
 fn evaluation_decision_and_amendment() {
     let evaluate = |who: &str, need, budget| C::Evaluate {
         evaluator: who.into(),

@@ -135,6 +135,38 @@ fn writer(
     })
 }
 
+/// The professional section is for verified accounts: a self-registered
+/// provider's account waits until an administrator verifies the provider.
+async fn require_verified(state: &AppState, principal: Option<&Principal>) -> Result<(), ApiError> {
+    let Some(principal) = principal else {
+        return Err(ApiError::Unauthorized(
+            "the professional section is for registered accounts; log in".into(),
+        ));
+    };
+    let (account, _) =
+        crate::execute::load::<events::accounts::Account>(state, &principal.account_id.to_string())
+            .await?;
+    let mut verified = std::collections::BTreeSet::new();
+    for grant in &account.roles {
+        if let events::accounts::Scope::Provider(ico) = &grant.scope {
+            let (provider, _) =
+                crate::execute::load::<events::registry::provider::Provider>(state, ico).await?;
+            if provider.verified_at.is_some() {
+                verified.insert(ico.clone());
+            }
+        }
+    }
+    if account.reaches_professional_section(|ico| verified.contains(ico)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the professional section is for verified accounts: a self-registered provider's \
+             account reaches it once an administrator verifies the provider"
+                .into(),
+        ))
+    }
+}
+
 /// Checks the text and seals it under the author's key.
 async fn seal(
     state: &AppState,
@@ -207,7 +239,7 @@ pub struct OpenThreadBody {
     pub author_secret: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads", tag = "forum", request_body = OpenThreadBody, security((), ("bearer" = [])), responses((status = 201, description = "Opened; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 409, description = "The professional section needs an account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/forum/threads", tag = "forum", request_body = OpenThreadBody, security((), ("bearer" = [])), responses((status = 201, description = "Opened; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "The professional section needs an account", body = Problem), (status = 403, description = "The professional section needs a verified account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
 pub(crate) async fn open_thread(
     State(state): State<AppState>,
     principal: Option<Principal>,
@@ -216,10 +248,8 @@ pub(crate) async fn open_thread(
     JsonBody(body): JsonBody<OpenThreadBody>,
 ) -> Result<Response, ApiError> {
     let w = writer(principal.as_ref(), body.author_secret.as_deref(), headers)?;
-    if body.section == Section::Professional && w.author.account.is_none() {
-        return Err(ApiError::Unauthorized(
-            "the professional section is for registered accounts; log in".into(),
-        ));
+    if body.section == Section::Professional {
+        require_verified(&state, principal.as_ref()).await?;
     }
     body.text.check(true)?;
     let permit = allowance(&state, &w, &client)?;
@@ -250,7 +280,7 @@ pub struct ReplyBody {
     pub author_secret: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReplyBody, security((), ("bearer" = [])), responses((status = 201, description = "Posted; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "A professional thread needs an account", body = Problem), (status = 404, description = "No such thread", body = Problem), (status = 409, description = "The thread is locked", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReplyBody, security((), ("bearer" = [])), responses((status = 201, description = "Posted; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "A professional thread needs an account", body = Problem), (status = 403, description = "A professional thread needs a verified account", body = Problem), (status = 404, description = "No such thread", body = Problem), (status = 409, description = "The thread is locked", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
 pub(crate) async fn reply(
     State(state): State<AppState>,
     principal: Option<Principal>,
@@ -261,6 +291,11 @@ pub(crate) async fn reply(
 ) -> Result<Response, ApiError> {
     let w = writer(principal.as_ref(), body.author_secret.as_deref(), headers)?;
     body.text.check(false)?;
+    // Before anything is written (the author's key included).
+    let (thread, _) = crate::execute::load::<Thread>(&state, &id).await?;
+    if thread.section == Some(Section::Professional) {
+        require_verified(&state, principal.as_ref()).await?;
+    }
     let permit = allowance(&state, &w, &client)?;
     let content = seal(&state, &w.author, &body.text, false).await?;
     let post_id = body.post_id.unwrap_or_else(Uuid::now_v7);

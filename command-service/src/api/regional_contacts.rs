@@ -1,7 +1,8 @@
 //! Regional contacts shown on the map: an administrator publishes any; the
 //! methodologist of a kraj those of that kraj (its own and the social
-//! curators'); a social curator the curator contacts of its ORP. Codes are
-//! compared as written in the role's scope.
+//! curators'); a social curator the curator contacts of its ORP. The ORP
+//! must lie in the contact's kraj; codes (NUTS, ČSÚ, RÚIAN) are compared
+//! through the territory, or as written when the portal has none.
 
 use super::{respond, ReasonBody};
 use crate::api::openapi::Problem;
@@ -19,6 +20,7 @@ use events::accounts::{Role, Scope};
 use events::registry::regional_contact::{
     ContactDetails, ContactRole, RegionalContact, RegionalContactCommand,
 };
+use infra::territory::Territory;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -29,20 +31,70 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/regional-contacts/{id}/withdraw", post(withdraw))
 }
 
+/// The same kraj, whichever of its codes each names.
+fn same_kraj(territory: &Territory, a: &str, b: &str) -> bool {
+    match (territory.kraj_by_any_code(a), territory.kraj_by_any_code(b)) {
+        (Some(x), Some(y)) => x.nuts == y.nuts,
+        _ => a == b,
+    }
+}
+
+/// The same ORP, whichever of its codes each names.
+fn same_orp(territory: &Territory, a: &str, b: &str) -> bool {
+    match (territory.orp_by_any_code(a), territory.orp_by_any_code(b)) {
+        (Some(x), Some(y)) => x.csu_code == y.csu_code,
+        _ => a == b,
+    }
+}
+
 /// May this account keep a contact with these details?
-fn may_keep(principal: &Principal, details: &ContactDetails) -> bool {
+fn may_keep(principal: &Principal, territory: &Territory, details: &ContactDetails) -> bool {
     principal.is_admin()
         || principal.roles.iter().any(|g| match (&g.role, &g.scope) {
-            (Role::Methodologist, Scope::Kraj(k)) => *k == details.kraj,
+            (Role::Methodologist, Scope::Kraj(k)) => same_kraj(territory, k, &details.kraj),
             (Role::SocialCurator, Scope::Orp(o)) => {
-                details.role == ContactRole::SocialCurator && details.orp.as_ref() == Some(o)
+                details.role == ContactRole::SocialCurator
+                    && details
+                        .orp
+                        .as_deref()
+                        .is_some_and(|d| same_orp(territory, o, d))
             }
             _ => false,
         })
 }
 
-fn require(principal: &Principal, details: &ContactDetails) -> Result<(), ApiError> {
-    if may_keep(principal, details) {
+/// The contact's place exists and its ORP lies in its kraj (when the portal has the territory).
+fn check_place(
+    territory: &Territory,
+    details: &ContactDetails,
+    prefix: &str,
+) -> Result<(), ApiError> {
+    if territory.is_empty() {
+        return Ok(());
+    }
+    let kraj = territory
+        .kraj_by_any_code(&details.kraj)
+        .ok_or_else(|| ApiError::invalid(format!("{prefix}kraj"), "is no kraj"))?;
+    if let Some(code) = &details.orp {
+        let orp = territory
+            .orp_by_any_code(code)
+            .ok_or_else(|| ApiError::invalid(format!("{prefix}orp"), "is no ORP"))?;
+        if orp.kraj_nuts != kraj.nuts {
+            return Err(ApiError::invalid(
+                format!("{prefix}orp"),
+                format!("{} lies in another kraj than {}", orp.name, kraj.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn require(
+    state: &AppState,
+    principal: &Principal,
+    details: &ContactDetails,
+) -> Result<(), ApiError> {
+    if may_keep(principal, &state.territory, details) {
         Ok(())
     } else {
         Err(ApiError::Forbidden(
@@ -70,7 +122,8 @@ async fn publish(
     headers: CommandHeaders,
     JsonBody(body): JsonBody<PublishContactBody>,
 ) -> Result<Response, ApiError> {
-    require(&principal, &body.details)?;
+    check_place(&state.territory, &body.details, "details.")?;
+    require(&state, &principal, &body.details)?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<RegionalContact>(&state, &ctx, body.contact_id).await?;
     let command = RegionalContactCommand::Publish(body.details);
@@ -79,9 +132,13 @@ async fn publish(
 }
 
 /// The current details must be the account's to keep too.
-fn keeps_current(principal: &Principal, current: &RegionalContact) -> Result<(), ApiError> {
+fn keeps_current(
+    state: &AppState,
+    principal: &Principal,
+    current: &RegionalContact,
+) -> Result<(), ApiError> {
     match &current.details {
-        Some(details) => require(principal, details),
+        Some(details) => require(state, principal, details),
         None => Ok(()),
     }
 }
@@ -94,11 +151,12 @@ async fn change(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ContactDetails>,
 ) -> Result<Response, ApiError> {
-    require(&principal, &body)?;
+    check_place(&state.territory, &body, "")?;
+    require(&state, &principal, &body)?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let command = RegionalContactCommand::Change(body);
     let result = execute::<RegionalContact>(&state, &id, command, &ctx, |current, _| {
-        keeps_current(&principal, current)
+        keeps_current(&state, &principal, current)
     })
     .await?;
     Ok(respond(result, false))
@@ -126,7 +184,7 @@ async fn withdraw(
         reason: body.reason,
     };
     let result = execute::<RegionalContact>(&state, &id, command, &ctx, |current, _| {
-        keeps_current(&principal, current)
+        keeps_current(&state, &principal, current)
     })
     .await?;
     Ok(respond(result, false))

@@ -165,6 +165,19 @@ impl Account {
             && session_id.is_none_or(|id| !self.ended_sessions.contains_key(id))
     }
 
+    /// Whether the account reaches the forum's professional section: it holds
+    /// a role an administrator granted (any but a provider's), or acts for a
+    /// provider that an administrator verified (`verified(ico)`); a provider's
+    /// self-registered account waits for the verification.
+    pub fn reaches_professional_section(&self, verified: impl Fn(&str) -> bool) -> bool {
+        self.roles.iter().any(|g| match &g.scope {
+            super::role::Scope::Provider(ico) if g.role == super::role::Role::Provider => {
+                verified(ico)
+            }
+            _ => true,
+        })
+    }
+
     /// Whether an API token is usable at `now`.
     pub fn token_valid(&self, token_id: &str, now: OffsetDateTime) -> bool {
         self.api_tokens

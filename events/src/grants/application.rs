@@ -6,6 +6,7 @@
 use super::call::Criterion;
 use crate::aggregate::Aggregate;
 use crate::error::{optional_text, required_text, DomainError, Violations};
+use crate::values::MAX_AMOUNT_CZK;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -179,6 +180,11 @@ fn check_details(d: &ApplicationDetails, facts: &CallFacts) -> Result<(), Domain
     let mut v = Violations::new();
     if d.requested_amount <= 0 {
         v.add("requested_amount", "must be more than 0 CZK");
+    } else if d.requested_amount > MAX_AMOUNT_CZK {
+        v.add(
+            "requested_amount",
+            format!("must be at most {MAX_AMOUNT_CZK} CZK"),
+        );
     }
     if d.budget_lines.is_empty() {
         v.add("budget_lines", "at least one line");
@@ -193,17 +199,32 @@ fn check_details(d: &ApplicationDetails, facts: &CallFacts) -> Result<(), Domain
                 format!("budget_lines[{i}].amount"),
                 "must be more than 0 CZK",
             );
+        } else if l.amount > MAX_AMOUNT_CZK {
+            v.add(
+                format!("budget_lines[{i}].amount"),
+                format!("must be at most {MAX_AMOUNT_CZK} CZK"),
+            );
         }
     }
-    let sum: i64 = d.budget_lines.iter().map(|l| l.amount).sum();
-    if !d.budget_lines.is_empty() && sum != d.requested_amount {
-        v.add(
+    // Checked: lines of huge amounts must not wrap around to the requested sum.
+    let sum = d
+        .budget_lines
+        .iter()
+        .try_fold(0i64, |total, l| total.checked_add(l.amount));
+    match sum {
+        _ if d.budget_lines.is_empty() => {}
+        None => v.add(
+            "budget_lines",
+            format!("add up to more than {MAX_AMOUNT_CZK} CZK"),
+        ),
+        Some(sum) if sum != d.requested_amount => v.add(
             "budget_lines",
             format!(
                 "add up to {sum} CZK, not the {} requested",
                 d.requested_amount
             ),
-        );
+        ),
+        Some(_) => {}
     }
     v.check("justification", optional_text(&d.justification, 10_000));
     match facts.service_kind {

@@ -95,6 +95,11 @@ fn check(d: &CallDetails, now: OffsetDateTime) -> Result<(), DomainError> {
     v.check("territory", check_code(&d.territory));
     if d.budget <= 0 {
         v.add("budget", "must be more than 0 CZK");
+    } else if d.budget > crate::values::MAX_AMOUNT_CZK {
+        v.add(
+            "budget",
+            format!("must be at most {} CZK", crate::values::MAX_AMOUNT_CZK),
+        );
     }
     for (i, k) in d.eligible_kinds.iter().enumerate() {
         v.check(format!("eligible_kinds[{i}]"), ServiceKind::from_code(*k));

@@ -257,6 +257,11 @@ fn check(c: &PlanContent) -> Result<(), DomainError> {
                 );
                 if m.budget < 0 {
                     v.add(format!("{mf}.budget"), "must not be negative");
+                } else if m.budget > crate::values::MAX_AMOUNT_CZK {
+                    v.add(
+                        format!("{mf}.budget"),
+                        format!("must be at most {} CZK", crate::values::MAX_AMOUNT_CZK),
+                    );
                 }
             }
         }

@@ -532,6 +532,8 @@ impl Service {
         };
         if r.free_places < 0 {
             v.add("free_places", "must not be negative");
+        } else if r.free_places > MAX_CAPACITY {
+            v.add("free_places", format!("must be at most {MAX_CAPACITY}"));
         } else if let Some(capacity) = capacity {
             let elsewhere: i64 = self
                 .vacancies
@@ -540,8 +542,8 @@ impl Service {
                     *f != r.facility_id && *form == r.form && *unit == r.unit
                 })
                 .map(|(_, vacancy)| vacancy.free_places)
-                .sum();
-            if r.free_places + elsewhere > capacity {
+                .fold(0i64, i64::saturating_add);
+            if r.free_places.saturating_add(elsewhere) > capacity {
                 v.add(
                     "free_places",
                     format!(

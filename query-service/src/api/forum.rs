@@ -90,7 +90,12 @@ fn forum(state: &QueryState) -> Result<&ForumAccess, Problem> {
 }
 
 /// Admits the request to a section.
-async fn admit(access: &ForumAccess, section: Section, headers: &HeaderMap) -> Result<(), Problem> {
+async fn admit(
+    state: &QueryState,
+    access: &ForumAccess,
+    section: Section,
+    headers: &HeaderMap,
+) -> Result<(), Problem> {
     if section == Section::Public {
         return Ok(());
     }
@@ -110,8 +115,26 @@ async fn admit(access: &ForumAccess, section: Section, headers: &HeaderMap) -> R
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match check.account(authorization).await {
-        Ok(_) => Ok(()),
+    match check.admitted(authorization).await {
+        Ok((_, account)) => {
+            let index = state.indexer.read();
+            let verified = |ico: &str| {
+                index
+                    .providers
+                    .get(ico)
+                    .is_some_and(|p| p.verified_at.is_some())
+            };
+            if account.reaches_professional_section(verified) {
+                Ok(())
+            } else {
+                Err(
+                    Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed").detail(
+                        "the professional section is for verified accounts: a self-registered \
+                     provider's account reaches it once an administrator verifies the provider",
+                    ),
+                )
+            }
+        }
         Err(CheckError::Token(e)) => Err(refused(format!(
             "the professional section is for registered accounts: {e}"
         ))),
@@ -156,7 +179,7 @@ fn post_out(keys: &HashMap<Uuid, PersonKey>, p: &PostView) -> PostOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/forum/threads", tag = "forum", params(ThreadParams), security((), ("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: visible threads, latest activity first, each with its title, its opener's name, the number of visible posts and whether it is locked", body = Object), (status = 401, description = "The professional section needs a signed-in account", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/forum/threads", tag = "forum", params(ThreadParams), security((), ("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: visible threads, latest activity first, each with its title, its opener's name, the number of visible posts and whether it is locked", body = Object), (status = 401, description = "The professional section needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "The professional section needs a verified account", body = crate::api::openapi::Problem)))]
 pub(crate) async fn threads(
     State(state): State<QueryState>,
     headers: HeaderMap,
@@ -164,8 +187,9 @@ pub(crate) async fn threads(
 ) -> Result<Json<Value>, Problem> {
     let access = forum(&state)?;
     let section = p.section.unwrap_or(Section::Public);
-    admit(access, section, &headers).await?;
+    // After the wait: the verification of a provider may be the change waited for.
     wait_after(&state, p.after.as_deref()).await?;
+    admit(&state, access, section, &headers).await?;
     let per_page = p.per_page.unwrap_or(20).clamp(1, 100);
     let page = p.page.unwrap_or(1).max(1);
     let (total, chosen) = {
@@ -212,7 +236,7 @@ pub(crate) async fn threads(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/forum/threads/{id}", tag = "forum", params(("id" = String, Path, description = "The thread"), AfterParam), security((), ("bearer" = [])), responses((status = 200, description = "The thread with its posts, first first: hidden posts show only the moderator's reason, posts of erased authors only `erased: true`", body = Object), (status = 401, description = "A professional thread needs a signed-in account", body = crate::api::openapi::Problem), (status = 404, description = "No such thread (or hidden)", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/forum/threads/{id}", tag = "forum", params(("id" = String, Path, description = "The thread"), AfterParam), security((), ("bearer" = [])), responses((status = 200, description = "The thread with its posts, first first: hidden posts show only the moderator's reason, posts of erased authors only `erased: true`", body = Object), (status = 401, description = "A professional thread needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "A professional thread needs a verified account", body = crate::api::openapi::Problem), (status = 404, description = "No such thread (or hidden)", body = crate::api::openapi::Problem)))]
 pub(crate) async fn thread(
     State(state): State<QueryState>,
     headers: HeaderMap,
@@ -232,7 +256,7 @@ pub(crate) async fn thread(
             Problem::new(StatusCode::NOT_FOUND, "not-found", "No such record")
                 .detail("the thread does not exist")
         })?;
-    admit(access, view.section, &headers).await?;
+    admit(&state, access, view.section, &headers).await?;
     let keys = keys(access, view.posts.iter()).await?;
     let title = view
         .posts

@@ -207,6 +207,28 @@ async fn contacts(admin: &Client, queries: &str) {
             .await;
         assert_eq!(refused.status, status, "{:?}", refused.body);
     }
+    // Out of the scope by way of another kraj: the ORP must lie in the contact's kraj.
+    let methodologist = json!({ "login": "metodik-usti", "email": "metodik@kr-ustecky.cz", "display_name": "Metodik", "password": "metodikovo-heslo-1", "roles": [{ "role": "methodologist", "scope": { "kind": "kraj", "code": "CZ042" } }] });
+    assert_eq!(admin.post("/accounts", methodologist).await.status, 201);
+    let methodologist = Client::new(&admin.base)
+        .login("metodik-usti", "metodikovo-heslo-1")
+        .await;
+    for (who, details) in [
+        (
+            &methodologist,
+            contact("social_curator", "CZ042", Some("2101"), "Kurátor Benešov"),
+        ),
+        (
+            &curator,
+            contact("social_curator", "CZ010", Some("4202"), "Kurátor v Praze"),
+        ),
+    ] {
+        let refused = who
+            .post("/regional-contacts", json!({ "details": details }))
+            .await;
+        assert_eq!(refused.status, 422, "{:?}", refused.body);
+        assert_eq!(refused.fields(), ["details.orp"], "{:?}", refused.body);
+    }
     let invalid = admin
         .post(
             "/regional-contacts",

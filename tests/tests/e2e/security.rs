@@ -339,7 +339,46 @@ async fn reads_are_bounded(commands: &str, queries: &str, password: &str) {
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
 
+/// A self-registered provider's account reaches the professional forum only
+/// once an administrator has verified the provider.
+async fn unverified_accounts_wait(commands: &str, queries: &str, password: &str) {
+    let provider = json!({ "ico": "45678901", "name": "Spolek Naděje", "address": { "city": "Děčín", "postcode": "40502" } });
+    let account = json!({ "login": "nadeje", "email": "info@nadeje.cz", "display_name": "Naděje", "password": "heslo-nadeje-12" });
+    let registered = Client::new(commands)
+        .post(
+            "/providers/self-registration",
+            json!({ "provider": provider, "account": account }),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let nadeje = Client::new(commands)
+        .login("nadeje", "heslo-nadeje-12")
+        .await;
+    let thread = json!({ "section": "professional", "text": { "name": "Naděje", "title": "Dotaz", "body": "Text." } });
+    let refused = nadeje.post("/forum/threads", thread.clone()).await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    let reader = Client::new(queries).with_token(nadeje.token.as_deref().unwrap());
+    let list = get(&reader, "/forum/threads?section=professional").await;
+    assert_eq!(list.status, 403, "{:?}", list.body);
+
+    let admin = Client::new(commands).login("admin", password).await;
+    let verified = admin.post("/providers/45678901/verify", json!({})).await;
+    assert_eq!(verified.status, 200, "{:?}", verified.body);
+    let opened = nadeje.post("/forum/threads", thread).await;
+    assert_eq!(opened.status, 201, "{:?}", opened.body);
+    let list = get(
+        &reader,
+        &format!(
+            "/forum/threads?section=professional&after={}",
+            opened.after()
+        ),
+    )
+    .await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+}
+
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    unverified_accounts_wait(commands, queries, password).await;
     answers_are_hardened(queries).await;
     reads_are_bounded(commands, queries, password).await;
     sessions_end(commands, password).await;
