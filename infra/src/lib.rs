@@ -18,6 +18,7 @@ pub mod projections;
 pub mod read_model;
 pub mod settings;
 pub mod shutdown;
+pub mod spreadsheet;
 pub mod sqlite;
 pub mod stats;
 pub mod telemetry;

@@ -82,8 +82,8 @@ pub struct Format {
 }
 
 fn csv_of(entries: &[Value], name: &str) -> Response {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let mut w = infra::spreadsheet::SafeCsv::new();
+    w.row([
         "stream_type",
         "stream_id",
         "version",
@@ -99,7 +99,7 @@ fn csv_of(entries: &[Value], name: &str) -> Response {
     ]);
     for e in entries {
         let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-        let _ = w.write_record([
+        w.row([
             text(&e["stream_type"]),
             text(&e["stream_id"]),
             text(&e["version"]),
@@ -122,7 +122,7 @@ fn csv_of(entries: &[Value], name: &str) -> Response {
                 format!("attachment; filename=\"{name}.csv\""),
             ),
         ],
-        w.into_inner().unwrap_or_default(),
+        w.into_bytes(),
     )
         .into_response()
 }

@@ -191,13 +191,15 @@ async fn end(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/services/{id}/verify", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Marked as verified today", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/services/{id}/verify", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Marked as verified today (administrators only)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn verify(
     State(state): State<AppState>,
     principal: Principal,
     headers: CommandHeaders,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    // Verification is the administrator's statement (or the registry import's), not the provider's.
+    principal.require_admin()?;
     run(
         &state,
         &principal,

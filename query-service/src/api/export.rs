@@ -24,12 +24,12 @@ pub(super) fn routes() -> Router<QueryState> {
 }
 
 fn csv(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(header_row);
+    let mut w = infra::spreadsheet::SafeCsv::new();
+    w.row(header_row);
     for row in rows {
-        let _ = w.write_record(row);
+        w.row(row);
     }
-    let body = w.into_inner().unwrap_or_default();
+    let body = w.into_bytes();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

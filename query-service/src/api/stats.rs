@@ -205,10 +205,10 @@ fn answer(
                 .first()
                 .map(|r| r.keys().cloned().collect())
                 .unwrap_or_default();
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(&columns);
+            let mut w = infra::spreadsheet::SafeCsv::new();
+            w.row(&columns);
             for row in &flat {
-                let _ = w.write_record(columns.iter().map(|c| match row.get(c) {
+                w.row(columns.iter().map(|c| match row.get(c) {
                     None | Some(Value::Null) => String::new(),
                     Some(Value::String(s)) => s.clone(),
                     Some(v) => v.to_string(),
@@ -222,7 +222,7 @@ fn answer(
                         format!("attachment; filename=\"{name}.csv\""),
                     ),
                 ],
-                w.into_inner().unwrap_or_default(),
+                w.into_bytes(),
             )
                 .into_response())
         }

@@ -225,10 +225,10 @@ pub(crate) fn question_result(q: &Question, answers: &[&Value]) -> Value {
 }
 
 fn csv_of(survey: &SurveyView, responses: &[&ResponseView]) -> Response {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = infra::spreadsheet::SafeCsv::new();
     let mut header = vec!["response".to_string()];
     header.extend(survey.definition.questions.iter().map(|q| q.id.clone()));
-    let _ = w.write_record(&header);
+    w.row(&header);
     for (i, r) in responses.iter().enumerate() {
         let mut row = vec![(i + 1).to_string()];
         for q in &survey.definition.questions {
@@ -238,7 +238,7 @@ fn csv_of(survey: &SurveyView, responses: &[&ResponseView]) -> Response {
                 Some(v) => label(v),
             });
         }
-        let _ = w.write_record(&row);
+        w.row(&row);
     }
     (
         [
@@ -248,7 +248,7 @@ fn csv_of(survey: &SurveyView, responses: &[&ResponseView]) -> Response {
                 format!("attachment; filename=\"survey-{}.csv\"", survey.id),
             ),
         ],
-        w.into_inner().unwrap_or_default(),
+        w.into_bytes(),
     )
         .into_response()
 }

@@ -186,15 +186,15 @@ fn csv_response<'a>(
     cols: &[(String, &'static str)],
     rows: impl Iterator<Item = &'a Map<String, Value>>,
 ) -> Response {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(cols.iter().map(|(n, _)| n.as_str()));
+    let mut w = infra::spreadsheet::SafeCsv::new();
+    w.row(cols.iter().map(|(n, _)| n.as_str()));
     for row in rows {
-        let _ = w.write_record(cols.iter().map(|(n, _)| match row.get(n) {
+        w.row(cols.iter().map(|(n, _)| match row.get(n) {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         }));
     }
-    let body = w.into_inner().unwrap_or_default();
+    let body = w.into_bytes();
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response()
 }

@@ -299,6 +299,11 @@ async fn reads_are_bounded(commands: &str, queries: &str, password: &str) {
         .post(&format!("/services/{id}/vacancies"), report)
         .await;
     assert_eq!(reported.status, 200, "{:?}", reported.body);
+    // Verification is the administrator's statement, not the provider's.
+    let scope = json!({ "kind": "provider", "code": "25596641" });
+    let own = crate::helpers::account(&admin, "nadeje-poskytovatel", "provider", scope).await;
+    let marked = own.post(&format!("/services/{id}/verify"), json!({})).await;
+    assert_eq!(marked.status, 403, "{:?}", marked.body);
     let read = Client::new(queries);
     let board = get(
         &read,
@@ -330,6 +335,39 @@ async fn reads_are_bounded(commands: &str, queries: &str, password: &str) {
         let refused = get(&read, &path).await;
         assert_eq!(refused.status, 422, "{path}");
         assert_eq!(refused.body["errors"][0]["field"], "q");
+    }
+    // Text that a spreadsheet would run is written as text in every CSV export.
+    let formula = crate::helpers::asylum_house(
+        &admin,
+        "12345679",
+        "=HYPERLINK(\"http://zlo.example\";\"Klikni\")",
+        "@SUM(1+1)",
+        "Popis",
+    )
+    .await;
+    let after = formula.after();
+    for path in [
+        format!("/api/v1/exports/services.csv?after={after}"),
+        format!("/api/v1/exports/vacancies.csv?after={after}"),
+        "/hsds/tabular/services.csv".to_string(),
+    ] {
+        let text = reqwest::get(format!("{queries}{path}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut cells = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        for record in cells.records() {
+            for cell in record.unwrap().iter() {
+                assert!(!cell.starts_with(['=', '+', '@']), "{path}: {cell}");
+            }
+        }
+        if path.contains("services.csv?") {
+            assert!(text.contains("'@SUM(1+1)"), "{path}: {text}");
+        }
     }
     let started = std::time::Instant::now();
     let beyond = get(&read, "/services?after=1:999999999").await;
