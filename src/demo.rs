@@ -468,6 +468,7 @@ async fn planning(
                     ],
                     audience: Audience::Kraj { code: kraj.into() },
                     anonymous: false,
+                    results: events::surveys::survey::ResultsAudience::Public,
                 },
             },
             SurveyEvent::SurveyOpened {},

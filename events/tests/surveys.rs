@@ -58,7 +58,30 @@ fn definition() -> SurveyDefinition {
             code: "CZ042".into(),
         },
         anonymous: true,
+        results: events::surveys::survey::ResultsAudience::Public,
     }
+}
+
+#[test]
+fn results_are_withheld_from_whom_the_definition_says_and_while_too_few_answered() {
+    use events::surveys::survey::ResultsAudience;
+    let anonymous = definition();
+    assert!(
+        anonymous.results_withheld(2, true).is_some(),
+        "even from organisers"
+    );
+    assert!(anonymous.results_withheld(3, false).is_none());
+    let named = SurveyDefinition {
+        anonymous: false,
+        ..definition()
+    };
+    assert!(named.results_withheld(1, false).is_none());
+    let private = SurveyDefinition {
+        results: ResultsAudience::Organisers,
+        ..named
+    };
+    assert!(private.results_withheld(5, false).is_some());
+    assert!(private.results_withheld(5, true).is_none());
 }
 
 #[test]

@@ -25,6 +25,20 @@ pub struct SurveyView {
     pub definition: SurveyDefinition,
     /// Where it stands.
     pub status: SurveyStatus,
+    /// The account that first defined it (its results may be for it only).
+    #[serde(default)]
+    pub author: Option<String>,
+}
+
+impl SurveyView {
+    /// Whether this account is the survey's author or an administrator.
+    pub fn organised_by(&self, account_id: &str, account: &events::accounts::Account) -> bool {
+        self.author.as_deref() == Some(account_id)
+            || account
+                .roles
+                .iter()
+                .any(|g| g.role == events::accounts::Role::Administrator)
+    }
 }
 
 /// One respondent's latest answers (no respondent).
@@ -48,6 +62,9 @@ pub async fn survey(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Res
             id: key.clone(),
             definition,
             status: SurveyStatus::Draft,
+            author: current
+                .and_then(|c| c.author)
+                .or_else(|| Some(e.actor.account_id.clone())),
         }),
         SurveyEvent::SurveyOpened {} => current.map(|v| SurveyView {
             status: SurveyStatus::Open,

@@ -96,6 +96,66 @@ pub struct SurveyDefinition {
     /// Answers cannot be traced to their respondents.
     #[serde(default)]
     pub anonymous: bool,
+    /// Who sees the results: the public (default), or only the survey's
+    /// author and administrators.
+    #[serde(default)]
+    pub results: ResultsAudience,
+}
+
+/// Who sees a survey's results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ResultsAudience {
+    /// Everyone.
+    #[default]
+    Public,
+    /// Its author and administrators.
+    Organisers,
+}
+
+/// Fewest answers before an anonymous survey's results are shown (fewer
+/// could tell who answered what).
+pub const MIN_ANONYMOUS_ANSWERS: usize = 3;
+
+/// Why a survey's results are not shown to a reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withheld {
+    /// They are for the survey's author and administrators.
+    ForOrganisers,
+    /// An anonymous survey with fewer than [`MIN_ANONYMOUS_ANSWERS`] answers.
+    TooFewAnswers {
+        /// Answers so far.
+        answers: usize,
+    },
+}
+
+impl std::fmt::Display for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ForOrganisers => {
+                f.write_str("the results of this survey are for its author and administrators")
+            }
+            Self::TooFewAnswers { answers } => write!(
+                f,
+                "the results of an anonymous survey are shown once {MIN_ANONYMOUS_ANSWERS} answers exist ({answers} so far)"
+            ),
+        }
+    }
+}
+
+impl SurveyDefinition {
+    /// Why the results are not shown to this reader now, if they are not:
+    /// `organiser` says whether the reader is the author or an administrator.
+    pub fn results_withheld(&self, answers: usize, organiser: bool) -> Option<Withheld> {
+        if self.results == ResultsAudience::Organisers && !organiser {
+            Some(Withheld::ForOrganisers)
+        } else if self.anonymous && answers < MIN_ANONYMOUS_ANSWERS {
+            Some(Withheld::TooFewAnswers { answers })
+        } else {
+            None
+        }
+    }
 }
 
 /// Where a survey stands.

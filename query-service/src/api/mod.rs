@@ -38,6 +38,9 @@ pub struct QueryState {
     pub commands: Option<crate::web::Commands>,
     /// The log, to tell a position that no command gave (`after=`) at once.
     pub events: Option<infra::event_store::DynEventStore>,
+    /// `PORTAL_PUBLIC_URL`: the portal's address as browsers see it; the
+    /// web forms' `Origin` must match its scheme, host and port.
+    pub public_url: Option<String>,
 }
 
 impl QueryState {
@@ -50,6 +53,9 @@ impl QueryState {
             forum: None,
             commands: None,
             events: None,
+            public_url: std::env::var("PORTAL_PUBLIC_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty()),
         }
     }
 

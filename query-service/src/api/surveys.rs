@@ -253,16 +253,58 @@ fn csv_of(survey: &SurveyView, responses: &[&ResponseView]) -> Response {
         .into_response()
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", params(("id" = String, Path, description = "The survey"), ResultParams), responses((status = 200, description = "`{ invited, responses, response_rate, questions: [...], cross }`, or the answers as CSV", body = Object), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+/// Whether the request's account (if any) is the survey's author or an administrator.
+async fn organiser(
+    state: &QueryState,
+    id: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<bool, Problem> {
+    let Some(authorization) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(false);
+    };
+    let Some(check) = state.forum.as_ref().and_then(|f| f.accounts.as_ref()) else {
+        return Ok(false);
+    };
+    match check.admitted(Some(authorization)).await {
+        Ok((account_id, account)) => Ok(state
+            .indexer
+            .read()
+            .surveys
+            .get(id)
+            .is_some_and(|s| s.organised_by(&account_id.to_string(), &account))),
+        Err(infra::tokens::CheckError::Token(e)) => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication is required",
+        )
+        .detail(e.to_string())),
+        Err(infra::tokens::CheckError::Store(e)) => Err(Problem::unavailable(&e)),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", params(("id" = String, Path, description = "The survey"), ResultParams), responses((status = 200, description = "`{ invited, responses, response_rate, questions: [...], cross }`, or the answers as CSV", body = Object), (status = 401, description = "A token that is not valid", body = crate::api::openapi::Problem), (status = 403, description = "Withheld: the results are for the survey's organisers, or an anonymous survey has fewer than 3 answers", body = crate::api::openapi::Problem), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn results(
     State(state): State<QueryState>,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Query(p): Query<ResultParams>,
 ) -> Result<Response, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
+    let organiser = organiser(&state, &id, &headers).await?;
     let index = state.indexer.read();
     let survey = index.surveys.get(&id).ok_or_else(not_found)?;
     let rs = responses(&index, &id);
+    if let Some(reason) = survey.definition.results_withheld(rs.len(), organiser) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "results-withheld",
+            "The results are not shown",
+        )
+        .detail(reason.to_string()));
+    }
     match p.format.as_deref().unwrap_or("json") {
         "json" => {}
         "csv" => return Ok(csv_of(survey, &rs)),

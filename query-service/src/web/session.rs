@@ -22,6 +22,8 @@ pub const COOKIE: &str = "portal_session";
 
 /// Who is signed in.
 pub struct Visitor {
+    /// The account's id.
+    pub account_id: uuid::Uuid,
     /// The account's state (roles).
     pub account: Account,
     /// The session token, to send commands as the account.
@@ -60,7 +62,11 @@ pub async fn visitor(state: &QueryState, headers: &HeaderMap) -> Option<Visitor>
     let token = token(headers)?;
     let check = state.forum.as_ref()?.accounts.as_ref()?;
     match check.admitted(Some(&format!("Bearer {token}"))).await {
-        Ok((_, account)) => Some(Visitor { account, token }),
+        Ok((account_id, account)) => Some(Visitor {
+            account_id,
+            account,
+            token,
+        }),
         Err(e) => {
             tracing::debug!(error = %e, "a session cookie was refused");
             None
@@ -69,16 +75,48 @@ pub async fn visitor(state: &QueryState, headers: &HeaderMap) -> Option<Visitor>
 }
 
 /// Refuses a form posted from another site (`Origin` not this host).
-pub fn same_origin(headers: &HeaderMap) -> Result<(), Response> {
+pub fn same_origin(state: &QueryState, headers: &HeaderMap) -> Result<(), Response> {
+    same_origin_as(state.public_url.as_deref(), headers)
+}
+
+/// The origin (`scheme://host:port`) of a URL, the port written out.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => "443",
+        "http" => "80",
+        _ => return None,
+    };
+    let with_port = if host
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit()) && !host.ends_with(']'))
+    {
+        host
+    } else {
+        format!("{host}:{default_port}")
+    };
+    Some(format!("{scheme}://{with_port}"))
+}
+
+/// A form's `Origin` must be the portal's public URL (`PORTAL_PUBLIC_URL`:
+/// scheme, host and port), or, when none is configured, the request's host.
+fn same_origin_as(public_url: Option<&str>, headers: &HeaderMap) -> Result<(), Response> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    if origin_host == host {
+    let same = match public_url {
+        Some(public) => origin_of(origin).is_some() && origin_of(origin) == origin_of(public),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            origin.split_once("://").map_or(origin, |(_, h)| h) == host
+        }
+    };
+    if same {
         Ok(())
     } else {
         Err((
@@ -187,7 +225,7 @@ pub async fn login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = same_origin(&headers) {
+    if let Err(refused) = same_origin(&state, &headers) {
         return refused;
     }
     let fields = form_fields(&body);
@@ -269,7 +307,7 @@ pub async fn login(
 /// `POST /odhlaseni`: ends the session at the command API (a copy of the
 /// cookie no longer works) and forgets the cookie.
 pub async fn logout(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = same_origin(&headers) {
+    if let Err(refused) = same_origin(&state, &headers) {
         return refused;
     }
     let lang = lang_of_form(&form_fields(&body));
@@ -332,7 +370,7 @@ pub async fn posted(
     body: &Bytes,
     title: impl Fn(Lang) -> &'static str,
 ) -> Result<Posted, Response> {
-    same_origin(headers)?;
+    same_origin(state, headers)?;
     let fields = form_fields(body);
     let lang = lang_of_form(&fields);
     let Some(visitor) = visitor(state, headers).await else {
@@ -376,13 +414,30 @@ mod tests {
         assert_eq!(token(&h), None);
         h.insert(header::HOST, "127.0.0.1:8082".parse().unwrap());
         assert!(
-            same_origin(&h).is_ok(),
+            same_origin_as(None, &h).is_ok(),
             "no Origin: a form of this site or not a browser"
         );
         h.insert(header::ORIGIN, "http://127.0.0.1:8082".parse().unwrap());
-        assert!(same_origin(&h).is_ok());
+        assert!(same_origin_as(None, &h).is_ok());
         h.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
-        assert_eq!(same_origin(&h).unwrap_err().status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            same_origin_as(None, &h).unwrap_err().status(),
+            StatusCode::FORBIDDEN
+        );
+        // With a public URL, its scheme, host and port decide, not the Host header.
+        let public = Some("https://socialni.mesto.cz/");
+        for (origin, ok) in [
+            ("https://socialni.mesto.cz", true),
+            ("https://SOCIALNI.mesto.cz:443", true),
+            ("http://socialni.mesto.cz", false),
+            ("https://socialni.mesto.cz:8443", false),
+            ("https://127.0.0.1:8082", false),
+            ("null", false),
+        ] {
+            h.insert(header::ORIGIN, origin.parse().unwrap());
+            h.insert(header::HOST, "socialni.mesto.cz".parse().unwrap());
+            assert_eq!(same_origin_as(public, &h).is_ok(), ok, "{origin}");
+        }
         let fields = form_fields(&Bytes::from_static(b"lang=en&q=a&q=b+c"));
         assert_eq!(lang_of_form(&fields), Lang::En);
         assert_eq!(fields[2], ("q".to_string(), "b c".to_string()));

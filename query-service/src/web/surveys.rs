@@ -184,8 +184,20 @@ fn render(
             body.push_str(&answer_form(survey, &providers, previous, lang));
         }
     }
-    // The results.
+    // The results, unless withheld from this reader.
     let rs = responses(&index, id);
+    let organiser =
+        visitor.is_some_and(|v| survey.organised_by(&v.account_id.to_string(), &v.account));
+    if let Some(reason) = survey.definition.results_withheld(rs.len(), organiser) {
+        let _ = write!(
+            body,
+            "<h2 id=\"results\">{}</h2><p>{}</p>",
+            esc(lang.tr("Výsledky", "Results")),
+            esc(withheld_text(lang, reason)),
+        );
+        let page = super::page::layout(lang, &survey.definition.title, &path, &body);
+        return (status, Html(page)).into_response();
+    }
     let asked = invited(&index, &survey.definition.audience);
     let _ = write!(
         body,
@@ -205,6 +217,20 @@ fn render(
     }
     let page = super::page::layout(lang, &survey.definition.title, &path, &body);
     (status, Html(page)).into_response()
+}
+
+/// Why the results are not shown, in the page's language.
+fn withheld_text(lang: Lang, reason: events::surveys::survey::Withheld) -> &'static str {
+    match reason {
+        events::surveys::survey::Withheld::TooFewAnswers { .. } => lang.tr(
+            "Výsledky anonymní ankety se zobrazí, až odpovědí budou alespoň 3 (aby nebylo poznat, kdo jak odpověděl).",
+            "The results of an anonymous survey are shown once there are at least 3 answers (so that nobody can tell who answered what).",
+        ),
+        events::surveys::survey::Withheld::ForOrganisers => lang.tr(
+            "Výsledky této ankety vidí jen její autor a správci portálu.",
+            "The results of this survey are seen only by its author and the portal's administrators.",
+        ),
+    }
 }
 
 fn option_label(lang: Lang, key: &str) -> String {

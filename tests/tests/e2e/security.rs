@@ -415,7 +415,39 @@ async fn unverified_accounts_wait(commands: &str, queries: &str, password: &str)
     assert_eq!(list.status, 200, "{:?}", list.body);
 }
 
+/// Who sees a survey's results is part of its definition.
+async fn survey_results_for_organisers(commands: &str, queries: &str, password: &str) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let author = crate::helpers::account(
+        &admin,
+        "metodicka",
+        "methodologist",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let other = crate::helpers::account(
+        &admin,
+        "jiny-metodik",
+        "methodologist",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let definition = json!({ "definition": { "title": "Interní průzkum", "anonymous": false, "results": "organisers",
+        "audience": { "type": "kraj", "code": "CZ042" },
+        "questions": [{ "id": "ok", "text": "Je vše v pořádku?", "kind": { "type": "yes_no" } }] } });
+    let defined = author.post("/surveys", definition).await;
+    assert_eq!(defined.status, 201, "{:?}", defined.body);
+    let id = defined.body["stream_id"].as_str().unwrap().to_string();
+    let path = format!("/surveys/{id}/results?after={}", defined.after());
+    let as_reader = |c: &Client| Client::new(queries).with_token(c.token.as_deref().unwrap());
+    assert_eq!(get(&Client::new(queries), &path).await.status, 403);
+    assert_eq!(get(&as_reader(&other), &path).await.status, 403);
+    assert_eq!(get(&as_reader(&author), &path).await.status, 200);
+    assert_eq!(get(&as_reader(&admin), &path).await.status, 200);
+}
+
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    survey_results_for_organisers(commands, queries, password).await;
     unverified_accounts_wait(commands, queries, password).await;
     answers_are_hardened(queries).await;
     reads_are_bounded(commands, queries, password).await;

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 const A: &str = "00064581"; // Děčín, Ústecký kraj
 const B: &str = "25596641"; // Ústí nad Labem, Ústecký kraj
 const C: &str = "27082440"; // Praha
+const D: &str = "47567899"; // Teplice, Ústecký kraj
 
 fn definition(kraj: &str) -> Value {
     json!({ "definition": {
@@ -32,6 +33,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         (A, "Charita Děčín", "Děčín", "562335"),
         (B, "Diakonie Ústí", "Ústí nad Labem", "554804"),
         (C, "Naděje Praha", "Praha", "554782"),
+        (D, "Spolek Teplice", "Teplice", "567442"),
     ] {
         let p = json!({ "ico": ico, "name": name, "address": { "city": city, "postcode": "40001", "municipality_code": code } });
         assert_eq!(admin.post("/providers", p).await.status, 201);
@@ -66,6 +68,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         )
         .await,
     );
+    let d = account(
+        &admin,
+        "poskytovatel-d",
+        "provider",
+        json!({ "kind": "provider", "code": D }),
+    )
+    .await;
     assert_eq!(
         metodik.post("/surveys", definition("CZ010")).await.status,
         403,
@@ -105,7 +114,27 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         second.body["stream_id"], first.body["stream_id"],
         "the same response, replaced"
     );
-    assert_eq!(answer(&b, B, json!({ "beds": 20, "need": false, "topics": ["bydlení", "dluhy"], "mood": 5, "region": "jih" })).await.status, 200);
+    let two = answer(&b, B, json!({ "beds": 20, "need": false, "topics": ["bydlení", "dluhy"], "mood": 5, "region": "jih" })).await;
+    assert_eq!(two.status, 200);
+    // Two answers of an anonymous survey could tell who answered what: withheld.
+    let withheld = reqwest::get(format!(
+        "{queries}/api/v1/surveys/{id}/results?after={}",
+        two.after()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(withheld.status(), 403);
+    let page = reqwest::get(format!("{queries}/ankety/{id}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("alespoň 3"), "{page}");
+    assert_eq!(
+        answer(&d, D, json!({ "beds": 30, "mood": 4 })).await.status,
+        200
+    );
     let outside = answer(&c, C, json!({ "beds": 5 })).await;
     assert_eq!(
         outside.status, 403,
@@ -130,8 +159,8 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "closed"
     );
 
-    // Results, by hand: beds 40 (A's second answer) and 20 (B): mean 30,
-    // median 30, sample standard deviation sqrt((10² + 10²) / 1) = 14.1421.
+    // Results, by hand: beds 40 (A's second answer), 20 (B) and 30 (D): mean
+    // 30, median 30, sample standard deviation sqrt((10² + 10² + 0²) / 2) = 10.
     let after = format!(
         "{}:{}",
         closed.body["transaction_id"], closed.body["global_position"]
@@ -144,7 +173,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             r["responses"].clone(),
             r["response_rate"].clone()
         ),
-        (json!(2), json!(2), json!(1.0)),
+        (json!(3), json!(3), json!(1.0)),
         "{r}"
     );
     let q = |id: &str| {
@@ -158,7 +187,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     };
     assert_eq!(
         q("beds")["statistics"],
-        json!({ "n": 2, "mean": 30.0, "median": 30.0, "std_dev": 14.1421, "min": 20.0, "max": 40.0 })
+        json!({ "n": 3, "mean": 30.0, "median": 30.0, "std_dev": 10.0, "min": 20.0, "max": 40.0 })
     );
     assert_eq!(
         q("need")["frequencies"],
@@ -177,7 +206,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         topics["other"],
         json!({ "count": 1, "percent": 50.0, "answers": ["exekuce"] })
     );
-    assert_eq!(q("mood")["statistics"]["mean"], 4.5);
+    assert_eq!(q("mood")["statistics"]["mean"], 4.3333, "(4 + 5 + 4) / 3");
     assert_eq!(
         q("mood")["frequencies"]["3"]["count"],
         0,
@@ -197,7 +226,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         csv.lines().next().unwrap(),
         "response,beds,need,topics,mood,region"
     );
-    assert_eq!(csv.lines().count(), 3);
+    assert_eq!(csv.lines().count(), 4);
     let (status, _) = (
         reqwest::get(format!(
             "{queries}/api/v1/surveys/{id}/results?cross=beds,need"
@@ -225,7 +254,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             &[],
         )
         .await;
-    assert_eq!(log.body["total"], 3, "three answers were recorded");
+    assert_eq!(log.body["total"], 4, "four answers were recorded");
     for item in log.body["items"].as_array().unwrap() {
         assert_eq!(item["actor"]["account_id"], "anonymous");
         assert!(item["payload"]["respondent"].is_null());
