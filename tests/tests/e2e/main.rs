@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit_export;
+mod authorization;
 mod bad_input;
 mod browser;
 mod client;
