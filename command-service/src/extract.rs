@@ -10,8 +10,84 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-/// A JSON body; a malformed one is a 422 naming the field (by its path).
+/// A JSON body; a malformed one is a 422 naming the field (by its path), and
+/// so is a text longer than any field takes ([`MAX_TEXT_CHARS`]).
 pub struct JsonBody<T>(pub T);
+
+/// The longest text any field of a command takes (the minutes of a meeting).
+pub const MAX_TEXT_CHARS: usize = 50_000;
+
+/// The length in bytes of the longest string literal of a JSON text (its
+/// raw bytes, escapes included): a text of more characters has more bytes.
+fn longest_string(json: &[u8]) -> usize {
+    let (mut longest, mut current, mut inside, mut escaped) = (0, 0, false, false);
+    for &b in json {
+        if !inside {
+            inside = b == b'"';
+            current = 0;
+        } else if escaped {
+            escaped = false;
+            current += 1;
+        } else if b == b'\\' {
+            escaped = true;
+            current += 1;
+        } else if b == b'"' {
+            inside = false;
+            longest = longest.max(current);
+        } else {
+            current += 1;
+        }
+    }
+    longest.max(current)
+}
+
+/// The path of the first text (or key) longer than `max` characters.
+fn overlong(value: &serde_json::Value, path: &str, max: usize) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.chars().count() > max => Some(if path.is_empty() {
+            "body".into()
+        } else {
+            path.to_string()
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| overlong(v, &format!("{path}[{i}]"), max)),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.chars().count() > max {
+                Some(join("(key)"))
+            } else {
+                overlong(v, &join(k), max)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses a body holding a text longer than [`MAX_TEXT_CHARS`].
+fn check_texts(bytes: &[u8]) -> Result<(), ApiError> {
+    if longest_string(bytes) <= MAX_TEXT_CHARS {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // malformed: the deserializer names the problem
+    };
+    match overlong(&value, "", MAX_TEXT_CHARS) {
+        Some(field) => Err(ApiError::invalid(
+            field,
+            format!("must be at most {MAX_TEXT_CHARS} characters"),
+        )),
+        None => Ok(()),
+    }
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
@@ -20,6 +96,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| ApiError::invalid("body", e.body_text()))?;
+        check_texts(&bytes)?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(&mut de) {
             Ok(value) => Ok(Self(value)),
@@ -164,7 +241,29 @@ impl FromRequestParts<AppState> for ClientAddr {
 
 #[cfg(test)]
 mod tests {
-    use super::ClientAddr;
+    use super::{check_texts, longest_string, ClientAddr, MAX_TEXT_CHARS};
+
+    #[test]
+    fn a_text_longer_than_any_field_takes_is_named() {
+        assert_eq!(
+            longest_string(br#"{"a":"xyz","b":"\"q\""}"#),
+            5,
+            "escapes counted raw"
+        );
+        let long = "ž".repeat(MAX_TEXT_CHARS);
+        let ok = serde_json::json!({ "minutes": long }).to_string();
+        assert!(
+            check_texts(ok.as_bytes()).is_ok(),
+            "50,000 characters of 2 bytes each"
+        );
+        let body = serde_json::json!({ "details": { "items": [{ "name": "x".repeat(MAX_TEXT_CHARS + 1) }] } });
+        match check_texts(body.to_string().as_bytes()) {
+            Err(crate::error::ApiError::Invalid { field, .. }) => {
+                assert_eq!(field, "details.items[0].name");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn only_a_trusted_peer_may_name_the_client() {
