@@ -6,27 +6,9 @@ use infra::credentials::sqlite::SqliteCredentialStore;
 use infra::credentials::{CredentialStore, Credentials};
 use infra::personal::sqlite::SqlitePersonalKeyStore;
 use infra::personal::PersonalKeyStore;
-use infra::testing::TempDir;
+use infra::testing::{files_holding, TempDir};
 use std::path::Path;
 use uuid::Uuid;
-
-/// The files of `dir` (recursively) that contain `needle`.
-fn files_holding(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files_holding(&path, needle));
-        } else if std::fs::read(&path)
-            .unwrap()
-            .windows(needle.len())
-            .any(|w| w == needle)
-        {
-            found.push(path.display().to_string());
-        }
-    }
-    found
-}
 
 fn credentials(account_id: Uuid, login: &str) -> Credentials {
     Credentials {

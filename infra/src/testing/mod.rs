@@ -192,6 +192,28 @@ impl Drop for TestClickHouse {
 /// A temporary folder removed when dropped.
 pub struct TempDir(PathBuf);
 
+/// The files of `dir` (recursively) whose bytes contain `needle`: what an
+/// erasure must leave in none of them.
+///
+/// # Panics
+/// When the folder or a file cannot be read.
+pub fn files_holding(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("the folder reads") {
+        let path = entry.expect("the folder reads").path();
+        if path.is_dir() {
+            found.extend(files_holding(&path, needle));
+        } else if std::fs::read(&path)
+            .expect("the file reads")
+            .windows(needle.len())
+            .any(|w| w == needle)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
 impl TempDir {
     /// Creates a fresh folder under the system's temporary folder.
     ///

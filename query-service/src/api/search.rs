@@ -55,19 +55,22 @@ pub fn check_search_text(field: &str, q: Option<&str>) -> Result<(), Problem> {
     Ok(())
 }
 
-/// The page and page size asked for: `page` from 1, `per_page` 1–[`MAX_PER_PAGE`].
+/// The page and page size asked for: `page` from 1, `per_page` 1–`max`
+/// (`default` when not asked).
 ///
 /// # Errors
 /// 422 naming the parameter.
-pub fn paging(p: &SearchParams, default_per_page: usize) -> Result<(usize, usize), Problem> {
-    let per_page = p.per_page.unwrap_or(default_per_page);
-    if per_page == 0 || per_page > MAX_PER_PAGE {
-        return Err(Problem::invalid(
-            "per_page",
-            format!("must be 1–{MAX_PER_PAGE}"),
-        ));
+pub fn paging(
+    page: Option<usize>,
+    per_page: Option<usize>,
+    default: usize,
+    max: usize,
+) -> Result<(usize, usize), Problem> {
+    let per_page = per_page.unwrap_or(default);
+    if per_page == 0 || per_page > max {
+        return Err(Problem::invalid("per_page", format!("must be 1–{max}")));
     }
-    let page = p.page.unwrap_or(1);
+    let page = page.unwrap_or(1);
     if page == 0 {
         return Err(Problem::invalid("page", "starts at 1"));
     }
@@ -317,7 +320,7 @@ pub fn candidates<'a>(
 pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<SearchResult, Problem> {
     check_query(p.q.as_deref())?;
     let from = point(p)?;
-    let (page, per_page) = paging(p, 20)?;
+    let (page, per_page) = paging(p.page, p.per_page, 20, MAX_PER_PAGE)?;
     if let Some(r) = p.radius_km {
         if !(r.is_finite() && r > 0.0) {
             return Err(Problem::invalid("radius_km", "must be a positive number"));
@@ -539,7 +542,7 @@ async fn vacancies(
     Query(p): Query<SearchParams>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     check_query(p.q.as_deref())?;
-    let (page, per_page) = paging(&p, MAX_PER_PAGE)?;
+    let (page, per_page) = paging(p.page, p.per_page, MAX_PER_PAGE, MAX_PER_PAGE)?;
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let board = board(&index, &p, OffsetDateTime::now_utc());

@@ -115,17 +115,7 @@ pub(crate) async fn profile() -> Response {
 }
 
 fn page_of<T>(items: Vec<T>, p: &ListParams) -> Result<(Vec<T>, Value), Problem> {
-    let per_page = p.per_page.unwrap_or(PER_PAGE);
-    if per_page == 0 || per_page > MAX_PER_PAGE {
-        return Err(Problem::invalid(
-            "per_page",
-            format!("must be 1–{MAX_PER_PAGE}"),
-        ));
-    }
-    let page = p.page.unwrap_or(1);
-    if page == 0 {
-        return Err(Problem::invalid("page", "starts at 1"));
-    }
+    let (page, per_page) = crate::api::search::paging(p.page, p.per_page, PER_PAGE, MAX_PER_PAGE)?;
     let total = items.len();
     let pages = total.div_ceil(per_page).max(1);
     let contents: Vec<T> = items

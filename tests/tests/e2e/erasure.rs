@@ -148,24 +148,6 @@ crate::helpers::in_both_modes!(
     erasure_in_distributed_mode
 );
 
-/// The files of `dir` (recursively) that contain `needle`.
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files_holding(&path, needle));
-        } else if std::fs::read(&path)
-            .unwrap()
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
-        {
-            found.push(path.display().to_string());
-        }
-    }
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_erased_account_leaves_no_trace_in_the_data_folder() {
     let dir = infra::testing::TempDir::new();
@@ -181,7 +163,7 @@ async fn an_erased_account_leaves_no_trace_in_the_data_folder() {
         .await;
     let thread = json!({ "section": "professional", "text": { "name": "Jana Nováková", "title": "Dotaz", "body": "Píše Jana." } });
     assert_eq!(jana.post("/forum/threads", thread).await.status, 201);
-    assert!(!files_holding(dir.path(), "jana.novakova@example.cz").is_empty());
+    assert!(!infra::testing::files_holding(dir.path(), b"jana.novakova@example.cz").is_empty());
 
     let erased = admin
         .post(&format!("/accounts/{jana_id}/erase"), json!({}))
@@ -189,7 +171,7 @@ async fn an_erased_account_leaves_no_trace_in_the_data_folder() {
     assert_eq!(erased.status, 200, "{:?}", erased.body);
     for trace in ["jana.novakova", "Jana Nováková", "Píše Jana"] {
         assert_eq!(
-            files_holding(dir.path(), trace),
+            infra::testing::files_holding(dir.path(), trace.as_bytes()),
             Vec::<String>::new(),
             "{trace} is still on disk"
         );
