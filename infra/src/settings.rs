@@ -72,7 +72,8 @@ pub struct HttpSettings {
     /// `PORTAL_BODY_LIMIT_BYTES`: largest request body accepted (default 1 MiB).
     pub body_limit: usize,
     /// `PORTAL_HEADER_READ_TIMEOUT_SECS`: a connection that has not sent a
-    /// request's headers within this time is closed (default 10).
+    /// request's headers within this time is closed, an idle kept-alive one
+    /// too (default 30, hyper's own).
     pub header_read_timeout: Duration,
     /// `PORTAL_METRICS_ADDR`: serve `/metrics` on this address only, not on the
     /// public one (default: on the public address).
@@ -95,7 +96,7 @@ impl HttpSettings {
             body_limit: parsed("PORTAL_BODY_LIMIT_BYTES", 1024 * 1024usize)?,
             header_read_timeout: Duration::from_secs(parsed(
                 "PORTAL_HEADER_READ_TIMEOUT_SECS",
-                10u64,
+                30u64,
             )?),
             metrics_addr: match var("PORTAL_METRICS_ADDR") {
                 None => None,
@@ -113,7 +114,7 @@ impl HttpSettings {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             request_timeout: Duration::from_secs(30),
             body_limit: 1024 * 1024,
-            header_read_timeout: Duration::from_secs(2),
+            header_read_timeout: Duration::from_secs(10),
             metrics_addr: None,
         }
     }

@@ -74,6 +74,6 @@ mod tests {
         doc.row(["name", "free"]);
         doc.row(["=cmd|' /C calc'!A0", "3"]);
         let text = String::from_utf8(doc.into_bytes()).unwrap();
-        assert_eq!(text, "name,free\n\"'=cmd|' /C calc'!A0\",3\n");
+        assert_eq!(text, "name,free\n'=cmd|' /C calc'!A0,3\n");
     }
 }
