@@ -123,6 +123,22 @@ impl CommandContext {
         Self { actor, headers }
     }
 
+    /// The command's id, the causation of its events: for a request with an
+    /// idempotency key, derived (UUIDv5) from the key and the request's
+    /// fingerprint, so that a retry names the same command and another
+    /// request under the same key does not.
+    fn command_id(&self) -> Uuid {
+        match (self.scoped_key(), self.headers.fingerprint) {
+            (Some(key), Some(fp)) => {
+                let mut name = key.into_bytes();
+                name.push(0);
+                name.extend_from_slice(&fp.0);
+                Uuid::new_v5(&COMMAND_NAMESPACE, &name)
+            }
+            _ => Uuid::now_v7(),
+        }
+    }
+
     /// The idempotency key as stored: scoped to the actor, so clients cannot collide.
     fn scoped_key(&self) -> Option<String> {
         self.headers
@@ -173,6 +189,33 @@ pub async fn creation_id<A: Aggregate>(
     })
 }
 
+/// The namespace of derived command ids.
+const COMMAND_NAMESPACE: Uuid = Uuid::from_u128(0x5f1c_7a0e_2b64_4d8e_9a31_c0de_1d00_0001);
+
+/// Refuses a request that reuses an idempotency key for another request
+/// (another body or path): the first event recorded under the key names
+/// the command it came from. Events recorded before command ids were
+/// derived (random UUIDv7) are not compared.
+async fn same_request(
+    app: &AppState,
+    stream: &StreamRef,
+    first_version: u64,
+    ctx: &CommandContext,
+) -> Result<(), ApiError> {
+    if ctx.headers.fingerprint.is_none() {
+        return Ok(());
+    }
+    let first = app.store.read_stream(stream, first_version, 1).await?;
+    let recorded = first.first().and_then(|e| e.causation_id);
+    match recorded {
+        Some(id) if id.get_version_num() == 5 && id != ctx.command_id() => Err(ApiError::invalid(
+            "Idempotency-Key",
+            "was used for another request (another body or path); use a new key",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Runs `command` on the aggregate `stream_id` after `authorise` accepts its state.
 ///
 /// # Errors
@@ -199,6 +242,7 @@ where
                     first_stream,
                 }));
             }
+            same_request(app, &stream, first.first_version, ctx).await?;
             return Ok(CommandResult {
                 stream_type: stream.stream_type,
                 stream_id: stream.stream_id,
@@ -266,7 +310,7 @@ where
         let metadata = EventMetadata {
             actor: ctx.actor.clone(),
             correlation_id: ctx.headers.correlation_id,
-            causation_id: Some(Uuid::now_v7()),
+            causation_id: Some(ctx.command_id()),
             idempotency_key: key.clone(),
         };
         let expected = if version == 0 {

@@ -128,6 +128,46 @@ pub struct CommandHeaders {
     pub if_match: Option<u64>,
     /// `X-Correlation-Id`, or a new one.
     pub correlation_id: Uuid,
+    /// The digest of the request when it carries an `Idempotency-Key`
+    /// ([`fingerprint_requests`]): the same key with another request is refused.
+    pub fingerprint: Option<RequestFingerprint>,
+}
+
+/// A digest (BLAKE2b-128) of a request's method, path and body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestFingerprint(pub [u8; 16]);
+
+/// Middleware: a request with an `Idempotency-Key` gets its
+/// [`RequestFingerprint`], so that the key's retry can be told from a
+/// different request sent under the same key.
+pub async fn fingerprint_requests(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use blake2::digest::consts::U16;
+    use blake2::{Blake2b, Digest};
+    if !request.headers().contains_key("idempotency-key") {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    // The body limit of the outer layers bounds this read.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return ApiError::invalid("body", "could not be read (too large?)").into_response();
+    };
+    let digest = Blake2b::<U16>::new()
+        .chain_update(parts.method.as_str())
+        .chain_update([0])
+        .chain_update(parts.uri.path())
+        .chain_update([0])
+        .chain_update(&bytes)
+        .finalize();
+    parts.extensions.insert(RequestFingerprint(digest.into()));
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
@@ -145,6 +185,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
                 })
                 .transpose()
         };
+        let fingerprint = parts.extensions.get::<RequestFingerprint>().copied();
         let idempotency_key = text("idempotency-key")?;
         if let Some(k) = &idempotency_key {
             if k.is_empty() || k.len() > 100 {
@@ -175,6 +216,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
             idempotency_key,
             if_match,
             correlation_id,
+            fingerprint,
         })
     }
 }

@@ -17,7 +17,11 @@ pub const NAME: &str = "command-service";
 
 /// The write API, to be mounted under `/api/v1`.
 pub fn api_router(state: AppState) -> Router {
-    crate::api::routes().with_state(state)
+    crate::api::routes()
+        .layer(axum::middleware::from_fn(
+            crate::extract::fingerprint_requests,
+        ))
+        .with_state(state)
 }
 
 /// `/.well-known/jwks.json`: the public keys that verify audit exports (RFC 7517).

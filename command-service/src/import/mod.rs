@@ -187,9 +187,8 @@ where
     let ctx = CommandContext::new(
         import_actor(),
         CommandHeaders {
-            idempotency_key: None,
-            if_match: None,
             correlation_id: Uuid::now_v7(),
+            ..CommandHeaders::default()
         },
     );
     match execute::<A>(state, id, command, &ctx, |_, _| Ok(())).await {

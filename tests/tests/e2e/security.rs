@@ -299,6 +299,41 @@ async fn reads_are_bounded(commands: &str, queries: &str, password: &str) {
         .post(&format!("/services/{id}/vacancies"), report)
         .await;
     assert_eq!(reported.status, 200, "{:?}", reported.body);
+    // An idempotency key names one request: its retry is answered with the
+    // first result, another request under it is refused.
+    let keyed = |free: i64| {
+        let admin = admin.clone();
+        let path = format!("/services/{id}/vacancies");
+        async move {
+            let body =
+                json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": free });
+            admin
+                .send(
+                    Method::POST,
+                    &path,
+                    Some(body),
+                    &[("Idempotency-Key", "hlaseni-1")],
+                )
+                .await
+        }
+    };
+    let first = keyed(5).await;
+    assert_eq!(
+        (first.status, first.body["deduplicated"].clone()),
+        (200, json!(false)),
+        "{:?}",
+        first.body
+    );
+    let retry = keyed(5).await;
+    assert_eq!(
+        (retry.status, retry.body["deduplicated"].clone()),
+        (200, json!(true)),
+        "{:?}",
+        retry.body
+    );
+    let other = keyed(6).await;
+    assert_eq!(other.status, 422, "{:?}", other.body);
+    assert_eq!(other.body["errors"][0]["field"], "Idempotency-Key");
     // Verification is the administrator's statement, not the provider's.
     let scope = json!({ "kind": "provider", "code": "25596641" });
     let own = crate::helpers::account(&admin, "nadeje-poskytovatel", "provider", scope).await;
