@@ -11,6 +11,7 @@ pub mod event_store;
 pub mod http;
 pub mod metrics;
 pub mod nats;
+pub mod params;
 pub mod personal;
 pub mod postgres;
 pub mod problem;

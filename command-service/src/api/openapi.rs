@@ -50,6 +50,78 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The answers any operation can give, added where an operation does not
+/// list them itself, so that the document names every status the API
+/// really answers (a fuzzer of the document fails on any other): 401 (no
+/// or a bad token), 422 (a body, parameter or header that does not parse),
+/// 404 for a path with a record's id, 409 and 413 for writes.
+struct StandardAnswers;
+
+impl Modify for StandardAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let reads = [item.get.as_mut().map(|o| (o, false))];
+            let writes = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .map(|o| o.as_mut().map(|o| (o, true)));
+            for (operation, write) in reads.into_iter().chain(writes).flatten() {
+                let answers = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    answers
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(description).into());
+                };
+                add("401", "Not authenticated, or a token that is not valid");
+                add(
+                    "422",
+                    "A body, parameter or header that does not parse, named",
+                );
+                if path.contains('{') {
+                    add("404", "No such record");
+                }
+                if write {
+                    add(
+                        "409",
+                        "Conflict: stale If-Match, concurrent change or a state rule",
+                    );
+                    add("413", "The body is larger than the limit");
+                }
+                // A creation answers 200 when it is a retry (`deduplicated`) or changed nothing.
+                if answers.contains_key("201") && !answers.contains_key("200") {
+                    let again = ResponseBuilder::new()
+                        .description(
+                            "A retry of the same request (`deduplicated`), or nothing to record",
+                        )
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("CommandResult")))
+                                .build(),
+                        )
+                        .build();
+                    answers.insert("200".to_string(), again.into());
+                }
+            }
+        }
+    }
+}
+
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
@@ -60,7 +132,7 @@ impl Modify for BearerAuth {
             with `current_version`). Every answer names the record, its new version and the log \
             position of the change.",
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardAnswers),
     paths(
         super::providers::register, super::providers::self_register, super::providers::verify,
         super::providers::change, super::providers::suspend, super::providers::resume,

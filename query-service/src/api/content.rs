@@ -51,7 +51,7 @@ pub struct ContentParams {
     pub after: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/news", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`, newest first", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/news", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`, newest first", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn news(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
@@ -196,7 +196,7 @@ pub fn to_ical(items: &[EventView]) -> String {
     out
 }
 
-#[utoipa::path(get, path = "/api/v1/calendar.ics", tag = "content", params(ContentParams), responses((status = 200, description = "The calendar as iCalendar (text/calendar)", content_type = "text/calendar")))]
+#[utoipa::path(get, path = "/api/v1/calendar.ics", tag = "content", params(ContentParams), responses((status = 200, description = "The calendar as iCalendar (text/calendar)", content_type = "text/calendar"), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn ical(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
@@ -210,7 +210,7 @@ pub(crate) async fn ical(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: postings not expired, newest first", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: postings not expired, newest first", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn jobs(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
@@ -241,7 +241,7 @@ pub(crate) async fn jobs(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
-#[utoipa::path(get, path = "/api/v1/documents", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: documents of a territory with their versions (`archived=true`: the archive)", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/documents", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: documents of a territory with their versions (`archived=true`: the archive)", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn documents(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
@@ -278,7 +278,7 @@ pub(crate) async fn document(
     Ok(Json(doc))
 }
 
-#[utoipa::path(get, path = "/api/v1/links", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/links", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn links(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
@@ -302,7 +302,7 @@ pub(crate) async fn links(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
-#[utoipa::path(get, path = "/api/v1/awards", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: awards with the provider's name", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/awards", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: awards with the provider's name", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn awards(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,

@@ -179,7 +179,7 @@ fn post_out(keys: &HashMap<Uuid, PersonKey>, p: &PostView) -> PostOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/forum/threads", tag = "forum", params(ThreadParams), security((), ("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: visible threads, latest activity first, each with its title, its opener's name, the number of visible posts and whether it is locked", body = Object), (status = 401, description = "The professional section needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "The professional section needs a verified account", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/forum/threads", tag = "forum", params(ThreadParams), security((), ("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: visible threads, latest activity first, each with its title, its opener's name, the number of visible posts and whether it is locked", body = Object), (status = 401, description = "The professional section needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "The professional section needs a verified account", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn threads(
     State(state): State<QueryState>,
     headers: HeaderMap,
@@ -236,7 +236,7 @@ pub(crate) async fn threads(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/forum/threads/{id}", tag = "forum", params(("id" = String, Path, description = "The thread"), AfterParam), security((), ("bearer" = [])), responses((status = 200, description = "The thread with its posts, first first: hidden posts show only the moderator's reason, posts of erased authors only `erased: true`", body = Object), (status = 401, description = "A professional thread needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "A professional thread needs a verified account", body = crate::api::openapi::Problem), (status = 404, description = "No such thread (or hidden)", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/forum/threads/{id}", tag = "forum", params(("id" = String, Path, description = "The thread"), AfterParam), security((), ("bearer" = [])), responses((status = 200, description = "The thread with its posts, first first: hidden posts show only the moderator's reason, posts of erased authors only `erased: true`", body = Object), (status = 401, description = "A professional thread needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "A professional thread needs a verified account", body = crate::api::openapi::Problem), (status = 404, description = "No such thread (or hidden)", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn thread(
     State(state): State<QueryState>,
     headers: HeaderMap,

@@ -62,7 +62,7 @@ fn public(a: &ApplicationView, provider_name: Option<&str>) -> Value {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/grants/calls", tag = "grants", params(After), responses((status = 200, description = "`{ total, items }`: calls with their totals", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/grants/calls", tag = "grants", params(After), responses((status = 200, description = "`{ total, items }`: calls with their totals", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn calls(
     State(state): State<QueryState>,
     Query(a): Query<After>,
@@ -96,7 +96,7 @@ fn not_found(what: &str) -> Problem {
         .detail(format!("{what} does not exist"))
 }
 
-#[utoipa::path(get, path = "/api/v1/grants/calls/{id}", tag = "grants", params(("id" = String, Path, description = "The call"), After), responses((status = 200, description = "The call, its criteria, totals and decided applications", body = Object), (status = 404, description = "No such call", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/grants/calls/{id}", tag = "grants", params(("id" = String, Path, description = "The call"), After), responses((status = 200, description = "The call, its criteria, totals and decided applications", body = Object), (status = 404, description = "No such call", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn call(
     State(state): State<QueryState>,
     Path(id): Path<String>,
@@ -132,7 +132,7 @@ pub(crate) async fn call(
     Ok(Json(doc))
 }
 
-#[utoipa::path(get, path = "/api/v1/grants/applications/{id}", tag = "grants", params(("id" = String, Path, description = "The application"), After), responses((status = 200, description = "A decided application in full; one not yet decided: its state only", body = Object), (status = 404, description = "No such application", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/grants/applications/{id}", tag = "grants", params(("id" = String, Path, description = "The application"), After), responses((status = 200, description = "A decided application in full; one not yet decided: its state only", body = Object), (status = 404, description = "No such application", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn application(
     State(state): State<QueryState>,
     Path(id): Path<String>,

@@ -239,7 +239,7 @@ async fn map(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/map.geojson", tag = "map", params(MapParams), responses((status = 200, description = "A GeoJSON FeatureCollection, the aggregates in each feature's properties", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/map.geojson", tag = "map", params(MapParams), responses((status = 200, description = "A GeoJSON FeatureCollection, the aggregates in each feature's properties", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn geojson(
     State(state): State<QueryState>,
     Query(p): Query<MapParams>,

@@ -42,7 +42,7 @@ fn get_plan(state: &QueryState, id: &str) -> Result<PlanView, Problem> {
         .ok_or_else(|| not_found("the plan"))
 }
 
-#[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, territory, in_force, revisions }] }`", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, territory, in_force, revisions }] }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn list(
     State(state): State<QueryState>,
     Query(a): Query<After>,
@@ -55,7 +55,7 @@ pub(crate) async fn list(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
-#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = String, Path, description = "The plan"), After), responses((status = 200, description = "`{ id, title, territory, in_force, plan, revisions: [{ revision, status, comments }] }`: the plan in force and which revision it is", body = Object), (status = 404, description = "No such plan", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = String, Path, description = "The plan"), After), responses((status = 200, description = "`{ id, title, territory, in_force, plan, revisions: [{ revision, status, comments }] }`: the plan in force and which revision it is", body = Object), (status = 404, description = "No such plan", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn one(
     State(state): State<QueryState>,
     Path(id): Path<String>,
@@ -73,7 +73,7 @@ pub(crate) async fn one(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/plans/{id}/revisions/{n}", tag = "plans", params(("id" = String, Path, description = "The plan"), ("n" = u32, Path, description = "The revision")), responses((status = 200, description = "The revision: content, status, comments", body = Object), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/plans/{id}/revisions/{n}", tag = "plans", params(("id" = String, Path, description = "The plan"), ("n" = u32, Path, description = "The revision")), responses((status = 200, description = "The revision: content, status, comments", body = Object), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn revision(
     State(state): State<QueryState>,
     Path((id, n)): Path<(String, String)>,
@@ -143,7 +143,7 @@ pub fn compare(a: &PlanContent, b: &PlanContent) -> Value {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/plans/{id}/diff", tag = "plans", params(("id" = String, Path, description = "The plan"), DiffParams), responses((status = 200, description = "`{ from, to, period, measures_added, measures_removed, measures_changed: [{ id, changes: [{ field, before, after }] }] }`", body = Object), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/plans/{id}/diff", tag = "plans", params(("id" = String, Path, description = "The plan"), DiffParams), responses((status = 200, description = "`{ from, to, period, measures_added, measures_removed, measures_changed: [{ id, changes: [{ field, before, after }] }] }`", body = Object), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn diff(
     State(state): State<QueryState>,
     Path(id): Path<String>,
@@ -245,7 +245,7 @@ fn group_json(g: &projection_service::plans::GroupView) -> Value {
         "members": g.members.values().collect::<Vec<_>>(), "triad": triad, "meetings": meetings })
 }
 
-#[utoipa::path(get, path = "/api/v1/groups", tag = "plans", params(GroupParams), responses((status = 200, description = "`{ total, items }`: planning groups with members by side of the triad and meetings", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/groups", tag = "plans", params(GroupParams), responses((status = 200, description = "`{ total, items }`: planning groups with members by side of the triad and meetings", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn groups(
     State(state): State<QueryState>,
     Query(p): Query<GroupParams>,
@@ -262,7 +262,7 @@ pub(crate) async fn groups(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
-#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "plans", params(("id" = String, Path, description = "The group"), GroupParams), responses((status = 200, description = "The group, its members and meetings", body = Object), (status = 404, description = "No such group", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "plans", params(("id" = String, Path, description = "The group"), GroupParams), responses((status = 200, description = "The group, its members and meetings", body = Object), (status = 404, description = "No such group", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn group(
     State(state): State<QueryState>,
     Path(id): Path<String>,

@@ -34,7 +34,7 @@ fn not_found(what: &str) -> Problem {
         .detail(format!("{what} does not exist"))
 }
 
-#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "The service with its provider, territory and vacancies (age, stale)", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "The service with its provider, territory and vacancies (age, stale)", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn service(
     State(state): State<QueryState>,
     Path(id): Path<String>,
@@ -74,7 +74,7 @@ pub fn service_detail(
     Ok(Some(doc))
 }
 
-#[utoipa::path(get, path = "/api/v1/providers/{ico}", tag = "records", params(("ico" = String, Path, description = "Id"), After), responses((status = 200, description = "The provider with its services", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/providers/{ico}", tag = "records", params(("ico" = String, Path, description = "Id"), After), responses((status = 200, description = "The provider with its services", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn provider(
     State(state): State<QueryState>,
     Path(ico): Path<String>,
@@ -97,7 +97,7 @@ async fn provider(
     Ok(Json(doc))
 }
 
-#[utoipa::path(get, path = "/api/v1/directory", tag = "records", params(After), responses((status = 200, description = "`{ total, items }`: the supplementary directory", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/directory", tag = "records", params(After), responses((status = 200, description = "`{ total, items }`: the supplementary directory", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn directory(
     State(state): State<QueryState>,
     Query(a): Query<After>,

@@ -499,7 +499,7 @@ pub(crate) async fn vacancies(
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/norms", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ rows: [{ kind, versions: [Norm] }] }`", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/stats/norms", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ rows: [{ kind, versions: [Norm] }] }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn norms(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,

@@ -83,7 +83,7 @@ pub fn invited(index: &Index, audience: &Audience) -> usize {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, status, audience, anonymous, responses }] }`", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, status, audience, anonymous, responses }] }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn list(
     State(state): State<QueryState>,
     Query(a): Query<After>,
@@ -100,7 +100,7 @@ pub(crate) async fn list(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = String, Path, description = "The survey"), After), responses((status = 200, description = "The questionnaire and its state", body = Object), (status = 404, description = "No such survey", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = String, Path, description = "The survey"), After), responses((status = 200, description = "The questionnaire and its state", body = Object), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn one(
     State(state): State<QueryState>,
     Path(id): Path<String>,

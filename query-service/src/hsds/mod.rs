@@ -256,7 +256,7 @@ pub(crate) async fn service(
     Ok(Json(mapping::service(&index, &state.codelists, e)))
 }
 
-#[utoipa::path(get, path = "/hsds/organizations", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `organization_list` objects", body = Object)))]
+#[utoipa::path(get, path = "/hsds/organizations", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `organization_list` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn organizations(
     State(state): State<QueryState>,
     Query(p): Query<ListParams>,
@@ -401,7 +401,7 @@ pub(crate) async fn service_at_location(
     Err(not_found("the service at location"))
 }
 
-#[utoipa::path(get, path = "/hsds/taxonomies", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy` objects", body = Object)))]
+#[utoipa::path(get, path = "/hsds/taxonomies", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn taxonomies(Query(p): Query<ListParams>) -> Result<Response, Problem> {
     list(TAXONOMIES.iter().map(taxonomy_json).collect(), &p)
 }
@@ -415,7 +415,7 @@ pub(crate) async fn taxonomy_one(Path(id): Path<String>) -> Result<Json<Value>, 
         .ok_or_else(|| not_found("the taxonomy"))
 }
 
-#[utoipa::path(get, path = "/hsds/taxonomy_terms", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy_term` objects", body = Object)))]
+#[utoipa::path(get, path = "/hsds/taxonomy_terms", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy_term` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn taxonomy_terms(
     State(state): State<QueryState>,
     Query(p): Query<ListParams>,

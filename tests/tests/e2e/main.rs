@@ -14,6 +14,7 @@ mod embedded;
 mod erasure;
 mod faults;
 mod forum;
+mod fuzz;
 mod grants;
 mod helpers;
 mod import;
