@@ -15,6 +15,8 @@ pub struct Query<T>(pub T);
 ///
 /// # Errors
 /// A 422 problem naming the parameter.
+// The problem is the answer itself, built once per refused request.
+#[allow(clippy::result_large_err)]
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, Problem> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
