@@ -198,15 +198,14 @@ async fn harden(request: Request, next: Next) -> Response {
     use axum::http::header::{self, HeaderValue};
     let response = next.run(request).await;
     let status = response.status();
-    let content_type = response
+    let (json, html) = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let bare = (status.is_client_error() || status.is_server_error())
-        && !content_type.contains("json")
-        && !content_type.starts_with("text/html");
+        .map_or((false, false), |t| {
+            (t.contains("json"), t.starts_with("text/html"))
+        });
+    let bare = (status.is_client_error() || status.is_server_error()) && !json && !html;
     let mut response = if bare {
         let (mut parts, _) = response.into_parts();
         let title = status.canonical_reason().unwrap_or("Error");
@@ -230,7 +229,7 @@ async fn harden(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    if content_type.starts_with("text/html") {
+    if html {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),

@@ -40,12 +40,11 @@ impl SafeCsv {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|c| safe_cell(c.as_ref()).into_owned())
-            .collect();
-        // Writing into memory cannot fail.
-        let _ = self.0.write_record(&cells);
+        // Writing into memory cannot fail; the empty record ends the row.
+        for cell in cells {
+            let _ = self.0.write_field(safe_cell(cell.as_ref()).as_bytes());
+        }
+        let _ = self.0.write_record(std::iter::empty::<&[u8]>());
     }
 
     /// The document's bytes.
