@@ -132,16 +132,6 @@ pub fn parse_after(value: &str) -> Result<LogPosition, Problem> {
 pub async fn wait_after(state: &QueryState, after: Option<&str>) -> Result<(), Problem> {
     let Some(after) = after else { return Ok(()) };
     let position = parse_after(after)?;
-    // The log is asked only when the read models are not there yet: a
-    // position already reached costs no extra round trip.
-    let reached = state
-        .indexer
-        .wait_for(position, Duration::ZERO)
-        .await
-        .map_err(|e| Problem::internal(e.as_ref()))?;
-    if reached {
-        return Ok(());
-    }
     if let Some(events) = &state.events {
         let known = events
             .contains(position)
