@@ -188,6 +188,8 @@ pub async fn seed(store: &DynEventStore, territory: &Territory) -> anyhow::Resul
                 &places[rng.random_range(0..places.len())]
             };
             let facility = Facility {
+                closed_on: None,
+                secret_address: false,
                 facility_id: "1".into(),
                 name: format!("{} – {}", capitalise(kind_name), place.1),
                 address: Address {

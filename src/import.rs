@@ -6,14 +6,13 @@
 
 use crate::Settings;
 use anyhow::Context;
-use command_service::import::{import_registry_file, ImportSummary};
+use command_service::import::{import_registry_file, ImportSummary, Progress};
 use command_service::settings::AuthSettings;
 use infra::credentials::DynCredentialStore;
 use infra::event_store::DynEventStore;
 use infra::personal::DynPersonalKeyStore;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The territory files the portal reads (the first is required).
 pub const TERRITORY_FILES: [&str; 4] = [
@@ -32,10 +31,7 @@ pub async fn run(args: &[String], settings: &Settings) -> anyhow::Result<()> {
         [what, path] if what == "rpss" => {
             let summary = rpss(Path::new(path), settings).await?;
             println!("{summary}");
-            for s in &summary.skipped {
-                println!("skipped: {s}");
-            }
-            Ok(())
+            report(&summary, &settings.data_dir)
         }
         [what, dir] if what == "territory" => territory(Path::new(dir), &settings.data_dir),
         _ => anyhow::bail!("usage: portal import rpss FILE | portal import territory DIR"),
@@ -87,18 +83,58 @@ pub async fn rpss(path: &Path, settings: &Settings) -> anyhow::Result<ImportSumm
     let state = command_service::bootstrap::app_state(store, credentials, keys, &auth).await?;
     let territory = infra::settings::load_territory(settings.territory_dir.as_deref());
     let names = move |code: &str| territory.municipalities.get(code).map(|m| m.name.clone());
-    let mut progress = |s: &ImportSummary, took: Duration| {
-        eprintln!(
-            "{} items in {:.0} s ({:.0}/s): {} events, {} skipped",
-            s.items,
-            took.as_secs_f64(),
-            s.items as f64 / took.as_secs_f64().max(0.001),
-            s.events,
-            s.skipped.len()
+    let mut progress = |p: &Progress<'_>| {
+        eprintln!("{p}");
+        tracing::info!(
+            items = p.summary.items,
+            bytes_read = p.bytes_read,
+            bytes_total = p.bytes_total,
+            events = p.summary.events,
+            skipped = p.summary.skipped.len(),
+            warned = p.summary.warned,
+            "registry import"
         );
     };
     let today = time::OffsetDateTime::now_utc().date();
     import_registry_file(&state, path, &names, today, &mut progress).await
+}
+
+/// How many skips and warnings are printed; more go to a report file.
+const PRINTED: usize = 20;
+
+/// Prints the skips and warnings; when there are more than [`PRINTED`],
+/// writes them all to `DATA_DIR/imports/rpss-<time>.txt` and names it.
+///
+/// # Errors
+/// When the report cannot be written.
+fn report(summary: &ImportSummary, data_dir: &Path) -> anyhow::Result<()> {
+    let lines: Vec<String> = summary
+        .skipped
+        .iter()
+        .map(|s| format!("skipped: {s}"))
+        .chain(summary.warnings.iter().map(|w| format!("left out: {w}")))
+        .collect();
+    for line in lines.iter().take(PRINTED) {
+        println!("{line}");
+    }
+    if lines.len() > PRINTED {
+        let dir = data_dir.join("imports");
+        std::fs::create_dir_all(&dir)?;
+        let stamp = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))?;
+        let path = dir.join(format!("rpss-{stamp}.txt"));
+        std::fs::write(&path, format!("{summary}\n{}\n", lines.join("\n")))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!(
+            "… and {} more: all {} in {}",
+            lines.len() - PRINTED,
+            lines.len(),
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Checks the territory files of `dir` (they must load) and copies them into

@@ -210,17 +210,39 @@ fn the_import_commands_fill_the_embedded_store() {
             "emaily": [{ "email": "azyl@charitadecin.cz" }] })
     };
     let file = dir.path().join("rpss.json");
-    let items = json!({ "polozky": [item(1, json!(30)), item(2, json!("x"))] });
-    std::fs::write(&file, items.to_string()).unwrap();
+    // One good item, 24 with a capacity that is no count (imported without
+    // it, with a warning), one without a kind (skipped).
+    let mut list: Vec<serde_json::Value> = vec![item(1, json!(30))];
+    list.extend((2..26).map(|i| item(i, json!("x"))));
+    let mut kindless = item(26, json!(3));
+    kindless["druhSocialniSluzby"] = serde_json::Value::Null;
+    list.push(kindless);
+    std::fs::write(&file, json!({ "polozky": list }).to_string()).unwrap();
     let path = file.display().to_string();
     let (ok, out) = run(&["import", "rpss", &path]);
     assert!(ok, "{out}");
-    assert!(out.contains("2 items: providers 1 registered"), "{out}");
-    assert!(out.contains("services 1 registered"), "{out}");
+    assert!(out.contains("26 items: providers 1 registered"), "{out}");
+    assert!(out.contains("services 25 registered"), "{out}");
+    assert!(out.contains("1 skipped; 24 warned"), "{out}");
     assert!(
-        out.contains("skipped: item 2: formy[0].kapacity[0].pocet"),
+        out.contains("skipped: item 26: druhSocialniSluzby: missing"),
         "{out}"
     );
+    assert!(
+        out.contains("left out: item 2: formy[0].kapacity[0].pocet"),
+        "{out}"
+    );
+    assert!(out.contains("% of "), "progress in percent of the file: {out}");
+    // More than 20 lines: all of them in a report file.
+    let reports: Vec<_> = std::fs::read_dir(dir.path().join("imports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(reports.len(), 1, "{out}");
+    assert!(out.contains(&reports[0].display().to_string()), "{out}");
+    let report = std::fs::read_to_string(&reports[0]).unwrap();
+    assert_eq!(report.lines().filter(|l| l.starts_with("left out: ")).count(), 24);
+    assert!(report.contains("left out: item 25: formy[0].kapacity[0].pocet"));
     let (ok, out) = run(&["import", "rpss", &path]);
     assert!(ok && out.contains(" 0 events"), "{out}");
     let (ok, out) = run(&["import", "rpss", "/nonexistent/rpss.json"]);

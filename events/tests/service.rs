@@ -13,6 +13,8 @@ use support::{fields, given, NOW};
 
 fn facility(id: &str, lat: f64) -> Facility {
     Facility {
+        closed_on: None,
+        secret_address: false,
         facility_id: id.into(),
         name: format!("Azylový dům {id}"),
         address: Address {
@@ -386,4 +388,70 @@ fn an_old_service_ended_is_upcast() {
     // New events are written with the current version.
     let new = events::aggregate::to_new_event(&event, NOW);
     assert_eq!(new.schema_version, 2);
+}
+
+#[test]
+fn a_closed_facility_takes_no_vacancies_and_its_reports_lapse() {
+    let mut state: Service =
+        events::Aggregate::fold(&[registered(), reported("A", 10), reported("B", 5)]);
+    let mut b = facility("B", 50.78);
+    b.closed_on = Some(time::macros::date!(2026 - 06 - 30));
+    events::Aggregate::apply(
+        &mut state,
+        &E::ServiceChanged {
+            changes: ServiceChanges {
+                facilities: Some(vec![facility("A", 50.77), b.clone()]),
+                ..ServiceChanges::default()
+            },
+        },
+    );
+    assert_eq!(state.vacancies.len(), 1, "the closed facility's report lapsed");
+    let details = state.details.clone().unwrap();
+    assert_eq!(
+        details.open_facilities().map(|f| f.facility_id.as_str()).collect::<Vec<_>>(),
+        ["A"]
+    );
+    let err = events::Aggregate::decide(&state, &report("B", 1), NOW).unwrap_err();
+    assert_eq!(fields(&err), ["facility_id"]);
+    assert!(err.to_string().contains("closed"), "{err}");
+}
+
+#[test]
+fn a_secret_address_holds_only_its_municipality() {
+    let secret = Facility {
+        facility_id: "utajena-1".into(),
+        name: "Azylový dům pro matky s dětmi".into(),
+        address: Address {
+            city: "Děčín".into(),
+            municipality_code: Some("562335".into()),
+            ..Address::default()
+        },
+        location: None,
+        closed_on: None,
+        secret_address: true,
+    };
+    let mut d = details();
+    d.facilities.push(secret.clone());
+    given::<Service>(&[])
+        .when(&C::Register {
+            provider_ico: "00064581".into(),
+            details: d.clone(),
+        })
+        .then(&[E::ServiceRegistered {
+            provider_ico: "00064581".into(),
+            details: d.clone(),
+        }]);
+    // A street, a postcode, an address-place code or a location is refused.
+    let mut leaky = secret;
+    leaky.address.street = "Tajná 7".into();
+    leaky.address.postcode = "40502".into();
+    leaky.location = Some(Location { lat: 50.77, lon: 14.2 });
+    d.facilities[2] = leaky;
+    let err = given::<Service>(&[])
+        .when(&C::Register {
+            provider_ico: "00064581".into(),
+            details: d,
+        })
+        .error();
+    assert_eq!(fields(&err), ["facilities[2].address", "facilities[2].location"]);
 }

@@ -61,24 +61,45 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CodeLists> {
         let text = std::fs::read_to_string(&path)?;
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        // Some saved responses are the list itself, most an object holding it.
-        let items = value
-            .get("seznam")
-            .unwrap_or(&value)
-            .as_array()
-            .ok_or_else(|| anyhow::anyhow!("{}: no \"seznam\" list", path.display()))?;
-        for item in items {
-            let (Some(list), Some(code), Some(name)) = (
-                item["ciselnik"].as_str(),
-                item["kod"].as_str(),
-                item["nazev"].as_str(),
-            ) else {
-                continue;
-            };
-            lists.insert(list, [(code.to_string(), name.to_string())]);
-        }
+        read_list(&value, &mut lists).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
     Ok(lists)
+}
+
+/// Reads one code list in either published form: the code-list API's answer
+/// (`{"pocet", "seznam": [{"ciselnik", "kod", "nazev"}]}`, or the bare list;
+/// its numeric `id` is not the code) or the open-data file beside the
+/// registry (`{"polozky": [{"id": "DruhSocialniSluzby/13", "nazev": {"cs": …}}]}`).
+///
+/// # Errors
+/// Neither form.
+fn read_list(value: &serde_json::Value, lists: &mut CodeLists) -> anyhow::Result<()> {
+    if let Some(items) = value.get("polozky").and_then(|v| v.as_array()) {
+        for item in items {
+            let name = item["nazev"]["cs"].as_str().or_else(|| item["nazev"].as_str());
+            let reference = item["id"].as_str().and_then(|r| r.split_once('/'));
+            if let (Some((list, code)), Some(name)) = (reference, name) {
+                lists.insert(list, [(code.to_string(), name.to_string())]);
+            }
+        }
+        return Ok(());
+    }
+    let items = value
+        .get("seznam")
+        .unwrap_or(value)
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("neither a \"seznam\" nor a \"polozky\" list"))?;
+    for item in items {
+        let (Some(list), Some(code), Some(name)) = (
+            item["ciselnik"].as_str(),
+            item["kod"].as_str(),
+            item["nazev"].as_str(),
+        ) else {
+            continue;
+        };
+        lists.insert(list, [(code.to_string(), name.to_string())]);
+    }
+    Ok(())
 }
 
 /// `PORTAL_CODELISTS_DIR`, else `../shared/data/codelists` when present.
@@ -109,6 +130,29 @@ pub fn load(dir: Option<&Path>) -> CodeLists {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_open_data_form_of_a_code_list_loads_by_its_codes() {
+        let mut lists = CodeLists::default();
+        let file = serde_json::json!({ "polozky": [
+            { "id": "DruhSocialniSluzby/13", "nazev": { "cs": "domovy pro seniory", "en": "homes for the elderly" } },
+            { "id": "CilovaSkupinaOsoby/30", "nazev": { "cs": "osoby žijící s demencí" } },
+            { "id": "bez kódu", "nazev": { "cs": "x" } }
+        ] });
+        read_list(&file, &mut lists).unwrap();
+        assert_eq!(lists.name("DruhSocialniSluzby", "13"), Some("domovy pro seniory"));
+        assert_eq!(lists.name("CilovaSkupinaOsoby", "30"), Some("osoby žijící s demencí"));
+        assert_eq!(lists.len(), 2);
+        // The API's answer: `kod` is the code, the numeric `id` is not.
+        let api = serde_json::json!({ "pocet": 1, "seznam": [
+            { "id": 3847, "kod": "13", "ciselnik": "DruhSocialniSluzby", "nazev": "domovy pro seniory" }
+        ] });
+        let mut lists = CodeLists::default();
+        read_list(&api, &mut lists).unwrap();
+        assert_eq!(lists.name("DruhSocialniSluzby", "13"), Some("domovy pro seniory"));
+        assert_eq!(lists.name("DruhSocialniSluzby", "3847"), None);
+        assert!(read_list(&serde_json::json!({ "x": 1 }), &mut lists).is_err());
+    }
 
     #[test]
     fn the_published_code_lists_load() {

@@ -228,7 +228,7 @@ fn next_service(
                     (v.kind_name, v.paragraph) = kind_info(v.details.kind);
                     let d = &v.details;
                     v.vacancies.retain(|x| {
-                        d.facilities.iter().any(|f| f.facility_id == x.facility_id)
+                        d.open_facilities().any(|f| f.facility_id == x.facility_id)
                             && d.capacity(x.form, x.unit).is_some()
                     });
                 }

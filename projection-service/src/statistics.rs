@@ -122,8 +122,7 @@ impl Statistics {
         let d = s.details.as_ref()?;
         let t = &self.territory;
         let municipality = d
-            .facilities
-            .iter()
+            .open_facilities()
             .find_map(|f| f.address.municipality_code.clone())
             .or_else(|| d.catchment.municipalities.first().cloned())
             .unwrap_or_default();

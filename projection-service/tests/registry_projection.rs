@@ -52,6 +52,8 @@ fn address() -> Address {
 
 fn facility(id: &str) -> Facility {
     Facility {
+        closed_on: None,
+        secret_address: false,
         facility_id: id.into(),
         name: format!("Dům {id}"),
         address: address(),

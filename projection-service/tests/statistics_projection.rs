@@ -35,6 +35,8 @@ fn details(kind: u16, beds: i64, municipality: &str, city: &str) -> ServiceDetai
         age_groups: vec![],
         catchment: Default::default(),
         facilities: vec![Facility {
+            closed_on: None,
+            secret_address: false,
             facility_id: "A".into(),
             name: "Dům".into(),
             address: Address {

@@ -231,7 +231,7 @@ impl Index {
                 kraje.insert(m.kraj_nuts.clone());
             }
         };
-        for f in &view.details.facilities {
+        for f in view.details.open_facilities() {
             if let Some(code) = &f.address.municipality_code {
                 add_municipality(code);
             }
@@ -254,8 +254,7 @@ impl Index {
         }
         let locations = view
             .details
-            .facilities
-            .iter()
+            .open_facilities()
             .filter_map(|f| f.location)
             .collect();
         let mut tokens: BTreeSet<String> = BTreeSet::new();
@@ -265,7 +264,7 @@ impl Index {
             provider_name.clone(),
             view.kind_name.clone(),
         ];
-        for f in &view.details.facilities {
+        for f in view.details.open_facilities() {
             text.push(f.name.clone());
             text.push(f.address.city.clone());
             text.push(f.address.street.clone());

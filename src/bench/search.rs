@@ -51,6 +51,8 @@ fn services(territory: &infra::territory::Territory, n: usize) -> Vec<ServiceVie
                     age_groups: vec![],
                     catchment: Catchment::default(),
                     facilities: vec![Facility {
+                        closed_on: None,
+                        secret_address: false,
                         facility_id: "1".into(),
                         name: m.name.clone(),
                         address: Address {

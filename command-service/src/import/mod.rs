@@ -9,6 +9,7 @@
 //! (named in the summary); store failures stop the import.
 
 pub mod rpss;
+pub mod sample;
 
 use crate::error::ApiError;
 use crate::execute::{execute, load, CommandContext, CommandResult};
@@ -22,6 +23,8 @@ use rpss::{read_item, MunicipalityNames, RegistryItem};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::Date;
 use tokio::sync::mpsc;
@@ -49,15 +52,25 @@ pub struct ImportSummary {
     pub unchanged: usize,
     /// Events recorded.
     pub events: u64,
+    /// Facilities read (repeated rows merged).
+    pub facilities: usize,
+    /// Of them closed.
+    pub closed_facilities: usize,
+    /// Of them with a secret address (only the municipality kept).
+    pub secret_addresses: usize,
     /// Every skipped item: its id, the field and why.
     pub skipped: Vec<String>,
+    /// Items imported with a part left out.
+    pub warned: usize,
+    /// Every part left out: the item's id, the field and why.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} items: providers {} registered, {} changed; services {} registered, {} changed, {} ended; {} unchanged; {} events; {} skipped",
+            "{} items: providers {} registered, {} changed; services {} registered, {} changed, {} ended; {} unchanged; {} events; {} skipped; {} warned ({} parts left out); {} facilities, {} closed, {} with a secret address (withheld)",
             self.items,
             self.providers_registered,
             self.providers_changed,
@@ -66,7 +79,12 @@ impl std::fmt::Display for ImportSummary {
             self.services_ended,
             self.unchanged,
             self.events,
-            self.skipped.len()
+            self.skipped.len(),
+            self.warned,
+            self.warnings.len(),
+            self.facilities,
+            self.closed_facilities,
+            self.secret_addresses,
         )
     }
 }
@@ -76,6 +94,57 @@ pub fn import_actor() -> Actor {
     Actor {
         account_id: "import:rpss".into(),
         role: "system".into(),
+    }
+}
+
+/// How far an import has got.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// What it did so far.
+    pub summary: &'a ImportSummary,
+    /// Since it started.
+    pub elapsed: Duration,
+    /// Bytes of the file read so far.
+    pub bytes_read: u64,
+    /// Bytes of the file (0 when unknown).
+    pub bytes_total: u64,
+}
+
+impl std::fmt::Display for Progress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.summary;
+        let secs = self.elapsed.as_secs_f64().max(0.001);
+        write!(f, "{} items", s.items)?;
+        if self.bytes_total > 0 {
+            write!(
+                f,
+                " ({:.0} % of {:.1} MB)",
+                self.bytes_read as f64 * 100.0 / self.bytes_total as f64,
+                self.bytes_total as f64 / 1e6
+            )?;
+        }
+        write!(
+            f,
+            " in {secs:.0} s, {:.0} items/s: {} events, {} skipped, {} warned",
+            s.items as f64 / secs,
+            s.events,
+            s.skipped.len(),
+            s.warned
+        )
+    }
+}
+
+/// A reader that counts what it has read.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 
@@ -89,10 +158,19 @@ pub fn stream_items(
 ) -> (
     mpsc::Receiver<Value>,
     tokio::task::JoinHandle<anyhow::Result<usize>>,
+    Arc<AtomicU64>,
 ) {
     let (tx, rx) = mpsc::channel(256);
+    let read = Arc::new(AtomicU64::new(0));
+    let reader = Counting {
+        inner: reader,
+        read: read.clone(),
+    };
     let task = tokio::task::spawn_blocking(move || {
-        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
+        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            reader,
+        ));
         let mut count = 0;
         let found = Root {
             tx: &tx,
@@ -102,7 +180,7 @@ pub fn stream_items(
         anyhow::ensure!(found, "the file has no \"polozky\" list");
         Ok(count)
     });
-    (rx, task)
+    (rx, task, read)
 }
 
 struct Root<'a> {
@@ -254,7 +332,7 @@ async fn import_item(
             // provider added to a facility stay.
             let mut facilities = item.details.facilities.clone();
             for f in &mut facilities {
-                if f.location.is_none() {
+                if f.location.is_none() && !f.secret_address {
                     f.location = now
                         .facilities
                         .iter()
@@ -309,10 +387,12 @@ async fn import_item(
     Ok(Ok(()))
 }
 
-/// Imports items as they arrive, until the channel closes; `progress` is
-/// called every 1,000 items with the summary so far and the time taken.
-/// Answers the summary and the registry ids of every item (readable or not),
-/// for [`complete_import`].
+/// What reports an import's progress: called every 500 items and at the end.
+pub type ProgressReport<'a> = &'a mut (dyn FnMut(&Progress<'_>) + Send);
+
+/// Imports items as they arrive, until the channel closes; `bytes` counts
+/// what the reader has read of `bytes_total`. Answers the summary and the
+/// registry ids of every item (readable or not), for [`complete_import`].
 ///
 /// # Errors
 /// Store failures (the import stops; running it again resumes it).
@@ -321,14 +401,23 @@ pub async fn import_items(
     mut items: mpsc::Receiver<Value>,
     names: MunicipalityNames<'_>,
     today: Date,
-    progress: &mut (dyn FnMut(&ImportSummary, Duration) + Send),
+    (bytes, bytes_total): (&AtomicU64, u64),
+    progress: ProgressReport<'_>,
 ) -> anyhow::Result<(ImportSummary, BTreeSet<String>)> {
     let started = Instant::now();
     let mut summary = ImportSummary::default();
     let mut present = BTreeSet::new();
+    let report = |summary: &ImportSummary, progress: ProgressReport<'_>| {
+        progress(&Progress {
+            summary,
+            elapsed: started.elapsed(),
+            bytes_read: bytes.load(Ordering::Relaxed),
+            bytes_total,
+        });
+    };
     while let Some(value) = items.recv().await {
         summary.items += 1;
-        match read_item(&value, names) {
+        match read_item(&value, names, today) {
             Err(e) => {
                 if let Some(id) = &e.registry_id {
                     present.insert(id.clone());
@@ -337,15 +426,26 @@ pub async fn import_items(
             }
             Ok(item) => {
                 present.insert(item.registry_id.clone());
-                if let Err(reason) = import_item(state, item, today, &mut summary).await? {
-                    summary.skipped.push(reason);
+                let facilities = &item.details.facilities;
+                summary.facilities += facilities.len();
+                summary.closed_facilities += facilities.iter().filter(|f| !f.is_open()).count();
+                summary.secret_addresses += item.secret_addresses();
+                let warnings: Vec<String> = item.warnings.iter().map(ToString::to_string).collect();
+                match import_item(state, item, today, &mut summary).await? {
+                    Err(reason) => summary.skipped.push(reason),
+                    Ok(()) if !warnings.is_empty() => {
+                        summary.warned += 1;
+                        summary.warnings.extend(warnings);
+                    }
+                    Ok(()) => {}
                 }
             }
         }
-        if summary.items % 1000 == 0 {
-            progress(&summary, started.elapsed());
+        if summary.items % 500 == 0 {
+            report(&summary, &mut *progress);
         }
     }
+    report(&summary, progress);
     Ok((summary, present))
 }
 
@@ -405,16 +505,18 @@ pub async fn import_registry_file(
     path: &std::path::Path,
     names: MunicipalityNames<'_>,
     today: Date,
-    progress: &mut (dyn FnMut(&ImportSummary, Duration) + Send),
+    progress: ProgressReport<'_>,
 ) -> anyhow::Result<ImportSummary> {
     let file = std::fs::File::open(path)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let source = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let (items, parsed) = stream_items(file);
-    let (summary, present) = import_items(state, items, names, today, progress).await?;
+    let (items, parsed, read) = stream_items(file);
+    let (summary, present) =
+        import_items(state, items, names, today, (&read, size), progress).await?;
     // Only a file read to its end says which services have left the registry.
     let count = parsed
         .await?

@@ -67,6 +67,23 @@ pub struct Facility {
     /// WGS84 location, inside the Czech Republic.
     #[serde(default)]
     pub location: Option<Location>,
+    /// The day the facility closed (it is then no current place of the
+    /// service: no search, map, statistics, vacancies or HSDS location).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<Date>,
+    /// The address is kept secret (a shelter, typically for women and
+    /// children): only the municipality is kept — no street, postcode,
+    /// address-place code or location is ever stored, so none can be
+    /// published, geocoded, exported or shown on a map.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret_address: bool,
+}
+
+impl Facility {
+    /// A current place of the service (not closed).
+    pub fn is_open(&self) -> bool {
+        self.closed_on.is_none()
+    }
 }
 
 /// Everything that describes a service.
@@ -352,7 +369,22 @@ fn check_facilities(facilities: &[Facility], v: &mut Violations) {
             );
         }
         v.check(format!("{field}.name"), required_text(&f.name, 300));
-        f.address.check(&format!("{field}.address"), v);
+        if f.secret_address {
+            let a = &f.address;
+            if !a.street.is_empty() || !a.postcode.is_empty() || a.ruian_code.is_some() {
+                v.add(
+                    format!("{field}.address"),
+                    "a secret address is never stored: only the municipality (city and municipality_code)",
+                );
+            }
+            if f.location.is_some() {
+                v.add(
+                    format!("{field}.location"),
+                    "a facility with a secret address has no location",
+                );
+            }
+        }
+        f.address.check_place(&format!("{field}.address"), v);
         if let Some(location) = &f.location {
             if let Err((coordinate, reason)) = location.check() {
                 v.add(format!("{field}.location.{coordinate}"), reason);
@@ -443,6 +475,11 @@ impl ServiceDetails {
         set(&mut self.categories, c.categories.as_ref());
     }
 
+    /// The current places of the service (closed facilities left out).
+    pub fn open_facilities(&self) -> impl Iterator<Item = &Facility> {
+        self.facilities.iter().filter(|f| f.is_open())
+    }
+
     /// The registered capacity of a form in a unit.
     pub fn capacity(&self, form: Form, unit: CapacityUnit) -> Option<i64> {
         self.forms
@@ -507,15 +544,20 @@ impl Service {
             return Err(DomainError::Rejected("the service is suspended".into()));
         }
         let mut v = Violations::new();
-        if !details
+        match details
             .facilities
             .iter()
-            .any(|f| f.facility_id == r.facility_id)
+            .find(|f| f.facility_id == r.facility_id)
         {
-            v.add(
+            None => v.add(
                 "facility_id",
                 format!("{:?} is not a facility of this service", r.facility_id),
-            );
+            ),
+            Some(f) if !f.is_open() => v.add(
+                "facility_id",
+                format!("the facility {:?} has closed", r.facility_id),
+            ),
+            Some(_) => {}
         }
         let capacity = if details.forms.iter().any(|f| f.form == r.form) {
             let capacity = details.capacity(r.form, r.unit);
@@ -591,7 +633,9 @@ impl Aggregate for Service {
                     // Reports of facilities, forms or units that no longer exist lapse.
                     let d = &*d;
                     self.vacancies.retain(|(facility, form, unit), _| {
-                        d.facilities.iter().any(|f| &f.facility_id == facility)
+                        d.facilities
+                            .iter()
+                            .any(|f| &f.facility_id == facility && f.is_open())
                             && d.capacity(*form, *unit).is_some()
                     });
                 }

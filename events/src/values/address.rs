@@ -54,6 +54,33 @@ impl Address {
             format!("{prefix}.postcode"),
             normalise_postcode(&self.postcode),
         );
+        self.check_codes(prefix, v);
+    }
+
+    /// Checks the address of a place of a service, which the registry does
+    /// not always give whole (a facility without an address, or with a
+    /// secret one): every part given must be valid; the postcode may be
+    /// missing; the town is required once a street or postcode is given.
+    pub fn check_place(&self, prefix: &str, v: &mut Violations) {
+        v.check(format!("{prefix}.street"), optional_text(&self.street, 200));
+        if self.street.trim().is_empty() && self.postcode.trim().is_empty() {
+            v.check(format!("{prefix}.city"), optional_text(&self.city, 100));
+        } else {
+            v.check(
+                format!("{prefix}.city"),
+                crate::error::required_text(&self.city, 100),
+            );
+        }
+        if !self.postcode.trim().is_empty() {
+            v.check(
+                format!("{prefix}.postcode"),
+                normalise_postcode(&self.postcode),
+            );
+        }
+        self.check_codes(prefix, v);
+    }
+
+    fn check_codes(&self, prefix: &str, v: &mut Violations) {
         if let Some(code) = &self.municipality_code {
             let ok = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
             if !ok {
@@ -110,42 +137,54 @@ impl Contacts {
                 v.add(format!("{prefix}.{name}"), "at most 10 entries");
             }
         }
-        for (i, e) in self.emails.iter().enumerate() {
-            let ok = e.len() <= 254
-                && e.split_once('@')
-                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
-                && !e.contains(char::is_whitespace);
-            if !ok {
-                v.add(
-                    format!("{prefix}.emails[{i}]"),
-                    format!("{e:?} is not an e-mail address"),
-                );
-            }
-        }
-        for (i, p) in self.phones.iter().enumerate() {
-            let digits = p.chars().filter(char::is_ascii_digit).count();
-            let ok = (9..=15).contains(&digits)
-                && p.chars()
-                    .all(|c| c.is_ascii_digit() || " +()-/".contains(c));
-            if !ok {
-                v.add(
-                    format!("{prefix}.phones[{i}]"),
-                    format!("{p:?} is not a telephone number"),
-                );
-            }
-        }
-        for (i, w) in self.webs.iter().enumerate() {
-            let ok = w.len() <= 300
-                && (w.starts_with("http://") || w.starts_with("https://"))
-                && !w.contains(char::is_whitespace);
-            if !ok {
-                v.add(
-                    format!("{prefix}.webs[{i}]"),
-                    format!("{w:?} is not an http(s) address"),
-                );
+        for (name, list, check) in [
+            ("emails", &self.emails, check_email as fn(&str) -> Result<(), String>),
+            ("phones", &self.phones, check_phone),
+            ("webs", &self.webs, check_web),
+        ] {
+            for (i, entry) in list.iter().enumerate() {
+                v.check(format!("{prefix}.{name}[{i}]"), check(entry));
             }
         }
     }
+}
+
+/// A plausible e-mail address.
+///
+/// # Errors
+/// Why not.
+pub fn check_email(e: &str) -> Result<(), String> {
+    let ok = e.len() <= 254
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        && !e.contains(char::is_whitespace);
+    ok.then_some(())
+        .ok_or_else(|| format!("{e:?} is not an e-mail address"))
+}
+
+/// A plausible telephone number (9–15 digits, spaces, `+()-/`).
+///
+/// # Errors
+/// Why not.
+pub fn check_phone(p: &str) -> Result<(), String> {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    let ok = (9..=15).contains(&digits)
+        && p.chars()
+            .all(|c| c.is_ascii_digit() || " +()-/".contains(c));
+    ok.then_some(())
+        .ok_or_else(|| format!("{p:?} is not a telephone number"))
+}
+
+/// An http(s) address.
+///
+/// # Errors
+/// Why not.
+pub fn check_web(w: &str) -> Result<(), String> {
+    let ok = w.len() <= 300
+        && (w.starts_with("http://") || w.starts_with("https://"))
+        && !w.contains(char::is_whitespace);
+    ok.then_some(())
+        .ok_or_else(|| format!("{w:?} is not an http(s) address"))
 }
 
 #[cfg(test)]

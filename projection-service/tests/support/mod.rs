@@ -47,6 +47,8 @@ pub fn details() -> ServiceDetails {
         age_groups: vec![],
         catchment: Default::default(),
         facilities: vec![Facility {
+            closed_on: None,
+            secret_address: false,
             facility_id: "A".into(),
             name: "A".into(),
             address: Address {

@@ -110,7 +110,7 @@ pub(crate) async fn services_csv(
                 list(&e.kraje.iter().cloned().collect::<Vec<_>>()),
                 list(&e.orp.iter().cloned().collect::<Vec<_>>()),
                 list(&e.municipalities.iter().cloned().collect::<Vec<_>>()),
-                d.facilities.len().to_string(),
+                d.open_facilities().count().to_string(),
                 e.free_now(now).to_string(),
                 distance.map(|k| format!("{k:.2}")).unwrap_or_default(),
                 serde_json::to_value(v.status)
@@ -209,7 +209,7 @@ pub(crate) async fn facilities_geojson(
     let features: Vec<Value> = found(&index, &p, now)?
         .into_iter()
         .flat_map(|(e, _, _)| {
-            e.view.details.facilities.iter().filter_map(move |f| {
+            e.view.details.open_facilities().filter_map(move |f| {
                 let l = f.location?;
                 Some(json!({
                     "type": "Feature",

@@ -120,7 +120,12 @@ pub fn service_list(index: &Index, e: &ServiceEntry) -> Value {
     s
 }
 
-fn address_json(index: &Index, location_id: uuid::Uuid, f: &Facility) -> Value {
+/// The facility's address, when it has a public one: HSDS requires a street
+/// line, a town and a postcode, which a secret or unknown address has not.
+fn address_json(index: &Index, location_id: uuid::Uuid, f: &Facility) -> Option<Value> {
+    if f.secret_address || f.address.city.is_empty() || f.address.postcode.is_empty() {
+        return None;
+    }
     let t = index.territory();
     let kraj = f
         .address
@@ -129,7 +134,7 @@ fn address_json(index: &Index, location_id: uuid::Uuid, f: &Facility) -> Value {
         .and_then(|c| t.municipalities.get(c))
         .and_then(|m| t.kraje.get(&m.kraj_nuts))
         .map_or(String::new(), |k| k.name.clone());
-    json!({
+    Some(json!({
         "id": uuid_for("address", &location_id.to_string()),
         "location_id": location_id,
         "address_1": if f.address.street.is_empty() { &f.address.city } else { &f.address.street },
@@ -138,7 +143,7 @@ fn address_json(index: &Index, location_id: uuid::Uuid, f: &Facility) -> Value {
         "postal_code": f.address.postcode,
         "country": "CZ",
         "address_type": "physical",
-    })
+    }))
 }
 
 /// A facility's id in HSDS (`location` and `service_at_location`).
@@ -159,7 +164,7 @@ pub fn service_at_location(index: &Index, e: &ServiceEntry, f: &Facility) -> Val
         "longitude": f.location.map(|l| l.lon),
         "external_identifier": f.address.ruian_code.map(|c| c.to_string()),
         "external_identifier_type": f.address.ruian_code.map(|_| "RÚIAN kód adresního místa"),
-        "addresses": [address_json(index, location_id, f)],
+        "addresses": address_json(index, location_id, f).into_iter().collect::<Vec<_>>(),
     });
     prune(&mut location);
     json!({
@@ -288,8 +293,7 @@ pub fn service(index: &Index, codes: &CodeLists, e: &ServiceEntry) -> Value {
     obj.insert("service_areas".into(), service_areas(index, e).into());
     obj.insert(
         "service_at_locations".into(),
-        d.facilities
-            .iter()
+        d.open_facilities()
             .map(|f| service_at_location(index, e, f))
             .collect(),
     );

@@ -332,7 +332,7 @@ fn locations<'a>(
     };
     let pairs = services
         .into_iter()
-        .flat_map(|e| e.view.details.facilities.iter().map(move |f| (e, f)));
+        .flat_map(|e| e.view.details.open_facilities().map(move |f| (e, f)));
     match (postcode, proximity) {
         (None, Some(_)) => Err(Problem::invalid("proximity", "needs a postcode")),
         (None, None) => Ok(pairs.collect()),
@@ -341,7 +341,7 @@ fn locations<'a>(
             // The centre of a postcode: the mean position of the facilities with it.
             let points: Vec<Location> = index
                 .services()
-                .flat_map(|e| e.view.details.facilities.iter())
+                .flat_map(|e| e.view.details.open_facilities())
                 .filter(|f| f.address.postcode == code)
                 .filter_map(|f| f.location)
                 .collect();
@@ -390,7 +390,7 @@ pub(crate) async fn service_at_location(
 ) -> Result<Json<Value>, Problem> {
     let index = state.indexer.read();
     for e in index.services() {
-        for f in &e.view.details.facilities {
+        for f in e.view.details.open_facilities() {
             if uuid_for("service_at_location", &mapping::facility_key(e, f)).to_string() == id {
                 let mut sal = mapping::service_at_location(&index, e, f);
                 sal["service"] = mapping::service(&index, &state.codelists, e);

@@ -181,12 +181,40 @@ pub async fn service(
     }
     let _ = write!(body, "<h2>{}</h2><ul>", esc(t.facilities));
     for f in &d.facilities {
-        let _ = write!(body, "<li>{} — {}</li>", esc(&f.name), address(&f.address));
+        let place = if f.secret_address {
+            esc(&format!(
+                "{} ({})",
+                f.address.city,
+                lang.tr(
+                    "adresa je utajena, obraťte se na kontakty služby",
+                    "the address is kept secret: use the service's contacts"
+                )
+            ))
+        } else {
+            address(&f.address)
+        };
+        match f.closed_on {
+            Some(day) => {
+                let _ = write!(
+                    body,
+                    "<li class=\"closed\"><del>{} — {place}</del> <strong>{}</strong></li>",
+                    esc(&f.name),
+                    esc(&format!(
+                        "{} {}",
+                        lang.tr("uzavřeno od", "closed since"),
+                        day.format(time::macros::format_description!("[day]. [month]. [year]"))
+                            .unwrap_or_default()
+                    )),
+                );
+            }
+            None => {
+                let _ = write!(body, "<li>{} — {place}</li>", esc(&f.name));
+            }
+        }
     }
     body.push_str("</ul>");
     let points: Vec<(String, f64, f64)> = d
-        .facilities
-        .iter()
+        .open_facilities()
         .filter_map(|f| f.location.as_ref().map(|l| (f.name.clone(), l.lat, l.lon)))
         .collect();
     let kraje: Vec<String> = entry.kraje.iter().cloned().collect();

@@ -145,7 +145,7 @@ pub fn render(
             now = esc(lang.tr("Volná místa nyní", "Free places now")),
         );
         let mut row = 0;
-        for facility in &s.details.facilities {
+        for facility in s.details.open_facilities() {
             for spec in &s.details.forms {
                 for capacity in &spec.capacities {
                     row += 1;
