@@ -29,8 +29,14 @@ pub const TERRITORY_FILES: [&str; 4] = [
 pub async fn run(args: &[String], settings: &Settings) -> anyhow::Result<()> {
     match args {
         [what, path] if what == "rpss" => {
+            let started = std::time::Instant::now();
             let summary = rpss(Path::new(path), settings).await?;
             println!("{summary}");
+            println!(
+                "took {:.1} s; peak memory {}",
+                started.elapsed().as_secs_f64(),
+                peak_memory().map_or_else(|| "unknown".into(), |m| format!("{m:.0} MiB"))
+            );
             report(&summary, &settings.data_dir)
         }
         [what, dir] if what == "territory" => territory(Path::new(dir), &settings.data_dir),
@@ -97,6 +103,14 @@ pub async fn rpss(path: &Path, settings: &Settings) -> anyhow::Result<ImportSumm
     };
     let today = time::OffsetDateTime::now_utc().date();
     import_registry_file(&state, path, &names, today, &mut progress).await
+}
+
+/// The peak resident memory of this process in MiB (Linux `/proc`).
+fn peak_memory() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// How many skips and warnings are printed; more go to a report file.

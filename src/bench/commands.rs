@@ -103,7 +103,7 @@ impl Drop for Server {
     }
 }
 
-fn binary(name: &str) -> anyhow::Result<std::path::PathBuf> {
+pub(super) fn binary(name: &str) -> anyhow::Result<std::path::PathBuf> {
     let me = std::env::current_exe()?;
     let path = me.with_file_name(name);
     anyhow::ensure!(
@@ -181,7 +181,14 @@ pub(super) const PASSWORD: &str = "bench-admin-password";
 
 /// Starts a server binary with `env` and waits for the line saying where it listens.
 pub(super) fn spawn(bin: &str, env: &[(&str, String)]) -> anyhow::Result<Server> {
-    let dir = std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
+    // A data folder of its own, unless given (then still removed afterwards).
+    let dir = env
+        .iter()
+        .find(|(k, _)| *k == "PORTAL_DATA_DIR")
+        .map(|(_, v)| std::path::PathBuf::from(v))
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()))
+        });
     std::fs::create_dir_all(&dir)?;
     let mut cmd = Command::new(binary(bin)?);
     cmd.envs(env.iter().map(|(k, v)| (*k, v)))

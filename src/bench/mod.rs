@@ -4,6 +4,7 @@
 pub mod append;
 pub mod commands;
 pub mod fold;
+pub mod import;
 pub mod read;
 pub mod rebuild;
 pub mod search;

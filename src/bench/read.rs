@@ -115,7 +115,7 @@ async fn register(
     Ok(())
 }
 
-fn search_paths(n: usize) -> Vec<String> {
+pub(super) fn search_paths(n: usize) -> Vec<String> {
     let mut rng = StdRng::seed_from_u64(11);
     let words = [
         "azyl",
@@ -152,7 +152,7 @@ fn search_paths(n: usize) -> Vec<String> {
 
 /// Sends `urls` at `rate` per second, open loop (at most 512 in flight);
 /// latencies count from each request's slot.
-async fn open_loop(
+pub(super) async fn open_loop(
     http: &reqwest::Client,
     urls: Vec<String>,
     rate: f64,

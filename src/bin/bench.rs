@@ -28,6 +28,14 @@
 //! background events; distributed: the three service binaries on
 //! PostgreSQL, NATS and ClickHouse from `BENCH_CLICKHOUSE_URL`)
 //!
+//! `cargo run --release --bin bench -- import [--services 6733]
+//! [--mode embedded|postgres|both]` (a registry file in the real shape,
+//! generated, imported twice by `portal import rpss`; build the binaries first)
+//!
+//! `cargo run --release --bin bench -- national [--rate 2000] [--seconds 10]`
+//! (the embedded portal on the imported national registry: checked, then
+//! search, map, statistics and HSDS measured)
+//!
 //! PostgreSQL comes from `BENCH_DATABASE_URL` (or `DATABASE_URL`); the bench
 //! works in a schema of its own and drops it afterwards. SQLite runs in a
 //! temporary folder (`BENCH_DATA_DIR` to choose another disk).
@@ -88,7 +96,25 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", portal::bench::search::measure(20_000, 20_000)?);
         return Ok(());
     }
-    if what == "http-search" || what == "freshness" {
+    if what == "import" {
+        let (mut services, mut modes) = (6_733, vec!["embedded".to_string()]);
+        while let Some(flag) = args.next() {
+            let value = args
+                .next()
+                .with_context(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--services" => services = value.parse()?,
+                "--mode" if value == "both" => {
+                    modes = vec!["embedded".into(), "postgres".into()];
+                }
+                "--mode" => modes = vec![value],
+                other => anyhow::bail!("unknown flag {other:?}"),
+            }
+        }
+        println!("{}", portal::bench::import::import(services, &modes).await?);
+        return Ok(());
+    }
+    if what == "http-search" || what == "freshness" || what == "national" {
         let mut config = portal::bench::read::ReadConfig {
             seconds: Duration::from_secs(10),
             rate: if what == "freshness" { 5000.0 } else { 2000.0 },
@@ -107,7 +133,9 @@ async fn main() -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown flag {other:?}"),
             }
         }
-        let report = if what == "freshness" {
+        let report = if what == "national" {
+            portal::bench::import::national(&config).await?
+        } else if what == "freshness" {
             portal::bench::read::freshness(&config, &mode).await?
         } else {
             portal::bench::read::search(&config).await?
@@ -137,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         what == "append",
-        "unknown benchmark {what:?}; known: append, commands, search, http-search, freshness, fold, rebuild, stats"
+        "unknown benchmark {what:?}; known: append, commands, search, http-search, freshness, import, national, fold, rebuild, stats"
     );
     let mut config = AppendConfig {
         seconds: Duration::from_secs(5),

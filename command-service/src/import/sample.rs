@@ -341,7 +341,14 @@ pub fn write_sample(
             };
             let village = rng.random_bool(0.1);
             let street = (!village).then(|| STREETS[rng.random_range(0..STREETS.len())]);
-            let number = rng.random_range(1..4000);
+            // Two places of a service are never one house.
+            let mut number = rng.random_range(1..4000);
+            while places
+                .iter()
+                .any(|p| p.municipality == municipalities[m].0 && p.number == number)
+            {
+                number = rng.random_range(1..4000);
+            }
             let missing = rng.random_range(0..1000) < 36;
             let has_address = !(missing && rng.random_bool(0.35));
             let code = (!missing).then(|| place_code(municipalities[m].0, number, street));

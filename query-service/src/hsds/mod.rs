@@ -135,18 +135,19 @@ fn page_of<T>(items: Vec<T>, p: &ListParams) -> Result<(Vec<T>, Value), Problem>
     Ok((contents, envelope))
 }
 
-/// A list as the HSDS page envelope, or NDJSON.
-fn list(items: Vec<Value>, p: &ListParams) -> Result<Response, Problem> {
+/// A list as the HSDS page envelope, or NDJSON; only the items answered are
+/// mapped (a page of a national registry maps 50 services, not all of them).
+fn list<T>(items: Vec<T>, p: &ListParams, map: impl Fn(T) -> Value) -> Result<Response, Problem> {
     match p.format.as_deref().unwrap_or("json") {
         "json" => {
             let (contents, mut envelope) = page_of(items, p)?;
-            envelope["contents"] = Value::Array(contents);
+            envelope["contents"] = contents.into_iter().map(map).collect();
             Ok(Json(envelope).into_response())
         }
         "ndjson" => {
             let mut body = String::new();
             for item in items {
-                body.push_str(&item.to_string());
+                body.push_str(&map(item).to_string());
                 body.push('\n');
             }
             Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
@@ -231,11 +232,8 @@ pub(crate) async fn services(
     Query(p): Query<ListParams>,
 ) -> Result<Response, Problem> {
     let index = state.indexer.read();
-    let items = filtered(&index, &state.codelists, &p)?
-        .into_iter()
-        .map(|e| mapping::service_list(&index, e))
-        .collect();
-    list(items, &p)
+    let items = filtered(&index, &state.codelists, &p)?;
+    list(items, &p, |e| mapping::service_list(&index, e))
 }
 
 fn find_service<'a>(index: &'a Index, id: &str) -> Option<&'a ServiceEntry> {
@@ -274,13 +272,7 @@ pub(crate) async fn organizations(
         })
         .collect();
     providers.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.ico.cmp(&b.ico)));
-    list(
-        providers
-            .into_iter()
-            .map(mapping::organization_list)
-            .collect(),
-        &p,
-    )
+    list(providers, &p, mapping::organization_list)
 }
 
 #[utoipa::path(get, path = "/hsds/organizations/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the IČO")), responses((status = 200, description = "HSDS `organization` with its services", body = Object), (status = 404, description = "No such organization", body = crate::api::openapi::Problem)))]
@@ -372,15 +364,12 @@ pub(crate) async fn service_at_locations(
     Query(p): Query<ListParams>,
 ) -> Result<Response, Problem> {
     let index = state.indexer.read();
-    let items = locations(&index, &state.codelists, &p)?
-        .into_iter()
-        .map(|(e, f)| {
-            let mut sal = mapping::service_at_location(&index, e, f);
-            sal["service"] = mapping::service_list(&index, e);
-            sal
-        })
-        .collect();
-    list(items, &p)
+    let items = locations(&index, &state.codelists, &p)?;
+    list(items, &p, |(e, f)| {
+        let mut sal = mapping::service_at_location(&index, e, f);
+        sal["service"] = mapping::service_list(&index, e);
+        sal
+    })
 }
 
 #[utoipa::path(get, path = "/hsds/service_at_locations/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID")), responses((status = 200, description = "HSDS `service_at_location`, fully nested", body = Object), (status = 404, description = "No such service at location", body = crate::api::openapi::Problem)))]
@@ -403,7 +392,7 @@ pub(crate) async fn service_at_location(
 
 #[utoipa::path(get, path = "/hsds/taxonomies", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn taxonomies(Query(p): Query<ListParams>) -> Result<Response, Problem> {
-    list(TAXONOMIES.iter().map(taxonomy_json).collect(), &p)
+    list(TAXONOMIES.iter().collect(), &p, taxonomy_json)
 }
 
 #[utoipa::path(get, path = "/hsds/taxonomies/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the key")), responses((status = 200, description = "HSDS `taxonomy`", body = Object), (status = 404, description = "No such taxonomy", body = crate::api::openapi::Problem)))]
@@ -440,9 +429,8 @@ pub(crate) async fn taxonomy_terms(
                 .iter()
                 .all(|w| name.iter().any(|n| n.starts_with(w.as_str())))
         })
-        .map(|t| term_json(&t))
         .collect();
-    list(items, &p)
+    list(items, &p, |t| term_json(&t))
 }
 
 #[utoipa::path(get, path = "/hsds/taxonomy_terms/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or taxonomy/code")), responses((status = 200, description = "HSDS `taxonomy_term`", body = Object), (status = 404, description = "No such term", body = crate::api::openapi::Problem)))]
