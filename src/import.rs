@@ -134,10 +134,9 @@ fn report(summary: &ImportSummary, data_dir: &Path) -> anyhow::Result<()> {
     if lines.len() > PRINTED {
         let dir = data_dir.join("imports");
         std::fs::create_dir_all(&dir)?;
-        let stamp = time::OffsetDateTime::now_utc()
-            .format(time::macros::format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))?;
+        let stamp = time::OffsetDateTime::now_utc().format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))?;
         let path = dir.join(format!("rpss-{stamp}.txt"));
         std::fs::write(&path, format!("{summary}\n{}\n", lines.join("\n")))
             .with_context(|| format!("cannot write {}", path.display()))?;

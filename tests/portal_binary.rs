@@ -232,7 +232,10 @@ fn the_import_commands_fill_the_embedded_store() {
         out.contains("left out: item 2: formy[0].kapacity[0].pocet"),
         "{out}"
     );
-    assert!(out.contains("% of "), "progress in percent of the file: {out}");
+    assert!(
+        out.contains("% of "),
+        "progress in percent of the file: {out}"
+    );
     // More than 20 lines: all of them in a report file.
     let reports: Vec<_> = std::fs::read_dir(dir.path().join("imports"))
         .unwrap()
@@ -241,7 +244,13 @@ fn the_import_commands_fill_the_embedded_store() {
     assert_eq!(reports.len(), 1, "{out}");
     assert!(out.contains(&reports[0].display().to_string()), "{out}");
     let report = std::fs::read_to_string(&reports[0]).unwrap();
-    assert_eq!(report.lines().filter(|l| l.starts_with("left out: ")).count(), 24);
+    assert_eq!(
+        report
+            .lines()
+            .filter(|l| l.starts_with("left out: "))
+            .count(),
+        24
+    );
     assert!(report.contains("left out: item 25: formy[0].kapacity[0].pocet"));
     let (ok, out) = run(&["import", "rpss", &path]);
     assert!(ok && out.contains(" 0 events"), "{out}");

@@ -405,10 +405,17 @@ fn a_closed_facility_takes_no_vacancies_and_its_reports_lapse() {
             },
         },
     );
-    assert_eq!(state.vacancies.len(), 1, "the closed facility's report lapsed");
+    assert_eq!(
+        state.vacancies.len(),
+        1,
+        "the closed facility's report lapsed"
+    );
     let details = state.details.clone().unwrap();
     assert_eq!(
-        details.open_facilities().map(|f| f.facility_id.as_str()).collect::<Vec<_>>(),
+        details
+            .open_facilities()
+            .map(|f| f.facility_id.as_str())
+            .collect::<Vec<_>>(),
         ["A"]
     );
     let err = events::Aggregate::decide(&state, &report("B", 1), NOW).unwrap_err();
@@ -445,7 +452,10 @@ fn a_secret_address_holds_only_its_municipality() {
     let mut leaky = secret;
     leaky.address.street = "Tajná 7".into();
     leaky.address.postcode = "40502".into();
-    leaky.location = Some(Location { lat: 50.77, lon: 14.2 });
+    leaky.location = Some(Location {
+        lat: 50.77,
+        lon: 14.2,
+    });
     d.facilities[2] = leaky;
     let err = given::<Service>(&[])
         .when(&C::Register {
@@ -453,5 +463,8 @@ fn a_secret_address_holds_only_its_municipality() {
             details: d,
         })
         .error();
-    assert_eq!(fields(&err), ["facilities[2].address", "facilities[2].location"]);
+    assert_eq!(
+        fields(&err),
+        ["facilities[2].address", "facilities[2].location"]
+    );
 }

@@ -76,7 +76,9 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CodeLists> {
 fn read_list(value: &serde_json::Value, lists: &mut CodeLists) -> anyhow::Result<()> {
     if let Some(items) = value.get("polozky").and_then(|v| v.as_array()) {
         for item in items {
-            let name = item["nazev"]["cs"].as_str().or_else(|| item["nazev"].as_str());
+            let name = item["nazev"]["cs"]
+                .as_str()
+                .or_else(|| item["nazev"].as_str());
             let reference = item["id"].as_str().and_then(|r| r.split_once('/'));
             if let (Some((list, code)), Some(name)) = (reference, name) {
                 lists.insert(list, [(code.to_string(), name.to_string())]);
@@ -140,8 +142,14 @@ mod tests {
             { "id": "bez kódu", "nazev": { "cs": "x" } }
         ] });
         read_list(&file, &mut lists).unwrap();
-        assert_eq!(lists.name("DruhSocialniSluzby", "13"), Some("domovy pro seniory"));
-        assert_eq!(lists.name("CilovaSkupinaOsoby", "30"), Some("osoby žijící s demencí"));
+        assert_eq!(
+            lists.name("DruhSocialniSluzby", "13"),
+            Some("domovy pro seniory")
+        );
+        assert_eq!(
+            lists.name("CilovaSkupinaOsoby", "30"),
+            Some("osoby žijící s demencí")
+        );
         assert_eq!(lists.len(), 2);
         // The API's answer: `kod` is the code, the numeric `id` is not.
         let api = serde_json::json!({ "pocet": 1, "seznam": [
@@ -149,7 +157,10 @@ mod tests {
         ] });
         let mut lists = CodeLists::default();
         read_list(&api, &mut lists).unwrap();
-        assert_eq!(lists.name("DruhSocialniSluzby", "13"), Some("domovy pro seniory"));
+        assert_eq!(
+            lists.name("DruhSocialniSluzby", "13"),
+            Some("domovy pro seniory")
+        );
         assert_eq!(lists.name("DruhSocialniSluzby", "3847"), None);
         assert!(read_list(&serde_json::json!({ "x": 1 }), &mut lists).is_err());
     }

@@ -102,6 +102,9 @@ pub struct ServiceView {
     pub status: ServiceStatus,
     /// Last verification.
     pub last_verified_on: Option<time::Date>,
+    /// The day the service ended (its registration in the registry), when it has.
+    #[serde(default)]
+    pub ended_on: Option<time::Date>,
     /// Current vacancies.
     pub vacancies: Vec<VacancyView>,
     /// The last changes of the record (vacancy reports aside), oldest first.
@@ -194,6 +197,7 @@ fn next_service(
                 paragraph,
                 status: ServiceStatus::Active,
                 last_verified_on: None,
+                ended_on: None,
                 vacancies: Vec::new(),
                 history: vec![note(e, "create", Vec::new())],
                 version: 0,
@@ -234,7 +238,10 @@ fn next_service(
                 }
                 ServiceEvent::ServiceSuspended { .. } => v.status = ServiceStatus::Suspended,
                 ServiceEvent::ServiceResumed {} => v.status = ServiceStatus::Active,
-                ServiceEvent::ServiceEnded { .. } => v.status = ServiceStatus::Ended,
+                ServiceEvent::ServiceEnded { ended_on, .. } => {
+                    v.status = ServiceStatus::Ended;
+                    v.ended_on = Some(ended_on);
+                }
                 ServiceEvent::ServiceVerified { verified_on } => {
                     v.last_verified_on = Some(verified_on)
                 }

@@ -252,10 +252,23 @@ impl Index {
                     .map_or_else(|| code.clone(), |k| k.nuts.clone()),
             );
         }
+        // A facility without a position (the registry gives none) is placed
+        // at its municipality's centre for distances; never one whose
+        // address is secret.
         let locations = view
             .details
             .open_facilities()
-            .filter_map(|f| f.location)
+            .filter_map(|f| {
+                f.location.or_else(|| {
+                    let code = f
+                        .address
+                        .municipality_code
+                        .as_ref()
+                        .filter(|_| !f.secret_address)?;
+                    let (lat, lon) = t.municipalities.get(code)?.centre?;
+                    Some(events::values::Location { lat, lon })
+                })
+            })
             .collect();
         let mut tokens: BTreeSet<String> = BTreeSet::new();
         let mut text = vec![

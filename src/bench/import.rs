@@ -75,7 +75,11 @@ struct Run {
     peak: String,
 }
 
-fn import_once(file: &Path, data_dir: &Path, env: &[(&'static str, String)]) -> anyhow::Result<Run> {
+fn import_once(
+    file: &Path,
+    data_dir: &Path,
+    env: &[(&'static str, String)],
+) -> anyhow::Result<Run> {
     let started = Instant::now();
     let output = std::process::Command::new(binary("portal")?)
         .args(["import", "rpss"])
@@ -139,7 +143,8 @@ pub async fn import(services: usize, modes: &[String]) -> anyhow::Result<String>
         parse_took.as_secs_f64()
     )];
     for mode in modes {
-        let data = std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
+        let data =
+            std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
         let env: Vec<(&'static str, String)> = match mode.as_str() {
             "embedded" => Vec::new(),
             "postgres" => distributed_env()?
@@ -150,7 +155,10 @@ pub async fn import(services: usize, modes: &[String]) -> anyhow::Result<String>
         };
         let runs = [
             ("into an empty store", import_once(&file.path, &data, &env)),
-            ("again, nothing changed", import_once(&file.path, &data, &env)),
+            (
+                "again, nothing changed",
+                import_once(&file.path, &data, &env),
+            ),
         ];
         let _ = std::fs::remove_dir_all(&data);
         clean_up(&env).await;
@@ -183,7 +191,11 @@ pub async fn import(services: usize, modes: &[String]) -> anyhow::Result<String>
 
 async fn get_json(http: &reqwest::Client, url: &str) -> anyhow::Result<Value> {
     let response = http.get(url).send().await?;
-    anyhow::ensure!(response.status().is_success(), "{url}: {}", response.status());
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
     Ok(response.json().await?)
 }
 
@@ -193,7 +205,12 @@ async fn timed(http: &reqwest::Client, urls: &[String], n: usize) -> anyhow::Res
     for i in 0..n {
         let t = Instant::now();
         let response = http.get(&urls[i % urls.len()]).send().await?;
-        anyhow::ensure!(response.status().is_success(), "{}: {}", urls[i % urls.len()], response.status());
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{}: {}",
+            urls[i % urls.len()],
+            response.status()
+        );
         response.bytes().await?;
         latencies.push(t.elapsed());
     }
@@ -225,12 +242,17 @@ pub async fn national(config: &super::read::ReadConfig) -> anyhow::Result<String
         &[
             ("PORTAL_HTTP_ADDR", "127.0.0.1:0".into()),
             ("PORTAL_DEMO_DATA", "0".into()),
-            ("PORTAL_TERRITORY_DIR", territory_dir()?.display().to_string()),
+            (
+                "PORTAL_TERRITORY_DIR",
+                territory_dir()?.display().to_string(),
+            ),
             ("PORTAL_DATA_DIR", data.display().to_string()),
         ],
     )?;
     let api = format!("{}/api/v1", server.base);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .build()?;
     // Every running service searchable: the registry minus the ended ones.
     let active = (file.truth.items - file.truth.ended) as u64;
     loop {
@@ -238,7 +260,11 @@ pub async fn national(config: &super::read::ReadConfig) -> anyhow::Result<String
         if r["total"].as_u64() == Some(active) {
             break;
         }
-        anyhow::ensure!(t.elapsed() < Duration::from_secs(600), "not indexed: {}", r["total"]);
+        anyhow::ensure!(
+            t.elapsed() < Duration::from_secs(600),
+            "not indexed: {}",
+            r["total"]
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let ready = t.elapsed();
@@ -247,7 +273,9 @@ pub async fn national(config: &super::read::ReadConfig) -> anyhow::Result<String
     loop {
         let before = super::commands::cpu_seconds(server.pid());
         tokio::time::sleep(Duration::from_secs(1)).await;
-        if super::commands::cpu_seconds(server.pid()) - before < 0.05 || t.elapsed() > Duration::from_secs(300) {
+        if super::commands::cpu_seconds(server.pid()) - before < 0.05
+            || t.elapsed() > Duration::from_secs(300)
+        {
             break;
         }
     }
@@ -255,13 +283,30 @@ pub async fn national(config: &super::read::ReadConfig) -> anyhow::Result<String
     let kraje = get_json(&http, &format!("{api}/map?level=kraj")).await?;
     let orp = get_json(&http, &format!("{api}/map?level=orp")).await?;
     let areas = |v: &Value| v["areas"].as_array().map_or(0, Vec::len);
-    anyhow::ensure!(areas(&kraje) == 14 && areas(&orp) == 206, "the map has {} kraje, {} ORP", areas(&kraje), areas(&orp));
-    let in_kraje: u64 = kraje["areas"].as_array().into_iter().flatten().filter_map(|a| a["services"].as_u64()).sum();
-    anyhow::ensure!(in_kraje >= active, "the kraje hold {in_kraje} of {active} services");
+    anyhow::ensure!(
+        areas(&kraje) == 14 && areas(&orp) == 206,
+        "the map has {} kraje, {} ORP",
+        areas(&kraje),
+        areas(&orp)
+    );
+    let in_kraje: u64 = kraje["areas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["services"].as_u64())
+        .sum();
+    anyhow::ensure!(
+        in_kraje >= active,
+        "the kraje hold {in_kraje} of {active} services"
+    );
     let hsds = get_json(&http, &format!("{}/hsds/services?per_page=1", server.base)).await?;
     // HSDS publishes ended services too, as `defunct`.
     let all = file.truth.items as u64;
-    anyhow::ensure!(hsds["total_items"].as_u64() == Some(all), "HSDS has {} services of {all}", hsds["total_items"]);
+    anyhow::ensure!(
+        hsds["total_items"].as_u64() == Some(all),
+        "HSDS has {} services of {all}",
+        hsds["total_items"]
+    );
     let geo = get_json(&http, &format!("{api}/exports/facilities.geojson")).await?;
     let published = geo.to_string();
     anyhow::ensure!(
@@ -281,8 +326,24 @@ pub async fn national(config: &super::read::ReadConfig) -> anyhow::Result<String
     let map_kraje = timed(&http, &[format!("{api}/map?level=kraj")], 200).await?;
     let map_orp = timed(&http, &[format!("{api}/map?level=orp")], 200).await?;
     let map_orp_kraj = timed(&http, &[format!("{api}/map?level=orp&kraj=CZ042")], 200).await?;
-    let stats = timed(&http, &[format!("{api}/stats/services"), format!("{api}/stats/capacity-vs-need")], 200).await?;
-    let hsds_lat = timed(&http, &[format!("{}/hsds/services?per_page=50", server.base), format!("{}/hsds/service_at_locations?per_page=50", server.base)], 200).await?;
+    let stats = timed(
+        &http,
+        &[
+            format!("{api}/stats/services"),
+            format!("{api}/stats/capacity-vs-need"),
+        ],
+        200,
+    )
+    .await?;
+    let hsds_lat = timed(
+        &http,
+        &[
+            format!("{}/hsds/services?per_page=50", server.base),
+            format!("{}/hsds/service_at_locations?per_page=50", server.base),
+        ],
+        200,
+    )
+    .await?;
     let memory = server.memory();
     drop(server);
     Ok(format!(

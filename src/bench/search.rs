@@ -72,6 +72,7 @@ fn services(territory: &infra::territory::Territory, n: usize) -> Vec<ServiceVie
                 paragraph: Some(paragraph.to_string()).filter(|p| !p.is_empty()),
                 status: ServiceStatus::Active,
                 last_verified_on: None,
+                ended_on: None,
                 vacancies: if query_service::api::map::MAP_VACANCY_KINDS.contains(&kind) {
                     vec![projection_service::registry::VacancyView {
                         facility_id: "1".into(),

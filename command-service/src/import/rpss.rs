@@ -193,7 +193,11 @@ impl Reader<'_> {
                     self.warn(path, "empty; left out");
                     continue;
                 };
-                for part in raw.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+                for part in raw
+                    .split([',', ';'])
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                {
                     let value = normalise_contact(key, part);
                     if let Err(reason) = check(&value) {
                         self.warn(&path, format!("{reason}; left out"));
@@ -337,7 +341,10 @@ impl Reader<'_> {
             let Some(form) = code_of(&f["forma"])
                 .and_then(|c| serde_json::from_value::<Form>(Value::String(c)).ok())
             else {
-                self.warn(format!("{field}.forma"), "not pob, amb or ter; the form is left out");
+                self.warn(
+                    format!("{field}.forma"),
+                    "not pob, amb or ter; the form is left out",
+                );
                 continue;
             };
             let mut capacities: Vec<Capacity> = Vec::new();
@@ -346,7 +353,10 @@ impl Reader<'_> {
                 let Some(unit) = code_of(&c["typ"])
                     .and_then(|u| serde_json::from_value::<CapacityUnit>(Value::String(u)).ok())
                 else {
-                    self.warn(format!("{cfield}.typ"), "not a capacity unit; the capacity is left out");
+                    self.warn(
+                        format!("{cfield}.typ"),
+                        "not a capacity unit; the capacity is left out",
+                    );
                     continue;
                 };
                 let Some(count) = c["pocet"].as_i64().filter(|n| *n >= 0) else {
@@ -381,7 +391,12 @@ impl Reader<'_> {
     /// item's contact address stands as the place to turn to.
     fn facilities(&mut self, item: &Value, fallback_name: &str) -> Vec<Facility> {
         let mut facilities: Vec<Facility> = Vec::new();
-        for (i, f) in item["zarizeni"].as_array().into_iter().flatten().enumerate() {
+        for (i, f) in item["zarizeni"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let facility = self.facility(f, &format!("zarizeni[{i}]"), fallback_name);
             match facilities
                 .iter_mut()
@@ -397,7 +412,9 @@ impl Reader<'_> {
             }
         }
         let public = |f: &Facility| {
-            f.is_open() && !f.secret_address && (f.address.ruian_code.is_some() || !f.address.street.is_empty())
+            f.is_open()
+                && !f.secret_address
+                && (f.address.ruian_code.is_some() || !f.address.street.is_empty())
         };
         if !facilities.iter().any(public) {
             let contact = item["kontaktniAdresy"]
@@ -665,20 +682,37 @@ mod tests {
         ]);
         let r = read(&i);
         assert_eq!(r.secret_addresses(), 1, "repeated rows merged");
-        let f = r.details.facilities.iter().find(|f| f.secret_address).unwrap();
+        let f = r
+            .details
+            .facilities
+            .iter()
+            .find(|f| f.secret_address)
+            .unwrap();
         assert_eq!(f.address.city, "Děčín");
         assert_eq!(f.address.municipality_code.as_deref(), Some("562335"));
-        assert_eq!((f.address.street.as_str(), f.address.postcode.as_str()), ("", ""));
+        assert_eq!(
+            (f.address.street.as_str(), f.address.postcode.as_str()),
+            ("", "")
+        );
         assert_eq!((f.address.ruian_code, f.location), (None, None));
         assert!(f.facility_id.starts_with("utajena-"), "{}", f.facility_id);
         let debug = format!("{r:?}");
-        assert!(!debug.contains("Tajná") && !debug.contains("99887766"), "{debug}");
+        assert!(
+            !debug.contains("Tajná") && !debug.contains("99887766"),
+            "{debug}"
+        );
         // No public place left: the contact address is the place to turn to.
         let contact = &r.details.facilities[1];
         assert_eq!(contact.name, "Kontaktní adresa");
         assert_eq!(contact.address.street, "Kamenická 1188/5");
         // The other forms of the flag.
-        for (flag, secret) in [(json!("ano"), true), (json!({ "ulice": "x" }), true), (json!(false), false), (json!(null), false), (json!("ne"), false)] {
+        for (flag, secret) in [
+            (json!("ano"), true),
+            (json!({ "ulice": "x" }), true),
+            (json!(false), false),
+            (json!(null), false),
+            (json!("ne"), false),
+        ] {
             assert_eq!(is_secret(&flag), secret, "{flag}");
         }
     }
@@ -697,16 +731,46 @@ mod tests {
             { "nazev": "Špatné datum", "adresa": address(Some(5), Some("Krátká"), 5), "poskytujeDo": "2020-13-01" }
         ]);
         let r = read(&i);
-        let f = |id: &str| r.details.facilities.iter().find(|f| f.facility_id == id).unwrap();
-        assert_eq!(f("1").closed_on, Some(date!(2020 - 06 - 30)), "closed while the service runs");
+        let f = |id: &str| {
+            r.details
+                .facilities
+                .iter()
+                .find(|f| f.facility_id == id)
+                .unwrap()
+        };
+        assert_eq!(
+            f("1").closed_on,
+            Some(date!(2020 - 06 - 30)),
+            "closed while the service runs"
+        );
         assert_eq!(f("2").closed_on, None, "closes later: still current");
-        assert_eq!((f("3").closed_on, f("3").name.as_str()), (None, "Jedno místo"), "an open row of a place wins");
-        let keyed: Vec<&Facility> = r.details.facilities.iter().filter(|f| f.facility_id.starts_with("misto-")).collect();
+        assert_eq!(
+            (f("3").closed_on, f("3").name.as_str()),
+            (None, "Jedno místo"),
+            "an open row of a place wins"
+        );
+        let keyed: Vec<&Facility> = r
+            .details
+            .facilities
+            .iter()
+            .filter(|f| f.facility_id.starts_with("misto-"))
+            .collect();
         assert_eq!(keyed.len(), 3, "{:?}", r.details.facilities);
         assert_eq!(keyed[0].address.street, "Teplická 4/5");
-        assert_eq!(keyed[1].address.street, "č. p. 12/5", "a village without streets");
-        assert_eq!(keyed[2].address, Address::default(), "a facility without an address");
-        assert_eq!(read(&i).details.facilities, r.details.facilities, "keys are stable");
+        assert_eq!(
+            keyed[1].address.street, "č. p. 12/5",
+            "a village without streets"
+        );
+        assert_eq!(
+            keyed[2].address,
+            Address::default(),
+            "a facility without an address"
+        );
+        assert_eq!(
+            read(&i).details.facilities,
+            r.details.facilities,
+            "keys are stable"
+        );
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
         assert_eq!(r.warnings[0].field, "zarizeni[7].poskytujeDo");
         assert_eq!(f("5").closed_on, None);
@@ -736,7 +800,14 @@ mod tests {
         assert_eq!(d.contacts.emails, ["a@b.cz", "c@d.cz"]);
         assert_eq!(d.contacts.webs, ["http://www.ladara.eu"]);
         assert_eq!(d.forms.len(), 1);
-        assert_eq!(d.forms[0].capacities, [Capacity { unit: CapacityUnit::Clients, count: 20 }], "repeated forms merged, largest capacity");
+        assert_eq!(
+            d.forms[0].capacities,
+            [Capacity {
+                unit: CapacityUnit::Clients,
+                count: 20
+            }],
+            "repeated forms merged, largest capacity"
+        );
         assert!(d.forms[0].non_stop);
         assert_eq!(d.target_groups, ["24"]);
         assert_eq!(d.registered_on, None);
@@ -760,8 +831,13 @@ mod tests {
                 "poskytovatel.adresa.psc",
             ]
         );
-        assert!(r.warnings.iter().all(|w| w.registry_id.as_deref() == Some("1042")));
-        let eleven: Vec<Value> = (0..11).map(|n| json!({ "telefon": format!("412 510 {n:03}") })).collect();
+        assert!(r
+            .warnings
+            .iter()
+            .all(|w| w.registry_id.as_deref() == Some("1042")));
+        let eleven: Vec<Value> = (0..11)
+            .map(|n| json!({ "telefon": format!("412 510 {n:03}") }))
+            .collect();
         i["telefony"] = json!(eleven);
         let r = read(&i);
         assert_eq!(r.details.contacts.phones.len(), 10);
@@ -775,24 +851,40 @@ mod tests {
         let mut i = item();
         i["druhSocialniSluzby"] = Value::Null;
         let e = read_item(&i, &names, TODAY).unwrap_err();
-        assert_eq!((e.registry_id.as_deref(), e.field.as_str()), (Some("1042"), "druhSocialniSluzby"));
+        assert_eq!(
+            (e.registry_id.as_deref(), e.field.as_str()),
+            (Some("1042"), "druhSocialniSluzby")
+        );
         let mut i = item();
         i["poskytovatel"]["ico"] = Value::Null;
-        assert_eq!(read_item(&i, &names, TODAY).unwrap_err().field, "poskytovatel.ico");
+        assert_eq!(
+            read_item(&i, &names, TODAY).unwrap_err().field,
+            "poskytovatel.ico"
+        );
         let mut i = item();
         i["poskytovatel"]["ico"] = json!(64581);
-        assert_eq!(read(&i).provider.ico, "00064581", "a number loses no leading zeros");
+        assert_eq!(
+            read(&i).provider.ico,
+            "00064581",
+            "a number loses no leading zeros"
+        );
         i["datumPoskytovaniDo"] = json!("2026-06-30");
         assert_eq!(read(&i).ended_on, Some(date!(2026 - 06 - 30)));
         i["datumPoskytovaniDo"] = json!("2026-13-01");
         let r = read(&i);
-        assert_eq!((r.ended_on, r.warnings[0].field.as_str()), (None, "datumPoskytovaniDo"));
+        assert_eq!(
+            (r.ended_on, r.warnings[0].field.as_str()),
+            (None, "datumPoskytovaniDo")
+        );
         // Praha: no okres, a municipality of its own.
         i["zarizeni"][0]["adresa"]["okres"] = Value::Null;
         i["zarizeni"][0]["adresa"]["obec"] = json!({ "id": "Obec/554782" });
         i["zarizeni"][0]["adresa"]["kodAdresnihoMista"] = json!(41_000_001);
         assert_eq!(read(&i).details.facilities[0].address.city, "Praha");
-        assert_eq!(code_of(&json!("DruhSocialniSluzby/13")).as_deref(), Some("13"));
+        assert_eq!(
+            code_of(&json!("DruhSocialniSluzby/13")).as_deref(),
+            Some("13")
+        );
         assert_eq!(code_of(&json!({ "id": "Kraj/51" })).as_deref(), Some("51"));
         assert_eq!(code_of(&json!(null)), None);
     }

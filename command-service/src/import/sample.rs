@@ -140,8 +140,18 @@ const KINDS: &[(u16, &[&str], u32)] = &[
 ];
 
 const STREETS: &[&str] = &[
-    "Nádražní", "Husova", "Masarykova", "Školní", "Palackého", "Komenského",
-    "Zahradní", "Nemocniční", "Kamenická", "Lidická", "Sokolská", "Tyršova",
+    "Nádražní",
+    "Husova",
+    "Masarykova",
+    "Školní",
+    "Palackého",
+    "Komenského",
+    "Zahradní",
+    "Nemocniční",
+    "Kamenická",
+    "Lidická",
+    "Sokolská",
+    "Tyršova",
 ];
 
 /// The street of every secret address: it must never appear in what the
@@ -149,8 +159,8 @@ const STREETS: &[&str] = &[
 pub const SECRET_STREET: &str = "Skrytá";
 
 const GROUPS: &[&str] = &[
-    "1", "2", "4", "6", "8", "9", "10", "11", "12", "14", "16", "17", "18", "19", "20", "22",
-    "23", "24", "25", "26", "27", "30",
+    "1", "2", "4", "6", "8", "9", "10", "11", "12", "14", "16", "17", "18", "19", "20", "22", "23",
+    "24", "25", "26", "27", "30",
 ];
 
 /// A place of a service as generated.
@@ -202,7 +212,9 @@ fn address(p: &Place) -> Value {
 }
 
 fn contacts(rng: &mut StdRng, who: &str, truth: &mut SampleTruth, bad_phone: bool) -> Value {
-    let mut phones = vec![json!({ "telefon": format!("{} {:03} {:03}", rng.random_range(311..799), rng.random_range(0..1000), rng.random_range(0..1000)), "poznamka": null })];
+    let mut phones = vec![
+        json!({ "telefon": format!("{} {:03} {:03}", rng.random_range(311..799), rng.random_range(0..1000), rng.random_range(0..1000)), "poznamka": null }),
+    ];
     if rng.random_bool(0.03) {
         phones.push(json!({ "telefon": format!("412 {:03} 111, 731 {:03} 222", rng.random_range(0..1000), rng.random_range(0..1000)), "poznamka": "ústředna, mobil" }));
     }
@@ -244,9 +256,7 @@ pub fn write_sample(
     let seats: Vec<usize> = municipalities
         .iter()
         .enumerate()
-        .filter(|(_, (_, name, orp))| {
-            territory.orp.get(*orp).is_some_and(|o| o.name == *name)
-        })
+        .filter(|(_, (_, name, orp))| territory.orp.get(*orp).is_some_and(|o| o.name == *name))
         .map(|(i, _)| i)
         .collect();
     let mut global = StdRng::seed_from_u64(spec.seed);
@@ -277,10 +287,15 @@ pub fn write_sample(
     let mut used_providers = std::collections::BTreeSet::new();
     out.write_all(b"{\"verze\":\"1.0\",\"datumExportu\":\"2026-09-15\",\"polozky\":[")?;
     let day = spec.day;
-    let new_items = if day > 0 { (spec.services / 250).max(1) } else { 0 };
+    let new_items = if day > 0 {
+        (spec.services / 250).max(1)
+    } else {
+        0
+    };
     let mut first = true;
     for i in 0..spec.services + new_items {
-        let mut rng = StdRng::seed_from_u64(spec.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng =
+            StdRng::seed_from_u64(spec.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         // The day's changes, each to a service that is still running.
         let gone = day > 0 && i < spec.services && i % 503 == 17;
         let ends_today = day > 0 && i < spec.services && i % 401 == 13;
@@ -304,7 +319,11 @@ pub fn write_sample(
             secret: false,
             closed_on: None,
         };
-        let provider_code = place_code(&provider_place.municipality, provider_place.number, provider_place.street);
+        let provider_code = place_code(
+            &provider_place.municipality,
+            provider_place.number,
+            provider_place.street,
+        );
         let mut provider_address = address(&provider_place);
         provider_address["kodAdresnihoMista"] = json!(provider_code);
         let mut provider = json!({
@@ -313,7 +332,8 @@ pub fn write_sample(
             "adresa": provider_address,
             "statutarniOrgany": [{ "titulPred": "Mgr.", "jmeno": "Marie", "prijmeni": "Statutárová", "funkce": "ředitelka" }],
         });
-        let provider_contacts = contacts(&mut prng, &provider_who, &mut SampleTruth::default(), false);
+        let provider_contacts =
+            contacts(&mut prng, &provider_who, &mut SampleTruth::default(), false);
         for key in ["emaily", "telefony", "faxy", "weby"] {
             provider[key] = provider_contacts[key].clone();
         }
@@ -328,7 +348,7 @@ pub fn write_sample(
             })
             .unwrap_or(&KINDS[0]);
         // The places: near the provider's seat, mostly in its town.
-        let n = if i < spec.services { rows[i] } else { 2 };
+        let n = rows.get(i).copied().unwrap_or(2);
         let repeats = (0..n).filter(|_| rng.random_bool(0.12)).count().min(n - 1);
         let distinct = n - repeats;
         let secret_kind = matches!(kind, 20 | 23 | 34);
@@ -378,9 +398,9 @@ pub fn write_sample(
         }
         let mut closed_one = false;
         if closes_one {
-            let open = places.iter_mut().find(|p| {
-                !p.secret && p.closed_on.as_deref().is_none_or(|d| d > "2026-11-01")
-            });
+            let open = places
+                .iter_mut()
+                .find(|p| !p.secret && p.closed_on.as_deref().is_none_or(|d| d > "2026-11-01"));
             if let Some(open) = open {
                 open.closed_on = Some("2026-10-31".into());
                 closed_one = true;
@@ -421,7 +441,11 @@ pub fn write_sample(
         for r in 0..repeats {
             let p = &places[rng.random_range(0..places.len())];
             let renamed = r == 0 && p.code.is_some() && !p.secret && rng.random_bool(0.3);
-            let name = if renamed { format!("{} – pracoviště", p.name) } else { p.name.clone() };
+            let name = if renamed {
+                format!("{} – pracoviště", p.name)
+            } else {
+                p.name.clone()
+            };
             zarizeni.push(row(p, &name));
         }
         // The forms and their capacities, of the registration.
@@ -455,7 +479,11 @@ pub fn write_sample(
                 groups.push(g);
             }
         }
-        let ages: Vec<u32> = (1..=rng.random_range(1..=4)).map(|a| a + rng.random_range(0..6)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let ages: Vec<u32> = (1..=rng.random_range(1..=4))
+            .map(|a| a + rng.random_range(0..6))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let nested_ages = rng.random_bool(0.7);
         let bad_phone = rng.random_range(0..100) == 0;
         let who = format!("sluzba{i}");
@@ -503,7 +531,11 @@ pub fn write_sample(
             .iter()
             .filter(|r| r["adresa"]["kodAdresnihoMista"].is_null())
             .count();
-        let secret_names: std::collections::BTreeSet<&str> = places.iter().filter(|p| p.secret).map(|p| p.name.as_str()).collect();
+        let secret_names: std::collections::BTreeSet<&str> = places
+            .iter()
+            .filter(|p| p.secret)
+            .map(|p| p.name.as_str())
+            .collect();
         truth.secret_addresses += secret_names.len();
         truth
             .secret_codes
@@ -512,10 +544,22 @@ pub fn write_sample(
         let public_open = places
             .iter()
             .any(|p| !closed(p) && !p.secret && p.has_address);
-        let fallback_duplicate = places.iter().any(|p| !p.secret && p.code == Some(provider_code));
-        truth.facilities += places.iter().filter(|p| !p.secret).count() + secret_names.len() + usize::from(!public_open && !fallback_duplicate);
+        let fallback_duplicate = places
+            .iter()
+            .any(|p| !p.secret && p.code == Some(provider_code));
+        truth.facilities += places.iter().filter(|p| !p.secret).count()
+            + secret_names.len()
+            + usize::from(!public_open && !fallback_duplicate);
         truth.closed_facilities += places.iter().filter(|p| closed(p) && !p.secret).count()
-            + secret_names.iter().filter(|n| places.iter().filter(|p| p.secret && p.name == **n).all(closed)).count();
+            + secret_names
+                .iter()
+                .filter(|n| {
+                    places
+                        .iter()
+                        .filter(|p| p.secret && p.name == **n)
+                        .all(closed)
+                })
+                .count();
         truth.ended += usize::from(ended);
         truth.target_groups += groups.len();
         truth.age_groups += ages.len();
@@ -564,7 +608,10 @@ mod tests {
         let spec = SampleSpec::scaled(400);
         let mut a = Vec::new();
         let truth = write_sample(&t, &spec, &mut a).unwrap();
-        assert_eq!((truth.items, truth.facility_rows), (400, spec.facility_rows));
+        assert_eq!(
+            (truth.items, truth.facility_rows),
+            (400, spec.facility_rows)
+        );
         let mut b = Vec::new();
         assert_eq!(write_sample(&t, &spec, &mut b).unwrap(), truth);
         assert_eq!(a, b, "deterministic");
@@ -574,6 +621,9 @@ mod tests {
         assert!(truth.secret_addresses > 0 && truth.closed_facilities > 0 && truth.ended > 0);
         assert!(truth.rows_without_code > 0 && truth.webs_without_scheme > 0);
         let next = write_sample(&t, &spec.next_day(), &mut Vec::new()).unwrap();
-        assert!(next.changed > 0 && next.newly_ended > 0 && next.gone > 0 && next.new > 0, "{next:?}");
+        assert!(
+            next.changed > 0 && next.newly_ended > 0 && next.gone > 0 && next.new > 0,
+            "{next:?}"
+        );
     }
 }

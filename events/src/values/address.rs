@@ -138,7 +138,11 @@ impl Contacts {
             }
         }
         for (name, list, check) in [
-            ("emails", &self.emails, check_email as fn(&str) -> Result<(), String>),
+            (
+                "emails",
+                &self.emails,
+                check_email as fn(&str) -> Result<(), String>,
+            ),
             ("phones", &self.phones, check_phone),
             ("webs", &self.webs, check_web),
         ] {

@@ -9,6 +9,7 @@ use crate::api::QueryState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use events::registry::service::ServiceStatus;
 use events::values::Contacts;
 use std::fmt::Write;
 
@@ -122,10 +123,35 @@ pub async fn service(
             esc(&format!("{form} ({}){non_stop}", caps.join(", ")))
         })
         .collect();
+    let notice = match s.status {
+        ServiceStatus::Ended => format!(
+            "<p class=\"notice\"><strong>{}</strong></p>",
+            esc(&format!(
+                "{}{}",
+                lang.tr(
+                    "Tato služba již není poskytována: její registrace skončila",
+                    "This service is no longer provided: its registration ended"
+                ),
+                s.ended_on
+                    .and_then(|d| d
+                        .format(time::macros::format_description!(" [day]. [month]. [year]"))
+                        .ok())
+                    .unwrap_or_default()
+            ))
+        ),
+        ServiceStatus::Suspended => format!(
+            "<p class=\"notice\"><strong>{}</strong></p>",
+            esc(lang.tr(
+                "Poskytování služby je pozastaveno.",
+                "The service is suspended."
+            ))
+        ),
+        _ => String::new(),
+    };
     let dash = || "—".to_string();
     let nonempty = |s: String| if s.is_empty() { dash() } else { s };
     let mut body = format!(
-        "<dl><dt>{provider}</dt><dd><a href=\"/poskytovatele/{ico}?lang={c}\">{provider_name}</a></dd>\
+        "{notice}<dl><dt>{provider}</dt><dd><a href=\"/poskytovatele/{ico}?lang={c}\">{provider_name}</a></dd>\
          <dt>{kind}</dt><dd>{kind_name}{paragraph}</dd>\
          <dt>{forms_label}</dt><dd>{forms}</dd>\
          <dt>{targets_label}</dt><dd>{targets}</dd>\

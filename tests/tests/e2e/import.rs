@@ -279,7 +279,9 @@ async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: Dyn
     assert_eq!(f["address"]["municipality_code"], code0.as_str());
     assert_eq!(f["address"]["ruian_code"], 20_000_000);
     let s3 = doc("rpss-5003".into()).await;
-    let keyed = s3["details"]["facilities"][1]["facility_id"].as_str().unwrap();
+    let keyed = s3["details"]["facilities"][1]["facility_id"]
+        .as_str()
+        .unwrap();
     assert!(
         keyed.starts_with("misto-") && keyed.len() <= 64,
         "a facility without an address-place code is keyed by a digest of its name and address: {keyed}"
@@ -467,7 +469,11 @@ async fn all_services(rm: &DynReadModelStore, generation: i64) -> Vec<Value> {
 /// facility (closed ones as closed) and contact the file holds, publishes no
 /// secret address, records nothing for the same file again, and for the next
 /// day's file exactly what changed.
-async fn sample_scenario(store: DynEventStore, credentials: DynCredentialStore, rm: DynReadModelStore) {
+async fn sample_scenario(
+    store: DynEventStore,
+    credentials: DynCredentialStore,
+    rm: DynReadModelStore,
+) {
     use command_service::import::sample::{write_sample, SampleSpec, SECRET_STREET};
     let t = infra::territory::load_dir(&shared_data_dir().join("territory")).unwrap();
     let dir = TempDir::new();
@@ -486,34 +492,67 @@ async fn sample_scenario(store: DynEventStore, credentials: DynCredentialStore, 
             summary.services_ended,
             summary.warned,
         ),
-        (truth.items, truth.items, truth.providers, truth.ended, truth.warned),
+        (
+            truth.items,
+            truth.items,
+            truth.providers,
+            truth.ended,
+            truth.warned
+        ),
         "{summary}"
     );
     assert_eq!(
-        (summary.facilities, summary.closed_facilities, summary.secret_addresses),
-        (truth.facilities, truth.closed_facilities, truth.secret_addresses),
+        (
+            summary.facilities,
+            summary.closed_facilities,
+            summary.secret_addresses
+        ),
+        (
+            truth.facilities,
+            truth.closed_facilities,
+            truth.secret_addresses
+        ),
         "{summary}"
     );
-    assert!(truth.secret_addresses > 0 && truth.rows_without_code > 0 && truth.closed_facilities > 0);
+    assert!(
+        truth.secret_addresses > 0 && truth.rows_without_code > 0 && truth.closed_facilities > 0
+    );
 
     let generation = project(&store, &rm).await;
     let services = all_services(&rm, generation).await;
     assert_eq!(services.len(), truth.items);
     let count = |f: &dyn Fn(&Value) -> usize| services.iter().map(f).sum::<usize>();
     let len = |v: &Value| v.as_array().map_or(0, Vec::len);
-    assert_eq!(count(&|s| len(&s["details"]["target_groups"])), truth.target_groups);
-    assert_eq!(count(&|s| len(&s["details"]["age_groups"])), truth.age_groups);
     assert_eq!(
-        count(&|s| s["details"]["forms"].as_array().unwrap().iter().map(|f| len(&f["capacities"])).sum()),
+        count(&|s| len(&s["details"]["target_groups"])),
+        truth.target_groups
+    );
+    assert_eq!(
+        count(&|s| len(&s["details"]["age_groups"])),
+        truth.age_groups
+    );
+    assert_eq!(
+        count(&|s| s["details"]["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| len(&f["capacities"]))
+            .sum()),
         truth.capacities
     );
-    assert_eq!(count(&|s| len(&s["details"]["facilities"])), truth.facilities);
+    assert_eq!(
+        count(&|s| len(&s["details"]["facilities"])),
+        truth.facilities
+    );
     let facilities: Vec<&Value> = services
         .iter()
         .flat_map(|s| s["details"]["facilities"].as_array().unwrap())
         .collect();
     assert_eq!(
-        facilities.iter().filter(|f| !f["closed_on"].is_null()).count(),
+        facilities
+            .iter()
+            .filter(|f| !f["closed_on"].is_null())
+            .count(),
         truth.closed_facilities,
         "closed facilities are kept as closed"
     );
@@ -524,7 +563,10 @@ async fn sample_scenario(store: DynEventStore, credentials: DynCredentialStore, 
     for f in facilities.iter().filter(|f| f["secret_address"] == true) {
         let a = &f["address"];
         assert!(
-            a["street"] == "" && a["postcode"] == "" && a["ruian_code"].is_null() && f["location"].is_null(),
+            a["street"] == ""
+                && a["postcode"] == ""
+                && a["ruian_code"].is_null()
+                && f["location"].is_null(),
             "{f}"
         );
     }
@@ -534,18 +576,28 @@ async fn sample_scenario(store: DynEventStore, credentials: DynCredentialStore, 
         .filter_map(Value::as_str)
         .collect();
     assert!(webs.len() >= truth.items, "every service's web kept");
-    assert!(webs.iter().all(|w| w.starts_with("http://") || w.starts_with("https://")));
-    assert!(webs.iter().filter(|w| w.starts_with("http://www.")).count() >= truth.webs_without_scheme);
+    assert!(webs
+        .iter()
+        .all(|w| w.starts_with("http://") || w.starts_with("https://")));
+    assert!(
+        webs.iter().filter(|w| w.starts_with("http://www.")).count() >= truth.webs_without_scheme
+    );
     // No secret address anywhere: neither in the read models nor in the log.
     let published = serde_json::to_string(&services).unwrap();
     let events = events_after(&store, LogPosition::START).await;
-    let recorded = serde_json::to_string(&events.iter().map(|e| &e.payload).collect::<Vec<_>>()).unwrap();
+    let recorded =
+        serde_json::to_string(&events.iter().map(|e| &e.payload).collect::<Vec<_>>()).unwrap();
     for text in [&published, &recorded] {
         assert!(!text.contains(SECRET_STREET), "a secret street is stored");
         for code in &truth.secret_codes {
-            assert!(!text.contains(&code.to_string()), "the secret address {code} is stored");
+            assert!(
+                !text.contains(&code.to_string()),
+                "the secret address {code} is stored"
+            );
         }
-        assert!(!text.contains("Statutárová") && !text.contains("Vedoucí") && !text.contains("mpsv.cz"));
+        assert!(
+            !text.contains("Statutárová") && !text.contains("Vedoucí") && !text.contains("mpsv.cz")
+        );
     }
 
     // The same file again records nothing.
@@ -562,7 +614,12 @@ async fn sample_scenario(store: DynEventStore, credentials: DynCredentialStore, 
     let update = import(&store, &credentials, &next, &t).await.unwrap();
     assert!(update.skipped.is_empty(), "{:?}", update.skipped);
     assert_eq!(
-        (update.services_changed, update.services_registered, update.services_ended, update.providers_changed),
+        (
+            update.services_changed,
+            update.services_registered,
+            update.services_ended,
+            update.providers_changed
+        ),
         (day.changed, day.new, day.newly_ended + day.gone, 0),
         "{update} / {day:?}"
     );
@@ -649,4 +706,137 @@ async fn the_registry_file_is_imported_into_postgresql() {
             .unwrap(),
     );
     scenario(Arc::new(store), credentials, rm).await;
+}
+
+/// What a person sees of an imported registry: a closed facility shown as
+/// closed, an ended registration as ended, a secret address nowhere (the
+/// pages, the API, HSDS, the exports, the search), while the shelter is still
+/// found in its town by distance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_registry_shows_closed_and_ended_as_such_and_no_secret_address() {
+    let dir = TempDir::new();
+    let address = |code: Option<u64>, street: &str, number: u32| {
+        json!({ "cisloDomovni": number, "cisloOrientacni": null, "kodAdresnihoMista": code, "psc": "40502",
+            "kraj": { "id": "Kraj/60" }, "okres": { "id": "Okres/3502" }, "obec": { "id": "Obec/562335" },
+            "ulice": { "nazev": street } })
+    };
+    let item = |id: u32, ended: Value, zarizeni: Value| {
+        json!({ "id": id, "identifikator": format!("{:07}", 7_000_000 + id), "datumPoskytovaniOd": "2010-01-01",
+            "datumPoskytovaniDo": ended,
+            "druhSocialniSluzby": { "id": "DruhSocialniSluzby/20" },
+            "poskytovatel": { "ico": "00064581", "nazev": "Oblastní charita Děčín",
+                "adresa": address(Some(21_676_682), "Kamenická", 1188) },
+            "kontaktniAdresy": [{ "adresa": address(Some(21_676_682), "Kamenická", 1188) }],
+            "zarizeni": zarizeni,
+            "ciloveSkupiny": [{ "cilovaSkupina": { "id": "CilovaSkupinaOsoby/18" } }],
+            "formy": [{ "forma": { "id": "FormaSocialniSluzby/pob" }, "nepretrzitePoskytovani": true,
+                "kapacity": [{ "pocet": 20, "typ": { "id": "TypKapacitySocialniSluzby/luzka" } }] }],
+            "telefony": [{ "telefon": "412 510 000" }], "weby": [{ "web": "www.charitadecin.cz" }] })
+    };
+    let download = TempDir::new();
+    let file = download.path().join("rpss.json");
+    let items = json!({ "polozky": [
+        item(1, Value::Null, json!([
+            { "nazev": "Azylový dům Teplická", "adresa": address(Some(21_000_001), "Teplická", 12) },
+            { "nazev": "Azylový dům Pivovarská", "adresa": address(Some(21_000_002), "Pivovarská", 3), "poskytujeDo": "2020-06-30" },
+            { "nazev": "Azylový dům pro matky s dětmi", "utajenaAdresa": true, "adresa": address(Some(99_887_766), "Skrytá", 7) }
+        ])),
+        item(2, json!("2024-12-31"), json!([{ "nazev": "Noclehárna", "adresa": address(Some(21_000_003), "Lesní", 4) }]))
+    ] });
+    std::fs::write(&file, items.to_string()).unwrap();
+    let settings = portal::Settings {
+        http: infra::settings::HttpSettings::for_tests(),
+        data_dir: dir.path().to_path_buf(),
+        territory_dir: Some(shared_data_dir().join("territory")),
+        codelists_dir: Some(shared_data_dir().join("codelists")),
+        demo_data: false,
+    };
+    let summary = portal::import::rpss(&file, &settings).await.unwrap();
+    assert_eq!(
+        (
+            summary.services_registered,
+            summary.services_ended,
+            summary.secret_addresses,
+            summary.closed_facilities
+        ),
+        (2, 1, 1, 1),
+        "{summary}"
+    );
+
+    let app = crate::helpers::spawn_portal(&dir).await;
+    for _ in 0..500 {
+        if app.get("/api/v1/services/rpss-2").await.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (status, _, page) = app.get("/sluzby/rpss-1").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Azylový dům Teplická — Teplická 12, 40502 Děčín"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<del>Azylový dům Pivovarská") && page.contains("uzavřeno od 30. 06. 2020"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Azylový dům pro matky s dětmi — Děčín (adresa je utajena"),
+        "{page}"
+    );
+    let (_, _, ended) = app.get("/sluzby/rpss-2").await;
+    assert!(
+        ended.contains("již není poskytována: její registrace skončila 31. 12. 2024"),
+        "{ended}"
+    );
+    // Found in its town by distance (the municipality's centre stands in
+    // for positions the registry does not give) — the open facility, not the
+    // secret one.
+    let (_, _, near) = app
+        .get("/api/v1/services?lat=50.78&lon=14.21&radius_km=5")
+        .await;
+    let near: Value = serde_json::from_str(&near).unwrap();
+    assert_eq!(near["total"], 1, "{near}");
+    // Nothing publishes the secret address; the closed facility is no HSDS location.
+    let (_, _, hsds) = app.get("/hsds/services/rpss-1").await;
+    let hsds: Value = serde_json::from_str(&hsds).unwrap();
+    let names: Vec<&str> = hsds["service_at_locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["location"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["Azylový dům Teplická", "Azylový dům pro matky s dětmi"],
+        "{hsds}"
+    );
+    for path in [
+        "/sluzby/rpss-1",
+        "/api/v1/services/rpss-1",
+        "/api/v1/services?q=azyl",
+        "/hsds/services/rpss-1",
+        "/hsds/service_at_locations",
+        "/hsds/services?format=ndjson",
+        "/api/v1/exports/facilities.geojson",
+        "/api/v1/exports/services.csv",
+        "/api/v1/map.geojson",
+        "/mapa",
+        "/?q=azyl",
+    ] {
+        let (status, _, body) = app.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(
+            !body.contains("Skrytá") && !body.contains("99887766"),
+            "{path} publishes the secret address"
+        );
+    }
+    app.stop().await;
+    for needle in ["Skrytá", "99887766"] {
+        let found = infra::testing::files_holding(dir.path(), needle.as_bytes());
+        assert!(
+            found.is_empty(),
+            "the secret address is stored in {found:?}"
+        );
+    }
 }
