@@ -235,6 +235,111 @@ fn contacts(rng: &mut StdRng, who: &str, truth: &mut SampleTruth, bad_phone: boo
     })
 }
 
+type Town<'a> = (&'a str, &'a str, &'a str);
+
+/// A provider (the same for each of its services): its JSON, home town
+/// (an index of `municipalities`), seat and the seat's address-place code.
+fn provider(
+    seed: u64,
+    p: usize,
+    municipalities: &[Town<'_>],
+    seats: &[usize],
+) -> (Value, usize, Place, u64) {
+    let mut prng = StdRng::seed_from_u64(seed.wrapping_add(1 + p as u64));
+    let home = if prng.random_bool(0.6) && !seats.is_empty() {
+        seats[prng.random_range(0..seats.len())]
+    } else {
+        prng.random_range(0..municipalities.len())
+    };
+    let provider_who = format!("poskytovatel{p}");
+    let provider_place = Place {
+        name: String::new(),
+        municipality: municipalities[home].0.to_string(),
+        street: Some(STREETS[prng.random_range(0..STREETS.len())]),
+        number: prng.random_range(1..3000),
+        code: None,
+        has_address: true,
+        secret: false,
+        closed_on: None,
+    };
+    let provider_code = place_code(
+        &provider_place.municipality,
+        provider_place.number,
+        provider_place.street,
+    );
+    let mut provider_address = address(&provider_place);
+    provider_address["kodAdresnihoMista"] = json!(provider_code);
+    let mut provider = json!({
+        "ico": ico(p), "nazev": format!("Sociální služby {} {p}, z. ú.", municipalities[home].1),
+        "pravniForma": { "id": "FormaPravni/706" },
+        "adresa": provider_address,
+        "statutarniOrgany": [{ "titulPred": "Mgr.", "jmeno": "Marie", "prijmeni": "Statutárová", "funkce": "ředitelka" }],
+    });
+    let provider_contacts = contacts(&mut prng, &provider_who, &mut SampleTruth::default(), false);
+    for key in ["emaily", "telefony", "faxy", "weby"] {
+        provider[key] = provider_contacts[key].clone();
+    }
+    (provider, home, provider_place, provider_code)
+}
+
+/// `n` places of a service of `kind`: near the provider's seat, mostly in its
+/// town, some without an address-place code or any address, some closed,
+/// some secret (for the kinds that shelter people at risk).
+fn places(
+    rng: &mut StdRng,
+    kind: u16,
+    home: usize,
+    n: usize,
+    municipalities: &[Town<'_>],
+) -> Vec<Place> {
+    let secret_kind = matches!(kind, 20 | 23 | 34);
+    let mut places: Vec<Place> = Vec::with_capacity(n);
+    for k in 0..n {
+        let m = if rng.random_bool(0.7) {
+            home
+        } else {
+            rng.random_range(0..municipalities.len())
+        };
+        let village = rng.random_bool(0.1);
+        let street = (!village).then(|| STREETS[rng.random_range(0..STREETS.len())]);
+        // Two places of a service are never one house.
+        let mut number = rng.random_range(1..4000);
+        while places
+            .iter()
+            .any(|p| p.municipality == municipalities[m].0 && p.number == number)
+        {
+            number = rng.random_range(1..4000);
+        }
+        let missing = rng.random_range(0..1000) < 36;
+        let has_address = !(missing && rng.random_bool(0.35));
+        let code = (!missing).then(|| place_code(municipalities[m].0, number, street));
+        let secret = secret_kind && rng.random_bool(0.3);
+        // A street no public place has, so that a leak is seen.
+        let street = if secret { Some(SECRET_STREET) } else { street };
+        let closed_on = match rng.random_range(0..100) {
+            0..=4 => Some(format!("20{}-06-30", rng.random_range(18..26))),
+            5 => Some("2031-12-31".to_string()),
+            _ => None,
+        };
+        places.push(Place {
+            name: format!(
+                "{} {} {}",
+                ServiceKindName(kind),
+                municipalities[m].1,
+                k + 1
+            ),
+            municipality: municipalities[m].0.to_string(),
+            street,
+            number,
+            code,
+            has_address,
+            secret,
+            closed_on,
+        });
+    }
+    places
+}
+
 /// Writes the file and answers what it holds.
 ///
 /// # Errors
@@ -244,7 +349,7 @@ pub fn write_sample(
     spec: &SampleSpec,
     out: &mut dyn Write,
 ) -> std::io::Result<SampleTruth> {
-    let municipalities: Vec<(&str, &str, &str)> = territory
+    let municipalities: Vec<Town<'_>> = territory
         .municipalities
         .values()
         .map(|m| (m.code.as_str(), m.name.as_str(), m.orp.as_str()))
@@ -302,41 +407,8 @@ pub fn write_sample(
         let closes_one = day > 0 && i < spec.services && i % 307 == 11;
         let grows = day > 0 && i < spec.services && i % 211 == 7;
         let p = rng.random_range(0..providers);
-        let mut prng = StdRng::seed_from_u64(spec.seed.wrapping_add(1 + p as u64));
-        let home = if prng.random_bool(0.6) && !seats.is_empty() {
-            seats[prng.random_range(0..seats.len())]
-        } else {
-            prng.random_range(0..municipalities.len())
-        };
-        let provider_who = format!("poskytovatel{p}");
-        let provider_place = Place {
-            name: String::new(),
-            municipality: municipalities[home].0.to_string(),
-            street: Some(STREETS[prng.random_range(0..STREETS.len())]),
-            number: prng.random_range(1..3000),
-            code: None,
-            has_address: true,
-            secret: false,
-            closed_on: None,
-        };
-        let provider_code = place_code(
-            &provider_place.municipality,
-            provider_place.number,
-            provider_place.street,
-        );
-        let mut provider_address = address(&provider_place);
-        provider_address["kodAdresnihoMista"] = json!(provider_code);
-        let mut provider = json!({
-            "ico": ico(p), "nazev": format!("Sociální služby {} {p}, z. ú.", municipalities[home].1),
-            "pravniForma": { "id": "FormaPravni/706" },
-            "adresa": provider_address,
-            "statutarniOrgany": [{ "titulPred": "Mgr.", "jmeno": "Marie", "prijmeni": "Statutárová", "funkce": "ředitelka" }],
-        });
-        let provider_contacts =
-            contacts(&mut prng, &provider_who, &mut SampleTruth::default(), false);
-        for key in ["emaily", "telefony", "faxy", "weby"] {
-            provider[key] = provider_contacts[key].clone();
-        }
+        let (provider, home, provider_place, provider_code) =
+            provider(spec.seed, p, &municipalities, &seats);
         // The kind, by weight.
         let mut pick = rng.random_range(0..weights);
         let &(kind, forms, _) = KINDS
@@ -351,51 +423,7 @@ pub fn write_sample(
         let n = rows.get(i).copied().unwrap_or(2);
         let repeats = (0..n).filter(|_| rng.random_bool(0.12)).count().min(n - 1);
         let distinct = n - repeats;
-        let secret_kind = matches!(kind, 20 | 23 | 34);
-        let mut places: Vec<Place> = Vec::with_capacity(distinct);
-        for k in 0..distinct {
-            let m = if rng.random_bool(0.7) {
-                home
-            } else {
-                rng.random_range(0..municipalities.len())
-            };
-            let village = rng.random_bool(0.1);
-            let street = (!village).then(|| STREETS[rng.random_range(0..STREETS.len())]);
-            // Two places of a service are never one house.
-            let mut number = rng.random_range(1..4000);
-            while places
-                .iter()
-                .any(|p| p.municipality == municipalities[m].0 && p.number == number)
-            {
-                number = rng.random_range(1..4000);
-            }
-            let missing = rng.random_range(0..1000) < 36;
-            let has_address = !(missing && rng.random_bool(0.35));
-            let code = (!missing).then(|| place_code(municipalities[m].0, number, street));
-            let secret = secret_kind && rng.random_bool(0.3);
-            // A street no public place has, so that a leak is seen.
-            let street = if secret { Some(SECRET_STREET) } else { street };
-            let closed_on = match rng.random_range(0..100) {
-                0..=4 => Some(format!("20{}-06-30", rng.random_range(18..26))),
-                5 => Some("2031-12-31".to_string()),
-                _ => None,
-            };
-            places.push(Place {
-                name: format!(
-                    "{} {} {}",
-                    ServiceKindName(kind),
-                    municipalities[m].1,
-                    k + 1
-                ),
-                municipality: municipalities[m].0.to_string(),
-                street,
-                number,
-                code,
-                has_address,
-                secret,
-                closed_on,
-            });
-        }
+        let mut places = places(&mut rng, kind, home, distinct, &municipalities);
         let mut closed_one = false;
         if closes_one {
             let open = places
