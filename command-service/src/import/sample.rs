@@ -188,8 +188,8 @@ fn place_code(municipality: &str, number: u32, street: Option<&str>) -> u64 {
     10_000_000 + h % 89_999_999
 }
 
-/// A valid IČO for a provider's number.
-fn ico(p: usize) -> String {
+/// A valid IČO (with its check digit) for a provider's number.
+pub fn ico(p: usize) -> String {
     let body = format!("{:07}", 100_000 + p * 37);
     let sum: u32 = body
         .bytes()

@@ -33,13 +33,7 @@ fn ico(p: usize) -> String {
     if p == 0 {
         return "00064581".into();
     }
-    let body = format!("8{:06}", p);
-    let sum: u32 = body
-        .bytes()
-        .zip((2..=8).rev())
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    format!("{body}{}", (11 - sum % 11) % 10)
+    command_service::import::sample::ico(p)
 }
 
 /// Four municipalities from each of six kraje, from the real territory.
@@ -632,80 +626,66 @@ async fn sample_scenario(
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_generated_registry_in_the_real_shape_is_imported_into_the_embedded_store() {
-    let dir = TempDir::new();
-    let store: DynEventStore = Arc::new(
-        infra::event_store::sqlite::SqliteEventStore::open(dir.path().join("events.sqlite3"))
-            .unwrap(),
-    );
-    let credentials: DynCredentialStore = Arc::new(
-        infra::credentials::sqlite::SqliteCredentialStore::open(dir.path().join("private.sqlite3"))
-            .unwrap(),
-    );
-    let rm: DynReadModelStore = Arc::new(
-        infra::read_model::sqlite::SqliteReadModelStore::open(dir.path().join("rm.sqlite3"))
-            .unwrap(),
-    );
-    sample_scenario(store, credentials, rm).await;
+type Stores = (DynEventStore, DynCredentialStore, DynReadModelStore);
+
+/// The embedded stores in `dir`.
+fn embedded(dir: &TempDir) -> Stores {
+    let open = |name: &str| dir.path().join(name);
+    (
+        Arc::new(
+            infra::event_store::sqlite::SqliteEventStore::open(open("events.sqlite3")).unwrap(),
+        ),
+        Arc::new(
+            infra::credentials::sqlite::SqliteCredentialStore::open(open("private.sqlite3"))
+                .unwrap(),
+        ),
+        Arc::new(
+            infra::read_model::sqlite::SqliteReadModelStore::open(open("rm.sqlite3")).unwrap(),
+        ),
+    )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_generated_registry_in_the_real_shape_is_imported_into_postgresql() {
-    let pg = TestPostgres::new();
+/// The distributed stores on the test's PostgreSQL.
+async fn postgres(pg: &TestPostgres) -> Stores {
     let store = infra::event_store::postgres::PostgresEventStore::connect(&pg.settings)
         .await
         .unwrap();
     let pool = store.pool().clone();
-    let credentials: DynCredentialStore = Arc::new(
-        infra::credentials::postgres::PostgresCredentialStore::new(pool.clone())
-            .await
-            .unwrap(),
-    );
-    let rm: DynReadModelStore = Arc::new(
-        infra::read_model::postgres::PostgresReadModelStore::new(pool)
-            .await
-            .unwrap(),
-    );
-    sample_scenario(Arc::new(store), credentials, rm).await;
+    let credentials = infra::credentials::postgres::PostgresCredentialStore::new(pool.clone())
+        .await
+        .unwrap();
+    let rm = infra::read_model::postgres::PostgresReadModelStore::new(pool)
+        .await
+        .unwrap();
+    (Arc::new(store), Arc::new(credentials), Arc::new(rm))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_registry_file_is_imported_into_the_embedded_store() {
     let dir = TempDir::new();
-    let store: DynEventStore = Arc::new(
-        infra::event_store::sqlite::SqliteEventStore::open(dir.path().join("events.sqlite3"))
-            .unwrap(),
-    );
-    let credentials: DynCredentialStore = Arc::new(
-        infra::credentials::sqlite::SqliteCredentialStore::open(dir.path().join("private.sqlite3"))
-            .unwrap(),
-    );
-    let rm: DynReadModelStore = Arc::new(
-        infra::read_model::sqlite::SqliteReadModelStore::open(dir.path().join("rm.sqlite3"))
-            .unwrap(),
-    );
+    let (store, credentials, rm) = embedded(&dir);
     scenario(store, credentials, rm).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_registry_file_is_imported_into_postgresql() {
     let pg = TestPostgres::new();
-    let store = infra::event_store::postgres::PostgresEventStore::connect(&pg.settings)
-        .await
-        .unwrap();
-    let pool = store.pool().clone();
-    let credentials: DynCredentialStore = Arc::new(
-        infra::credentials::postgres::PostgresCredentialStore::new(pool.clone())
-            .await
-            .unwrap(),
-    );
-    let rm: DynReadModelStore = Arc::new(
-        infra::read_model::postgres::PostgresReadModelStore::new(pool)
-            .await
-            .unwrap(),
-    );
-    scenario(Arc::new(store), credentials, rm).await;
+    let (store, credentials, rm) = postgres(&pg).await;
+    scenario(store, credentials, rm).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_registry_in_the_real_shape_is_imported_into_the_embedded_store() {
+    let dir = TempDir::new();
+    let (store, credentials, rm) = embedded(&dir);
+    sample_scenario(store, credentials, rm).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_registry_in_the_real_shape_is_imported_into_postgresql() {
+    let pg = TestPostgres::new();
+    let (store, credentials, rm) = postgres(&pg).await;
+    sample_scenario(store, credentials, rm).await;
 }
 
 /// What a person sees of an imported registry: a closed facility shown as
