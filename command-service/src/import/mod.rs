@@ -5,8 +5,11 @@
 //! that differ), one ended in the registry is ended; after a complete run
 //! the services gone from the file are ended too. A second run of the same
 //! file records nothing, so an interrupted import is resumed by running it
-//! again. Readings that fail and commands the domain refuses skip their item
-//! (named in the summary); store failures stop the import.
+//! again. An item without an id, provider or kind, and one the domain
+//! refuses, is skipped; an optional part that cannot be read is left out
+//! with a warning (both named in the summary, with the item and field);
+//! store failures stop the import. `rpss` reads an item; `sample` writes a
+//! registry in the real shape for tests and benchmarks.
 
 pub mod rpss;
 pub mod sample;
@@ -149,7 +152,8 @@ impl<R: std::io::Read> std::io::Read for Counting<R> {
 }
 
 /// Streams the items of `polozky` out of a registry file (parsed in a
-/// blocking thread, at most 256 items ahead of the importer).
+/// blocking thread, at most 256 items ahead of the importer), with the count
+/// of bytes read so far.
 ///
 /// # Errors
 /// The task answers the number of items, or why the file does not parse.
