@@ -18,7 +18,9 @@
 use events::registry::provider::RegisterProvider;
 use events::registry::service::{Capacity, FormSpec, ServiceDetails};
 use events::registry::service::{Catchment, Facility};
-use events::values::address::{check_email, check_phone, check_web, normalise_postcode};
+use events::values::address::{
+    check_email, check_phone, check_web, is_municipality_code, normalise_postcode,
+};
 use events::values::{Address, CapacityUnit, Contacts, Form, ServiceKind};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -229,7 +231,7 @@ impl Reader<'_> {
         };
         let mut municipality_code = code_of(&a["obec"]);
         if let Some(code) = &municipality_code {
-            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            if !is_municipality_code(code) {
                 self.warn(
                     format!("{field}.obec"),
                     format!("{code:?} is not a municipality code; left out"),
@@ -265,10 +267,27 @@ impl Reader<'_> {
         }
     }
 
+    /// The first contact address (`kontaktniAdresy[].adresa`), read once.
+    fn contact_address(&mut self, item: &Value) -> Option<Address> {
+        let (i, a) = item["kontaktniAdresy"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c.get("adresa").unwrap_or(c))
+            .enumerate()
+            .find(|(_, a)| a.is_object())?;
+        Some(self.address(a, &format!("kontaktniAdresy[{i}].adresa")))
+    }
+
     /// The provider's seat (`poskytovatel.adresa`, or `sidlo`); where the
     /// file gives none whole, the item's contact address, else the address
     /// of its first current public facility.
-    fn provider_address(&mut self, item: &Value, facilities: &[Facility]) -> Address {
+    fn provider_address(
+        &mut self,
+        item: &Value,
+        contact: Option<&Address>,
+        facilities: &[Facility],
+    ) -> Address {
         let p = &item["poskytovatel"];
         let mut first = None;
         for key in ["adresa", "sidlo", "adresaSidla"] {
@@ -280,16 +299,13 @@ impl Reader<'_> {
                 first.get_or_insert(a);
             }
         }
-        let contact = item["kontaktniAdresy"][0]
-            .get("adresa")
-            .filter(|a| a.is_object());
         let from_facility = facilities
             .iter()
             .find(|f| f.is_open() && !f.secret_address && !f.address.postcode.is_empty())
             .map(|f| f.address.clone());
         contact
-            .map(|a| self.address(a, "kontaktniAdresy[0].adresa"))
             .filter(|a| !a.city.is_empty() && !a.postcode.is_empty())
+            .cloned()
             .or(from_facility)
             .or(first)
             .unwrap_or_default()
@@ -301,8 +317,7 @@ impl Reader<'_> {
         let address = if secret {
             // Only the municipality is read: nothing else of the address is
             // ever stored, so nothing can be published.
-            let city = code_of(&f["adresa"]["obec"])
-                .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
+            let city = code_of(&f["adresa"]["obec"]).filter(|c| is_municipality_code(c));
             Address {
                 city: city.as_deref().and_then(self.names).unwrap_or_default(),
                 municipality_code: city,
@@ -389,7 +404,12 @@ impl Reader<'_> {
     /// The facilities, repeated rows merged (an open row of a place wins over
     /// a closed one); where no current facility has a public address, the
     /// item's contact address stands as the place to turn to.
-    fn facilities(&mut self, item: &Value, fallback_name: &str) -> Vec<Facility> {
+    fn facilities(
+        &mut self,
+        item: &Value,
+        contact: Option<&Address>,
+        fallback_name: &str,
+    ) -> Vec<Facility> {
         let mut facilities: Vec<Facility> = Vec::new();
         for (i, f) in item["zarizeni"]
             .as_array()
@@ -417,29 +437,20 @@ impl Reader<'_> {
                 && (f.address.ruian_code.is_some() || !f.address.street.is_empty())
         };
         if !facilities.iter().any(public) {
-            let contact = item["kontaktniAdresy"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| c.get("adresa").unwrap_or(c))
-                .find(|a| a.is_object());
-            if let Some(a) = contact {
-                let address = self.address(a, "kontaktniAdresy[0].adresa");
-                if !address.city.is_empty() {
-                    let facility_id = match address.ruian_code {
-                        Some(code) => code.to_string(),
-                        None => format!("kontakt-{}", digest(&[&address.street, &address.city])),
-                    };
-                    if !facilities.iter().any(|f| f.facility_id == facility_id) {
-                        facilities.push(Facility {
-                            facility_id,
-                            name: "Kontaktní adresa".into(),
-                            address,
-                            location: None,
-                            closed_on: None,
-                            secret_address: false,
-                        });
-                    }
+            if let Some(address) = contact.filter(|a| !a.city.is_empty()).cloned() {
+                let facility_id = match address.ruian_code {
+                    Some(code) => code.to_string(),
+                    None => format!("kontakt-{}", digest(&[&address.street, &address.city])),
+                };
+                if !facilities.iter().any(|f| f.facility_id == facility_id) {
+                    facilities.push(Facility {
+                        facility_id,
+                        name: "Kontaktní adresa".into(),
+                        address,
+                        location: None,
+                        closed_on: None,
+                        secret_address: false,
+                    });
                 }
             }
         }
@@ -501,6 +512,7 @@ pub fn read_item(
         today,
         warnings: Vec::new(),
     };
+    let contact = r.contact_address(item);
     let details = ServiceDetails {
         name: format!("{} – {}", capitalised(kind_name), provider_name),
         description: String::new(),
@@ -509,7 +521,7 @@ pub fn read_item(
         target_groups: r.codes(item, "ciloveSkupiny", "cilovaSkupina"),
         age_groups: r.codes(item, "vekoveSkupiny", "vekovaSkupina"),
         catchment: Catchment::default(),
-        facilities: r.facilities(item, &provider_name),
+        facilities: r.facilities(item, contact.as_ref(), &provider_name),
         opening_hours: String::new(),
         contacts: r.contacts(item, ""),
         registered_on: r.date(&item["datumPoskytovaniOd"], "datumPoskytovaniOd"),
@@ -519,7 +531,7 @@ pub fn read_item(
         ico,
         name: provider_name,
         legal_form: code_of(&p["pravniForma"]),
-        address: r.provider_address(item, &details.facilities),
+        address: r.provider_address(item, contact.as_ref(), &details.facilities),
         contacts: r.contacts(p, "poskytovatel."),
     };
     let ended_on = r.date(&item["datumPoskytovaniDo"], "datumPoskytovaniDo");

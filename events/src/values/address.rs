@@ -82,8 +82,7 @@ impl Address {
 
     fn check_codes(&self, prefix: &str, v: &mut Violations) {
         if let Some(code) = &self.municipality_code {
-            let ok = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
-            if !ok {
+            if !is_municipality_code(code) {
                 v.add(
                     format!("{prefix}.municipality_code"),
                     "must be a six-digit municipality code",
@@ -151,6 +150,11 @@ impl Contacts {
             }
         }
     }
+}
+
+/// A municipality code: six digits (the same in ČSÚ and RÚIAN).
+pub fn is_municipality_code(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A plausible e-mail address.
