@@ -353,7 +353,8 @@ pub(crate) async fn log(
                 && to.is_none_or(|t| e.recorded_at < t);
             if keep {
                 total += 1;
-                if total > (page - 1) * per_page && items.len() < per_page {
+                if total > page.saturating_sub(1).saturating_mul(per_page) && items.len() < per_page
+                {
                     items.push(audit::entry(e));
                 }
             }

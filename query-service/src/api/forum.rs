@@ -206,7 +206,7 @@ pub(crate) async fn threads(
         });
         let chosen: Vec<ThreadView> = all
             .iter()
-            .skip((page - 1) * per_page)
+            .skip(crate::api::search::offset(page, per_page))
             .take(per_page)
             .map(|t| (*t).clone())
             .collect();

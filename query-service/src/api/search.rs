@@ -77,6 +77,22 @@ pub fn paging(
     Ok((page, per_page))
 }
 
+/// How many items come before `page` (from 1) of `per_page`: saturating, so
+/// that a page number no list reaches answers an empty page, never overflows.
+pub fn offset(page: usize, per_page: usize) -> usize {
+    page.saturating_sub(1).saturating_mul(per_page)
+}
+
+#[cfg(test)]
+mod paging_tests {
+    #[test]
+    fn an_offset_never_overflows() {
+        assert_eq!(super::offset(1, 20), 0);
+        assert_eq!(super::offset(3, 20), 40);
+        assert_eq!(super::offset(usize::MAX, 100), usize::MAX);
+    }
+}
+
 /// Search parameters; every filter is optional.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -380,7 +396,7 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
     found.sort_by(|a, b| order(a, b));
     let items = found
         .into_iter()
-        .skip((page - 1) * per_page)
+        .skip(offset(page, per_page))
         .take(per_page)
         .map(|(e, d, _)| hit(e, d, now))
         .collect();
@@ -549,7 +565,7 @@ async fn vacancies(
     let total = board.len();
     let items: Vec<BoardRow> = board
         .into_iter()
-        .skip((page - 1).saturating_mul(per_page))
+        .skip(offset(page, per_page))
         .take(per_page)
         .collect();
     Ok(Json(

@@ -120,7 +120,7 @@ fn page_of<T>(items: Vec<T>, p: &ListParams) -> Result<(Vec<T>, Value), Problem>
     let pages = total.div_ceil(per_page).max(1);
     let contents: Vec<T> = items
         .into_iter()
-        .skip((page - 1) * per_page)
+        .skip(crate::api::search::offset(page, per_page))
         .take(per_page)
         .collect();
     let envelope = json!({

@@ -244,7 +244,7 @@ async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Resp
     let page_no = p.page.unwrap_or(1).clamp(1, pages);
     for r in rows
         .iter()
-        .skip((page_no - 1) * BOARD_PAGE)
+        .skip(crate::api::search::offset(page_no, BOARD_PAGE))
         .take(BOARD_PAGE)
     {
         let stale = if r.stale {

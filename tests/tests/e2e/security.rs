@@ -361,6 +361,12 @@ async fn reads_are_bounded(commands: &str, queries: &str, password: &str) {
             bad.split('=').next().unwrap()
         );
     }
+    // A page number no list reaches answers an empty page (it once overflowed).
+    for path in ["/services", "/vacancies"] {
+        let far = get(&read, &format!("{path}?page={}", usize::MAX)).await;
+        assert_eq!(far.status, 200, "{path}: {}", far.body);
+        assert_eq!(far.body["items"], json!([]), "{path}");
+    }
     let words = vec!["azyl"; 21].join("%20");
     for path in [
         format!("/services?q={words}"),
