@@ -4,16 +4,11 @@
 
 pub mod admin;
 pub mod consumer;
-pub mod content;
-pub mod forum;
-pub mod grants;
-pub mod plans;
 pub mod registry;
 pub mod runner;
 pub mod settings;
 pub mod startup;
 pub mod statistics;
-pub mod surveys;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -1,373 +1,82 @@
-//! The registry projection: providers, services (with their current
-//! vacancies), the supplementary directory and the regional contacts as
-//! documents in the collections `providers`, `services`, `directory` and
-//! `regional_contacts`, keyed by IČO and id.
+//! The registry projection: folds the events of the portal's records into
+//! their documents (the types and folds are in `read_models`), one checkpoint
+//! for all of them, so one read-your-writes wait covers every record.
 
 use crate::runner::{Projection, WorkingSet};
 use events::aggregate::from_recorded;
-use events::registry::directory::{DirectoryEvent, EntryDetails};
-use events::registry::provider::{ProviderEvent, ProviderStatus};
-use events::registry::regional_contact::{ContactDetails, RegionalContactEvent};
-use events::registry::service::{ServiceDetails, ServiceEvent, ServiceStatus};
-use events::values::{Address, CapacityUnit, Contacts, Form, ServiceKind};
 use infra::event_store::RecordedEvent;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-
-/// The collections it writes.
-pub const PROVIDERS: &str = "providers";
-/// Services.
-pub const SERVICES: &str = "services";
-/// The supplementary directory.
-pub const DIRECTORY: &str = "directory";
-/// Contacts of methodologists and social curators.
-pub const REGIONAL_CONTACTS: &str = "regional_contacts";
-/// Need norms of the statistics, by kind.
-pub const NEED_NORMS: &str = "need_norms";
-
-/// The versions of the need norm of a kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NormsView {
-    /// Kind of service.
-    pub kind: u16,
-    /// Versions, by the day they apply from.
-    pub versions: Vec<events::statistics::need_norm::Norm>,
-}
-
-impl NormsView {
-    /// The version that applies on `day`.
-    pub fn on(&self, day: time::Date) -> Option<&events::statistics::need_norm::Norm> {
-        self.versions
-            .iter()
-            .filter(|n| n.valid_from <= day)
-            .max_by_key(|n| n.valid_from)
-    }
-}
-
-/// A provider as the portal shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProviderView {
-    /// IČO.
-    pub ico: String,
-    /// Name.
-    pub name: String,
-    /// Legal form code.
-    pub legal_form: Option<String>,
-    /// Registered office.
-    pub address: Address,
-    /// Public contacts.
-    pub contacts: Contacts,
-    /// Status.
-    pub status: ProviderStatus,
-    /// When verified.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub verified_at: Option<OffsetDateTime>,
-    /// Version of its stream this view reflects.
-    pub version: u64,
-    /// When it last changed.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-/// The last report of free places at a facility in a form and unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VacancyView {
-    /// The facility.
-    pub facility_id: String,
-    /// The form.
-    pub form: Form,
-    /// The unit.
-    pub unit: CapacityUnit,
-    /// Free places.
-    pub free_places: i64,
-    /// When reported.
-    #[serde(with = "time::serde::rfc3339")]
-    pub reported_at: OffsetDateTime,
-}
-
-/// A service as the portal shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceView {
-    /// Id.
-    pub id: String,
-    /// The provider's IČO.
-    pub provider_ico: String,
-    /// The description.
-    pub details: ServiceDetails,
-    /// The kind's name.
-    pub kind_name: String,
-    /// The kind's § of Act 108/2006 Sb.
-    pub paragraph: Option<String>,
-    /// Status.
-    pub status: ServiceStatus,
-    /// Last verification.
-    pub last_verified_on: Option<time::Date>,
-    /// The day the service ended (its registration in the registry), when it has.
-    #[serde(default)]
-    pub ended_on: Option<time::Date>,
-    /// Current vacancies.
-    pub vacancies: Vec<VacancyView>,
-    /// The last changes of the record (vacancy reports aside), oldest first.
-    #[serde(default)]
-    pub history: Vec<ChangeNote>,
-    /// Version of its stream this view reflects.
-    pub version: u64,
-    /// When it last changed.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-/// One change of a record, for its public history (HSDS metadata).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeNote {
-    /// When.
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    /// `create`, `update`, `suspend`, `resume`, `end` or `verify`.
-    pub action: String,
-    /// The sections changed (for `update`).
-    #[serde(default)]
-    pub fields: Vec<String>,
-    /// The role that acted (never the person).
-    pub by: String,
-    /// The record's version after the change.
-    #[serde(default)]
-    pub version: u64,
-}
-
-/// How many changes a view keeps.
-pub const HISTORY: usize = 20;
-
-/// A directory entry as the portal shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DirectoryView {
-    /// Id.
-    pub id: String,
-    /// The description.
-    pub details: EntryDetails,
-    /// Version of its stream this view reflects.
-    pub version: u64,
-    /// When it last changed.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-/// A published regional contact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContactView {
-    /// Id.
-    pub id: String,
-    /// The details.
-    pub details: ContactDetails,
-    /// Version of its stream this view reflects.
-    pub version: u64,
-    /// When it last changed.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-fn note(e: &RecordedEvent, action: &str, fields: Vec<String>) -> ChangeNote {
-    ChangeNote {
-        at: e.recorded_at,
-        action: action.into(),
-        fields,
-        by: e.actor.role.clone(),
-        version: e.stream_version,
-    }
-}
-
-/// A service's view after one event (`None`: not registered).
-fn next_service(
-    view: Option<ServiceView>,
-    key: &str,
-    e: &RecordedEvent,
-    event: ServiceEvent,
-) -> Option<ServiceView> {
-    let view = match event {
-        ServiceEvent::ServiceRegistered {
-            provider_ico,
-            details,
-        } => {
-            let (kind_name, paragraph) = kind_info(details.kind);
-            Some(ServiceView {
-                id: key.to_string(),
-                provider_ico,
-                details,
-                kind_name,
-                paragraph,
-                status: ServiceStatus::Active,
-                last_verified_on: None,
-                ended_on: None,
-                vacancies: Vec::new(),
-                history: vec![note(e, "create", Vec::new())],
-                version: 0,
-                updated_at: e.recorded_at,
-            })
-        }
-        other => view.map(|mut v| {
-            let action = match &other {
-                ServiceEvent::ServiceChanged { changes } => Some((
-                    "update",
-                    serde_json::to_value(changes)
-                        .ok()
-                        .and_then(|c| c.as_object().map(|o| o.keys().cloned().collect()))
-                        .unwrap_or_default(),
-                )),
-                ServiceEvent::ServiceSuspended { .. } => Some(("suspend", Vec::new())),
-                ServiceEvent::ServiceResumed {} => Some(("resume", Vec::new())),
-                ServiceEvent::ServiceEnded { .. } => Some(("end", Vec::new())),
-                ServiceEvent::ServiceVerified { .. } => Some(("verify", Vec::new())),
-                ServiceEvent::VacancyReported { .. } | ServiceEvent::ServiceRegistered { .. } => {
-                    None
-                }
-            };
-            if let Some((action, fields)) = action {
-                v.history.push(note(e, action, fields));
-                let excess = v.history.len().saturating_sub(HISTORY);
-                v.history.drain(..excess);
-            }
-            match other {
-                ServiceEvent::ServiceChanged { changes } => {
-                    v.details.apply_changes(&changes);
-                    (v.kind_name, v.paragraph) = kind_info(v.details.kind);
-                    let d = &v.details;
-                    v.vacancies.retain(|x| {
-                        d.open_facilities().any(|f| f.facility_id == x.facility_id)
-                            && d.capacity(x.form, x.unit).is_some()
-                    });
-                }
-                ServiceEvent::ServiceSuspended { .. } => v.status = ServiceStatus::Suspended,
-                ServiceEvent::ServiceResumed {} => v.status = ServiceStatus::Active,
-                ServiceEvent::ServiceEnded { ended_on, .. } => {
-                    v.status = ServiceStatus::Ended;
-                    v.ended_on = Some(ended_on);
-                }
-                ServiceEvent::ServiceVerified { verified_on } => {
-                    v.last_verified_on = Some(verified_on)
-                }
-                ServiceEvent::VacancyReported {
-                    facility_id,
-                    form,
-                    unit,
-                    free_places,
-                    reported_at,
-                } => {
-                    v.vacancies.retain(|x| {
-                        !(x.facility_id == facility_id && x.form == form && x.unit == unit)
-                    });
-                    v.vacancies.push(VacancyView {
-                        facility_id,
-                        form,
-                        unit,
-                        free_places,
-                        reported_at,
-                    });
-                    v.vacancies.sort_by(|a, b| {
-                        (&a.facility_id, a.form, a.unit).cmp(&(&b.facility_id, b.form, b.unit))
-                    });
-                }
-                ServiceEvent::ServiceRegistered { .. } => {}
-            }
-            v
-        }),
-    };
-    view.map(|mut v| {
-        v.version = e.stream_version;
-        v.updated_at = e.recorded_at;
-        v
-    })
-}
+use read_models::registry::{ProviderView, ServiceView, PROVIDERS, SERVICES};
+use read_models::{content, forum, grants, plans, registry, surveys, Next};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The registry projection.
 pub struct RegistryProjection;
 
-fn store<T: Serialize>(
+/// Writes what became of a document.
+fn write<V: Serialize>(
     docs: &mut WorkingSet<'_>,
     collection: &str,
     key: &str,
-    view: &T,
+    next: Next<V>,
 ) -> anyhow::Result<()> {
-    docs.put(collection, key, serde_json::to_value(view)?);
+    match next {
+        Next::Put(view) => docs.put(collection, key, serde_json::to_value(view)?),
+        Next::Delete => docs.delete(collection, key),
+        Next::Unchanged => {}
+    }
     Ok(())
 }
 
-fn kind_info(kind: u16) -> (String, Option<String>) {
-    ServiceKind::from_code(kind).map_or((String::new(), None), |k| {
-        (k.name().to_string(), k.paragraph().map(str::to_string))
-    })
+/// Folds one event into the document of its stream in `collection`.
+async fn fold<V, E, N>(
+    e: &RecordedEvent,
+    docs: &mut WorkingSet<'_>,
+    collection: &str,
+    next: impl FnOnce(Option<V>, &RecordedEvent, E) -> N,
+) -> anyhow::Result<()>
+where
+    V: Serialize + DeserializeOwned,
+    E: DeserializeOwned,
+    N: Into<Next<V>>,
+{
+    let event: E = from_recorded(e)?;
+    let key = &e.stream.stream_id;
+    let current = docs.get_as::<V>(collection, key).await?;
+    write(docs, collection, key, next(current, e, event).into())
+}
+
+/// Folds one event whose document does not depend on the one before.
+fn replace<V, E>(
+    e: &RecordedEvent,
+    docs: &mut WorkingSet<'_>,
+    collection: &str,
+    next: impl FnOnce(&RecordedEvent, E) -> Next<V>,
+) -> anyhow::Result<()>
+where
+    V: Serialize,
+    E: DeserializeOwned,
+{
+    let event: E = from_recorded(e)?;
+    write(docs, collection, &e.stream.stream_id, next(e, event))
 }
 
 impl RegistryProjection {
     async fn provider(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        use events::registry::provider::ProviderEvent;
         let event: ProviderEvent = from_recorded(e)?;
         let key = &e.stream.stream_id;
-        let view = match event {
-            ProviderEvent::ProviderRegistered {
-                ico,
-                name,
-                legal_form,
-                address,
-                contacts,
-                pending_verification,
-            } => Some(ProviderView {
-                ico: ico.to_string(),
-                name,
-                legal_form,
-                address,
-                contacts,
-                status: if pending_verification {
-                    ProviderStatus::PendingVerification
-                } else {
-                    ProviderStatus::Active
-                },
-                verified_at: None,
-                version: 0,
-                updated_at: e.recorded_at,
-            }),
-            other => docs
-                .get_as::<ProviderView>(PROVIDERS, key)
-                .await?
-                .map(|mut v| {
-                    match other {
-                        ProviderEvent::ProviderVerified { verified_at } => {
-                            v.verified_at = Some(verified_at);
-                            v.status = ProviderStatus::Active;
-                        }
-                        ProviderEvent::ProviderDetailsChanged {
-                            name,
-                            legal_form,
-                            address,
-                            contacts,
-                        } => {
-                            if let Some(n) = name {
-                                v.name = n;
-                            }
-                            if legal_form.is_some() {
-                                v.legal_form = legal_form;
-                            }
-                            if let Some(a) = address {
-                                v.address = a;
-                            }
-                            if let Some(c) = contacts {
-                                v.contacts = c;
-                            }
-                        }
-                        ProviderEvent::ProviderSuspended { .. } => {
-                            v.status = ProviderStatus::Suspended
-                        }
-                        ProviderEvent::ProviderResumed {} => v.status = ProviderStatus::Active,
-                        ProviderEvent::ProviderEnded { .. } => v.status = ProviderStatus::Ended,
-                        ProviderEvent::ProviderRegistered { .. } => {}
-                    }
-                    v
-                }),
+        let current = if matches!(event, ProviderEvent::ProviderRegistered { .. }) {
+            None
+        } else {
+            docs.get_as::<ProviderView>(PROVIDERS, key).await?
         };
-        if let Some(mut v) = view {
-            v.version = e.stream_version;
-            v.updated_at = e.recorded_at;
-            store(docs, PROVIDERS, key, &v)?;
-        }
-        Ok(())
+        write(
+            docs,
+            PROVIDERS,
+            key,
+            registry::provider(current, e, event).into(),
+        )
     }
 
     /// A run of events of one service: its document read once, written once.
@@ -376,6 +85,7 @@ impl RegistryProjection {
         run: &[RecordedEvent],
         docs: &mut WorkingSet<'_>,
     ) -> anyhow::Result<()> {
+        use events::registry::service::ServiceEvent;
         let key = &run[0].stream.stream_id;
         let mut view: Option<ServiceView> = None;
         for (i, e) in run.iter().enumerate() {
@@ -383,71 +93,9 @@ impl RegistryProjection {
             if i == 0 && !matches!(event, ServiceEvent::ServiceRegistered { .. }) {
                 view = docs.get_as::<ServiceView>(SERVICES, key).await?;
             }
-            view = next_service(view, key, e, event);
+            view = registry::service(view, e, event);
         }
-        if let Some(v) = view {
-            store(docs, SERVICES, key, &v)?;
-        }
-        Ok(())
-    }
-
-    async fn directory(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-        let key = &e.stream.stream_id;
-        match from_recorded::<DirectoryEvent>(e)? {
-            DirectoryEvent::DirectoryEntryAdded { details }
-            | DirectoryEvent::DirectoryEntryChanged { details } => {
-                let view = DirectoryView {
-                    id: key.clone(),
-                    details,
-                    version: e.stream_version,
-                    updated_at: e.recorded_at,
-                };
-                store(docs, DIRECTORY, key, &view)?;
-            }
-            DirectoryEvent::DirectoryEntryRemoved { .. } => docs.delete(DIRECTORY, key),
-        }
-        Ok(())
-    }
-
-    async fn norm(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-        use events::statistics::need_norm::NeedNormEvent;
-        let key = &e.stream.stream_id;
-        let kind: u16 = key.parse().unwrap_or_default();
-        let mut view = docs
-            .get_as::<NormsView>(NEED_NORMS, key)
-            .await?
-            .unwrap_or(NormsView {
-                kind,
-                versions: Vec::new(),
-            });
-        match from_recorded::<NeedNormEvent>(e)? {
-            NeedNormEvent::NeedNormSet { norm } => {
-                view.versions.retain(|n| n.valid_from != norm.valid_from);
-                view.versions.push(norm);
-                view.versions.sort_by_key(|n| n.valid_from);
-            }
-        }
-        store(docs, NEED_NORMS, key, &view)
-    }
-
-    fn contact(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-        let key = &e.stream.stream_id;
-        match from_recorded::<RegionalContactEvent>(e)? {
-            RegionalContactEvent::RegionalContactPublished { details }
-            | RegionalContactEvent::RegionalContactChanged { details } => {
-                let view = ContactView {
-                    id: key.clone(),
-                    details,
-                    version: e.stream_version,
-                    updated_at: e.recorded_at,
-                };
-                store(docs, REGIONAL_CONTACTS, key, &view)?;
-            }
-            RegionalContactEvent::RegionalContactWithdrawn { .. } => {
-                docs.delete(REGIONAL_CONTACTS, key)
-            }
-        }
-        Ok(())
+        write(docs, SERVICES, key, view.into())
     }
 }
 
@@ -457,23 +105,35 @@ impl Projection for RegistryProjection {
         "registry"
     }
 
-    async fn apply(&self, event: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-        match event.stream.stream_type.as_str() {
-            "provider" => self.provider(event, docs).await,
-            "service" => self.services(std::slice::from_ref(event), docs).await,
-            "directory_entry" => self.directory(event, docs).await,
-            "regional_contact" => self.contact(event, docs),
-            "need_norm" => self.norm(event, docs).await,
-            "grant_call" => crate::grants::call(event, docs).await,
-            "grant_application" => crate::grants::application(event, docs).await,
-            "survey" => crate::surveys::survey(event, docs).await,
-            "community_plan" => crate::plans::apply(event, docs).await,
-            "planning_group" => crate::plans::apply_group(event, docs).await,
-            "news" | "calendar_event" | "job_posting" | "document" | "link" | "award" => {
-                crate::content::apply(event, docs).await
+    async fn apply(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+        match e.stream.stream_type.as_str() {
+            "provider" => self.provider(e, docs).await,
+            "service" => self.services(std::slice::from_ref(e), docs).await,
+            "directory_entry" => replace(e, docs, registry::DIRECTORY, registry::directory),
+            "regional_contact" => replace(e, docs, registry::REGIONAL_CONTACTS, registry::contact),
+            "need_norm" => {
+                fold(e, docs, registry::NEED_NORMS, |v, e, ev| {
+                    Next::Put(registry::norms(v, e, ev))
+                })
+                .await
             }
-            "survey_response" => crate::surveys::response(event, docs),
-            "forum_thread" => crate::forum::apply(event, docs).await,
+            "grant_call" => fold(e, docs, grants::GRANT_CALLS, grants::call).await,
+            "grant_application" => {
+                fold(e, docs, grants::GRANT_APPLICATIONS, grants::application).await
+            }
+            "survey" => fold(e, docs, surveys::SURVEYS, surveys::survey).await,
+            "survey_response" => replace(e, docs, surveys::SURVEY_RESPONSES, |_, ev| {
+                Next::Put(surveys::response(ev))
+            }),
+            "community_plan" => fold(e, docs, plans::PLANS, plans::plan).await,
+            "planning_group" => fold(e, docs, plans::GROUPS, plans::group).await,
+            "news" => fold(e, docs, content::NEWS, content::news).await,
+            "calendar_event" => fold(e, docs, content::CALENDAR, content::calendar).await,
+            "job_posting" => replace(e, docs, content::JOBS, content::job),
+            "document" => fold(e, docs, content::DOCUMENTS, content::document).await,
+            "link" => replace(e, docs, content::LINKS, content::link),
+            "award" => replace(e, docs, content::AWARDS, content::award),
+            "forum_thread" => fold(e, docs, forum::FORUM_THREADS, forum::thread).await,
             _ => Ok(()),
         }
     }

@@ -16,7 +16,7 @@ use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use projection_service::consumer::MAX_ACK_PENDING;
-use projection_service::registry::SERVICES;
+use read_models::registry::SERVICES;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{command_service_binary, register_services};

@@ -14,7 +14,7 @@ use infra::event_store::DynEventStore;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
-use projection_service::registry::SERVICES;
+use read_models::registry::SERVICES;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -18,10 +18,11 @@ use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::sqlite::SqliteReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{TempDir, TestPostgres};
-use projection_service::registry::{
-    ContactView, RegistryProjection, ServiceView, DIRECTORY, PROVIDERS, REGIONAL_CONTACTS, SERVICES,
-};
+use projection_service::registry::RegistryProjection;
 use projection_service::runner::{apply_batch, catch_up, rebuild};
+use read_models::registry::{
+    ContactView, ServiceView, DIRECTORY, PROVIDERS, REGIONAL_CONTACTS, SERVICES,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -79,7 +79,7 @@ impl AreaCounts {
 #[cfg(test)]
 mod tests {
     use crate::index::Index;
-    use projection_service::registry::ServiceView;
+    use read_models::registry::ServiceView;
     use serde_json::json;
     use std::collections::BTreeMap;
 

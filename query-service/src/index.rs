@@ -9,7 +9,7 @@ use crate::area_counts::AreaCounts;
 use crate::text::words;
 use events::values::Location;
 use infra::territory::Territory;
-use projection_service::registry::{ContactView, DirectoryView, ProviderView, ServiceView};
+use read_models::registry::{ContactView, DirectoryView, ProviderView, ServiceView};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -79,33 +79,33 @@ pub struct Index {
     /// Regional contacts by id.
     contacts: HashMap<String, ContactView>,
     /// Need norms of the statistics by kind.
-    pub norms: HashMap<u16, projection_service::registry::NormsView>,
+    pub norms: HashMap<u16, read_models::registry::NormsView>,
     /// Grant calls by id.
-    pub grant_calls: HashMap<String, projection_service::grants::CallView>,
+    pub grant_calls: HashMap<String, read_models::grants::CallView>,
     /// Grant applications by id.
-    pub grant_applications: HashMap<String, projection_service::grants::ApplicationView>,
+    pub grant_applications: HashMap<String, read_models::grants::ApplicationView>,
     /// Surveys by id.
-    pub surveys: HashMap<String, projection_service::surveys::SurveyView>,
+    pub surveys: HashMap<String, read_models::surveys::SurveyView>,
     /// Community plans by id.
-    pub plans: HashMap<String, projection_service::plans::PlanView>,
+    pub plans: HashMap<String, read_models::plans::PlanView>,
     /// Documents by id.
-    pub documents: HashMap<String, projection_service::content::DocumentView>,
+    pub documents: HashMap<String, read_models::content::DocumentView>,
     /// Links by id (`{ id, info }`).
     pub links: HashMap<String, serde_json::Value>,
     /// Awards by id (`{ id, info }`).
     pub awards: HashMap<String, serde_json::Value>,
     /// Planning groups by id.
-    pub groups: HashMap<String, projection_service::plans::GroupView>,
+    pub groups: HashMap<String, read_models::plans::GroupView>,
     /// News by id.
-    pub news: HashMap<String, projection_service::content::NewsView>,
+    pub news: HashMap<String, read_models::content::NewsView>,
     /// Calendar events by id.
-    pub calendar: HashMap<String, projection_service::content::EventView>,
+    pub calendar: HashMap<String, read_models::content::EventView>,
     /// Job postings by id.
-    pub jobs: HashMap<String, projection_service::content::JobView>,
+    pub jobs: HashMap<String, read_models::content::JobView>,
     /// Forum threads by id (posts sealed).
-    pub forum_threads: HashMap<String, projection_service::forum::ThreadView>,
+    pub forum_threads: HashMap<String, read_models::forum::ThreadView>,
     /// Survey answers by response (no respondent).
-    pub survey_responses: HashMap<String, projection_service::surveys::ResponseView>,
+    pub survey_responses: HashMap<String, read_models::surveys::ResponseView>,
     /// Active services by area and kind.
     counts: AreaCounts,
     /// Slots of active services of the map's vacancy kinds with a report.

@@ -8,12 +8,12 @@ use infra::event_store::LogPosition;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
 use infra::territory::Territory;
-use projection_service::content::{AWARDS, CALENDAR, DOCUMENTS, JOBS, LINKS, NEWS};
-use projection_service::forum::FORUM_THREADS;
-use projection_service::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
-use projection_service::plans::{GROUPS, PLANS};
-use projection_service::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
-use projection_service::surveys::{SURVEYS, SURVEY_RESPONSES};
+use read_models::content::{AWARDS, CALENDAR, DOCUMENTS, JOBS, LINKS, NEWS};
+use read_models::forum::FORUM_THREADS;
+use read_models::grants::{GRANT_APPLICATIONS, GRANT_CALLS};
+use read_models::plans::{GROUPS, PLANS};
+use read_models::registry::{DIRECTORY, NEED_NORMS, PROVIDERS, REGIONAL_CONTACTS, SERVICES};
+use read_models::surveys::{SURVEYS, SURVEY_RESPONSES};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
@@ -180,7 +180,7 @@ fn apply(index: &mut Index, collection: &str, key: String, doc: Option<serde_jso
             Some(v) => index.put_contact(v),
             None => index.remove_contact(&key),
         },
-        NEED_NORMS => match view::<projection_service::registry::NormsView>(doc) {
+        NEED_NORMS => match view::<read_models::registry::NormsView>(doc) {
             Some(v) => {
                 index.norms.insert(v.kind, v);
             }

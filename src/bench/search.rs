@@ -10,11 +10,11 @@ use events::registry::service::{
 };
 use events::values::codes::KINDS;
 use events::values::{Address, CapacityUnit, Contacts, Form, Location};
-use projection_service::registry::{ProviderView, ServiceView};
 use query_service::api::search::{run, SearchParams};
 use query_service::index::Index;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use read_models::registry::{ProviderView, ServiceView};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -74,7 +74,7 @@ fn services(territory: &infra::territory::Territory, n: usize) -> Vec<ServiceVie
                 last_verified_on: None,
                 ended_on: None,
                 vacancies: if query_service::api::map::MAP_VACANCY_KINDS.contains(&kind) {
-                    vec![projection_service::registry::VacancyView {
+                    vec![read_models::registry::VacancyView {
                         facility_id: "1".into(),
                         form: Form::Residential,
                         unit: CapacityUnit::Beds,
@@ -288,7 +288,7 @@ pub fn measure(n_services: usize, n_queries: usize) -> anyhow::Result<String> {
     let mut walked: Vec<Duration> = Vec::new();
     for i in 0..600 {
         let mut view = all[rng.random_range(0..all.len())].clone();
-        view.vacancies = vec![projection_service::registry::VacancyView {
+        view.vacancies = vec![read_models::registry::VacancyView {
             facility_id: "1".into(),
             form: Form::Residential,
             unit: CapacityUnit::Beds,

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use infra::problem::Problem;
-use projection_service::content::{EventView, JobView, NewsView};
+use read_models::content::{EventView, JobView, NewsView};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -250,7 +250,7 @@ pub(crate) async fn documents(
     let index = state.indexer.read();
     let archived = p.archived.unwrap_or(false);
     let territory = p.territory.as_deref().or(p.kraj.as_deref());
-    let mut items: Vec<&projection_service::content::DocumentView> = index
+    let mut items: Vec<&read_models::content::DocumentView> = index
         .documents
         .values()
         .filter(|d| d.archived == archived && territory.is_none_or(|t| d.info.territory == t))

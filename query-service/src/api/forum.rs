@@ -14,7 +14,7 @@ use events::forum::{PostText, Section};
 use infra::personal::{open, DynPersonalKeyStore, PersonKey};
 use infra::problem::Problem;
 use infra::tokens::{AccountCheck, CheckError};
-use projection_service::forum::{PostView, ThreadView};
+use read_models::forum::{PostView, ThreadView};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use events::grants::application::ApplicationStatus;
 use infra::problem::Problem;
-use projection_service::grants::{ApplicationView, CallView};
+use read_models::grants::{ApplicationView, CallView};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 

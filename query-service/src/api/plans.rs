@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use events::planning::plan::{Measure, PlanContent};
 use infra::problem::Problem;
-use projection_service::plans::PlanView;
+use read_models::plans::PlanView;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -227,7 +227,7 @@ pub struct GroupParams {
     pub after: Option<String>,
 }
 
-fn group_json(g: &projection_service::plans::GroupView) -> Value {
+fn group_json(g: &read_models::plans::GroupView) -> Value {
     let mut triad: BTreeMap<String, usize> = BTreeMap::new();
     for m in g.members.values() {
         let side = serde_json::to_value(m.triad)
@@ -252,7 +252,7 @@ pub(crate) async fn groups(
 ) -> Result<Json<Value>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut items: Vec<&projection_service::plans::GroupView> = index
+    let mut items: Vec<&read_models::plans::GroupView> = index
         .groups
         .values()
         .filter(|g| p.territory.as_deref().is_none_or(|t| g.territory == t))

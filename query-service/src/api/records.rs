@@ -104,8 +104,7 @@ async fn directory(
 ) -> Result<Json<Value>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut items: Vec<&projection_service::registry::DirectoryView> =
-        index.directory.values().collect();
+    let mut items: Vec<&read_models::registry::DirectoryView> = index.directory.values().collect();
     items.sort_by(|a, b| a.details.name.cmp(&b.details.name));
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }

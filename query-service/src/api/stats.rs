@@ -506,7 +506,7 @@ pub(crate) async fn norms(
 ) -> Result<Json<Value>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut rows: Vec<&projection_service::registry::NormsView> = index.norms.values().collect();
+    let mut rows: Vec<&read_models::registry::NormsView> = index.norms.values().collect();
     rows.sort_by_key(|n| n.kind);
     Ok(Json(json!({ "rows": rows })))
 }

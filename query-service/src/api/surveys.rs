@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use events::surveys::survey::{Audience, Question, QuestionKind};
 use infra::problem::Problem;
-use projection_service::surveys::{ResponseView, SurveyView};
+use read_models::surveys::{ResponseView, SurveyView};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -14,7 +14,7 @@ use crate::index::{Index, ServiceEntry};
 use events::registry::service::{Facility, ServiceStatus};
 use events::values::{CapacityUnit, Contacts};
 use infra::codelists::CodeLists;
-use projection_service::registry::ProviderView;
+use read_models::registry::ProviderView;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;

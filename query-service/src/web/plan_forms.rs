@@ -16,7 +16,7 @@ use super::page::{action_form, esc, Lang};
 use super::session::field;
 use crate::index::Index;
 use events::planning::plan::{Goal, Measure, PlanContent, Priority};
-use projection_service::plans::PlanView;
+use read_models::plans::PlanView;
 use serde_json::{json, Value};
 use std::fmt::Write;
 

@@ -14,7 +14,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use events::surveys::survey::{Audience, Question, QuestionKind, SurveyStatus};
-use projection_service::surveys::SurveyView;
+use read_models::surveys::SurveyView;
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
 

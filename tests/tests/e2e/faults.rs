@@ -12,7 +12,7 @@ use infra::event_store::{DynEventStore, LogPosition};
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{PrivateClickHouse, PrivatePostgres, TestClickHouse, TestNats, TestPostgres};
-use projection_service::registry::{PROVIDERS, SERVICES};
+use read_models::registry::{PROVIDERS, SERVICES};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,14 +1,11 @@
-//! Forum threads as documents (collection `forum_threads`), applied by the
-//! registry projection. Posts keep their content sealed: the read model holds
-//! no plain personal data, and the query service opens each post with its
-//! author's key when it answers, so an erased author is unreadable at once,
-//! here as everywhere.
+//! Forum threads as documents (collection `forum_threads`). Posts keep
+//! their content sealed: the read model holds no plain personal data, and the
+//! query service opens each post with its author's key when it answers, so an
+//! erased author is unreadable at once, here as everywhere.
 
-use crate::runner::WorkingSet;
-use events::aggregate::from_recorded;
 use events::forum::thread::ThreadEvent;
 use events::forum::{Author, Sealed, Section};
-use infra::event_store::RecordedEvent;
+use events::RecordedEvent;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -53,14 +50,13 @@ pub struct ThreadView {
     pub updated_at: OffsetDateTime,
 }
 
-/// Applies a forum thread's event.
-///
-/// # Errors
-/// Events or documents that do not read.
-pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-    let key = &e.stream.stream_id;
-    let event = from_recorded::<ThreadEvent>(e)?;
-    let mut view = match (&event, docs.get_as::<ThreadView>(FORUM_THREADS, key).await?) {
+/// A thread after one event (`None`: not opened).
+pub fn thread(
+    view: Option<ThreadView>,
+    e: &RecordedEvent,
+    event: ThreadEvent,
+) -> Option<ThreadView> {
+    let mut view = match (&event, view) {
         (
             ThreadEvent::ThreadOpened {
                 section,
@@ -70,7 +66,7 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
             },
             _,
         ) => ThreadView {
-            id: key.clone(),
+            id: e.stream.stream_id.clone(),
             section: *section,
             locked: None,
             hidden: None,
@@ -85,7 +81,7 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
             updated_at: e.recorded_at,
         },
         (_, Some(v)) => v,
-        (_, None) => return Ok(()),
+        (_, None) => return None,
     };
     match event {
         ThreadEvent::ThreadOpened { .. } => {}
@@ -127,6 +123,5 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
         ThreadEvent::ThreadRestored {} => view.hidden = None,
     }
     view.updated_at = e.recorded_at;
-    docs.put(FORUM_THREADS, key, serde_json::to_value(view)?);
-    Ok(())
+    Some(view)
 }

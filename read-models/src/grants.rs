@@ -1,12 +1,9 @@
-//! Grant calls and applications as documents (collections `grant_calls` and
-//! `grant_applications`), applied by the registry projection (one checkpoint
-//! for the portal's records, so one read-your-writes wait covers them).
+//! Grant calls and applications as documents (collections `grant_calls`
+//! and `grant_applications`).
 
-use crate::runner::WorkingSet;
-use events::aggregate::from_recorded;
 use events::grants::application::{ApplicationDetails, ApplicationStatus, GrantApplicationEvent};
 use events::grants::call::{CallDetails, GrantCallEvent};
-use infra::event_store::RecordedEvent;
+use events::RecordedEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -65,49 +62,37 @@ pub struct ApplicationView {
     pub version: u64,
 }
 
-/// Applies a grant call event.
-///
-/// # Errors
-/// Events or documents that do not read.
-pub async fn call(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-    let key = &e.stream.stream_id;
-    let view = match from_recorded::<GrantCallEvent>(e)? {
+/// A call after one event (`None`: not announced).
+pub fn call(view: Option<CallView>, e: &RecordedEvent, event: GrantCallEvent) -> Option<CallView> {
+    let view = match event {
         GrantCallEvent::GrantCallAnnounced { details } => Some(CallView {
-            id: key.clone(),
+            id: e.stream.stream_id.clone(),
             details,
             cancelled: None,
             version: e.stream_version,
             announced_at: e.recorded_at,
         }),
-        GrantCallEvent::GrantCallCancelled { reason } => docs
-            .get_as::<CallView>(GRANT_CALLS, key)
-            .await?
-            .map(|mut v| {
-                v.cancelled = Some(reason);
-                v
-            }),
+        GrantCallEvent::GrantCallCancelled { reason } => view.map(|v| CallView {
+            cancelled: Some(reason),
+            ..v
+        }),
     };
-    if let Some(mut v) = view {
-        v.version = e.stream_version;
-        docs.put(GRANT_CALLS, key, serde_json::to_value(v)?);
-    }
-    Ok(())
+    view.map(|v| CallView {
+        version: e.stream_version,
+        ..v
+    })
 }
 
-/// Applies a grant application event.
-///
-/// # Errors
-/// Events or documents that do not read.
-pub async fn application(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+/// An application after one event (`None`: not submitted).
+pub fn application(
+    current: Option<ApplicationView>,
+    e: &RecordedEvent,
+    event: GrantApplicationEvent,
+) -> Option<ApplicationView> {
     use GrantApplicationEvent as E;
-    let key = &e.stream.stream_id;
-    let event: E = from_recorded(e)?;
-    let current = docs
-        .get_as::<ApplicationView>(GRANT_APPLICATIONS, key)
-        .await?;
     let view = match event {
         E::GrantApplicationSubmitted { details } => Some(ApplicationView {
-            id: key.clone(),
+            id: e.stream.stream_id.clone(),
             details,
             status: ApplicationStatus::Submitted,
             evaluations: BTreeMap::new(),
@@ -148,14 +133,13 @@ pub async fn application(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow
             v
         }),
     };
-    if let Some(mut v) = view {
+    view.map(|mut v| {
         v.version = e.stream_version;
         v.steps.push(Step {
             at: e.recorded_at,
             event: e.event_type.clone(),
             by: e.actor.role.clone(),
         });
-        docs.put(GRANT_APPLICATIONS, key, serde_json::to_value(v)?);
-    }
-    Ok(())
+        v
+    })
 }

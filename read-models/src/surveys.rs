@@ -1,12 +1,10 @@
 //! Surveys and their answers as documents (collections `surveys` and
-//! `survey_responses`), applied by the registry projection. A response
-//! document holds the answers only, never the respondent.
+//! `survey_responses`). A response document holds the answers only, never
+//! the respondent.
 
-use crate::runner::WorkingSet;
-use events::aggregate::from_recorded;
 use events::surveys::response::SurveyResponseEvent;
 use events::surveys::survey::{SurveyDefinition, SurveyEvent, SurveyStatus};
-use infra::event_store::RecordedEvent;
+use events::RecordedEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -50,16 +48,16 @@ pub struct ResponseView {
     pub answers: BTreeMap<String, Value>,
 }
 
-/// Applies a survey event.
-///
-/// # Errors
-/// Events or documents that do not read.
-pub async fn survey(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-    let key = &e.stream.stream_id;
-    let current: Option<SurveyView> = docs.get_as(SURVEYS, key).await?;
-    let view = match from_recorded::<SurveyEvent>(e)? {
+/// A survey after one event (`None`: not defined). A definition again
+/// keeps its first author.
+pub fn survey(
+    current: Option<SurveyView>,
+    e: &RecordedEvent,
+    event: SurveyEvent,
+) -> Option<SurveyView> {
+    match event {
         SurveyEvent::SurveyDefined { definition } => Some(SurveyView {
-            id: key.clone(),
+            id: e.stream.stream_id.clone(),
             definition,
             status: SurveyStatus::Draft,
             author: current
@@ -74,26 +72,13 @@ pub async fn survey(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Res
             status: SurveyStatus::Closed,
             ..v
         }),
-    };
-    if let Some(v) = view {
-        docs.put(SURVEYS, key, serde_json::to_value(v)?);
     }
-    Ok(())
 }
 
-/// Applies an answer: the document of the response is replaced.
-///
-/// # Errors
-/// Events that do not read.
-pub fn response(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
+/// One respondent's answers after their event: the latest replaces the one before.
+pub fn response(event: SurveyResponseEvent) -> ResponseView {
     let SurveyResponseEvent::SurveyAnswered {
         survey_id, answers, ..
-    } = from_recorded(e)?;
-    let view = ResponseView { survey_id, answers };
-    docs.put(
-        SURVEY_RESPONSES,
-        &e.stream.stream_id,
-        serde_json::to_value(view)?,
-    );
-    Ok(())
+    } = event;
+    ResponseView { survey_id, answers }
 }

@@ -1,12 +1,11 @@
-//! Community plans as documents (collection `community_plans`), applied by
-//! the registry projection: every revision with its state and comments,
-//! the revision in force, and the evaluations of measures; and the planning
-//! groups with their members and meetings (`planning_groups`).
+//! Community plans as documents (collection `community_plans`): every
+//! revision with its state and comments, the revision in force, and the
+//! evaluations of measures; and the planning groups with their members and
+//! meetings (`planning_groups`).
 
-use crate::runner::WorkingSet;
-use events::aggregate::from_recorded;
+use events::planning::group::GroupEvent;
 use events::planning::plan::{PlanContent, PlanEvent, RevisionStatus};
-use infra::event_store::RecordedEvent;
+use events::RecordedEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -56,16 +55,11 @@ pub struct PlanView {
     pub evaluations: Vec<EvaluationView>,
 }
 
-/// Applies a plan event.
-///
-/// # Errors
-/// Events or documents that do not read.
-pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-    let key = &e.stream.stream_id;
-    let current: Option<PlanView> = docs.get_as(PLANS, key).await?;
-    let view = match from_recorded::<PlanEvent>(e)? {
+/// A plan after one event (`None`: not created).
+pub fn plan(current: Option<PlanView>, e: &RecordedEvent, event: PlanEvent) -> Option<PlanView> {
+    match event {
         PlanEvent::PlanCreated { title, territory } => Some(PlanView {
-            id: key.clone(),
+            id: e.stream.stream_id.clone(),
             title,
             territory,
             revisions: BTreeMap::new(),
@@ -121,11 +115,7 @@ pub async fn apply(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Resu
             }
             v
         }),
-    };
-    if let Some(v) = view {
-        docs.put(PLANS, key, serde_json::to_value(v)?);
     }
-    Ok(())
 }
 
 /// Planning groups.
@@ -150,22 +140,20 @@ pub struct GroupView {
     pub meetings: BTreeMap<String, events::planning::group::Meeting>,
 }
 
-/// Applies a planning group event.
-///
-/// # Errors
-/// Events or documents that do not read.
-pub async fn apply_group(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
-    use events::planning::group::GroupEvent;
-    let key = &e.stream.stream_id;
-    let current: Option<GroupView> = docs.get_as(GROUPS, key).await?;
-    let view = match from_recorded::<GroupEvent>(e)? {
+/// A planning group after one event (`None`: not formed).
+pub fn group(
+    current: Option<GroupView>,
+    e: &RecordedEvent,
+    event: GroupEvent,
+) -> Option<GroupView> {
+    match event {
         GroupEvent::GroupFormed {
             name,
             kind,
             territory,
             target_group,
         } => Some(GroupView {
-            id: key.clone(),
+            id: e.stream.stream_id.clone(),
             name,
             kind,
             territory,
@@ -201,9 +189,5 @@ pub async fn apply_group(e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow
             }
             v
         }),
-    };
-    if let Some(v) = view {
-        docs.put(GROUPS, key, serde_json::to_value(v)?);
     }
-    Ok(())
 }
