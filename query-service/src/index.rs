@@ -91,9 +91,9 @@ pub struct Index {
     /// Documents by id.
     pub documents: HashMap<String, read_models::content::DocumentView>,
     /// Links by id (`{ id, info }`).
-    pub links: HashMap<String, serde_json::Value>,
+    pub links: HashMap<String, read_models::content::LinkView>,
     /// Awards by id (`{ id, info }`).
-    pub awards: HashMap<String, serde_json::Value>,
+    pub awards: HashMap<String, read_models::content::AwardView>,
     /// Planning groups by id.
     pub groups: HashMap<String, read_models::plans::GroupView>,
     /// News by id.
@@ -208,6 +208,11 @@ impl Index {
     /// Every indexed service.
     pub fn services(&self) -> impl Iterator<Item = &ServiceEntry> {
         self.services.iter().flatten()
+    }
+
+    /// The name of a provider, when the registry knows it.
+    pub fn provider_name(&self, ico: &str) -> Option<String> {
+        self.providers.get(ico).map(|p| p.name.clone())
     }
 
     /// One service.

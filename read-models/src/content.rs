@@ -29,6 +29,7 @@ pub const AWARDS: &str = "awards";
 
 /// A document as shown: what it is, its versions (numbered from 1), archived or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentView {
     /// Id.
     pub id: String,
@@ -45,6 +46,7 @@ pub struct DocumentView {
 
 /// An article as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewsView {
     /// Id.
     pub id: String,
@@ -60,6 +62,7 @@ pub struct NewsView {
 
 /// A calendar event as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventView {
     /// Id.
     pub id: String,
@@ -76,6 +79,7 @@ pub struct EventView {
 
 /// A posting as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobView {
     /// Id.
     pub id: String,
@@ -88,6 +92,7 @@ pub struct JobView {
 
 /// A link as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkView {
     /// Id.
     pub id: String,
@@ -97,6 +102,7 @@ pub struct LinkView {
 
 /// An award as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AwardView {
     /// Id.
     pub id: String,

@@ -15,6 +15,7 @@ pub const GRANT_APPLICATIONS: &str = "grant_applications";
 
 /// A call as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallView {
     /// Id.
     pub id: String,
@@ -31,6 +32,7 @@ pub struct CallView {
 
 /// One step of an application, for its public history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     /// When.
     #[serde(with = "time::serde::rfc3339")]
@@ -43,6 +45,7 @@ pub struct Step {
 
 /// An application as the portal keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
     /// Id.
     pub id: String,

@@ -14,6 +14,7 @@ pub const PLANS: &str = "community_plans";
 
 /// A revision as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevisionView {
     /// Its content.
     pub content: PlanContent,
@@ -27,6 +28,7 @@ pub struct RevisionView {
 
 /// An evaluation of a measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvaluationView {
     /// Year.
     pub year: i32,
@@ -40,6 +42,7 @@ pub struct EvaluationView {
 
 /// A plan as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanView {
     /// Id.
     pub id: String,
@@ -123,6 +126,7 @@ pub const GROUPS: &str = "planning_groups";
 
 /// A planning group as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupView {
     /// Id.
     pub id: String,

@@ -27,6 +27,7 @@ pub const NEED_NORMS: &str = "need_norms";
 
 /// The versions of the need norm of a kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NormsView {
     /// Kind of service.
     pub kind: u16,
@@ -46,6 +47,7 @@ impl NormsView {
 
 /// A provider as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderView {
     /// IČO.
     pub ico: String,
@@ -71,6 +73,7 @@ pub struct ProviderView {
 
 /// The last report of free places at a facility in a form and unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VacancyView {
     /// The facility.
     pub facility_id: String,
@@ -87,6 +90,7 @@ pub struct VacancyView {
 
 /// A service as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceView {
     /// Id.
     pub id: String,
@@ -119,6 +123,7 @@ pub struct ServiceView {
 
 /// One change of a record, for its public history (HSDS metadata).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeNote {
     /// When.
     #[serde(with = "time::serde::rfc3339")]
@@ -140,6 +145,7 @@ pub const HISTORY: usize = 20;
 
 /// A directory entry as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DirectoryView {
     /// Id.
     pub id: String,
@@ -154,6 +160,7 @@ pub struct DirectoryView {
 
 /// A published regional contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactView {
     /// Id.
     pub id: String,

@@ -16,6 +16,7 @@ pub const SURVEY_RESPONSES: &str = "survey_responses";
 
 /// A survey as the portal shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SurveyView {
     /// Id.
     pub id: String,
@@ -41,6 +42,7 @@ impl SurveyView {
 
 /// One respondent's latest answers (no respondent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseView {
     /// The survey.
     pub survey_id: String,

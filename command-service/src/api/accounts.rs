@@ -148,7 +148,7 @@ pub struct CreateAccountBody {
     pub roles: Vec<RoleGrant>,
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "create_account", post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -245,7 +245,7 @@ async fn grant(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/roles/revoke", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant, security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "revoke_role", post, path = "/api/v1/accounts/{id}/roles/revoke", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant, security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn revoke(
     State(state): State<AppState>,
     principal: Principal,

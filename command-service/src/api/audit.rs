@@ -276,7 +276,7 @@ pub(crate) async fn export(
         .into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem, stream, exported_at, exported_by }`: whether the export (signed, or sealed by an earlier version) is as this portal made it", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "verify_export", post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem, stream, exported_at, exported_by }`: whether the export (signed, or sealed by an earlier version) is as this portal made it", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
 pub(crate) async fn verify(
     State(state): State<AppState>,
     principal: Principal,

@@ -42,7 +42,7 @@ pub struct PublishBody {
     pub article: Article,
 }
 
-#[utoipa::path(post, path = "/api/v1/news", tag = "content", request_body = PublishBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "publish_news", post, path = "/api/v1/news", tag = "content", request_body = PublishBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn publish(
     State(state): State<AppState>,
     principal: Principal,
@@ -122,7 +122,7 @@ pub struct ScheduleBody {
     pub entry: CalendarEntry,
 }
 
-#[utoipa::path(post, path = "/api/v1/calendar", tag = "content", request_body = ScheduleBody, security(("bearer" = [])), responses((status = 201, description = "Scheduled", body = CommandResult), (status = 403, description = "Not a methodologist or commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "schedule_event", post, path = "/api/v1/calendar", tag = "content", request_body = ScheduleBody, security(("bearer" = [])), responses((status = 201, description = "Scheduled", body = CommandResult), (status = 403, description = "Not a methodologist or commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn schedule(
     State(state): State<AppState>,
     principal: Principal,

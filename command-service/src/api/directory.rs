@@ -70,7 +70,7 @@ async fn add(
     Ok(respond(result, true))
 }
 
-#[utoipa::path(put, path = "/api/v1/directory/{id}", tag = "directory", params(("id" = String, Path, description = "Id of the record")), request_body = EntryDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "change_directory_entry", put, path = "/api/v1/directory/{id}", tag = "directory", params(("id" = String, Path, description = "Id of the record")), request_body = EntryDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change(
     State(state): State<AppState>,
     principal: Principal,

@@ -161,7 +161,7 @@ pub(crate) async fn submit(
     Ok(respond(result, true))
 }
 
-#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/withdraw", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 403, description = "Not the applicant", body = Problem), (status = 409, description = "Already decided", body = Problem)))]
+#[utoipa::path(operation_id = "withdraw_application", post, path = "/api/v1/grants/applications/{id}/withdraw", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 403, description = "Not the applicant", body = Problem), (status = 409, description = "Already decided", body = Problem)))]
 pub(crate) async fn withdraw(
     State(state): State<AppState>,
     principal: Principal,
@@ -189,7 +189,7 @@ pub struct EvaluateBody {
     pub scores: Vec<Score>,
 }
 
-#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/evaluations", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = EvaluateBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated (the evaluator's earlier evaluation is replaced)", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Withdrawn or decided", body = Problem), (status = 422, description = "Invalid scores, each named", body = Problem)))]
+#[utoipa::path(operation_id = "evaluate_application", post, path = "/api/v1/grants/applications/{id}/evaluations", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = EvaluateBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated (the evaluator's earlier evaluation is replaced)", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Withdrawn or decided", body = Problem), (status = 422, description = "Invalid scores, each named", body = Problem)))]
 pub(crate) async fn evaluate(
     State(state): State<AppState>,
     principal: Principal,

@@ -136,7 +136,7 @@ pub struct MeetingBody {
     pub meeting: Meeting,
 }
 
-#[utoipa::path(post, path = "/api/v1/groups/{id}/meetings", tag = "groups", params(("id" = String, Path, description = "The group")), request_body = MeetingBody, security(("bearer" = [])), responses((status = 200, description = "Scheduled", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 409, description = "The meeting has its minutes already", body = Problem)))]
+#[utoipa::path(operation_id = "schedule_meeting", post, path = "/api/v1/groups/{id}/meetings", tag = "groups", params(("id" = String, Path, description = "The group")), request_body = MeetingBody, security(("bearer" = [])), responses((status = 200, description = "Scheduled", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 409, description = "The meeting has its minutes already", body = Problem)))]
 pub(crate) async fn schedule(
     State(state): State<AppState>,
     principal: Principal,

@@ -44,7 +44,7 @@ pub struct RegisterBody {
     pub version: DocumentVersion,
 }
 
-#[utoipa::path(post, path = "/api/v1/documents", tag = "library", request_body = RegisterBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "register_document", post, path = "/api/v1/documents", tag = "library", request_body = RegisterBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn register(
     State(state): State<AppState>,
     principal: Principal,
@@ -187,7 +187,7 @@ pub(crate) async fn confer(
     Ok(respond(result, true))
 }
 
-#[utoipa::path(post, path = "/api/v1/awards/{id}/revoke", tag = "library", params(("id" = String, Path, description = "The award")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 404, description = "No such award", body = Problem)))]
+#[utoipa::path(operation_id = "revoke_award", post, path = "/api/v1/awards/{id}/revoke", tag = "library", params(("id" = String, Path, description = "The award")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 404, description = "No such award", body = Problem)))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     principal: Principal,

@@ -45,7 +45,7 @@ pub struct CreateBody {
     pub territory: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/plans", tag = "plans", request_body = CreateBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "create_plan", post, path = "/api/v1/plans", tag = "plans", request_body = CreateBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -188,7 +188,7 @@ pub struct EvaluationBody {
     pub note: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/plans/{id}/evaluations", tag = "plans", params(("id" = String, Path, description = "The plan")), request_body = EvaluationBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 409, description = "No revision in force", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "evaluate_measure", post, path = "/api/v1/plans/{id}/evaluations", tag = "plans", params(("id" = String, Path, description = "The plan")), request_body = EvaluationBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 409, description = "No revision in force", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn evaluate(
     State(state): State<AppState>,
     principal: Principal,

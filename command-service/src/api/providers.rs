@@ -44,7 +44,7 @@ fn exists(_: &Provider, version: u64) -> Result<(), ApiError> {
 }
 
 /// An administrator registers a provider (verified at once).
-#[utoipa::path(post, path = "/api/v1/providers", tag = "providers", request_body = RegisterProvider, security(("bearer" = [])), responses((status = 201, description = "Registered (verified)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "register_provider", post, path = "/api/v1/providers", tag = "providers", request_body = RegisterProvider, security(("bearer" = [])), responses((status = 201, description = "Registered (verified)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn register(
     State(state): State<AppState>,
     principal: Principal,
@@ -223,7 +223,7 @@ async fn self_register(
     Ok(respond(result, true))
 }
 
-#[utoipa::path(post, path = "/api/v1/providers/{ico}/verify", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), security(("bearer" = [])), responses((status = 200, description = "Verified", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "verify_provider", post, path = "/api/v1/providers/{ico}/verify", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), security(("bearer" = [])), responses((status = 200, description = "Verified", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn verify(
     State(state): State<AppState>,
     principal: Principal,
@@ -236,7 +236,7 @@ async fn verify(
     Ok(respond(result, false))
 }
 
-#[utoipa::path(patch, path = "/api/v1/providers/{ico}", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ChangeProviderDetails, security(("bearer" = [])), responses((status = 200, description = "Changed (events: 0 when nothing changed)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "change_provider", patch, path = "/api/v1/providers/{ico}", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ChangeProviderDetails, security(("bearer" = [])), responses((status = 200, description = "Changed (events: 0 when nothing changed)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change(
     State(state): State<AppState>,
     principal: Principal,
@@ -257,7 +257,7 @@ async fn change(
     Ok(respond(result, false))
 }
 
-#[utoipa::path(post, path = "/api/v1/providers/{ico}/suspend", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "suspend_provider", post, path = "/api/v1/providers/{ico}/suspend", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn suspend(
     State(state): State<AppState>,
     principal: Principal,
@@ -276,7 +276,7 @@ async fn suspend(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/providers/{ico}/resume", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), security(("bearer" = [])), responses((status = 200, description = "Resumed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "resume_provider", post, path = "/api/v1/providers/{ico}/resume", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), security(("bearer" = [])), responses((status = 200, description = "Resumed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn resume(
     State(state): State<AppState>,
     principal: Principal,
@@ -291,7 +291,7 @@ async fn resume(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/providers/{ico}/end", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Ended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "end_provider", post, path = "/api/v1/providers/{ico}/end", tag = "providers", params(("ico" = String, Path, description = "IČO of the provider")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Ended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn end(
     State(state): State<AppState>,
     principal: Principal,

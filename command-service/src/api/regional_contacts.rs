@@ -115,7 +115,7 @@ pub struct PublishContactBody {
     pub details: ContactDetails,
 }
 
-#[utoipa::path(post, path = "/api/v1/regional-contacts", tag = "regional-contacts", request_body = PublishContactBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "publish_regional_contact", post, path = "/api/v1/regional-contacts", tag = "regional-contacts", request_body = PublishContactBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn publish(
     State(state): State<AppState>,
     principal: Principal,
@@ -143,7 +143,7 @@ fn keeps_current(
     }
 }
 
-#[utoipa::path(put, path = "/api/v1/regional-contacts/{id}", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ContactDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "change_regional_contact", put, path = "/api/v1/regional-contacts/{id}", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ContactDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change(
     State(state): State<AppState>,
     principal: Principal,
@@ -162,7 +162,7 @@ async fn change(
     Ok(respond(result, false))
 }
 
-#[utoipa::path(post, path = "/api/v1/regional-contacts/{id}/withdraw", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "withdraw_regional_contact", post, path = "/api/v1/regional-contacts/{id}/withdraw", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn withdraw(
     State(state): State<AppState>,
     principal: Principal,

@@ -45,7 +45,7 @@ pub struct RegisterServiceBody {
     pub details: ServiceDetails,
 }
 
-#[utoipa::path(post, path = "/api/v1/services", tag = "services", request_body = RegisterServiceBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "register_service", post, path = "/api/v1/services", tag = "services", request_body = RegisterServiceBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn register(
     State(state): State<AppState>,
     principal: Principal,
@@ -122,7 +122,7 @@ async fn run(
     Ok(respond(result, false))
 }
 
-#[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ServiceChanges, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "change_service", patch, path = "/api/v1/services/{id}", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ServiceChanges, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change(
     State(state): State<AppState>,
     principal: Principal,
@@ -140,7 +140,7 @@ async fn change(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/services/{id}/suspend", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "suspend_service", post, path = "/api/v1/services/{id}/suspend", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn suspend(
     State(state): State<AppState>,
     principal: Principal,
@@ -160,7 +160,7 @@ async fn suspend(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/services/{id}/resume", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Resumed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "resume_service", post, path = "/api/v1/services/{id}/resume", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Resumed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn resume(
     State(state): State<AppState>,
     principal: Principal,
@@ -170,7 +170,7 @@ async fn resume(
     run(&state, &principal, headers, &id, ServiceCommand::Resume).await
 }
 
-#[utoipa::path(post, path = "/api/v1/services/{id}/end", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Ended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "end_service", post, path = "/api/v1/services/{id}/end", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Ended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn end(
     State(state): State<AppState>,
     principal: Principal,
@@ -191,7 +191,7 @@ async fn end(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/services/{id}/verify", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Marked as verified today (administrators only)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "verify_service", post, path = "/api/v1/services/{id}/verify", tag = "services", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Marked as verified today (administrators only)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn verify(
     State(state): State<AppState>,
     principal: Principal,

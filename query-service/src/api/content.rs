@@ -3,6 +3,7 @@
 //! still open, documents (with versions; archived ones on request), links
 //! and awards.
 
+use super::answers::{List, WithProvider};
 use super::params::Query;
 use super::{wait_after, QueryState};
 use axum::extract::{Path, State};
@@ -11,9 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use infra::problem::Problem;
-use read_models::content::{EventView, JobView, NewsView};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use read_models::content::{AwardView, DocumentView, EventView, JobView, LinkView, NewsView};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub(super) fn routes() -> Router<QueryState> {
@@ -51,11 +51,11 @@ pub struct ContentParams {
     pub after: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/news", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`, newest first", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/news", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`, newest first", body = List<NewsView>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn news(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<NewsView>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let t = index.territory();
@@ -63,32 +63,31 @@ pub(crate) async fn news(
         t.kraj_by_any_code(k)
             .map_or(k.to_string(), |x| x.nuts.clone())
     });
-    let mut items: Vec<&NewsView> = index
+    let mut items: Vec<NewsView> = index
         .news
         .values()
         .filter(|n| kraj.as_deref().is_none_or(|k| n.article.kraj == k))
+        .cloned()
         .collect();
     items.sort_by(|a, b| {
         b.published_at
             .cmp(&a.published_at)
             .then_with(|| a.id.cmp(&b.id))
     });
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/news/{id}", tag = "content", params(("id" = String, Path, description = "The article")), responses((status = 200, description = "The article", body = Object), (status = 404, description = "No such article", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/news/{id}", tag = "content", params(("id" = String, Path, description = "The article")), responses((status = 200, description = "The article", body = NewsView), (status = 404, description = "No such article", body = crate::api::openapi::Problem)))]
 pub(crate) async fn article(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<NewsView>, Problem> {
     let index = state.indexer.read();
     let n = index.news.get(&id).ok_or_else(|| {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "No such record")
             .detail("the article does not exist")
     })?;
-    Ok(Json(
-        serde_json::to_value(n).map_err(|e| Problem::internal(&e))?,
-    ))
+    Ok(Json(n.clone()))
 }
 
 fn events(state: &QueryState, p: &ContentParams) -> Result<Vec<EventView>, Problem> {
@@ -114,14 +113,13 @@ fn events(state: &QueryState, p: &ContentParams) -> Result<Vec<EventView>, Probl
     Ok(items)
 }
 
-#[utoipa::path(get, path = "/api/v1/calendar", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: events not yet over, soonest first (cancelled ones marked)", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: events not yet over, soonest first (cancelled ones marked)", body = List<EventView>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn calendar(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<EventView>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
-    let items = events(&state, &p)?;
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(events(&state, &p)?.into()))
 }
 
 /// Escapes text for iCalendar (RFC 5545 §3.3.11).
@@ -210,15 +208,14 @@ pub(crate) async fn ical(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: postings not expired, newest first", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: postings not expired, newest first", body = List<WithProvider<JobView>>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn jobs(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<WithProvider<JobView>>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let today = OffsetDateTime::now_utc().date();
-    let mut items: Vec<Value> = Vec::new();
     let mut open: Vec<&JobView> = index
         .jobs
         .values()
@@ -230,110 +227,107 @@ pub(crate) async fn jobs(
         })
         .collect();
     open.sort_by(|a, b| b.posted_at.cmp(&a.posted_at).then_with(|| a.id.cmp(&b.id)));
-    for j in open {
-        let mut v = serde_json::to_value(j).map_err(|e| Problem::internal(&e))?;
-        v["provider_name"] = json!(index
-            .providers
-            .get(&j.posting.provider_ico)
-            .map(|p| p.name.clone()));
-        items.push(v);
-    }
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    let items: Vec<_> = open
+        .into_iter()
+        .map(|j| WithProvider {
+            record: j.clone(),
+            provider_name: index.provider_name(&j.posting.provider_ico),
+        })
+        .collect();
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/documents", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: documents of a territory with their versions (`archived=true`: the archive)", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/documents", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: documents of a territory with their versions (`archived=true`: the archive)", body = List<DocumentView>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn documents(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<DocumentView>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let archived = p.archived.unwrap_or(false);
     let territory = p.territory.as_deref().or(p.kraj.as_deref());
-    let mut items: Vec<&read_models::content::DocumentView> = index
+    let mut items: Vec<DocumentView> = index
         .documents
         .values()
         .filter(|d| d.archived == archived && territory.is_none_or(|t| d.info.territory == t))
+        .cloned()
         .collect();
     items.sort_by(|a, b| {
         b.updated_at
             .cmp(&a.updated_at)
             .then_with(|| a.id.cmp(&b.id))
     });
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "content", params(("id" = String, Path, description = "The document")), responses((status = 200, description = "The document, every version numbered from 1, the latest last", body = Object), (status = 404, description = "No such document", body = crate::api::openapi::Problem)))]
+/// A document with the number of its current version.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentDetail {
+    /// The document.
+    #[serde(flatten)]
+    pub document: DocumentView,
+    /// The number of the latest version (versions are numbered from 1).
+    pub current_version: usize,
+}
+
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "content", params(("id" = String, Path, description = "The document")), responses((status = 200, description = "The document, every version numbered from 1, the latest last", body = DocumentDetail), (status = 404, description = "No such document", body = crate::api::openapi::Problem)))]
 pub(crate) async fn document(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<DocumentDetail>, Problem> {
     let index = state.indexer.read();
     let d = index.documents.get(&id).ok_or_else(|| {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "No such record")
             .detail("the document does not exist")
     })?;
-    let mut doc = serde_json::to_value(d).map_err(|e| Problem::internal(&e))?;
-    doc["current_version"] = json!(d.versions.len());
-    Ok(Json(doc))
+    Ok(Json(DocumentDetail {
+        document: d.clone(),
+        current_version: d.versions.len(),
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/links", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/links", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`", body = List<LinkView>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn links(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<LinkView>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut items: Vec<&Value> = index
+    let mut items: Vec<LinkView> = index
         .links
         .values()
-        .filter(|l| {
-            p.category
-                .as_deref()
-                .is_none_or(|c| l["info"]["category"] == c)
-        })
+        .filter(|l| p.category.as_deref().is_none_or(|c| l.info.category == c))
+        .cloned()
         .collect();
-    items.sort_by(|a, b| {
-        a["info"]["title"]
-            .as_str()
-            .cmp(&b["info"]["title"].as_str())
-    });
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    items.sort_by(|a, b| a.info.title.cmp(&b.info.title));
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/awards", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: awards with the provider's name", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/awards", tag = "content", params(ContentParams), responses((status = 200, description = "`{ total, items }`: awards with the provider's name", body = List<WithProvider<AwardView>>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn awards(
     State(state): State<QueryState>,
     Query(p): Query<ContentParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<WithProvider<AwardView>>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut items: Vec<Value> = index
+    let mut items: Vec<WithProvider<AwardView>> = index
         .awards
         .values()
         .filter(|a| {
-            p.year.is_none_or(|y| a["info"]["year"] == y)
+            p.year.is_none_or(|y| a.info.year == y)
                 && p.provider_ico
                     .as_deref()
-                    .is_none_or(|i| a["info"]["provider_ico"] == i)
+                    .is_none_or(|i| a.info.provider_ico == i)
         })
-        .map(|a| {
-            let mut v = a.clone();
-            v["provider_name"] = json!(a["info"]["provider_ico"]
-                .as_str()
-                .and_then(|i| index.providers.get(i))
-                .map(|p| p.name.clone()));
-            v
+        .map(|a| WithProvider {
+            record: a.clone(),
+            provider_name: index.provider_name(&a.info.provider_ico),
         })
         .collect();
     items.sort_by(|a, b| {
-        b["info"]["year"]
-            .as_i64()
-            .cmp(&a["info"]["year"].as_i64())
-            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+        (b.record.info.year, &a.record.id).cmp(&(a.record.info.year, &b.record.id))
     });
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(items.into()))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! as GeoJSON points. (Map aggregates as GeoJSON: `/map.geojson`; the HSDS
 //! tabular data package: `/hsds/tabular/datapackage.json`.)
 
+use super::map::FeatureCollection;
 use super::params::Query;
 use super::search::{board, candidates, point, SearchParams};
 use super::{wait_after, QueryState};
@@ -12,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use infra::problem::Problem;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -198,36 +200,71 @@ pub(crate) async fn vacancies_csv(
     Ok(csv("vacancies.csv", &header_row, rows))
 }
 
-#[utoipa::path(get, path = "/api/v1/exports/facilities.geojson", tag = "exports", params(SearchParams), responses((status = 200, description = "GeoJSON FeatureCollection: a point per facility with a position, of the services matching the search", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/exports/facilities.geojson", tag = "exports", params(SearchParams), responses((status = 200, description = "GeoJSON FeatureCollection: a point per facility with a position, of the services matching the search", body = FeatureCollection<FacilityPoint>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn facilities_geojson(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<FeatureCollection<FacilityPoint>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let now = OffsetDateTime::now_utc();
     let index = state.indexer.read();
-    let features: Vec<Value> = found(&index, &p, now)?
+    let features: Vec<_> = found(&index, &p, now)?
         .into_iter()
         .flat_map(|(e, _, _)| {
             e.view.details.open_facilities().filter_map(move |f| {
                 let l = f.location?;
-                Some(json!({
-                    "type": "Feature",
-                    "geometry": { "type": "Point", "coordinates": [l.lon, l.lat] },
-                    "properties": {
-                        "service_id": e.view.id, "service_name": e.view.details.name,
-                        "provider_ico": e.view.provider_ico, "provider_name": e.provider_name,
-                        "kind": e.view.details.kind, "kind_name": e.view.kind_name,
-                        "facility_id": f.facility_id, "facility_name": f.name,
-                        "street": f.address.street, "city": f.address.city,
-                        "postcode": f.address.postcode, "ruian_code": f.address.ruian_code,
-                        "free_places_now": e.free_now(now),
-                    }
-                }))
+                let point = json!({ "type": "Point", "coordinates": [l.lon, l.lat] });
+                Some((
+                    point,
+                    FacilityPoint {
+                        service_id: e.view.id.clone(),
+                        service_name: e.view.details.name.clone(),
+                        provider_ico: e.view.provider_ico.clone(),
+                        provider_name: e.provider_name.clone(),
+                        kind: e.view.details.kind,
+                        kind_name: e.view.kind_name.clone(),
+                        facility_id: f.facility_id.clone(),
+                        facility_name: f.name.clone(),
+                        street: f.address.street.clone(),
+                        city: f.address.city.clone(),
+                        postcode: f.address.postcode.clone(),
+                        ruian_code: f.address.ruian_code,
+                        free_places_now: e.free_now(now),
+                    },
+                ))
             })
         })
         .collect();
-    Ok(Json(
-        json!({ "type": "FeatureCollection", "features": features }),
-    ))
+    Ok(Json(FeatureCollection::of(features)))
+}
+
+/// A facility of a service, as a GeoJSON feature's properties.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FacilityPoint {
+    /// The service.
+    pub service_id: String,
+    /// Its name.
+    pub service_name: String,
+    /// Its provider's IČO.
+    pub provider_ico: String,
+    /// Its provider's name.
+    pub provider_name: String,
+    /// Kind (MPSV code).
+    pub kind: u16,
+    /// The kind's name.
+    pub kind_name: String,
+    /// The facility.
+    pub facility_id: String,
+    /// Its name.
+    pub facility_name: String,
+    /// Street and number.
+    pub street: String,
+    /// Town.
+    pub city: String,
+    /// Postcode.
+    pub postcode: String,
+    /// RÚIAN code of the address place.
+    pub ruian_code: Option<u64>,
+    /// Free places of the service reported in the last 7 days.
+    pub free_places_now: i64,
 }

@@ -4,6 +4,7 @@
 //! answer is made: a post of an erased author shows no name, title or text
 //! (`erased: true`), a hidden post only the moderator's reason.
 
+use super::answers::Page;
 use super::params::Query;
 use super::{wait_after, QueryState};
 use axum::extract::{Path, State};
@@ -16,7 +17,6 @@ use infra::problem::Problem;
 use infra::tokens::{AccountCheck, CheckError};
 use read_models::forum::{PostView, ThreadView};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -59,23 +59,63 @@ pub struct AfterParam {
 }
 
 /// A post as answered.
-#[derive(Debug, Serialize)]
-struct PostOut {
-    id: Uuid,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PostOut {
+    /// Id.
+    pub id: Uuid,
     /// The author (the id that erases them).
-    author_id: Uuid,
+    pub author_id: Uuid,
     /// Written by a signed-in account.
-    registered: bool,
-    name: Option<String>,
-    body: Option<String>,
+    pub registered: bool,
+    /// The author's name (none when hidden or erased).
+    pub name: Option<String>,
+    /// The text (none when hidden or erased).
+    pub body: Option<String>,
+    /// Written.
     #[serde(with = "time::serde::rfc3339")]
-    written_at: OffsetDateTime,
+    pub written_at: OffsetDateTime,
+    /// Last edited.
     #[serde(with = "time::serde::rfc3339::option")]
-    edited_at: Option<OffsetDateTime>,
+    pub edited_at: Option<OffsetDateTime>,
     /// The moderator's reason, when hidden.
-    hidden: Option<String>,
+    pub hidden: Option<String>,
     /// The author was erased: nothing of what they wrote can be read.
-    erased: bool,
+    pub erased: bool,
+}
+
+/// A thread in the list of a section.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ThreadSummary {
+    /// Id.
+    pub id: String,
+    /// Its section.
+    pub section: Section,
+    /// Its title (none when its opener was erased).
+    pub title: Option<String>,
+    /// Its opener's name (none when the first post is hidden or erased).
+    pub name: Option<String>,
+    /// Visible posts.
+    pub posts: usize,
+    /// Locked, with the reason.
+    pub locked: Option<String>,
+    /// Latest activity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A thread with its posts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ThreadDetail {
+    /// Id.
+    pub id: String,
+    /// Its section.
+    pub section: Section,
+    /// Its title (none when its opener was erased).
+    pub title: Option<String>,
+    /// Locked, with the reason.
+    pub locked: Option<String>,
+    /// Posts, first first.
+    pub posts: Vec<PostOut>,
 }
 
 fn forum(state: &QueryState) -> Result<&ForumAccess, Problem> {
@@ -179,12 +219,12 @@ fn post_out(keys: &HashMap<Uuid, PersonKey>, p: &PostView) -> PostOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/forum/threads", tag = "forum", params(ThreadParams), security((), ("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: visible threads, latest activity first, each with its title, its opener's name, the number of visible posts and whether it is locked", body = Object), (status = 401, description = "The professional section needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "The professional section needs a verified account", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/forum/threads", tag = "forum", params(ThreadParams), security((), ("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: visible threads, latest activity first, each with its title, its opener's name, the number of visible posts and whether it is locked", body = Page<ThreadSummary>), (status = 401, description = "The professional section needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "The professional section needs a verified account", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn threads(
     State(state): State<QueryState>,
     headers: HeaderMap,
     Query(p): Query<ThreadParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Page<ThreadSummary>>, Problem> {
     let access = forum(&state)?;
     let section = p.section.unwrap_or(Section::Public);
     // After the wait: the verification of a provider may be the change waited for.
@@ -213,36 +253,39 @@ pub(crate) async fn threads(
         (all.len(), chosen)
     };
     let keys = keys(access, chosen.iter().filter_map(|t| t.posts.first())).await?;
-    let items: Vec<Value> = chosen
+    let items: Vec<ThreadSummary> = chosen
         .iter()
         .map(|t| {
             let opening = t.posts.first();
             let first = opening.and_then(|f| text(&keys, f));
             // A hidden first post keeps the thread's title, not its author's name.
             let shown = opening.is_some_and(|f| f.hidden.is_none());
-            json!({
-                "id": t.id,
-                "section": t.section,
-                "title": first.as_ref().and_then(|f| f.title.clone()),
-                "name": first.as_ref().filter(|_| shown).map(|f| f.name.clone()),
-                "posts": t.posts.iter().filter(|p| p.hidden.is_none()).count(),
-                "locked": t.locked,
-                "updated_at": t.updated_at.format(&time::format_description::well_known::Rfc3339).ok(),
-            })
+            ThreadSummary {
+                id: t.id.clone(),
+                section: t.section,
+                title: first.as_ref().and_then(|f| f.title.clone()),
+                name: first.as_ref().filter(|_| shown).map(|f| f.name.clone()),
+                posts: t.posts.iter().filter(|p| p.hidden.is_none()).count(),
+                locked: t.locked.clone(),
+                updated_at: t.updated_at,
+            }
         })
         .collect();
-    Ok(Json(
-        json!({ "total": total, "page": page, "per_page": per_page, "items": items }),
-    ))
+    Ok(Json(Page {
+        total,
+        page,
+        per_page,
+        items,
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/forum/threads/{id}", tag = "forum", params(("id" = String, Path, description = "The thread"), AfterParam), security((), ("bearer" = [])), responses((status = 200, description = "The thread with its posts, first first: hidden posts show only the moderator's reason, posts of erased authors only `erased: true`", body = Object), (status = 401, description = "A professional thread needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "A professional thread needs a verified account", body = crate::api::openapi::Problem), (status = 404, description = "No such thread (or hidden)", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/forum/threads/{id}", tag = "forum", params(("id" = String, Path, description = "The thread"), AfterParam), security((), ("bearer" = [])), responses((status = 200, description = "The thread with its posts, first first: hidden posts show only the moderator's reason, posts of erased authors only `erased: true`", body = ThreadDetail), (status = 401, description = "A professional thread needs a signed-in account", body = crate::api::openapi::Problem), (status = 403, description = "A professional thread needs a verified account", body = crate::api::openapi::Problem), (status = 404, description = "No such thread (or hidden)", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn thread(
     State(state): State<QueryState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(p): Query<AfterParam>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ThreadDetail>, Problem> {
     let access = forum(&state)?;
     wait_after(&state, p.after.as_deref()).await?;
     let view = state
@@ -264,11 +307,11 @@ pub(crate) async fn thread(
         .and_then(|f| text(&keys, f))
         .and_then(|t| t.title);
     let posts: Vec<PostOut> = view.posts.iter().map(|p| post_out(&keys, p)).collect();
-    Ok(Json(json!({
-        "id": view.id,
-        "section": view.section,
-        "title": title,
-        "locked": view.locked,
-        "posts": posts,
-    })))
+    Ok(Json(ThreadDetail {
+        id: view.id,
+        section: view.section,
+        title,
+        locked: view.locked,
+        posts,
+    }))
 }

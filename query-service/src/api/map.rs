@@ -15,8 +15,9 @@ use events::registry::regional_contact::{ContactDetails, ContactRole};
 use events::values::Contacts;
 use infra::problem::Problem;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// Kinds whose free places the map shows: azylové domy, noclehárny, domy na
@@ -225,42 +226,93 @@ fn add_contacts(index: &Index, level: &str, areas: &mut BTreeMap<String, Area>) 
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/map", tag = "map", params(MapParams), responses((status = 200, description = "`{ level, territory_loaded, areas: [Area] }`", body = Object), (status = 422, description = "A bad level or kraj", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/map", tag = "map", params(MapParams), responses((status = 200, description = "`{ level, territory_loaded, areas: [Area] }`", body = MapAnswer), (status = 422, description = "A bad level or kraj", body = crate::api::openapi::Problem)))]
 async fn map(
     State(state): State<QueryState>,
     Query(p): Query<MapParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<MapAnswer>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let level = p.level.as_deref().unwrap_or("kraj");
     let areas = index.map_areas(level, p.kraj.as_deref(), OffsetDateTime::now_utc())?;
-    Ok(Json(
-        json!({ "level": level, "territory_loaded": !index.territory().is_empty(), "areas": *areas }),
-    ))
+    Ok(Json(MapAnswer {
+        level: level.to_string(),
+        territory_loaded: !index.territory().is_empty(),
+        areas,
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/map.geojson", tag = "map", params(MapParams), responses((status = 200, description = "A GeoJSON FeatureCollection, the aggregates in each feature's properties", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+/// The areas of one level of the map.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MapAnswer {
+    /// `country`, `kraj` or `orp`.
+    pub level: String,
+    /// Whether the territory (and so the areas) is loaded at all.
+    pub territory_loaded: bool,
+    /// The areas, by code.
+    #[schema(value_type = Vec<Area>)]
+    pub areas: Arc<Vec<Area>>,
+}
+
+/// A GeoJSON FeatureCollection (RFC 7946).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FeatureCollection<P> {
+    /// `FeatureCollection`.
+    #[serde(rename = "type")]
+    #[schema(value_type = String, example = "FeatureCollection")]
+    pub kind: &'static str,
+    /// The features.
+    pub features: Vec<Feature<P>>,
+}
+
+/// A GeoJSON Feature (RFC 7946).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Feature<P> {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    #[schema(value_type = String, example = "Feature")]
+    pub kind: &'static str,
+    /// A GeoJSON geometry.
+    #[schema(value_type = Object)]
+    pub geometry: Value,
+    /// What the feature holds.
+    pub properties: P,
+}
+
+impl<P> FeatureCollection<P> {
+    /// A collection of features, each a geometry with its properties.
+    pub fn of(features: impl IntoIterator<Item = (Value, P)>) -> Self {
+        Self {
+            kind: "FeatureCollection",
+            features: features
+                .into_iter()
+                .map(|(geometry, properties)| Feature {
+                    kind: "Feature",
+                    geometry,
+                    properties,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/map.geojson", tag = "map", params(MapParams), responses((status = 200, description = "A GeoJSON FeatureCollection, the aggregates in each feature's properties", body = FeatureCollection<Area>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn geojson(
     State(state): State<QueryState>,
     Query(p): Query<MapParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<FeatureCollection<Area>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let level = p.level.as_deref().unwrap_or("kraj");
     let areas = index.map_areas(level, p.kraj.as_deref(), OffsetDateTime::now_utc())?;
     let t = index.territory();
-    let features: Vec<Value> = areas
-        .iter()
-        .filter_map(|a| {
-            let geometry = match level {
-                "kraj" => t.kraj_boundaries.get(&a.code),
-                "orp" => t.orp_boundaries.get(&a.code),
-                _ => None,
-            }?;
-            Some(json!({ "type": "Feature", "geometry": geometry, "properties": a }))
-        })
-        .collect();
-    Ok(Json(
-        json!({ "type": "FeatureCollection", "features": features }),
-    ))
+    let features = areas.iter().filter_map(|a| {
+        let geometry = match level {
+            "kraj" => t.kraj_boundaries.get(&a.code),
+            "orp" => t.orp_boundaries.get(&a.code),
+            _ => None,
+        }?;
+        Some((geometry.clone(), a.clone()))
+    });
+    Ok(Json(FeatureCollection::of(features)))
 }

@@ -2,6 +2,7 @@
 //! board, map aggregates (JSON and GeoJSON), the supplementary directory, the
 //! regional contacts and the open-data exports (CSV, GeoJSON).
 
+pub mod answers;
 pub mod content;
 pub mod export;
 pub mod forum;

@@ -47,7 +47,7 @@ pub struct Problem {
         crate::hsds::service_at_location, crate::hsds::taxonomies, crate::hsds::taxonomy_one,
         crate::hsds::taxonomy_terms, crate::hsds::taxonomy_term,
     ),
-    components(schemas(Problem, super::search::BoardRow, super::map::Area)),
+    components(schemas(Problem, super::search::BoardRow, super::map::Area, events::forum::Section)),
     tags(
         (name = "search", description = "Search of services and the vacancy board"),
         (name = "records", description = "Providers, services, the supplementary directory and regional contacts"),

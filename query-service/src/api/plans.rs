@@ -2,6 +2,7 @@
 //! any revision, the difference between two revisions, measures by state;
 //! the planning groups with their members and meetings.
 
+use super::answers::List;
 use super::params::Query;
 use super::records::After;
 use super::{wait_after, QueryState};
@@ -9,12 +10,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use events::planning::plan::{Measure, PlanContent};
+use events::planning::group::{GroupKind, Member, Triad};
+use events::planning::plan::{Measure, PlanContent, RevisionStatus};
 use infra::problem::Problem;
-use read_models::plans::PlanView;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use read_models::plans::{EvaluationView, GroupView, PlanView};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use time::OffsetDateTime;
 
 pub(super) fn routes() -> Router<QueryState> {
     Router::new()
@@ -42,42 +45,132 @@ fn get_plan(state: &QueryState, id: &str) -> Result<PlanView, Problem> {
         .ok_or_else(|| not_found("the plan"))
 }
 
-#[utoipa::path(get, path = "/api/v1/plans", tag = "plans", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, territory, in_force, revisions }] }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "plans", get, path = "/api/v1/plans", tag = "plans", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, territory, in_force, revisions }] }`", body = List<PlanSummary>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn list(
     State(state): State<QueryState>,
     Query(a): Query<After>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<PlanSummary>>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
     let mut items: Vec<&PlanView> = index.plans.values().collect();
     items.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
-    let items: Vec<Value> = items.into_iter().map(|p| json!({ "id": p.id, "title": p.title, "territory": p.territory, "in_force": p.in_force, "revisions": p.revisions.len() })).collect();
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    let items: Vec<PlanSummary> = items
+        .into_iter()
+        .map(|p| PlanSummary {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            territory: p.territory.clone(),
+            in_force: p.in_force,
+            revisions: p.revisions.len(),
+        })
+        .collect();
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = String, Path, description = "The plan"), After), responses((status = 200, description = "`{ id, title, territory, in_force, plan, revisions: [{ revision, status, comments }] }`: the plan in force and which revision it is", body = Object), (status = 404, description = "No such plan", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+/// A plan in the list of plans.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanSummary {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Territory (code).
+    pub territory: String,
+    /// The revision in force.
+    pub in_force: Option<u32>,
+    /// How many revisions.
+    pub revisions: usize,
+}
+
+/// A plan: the one in force, and the state of every revision.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanDetail {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Territory (code).
+    pub territory: String,
+    /// The revision in force.
+    pub in_force: Option<u32>,
+    /// The content of the revision in force.
+    pub plan: Option<PlanContent>,
+    /// Every revision's state, by number.
+    pub revisions: Vec<RevisionState>,
+    /// Evaluations of measures.
+    pub evaluations: Vec<EvaluationView>,
+}
+
+/// Where a revision stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevisionState {
+    /// Its number.
+    pub revision: u32,
+    /// Proposed, approved or rejected.
+    pub status: RevisionStatus,
+    /// Comments.
+    pub comments: Vec<String>,
+    /// The reason of a rejection.
+    pub rejected_because: Option<String>,
+}
+
+/// One revision in full.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevisionDetail {
+    /// The plan.
+    pub plan_id: String,
+    /// Its number.
+    pub revision: u32,
+    /// Proposed, approved or rejected.
+    pub status: RevisionStatus,
+    /// Its content.
+    pub content: PlanContent,
+    /// Comments.
+    pub comments: Vec<String>,
+    /// The reason of a rejection.
+    pub rejected_because: Option<String>,
+    /// It is the revision in force.
+    pub in_force: bool,
+}
+
+#[utoipa::path(operation_id = "plan", get, path = "/api/v1/plans/{id}", tag = "plans", params(("id" = String, Path, description = "The plan"), After), responses((status = 200, description = "`{ id, title, territory, in_force, plan, revisions: [{ revision, status, comments }] }`: the plan in force and which revision it is", body = PlanDetail), (status = 404, description = "No such plan", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn one(
     State(state): State<QueryState>,
     Path(id): Path<String>,
     Query(a): Query<After>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<PlanDetail>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let p = get_plan(&state, &id)?;
     let plan = p
         .in_force
         .and_then(|n| p.revisions.get(&n))
         .map(|r| r.content.clone());
-    let revisions: Vec<Value> = p.revisions.iter().map(|(n, r)| json!({ "revision": n, "status": r.status, "comments": r.comments, "rejected_because": r.rejected_because })).collect();
-    Ok(Json(
-        json!({ "id": p.id, "title": p.title, "territory": p.territory, "in_force": p.in_force, "plan": plan, "revisions": revisions, "evaluations": p.evaluations }),
-    ))
+    let revisions = p
+        .revisions
+        .iter()
+        .map(|(n, r)| RevisionState {
+            revision: *n,
+            status: r.status,
+            comments: r.comments.clone(),
+            rejected_because: r.rejected_because.clone(),
+        })
+        .collect();
+    Ok(Json(PlanDetail {
+        id: p.id,
+        title: p.title,
+        territory: p.territory,
+        in_force: p.in_force,
+        plan,
+        revisions,
+        evaluations: p.evaluations,
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/plans/{id}/revisions/{n}", tag = "plans", params(("id" = String, Path, description = "The plan"), ("n" = u32, Path, description = "The revision")), responses((status = 200, description = "The revision: content, status, comments", body = Object), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/plans/{id}/revisions/{n}", tag = "plans", params(("id" = String, Path, description = "The plan"), ("n" = u32, Path, description = "The revision")), responses((status = 200, description = "The revision: content, status, comments", body = RevisionDetail), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn revision(
     State(state): State<QueryState>,
     Path((id, n)): Path<(String, String)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<RevisionDetail>, Problem> {
     let n: u32 = n
         .parse()
         .map_err(|_| Problem::invalid("revision", format!("{n:?} is not a revision number")))?;
@@ -86,9 +179,15 @@ pub(crate) async fn revision(
         .revisions
         .get(&n)
         .ok_or_else(|| not_found(&format!("revision {n}")))?;
-    Ok(Json(
-        json!({ "plan_id": id, "revision": n, "status": r.status, "content": r.content, "comments": r.comments, "rejected_because": r.rejected_because, "in_force": p.in_force == Some(n) }),
-    ))
+    Ok(Json(RevisionDetail {
+        plan_id: id,
+        revision: n,
+        status: r.status,
+        content: r.content.clone(),
+        comments: r.comments.clone(),
+        rejected_because: r.rejected_because.clone(),
+        in_force: p.in_force == Some(n),
+    }))
 }
 
 /// Two revisions.
@@ -106,19 +205,16 @@ fn by_id(c: &PlanContent) -> BTreeMap<&str, &Measure> {
 }
 
 /// What changed between two contents: measures added, removed, changed (with the fields), and the period.
-pub fn compare(a: &PlanContent, b: &PlanContent) -> Value {
+pub fn compare(from: (u32, &PlanContent), to: (u32, &PlanContent)) -> PlanDiff {
+    let ((from, a), (to, b)) = (from, to);
     let (x, y) = (by_id(a), by_id(b));
-    let added: Vec<&Measure> = y
-        .iter()
-        .filter(|(k, _)| !x.contains_key(*k))
-        .map(|(_, m)| *m)
-        .collect();
-    let removed: Vec<&Measure> = x
-        .iter()
-        .filter(|(k, _)| !y.contains_key(*k))
-        .map(|(_, m)| *m)
-        .collect();
-    let changed: Vec<Value> = x
+    let only = |x: &BTreeMap<&str, &Measure>, y: &BTreeMap<&str, &Measure>| -> Vec<Measure> {
+        x.iter()
+            .filter(|(k, _)| !y.contains_key(*k))
+            .map(|(_, m)| (*m).clone())
+            .collect()
+    };
+    let measures_changed = x
         .iter()
         .filter_map(|(k, old)| y.get(k).map(|new| (k, old, new)))
         .filter(|(_, old, new)| old != new)
@@ -127,38 +223,96 @@ pub fn compare(a: &PlanContent, b: &PlanContent) -> Value {
                 serde_json::to_value(old).unwrap_or_default(),
                 serde_json::to_value(new).unwrap_or_default(),
             );
-            let fields: Vec<Value> = o
+            let changes = o
                 .as_object()
                 .into_iter()
                 .flatten()
                 .filter(|(f, v)| n.get(f.as_str()) != Some(v))
-                .map(|(f, v)| json!({ "field": f, "before": v, "after": n[f.as_str()] }))
+                .map(|(f, v)| FieldChange {
+                    field: f.clone(),
+                    before: v.clone(),
+                    after: n[f.as_str()].clone(),
+                })
                 .collect();
-            json!({ "id": k, "changes": fields })
+            MeasureChange {
+                id: (*k).to_string(),
+                changes,
+            }
         })
         .collect();
-    json!({
-        "period": if (a.period_from, a.period_to) == (b.period_from, b.period_to) { Value::Null } else { json!({ "before": [a.period_from, a.period_to], "after": [b.period_from, b.period_to] }) },
-        "measures_added": added, "measures_removed": removed, "measures_changed": changed,
-    })
+    let (before, after) = ([a.period_from, a.period_to], [b.period_from, b.period_to]);
+    PlanDiff {
+        from,
+        to,
+        period: (before != after).then_some(PeriodChange { before, after }),
+        measures_added: only(&y, &x),
+        measures_removed: only(&x, &y),
+        measures_changed,
+    }
 }
 
-#[utoipa::path(get, path = "/api/v1/plans/{id}/diff", tag = "plans", params(("id" = String, Path, description = "The plan"), DiffParams), responses((status = 200, description = "`{ from, to, period, measures_added, measures_removed, measures_changed: [{ id, changes: [{ field, before, after }] }] }`", body = Object), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+/// What changed between two revisions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanDiff {
+    /// The revision compared from.
+    pub from: u32,
+    /// The revision compared to.
+    pub to: u32,
+    /// The period, when it changed.
+    pub period: Option<PeriodChange>,
+    /// Measures only in the later revision.
+    pub measures_added: Vec<Measure>,
+    /// Measures only in the earlier revision.
+    pub measures_removed: Vec<Measure>,
+    /// Measures in both, changed.
+    pub measures_changed: Vec<MeasureChange>,
+}
+
+/// A changed period of a plan (first and last year).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PeriodChange {
+    /// Before.
+    pub before: [i32; 2],
+    /// After.
+    pub after: [i32; 2],
+}
+
+/// A measure changed, field by field.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeasureChange {
+    /// The measure.
+    pub id: String,
+    /// Its changed fields.
+    pub changes: Vec<FieldChange>,
+}
+
+/// One changed field of a measure.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    /// The field.
+    pub field: String,
+    /// Its value before.
+    pub before: Value,
+    /// Its value after.
+    pub after: Value,
+}
+
+#[utoipa::path(get, path = "/api/v1/plans/{id}/diff", tag = "plans", params(("id" = String, Path, description = "The plan"), DiffParams), responses((status = 200, description = "`{ from, to, period, measures_added, measures_removed, measures_changed: [{ id, changes: [{ field, before, after }] }] }`", body = PlanDiff), (status = 404, description = "No such plan or revision", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn diff(
     State(state): State<QueryState>,
     Path(id): Path<String>,
     Query(d): Query<DiffParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<PlanDiff>, Problem> {
     let p = get_plan(&state, &id)?;
     let get = |n: u32| {
         p.revisions
             .get(&n)
             .ok_or_else(|| not_found(&format!("revision {n}")))
     };
-    let mut out = compare(&get(d.from)?.content, &get(d.to)?.content);
-    out["from"] = json!(d.from);
-    out["to"] = json!(d.to);
-    Ok(Json(out))
+    Ok(Json(compare(
+        (d.from, &get(d.from)?.content),
+        (d.to, &get(d.to)?.content),
+    )))
 }
 
 /// Which measures.
@@ -173,12 +327,12 @@ pub struct MeasureParams {
     pub after: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/plans/{id}/measures", tag = "plans", params(("id" = String, Path, description = "The plan"), MeasureParams), responses((status = 200, description = "`{ revision, items: [{ measure, year, fulfilment, state }] }`: the measures of the plan in force", body = Object), (status = 404, description = "No such plan", body = crate::api::openapi::Problem), (status = 422, description = "A bad state", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/plans/{id}/measures", tag = "plans", params(("id" = String, Path, description = "The plan"), MeasureParams), responses((status = 200, description = "`{ revision, items: [{ measure, year, fulfilment, state }] }`: the measures of the plan in force", body = MeasureStates), (status = 404, description = "No such plan", body = crate::api::openapi::Problem), (status = 422, description = "A bad state", body = crate::api::openapi::Problem)))]
 pub(crate) async fn measures(
     State(state): State<QueryState>,
     Path(id): Path<String>,
     Query(q): Query<MeasureParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<MeasureStates>, Problem> {
     if let Some(s) = q.state.as_deref() {
         if !["not_evaluated", "not_started", "in_progress", "fulfilled"].contains(&s) {
             return Err(Problem::invalid(
@@ -194,9 +348,12 @@ pub(crate) async fn measures(
         .and_then(|n| p.revisions.get(&n))
         .map(|r| &r.content)
     else {
-        return Ok(Json(json!({ "revision": Value::Null, "items": [] })));
+        return Ok(Json(MeasureStates {
+            revision: None,
+            items: Vec::new(),
+        }));
     };
-    let items: Vec<Value> = content
+    let items = content
         .measures()
         .map(|m| {
             let e = p
@@ -210,11 +367,44 @@ pub(crate) async fn measures(
                 Some(100) => "fulfilled",
                 Some(_) => "in_progress",
             };
-            json!({ "measure": m, "year": e.map(|e| e.year), "fulfilment": e.map(|e| e.fulfilment), "note": e.map(|e| &e.note), "state": st })
+            MeasureState {
+                measure: m.clone(),
+                year: e.map(|e| e.year),
+                fulfilment: e.map(|e| e.fulfilment),
+                note: e.map(|e| e.note.clone()),
+                state: st,
+            }
         })
-        .filter(|v| q.state.as_deref().is_none_or(|s| v["state"] == s))
+        .filter(|v| q.state.as_deref().is_none_or(|s| v.state == s))
         .collect();
-    Ok(Json(json!({ "revision": p.in_force, "items": items })))
+    Ok(Json(MeasureStates {
+        revision: p.in_force,
+        items,
+    }))
+}
+
+/// The measures of the plan in force, each with its latest evaluation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeasureStates {
+    /// The revision in force (none: no plan is in force).
+    pub revision: Option<u32>,
+    /// The measures.
+    pub items: Vec<MeasureState>,
+}
+
+/// A measure and where it stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeasureState {
+    /// The measure.
+    pub measure: Measure,
+    /// The year of its latest evaluation.
+    pub year: Option<i32>,
+    /// Fulfilment, percent.
+    pub fulfilment: Option<u8>,
+    /// The evaluation's note.
+    pub note: Option<String>,
+    /// `not_evaluated`, `not_started`, `in_progress` or `fulfilled`.
+    pub state: &'static str,
 }
 
 /// Which groups.
@@ -227,52 +417,105 @@ pub struct GroupParams {
     pub after: Option<String>,
 }
 
-fn group_json(g: &read_models::plans::GroupView) -> Value {
-    let mut triad: BTreeMap<String, usize> = BTreeMap::new();
-    for m in g.members.values() {
-        let side = serde_json::to_value(m.triad)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        *triad.entry(side).or_default() += 1;
-    }
-    let meetings: Vec<Value> = g
-        .meetings
-        .iter()
-        .map(|(id, m)| json!({ "id": id, "at": m.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(), "place": m.place, "agenda": m.agenda, "minutes": m.minutes, "attendance": m.attendance, "present": m.attendance.len() }))
-        .collect();
-    json!({ "id": g.id, "name": g.name, "kind": g.kind, "territory": g.territory, "target_group": g.target_group,
-        "members": g.members.values().collect::<Vec<_>>(), "triad": triad, "meetings": meetings })
+/// A planning group with its members counted by side of the triad.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupDetail {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Coordination or working group.
+    pub kind: GroupKind,
+    /// Territory (code).
+    pub territory: String,
+    /// Target group.
+    pub target_group: Option<String>,
+    /// Members.
+    pub members: Vec<Member>,
+    /// Members by side of the triad.
+    pub triad: BTreeMap<Triad, usize>,
+    /// Meetings.
+    pub meetings: Vec<MeetingView>,
 }
 
-#[utoipa::path(get, path = "/api/v1/groups", tag = "plans", params(GroupParams), responses((status = 200, description = "`{ total, items }`: planning groups with members by side of the triad and meetings", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+/// A meeting of a group.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingView {
+    /// Id.
+    pub id: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Where.
+    pub place: String,
+    /// Agenda.
+    pub agenda: String,
+    /// Minutes, once recorded.
+    pub minutes: Option<String>,
+    /// Who was there (account ids).
+    pub attendance: Vec<String>,
+    /// How many were there.
+    pub present: usize,
+}
+
+fn group_detail(g: &GroupView) -> GroupDetail {
+    let mut triad: BTreeMap<Triad, usize> = BTreeMap::new();
+    for m in g.members.values() {
+        *triad.entry(m.triad).or_default() += 1;
+    }
+    let meetings = g
+        .meetings
+        .iter()
+        .map(|(id, m)| MeetingView {
+            id: id.clone(),
+            at: m.at,
+            place: m.place.clone(),
+            agenda: m.agenda.clone(),
+            minutes: m.minutes.clone(),
+            attendance: m.attendance.clone(),
+            present: m.attendance.len(),
+        })
+        .collect();
+    GroupDetail {
+        id: g.id.clone(),
+        name: g.name.clone(),
+        kind: g.kind,
+        territory: g.territory.clone(),
+        target_group: g.target_group.clone(),
+        members: g.members.values().cloned().collect(),
+        triad,
+        meetings,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/groups", tag = "plans", params(GroupParams), responses((status = 200, description = "`{ total, items }`: planning groups with members by side of the triad and meetings", body = List<GroupDetail>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn groups(
     State(state): State<QueryState>,
     Query(p): Query<GroupParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<GroupDetail>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut items: Vec<&read_models::plans::GroupView> = index
+    let mut items: Vec<&GroupView> = index
         .groups
         .values()
         .filter(|g| p.territory.as_deref().is_none_or(|t| g.territory == t))
         .collect();
     items.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-    let items: Vec<Value> = items.into_iter().map(group_json).collect();
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    let items: Vec<GroupDetail> = items.into_iter().map(group_detail).collect();
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "plans", params(("id" = String, Path, description = "The group"), GroupParams), responses((status = 200, description = "The group, its members and meetings", body = Object), (status = 404, description = "No such group", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "plans", params(("id" = String, Path, description = "The group"), GroupParams), responses((status = 200, description = "The group, its members and meetings", body = GroupDetail), (status = 404, description = "No such group", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn group(
     State(state): State<QueryState>,
     Path(id): Path<String>,
     Query(p): Query<GroupParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<GroupDetail>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let g = index
         .groups
         .get(&id)
         .ok_or_else(|| not_found("the group"))?;
-    Ok(Json(group_json(g)))
+    Ok(Json(group_detail(g)))
 }

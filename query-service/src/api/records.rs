@@ -1,6 +1,7 @@
 //! Details: a service, a provider with its services, the supplementary
 //! directory, the regional contacts.
 
+use super::answers::List;
 use super::params::Query;
 use super::{wait_after, QueryState};
 use axum::extract::{Path, State};
@@ -8,9 +9,11 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use events::registry::regional_contact::ContactRole;
+use events::registry::service::{ServiceDetails, ServiceStatus};
 use infra::problem::Problem;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use read_models::registry::{ChangeNote, ContactView, DirectoryView, ProviderView, VacancyView};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 pub(super) fn routes() -> Router<QueryState> {
     Router::new()
@@ -34,94 +37,184 @@ fn not_found(what: &str) -> Problem {
         .detail(format!("{what} does not exist"))
 }
 
-#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "The service with its provider, territory and vacancies (age, stale)", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "The service with its provider, territory and vacancies (age, stale)", body = ServiceDetail), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn service(
     State(state): State<QueryState>,
     Path(id): Path<String>,
     Query(a): Query<After>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ServiceDetail>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
-    let doc = service_detail(&index, &id, time::OffsetDateTime::now_utc())?
+    let doc = service_detail(&index, &id, OffsetDateTime::now_utc())
         .ok_or_else(|| not_found("the service"))?;
     Ok(Json(doc))
 }
 
 /// A service as the read API answers it: its record with the provider's
 /// name, its territory, the free places now and each vacancy's age.
-///
-/// # Errors
-/// When the record does not serialise (a bug).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ServiceDetail {
+    /// Id.
+    pub id: String,
+    /// The provider's IČO.
+    pub provider_ico: String,
+    /// The provider's name.
+    pub provider_name: String,
+    /// The description.
+    pub details: ServiceDetails,
+    /// The kind's name.
+    pub kind_name: String,
+    /// The kind's § of Act 108/2006 Sb.
+    pub paragraph: Option<String>,
+    /// Status.
+    pub status: ServiceStatus,
+    /// Last verification.
+    pub last_verified_on: Option<time::Date>,
+    /// The day the service ended, when it has.
+    pub ended_on: Option<time::Date>,
+    /// Kraje (NUTS) it is located in or serves.
+    pub kraje: Vec<String>,
+    /// ORP (ČSÚ codes) it is located in or serves.
+    pub orp: Vec<String>,
+    /// Free places reported in the last 7 days.
+    pub free_places_now: i64,
+    /// The current vacancies, each with its age.
+    pub vacancies: Vec<VacancyAge>,
+    /// The last changes of the record, oldest first.
+    pub history: Vec<ChangeNote>,
+    /// Version of its stream.
+    pub version: u64,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A vacancy report with its age.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VacancyAge {
+    /// The report.
+    #[serde(flatten)]
+    pub vacancy: VacancyView,
+    /// Whole days since it was reported.
+    pub age_days: i64,
+    /// Older than 7 days.
+    pub stale: bool,
+}
+
+/// A service as the read API answers it, as of `now`.
 pub fn service_detail(
     index: &crate::index::Index,
     id: &str,
-    now: time::OffsetDateTime,
-) -> Result<Option<Value>, Problem> {
-    let Some(e) = index.service(id) else {
-        return Ok(None);
-    };
-    let mut doc = serde_json::to_value(&e.view).map_err(|e| Problem::internal(&e))?;
-    doc["provider_name"] = json!(e.provider_name);
-    doc["kraje"] = json!(e.kraje);
-    doc["orp"] = json!(e.orp);
-    doc["free_places_now"] = json!(e.free_now(now));
-    if let Some(vacancies) = doc["vacancies"].as_array_mut() {
-        for (v, view) in vacancies.iter_mut().zip(&e.view.vacancies) {
-            v["age_days"] = json!((now - view.reported_at).whole_days());
-            v["stale"] = json!(now - view.reported_at > crate::index::STALE_AFTER);
-        }
-    }
-    Ok(Some(doc))
+    now: OffsetDateTime,
+) -> Option<ServiceDetail> {
+    let e = index.service(id)?;
+    let v = &e.view;
+    Some(ServiceDetail {
+        id: v.id.clone(),
+        provider_ico: v.provider_ico.clone(),
+        provider_name: e.provider_name.clone(),
+        details: v.details.clone(),
+        kind_name: v.kind_name.clone(),
+        paragraph: v.paragraph.clone(),
+        status: v.status,
+        last_verified_on: v.last_verified_on,
+        ended_on: v.ended_on,
+        kraje: e.kraje.iter().cloned().collect(),
+        orp: e.orp.iter().cloned().collect(),
+        free_places_now: e.free_now(now),
+        vacancies: v
+            .vacancies
+            .iter()
+            .map(|x| VacancyAge {
+                vacancy: x.clone(),
+                age_days: (now - x.reported_at).whole_days(),
+                stale: now - x.reported_at > crate::index::STALE_AFTER,
+            })
+            .collect(),
+        history: v.history.clone(),
+        version: v.version,
+        updated_at: v.updated_at,
+    })
 }
 
-#[utoipa::path(get, path = "/api/v1/providers/{ico}", tag = "records", params(("ico" = String, Path, description = "Id"), After), responses((status = 200, description = "The provider with its services", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+/// A provider with its services.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProviderDetail {
+    /// The provider.
+    #[serde(flatten)]
+    pub provider: ProviderView,
+    /// Its services, by name.
+    pub services: Vec<ProviderService>,
+}
+
+/// A service in its provider's list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProviderService {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind (MPSV code).
+    pub kind: u16,
+    /// The kind's name.
+    pub kind_name: String,
+    /// Status.
+    pub status: ServiceStatus,
+}
+
+#[utoipa::path(get, path = "/api/v1/providers/{ico}", tag = "records", params(("ico" = String, Path, description = "Id"), After), responses((status = 200, description = "The provider with its services", body = ProviderDetail), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn provider(
     State(state): State<QueryState>,
     Path(ico): Path<String>,
     Query(a): Query<After>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ProviderDetail>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
     let p = index
         .providers
         .get(&ico)
         .ok_or_else(|| not_found("the provider"))?;
-    let mut doc = serde_json::to_value(p).map_err(|e| Problem::internal(&e))?;
-    let mut services: Vec<Value> = index
+    let mut services: Vec<ProviderService> = index
         .services()
         .filter(|s| s.view.provider_ico == ico)
-        .map(|s| json!({ "id": s.view.id, "name": s.view.details.name, "kind": s.view.details.kind, "kind_name": s.view.kind_name, "status": s.view.status }))
+        .map(|s| ProviderService {
+            id: s.view.id.clone(),
+            name: s.view.details.name.clone(),
+            kind: s.view.details.kind,
+            kind_name: s.view.kind_name.clone(),
+            status: s.view.status,
+        })
         .collect();
-    services.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    doc["services"] = Value::Array(services);
-    Ok(Json(doc))
+    services.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Json(ProviderDetail {
+        provider: p.clone(),
+        services,
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/directory", tag = "records", params(After), responses((status = 200, description = "`{ total, items }`: the supplementary directory", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/directory", tag = "records", params(After), responses((status = 200, description = "`{ total, items }`: the supplementary directory", body = List<DirectoryView>), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn directory(
     State(state): State<QueryState>,
     Query(a): Query<After>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<DirectoryView>>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut items: Vec<&read_models::registry::DirectoryView> = index.directory.values().collect();
+    let mut items: Vec<DirectoryView> = index.directory.values().cloned().collect();
     items.sort_by(|a, b| a.details.name.cmp(&b.details.name));
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/directory/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "One entry", body = Object), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/directory/{id}", tag = "records", params(("id" = String, Path, description = "Id"), After), responses((status = 200, description = "One entry", body = DirectoryView), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
 async fn directory_entry(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<DirectoryView>, Problem> {
     let index = state.indexer.read();
     let entry = index
         .directory
         .get(&id)
         .ok_or_else(|| not_found("the directory entry"))?;
-    Ok(Json(
-        serde_json::to_value(entry).map_err(|e| Problem::internal(&e))?,
-    ))
+    Ok(Json(entry.clone()))
 }
 
 /// Which contacts.
@@ -138,16 +231,16 @@ pub struct ContactParams {
     pub after: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/regional-contacts", tag = "records", params(ContactParams), responses((status = 200, description = "`{ total, items }`: published contacts of methodologists and social curators", body = Object), (status = 422, description = "A bad role", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/regional-contacts", tag = "records", params(ContactParams), responses((status = 200, description = "`{ total, items }`: published contacts of methodologists and social curators", body = List<ContactView>), (status = 422, description = "A bad role", body = crate::api::openapi::Problem)))]
 async fn regional_contacts(
     State(state): State<QueryState>,
     Query(p): Query<ContactParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<ContactView>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let role = match p.role.as_deref() {
         None => None,
         Some(r) => Some(
-            serde_json::from_value::<ContactRole>(json!(r)).map_err(|_| {
+            serde_json::from_value::<ContactRole>(r.into()).map_err(|_| {
                 Problem::invalid(
                     "role",
                     format!("{r:?} is not methodologist or social_curator"),
@@ -165,7 +258,7 @@ async fn regional_contacts(
         t.orp_by_any_code(code)
             .map_or_else(|| code.to_string(), |o| o.csu_code.clone())
     };
-    let mut items: Vec<_> = index
+    let mut items: Vec<ContactView> = index
         .contacts()
         .filter(|c| role.is_none_or(|r| c.details.role == r))
         .filter(|c| {
@@ -178,7 +271,8 @@ async fn regional_contacts(
                 .as_deref()
                 .is_none_or(|o| c.details.orp.as_deref().is_some_and(|x| orp(x) == orp(o)))
         })
+        .cloned()
         .collect();
     items.sort_by(|a, b| (a.details.role, &a.details.name).cmp(&(b.details.role, &b.details.name)));
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(items.into()))
 }

@@ -552,11 +552,11 @@ pub fn board(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Vec<BoardR
     board
 }
 
-#[utoipa::path(get, path = "/api/v1/vacancies", tag = "search", params(SearchParams), responses((status = 200, description = "`{ total, page, per_page, items: [BoardRow] }`: current free places, stale reports marked (a page of at most 100 rows, 100 by default)", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "vacancy_board", get, path = "/api/v1/vacancies", tag = "search", params(SearchParams), responses((status = 200, description = "`{ total, page, per_page, items: [BoardRow] }`: current free places, stale reports marked (a page of at most 100 rows, 100 by default)", body = crate::api::answers::Page<BoardRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 async fn vacancies(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<crate::api::answers::Page<BoardRow>>, Problem> {
     check_query(p.q.as_deref())?;
     let (page, per_page) = paging(p.page, p.per_page, MAX_PER_PAGE, MAX_PER_PAGE)?;
     wait_after(&state, p.after.as_deref()).await?;
@@ -568,7 +568,10 @@ async fn vacancies(
         .skip(offset(page, per_page))
         .take(per_page)
         .collect();
-    Ok(Json(
-        serde_json::json!({ "total": total, "page": page, "per_page": per_page, "items": items }),
-    ))
+    Ok(Json(crate::api::answers::Page {
+        total,
+        page,
+        per_page,
+        items,
+    }))
 }

@@ -25,8 +25,9 @@ use events::statistics::need_norm::AgeGroup;
 use infra::problem::Problem;
 use infra::stats::{DynStatsStore, Level, UNITS};
 use infra::territory::Territory;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use read_models::registry::NormsView;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use time::Date;
 
@@ -178,28 +179,190 @@ fn area_name(t: &Territory, level: Level, code: &str) -> String {
     }
 }
 
-fn capacity_json(c: &[i64; 5]) -> Value {
-    let mut m = Map::new();
-    for (unit, n) in UNITS.iter().zip(c) {
-        m.insert((*unit).to_string(), json!(n));
-    }
-    Value::Object(m)
+/// Capacity by unit (`TypKapacitySocialniSluzby`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CapacityByUnit {
+    /// Beds.
+    pub luzka: i64,
+    /// Clients.
+    pub klient: i64,
+    /// Contacts.
+    pub kontakt: i64,
+    /// Interventions.
+    pub interv: i64,
+    /// Calls.
+    pub hovor: i64,
 }
 
-/// JSON `{ rows: [...] }` plus `extra`, or the rows as CSV (nested objects flattened to `a.b`).
-fn answer(
-    rows: Vec<Value>,
-    extra: Value,
-    p: &StatsParams,
-    name: &str,
-) -> Result<Response, Problem> {
-    match p.format.as_deref().unwrap_or("json") {
-        "json" => {
-            let mut body = extra;
-            body["rows"] = Value::Array(rows);
-            Ok(Json(body).into_response())
+impl From<&[i64; 5]> for CapacityByUnit {
+    fn from(c: &[i64; 5]) -> Self {
+        // The order of `infra::stats::UNITS`.
+        let [luzka, klient, kontakt, interv, hovor] = *c;
+        Self {
+            luzka,
+            klient,
+            kontakt,
+            interv,
+            hovor,
         }
+    }
+}
+
+/// Counts of services and providers by area and kind on a day.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ServicesAnswer {
+    /// The day.
+    pub date: Date,
+    /// `country`, `kraj` or `orp`.
+    pub level: String,
+    /// By area and kind.
+    pub rows: Vec<KindCount>,
+    /// By area, all kinds.
+    pub totals: Vec<AreaCount>,
+}
+
+/// Services and providers of a kind in an area.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KindCount {
+    /// The area's code.
+    pub area: String,
+    /// Its name.
+    pub area_name: String,
+    /// Kind (MPSV code).
+    pub kind: u16,
+    /// The kind's name.
+    pub kind_name: String,
+    /// The kind's § of Act 108/2006 Sb.
+    pub paragraph: String,
+    /// Services.
+    pub services: u64,
+    /// Providers.
+    pub providers: u64,
+}
+
+/// Services and providers in an area.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AreaCount {
+    /// The area's code.
+    pub area: String,
+    /// Its name.
+    pub area_name: String,
+    /// Services.
+    pub services: u64,
+    /// Providers.
+    pub providers: u64,
+}
+
+/// Rows of a period, by bucket.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PeriodAnswer<R> {
+    /// First day.
+    pub from: Date,
+    /// Last day.
+    pub to: Date,
+    /// `day`, `week`, `month`, `quarter` or `year`.
+    pub bucket: String,
+    /// The rows.
+    pub rows: Vec<R>,
+}
+
+/// The state of an area at the end of a bucket.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrendRow {
+    /// The bucket's label.
+    pub bucket: Option<String>,
+    /// Its last day.
+    pub date: Date,
+    /// The area's code.
+    pub area: String,
+    /// Its name.
+    pub area_name: String,
+    /// Providers.
+    pub providers: u64,
+    /// Services.
+    pub services: u64,
+    /// Registered capacity.
+    pub capacity: CapacityByUnit,
+}
+
+/// Capacity against need on a day.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NeedAnswer {
+    /// The day.
+    pub date: Date,
+    /// `country`, `kraj` or `orp`.
+    pub level: String,
+    /// A row per area and kind with a norm.
+    pub rows: Vec<NeedRow>,
+}
+
+/// Capacity against need of a kind in an area.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NeedRow {
+    /// The area's code.
+    pub area: String,
+    /// Its name.
+    pub area_name: String,
+    /// Kind (MPSV code).
+    pub kind: u16,
+    /// The norm's unit.
+    pub unit: String,
+    /// Registered capacity in that unit.
+    pub capacity: i64,
+    /// Inhabitants of the norm's age group (none: not known).
+    pub population: Option<u64>,
+    /// The age group the norm counts.
+    pub age_group: AgeGroup,
+    /// Places per thousand inhabitants.
+    pub norm_per_thousand: f64,
+    /// The norm applies from.
+    pub norm_valid_from: Date,
+    /// Places needed, two decimals.
+    pub need: Option<f64>,
+    /// Capacity per place needed, four decimals.
+    pub coverage: Option<f64>,
+    /// Places missing, two decimals.
+    pub deficit: Option<f64>,
+}
+
+/// Free places of a kind in an area, averaged over a bucket.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VacancyRow {
+    /// The bucket's label.
+    pub bucket: String,
+    /// The area's code.
+    pub area: String,
+    /// Its name.
+    pub area_name: String,
+    /// Kind (MPSV code).
+    pub kind: u16,
+    /// Days in the bucket.
+    pub days: i64,
+    /// Free places a day, two decimals.
+    pub avg_free_places: f64,
+    /// Services reporting a day, two decimals.
+    pub avg_reporting: f64,
+    /// Share of the reports older than 7 days, four decimals.
+    pub stale_share: f64,
+}
+
+/// The need norms.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NormsAnswer {
+    /// A row per kind with its versions.
+    pub rows: Vec<NormsView>,
+}
+
+/// The answer as JSON, or its `rows` as CSV (nested objects flattened to `a.b`).
+fn answer<B: Serialize>(body: B, p: &StatsParams, name: &str) -> Result<Response, Problem> {
+    match p.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(body).into_response()),
         "csv" => {
+            let body = serde_json::to_value(body).map_err(|e| Problem::internal(&e))?;
+            let rows = body["rows"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let flat: Vec<Map<String, Value>> = rows.iter().map(flatten).collect();
             let columns: Vec<String> = flat
                 .first()
@@ -252,7 +415,7 @@ fn flatten(row: &Value) -> Map<String, Value> {
     out
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/services", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, kind_name, paragraph, services, providers }], totals: [{ area, services, providers }] }`, or CSV", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "stats_services", get, path = "/api/v1/stats/services", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, kind_name, paragraph, services, providers }], totals: [{ area, services, providers }] }`, or CSV", body = ServicesAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn services(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
@@ -274,28 +437,38 @@ pub(crate) async fn services(
             .find(|x| x.0 == k)
             .map_or("", |x| x.1)
     };
-    let rows: Vec<Value> = rows
+    let rows = rows
         .into_iter()
         .filter(|r| p.kind.is_none_or(|k| r.kind == k))
-        .map(|r| {
-            json!({ "area": r.area, "area_name": area_name(&t, level, &r.area), "kind": r.kind,
-                "kind_name": kind_name(r.kind), "paragraph": r.paragraph,
-                "services": r.services, "providers": r.providers })
+        .map(|r| KindCount {
+            area_name: area_name(&t, level, &r.area),
+            area: r.area,
+            kind: r.kind,
+            kind_name: kind_name(r.kind).to_string(),
+            paragraph: r.paragraph,
+            services: r.services,
+            providers: r.providers,
         })
         .collect();
-    let totals: Vec<Value> = totals
+    let totals = totals
         .into_iter()
-        .map(|r| json!({ "area": r.area, "area_name": area_name(&t, level, &r.area), "services": r.services, "providers": r.providers }))
+        .map(|r| AreaCount {
+            area_name: area_name(&t, level, &r.area),
+            area: r.area,
+            services: r.services,
+            providers: r.providers,
+        })
         .collect();
-    answer(
+    let body = ServicesAnswer {
+        date: day,
+        level: p.level.clone().unwrap_or_else(|| "kraj".into()),
         rows,
-        json!({ "date": day.to_string(), "level": p.level.as_deref().unwrap_or("kraj"), "totals": totals }),
-        &p,
-        "services",
-    )
+        totals,
+    };
+    answer(body, &p, "services")
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/trend", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, date, area, area_name, providers, services, capacity: { luzka, klient, kontakt, interv, hovor } }] }` — the state at the end of each bucket — or CSV", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/stats/trend", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, date, area, area_name, providers, services, capacity: { luzka, klient, kontakt, interv, hovor } }] }` — the state at the end of each bucket — or CSV", body = PeriodAnswer<TrendRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn trend(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
@@ -326,19 +499,25 @@ pub(crate) async fn trend(
             .collect()
     };
     let t = state.indexer.read().territory_arc();
-    let rows: Vec<Value> = rows
+    let rows = rows
         .into_iter()
-        .map(|(day, area, services, providers, capacity)| {
-            json!({ "bucket": label.get(&day), "date": day.to_string(), "area_name": area_name(&t, level, &area), "area": area,
-                "providers": providers, "services": services, "capacity": capacity_json(&capacity) })
+        .map(|(day, area, services, providers, capacity)| TrendRow {
+            bucket: label.get(&day).cloned(),
+            date: day,
+            area_name: area_name(&t, level, &area),
+            area,
+            providers,
+            services,
+            capacity: (&capacity).into(),
         })
         .collect();
-    answer(
+    let body = PeriodAnswer {
+        from,
+        to,
+        bucket: bucket.to_string(),
         rows,
-        json!({ "from": from.to_string(), "to": to.to_string(), "bucket": bucket }),
-        &p,
-        "trend",
-    )
+    };
+    answer(body, &p, "trend")
 }
 
 /// Population of an area in an age group (kraj: the sum of its ORP).
@@ -373,19 +552,19 @@ fn areas(t: &Territory, level: Level) -> Vec<String> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/capacity-vs-need", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, unit, capacity, population, norm_per_thousand, age_group, need, coverage, deficit }] }` for every kind with a norm applying that day, or CSV", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/stats/capacity-vs-need", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, unit, capacity, population, norm_per_thousand, age_group, need, coverage, deficit }] }` for every kind with a norm applying that day, or CSV", body = NeedAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn capacity_vs_need(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
-    let (day, rows) = capacity_rows(&state, &p).await?;
-    answer(
+    let (date, rows) = capacity_rows(&state, &p).await?;
+    let body = NeedAnswer {
+        date,
+        level: p.level.clone().unwrap_or_else(|| "kraj".into()),
         rows,
-        json!({ "date": day.to_string(), "level": p.level.as_deref().unwrap_or("kraj") }),
-        &p,
-        "capacity-vs-need",
-    )
+    };
+    answer(body, &p, "capacity-vs-need")
 }
 
 /// Capacity against need on a day, a row per area and kind with a norm: the
@@ -396,7 +575,7 @@ pub(crate) async fn capacity_vs_need(
 pub async fn capacity_rows(
     state: &QueryState,
     p: &StatsParams,
-) -> Result<(Date, Vec<Value>), Problem> {
+) -> Result<(Date, Vec<NeedRow>), Problem> {
     let stats = store(state)?;
     let (day, level) = (day_of(stats, p).await?, level(p)?);
     let (norms, t) = {
@@ -430,20 +609,28 @@ pub async fn capacity_rows(
                 .sum();
             let population = population(&t, level, &area, norm.age_group);
             let need = population.map(|n| norm.per_thousand * n as f64 / 1000.0);
-            rows.push(json!({
-                "area": area, "area_name": area_name(&t, level, &area), "kind": kind, "unit": unit,
-                "capacity": capacity, "population": population, "age_group": norm.age_group,
-                "norm_per_thousand": norm.per_thousand, "norm_valid_from": norm.valid_from.to_string(),
-                "need": need.map(|n| (n * 100.0).round() / 100.0),
-                "coverage": need.filter(|n| *n > 0.0).map(|n| (capacity as f64 / n * 10_000.0).round() / 10_000.0),
-                "deficit": need.map(|n| ((n - capacity as f64).max(0.0) * 100.0).round() / 100.0),
-            }));
+            rows.push(NeedRow {
+                area_name: area_name(&t, level, &area),
+                area,
+                kind,
+                unit: unit.clone(),
+                capacity,
+                population,
+                age_group: norm.age_group,
+                norm_per_thousand: norm.per_thousand,
+                norm_valid_from: norm.valid_from,
+                need: need.map(|n| (n * 100.0).round() / 100.0),
+                coverage: need
+                    .filter(|n| *n > 0.0)
+                    .map(|n| (capacity as f64 / n * 10_000.0).round() / 10_000.0),
+                deficit: need.map(|n| ((n - capacity as f64).max(0.0) * 100.0).round() / 100.0),
+            });
         }
     }
     Ok((day, rows))
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/vacancies", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, area, area_name, kind, days, avg_free_places, avg_reporting, stale_share }] }` — daily figures averaged over each bucket — or CSV", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "stats_vacancies", get, path = "/api/v1/stats/vacancies", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, area, area_name, kind, days, avg_free_places, avg_reporting, stale_share }] }` — daily figures averaged over each bucket — or CSV", body = PeriodAnswer<VacancyRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn vacancies(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
@@ -480,33 +667,44 @@ pub(crate) async fn vacancies(
         e.2 += r.stale;
     }
     let t = state.indexer.read().territory_arc();
-    let out: Vec<Value> = sums
+    let rows = sums
         .into_iter()
         .map(|((b, area, kind), (free, reporting, stale))| {
-            let start = if b == 0 { from } else { ends[b - 1].1.next_day().unwrap_or(from) };
+            let start = if b == 0 {
+                from
+            } else {
+                ends[b - 1].1.next_day().unwrap_or(from)
+            };
             let n = (ends[b].1 - start).whole_days() + 1;
-            json!({ "bucket": ends[b].0, "area_name": area_name(&t, level, &area), "area": area, "kind": kind, "days": n,
-                "avg_free_places": (free as f64 / n as f64 * 100.0).round() / 100.0,
-                "avg_reporting": (reporting as f64 / n as f64 * 100.0).round() / 100.0,
-                "stale_share": (stale as f64 / reporting as f64 * 10_000.0).round() / 10_000.0 })
+            VacancyRow {
+                bucket: ends[b].0.clone(),
+                area_name: area_name(&t, level, &area),
+                area,
+                kind,
+                days: n,
+                avg_free_places: (free as f64 / n as f64 * 100.0).round() / 100.0,
+                avg_reporting: (reporting as f64 / n as f64 * 100.0).round() / 100.0,
+                stale_share: (stale as f64 / reporting as f64 * 10_000.0).round() / 10_000.0,
+            }
         })
         .collect();
-    answer(
-        out,
-        json!({ "from": from.to_string(), "to": to.to_string(), "bucket": bucket }),
-        &p,
-        "vacancies",
-    )
+    let body = PeriodAnswer {
+        from,
+        to,
+        bucket: bucket.to_string(),
+        rows,
+    };
+    answer(body, &p, "vacancies")
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/norms", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ rows: [{ kind, versions: [Norm] }] }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/stats/norms", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ rows: [{ kind, versions: [Norm] }] }`", body = NormsAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn norms(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<NormsAnswer>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
-    let mut rows: Vec<&read_models::registry::NormsView> = index.norms.values().collect();
+    let mut rows: Vec<NormsView> = index.norms.values().cloned().collect();
     rows.sort_by_key(|n| n.kind);
-    Ok(Json(json!({ "rows": rows })))
+    Ok(Json(NormsAnswer { rows }))
 }

@@ -4,6 +4,7 @@
 //! cross-tabulation of two questions, and the answers as CSV. No result
 //! names a respondent: the answers are stored without one.
 
+use super::answers::List;
 use super::params::Query;
 use super::records::After;
 use super::{wait_after, QueryState};
@@ -13,11 +14,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use events::surveys::survey::{Audience, Question, QuestionKind};
+use events::surveys::survey::{Audience, Question, QuestionKind, SurveyStatus};
 use infra::problem::Problem;
 use read_models::surveys::{ResponseView, SurveyView};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn routes() -> Router<QueryState> {
@@ -83,35 +84,56 @@ pub fn invited(index: &Index, audience: &Audience) -> usize {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, status, audience, anonymous, responses }] }`", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "surveys", get, path = "/api/v1/surveys", tag = "surveys", params(After), responses((status = 200, description = "`{ total, items: [{ id, title, status, audience, anonymous, responses }] }`", body = List<SurveySummary>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn list(
     State(state): State<QueryState>,
     Query(a): Query<After>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<List<SurveySummary>>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
     let mut items: Vec<&SurveyView> = index.surveys.values().collect();
     items.sort_by(|a, b| a.id.cmp(&b.id));
-    let items: Vec<Value> = items
+    let items: Vec<SurveySummary> = items
         .into_iter()
-        .map(|s| json!({ "id": s.id, "title": s.definition.title, "status": s.status, "audience": s.definition.audience,
-            "anonymous": s.definition.anonymous, "responses": responses(&index, &s.id).len() }))
+        .map(|s| SurveySummary {
+            id: s.id.clone(),
+            title: s.definition.title.clone(),
+            status: s.status,
+            audience: s.definition.audience.clone(),
+            anonymous: s.definition.anonymous,
+            responses: responses(&index, &s.id).len(),
+        })
         .collect();
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(items.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = String, Path, description = "The survey"), After), responses((status = 200, description = "The questionnaire and its state", body = Object), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+/// A survey in the list of surveys.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SurveySummary {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Draft, open or closed.
+    pub status: SurveyStatus,
+    /// Who is asked.
+    pub audience: Audience,
+    /// Answers cannot be traced to their respondents.
+    pub anonymous: bool,
+    /// Responses so far.
+    pub responses: usize,
+}
+
+#[utoipa::path(operation_id = "survey", get, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = String, Path, description = "The survey"), After), responses((status = 200, description = "The questionnaire and its state", body = SurveyView), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn one(
     State(state): State<QueryState>,
     Path(id): Path<String>,
     Query(a): Query<After>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SurveyView>, Problem> {
     wait_after(&state, a.after.as_deref()).await?;
     let index = state.indexer.read();
     let s = index.surveys.get(&id).ok_or_else(not_found)?;
-    Ok(Json(
-        serde_json::to_value(s).map_err(|e| Problem::internal(&e))?,
-    ))
+    Ok(Json(s.clone()))
 }
 
 /// What to compute.
@@ -132,9 +154,12 @@ fn round(x: f64, places: i32) -> f64 {
 }
 
 /// Mean, median, sample standard deviation, min and max.
-pub fn describe(values: &[f64]) -> Value {
+pub fn describe(values: &[f64]) -> Statistics {
     if values.is_empty() {
-        return json!({ "n": 0 });
+        return Statistics {
+            n: 0,
+            ..Statistics::default()
+        };
     }
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
@@ -151,11 +176,121 @@ pub fn describe(values: &[f64]) -> Value {
     } else {
         0.0
     };
-    json!({ "n": values.len(), "mean": round(mean, 4), "median": median, "std_dev": round(sd, 4),
-        "min": sorted[0], "max": sorted[sorted.len() - 1] })
+    Statistics {
+        n: values.len(),
+        mean: Some(round(mean, 4)),
+        median: Some(median),
+        std_dev: Some(round(sd, 4)),
+        min: Some(sorted[0]),
+        max: Some(sorted[sorted.len() - 1]),
+    }
 }
 
-/// A value as a category label.
+/// Descriptive statistics of numeric answers (only `n` when there are none).
+#[derive(Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Statistics {
+    /// How many values.
+    pub n: usize,
+    /// Mean, four decimals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// Median.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median: Option<f64>,
+    /// Standard deviation of a sample, four decimals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub std_dev: Option<f64>,
+    /// Minimum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Maximum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// How often an answer was given.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Frequency {
+    /// How many gave it.
+    pub count: usize,
+    /// Percent of those who answered, two decimals.
+    pub percent: f64,
+}
+
+/// Answers of a multiple choice outside its options.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OtherAnswers {
+    /// How many.
+    pub count: usize,
+    /// Percent of those who answered, two decimals.
+    pub percent: f64,
+    /// The answers.
+    pub answers: Vec<String>,
+}
+
+/// The results of one question; which parts it has depends on its kind.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuestionResult {
+    /// The question.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// How many answered it.
+    pub answered: usize,
+    /// Choices, yes/no and scales: each answer's frequency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frequencies: Option<BTreeMap<String, Frequency>>,
+    /// Multiple choices: answers outside the options.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other: Option<OtherAnswers>,
+    /// Scales and numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<Statistics>,
+    /// Texts and dates: the answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Vec<Value>>,
+}
+
+/// The results of a survey.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SurveyResults {
+    /// The survey.
+    pub survey_id: String,
+    /// Draft, open or closed.
+    pub status: SurveyStatus,
+    /// Answers cannot be traced to their respondents.
+    pub anonymous: bool,
+    /// Providers invited.
+    pub invited: usize,
+    /// Responses.
+    pub responses: usize,
+    /// Responses per provider invited, four decimals.
+    pub response_rate: f64,
+    /// Each question's results.
+    pub questions: Vec<QuestionResult>,
+    /// The cross-tabulation asked for.
+    pub cross: Option<CrossTable>,
+}
+
+/// Counts of the answers of two questions together.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CrossTable {
+    /// The question of the rows.
+    pub rows: String,
+    /// The question of the columns.
+    pub columns: String,
+    /// Counts by row answer, then column answer.
+    pub counts: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+fn percent(count: usize, of: usize) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        round(count as f64 * 100.0 / of as f64, 2)
+    }
+}
+
 pub(crate) fn label(v: &Value) -> String {
     match v {
         Value::Bool(true) => "yes".into(),
@@ -165,17 +300,28 @@ pub(crate) fn label(v: &Value) -> String {
     }
 }
 
-fn frequencies(counts: &BTreeMap<String, usize>, of: usize) -> Value {
-    let mut m = Map::new();
-    for (k, c) in counts {
-        m.insert(k.clone(), json!({ "count": c, "percent": if of == 0 { 0.0 } else { round(*c as f64 * 100.0 / of as f64, 2) } }));
-    }
-    Value::Object(m)
+fn frequencies(counts: BTreeMap<String, usize>, of: usize) -> BTreeMap<String, Frequency> {
+    counts
+        .into_iter()
+        .map(|(k, count)| {
+            let percent = percent(count, of);
+            (k, Frequency { count, percent })
+        })
+        .collect()
 }
 
-pub(crate) fn question_result(q: &Question, answers: &[&Value]) -> Value {
+pub(crate) fn question_result(q: &Question, answers: &[&Value]) -> QuestionResult {
     let n = answers.len();
-    let mut out = json!({ "id": q.id, "text": q.text, "answered": n });
+    let mut out = QuestionResult {
+        id: q.id.clone(),
+        text: q.text.clone(),
+        answered: n,
+        frequencies: None,
+        other: None,
+        statistics: None,
+        answers: None,
+    };
+    let numbers = || -> Vec<f64> { answers.iter().filter_map(|a| a.as_f64()).collect() };
     match &q.kind {
         QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options, .. } => {
             let mut counts: BTreeMap<String, usize> =
@@ -194,9 +340,13 @@ pub(crate) fn question_result(q: &Question, answers: &[&Value]) -> Value {
                     }
                 }
             }
-            out["frequencies"] = frequencies(&counts, n);
+            out.frequencies = Some(frequencies(counts, n));
             if matches!(q.kind, QuestionKind::MultipleChoice { .. }) {
-                out["other"] = json!({ "count": other.len(), "percent": if n == 0 { 0.0 } else { round(other.len() as f64 * 100.0 / n as f64, 2) }, "answers": other });
+                out.other = Some(OtherAnswers {
+                    count: other.len(),
+                    percent: percent(other.len(), n),
+                    answers: other,
+                });
             }
         }
         QuestionKind::YesNo | QuestionKind::Scale => {
@@ -207,18 +357,14 @@ pub(crate) fn question_result(q: &Question, answers: &[&Value]) -> Value {
             for a in answers {
                 *counts.entry(label(a)).or_default() += 1;
             }
-            out["frequencies"] = frequencies(&counts, n);
+            out.frequencies = Some(frequencies(counts, n));
             if matches!(q.kind, QuestionKind::Scale) {
-                let values: Vec<f64> = answers.iter().filter_map(|a| a.as_f64()).collect();
-                out["statistics"] = describe(&values);
+                out.statistics = Some(describe(&numbers()));
             }
         }
-        QuestionKind::Number { .. } => {
-            let values: Vec<f64> = answers.iter().filter_map(|a| a.as_f64()).collect();
-            out["statistics"] = describe(&values);
-        }
+        QuestionKind::Number { .. } => out.statistics = Some(describe(&numbers())),
         QuestionKind::ShortText | QuestionKind::LongText | QuestionKind::Date => {
-            out["answers"] = Value::Array(answers.iter().map(|a| (*a).clone()).collect());
+            out.answers = Some(answers.iter().map(|a| (*a).clone()).collect());
         }
     }
     out
@@ -285,7 +431,7 @@ async fn organiser(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", params(("id" = String, Path, description = "The survey"), ResultParams), responses((status = 200, description = "`{ invited, responses, response_rate, questions: [...], cross }`, or the answers as CSV", body = Object), (status = 401, description = "A token that is not valid", body = crate::api::openapi::Problem), (status = 403, description = "Withheld: the results are for the survey's organisers, or an anonymous survey has fewer than 3 answers", body = crate::api::openapi::Problem), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", params(("id" = String, Path, description = "The survey"), ResultParams), responses((status = 200, description = "`{ invited, responses, response_rate, questions: [...], cross }`, or the answers as CSV", body = SurveyResults), (status = 401, description = "A token that is not valid", body = crate::api::openapi::Problem), (status = 403, description = "Withheld: the results are for the survey's organisers, or an anonymous survey has fewer than 3 answers", body = crate::api::openapi::Problem), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn results(
     State(state): State<QueryState>,
     headers: axum::http::HeaderMap,
@@ -316,7 +462,7 @@ pub(crate) async fn results(
         }
     }
     let invited = invited(&index, &survey.definition.audience);
-    let questions: Vec<Value> = survey
+    let questions: Vec<QuestionResult> = survey
         .definition
         .questions
         .iter()
@@ -326,7 +472,7 @@ pub(crate) async fn results(
         })
         .collect();
     let cross = match p.cross.as_deref() {
-        None => Value::Null,
+        None => None,
         Some(pair) => {
             let (a, b) = pair
                 .split_once(',')
@@ -363,15 +509,27 @@ pub(crate) async fn results(
                         .or_default() += 1;
                 }
             }
-            json!({ "rows": a, "columns": b, "counts": table })
+            Some(CrossTable {
+                rows: a.to_string(),
+                columns: b.to_string(),
+                counts: table,
+            })
         }
     };
-    Ok(Json(json!({
-        "survey_id": id, "status": survey.status, "anonymous": survey.definition.anonymous,
-        "invited": invited, "responses": rs.len(),
-        "response_rate": if invited == 0 { 0.0 } else { round(rs.len() as f64 / invited as f64, 4) },
-        "questions": questions, "cross": cross,
-    }))
+    Ok(Json(SurveyResults {
+        survey_id: id,
+        status: survey.status,
+        anonymous: survey.definition.anonymous,
+        invited,
+        responses: rs.len(),
+        response_rate: if invited == 0 {
+            0.0
+        } else {
+            round(rs.len() as f64 / invited as f64, 4)
+        },
+        questions,
+        cross,
+    })
     .into_response())
 }
 
@@ -384,10 +542,13 @@ mod tests {
         // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, median 4.5, sample sd = sqrt(32/7) = 2.1381
         let d = describe(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
         assert_eq!(
-            d,
-            json!({ "n": 8, "mean": 5.0, "median": 4.5, "std_dev": 2.1381, "min": 2.0, "max": 9.0 })
+            serde_json::to_value(d).unwrap(),
+            serde_json::json!({ "n": 8, "mean": 5.0, "median": 4.5, "std_dev": 2.1381, "min": 2.0, "max": 9.0 })
         );
-        assert_eq!(describe(&[3.0])["std_dev"], 0.0);
-        assert_eq!(describe(&[]), json!({ "n": 0 }));
+        assert_eq!(describe(&[3.0]).std_dev, Some(0.0));
+        assert_eq!(
+            serde_json::to_value(describe(&[])).unwrap(),
+            serde_json::json!({ "n": 0 })
+        );
     }
 }

@@ -226,7 +226,7 @@ fn not_found(what: &str) -> Problem {
         .detail(format!("{what} does not exist"))
 }
 
-#[utoipa::path(get, path = "/hsds/services", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `service_list` objects, or NDJSON", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "hsds_services", get, path = "/hsds/services", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `service_list` objects, or NDJSON", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn services(
     State(state): State<QueryState>,
     Query(p): Query<ListParams>,
@@ -244,7 +244,7 @@ fn find_service<'a>(index: &'a Index, id: &str) -> Option<&'a ServiceEntry> {
     })
 }
 
-#[utoipa::path(get, path = "/hsds/services/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the portal's id")), responses((status = 200, description = "HSDS `service`, fully nested", body = Object), (status = 404, description = "No such service", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "hsds_service", get, path = "/hsds/services/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the portal's id")), responses((status = 200, description = "HSDS `service`, fully nested", body = Object), (status = 404, description = "No such service", body = crate::api::openapi::Problem)))]
 pub(crate) async fn service(
     State(state): State<QueryState>,
     Path(id): Path<String>,

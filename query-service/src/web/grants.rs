@@ -56,12 +56,13 @@ fn kind_name(code: u64) -> &'static str {
 pub async fn calls(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
     let title = lang.tr("Dotační výzvy", "Grant calls");
-    let Json(list) = match crate::api::grants::calls(
-        State(state.clone()),
-        crate::api::params::Query(After::default()),
-    )
-    .await
-    {
+    let Json(list) = match super::as_json(
+        crate::api::grants::calls(
+            State(state.clone()),
+            crate::api::params::Query(After::default()),
+        )
+        .await,
+    ) {
         Ok(a) => a,
         Err(p) => {
             return super::alert(
@@ -121,13 +122,14 @@ pub async fn call(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let lang = lang_of(&raw);
-    let Json(c) = match crate::api::grants::call(
-        State(state.clone()),
-        Path(id.clone()),
-        crate::api::params::Query(After::default()),
-    )
-    .await
-    {
+    let Json(c) = match super::as_json(
+        crate::api::grants::call(
+            State(state.clone()),
+            Path(id.clone()),
+            crate::api::params::Query(After::default()),
+        )
+        .await,
+    ) {
         Ok(a) => a,
         Err(p) => {
             let text = lang.tr("Taková výzva neexistuje.", "No such call.");

@@ -137,6 +137,17 @@ fn form_params<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, S
     serde_urlencoded::from_str(&kept.join("&")).map_err(|e| e.to_string())
 }
 
+/// A typed answer of the read API as the pages still read it: as JSON, by
+/// field name. Goes when the page renders the typed answer in a template.
+fn as_json<T: serde::Serialize>(
+    answer: Result<axum::Json<T>, infra::problem::Problem>,
+) -> Result<axum::Json<serde_json::Value>, infra::problem::Problem> {
+    let axum::Json(typed) = answer?;
+    serde_json::to_value(typed)
+        .map(axum::Json)
+        .map_err(|e| infra::problem::Problem::internal(&e))
+}
+
 fn lang_of(raw: Option<&str>) -> Lang {
     Lang::from_query(raw.unwrap_or_default())
 }
@@ -316,9 +327,8 @@ async fn map_page(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> R
             match crate::api::stats::capacity_rows(&state, &params).await {
                 Ok((_, rows)) => {
                     for r in rows {
-                        if let (Some(area), Some(c)) = (r["area"].as_str(), r["coverage"].as_f64())
-                        {
-                            coverage.insert(area.to_string(), c);
+                        if let Some(c) = r.coverage {
+                            coverage.insert(r.area, c);
                         }
                     }
                 }

@@ -68,9 +68,12 @@ fn text(v: &Value) -> String {
 
 /// Paragraphs of a text, escaped.
 fn paragraphs(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_default()
-        .split("\n\n")
+    paragraphs_of(v.as_str().unwrap_or_default())
+}
+
+/// Paragraphs of a text, escaped.
+fn paragraphs_of(text: &str) -> String {
+    text.split("\n\n")
         .filter(|p| !p.trim().is_empty())
         .map(|p| format!("<p>{}</p>", esc(p.trim())))
         .collect()
@@ -426,7 +429,7 @@ fn all() -> crate::api::params::Query<ContentParams> {
 /// `GET /kalendar`: events not yet over.
 pub async fn calendar(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let answer = crate::api::content::calendar(State(state.clone()), all()).await;
+    let answer = super::as_json(crate::api::content::calendar(State(state.clone()), all()).await);
     let index = state.indexer.read();
     let intro = format!(
         "<p><a href=\"/api/v1/calendar.ics\">{}</a></p>",
@@ -471,7 +474,7 @@ pub async fn calendar(State(state): State<QueryState>, RawQuery(raw): RawQuery) 
 /// `GET /dokumenty`: documents with their versions.
 pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let answer = crate::api::content::documents(State(state.clone()), all()).await;
+    let answer = super::as_json(crate::api::content::documents(State(state.clone()), all()).await);
     let index = state.indexer.read();
     list_page(
         lang,
@@ -512,7 +515,7 @@ pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery)
 /// `GET /aktuality`: news, newest first.
 pub async fn news(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let answer = crate::api::content::news(State(state.clone()), all()).await;
+    let answer = super::as_json(crate::api::content::news(State(state.clone()), all()).await);
     let index = state.indexer.read();
     list_page(
         lang,
@@ -541,7 +544,8 @@ pub async fn article(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let lang = lang_of(&raw);
-    let answer = crate::api::content::article(State(state.clone()), Path(id.clone())).await;
+    let answer =
+        super::as_json(crate::api::content::article(State(state.clone()), Path(id.clone())).await);
     let Json(n) = match answer {
         Ok(a) => a,
         Err(p) => return failed(lang, lang.tr("Aktuality", "News"), "/aktuality", &p),
@@ -563,7 +567,7 @@ pub async fn article(
 /// `GET /prace`: open job postings of providers.
 pub async fn jobs(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let answer = crate::api::content::jobs(State(state), all()).await;
+    let answer = super::as_json(crate::api::content::jobs(State(state), all()).await);
     list_page(
         lang,
         lang.tr("Nabídky práce", "Jobs"),
@@ -673,19 +677,19 @@ pub async fn forum(
             )
         },
     );
-    for t in list["items"].as_array().into_iter().flatten() {
+    for t in &list.items {
         let _ = write!(
             body,
             "<li><a href=\"/forum/{}?lang={}\">{}</a> — {} · {} {}{}</li>",
-            text(&t["id"]),
+            esc(&t.id),
             lang.code(),
-            t["title"]
-                .as_str()
+            t.title
+                .as_deref()
                 .map_or_else(|| esc(lang.tr("(bez názvu)", "(untitled)")), esc),
-            t["name"].as_str().map_or_else(|| "—".to_string(), esc),
-            t["posts"],
+            t.name.as_deref().map_or_else(|| "—".to_string(), esc),
+            t.posts,
             esc(lang.tr("příspěvků", "posts")),
-            if t["locked"] == true {
+            if t.locked.is_some() {
                 format!(" · {}", esc(lang.tr("uzamčeno", "locked")))
             } else {
                 String::new()
@@ -759,13 +763,13 @@ pub async fn thread(
     };
     let mut body = menu(lang);
     body.push_str("<ol class=\"results\">");
-    for p in t["posts"].as_array().into_iter().flatten() {
-        let content = if p["erased"] == true {
+    for p in &t.posts {
+        let content = if p.erased {
             format!(
                 "<em>{}</em>",
                 esc(lang.tr("Autor požádal o výmaz.", "The author asked to be erased."))
             )
-        } else if let Some(why) = p["hidden"].as_str() {
+        } else if let Some(why) = p.hidden.as_deref() {
             format!(
                 "<em>{}: {}</em>",
                 esc(lang.tr("Skryto moderátorem", "Hidden by a moderator")),
@@ -774,15 +778,15 @@ pub async fn thread(
         } else {
             format!(
                 "<strong>{}</strong>, {}{}",
-                text(&p["name"]),
-                when(&p["written_at"]),
-                paragraphs(&p["body"])
+                esc(p.name.as_deref().unwrap_or_default()),
+                day_time(p.written_at),
+                paragraphs_of(p.body.as_deref().unwrap_or_default())
             )
         };
         let _ = write!(body, "<li>{content}</li>");
     }
     body.push_str("</ol>");
-    if t["locked"] == true {
+    if t.locked.is_some() {
         let _ = write!(
             body,
             "<p>{}</p>",
@@ -806,7 +810,7 @@ pub async fn thread(
     }
     page(
         lang,
-        t["title"].as_str().unwrap_or(lang.tr("Vlákno", "Thread")),
+        t.title.as_deref().unwrap_or(lang.tr("Vlákno", "Thread")),
         &format!("/forum/{id}"),
         &body,
     )

@@ -62,8 +62,9 @@ pub async fn service(
     let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
     let t = lang.texts();
     let index = state.indexer.read();
-    let doc = crate::api::records::service_detail(&index, &id, time::OffsetDateTime::now_utc());
-    let (Ok(Some(doc)), Some(entry)) = (doc, index.service(&id)) else {
+    let doc = crate::api::records::service_detail(&index, &id, time::OffsetDateTime::now_utc())
+        .and_then(|d| serde_json::to_value(d).ok());
+    let (Some(doc), Some(entry)) = (doc, index.service(&id)) else {
         return super::alert(StatusCode::NOT_FOUND, lang, t.no_service, "/", t.no_service);
     };
     let s = &entry.view;

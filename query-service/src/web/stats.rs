@@ -324,9 +324,9 @@ pub async fn body(
     let (day, mut rows) = capacity_rows(state, &params).await?;
     if let Some(k) = need_kraj {
         rows.retain(|r| {
-            r["area"]
-                .as_str()
-                .and_then(|o| territory.orp.get(o))
+            territory
+                .orp
+                .get(&r.area)
                 .is_some_and(|o| o.kraj_nuts == k.nuts)
         });
     }
@@ -386,14 +386,14 @@ pub async fn body(
     );
     for (i, r) in rows.iter().enumerate() {
         let y = BAR * i as f64;
-        let coverage = r["coverage"].as_f64().unwrap_or(0.0);
+        let coverage = r.coverage.unwrap_or(0.0);
         let _ = write!(
             body,
             "<text x=\"{tx:.0}\" y=\"{ty:.0}\" font-size=\"12\" text-anchor=\"end\">{name}</text>\
              <rect x=\"{LEFT:.0}\" y=\"{ry:.0}\" width=\"{w:.1}\" height=\"{h:.0}\" fill=\"#3182bd\"><title>{name}: {pct:.0} %</title></rect>",
             tx = LEFT - 6.0,
             ty = y + 15.0,
-            name = esc(r["area_name"].as_str().unwrap_or_default()),
+            name = esc(&r.area_name),
             ry = y + 4.0,
             w = (coverage * FULL).min(FULL * 1.2),
             h = BAR - 6.0,
@@ -413,18 +413,14 @@ pub async fn body(
         coverage = esc(t.coverage),
     );
     for r in &rows {
-        let number = |v: &Value| {
-            v.as_f64()
-                .map_or_else(|| "–".to_string(), |n| format!("{n:.0}"))
-        };
         let _ = write!(
             body,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(r["area_name"].as_str().unwrap_or_default()),
-            r["capacity"],
-            number(&r["need"]),
-            r["coverage"]
-                .as_f64()
+            esc(&r.area_name),
+            r.capacity,
+            r.need
+                .map_or_else(|| "–".to_string(), |n| format!("{n:.0}")),
+            r.coverage
                 .map_or_else(|| "–".to_string(), |c| format!("{:.0} %", c * 100.0)),
         );
     }

@@ -213,7 +213,8 @@ fn render(
     );
     for q in &survey.definition.questions {
         let answers: Vec<&Value> = rs.iter().filter_map(|r| r.answers.get(&q.id)).collect();
-        body.push_str(&question_table(q, &question_result(q, &answers), lang));
+        let result = serde_json::to_value(question_result(q, &answers)).unwrap_or_default();
+        body.push_str(&question_table(q, &result, lang));
     }
     let page = super::page::layout(lang, &survey.definition.title, &path, &body);
     (status, Html(page)).into_response()

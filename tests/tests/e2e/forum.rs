@@ -168,6 +168,18 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         list.body["items"][0]["posts"], 2,
         "the hidden post is not counted"
     );
+    // The web shows it locked, in the list and on the thread.
+    let html = |path: String| async move {
+        reqwest::get(format!("{queries}{path}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(html("/forum".into()).await.contains("uzamčeno"));
+    let page = html(format!("/forum/{thread}")).await;
+    assert!(page.contains("Vlákno je uzamčeno."), "{page}");
 
     // The professional section: accounts only, for writing and for reading.
     let pro = json!({ "section": "professional", "text": post("Jan Metodik", Some("Metodika sociální prevence 2027"), "Návrh ke čtení v příloze.") });

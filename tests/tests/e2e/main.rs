@@ -19,6 +19,7 @@ mod grants;
 mod helpers;
 mod import;
 mod open_data;
+mod openapi;
 mod plans;
 mod read_side;
 mod registry;
