@@ -128,19 +128,68 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 /// An event as auditors read it.
-pub fn entry(e: &RecordedEvent) -> Value {
-    json!({
-        "stream_type": e.stream.stream_type, "stream_id": e.stream.stream_id,
-        "version": e.stream_version, "global_position": e.global_position, "transaction_id": e.transaction_id,
-        "event_type": e.event_type, "schema_version": e.schema_version,
-        "occurred_at": rfc3339(e.occurred_at), "recorded_at": rfc3339(e.recorded_at),
-        "actor": e.actor, "correlation_id": e.correlation_id, "causation_id": e.causation_id,
-        "description": describe(e), "payload": e.payload,
-    })
+pub fn entry(e: &RecordedEvent) -> Entry {
+    Entry {
+        stream_type: e.stream.stream_type.clone(),
+        stream_id: e.stream.stream_id.clone(),
+        version: e.stream_version,
+        global_position: e.global_position,
+        transaction_id: e.transaction_id,
+        event_type: e.event_type.clone(),
+        schema_version: e.schema_version,
+        occurred_at: rfc3339(e.occurred_at),
+        recorded_at: rfc3339(e.recorded_at),
+        actor: e.actor.clone(),
+        correlation_id: e.correlation_id,
+        causation_id: e.causation_id,
+        description: describe(e),
+        payload: e.payload.clone(),
+    }
+}
+
+/// An event as the audit shows it: where it is, who caused it, what it says.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    /// The record's type.
+    pub stream_type: String,
+    /// The record.
+    pub stream_id: String,
+    /// Its version in the record.
+    pub version: u64,
+    /// Its position in the log.
+    pub global_position: u64,
+    /// The transaction that wrote it.
+    pub transaction_id: u64,
+    /// The event's type.
+    pub event_type: String,
+    /// The version of its payload's schema.
+    pub schema_version: u32,
+    /// When it happened (RFC 3339).
+    pub occurred_at: String,
+    /// When it was recorded (RFC 3339).
+    pub recorded_at: String,
+    /// Who caused it.
+    pub actor: events::Actor,
+    /// The user action it belongs to.
+    pub correlation_id: uuid::Uuid,
+    /// What caused it.
+    pub causation_id: Option<uuid::Uuid>,
+    /// What it did, in words.
+    pub description: String,
+    /// Its data, as recorded.
+    #[schema(value_type = Object)]
+    pub payload: Value,
+}
+
+impl Entry {
+    /// The entry as JSON (the form an export chains and signs).
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
 }
 
 /// A changed value: its path, before and after.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// JSON path, e.g. `details.forms[0].capacities[0].count`.
     pub path: String,

@@ -96,6 +96,7 @@ pub enum ExpectedVersion {
 
 /// Who did it: the account and the role it acted in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actor {
     /// The account id (`system` for the system itself, `anonymous` for the public).
     pub account_id: String,
@@ -242,6 +243,7 @@ fn contains_nul(value: &Value) -> bool {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogPosition {
     /// The id of the transaction that wrote the event.
     pub transaction_id: u64,

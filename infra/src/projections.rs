@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 /// Where a projection stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectionStatus {
     /// Its name.
     pub name: String,

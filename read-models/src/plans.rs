@@ -51,6 +51,10 @@ pub struct PlanView {
     /// Territory.
     pub territory: String,
     /// Revisions by number.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = BTreeMap<String, RevisionView>)
+    )]
     pub revisions: BTreeMap<u32, RevisionView>,
     /// The revision in force.
     pub in_force: Option<u32>,

@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use infra::projections::DynProjectionAdmin;
-use serde_json::{json, Value};
+use infra::projections::{DynProjectionAdmin, ProjectionStatus};
+use serde::Serialize;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -24,24 +24,40 @@ fn admin(state: &AppState, principal: &Principal) -> Result<DynProjectionAdmin, 
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "`{ projections: [{ name, checkpoint, head, lag_events, lag_ms, detail }] }`", body = Object), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "`{ projections: [{ name, checkpoint, head, lag_events, lag_ms, detail }] }`", body = Projections), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Projections>, ApiError> {
     let projections = admin(&state, &principal)?.list().await?;
-    Ok(Json(json!({ "projections": projections })))
+    Ok(Json(Projections { projections }))
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/rebuild", tag = "admin", params(("name" = String, Path, description = "`registry` or `statistics`")), security(("bearer" = [])), responses((status = 200, description = "`{ name, done }`: rebuilt from the start of the log (read models switch when caught up)", body = Object), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem), (status = 404, description = "No such projection", body = crate::api::openapi::Problem)))]
+/// The projections of this installation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Projections {
+    /// Each with its checkpoint and lag.
+    pub projections: Vec<ProjectionStatus>,
+}
+
+/// A projection rebuilt.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Rebuilt {
+    /// Its name.
+    pub name: String,
+    /// What was done (the generation or the events processed).
+    pub done: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/rebuild", tag = "admin", params(("name" = String, Path, description = "`registry` or `statistics`")), security(("bearer" = [])), responses((status = 200, description = "`{ name, done }`: rebuilt from the start of the log (read models switch when caught up)", body = Rebuilt), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem), (status = 404, description = "No such projection", body = crate::api::openapi::Problem)))]
 pub(crate) async fn rebuild(
     State(state): State<AppState>,
     principal: Principal,
     Path(name): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Rebuilt>), ApiError> {
     let admin = admin(&state, &principal)?;
     match admin.rebuild(&name).await? {
-        Some(done) => Ok((StatusCode::OK, Json(json!({ "name": name, "done": done })))),
+        Some(done) => Ok((StatusCode::OK, Json(Rebuilt { name, done }))),
         None => Err(ApiError::Domain(events::DomainError::NotFound(format!(
             "the projection {name}"
         )))),

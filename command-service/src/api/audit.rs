@@ -10,6 +10,7 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use audit::{Change, Entry};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +20,7 @@ use events::accounts::Role;
 use events::{RecordedEvent, StreamRef};
 use infra::event_store::LogPosition;
 use infra::params::Query;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -82,7 +83,7 @@ pub struct Format {
     pub format: Option<String>,
 }
 
-fn csv_of(entries: &[Value], name: &str) -> Response {
+fn csv_of(entries: &[Entry], name: &str) -> Response {
     let mut w = infra::spreadsheet::SafeCsv::new();
     w.row([
         "stream_type",
@@ -99,20 +100,19 @@ fn csv_of(entries: &[Value], name: &str) -> Response {
         "payload",
     ]);
     for e in entries {
-        let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
         w.row([
-            text(&e["stream_type"]),
-            text(&e["stream_id"]),
-            text(&e["version"]),
-            text(&e["global_position"]),
-            text(&e["occurred_at"]),
-            text(&e["recorded_at"]),
-            text(&e["actor"]["account_id"]),
-            text(&e["actor"]["role"]),
-            text(&e["correlation_id"]),
-            text(&e["event_type"]),
-            text(&e["description"]),
-            e["payload"].to_string(),
+            e.stream_type.clone(),
+            e.stream_id.clone(),
+            e.version.to_string(),
+            e.global_position.to_string(),
+            e.occurred_at.clone(),
+            e.recorded_at.clone(),
+            e.actor.account_id.clone(),
+            e.actor.role.clone(),
+            e.correlation_id.to_string(),
+            e.event_type.clone(),
+            e.description.clone(),
+            e.payload.to_string(),
         ]);
     }
     (
@@ -128,7 +128,7 @@ fn csv_of(entries: &[Value], name: &str) -> Response {
         .into_response()
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}", tag = "audit", params(("stream_type" = String, Path, description = "e.g. service, provider, grant_application"), ("id" = String, Path, description = "The record"), Format), security(("bearer" = [])), responses((status = 200, description = "`{ stream, events: [{ version, occurred_at, actor, correlation_id, causation_id, event_type, description, payload, … }] }`, or CSV", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}", tag = "audit", params(("stream_type" = String, Path, description = "e.g. service, provider, grant_application"), ("id" = String, Path, description = "The record"), Format), security(("bearer" = [])), responses((status = 200, description = "`{ stream, events: [{ version, occurred_at, actor, correlation_id, causation_id, event_type, description, payload, … }] }`, or CSV", body = History), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
 pub(crate) async fn history(
     State(state): State<AppState>,
     principal: Principal,
@@ -137,21 +137,142 @@ pub(crate) async fn history(
 ) -> Result<Response, ApiError> {
     require_auditor(&principal)?;
     let stream = StreamRef::new(stream_type, id);
-    let entries: Vec<Value> = existing(&state, &stream)
+    let events: Vec<Entry> = existing(&state, &stream)
         .await?
         .iter()
         .map(audit::entry)
         .collect();
     match f.format.as_deref().unwrap_or("json") {
-        "csv" => Ok(csv_of(&entries, &stream.to_string().replace('/', "-"))),
-        "json" => {
-            Ok(Json(json!({ "stream": stream.to_string(), "events": entries })).into_response())
-        }
+        "csv" => Ok(csv_of(&events, &stream.to_string().replace('/', "-"))),
+        "json" => Ok(Json(History {
+            stream: stream.to_string(),
+            events,
+        })
+        .into_response()),
         other => Err(ApiError::invalid(
             "format",
             format!("{other:?} is not json or csv"),
         )),
     }
+}
+
+/// A record's history.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct History {
+    /// The record (`type/id`).
+    pub stream: String,
+    /// Its events, oldest first.
+    pub events: Vec<Entry>,
+}
+
+/// A record as it was.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StateAt {
+    /// The record (`type/id`).
+    pub stream: String,
+    /// The version it had (0: it did not exist yet).
+    pub version: u64,
+    /// When that version was recorded (RFC 3339).
+    pub recorded_at: Option<String>,
+    /// Its state, replayed from its events (null: it did not exist yet).
+    pub state: Value,
+}
+
+/// What changed between two versions of a record.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionDiff {
+    /// The record (`type/id`).
+    pub stream: String,
+    /// The earlier version.
+    pub from: u64,
+    /// The later version.
+    pub to: u64,
+    /// Every value that differs.
+    pub changes: Vec<Change>,
+}
+
+/// A signed export: a JWS (RFC 7515) in the flattened JSON serialisation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignedExport {
+    /// The protected header (base64url): `alg` EdDSA, `kid`, `cty`.
+    pub protected: String,
+    /// The export (base64url of its JSON).
+    pub payload: String,
+    /// The Ed25519 signature (base64url).
+    pub signature: String,
+}
+
+/// Whether an export is as this portal made it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Verification {
+    /// It is.
+    pub valid: bool,
+    /// What is wrong with it, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The record it is of (signed exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// When it was made (signed exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported_at: Option<String>,
+    /// Who made it (signed exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported_by: Option<String>,
+}
+
+/// A page of the log.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LogPage {
+    /// Events found in all pages.
+    pub total: usize,
+    /// This page, from 1.
+    pub page: usize,
+    /// Events per page.
+    pub per_page: usize,
+    /// The events of this page, in log order.
+    pub items: Vec<Entry>,
+}
+
+/// Everything that led to a grant decision.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GrantChain {
+    /// The application.
+    pub application_id: String,
+    /// Its call.
+    pub call_id: String,
+    /// The call, replayed (as of the time asked).
+    pub call: Option<Value>,
+    /// The events of the call and the application, in log order.
+    pub chain: Vec<Entry>,
+    /// The application, replayed (null: it did not exist yet).
+    pub state: Value,
+    /// The application's version.
+    pub version: u64,
+}
+
+/// A provider's record with its services.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProviderAudit {
+    /// The IČO.
+    pub ico: String,
+    /// The provider, replayed.
+    pub state: Value,
+    /// Its events.
+    pub events: Vec<Entry>,
+    /// Its services.
+    pub services: Vec<ServiceAudit>,
+}
+
+/// A service of a provider, for the audit.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ServiceAudit {
+    /// Id.
+    pub id: String,
+    /// The service, replayed.
+    pub state: Option<Value>,
+    /// Its events, vacancy reports included.
+    pub events: Vec<Entry>,
 }
 
 /// A point in a record's history.
@@ -184,23 +305,27 @@ fn replay(stream_type: &str, events: &[RecordedEvent]) -> Result<Value, ApiError
     audit::state(stream_type, events).map_err(|reason| ApiError::invalid("stream_type", reason))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/state", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), At), security(("bearer" = [])), responses((status = 200, description = "`{ version, recorded_at, state }`: the record as it was, replayed from its events", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/state", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), At), security(("bearer" = [])), responses((status = 200, description = "`{ version, recorded_at, state }`: the record as it was, replayed from its events", body = StateAt), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
 pub(crate) async fn state_at(
     State(state): State<AppState>,
     principal: Principal,
     Path((stream_type, id)): Path<(String, String)>,
     Query(at): Query<At>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StateAt>, ApiError> {
     require_auditor(&principal)?;
     let stream = StreamRef::new(stream_type.clone(), id);
     let events = up_to(&existing(&state, &stream).await?, &at)?;
     let last = events.last();
-    Ok(Json(json!({
-        "stream": stream.to_string(),
-        "version": last.map_or(0, |e| e.stream_version),
-        "recorded_at": last.map(|e| audit::rfc3339(e.recorded_at)),
-        "state": if events.is_empty() { Value::Null } else { replay(&stream_type, &events)? },
-    })))
+    Ok(Json(StateAt {
+        stream: stream.to_string(),
+        version: last.map_or(0, |e| e.stream_version),
+        recorded_at: last.map(|e| audit::rfc3339(e.recorded_at)),
+        state: if events.is_empty() {
+            Value::Null
+        } else {
+            replay(&stream_type, &events)?
+        },
+    }))
 }
 
 /// Two versions.
@@ -213,13 +338,13 @@ pub struct Versions {
     pub to: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/diff", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), Versions), security(("bearer" = [])), responses((status = 200, description = "`{ from, to, changes: [{ path, before, after }] }`", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/diff", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), Versions), security(("bearer" = [])), responses((status = 200, description = "`{ from, to, changes: [{ path, before, after }] }`", body = VersionDiff), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
 pub(crate) async fn diff(
     State(state): State<AppState>,
     principal: Principal,
     Path((stream_type, id)): Path<(String, String)>,
     Query(v): Query<Versions>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionDiff>, ApiError> {
     require_auditor(&principal)?;
     let stream = StreamRef::new(stream_type.clone(), id);
     let events = existing(&state, &stream).await?;
@@ -240,12 +365,15 @@ pub(crate) async fn diff(
         }
     };
     let changes = audit::diff(&at(v.from)?, &at(to)?);
-    Ok(Json(
-        json!({ "stream": stream.to_string(), "from": v.from, "to": to, "changes": changes }),
-    ))
+    Ok(Json(VersionDiff {
+        stream: stream.to_string(),
+        from: v.from,
+        to,
+        changes,
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/export", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record")), security(("bearer" = [])), responses((status = 200, description = "A signed export: a JWS (RFC 7515, flattened JSON: `protected`, `payload`, `signature`), EdDSA over Ed25519 by a key of `/.well-known/jwks.json`; its payload holds `stream`, the `entries` each with its link of a BLAKE2b-256 chain, the `digest`, `exported_at` and `exported_by`", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/export", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record")), security(("bearer" = [])), responses((status = 200, description = "A signed export: a JWS (RFC 7515, flattened JSON: `protected`, `payload`, `signature`), EdDSA over Ed25519 by a key of `/.well-known/jwks.json`; its payload holds `stream`, the `entries` each with its link of a BLAKE2b-256 chain, the `digest`, `exported_at` and `exported_by`", body = SignedExport), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
 pub(crate) async fn export(
     State(state): State<AppState>,
     principal: Principal,
@@ -256,7 +384,7 @@ pub(crate) async fn export(
     let entries: Vec<Value> = existing(&state, &stream)
         .await?
         .iter()
-        .map(audit::entry)
+        .map(|e| audit::entry(e).to_json())
         .collect();
     // Who exported it and when are signed with the history.
     let mut doc = audit::chained(&stream.to_string(), entries);
@@ -276,12 +404,12 @@ pub(crate) async fn export(
         .into_response())
 }
 
-#[utoipa::path(operation_id = "verify_export", post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem, stream, exported_at, exported_by }`: whether the export (signed, or sealed by an earlier version) is as this portal made it", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "verify_export", post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem, stream, exported_at, exported_by }`: whether the export (signed, or sealed by an earlier version) is as this portal made it", body = Verification), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
 pub(crate) async fn verify(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(export): JsonBody<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Verification>, ApiError> {
     require_auditor(&principal)?;
     // A signed export (JWS), or one of the first form with its seal.
     let checked = if export.get("signature").is_some() {
@@ -292,11 +420,27 @@ pub(crate) async fn verify(
     } else {
         audit::verify(&state.audit_key, &export).map(|()| None)
     };
+    let text = |doc: &Value, key: &str| doc[key].as_str().map(str::to_string);
+    let valid = Verification {
+        valid: true,
+        problem: None,
+        stream: None,
+        exported_at: None,
+        exported_by: None,
+    };
     Ok(Json(match checked {
-        Ok(Some(doc)) => json!({ "valid": true, "stream": doc["stream"],
-            "exported_at": doc["exported_at"], "exported_by": doc["exported_by"] }),
-        Ok(None) => json!({ "valid": true }),
-        Err(problem) => json!({ "valid": false, "problem": problem }),
+        Ok(Some(doc)) => Verification {
+            stream: text(&doc, "stream"),
+            exported_at: text(&doc, "exported_at"),
+            exported_by: text(&doc, "exported_by"),
+            ..valid
+        },
+        Ok(None) => valid,
+        Err(problem) => Verification {
+            valid: false,
+            problem: Some(problem.to_string()),
+            ..valid
+        },
     }))
 }
 
@@ -320,12 +464,12 @@ pub struct LogQuery {
     pub per_page: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/log", tag = "audit", params(LogQuery), security(("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: events in log order", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/log", tag = "audit", params(LogQuery), security(("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: events in log order", body = LogPage), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn log(
     State(state): State<AppState>,
     principal: Principal,
     Query(q): Query<LogQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LogPage>, ApiError> {
     require_auditor(&principal)?;
     let from = q
         .from
@@ -360,23 +504,26 @@ pub(crate) async fn log(
             }
         }
     }
-    Ok(Json(
-        json!({ "total": total, "page": page, "per_page": per_page, "items": items }),
-    ))
+    Ok(Json(LogPage {
+        total,
+        page,
+        per_page,
+        items,
+    }))
 }
 
-fn merged(mut events: Vec<RecordedEvent>) -> Vec<Value> {
+fn merged(mut events: Vec<RecordedEvent>) -> Vec<Entry> {
     events.sort_by_key(RecordedEvent::log_position);
     events.iter().map(audit::entry).collect()
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/grants/applications/{id}", tag = "audit", params(("id" = String, Path, description = "The application"), At), security(("bearer" = [])), responses((status = 200, description = "`{ call, application, chain, state }`: everything that led to the decision in log order, who did what and when, and the application's state (at `at`/`version` when given)", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such application", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/grants/applications/{id}", tag = "audit", params(("id" = String, Path, description = "The application"), At), security(("bearer" = [])), responses((status = 200, description = "`{ call, application, chain, state }`: everything that led to the decision in log order, who did what and when, and the application's state (at `at`/`version` when given)", body = GrantChain), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such application", body = crate::api::openapi::Problem)))]
 pub(crate) async fn grant_chain(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
     Query(at): Query<At>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<GrantChain>, ApiError> {
     require_auditor(&principal)?;
     let app = existing(&state, &StreamRef::new("grant_application", id.clone())).await?;
     let call_id = app[0].payload["details"]["call_id"]
@@ -394,22 +541,26 @@ pub(crate) async fn grant_chain(
     };
     let call: Vec<RecordedEvent> = call.into_iter().filter(|e| cut(e)).collect();
     let chain = call.iter().chain(upto.iter()).cloned().collect();
-    Ok(Json(json!({
-        "application_id": id,
-        "call_id": call_id,
-        "call": replay("grant_call", &call).ok(),
-        "chain": merged(chain),
-        "state": if upto.is_empty() { Value::Null } else { replay("grant_application", &upto)? },
-        "version": upto.last().map_or(0, |e| e.stream_version),
-    })))
+    Ok(Json(GrantChain {
+        application_id: id,
+        call: replay("grant_call", &call).ok(),
+        call_id,
+        chain: merged(chain),
+        state: if upto.is_empty() {
+            Value::Null
+        } else {
+            replay("grant_application", &upto)?
+        },
+        version: upto.last().map_or(0, |e| e.stream_version),
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/providers/{ico}", tag = "audit", params(("ico" = String, Path, description = "The provider's IČO")), security(("bearer" = [])), responses((status = 200, description = "`{ provider, services: [{ id, events }] }`: the registry record and every service of the provider with its vacancy reports", body = Object), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such provider", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/providers/{ico}", tag = "audit", params(("ico" = String, Path, description = "The provider's IČO")), security(("bearer" = [])), responses((status = 200, description = "`{ provider, services: [{ id, events }] }`: the registry record and every service of the provider with its vacancy reports", body = ProviderAudit), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such provider", body = crate::api::openapi::Problem)))]
 pub(crate) async fn provider(
     State(state): State<AppState>,
     principal: Principal,
     Path(ico): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProviderAudit>, ApiError> {
     require_auditor(&principal)?;
     let provider = existing(&state, &StreamRef::new("provider", ico.clone())).await?;
     // The provider's services: those registered for its IČO.
@@ -431,12 +582,16 @@ pub(crate) async fn provider(
     let mut services = Vec::new();
     for id in ids {
         let events = read_stream(&state, &StreamRef::new("service", id.clone())).await?;
-        services.push(json!({ "id": id, "state": replay("service", &events).ok(), "events": events.iter().map(audit::entry).collect::<Vec<_>>() }));
+        services.push(ServiceAudit {
+            id,
+            state: replay("service", &events).ok(),
+            events: events.iter().map(audit::entry).collect(),
+        });
     }
-    Ok(Json(json!({
-        "ico": ico,
-        "state": replay("provider", &provider)?,
-        "events": provider.iter().map(audit::entry).collect::<Vec<_>>(),
-        "services": services,
-    })))
+    Ok(Json(ProviderAudit {
+        ico,
+        state: replay("provider", &provider)?,
+        events: provider.iter().map(audit::entry).collect(),
+        services,
+    }))
 }

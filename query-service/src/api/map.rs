@@ -51,10 +51,12 @@ pub struct Area {
     pub name: String,
     /// Active services located in the area (a facility or the catchment there).
     pub services: usize,
-    /// Active services by kind.
+    /// Active services by kind (its code as the key: JSON keys are strings).
+    #[schema(value_type = BTreeMap<String, usize>)]
     pub services_by_kind: BTreeMap<u16, usize>,
     /// Free places reported in the last 7 days, by kind, for the kinds of
-    /// [`MAP_VACANCY_KINDS`] the area has services of.
+    /// [`MAP_VACANCY_KINDS`] the area has services of (the kind's code as the key).
+    #[schema(value_type = BTreeMap<String, i64>)]
     pub free_places: BTreeMap<u16, i64>,
     /// For a kraj its methodologists; for an ORP its social curators and the
     /// methodologists of its kraj.

@@ -173,7 +173,8 @@ pub struct Hit {
 /// Counts of the results by value.
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Facets {
-    /// By kind.
+    /// By kind (its code as the key: JSON keys are strings).
+    #[schema(value_type = BTreeMap<String, usize>)]
     pub kind: BTreeMap<u16, usize>,
     /// By target group.
     pub target_group: BTreeMap<String, usize>,

@@ -6,6 +6,7 @@
 
 pub mod ids;
 pub mod mapping;
+pub mod objects;
 pub mod tabular;
 pub mod taxonomy;
 
@@ -21,10 +22,10 @@ use events::values::Location;
 use ids::{organization_uuid, service_uuid, uuid_for};
 use infra::codelists::CodeLists;
 use infra::problem::Problem;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use objects::{HsdsPage, Organization, Profile, Root, Service, ServiceAtLocation, TaxonomyTerm};
+use serde::{Deserialize, Serialize};
 use taxonomy::{
-    all_terms, resolve_term, service_terms, taxonomy_json, term_id, term_json, TAXONOMIES,
+    all_terms, resolve_term, service_terms, taxonomy_object, term_id, term_object, TAXONOMIES,
 };
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -94,18 +95,18 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-#[utoipa::path(get, path = "/hsds", tag = "hsds", responses((status = 200, description = "`{ version, profile, openapi_url }`", body = Object)))]
-pub(crate) async fn root(headers: HeaderMap) -> Json<Value> {
+#[utoipa::path(get, path = "/hsds", tag = "hsds", responses((status = 200, description = "`{ version, profile, openapi_url }`", body = Root)))]
+pub(crate) async fn root(headers: HeaderMap) -> Json<Root> {
     let base = base_url(&headers);
-    Json(json!({
-        "version": HSDS_VERSION,
-        "profile": format!("{base}/hsds/profile"),
-        "openapi_url": format!("{base}/api/v1/queries/openapi.json"),
-    }))
+    Json(Root {
+        version: HSDS_VERSION,
+        profile: format!("{base}/hsds/profile"),
+        openapi_url: format!("{base}/api/v1/queries/openapi.json"),
+    })
 }
 
 /// The Czech profile: JSON Merge Patches of the HSDS schemas.
-#[utoipa::path(get, path = "/hsds/profile", tag = "hsds", responses((status = 200, description = "The Czech profile: its description and a JSON Merge Patch per schema", body = Object)))]
+#[utoipa::path(get, path = "/hsds/profile", tag = "hsds", responses((status = 200, description = "The Czech profile: its description and a JSON Merge Patch per schema", body = Profile)))]
 pub(crate) async fn profile() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -114,7 +115,7 @@ pub(crate) async fn profile() -> Response {
         .into_response()
 }
 
-fn page_of<T>(items: Vec<T>, p: &ListParams) -> Result<(Vec<T>, Value), Problem> {
+fn page_of<T>(items: Vec<T>, p: &ListParams) -> Result<HsdsPage<T>, Problem> {
     let (page, per_page) = crate::api::search::paging(p.page, p.per_page, PER_PAGE, MAX_PER_PAGE)?;
     let total = items.len();
     let pages = total.div_ceil(per_page).max(1);
@@ -123,31 +124,32 @@ fn page_of<T>(items: Vec<T>, p: &ListParams) -> Result<(Vec<T>, Value), Problem>
         .skip(crate::api::search::offset(page, per_page))
         .take(per_page)
         .collect();
-    let envelope = json!({
-        "total_items": total,
-        "total_pages": pages,
-        "page_number": page,
-        "size": contents.len(),
-        "first_page": page == 1,
-        "last_page": page >= pages,
-        "empty": total == 0,
-    });
-    Ok((contents, envelope))
+    Ok(HsdsPage {
+        total_items: total,
+        total_pages: pages,
+        page_number: page,
+        size: contents.len(),
+        first_page: page == 1,
+        last_page: page >= pages,
+        empty: total == 0,
+        contents,
+    })
 }
 
 /// A list as the HSDS page envelope, or NDJSON; only the items answered are
 /// mapped (a page of a national registry maps 50 services, not all of them).
-fn list<T>(items: Vec<T>, p: &ListParams, map: impl Fn(T) -> Value) -> Result<Response, Problem> {
+fn list<T, O: Serialize>(
+    items: Vec<T>,
+    p: &ListParams,
+    map: impl Fn(T) -> O,
+) -> Result<Response, Problem> {
     match p.format.as_deref().unwrap_or("json") {
-        "json" => {
-            let (contents, mut envelope) = page_of(items, p)?;
-            envelope["contents"] = contents.into_iter().map(map).collect();
-            Ok(Json(envelope).into_response())
-        }
+        "json" => Ok(Json(page_of(items, p)?.map(map)).into_response()),
         "ndjson" => {
             let mut body = String::new();
             for item in items {
-                body.push_str(&map(item).to_string());
+                let line = serde_json::to_string(&map(item)).map_err(|e| Problem::internal(&e))?;
+                body.push_str(&line);
                 body.push('\n');
             }
             Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
@@ -226,7 +228,7 @@ fn not_found(what: &str) -> Problem {
         .detail(format!("{what} does not exist"))
 }
 
-#[utoipa::path(operation_id = "hsds_services", get, path = "/hsds/services", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `service_list` objects, or NDJSON", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "hsds_services", get, path = "/hsds/services", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `service_list` objects, or NDJSON", body = HsdsPage<Service>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn services(
     State(state): State<QueryState>,
     Query(p): Query<ListParams>,
@@ -244,17 +246,17 @@ fn find_service<'a>(index: &'a Index, id: &str) -> Option<&'a ServiceEntry> {
     })
 }
 
-#[utoipa::path(operation_id = "hsds_service", get, path = "/hsds/services/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the portal's id")), responses((status = 200, description = "HSDS `service`, fully nested", body = Object), (status = 404, description = "No such service", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "hsds_service", get, path = "/hsds/services/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the portal's id")), responses((status = 200, description = "HSDS `service`, fully nested", body = Service), (status = 404, description = "No such service", body = crate::api::openapi::Problem)))]
 pub(crate) async fn service(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Service>, Problem> {
     let index = state.indexer.read();
     let e = find_service(&index, &id).ok_or_else(|| not_found("the service"))?;
     Ok(Json(mapping::service(&index, &state.codelists, e)))
 }
 
-#[utoipa::path(get, path = "/hsds/organizations", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `organization_list` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/hsds/organizations", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `organization_list` objects", body = HsdsPage<Organization>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn organizations(
     State(state): State<QueryState>,
     Query(p): Query<ListParams>,
@@ -275,11 +277,11 @@ pub(crate) async fn organizations(
     list(providers, &p, mapping::organization_list)
 }
 
-#[utoipa::path(get, path = "/hsds/organizations/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the IČO")), responses((status = 200, description = "HSDS `organization` with its services", body = Object), (status = 404, description = "No such organization", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/hsds/organizations/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the IČO")), responses((status = 200, description = "HSDS `organization` with its services", body = Organization), (status = 404, description = "No such organization", body = crate::api::openapi::Problem)))]
 pub(crate) async fn organization(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Organization>, Problem> {
     let index = state.indexer.read();
     let p = index
         .providers
@@ -358,53 +360,55 @@ fn locations<'a>(
     }
 }
 
-#[utoipa::path(get, path = "/hsds/service_at_locations", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `service_at_location_list` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/hsds/service_at_locations", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `service_at_location_list` objects", body = HsdsPage<ServiceAtLocation>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn service_at_locations(
     State(state): State<QueryState>,
     Query(p): Query<ListParams>,
 ) -> Result<Response, Problem> {
     let index = state.indexer.read();
     let items = locations(&index, &state.codelists, &p)?;
-    list(items, &p, |(e, f)| {
-        let mut sal = mapping::service_at_location(&index, e, f);
-        sal["service"] = mapping::service_list(&index, e);
-        sal
+    list(items, &p, |(e, f)| ServiceAtLocation {
+        service: Some(Box::new(mapping::service_list(&index, e))),
+        ..mapping::service_at_location(&index, e, f)
     })
 }
 
-#[utoipa::path(get, path = "/hsds/service_at_locations/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID")), responses((status = 200, description = "HSDS `service_at_location`, fully nested", body = Object), (status = 404, description = "No such service at location", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/hsds/service_at_locations/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID")), responses((status = 200, description = "HSDS `service_at_location`, fully nested", body = ServiceAtLocation), (status = 404, description = "No such service at location", body = crate::api::openapi::Problem)))]
 pub(crate) async fn service_at_location(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ServiceAtLocation>, Problem> {
     let index = state.indexer.read();
     for e in index.services() {
         for f in e.view.details.open_facilities() {
             if uuid_for("service_at_location", &mapping::facility_key(e, f)).to_string() == id {
-                let mut sal = mapping::service_at_location(&index, e, f);
-                sal["service"] = mapping::service(&index, &state.codelists, e);
-                return Ok(Json(sal));
+                return Ok(Json(ServiceAtLocation {
+                    service: Some(Box::new(mapping::service(&index, &state.codelists, e))),
+                    ..mapping::service_at_location(&index, e, f)
+                }));
             }
         }
     }
     Err(not_found("the service at location"))
 }
 
-#[utoipa::path(get, path = "/hsds/taxonomies", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/hsds/taxonomies", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy` objects", body = HsdsPage<objects::Taxonomy>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn taxonomies(Query(p): Query<ListParams>) -> Result<Response, Problem> {
-    list(TAXONOMIES.iter().collect(), &p, taxonomy_json)
+    list(TAXONOMIES.iter().collect(), &p, taxonomy_object)
 }
 
-#[utoipa::path(get, path = "/hsds/taxonomies/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the key")), responses((status = 200, description = "HSDS `taxonomy`", body = Object), (status = 404, description = "No such taxonomy", body = crate::api::openapi::Problem)))]
-pub(crate) async fn taxonomy_one(Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+#[utoipa::path(get, path = "/hsds/taxonomies/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or the key")), responses((status = 200, description = "HSDS `taxonomy`", body = objects::Taxonomy), (status = 404, description = "No such taxonomy", body = crate::api::openapi::Problem)))]
+pub(crate) async fn taxonomy_one(
+    Path(id): Path<String>,
+) -> Result<Json<objects::Taxonomy>, Problem> {
     TAXONOMIES
         .iter()
         .find(|t| t.key == id || uuid_for("taxonomy", t.key).to_string() == id)
-        .map(|t| Json(taxonomy_json(t)))
+        .map(|t| Json(taxonomy_object(t)))
         .ok_or_else(|| not_found("the taxonomy"))
 }
 
-#[utoipa::path(get, path = "/hsds/taxonomy_terms", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy_term` objects", body = Object), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/hsds/taxonomy_terms", tag = "hsds", params(ListParams), responses((status = 200, description = "HSDS page of `taxonomy_term` objects", body = HsdsPage<TaxonomyTerm>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn taxonomy_terms(
     State(state): State<QueryState>,
     Query(p): Query<ListParams>,
@@ -430,14 +434,14 @@ pub(crate) async fn taxonomy_terms(
                 .all(|w| name.iter().any(|n| n.starts_with(w.as_str())))
         })
         .collect();
-    list(items, &p, |t| term_json(&t))
+    list(items, &p, |t| term_object(&t))
 }
 
-#[utoipa::path(get, path = "/hsds/taxonomy_terms/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or taxonomy/code")), responses((status = 200, description = "HSDS `taxonomy_term`", body = Object), (status = 404, description = "No such term", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/hsds/taxonomy_terms/{id}", tag = "hsds", params(("id" = String, Path, description = "The HSDS UUID or taxonomy/code")), responses((status = 200, description = "HSDS `taxonomy_term`", body = TaxonomyTerm), (status = 404, description = "No such term", body = crate::api::openapi::Problem)))]
 pub(crate) async fn taxonomy_term(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TaxonomyTerm>, Problem> {
     let index = state.indexer.read();
     all_terms(&state.codelists, &index)
         .into_iter()
@@ -445,6 +449,6 @@ pub(crate) async fn taxonomy_term(
             term_id(t.taxonomy, &t.code).to_string() == id
                 || format!("{}/{}", t.taxonomy, t.code) == id
         })
-        .map(|t| Json(term_json(&t)))
+        .map(|t| Json(term_object(&t)))
         .ok_or_else(|| not_found("the taxonomy term"))
 }

@@ -4,7 +4,8 @@
 //! child object becomes a row of its table, linked by the `*_id` columns.
 
 use super::mapping;
-use super::taxonomy::{all_terms, taxonomy_json, term_json, TAXONOMIES};
+use super::objects::Service;
+use super::taxonomy::{all_terms, taxonomy_object, term_object, TAXONOMIES};
 use crate::api::QueryState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -87,29 +88,31 @@ fn flatten(table: &'static str, object: &Value, out: &mut Tables) {
     out.entry(table).or_default().insert(id, row);
 }
 
+/// An HSDS object as JSON (they all serialise: no map has keys other than strings).
+fn json<T: serde::Serialize>(object: &T) -> Value {
+    serde_json::to_value(object).unwrap_or_default()
+}
+
 /// Every table of the package.
 pub fn tables(state: &QueryState) -> Tables {
     let index = state.indexer.read();
     let mut out = Tables::new();
     for p in index.providers.values() {
-        flatten(
-            "organization",
-            &mapping::organization(p, Vec::new()),
-            &mut out,
-        );
+        let o = mapping::organization(p, Vec::new());
+        flatten("organization", &json(&o), &mut out);
     }
     for e in index.services() {
-        let mut s = mapping::service(&index, &state.codelists, e);
-        if let Some(o) = s.as_object_mut() {
-            o.remove("organization");
-        }
-        flatten("service", &s, &mut out);
+        let s = Service {
+            organization: None,
+            ..mapping::service(&index, &state.codelists, e)
+        };
+        flatten("service", &json(&s), &mut out);
     }
     for t in &TAXONOMIES {
-        flatten("taxonomy", &taxonomy_json(t), &mut out);
+        flatten("taxonomy", &json(&taxonomy_object(t)), &mut out);
     }
     for t in all_terms(&state.codelists, &index) {
-        flatten("taxonomy_term", &term_json(&t), &mut out);
+        flatten("taxonomy_term", &json(&term_object(&t)), &mut out);
     }
     out
 }

@@ -8,7 +8,6 @@ use super::ids::uuid_for;
 use crate::index::{Index, ServiceEntry};
 use events::values::codes::KINDS;
 use infra::codelists::CodeLists;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// A taxonomy: its key (in ids and `taxonomy_term_id=key/code`), name and description.
@@ -75,8 +74,13 @@ fn taxonomy(key: &str) -> Option<&'static Taxonomy> {
 }
 
 /// A taxonomy as HSDS `taxonomy`.
-pub fn taxonomy_json(t: &Taxonomy) -> Value {
-    json!({ "id": uuid_for("taxonomy", t.key), "name": t.name, "description": t.description, "version": "1" })
+pub fn taxonomy_object(t: &Taxonomy) -> super::objects::Taxonomy {
+    super::objects::Taxonomy {
+        id: uuid_for("taxonomy", t.key),
+        name: t.name,
+        description: t.description,
+        version: "1",
+    }
 }
 
 /// The terms of a service, as (taxonomy key, code).
@@ -170,16 +174,16 @@ pub fn term_id(taxonomy_key: &str, code: &str) -> uuid::Uuid {
 }
 
 /// A term as HSDS `taxonomy_term`.
-pub fn term_json(t: &Term) -> Value {
-    json!({
-        "id": term_id(t.taxonomy, &t.code),
-        "code": t.code,
-        "name": t.name,
-        "description": t.description,
-        "taxonomy": taxonomy(t.taxonomy).map_or("", |x| x.name),
-        "taxonomy_id": uuid_for("taxonomy", t.taxonomy),
-        "language": "cs",
-    })
+pub fn term_object(t: &Term) -> super::objects::TaxonomyTerm {
+    super::objects::TaxonomyTerm {
+        id: term_id(t.taxonomy, &t.code),
+        code: t.code.clone(),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        taxonomy: taxonomy(t.taxonomy).map_or("", |x| x.name),
+        taxonomy_id: uuid_for("taxonomy", t.taxonomy),
+        language: "cs",
+    }
 }
 
 /// Every term: each code-list code, each kind and §, and every code in use.

@@ -43,12 +43,21 @@ fn base(addr: SocketAddr) -> String {
 
 /// The embedded portal on a free port with its data in `dir`.
 pub async fn spawn_portal(dir: &TempDir) -> TestApp {
+    spawn_portal_with(dir, false).await
+}
+
+/// The embedded portal as `cargo run` starts it: with the demo data.
+pub async fn spawn_demo_portal(dir: &TempDir) -> TestApp {
+    spawn_portal_with(dir, true).await
+}
+
+async fn spawn_portal_with(dir: &TempDir, demo_data: bool) -> TestApp {
     let settings = portal::Settings {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: dir.path().to_path_buf(),
         territory_dir: Some(infra::testing::shared_data_dir().join("territory")),
         codelists_dir: Some(infra::testing::shared_data_dir().join("codelists")),
-        demo_data: false,
+        demo_data,
     };
     let app = portal::Application::build(settings).await.unwrap();
     let (base, shutdown, store) = (base(app.addr()), app.shutdown_handle(), app.event_store());
