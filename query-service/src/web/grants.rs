@@ -6,13 +6,15 @@
 //! decides them; a provider applies for its service. The command API checks
 //! every rule (deadline, territory, sums, order of steps).
 
-use super::page::{action_form, esc, Lang};
+use super::page::{action_form, esc, render, Frame, Lang};
 use super::session::{field, Visitor};
+use crate::api::grants::{CallDetail, CallSummary};
 use crate::api::records::After;
 use crate::api::QueryState;
+use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use events::accounts::role::{Role, Scope};
 use events::grants::application::ApplicationStatus;
@@ -24,9 +26,9 @@ fn lang_of(raw: &Option<String>) -> Lang {
     Lang::from_query(raw.as_deref().unwrap_or_default())
 }
 
-fn czk(v: &Value) -> String {
-    let n = v.as_i64().unwrap_or(0);
-    let digits = n.abs().to_string();
+/// An amount in crowns, digits grouped: `1 250 000 Kč`.
+pub fn czk(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -37,32 +39,42 @@ fn czk(v: &Value) -> String {
     format!("{}{out} Kč", if n < 0 { "-" } else { "" })
 }
 
-fn day(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_default()
-        .get(..10)
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn kind_name(code: u64) -> &'static str {
+fn kind_name(code: u16) -> &'static str {
     KINDS
         .iter()
-        .find(|(c, _, _)| u64::from(*c) == code)
+        .find(|(c, _, _)| *c == code)
         .map_or("", |(_, n, _)| n)
+}
+
+/// A call as listed, with its territory's name.
+struct CallItem {
+    summary: CallSummary,
+    territory: String,
+}
+
+#[derive(Template)]
+#[template(path = "grants/calls.html")]
+struct CallsPage<'a> {
+    frame: Frame<'a>,
+    calls: Vec<CallItem>,
+}
+
+impl CallsPage<'_> {
+    fn czk(&self, n: impl std::borrow::Borrow<i64>) -> String {
+        czk(*n.borrow())
+    }
 }
 
 /// `GET /dotace`.
 pub async fn calls(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(&raw);
-    let title = lang.tr("Dotační výzvy", "Grant calls");
-    let Json(list) = match super::as_json(
-        crate::api::grants::calls(
-            State(state.clone()),
-            crate::api::params::Query(After::default()),
-        )
-        .await,
-    ) {
+    let title = lang.texts().grant_calls;
+    let answer = crate::api::grants::calls(
+        State(state.clone()),
+        crate::api::params::Query(After::default()),
+    )
+    .await;
+    let Json(list) = match answer {
         Ok(a) => a,
         Err(p) => {
             return super::alert(
@@ -76,43 +88,38 @@ pub async fn calls(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> 
     };
     let index = state.indexer.read();
     let t = index.territory();
-    let mut body = format!(
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(title),
-        esc(lang.tr("Výzva", "Call")),
-        esc(lang.tr("Území", "Territory")),
-        esc(lang.tr("Rozpočet", "Budget")),
-        esc(lang.tr("Uzávěrka", "Deadline")),
-        esc(lang.tr("Žádosti (rozhodnuto)", "Applications (decided)")),
-        esc(lang.tr("Přiděleno", "Granted")),
-    );
-    for c in list["items"].as_array().into_iter().flatten() {
-        let territory = c["territory"].as_str().unwrap_or_default();
-        let state_text = if !c["cancelled"].is_null() {
-            format!(" <em>({})</em>", esc(lang.tr("zrušena", "cancelled")))
-        } else if c["open"] == true {
-            format!(" <strong>({})</strong>", esc(lang.tr("otevřená", "open")))
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            body,
-            "<tr><th scope=\"row\"><a href=\"/dotace/{id}?lang={c_}\">{title}</a>{state_text}</th><td>{territory}</td><td>{budget}</td>\
-             <td>{deadline}</td><td>{apps} ({decided})</td><td>{granted}</td></tr>",
-            id = esc(c["id"].as_str().unwrap_or_default()),
-            c_ = lang.code(),
-            title = esc(c["title"].as_str().unwrap_or_default()),
-            territory = esc(&t.kraj_by_any_code(territory).map_or(territory.to_string(), |k| k.name.clone())),
-            budget = czk(&c["budget"]),
-            deadline = day(&c["deadline"]),
-            apps = c["applications"],
-            decided = c["decided"],
-            granted = czk(&c["granted_total"]),
-        );
+    let calls = list
+        .items
+        .into_iter()
+        .map(|summary| CallItem {
+            territory: t
+                .kraj_by_any_code(&summary.territory)
+                .map_or_else(|| summary.territory.clone(), |k| k.name.clone()),
+            summary,
+        })
+        .collect();
+    render(&CallsPage {
+        frame: Frame {
+            lang,
+            title,
+            path: "/dotace",
+        },
+        calls,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "grants/call.html")]
+struct CallPage<'a> {
+    frame: Frame<'a>,
+    call: CallDetail,
+    kinds: Vec<&'static str>,
+}
+
+impl CallPage<'_> {
+    fn czk(&self, n: impl std::borrow::Borrow<i64>) -> String {
+        czk(*n.borrow())
     }
-    body.push_str("</tbody></table>");
-    Html(super::page::layout(lang, title, "/dotace", &body)).into_response()
 }
 
 /// `GET /dotace/{id}`.
@@ -122,17 +129,16 @@ pub async fn call(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let lang = lang_of(&raw);
-    let Json(c) = match super::as_json(
-        crate::api::grants::call(
-            State(state.clone()),
-            Path(id.clone()),
-            crate::api::params::Query(After::default()),
-        )
-        .await,
-    ) {
+    let answer = crate::api::grants::call(
+        State(state),
+        Path(id.clone()),
+        crate::api::params::Query(After::default()),
+    )
+    .await;
+    let Json(call) = match answer {
         Ok(a) => a,
         Err(p) => {
-            let text = lang.tr("Taková výzva neexistuje.", "No such call.");
+            let text = lang.texts().no_such_call;
             return super::alert(
                 StatusCode::from_u16(p.status).unwrap_or(StatusCode::NOT_FOUND),
                 lang,
@@ -142,80 +148,23 @@ pub async fn call(
             );
         }
     };
-    let d = &c["details"];
-    let kinds: Vec<String> = d["eligible_kinds"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_u64)
-        .map(|k| esc(kind_name(k)))
+    let kinds = call
+        .details
+        .eligible_kinds
+        .iter()
+        .map(|k| kind_name(*k))
         .collect();
-    let mut body = format!(
-        "<p>{}</p><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} / {}</dd></dl>",
-        esc(d["description"].as_str().unwrap_or_default()),
-        esc(lang.tr("Rozpočet", "Budget")),
-        czk(&d["budget"]),
-        esc(lang.tr("Uzávěrka", "Deadline")),
-        esc(&day(&d["deadline"])),
-        esc(lang.tr("Pro druhy služeb", "For kinds of service")),
-        if kinds.is_empty() { esc(lang.tr("všechny", "all")) } else { kinds.join(", ") },
-        esc(lang.tr("Požadováno / přiděleno", "Requested / granted")),
-        czk(&c["requested_total"]),
-        czk(&c["granted_total"]),
-    );
-    let _ = write!(
-        body,
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(lang.tr("Hodnoticí kritéria", "Criteria")),
-        esc(lang.tr("Kritérium", "Criterion")),
-        esc(lang.tr("Váha (%)", "Weight (%)")),
-        esc(lang.tr("Nejvýše bodů", "Most points")),
-    );
-    for k in d["criteria"].as_array().into_iter().flatten() {
-        let _ = write!(
-            body,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
-            esc(k["name"].as_str().unwrap_or_default()),
-            k["weight"],
-            k["max_points"]
-        );
-    }
-    let _ = write!(
-        body,
-        "</tbody></table><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(lang.tr("Rozhodnuté žádosti", "Decided applications")),
-        esc(lang.tr("Žadatel", "Applicant")),
-        esc(lang.tr("Požadováno", "Requested")),
-        esc(lang.tr("Přiděleno", "Granted")),
-        esc(lang.tr("Průměrné hodnocení", "Average score")),
-        esc(lang.tr("Odůvodnění", "Reasons")),
-    );
-    for a in c["decisions"].as_array().into_iter().flatten() {
-        let _ = write!(
-            body,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(a["provider_name"]
-                .as_str()
-                .or(a["provider_ico"].as_str())
-                .unwrap_or_default()),
-            czk(&a["requested_amount"]),
-            czk(&a["granted_amount"]),
-            a["average_score"]
-                .as_f64()
-                .map_or_else(|| "—".to_string(), |s| format!("{s}")),
-            esc(a["reasons"].as_str().unwrap_or_default()),
-        );
-    }
-    body.push_str("</tbody></table>");
-    let title = c["title"].as_str().unwrap_or_default().to_string();
-    Html(super::page::layout(
-        lang,
-        &title,
-        &format!("/dotace/{id}"),
-        &body,
-    ))
-    .into_response()
+    let path = format!("/dotace/{id}");
+    let title = call.summary.title.clone();
+    render(&CallPage {
+        frame: Frame {
+            lang,
+            title: &title,
+            path: &path,
+        },
+        call,
+        kinds,
+    })
 }
 
 /// The signed-in forms of grant procedures: a commissioner's calls and
@@ -316,7 +265,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                     "<h4>{} — {} {}</h4><p>{}</p>",
                     esc(provider),
                     esc(lang.tr("žádá", "asks for")),
-                    czk(&json!(a.details.requested_amount)),
+                    czk(a.details.requested_amount),
                     esc(&a.details.justification)
                 );
                 let mut scores = String::new();

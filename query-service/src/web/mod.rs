@@ -7,6 +7,7 @@
 //! technology, no request to any other host, a few kilobytes a page.
 
 mod commands;
+mod content;
 mod content_forms;
 mod grants;
 mod map;
@@ -48,13 +49,13 @@ pub fn routes(state: QueryState) -> Router {
         .route("/planovani", get(planning::overview))
         .route("/planovani/{id}", get(planning::plan))
         .route("/skupiny/{id}", get(planning::group))
-        .route("/kalendar", get(planning::calendar))
-        .route("/dokumenty", get(planning::documents))
-        .route("/aktuality", get(planning::news))
-        .route("/aktuality/{id}", get(planning::article))
-        .route("/prace", get(planning::jobs))
-        .route("/forum", get(planning::forum))
-        .route("/forum/{id}", get(planning::thread))
+        .route("/kalendar", get(content::calendar))
+        .route("/dokumenty", get(content::documents))
+        .route("/aktuality", get(content::news))
+        .route("/aktuality/{id}", get(content::article))
+        .route("/prace", get(content::jobs))
+        .route("/forum", get(content::forum))
+        .route("/forum/{id}", get(content::thread))
         .route("/dotace", get(grants::calls))
         .route("/dotace/{id}", get(grants::call))
         .route("/prihlaseni", get(session::login_page).post(session::login))
@@ -70,8 +71,11 @@ pub fn routes(state: QueryState) -> Router {
 
 /// A page saying what went wrong, with its status.
 fn alert(status: StatusCode, lang: Lang, title: &str, path: &str, text: &str) -> Response {
-    let body = format!("<p role=\"alert\">{}</p>", esc(text));
-    (status, Html(page::layout(lang, title, path, &body))).into_response()
+    let page = page::AlertPage {
+        frame: page::Frame { lang, title, path },
+        text,
+    };
+    (status, page::render(&page)).into_response()
 }
 
 /// "Bad filters: why", for a refused parameter.
@@ -135,17 +139,6 @@ fn form_params<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, S
         .filter(|kv| kv.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
         .collect();
     serde_urlencoded::from_str(&kept.join("&")).map_err(|e| e.to_string())
-}
-
-/// A typed answer of the read API as the pages still read it: as JSON, by
-/// field name. Goes when the page renders the typed answer in a template.
-fn as_json<T: serde::Serialize>(
-    answer: Result<axum::Json<T>, infra::problem::Problem>,
-) -> Result<axum::Json<serde_json::Value>, infra::problem::Problem> {
-    let axum::Json(typed) = answer?;
-    serde_json::to_value(typed)
-        .map(axum::Json)
-        .map_err(|e| infra::problem::Problem::internal(&e))
 }
 
 fn lang_of(raw: Option<&str>) -> Lang {

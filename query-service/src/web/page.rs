@@ -95,6 +95,68 @@ pub struct Texts {
     pub capacity: &'static str,
     pub need: &'static str,
     pub download_csv: &'static str,
+    pub surveys: &'static str,
+    pub planning: &'static str,
+    pub for_providers: &'static str,
+    pub community_planning: &'static str,
+    pub plans_and_groups: &'static str,
+    pub calendar: &'static str,
+    pub documents: &'static str,
+    pub news: &'static str,
+    pub jobs: &'static str,
+    pub forum: &'static str,
+    pub grants: &'static str,
+    pub calendar_for_app: &'static str,
+    pub cancelled: &'static str,
+    pub no_events: &'static str,
+    pub version: &'static str,
+    pub no_documents: &'static str,
+    pub no_news: &'static str,
+    pub until: &'static str,
+    pub no_jobs: &'static str,
+    pub section: &'static str,
+    pub public_section: &'static str,
+    pub professional_section: &'static str,
+    pub professional_signed_in: &'static str,
+    pub untitled: &'static str,
+    pub posts: &'static str,
+    pub locked: &'static str,
+    pub new_thread: &'static str,
+    pub name_you_write_under: &'static str,
+    pub thread_title: &'static str,
+    pub text: &'static str,
+    pub open_thread: &'static str,
+    pub write_signed_in: &'static str,
+    pub sign_in: &'static str,
+    pub author_erased: &'static str,
+    pub hidden_by_moderator: &'static str,
+    pub thread_locked: &'static str,
+    pub reply: &'static str,
+    pub send: &'static str,
+    pub thread: &'static str,
+    pub professional_for_accounts: &'static str,
+    pub grant_calls: &'static str,
+    pub call: &'static str,
+    pub territory: &'static str,
+    pub budget: &'static str,
+    pub deadline: &'static str,
+    pub applications_decided: &'static str,
+    pub granted: &'static str,
+    pub call_cancelled: &'static str,
+    pub call_open: &'static str,
+    pub no_such_call: &'static str,
+    pub for_kinds: &'static str,
+    pub all_kinds: &'static str,
+    pub requested_granted: &'static str,
+    pub criteria: &'static str,
+    pub criterion: &'static str,
+    pub weight: &'static str,
+    pub most_points: &'static str,
+    pub decided_applications: &'static str,
+    pub applicant: &'static str,
+    pub requested: &'static str,
+    pub average_score: &'static str,
+    pub reasons: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -144,6 +206,68 @@ const CS: Texts = Texts {
     capacity: "Kapacita",
     need: "Potřeba podle normy",
     download_csv: "Stáhnout tabulku (CSV)",
+    surveys: "Ankety",
+    planning: "Plánování",
+    for_providers: "Pro poskytovatele",
+    community_planning: "Komunitní plánování",
+    plans_and_groups: "Plány a skupiny",
+    calendar: "Kalendář",
+    documents: "Dokumenty",
+    news: "Aktuality",
+    jobs: "Nabídky práce",
+    forum: "Fórum",
+    grants: "Dotace",
+    calendar_for_app: "Kalendář do vaší aplikace (iCalendar)",
+    cancelled: "ZRUŠENO",
+    no_events: "Žádné nadcházející akce.",
+    version: "verze",
+    no_documents: "Zatím žádné dokumenty.",
+    no_news: "Zatím žádné aktuality.",
+    until: "do",
+    no_jobs: "Žádné otevřené nabídky.",
+    section: "Část",
+    public_section: "veřejná",
+    professional_section: "odborná",
+    professional_signed_in: "odborná (pro přihlášené)",
+    untitled: "(bez názvu)",
+    posts: "příspěvků",
+    locked: "uzamčeno",
+    new_thread: "Nové vlákno",
+    name_you_write_under: "Jméno, pod kterým píšete",
+    thread_title: "Název vlákna",
+    text: "Text",
+    open_thread: "Založit vlákno",
+    write_signed_in: "Psát na webu mohou přihlášení; bez účtu lze psát přes API (/api/v1/forum).",
+    sign_in: "Přihlásit se",
+    author_erased: "Autor požádal o výmaz.",
+    hidden_by_moderator: "Skryto moderátorem",
+    thread_locked: "Vlákno je uzamčeno.",
+    reply: "Odpovědět",
+    send: "Odeslat",
+    thread: "Vlákno",
+    professional_for_accounts: "Odborná část fóra je jen pro přihlášené účty.",
+    grant_calls: "Dotační výzvy",
+    call: "Výzva",
+    territory: "Území",
+    budget: "Rozpočet",
+    deadline: "Uzávěrka",
+    applications_decided: "Žádosti (rozhodnuto)",
+    granted: "Přiděleno",
+    call_cancelled: "zrušena",
+    call_open: "otevřená",
+    no_such_call: "Taková výzva neexistuje.",
+    for_kinds: "Pro druhy služeb",
+    all_kinds: "všechny",
+    requested_granted: "Požadováno / přiděleno",
+    criteria: "Hodnoticí kritéria",
+    criterion: "Kritérium",
+    weight: "Váha (%)",
+    most_points: "Nejvýše bodů",
+    decided_applications: "Rozhodnuté žádosti",
+    applicant: "Žadatel",
+    requested: "Požadováno",
+    average_score: "Průměrné hodnocení",
+    reasons: "Odůvodnění",
 };
 
 const EN: Texts = Texts {
@@ -193,6 +317,68 @@ const EN: Texts = Texts {
     capacity: "Capacity",
     need: "Need by the norm",
     download_csv: "Download the table (CSV)",
+    surveys: "Surveys",
+    planning: "Planning",
+    for_providers: "For providers",
+    community_planning: "Community planning",
+    plans_and_groups: "Plans and groups",
+    calendar: "Calendar",
+    documents: "Documents",
+    news: "News",
+    jobs: "Jobs",
+    forum: "Forum",
+    grants: "Grants",
+    calendar_for_app: "The calendar for your app (iCalendar)",
+    cancelled: "CANCELLED",
+    no_events: "No coming events.",
+    version: "version",
+    no_documents: "No documents yet.",
+    no_news: "No news yet.",
+    until: "until",
+    no_jobs: "No open postings.",
+    section: "Section",
+    public_section: "public",
+    professional_section: "professional",
+    professional_signed_in: "professional (signed in)",
+    untitled: "(untitled)",
+    posts: "posts",
+    locked: "locked",
+    new_thread: "New thread",
+    name_you_write_under: "The name you write under",
+    thread_title: "Title of the thread",
+    text: "Text",
+    open_thread: "Open the thread",
+    write_signed_in: "Signed-in accounts write here; without an account, posts are written through the API (/api/v1/forum).",
+    sign_in: "Sign in",
+    author_erased: "The author asked to be erased.",
+    hidden_by_moderator: "Hidden by a moderator",
+    thread_locked: "The thread is locked.",
+    reply: "Reply",
+    send: "Send",
+    thread: "Thread",
+    professional_for_accounts: "The forum's professional section is for signed-in accounts.",
+    grant_calls: "Grant calls",
+    call: "Call",
+    territory: "Territory",
+    budget: "Budget",
+    deadline: "Deadline",
+    applications_decided: "Applications (decided)",
+    granted: "Granted",
+    call_cancelled: "cancelled",
+    call_open: "open",
+    no_such_call: "No such call.",
+    for_kinds: "For kinds of service",
+    all_kinds: "all",
+    requested_granted: "Requested / granted",
+    criteria: "Criteria",
+    criterion: "Criterion",
+    weight: "Weight (%)",
+    most_points: "Most points",
+    decided_applications: "Decided applications",
+    applicant: "Applicant",
+    requested: "Requested",
+    average_score: "Average score",
+    reasons: "Reasons",
 };
 
 /// Escapes text for HTML content and attribute values.
@@ -209,6 +395,30 @@ pub fn esc(s: &str) -> String {
         }
     }
     out
+}
+
+/// The templates' HTML escaper (`askama.toml`): the same entities as [`esc`].
+#[derive(Debug, Clone, Copy)]
+pub struct Escape;
+
+impl askama::filters::Escaper for Escape {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, string: &str) -> std::fmt::Result {
+        let mut last = 0;
+        for (i, c) in string.char_indices() {
+            let entity = match c {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => continue,
+            };
+            dest.write_str(&string[last..i])?;
+            dest.write_str(entity)?;
+            last = i + 1;
+        }
+        dest.write_str(&string[last..])
+    }
 }
 
 /// A hidden form field.
@@ -275,42 +485,117 @@ input,select,button,textarea{font:inherit;padding:.25rem}fieldset{margin:.75rem 
 .problem{border-left:4px solid #a4000f;padding-left:.5rem}table.result{margin:1rem 0}table.areas{display:block;overflow-x:auto}svg.facilities{max-width:24rem;width:100%;display:block}dt{font-weight:bold}\
 @media (max-width:40rem){header{display:block}table{font-size:.9rem}th,td{padding:.2rem}}footer{border-top:1px solid #767676;margin-top:2rem;font-size:.9rem}";
 
-/// A whole page: `title` as its heading, `path` to switch the language on the same page.
+/// What every page's frame needs: its language, its title (also its
+/// heading) and its path (to switch the language on the same page).
+pub struct Frame<'a> {
+    /// The interface's language.
+    pub lang: Lang,
+    /// The title and heading.
+    pub title: &'a str,
+    /// The page's path and query, without `lang`.
+    pub path: &'a str,
+}
+
+impl Frame<'_> {
+    /// The texts in the page's language.
+    pub fn t(&self) -> &'static Texts {
+        self.lang.texts()
+    }
+
+    /// The stylesheet, inline.
+    pub fn style(&self) -> &'static str {
+        STYLE
+    }
+
+    /// The other language's code.
+    pub fn other_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Cs => "en",
+            Lang::En => "cs",
+        }
+    }
+
+    /// This page in the other language.
+    pub fn switch_href(&self) -> String {
+        let sep = if self.path.contains('?') { '&' } else { '?' };
+        format!("{}{sep}lang={}", self.path, self.other_code())
+    }
+
+    /// The main menu: path and name.
+    pub fn menu(&self) -> [(&'static str, &'static str); 7] {
+        let t = self.t();
+        [
+            ("/", t.search),
+            ("/volna-mista", t.board_title),
+            ("/mapa", t.map_title),
+            ("/statistiky", t.stats_title),
+            ("/ankety", t.surveys),
+            ("/planovani", t.planning),
+            ("/moje", t.for_providers),
+        ]
+    }
+
+    /// The menu of community planning: path and name.
+    pub fn planning_menu(&self) -> [(&'static str, &'static str); 7] {
+        let t = self.t();
+        [
+            ("/planovani", t.plans_and_groups),
+            ("/kalendar", t.calendar),
+            ("/dokumenty", t.documents),
+            ("/aktuality", t.news),
+            ("/prace", t.jobs),
+            ("/forum", t.forum),
+            ("/dotace", t.grants),
+        ]
+    }
+}
+
+/// A page whose content is still HTML made in code, in the frame.
+#[derive(askama::Template)]
+#[template(path = "html.html")]
+struct HtmlPage<'a> {
+    frame: Frame<'a>,
+    body: &'a str,
+}
+
+/// A page that says what went wrong.
+#[derive(askama::Template)]
+#[template(path = "alert.html")]
+pub struct AlertPage<'a> {
+    /// The frame.
+    pub frame: Frame<'a>,
+    /// What went wrong.
+    pub text: &'a str,
+}
+
+/// A page rendered, or the reason it could not be (a bug in a template's
+/// use, never the data: askama's rendering fails only when a value's
+/// `Display` does).
+pub fn render(template: &impl askama::Template) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match template.render() {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a page did not render");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A whole page: `title` as its heading, `path` to switch the language on
+/// the same page, `body` HTML made in code (escaped by its maker).
 pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
-    let t = lang.texts();
-    let other = match lang {
-        Lang::Cs => "en",
-        Lang::En => "cs",
-    };
-    format!(
-        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} — {site}</title><style>{STYLE}</style></head><body>\
-         <a class=\"skip\" href=\"#main\">{skip}</a>\
-         <header><p><a href=\"/?lang={code}\">{site}</a></p>\
-         <nav aria-label=\"{menu}\"><a href=\"/?lang={code}\">{search}</a> · <a href=\"/volna-mista?lang={code}\">{board}</a> · \
-         <a href=\"/mapa?lang={code}\">{map}</a> · <a href=\"/statistiky?lang={code}\">{stats}</a> · \
-         <a href=\"/ankety?lang={code}\">{surveys}</a> · <a href=\"/planovani?lang={code}\">{planning}</a> · <a href=\"/moje?lang={code}\">{mine}</a> · \
-         <a href=\"{path}{sep}lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_language}</a></nav></header>\
-         <main id=\"main\"><h1>{title}</h1>{body}</main>\
-         <footer><p>{footer}</p></footer></body></html>",
-        code = lang.code(),
-        title = esc(title),
-        site = esc(t.site),
-        skip = esc(t.skip),
-        other_language = esc(t.other_language),
-        path = esc(path),
-        sep = if path.contains('?') { "&amp;" } else { "?" },
-        footer = esc(t.footer),
-        menu = esc(t.main_menu),
-        search = esc(t.search),
-        board = esc(t.board_title),
-        map = esc(t.map_title),
-        stats = esc(t.stats_title),
-        surveys = esc(lang.tr("Ankety", "Surveys")),
-        planning = esc(lang.tr("Plánování", "Planning")),
-        mine = esc(lang.tr("Pro poskytovatele", "For providers")),
-    )
+    use askama::Template;
+    HtmlPage {
+        frame: Frame { lang, title, path },
+        body,
+    }
+    .render()
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
