@@ -4,53 +4,114 @@
 //! verification, the facilities on a small map, the current vacancies with
 //! their age) and a provider's page `/poskytovatele/{ico}` with its services.
 
-use super::page::{esc, Lang};
+use super::page::{render, Frame, Lang};
+use crate::api::records::ServiceDetail;
 use crate::api::QueryState;
+use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use events::registry::service::ServiceStatus;
 use events::values::Contacts;
-use std::fmt::Write;
+use read_models::registry::{ProviderView, ServiceView};
 
 /// The MPSV code lists of target and age groups.
 const TARGET_GROUPS: &str = "CilovaSkupinaOsoby";
 const AGE_GROUPS: &str = "VekovaSkupinaOsoby";
 
-fn contacts(c: &Contacts, lang: Lang) -> String {
-    let mut out = Vec::new();
-    for e in &c.emails {
-        out.push(format!("<a href=\"mailto:{0}\">{0}</a>", esc(e)));
-    }
-    for p in &c.phones {
-        out.push(format!(
-            "<a href=\"tel:{}\">{}</a>",
-            esc(&p.replace(' ', "")),
-            esc(p)
-        ));
-    }
-    for w in c
+/// A link of a contact.
+pub struct ContactLink {
+    /// Where it leads (`mailto:`, `tel:`, a web page).
+    pub href: String,
+    /// What it shows.
+    pub text: String,
+    /// A web page of the provider's (not vouched for).
+    pub nofollow: bool,
+}
+
+/// The public contacts as links: e-mails, phones (to tap), web pages.
+pub fn contact_links(c: &Contacts) -> Vec<ContactLink> {
+    let mails = c.emails.iter().map(|e| ContactLink {
+        href: format!("mailto:{e}"),
+        text: e.clone(),
+        nofollow: false,
+    });
+    let phones = c.phones.iter().map(|p| ContactLink {
+        href: format!("tel:{}", p.replace(' ', "")),
+        text: p.clone(),
+        nofollow: false,
+    });
+    let webs = c
         .webs
         .iter()
         .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
-    {
-        out.push(format!("<a href=\"{0}\" rel=\"nofollow\">{0}</a>", esc(w)));
-    }
-    if out.is_empty() {
-        esc(lang.tr("neuvedeny", "none given"))
-    } else {
-        out.join(", ")
-    }
+        .map(|w| ContactLink {
+            href: w.clone(),
+            text: w.clone(),
+            nofollow: true,
+        });
+    mails.chain(phones).chain(webs).collect()
 }
 
+/// Street, postcode and town, those given.
 fn address(a: &events::values::Address) -> String {
     [a.street.as_str(), &format!("{} {}", a.postcode, a.city)]
         .iter()
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
-        .map(esc)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A day as `dd. mm. yyyy`.
+fn day(d: time::Date) -> String {
+    d.format(time::macros::format_description!("[day]. [month]. [year]"))
+        .unwrap_or_default()
+}
+
+/// A facility as listed.
+struct FacilityItem {
+    name: String,
+    place: String,
+    closed_since: Option<String>,
+}
+
+/// A vacancy as listed.
+struct VacancyItem {
+    facility: String,
+    free_places: i64,
+    age_days: i64,
+    stale: bool,
+}
+
+#[derive(Template)]
+#[template(path = "records/service.html")]
+struct ServicePage<'a> {
+    frame: Frame<'a>,
+    service: ServiceDetail,
+    notice: Option<String>,
+    forms: Vec<String>,
+    targets: Vec<&'a str>,
+    ages: Vec<&'a str>,
+    serves: Vec<String>,
+    contact_links: Vec<ContactLink>,
+    facilities: Vec<FacilityItem>,
+    map: Option<String>,
+    vacancies: Vec<VacancyItem>,
+}
+
+impl ServicePage<'_> {
+    fn or_dash(&self, text: String) -> String {
+        if text.is_empty() {
+            "—".to_string()
+        } else {
+            text
+        }
+    }
+
+    fn urlencode(&self, text: &str) -> String {
+        super::self_service::urlencode(text)
+    }
 }
 
 /// `GET /sluzby/{id}`.
@@ -62,19 +123,16 @@ pub async fn service(
     let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
     let t = lang.texts();
     let index = state.indexer.read();
-    let doc = crate::api::records::service_detail(&index, &id, time::OffsetDateTime::now_utc())
-        .and_then(|d| serde_json::to_value(d).ok());
-    let (Some(doc), Some(entry)) = (doc, index.service(&id)) else {
+    let detail = crate::api::records::service_detail(&index, &id, time::OffsetDateTime::now_utc());
+    let (Some(detail), Some(entry)) = (detail, index.service(&id)) else {
         return super::alert(StatusCode::NOT_FOUND, lang, t.no_service, "/", t.no_service);
     };
-    let s = &entry.view;
-    let d = &s.details;
-    let names = |list: &str, codes: &[String]| {
+    let d = &entry.view.details;
+    let named = |list: &str, codes: &[String]| -> Vec<String> {
         codes
             .iter()
-            .map(|c| esc(state.codelists.name(list, c).unwrap_or(c)))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .map(|c| state.codelists.name(list, c).unwrap_or(c).to_string())
+            .collect()
     };
     let territory = index.territory();
     let mut serves: Vec<String> = d
@@ -99,7 +157,7 @@ pub async fn service(
         }))
         .collect();
     serves.dedup();
-    let forms: Vec<String> = d
+    let forms = d
         .forms
         .iter()
         .map(|f| {
@@ -116,175 +174,75 @@ pub async fn service(
                     )
                 })
                 .collect();
-            let non_stop = if f.non_stop {
-                lang.tr(", nonstop", ", around the clock")
-            } else {
-                ""
-            };
-            esc(&format!("{form} ({}){non_stop}", caps.join(", ")))
+            let non_stop = if f.non_stop { t.around_the_clock } else { "" };
+            format!("{form} ({}){non_stop}", caps.join(", "))
         })
         .collect();
-    let notice = match s.status {
-        ServiceStatus::Ended => format!(
-            "<p class=\"notice\"><strong>{}</strong></p>",
-            esc(&format!(
-                "{}{}",
-                lang.tr(
-                    "Tato služba již není poskytována: její registrace skončila",
-                    "This service is no longer provided: its registration ended"
-                ),
-                s.ended_on
-                    .and_then(|d| d
-                        .format(time::macros::format_description!(" [day]. [month]. [year]"))
-                        .ok())
-                    .unwrap_or_default()
-            ))
-        ),
-        ServiceStatus::Suspended => format!(
-            "<p class=\"notice\"><strong>{}</strong></p>",
-            esc(lang.tr(
-                "Poskytování služby je pozastaveno.",
-                "The service is suspended."
-            ))
-        ),
-        _ => String::new(),
+    let notice = match detail.status {
+        ServiceStatus::Ended => Some(format!(
+            "{}{}",
+            t.ended_notice,
+            detail
+                .ended_on
+                .map(|d| format!(" {}", day(d)))
+                .unwrap_or_default()
+        )),
+        ServiceStatus::Suspended => Some(t.suspended_notice.to_string()),
+        _ => None,
     };
-    let dash = || "—".to_string();
-    let nonempty = |s: String| if s.is_empty() { dash() } else { s };
-    let mut body = format!(
-        "{notice}<dl><dt>{provider}</dt><dd><a href=\"/poskytovatele/{ico}?lang={c}\">{provider_name}</a></dd>\
-         <dt>{kind}</dt><dd>{kind_name}{paragraph}</dd>\
-         <dt>{forms_label}</dt><dd>{forms}</dd>\
-         <dt>{targets_label}</dt><dd>{targets}</dd>\
-         <dt>{ages_label}</dt><dd>{ages}</dd>\
-         <dt>{serves_label}</dt><dd>{serves}</dd>\
-         <dt>{hours_label}</dt><dd>{hours}</dd>\
-         <dt>{contacts_label}</dt><dd>{contacts}</dd>\
-         <dt>{verified}</dt><dd>{last_verified}</dd></dl>",
-        provider = esc(t.provider),
-        ico = esc(&s.provider_ico),
-        c = lang.code(),
-        provider_name = esc(&entry.provider_name),
-        kind = esc(t.kind),
-        kind_name = esc(&s.kind_name),
-        paragraph = s.paragraph.as_deref().map(|p| format!(" (§ {})", esc(p))).unwrap_or_default(),
-        forms_label = esc(lang.tr("Formy a kapacity", "Forms and capacities")),
-        forms = nonempty(forms.join("; ")),
-        targets_label = esc(lang.tr("Cílové skupiny", "Target groups")),
-        targets = nonempty(names(TARGET_GROUPS, &d.target_groups)),
-        ages_label = esc(lang.tr("Věkové skupiny", "Age groups")),
-        ages = nonempty(names(AGE_GROUPS, &d.age_groups)),
-        serves_label = esc(lang.tr("Komu slouží (území)", "Serves (territory)")),
-        serves = nonempty(esc(&serves.join(", "))),
-        hours_label = esc(lang.tr("Provozní doba", "Opening hours")),
-        hours = nonempty(esc(&d.opening_hours)),
-        contacts_label = esc(lang.tr("Kontakty", "Contacts")),
-        contacts = contacts(&d.contacts, lang),
-        verified = esc(t.last_verified),
-        last_verified = s.last_verified_on.map_or_else(|| esc(t.never), |d| d.to_string()),
-    );
-    if !d.description.is_empty() {
-        let _ = write!(body, "<p>{}</p>", esc(&d.description));
-    }
-    if !d.categories.is_empty() {
-        let links: Vec<String> = d
-            .categories
-            .iter()
-            .map(|cat| {
-                format!(
-                    "<a href=\"/?category={}&amp;lang={}\">{}</a>",
-                    esc(&super::self_service::urlencode(cat)),
-                    lang.code(),
-                    esc(cat)
-                )
-            })
-            .collect();
-        let _ = write!(
-            body,
-            "<p>{}: {}</p>",
-            esc(lang.tr("Kategorie", "Categories")),
-            links.join(", ")
-        );
-    }
-    let _ = write!(body, "<h2>{}</h2><ul>", esc(t.facilities));
-    for f in &d.facilities {
-        let place = if f.secret_address {
-            esc(&format!(
-                "{} ({})",
-                f.address.city,
-                lang.tr(
-                    "adresa je utajena, obraťte se na kontakty služby",
-                    "the address is kept secret: use the service's contacts"
-                )
-            ))
-        } else {
-            address(&f.address)
-        };
-        match f.closed_on {
-            Some(day) => {
-                let _ = write!(
-                    body,
-                    "<li class=\"closed\"><del>{} — {place}</del> <strong>{}</strong></li>",
-                    esc(&f.name),
-                    esc(&format!(
-                        "{} {}",
-                        lang.tr("uzavřeno od", "closed since"),
-                        day.format(time::macros::format_description!("[day]. [month]. [year]"))
-                            .unwrap_or_default()
-                    )),
-                );
-            }
-            None => {
-                let _ = write!(body, "<li>{} — {place}</li>", esc(&f.name));
-            }
-        }
-    }
-    body.push_str("</ul>");
+    let facilities = d
+        .facilities
+        .iter()
+        .map(|f| FacilityItem {
+            name: f.name.clone(),
+            place: if f.secret_address {
+                format!("{} ({})", f.address.city, t.address_secret)
+            } else {
+                address(&f.address)
+            },
+            closed_since: f.closed_on.map(day),
+        })
+        .collect();
     let points: Vec<(String, f64, f64)> = d
         .open_facilities()
         .filter_map(|f| f.location.as_ref().map(|l| (f.name.clone(), l.lat, l.lon)))
         .collect();
     let kraje: Vec<String> = entry.kraje.iter().cloned().collect();
-    if let Some(svg) = super::map::facilities(&index, &kraje, &points, lang) {
-        body.push_str(&svg);
-    }
-    let _ = write!(
-        body,
-        "<h2>{}</h2><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(t.vacancies),
-        esc(t.vacancies_caption),
-        esc(t.facility),
-        esc(t.free_places),
-        esc(t.reported),
-    );
-    for v in doc["vacancies"].as_array().into_iter().flatten() {
-        let stale = if v["stale"] == true {
-            format!(" <em>({})</em>", esc(t.stale))
-        } else {
-            String::new()
-        };
-        let facility = v["facility_id"].as_str().unwrap_or_default();
-        let facility_name = d
-            .facilities
-            .iter()
-            .find(|f| f.facility_id == facility)
-            .map_or(facility, |f| f.name.as_str());
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}{stale}</td></tr>",
-            esc(facility_name),
-            v["free_places"],
-            v["age_days"],
-        );
-    }
-    body.push_str("</tbody></table>");
-    Html(super::page::layout(
-        lang,
-        &d.name,
-        &format!("/sluzby/{id}"),
-        &body,
-    ))
-    .into_response()
+    let map = super::map::facilities(&index, &kraje, &points, lang);
+    let vacancies = detail
+        .vacancies
+        .iter()
+        .map(|v| VacancyItem {
+            facility: d
+                .facilities
+                .iter()
+                .find(|f| f.facility_id == v.vacancy.facility_id)
+                .map_or_else(|| v.vacancy.facility_id.clone(), |f| f.name.clone()),
+            free_places: v.vacancy.free_places,
+            age_days: v.age_days,
+            stale: v.stale,
+        })
+        .collect();
+    let targets = named(TARGET_GROUPS, &d.target_groups);
+    let ages = named(AGE_GROUPS, &d.age_groups);
+    let path = format!("/sluzby/{id}");
+    render(&ServicePage {
+        frame: Frame {
+            lang,
+            title: &d.name,
+            path: &path,
+        },
+        contact_links: contact_links(&d.contacts),
+        notice,
+        forms,
+        targets: targets.iter().map(String::as_str).collect(),
+        ages: ages.iter().map(String::as_str).collect(),
+        serves,
+        facilities,
+        map,
+        vacancies,
+        service: detail,
+    })
 }
 
 /// A code as the API writes it (`pob`, `luzka`).
@@ -295,6 +253,16 @@ pub fn code_of<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
+#[derive(Template)]
+#[template(path = "records/provider.html")]
+struct ProviderPage<'a> {
+    frame: Frame<'a>,
+    provider: &'a ProviderView,
+    address: String,
+    contact_links: Vec<ContactLink>,
+    services: Vec<&'a ServiceView>,
+}
+
 /// `GET /poskytovatele/{ico}`.
 pub async fn provider(
     State(state): State<QueryState>,
@@ -302,47 +270,33 @@ pub async fn provider(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
+    let t = lang.texts();
     let index = state.indexer.read();
     let Some(p) = index.providers.get(&ico) else {
-        let text = lang.tr(
-            "Takový poskytovatel není v registru.",
-            "No such provider in the registry.",
+        return super::alert(
+            StatusCode::NOT_FOUND,
+            lang,
+            t.no_such_provider,
+            "/",
+            t.no_such_provider,
         );
-        return super::alert(StatusCode::NOT_FOUND, lang, text, "/", text);
     };
-    let mut body = format!(
-        "<dl><dt>IČO</dt><dd>{ico}</dd><dt>{form_label}</dt><dd>{form}</dd><dt>{seat}</dt><dd>{address}</dd>\
-         <dt>{contacts_label}</dt><dd>{contacts}</dd></dl><h2>{services}</h2><ul class=\"results\">",
-        ico = esc(&p.ico),
-        form_label = esc(lang.tr("Právní forma", "Legal form")),
-        form = p.legal_form.as_deref().map_or_else(|| "—".to_string(), esc),
-        seat = esc(lang.tr("Sídlo", "Registered office")),
-        address = address(&p.address),
-        contacts_label = esc(lang.tr("Kontakty", "Contacts")),
-        contacts = contacts(&p.contacts, lang),
-        services = esc(lang.tr("Služby", "Services")),
-    );
-    let mut services: Vec<_> = index
+    let mut services: Vec<&ServiceView> = index
         .services()
         .filter(|s| s.view.provider_ico == ico)
+        .map(|s| &s.view)
         .collect();
-    services.sort_by(|a, b| a.view.details.name.cmp(&b.view.details.name));
-    for s in services {
-        let _ = write!(
-            body,
-            "<li><a href=\"/sluzby/{}?lang={}\">{}</a> — {}</li>",
-            esc(&s.view.id),
-            lang.code(),
-            esc(&s.view.details.name),
-            esc(&s.view.kind_name),
-        );
-    }
-    body.push_str("</ul>");
-    Html(super::page::layout(
-        lang,
-        &p.name,
-        &format!("/poskytovatele/{ico}"),
-        &body,
-    ))
-    .into_response()
+    services.sort_by(|a, b| a.details.name.cmp(&b.details.name));
+    let path = format!("/poskytovatele/{ico}");
+    render(&ProviderPage {
+        frame: Frame {
+            lang,
+            title: &p.name,
+            path: &path,
+        },
+        provider: p,
+        address: address(&p.address),
+        contact_links: contact_links(&p.contacts),
+        services,
+    })
 }
