@@ -420,8 +420,16 @@ pub(crate) async fn services(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, Problem> {
-    let stats = store(&state)?;
-    let (day, level) = (day_of(stats, &p).await?, level(&p)?);
+    answer(services_on(&state, &p).await?, &p, "services")
+}
+
+/// Services and providers by area and kind on the day asked (the last by default).
+///
+/// # Errors
+/// 422 for a bad parameter, 503 when the statistics store is away.
+pub async fn services_on(state: &QueryState, p: &StatsParams) -> Result<ServicesAnswer, Problem> {
+    let stats = store(state)?;
+    let (day, level) = (day_of(stats, p).await?, level(p)?);
     let rows = stats
         .by_kind(&[day], level)
         .await
@@ -459,13 +467,12 @@ pub(crate) async fn services(
             providers: r.providers,
         })
         .collect();
-    let body = ServicesAnswer {
+    Ok(ServicesAnswer {
         date: day,
         level: p.level.clone().unwrap_or_else(|| "kraj".into()),
         rows,
         totals,
-    };
-    answer(body, &p, "services")
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/stats/trend", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, date, area, area_name, providers, services, capacity: { luzka, klient, kontakt, interv, hovor } }] }` — the state at the end of each bucket — or CSV", body = PeriodAnswer<TrendRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
@@ -473,10 +480,21 @@ pub(crate) async fn trend(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, Problem> {
-    let stats = store(&state)?;
-    let (from, to) = period(stats, &p).await?;
+    answer(trend_of(&state, &p).await?, &p, "trend")
+}
+
+/// Each area at the end of each bucket of the period asked (the last year by default).
+///
+/// # Errors
+/// 422 for a bad parameter, 503 when the statistics store is away.
+pub async fn trend_of(
+    state: &QueryState,
+    p: &StatsParams,
+) -> Result<PeriodAnswer<TrendRow>, Problem> {
+    let stats = store(state)?;
+    let (from, to) = period(stats, p).await?;
     let bucket = p.bucket.as_deref().unwrap_or("month");
-    let level = level(&p)?;
+    let level = level(p)?;
     let ends = bucket_ends(from, to, bucket)?;
     let days: Vec<Date> = ends.iter().map(|(_, d)| *d).collect();
     let label: BTreeMap<Date, String> = ends.into_iter().map(|(l, d)| (d, l)).collect();
@@ -511,13 +529,12 @@ pub(crate) async fn trend(
             capacity: (&capacity).into(),
         })
         .collect();
-    let body = PeriodAnswer {
+    Ok(PeriodAnswer {
         from,
         to,
         bucket: bucket.to_string(),
         rows,
-    };
-    answer(body, &p, "trend")
+    })
 }
 
 /// Population of an area in an age group (kraj: the sum of its ORP).

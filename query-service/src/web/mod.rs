@@ -385,7 +385,7 @@ async fn stats_page(
     };
     let trend_kraj = p.trend_kraj.as_deref().filter(|k| !k.is_empty());
     let need_kraj = p.need_kraj.as_deref().filter(|k| !k.is_empty());
-    match stats::body(
+    match stats::page(
         &state,
         lang,
         p.kind,
@@ -395,7 +395,7 @@ async fn stats_page(
     )
     .await
     {
-        Ok((title, body)) => Html(page::layout(lang, &title, "/statistiky", &body)).into_response(),
+        Ok(page) => page,
         Err(problem) => failed(
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             problem.detail.as_deref().unwrap_or(problem.title.as_str()),

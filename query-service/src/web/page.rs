@@ -174,6 +174,20 @@ pub struct Texts {
     pub legal_form: &'static str,
     pub registered_office: &'static str,
     pub services_heading: &'static str,
+    pub services_by_kind: &'static str,
+    pub no_data_yet: &'static str,
+    pub providers: &'static str,
+    pub providers_and_services: &'static str,
+    pub services_lower: &'static str,
+    pub providers_lower: &'static str,
+    pub month: &'static str,
+    pub capacity_beds: &'static str,
+    pub capacity_clients: &'static str,
+    pub areas: &'static str,
+    pub by_kraj: &'static str,
+    pub coverage_of_need: &'static str,
+    pub last_year: &'static str,
+    pub czech_republic: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -302,6 +316,20 @@ const CS: Texts = Texts {
     legal_form: "Právní forma",
     registered_office: "Sídlo",
     services_heading: "Služby",
+    services_by_kind: "Počty služeb podle druhu",
+    no_data_yet: "Zatím žádná data.",
+    providers: "Poskytovatelé",
+    providers_and_services: "poskytovatelé a služby",
+    services_lower: "služby",
+    providers_lower: "poskytovatelé",
+    month: "Měsíc",
+    capacity_beds: "Kapacita: lůžka",
+    capacity_clients: "Kapacita: klienti",
+    areas: "Území",
+    by_kraj: "kraje",
+    coverage_of_need: "Pokrytí potřeby",
+    last_year: "Vývoj za poslední rok",
+    czech_republic: "Česká republika",
 };
 
 const EN: Texts = Texts {
@@ -430,6 +458,20 @@ const EN: Texts = Texts {
     legal_form: "Legal form",
     registered_office: "Registered office",
     services_heading: "Services",
+    services_by_kind: "Services by kind",
+    no_data_yet: "No data yet.",
+    providers: "Providers",
+    providers_and_services: "providers and services",
+    services_lower: "services",
+    providers_lower: "providers",
+    month: "Month",
+    capacity_beds: "Capacity: beds",
+    capacity_clients: "Capacity: clients",
+    areas: "Areas",
+    by_kraj: "kraje",
+    coverage_of_need: "Coverage of the need",
+    last_year: "The last year",
+    czech_republic: "Czech Republic",
 };
 
 /// Escapes text for HTML content and attribute values.
