@@ -188,6 +188,15 @@ pub struct Texts {
     pub coverage_of_need: &'static str,
     pub last_year: &'static str,
     pub czech_republic: &'static str,
+    pub answered: &'static str,
+    pub answer: &'static str,
+    pub count: &'static str,
+    pub other_answer: &'static str,
+    pub mean: &'static str,
+    pub median: &'static str,
+    pub range: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -330,6 +339,15 @@ const CS: Texts = Texts {
     coverage_of_need: "Pokrytí potřeby",
     last_year: "Vývoj za poslední rok",
     czech_republic: "Česká republika",
+    answered: "odpovědělo",
+    answer: "Odpověď",
+    count: "Počet",
+    other_answer: "jiné",
+    mean: "Průměr",
+    median: "medián",
+    range: "rozsah",
+    yes: "ano",
+    no: "ne",
 };
 
 const EN: Texts = Texts {
@@ -472,6 +490,15 @@ const EN: Texts = Texts {
     coverage_of_need: "Coverage of the need",
     last_year: "The last year",
     czech_republic: "Czech Republic",
+    answered: "answered",
+    answer: "Answer",
+    count: "Count",
+    other_answer: "other",
+    mean: "Mean",
+    median: "median",
+    range: "range",
+    yes: "yes",
+    no: "no",
 };
 
 /// Escapes text for HTML content and attribute values.

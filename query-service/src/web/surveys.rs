@@ -7,7 +7,7 @@
 
 use super::page::{esc, Lang};
 use super::session::{self, Visitor};
-use crate::api::surveys::{invited, invites, question_result, responses};
+use crate::api::surveys::{invited, invites, question_result, responses, QuestionResult};
 use crate::api::QueryState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -213,8 +213,7 @@ fn render(
     );
     for q in &survey.definition.questions {
         let answers: Vec<&Value> = rs.iter().filter_map(|r| r.answers.get(&q.id)).collect();
-        let result = serde_json::to_value(question_result(q, &answers)).unwrap_or_default();
-        body.push_str(&question_table(q, &result, lang));
+        body.push_str(&question_table(q, question_result(q, &answers), lang));
     }
     let page = super::page::layout(lang, &survey.definition.title, &path, &body);
     (status, Html(page)).into_response()
@@ -234,77 +233,50 @@ fn withheld_text(lang: Lang, reason: events::surveys::survey::Withheld) -> &'sta
     }
 }
 
-fn option_label(lang: Lang, key: &str) -> String {
-    match key {
-        "yes" => lang.tr("ano", "yes").to_string(),
-        "no" => lang.tr("ne", "no").to_string(),
-        other => other.to_string(),
+/// One question's result, as its table.
+#[derive(askama::Template)]
+#[template(path = "surveys/result.html")]
+struct ResultTable<'a> {
+    lang: Lang,
+    question: &'a Question,
+    result: QuestionResult,
+}
+
+impl ResultTable<'_> {
+    fn option_label<'k>(&self, key: &'k str) -> &'k str {
+        let t = self.lang.texts();
+        match key {
+            "yes" => t.yes,
+            "no" => t.no,
+            other => other,
+        }
+    }
+
+    /// A bar's width in pixels for a percentage.
+    fn bar(&self, percent: &f64) -> String {
+        format!("{:.0}", percent * 1.5)
+    }
+
+    /// A figure as the read API writes it (`50.0`, `2.1381`).
+    fn number(&self, x: &f64) -> String {
+        serde_json::Value::from(*x).to_string()
+    }
+
+    fn maybe(&self, x: &Option<f64>) -> String {
+        x.map_or_else(|| "null".to_string(), |x| self.number(&x))
     }
 }
 
 /// One question's result: a table of frequencies with bars, or its statistics, or its answers.
-fn question_table(q: &Question, result: &Value, lang: Lang) -> String {
-    let mut out = format!(
-        "<table class=\"result\"><caption>{} <small>({}: {})</small></caption>",
-        esc(&q.text),
-        esc(lang.tr("odpovědělo", "answered")),
-        result["answered"],
-    );
-    if let Some(freq) = result["frequencies"].as_object() {
-        let _ = write!(
-            out,
-            "<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">%</th></tr></thead><tbody>",
-            esc(lang.tr("Odpověď", "Answer")),
-            esc(lang.tr("Počet", "Count")),
-        );
-        for (key, f) in freq {
-            let percent = f["percent"].as_f64().unwrap_or(0.0);
-            let _ = write!(
-                out,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td><span class=\"bar\" aria-hidden=\"true\" style=\"width:{:.0}px\"></span> {}</td></tr>",
-                esc(&option_label(lang, key)),
-                f["count"],
-                percent * 1.5,
-                percent,
-            );
-        }
-        if let Some(other) = result.get("other") {
-            let _ = write!(
-                out,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
-                esc(lang.tr("jiné", "other")),
-                other["count"],
-                other["percent"],
-            );
-        }
-        out.push_str("</tbody>");
+fn question_table(q: &Question, result: QuestionResult, lang: Lang) -> String {
+    use askama::Template;
+    ResultTable {
+        lang,
+        question: q,
+        result,
     }
-    if let Some(stats) = result.get("statistics").filter(|s| s["n"] != 0) {
-        let _ = write!(
-            out,
-            "<tbody><tr><th scope=\"row\">{}</th><td colspan=\"2\">{} · {} {} · {} {}–{}</td></tr></tbody>",
-            esc(lang.tr("Průměr", "Mean")),
-            stats["mean"],
-            esc(lang.tr("medián", "median")),
-            stats["median"],
-            esc(lang.tr("rozsah", "range")),
-            stats["min"],
-            stats["max"],
-        );
-    }
-    if let Some(answers) = result["answers"].as_array() {
-        out.push_str("<tbody>");
-        for a in answers {
-            let _ = write!(
-                out,
-                "<tr><td colspan=\"3\">{}</td></tr>",
-                esc(a.as_str().unwrap_or_default())
-            );
-        }
-        out.push_str("</tbody>");
-    }
-    out.push_str("</table>");
-    out
+    .render()
+    .unwrap_or_default()
 }
 
 /// The answer as a form's value: the results' label (`true` is `yes`), a whole number without `.0`.
