@@ -32,8 +32,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use page::{esc, Lang};
-use std::fmt::Write;
+use page::Lang;
 
 /// The portal's pages.
 pub fn routes(state: QueryState) -> Router {
@@ -90,31 +89,31 @@ fn refused(t: &page::Texts, problem: &infra::problem::Problem) -> String {
 /// Rows of the vacancy board per page.
 const BOARD_PAGE: usize = 50;
 
-/// Links to the page before and after, keeping the filters (nothing for one page).
-fn pager(path: &str, filters: &str, lang: Lang, page: usize, pages: usize) -> String {
-    if pages <= 1 {
-        return String::new();
-    }
-    let t = lang.texts();
-    let link = |n: usize, text: &str| {
+/// Links to the page before and after, keeping the filters (`pager.html`).
+pub struct Pager<'a> {
+    /// The list's path.
+    pub path: &'a str,
+    /// Its query string without `lang` and `page`.
+    pub filters: String,
+    /// The language kept.
+    pub lang: Lang,
+    /// This page, from 1.
+    pub page: usize,
+    /// How many.
+    pub pages: usize,
+}
+
+impl Pager<'_> {
+    /// The address of page `n` with the same filters.
+    pub fn href(&self, n: usize) -> String {
+        let sep = if self.filters.is_empty() { "" } else { "&" };
         format!(
-            "<a href=\"{path}?{filters}{sep}lang={lang}&amp;page={n}\">{text}</a> ",
-            filters = esc(filters),
-            sep = if filters.is_empty() { "" } else { "&amp;" },
-            lang = lang.code(),
-            text = esc(text),
+            "{}?{}{sep}lang={}&page={n}",
+            self.path,
+            self.filters,
+            self.lang.code()
         )
-    };
-    let mut nav = format!("<nav aria-label=\"{}\"><p>", esc(t.pages));
-    if page > 1 {
-        nav.push_str(&link(page - 1, t.previous));
     }
-    let _ = write!(nav, "{} {page} / {pages} ", esc(t.page));
-    if page < pages {
-        nav.push_str(&link(page + 1, t.next));
-    }
-    nav.push_str("</p></nav>");
-    nav
 }
 
 /// The query string without `lang` and `page`, to build links that keep the filters.
@@ -145,6 +144,21 @@ fn lang_of(raw: Option<&str>) -> Lang {
     Lang::from_query(raw.unwrap_or_default())
 }
 
+#[derive(askama::Template)]
+#[template(path = "search/results.html")]
+struct SearchPage<'a> {
+    frame: page::Frame<'a>,
+    filter_form: String,
+    result: crate::api::search::SearchResult,
+    pager: Pager<'a>,
+}
+
+impl SearchPage<'_> {
+    fn km(&self, distance: &f64) -> String {
+        format!("{distance:.1}")
+    }
+}
+
 async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
     let lang = lang_of(raw.as_deref());
     let t = lang.texts();
@@ -172,7 +186,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
             );
         }
     };
-    let mut body = search_form::filter_form(
+    let filter_form = search_form::filter_form(
         &index,
         &state.codelists,
         &p,
@@ -180,39 +194,32 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         lang,
         "/",
     );
-    // The results.
-    let _ = write!(
-        body,
-        "<section aria-labelledby=\"results\"><h2 id=\"results\">{} {}</h2><ol class=\"results\">",
-        esc(t.services_found),
-        result.total,
-    );
-    for hit in &result.items {
-        let _ =
-            write!(
-            body,
-            "<li><a href=\"/sluzby/{id}?lang={lang}\">{name}</a><br>{provider} · {kind}{distance}{free}</li>",
-            id = esc(&hit.id),
-            lang = lang.code(),
-            name = esc(&hit.name),
-            provider = esc(&hit.provider_name),
-            kind = esc(&hit.kind_name),
-            distance = hit
-                .distance_km
-                .map(|d| format!(" · {d:.1} km"))
-                .unwrap_or_default(),
-            free = if hit.free_places_now > 0 {
-                format!(" · <strong>{}: {}</strong>", esc(t.free_places), hit.free_places_now)
-            } else {
-                String::new()
-            },
-        );
-    }
-    body.push_str("</ol>");
-    let pages = result.total.div_ceil(result.per_page.max(1));
-    body.push_str(&pager("/", &filters, lang, result.page, pages));
-    body.push_str("</section>");
-    Html(page::layout(lang, t.search_title, "/", &body)).into_response()
+    let pager = Pager {
+        path: "/",
+        filters,
+        lang,
+        page: result.page,
+        pages: result.total.div_ceil(result.per_page.max(1)),
+    };
+    page::render(&SearchPage {
+        frame: page::Frame {
+            lang,
+            title: t.search_title,
+            path: "/",
+        },
+        filter_form,
+        result,
+        pager,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "search/board.html")]
+struct BoardPage<'a> {
+    frame: page::Frame<'a>,
+    filter_form: String,
+    rows: Vec<crate::api::search::BoardRow>,
+    pager: Pager<'a>,
 }
 
 async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
@@ -232,55 +239,31 @@ async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Resp
     };
     let index = state.indexer.read();
     let rows = crate::api::search::board(&index, &p, time::OffsetDateTime::now_utc());
-    let mut body =
+    let filter_form =
         search_form::filter_form(&index, &state.codelists, &p, None, lang, "/volna-mista");
-    let _ = write!(
-        body,
-        "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{service}</th><th scope=\"col\">{facility}</th>\
-         <th scope=\"col\">{free}</th><th scope=\"col\">{age}</th></tr></thead><tbody>",
-        caption = esc(t.board_caption),
-        service = esc(t.service),
-        facility = esc(t.facility),
-        free = esc(t.free_places),
-        age = esc(t.reported),
-    );
     let pages = rows.len().div_ceil(BOARD_PAGE).max(1);
     let page_no = p.page.unwrap_or(1).clamp(1, pages);
-    for r in rows
-        .iter()
+    let rows = rows
+        .into_iter()
         .skip(crate::api::search::offset(page_no, BOARD_PAGE))
         .take(BOARD_PAGE)
-    {
-        let stale = if r.stale {
-            format!(" <em>({})</em>", esc(t.stale))
-        } else {
-            String::new()
-        };
-        let capacity = r.capacity.map(|c| format!(" / {c}")).unwrap_or_default();
-        let _ = write!(
-            body,
-            "<tr><td><a href=\"/sluzby/{id}?lang={lang}\">{name}</a><br>{provider} · {kind}</td><td>{facility}, {city}</td>\
-             <td>{free}{capacity}</td><td>{age}{stale}</td></tr>",
-            id = esc(&r.service_id),
-            lang = lang.code(),
-            name = esc(&r.service_name),
-            provider = esc(&r.provider_name),
-            kind = esc(&r.kind_name),
-            facility = esc(&r.facility_name),
-            city = esc(&r.city),
-            free = r.free_places,
-            age = r.age_days,
-        );
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&pager(
-        "/volna-mista",
-        &keep_filters(raw.as_deref()),
-        lang,
-        page_no,
-        pages,
-    ));
-    Html(page::layout(lang, t.board_title, "/volna-mista", &body)).into_response()
+        .collect();
+    page::render(&BoardPage {
+        frame: page::Frame {
+            lang,
+            title: t.board_title,
+            path: "/volna-mista",
+        },
+        filter_form,
+        rows,
+        pager: Pager {
+            path: "/volna-mista",
+            filters: keep_filters(raw.as_deref()),
+            lang,
+            page: page_no,
+            pages,
+        },
+    })
 }
 
 /// The map's parameters.
@@ -416,6 +399,34 @@ mod tests {
         assert!(p.free_now);
         assert!(form_params::<SearchParams>(Some("kind=abc")).is_err());
         assert_eq!(keep_filters(Some("q=a&kind=&page=2")), "q=a");
+    }
+
+    /// The pager alone, as pages include it.
+    #[derive(askama::Template)]
+    #[template(source = "{% include \"pager.html\" %}", ext = "html")]
+    struct PagerOnly<'a> {
+        frame: page::Frame<'a>,
+        pager: Pager<'a>,
+    }
+
+    fn pager(path: &str, filters: &str, lang: Lang, page: usize, pages: usize) -> String {
+        use askama::Template;
+        PagerOnly {
+            frame: page::Frame {
+                lang,
+                title: "",
+                path,
+            },
+            pager: Pager {
+                path,
+                filters: filters.to_string(),
+                lang,
+                page,
+                pages,
+            },
+        }
+        .render()
+        .unwrap()
     }
 
     #[test]
