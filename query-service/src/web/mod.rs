@@ -148,7 +148,7 @@ fn lang_of(raw: Option<&str>) -> Lang {
 #[template(path = "search/results.html")]
 struct SearchPage<'a> {
     frame: page::Frame<'a>,
-    filter_form: String,
+    form: search_form::FilterForm<'a>,
     result: crate::api::search::SearchResult,
     pager: Pager<'a>,
 }
@@ -186,7 +186,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
             );
         }
     };
-    let filter_form = search_form::filter_form(
+    let form = search_form::filter_form(
         &index,
         &state.codelists,
         &p,
@@ -207,7 +207,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
             title: t.search_title,
             path: "/",
         },
-        filter_form,
+        form,
         result,
         pager,
     })
@@ -217,7 +217,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
 #[template(path = "search/board.html")]
 struct BoardPage<'a> {
     frame: page::Frame<'a>,
-    filter_form: String,
+    form: search_form::FilterForm<'a>,
     rows: Vec<crate::api::search::BoardRow>,
     pager: Pager<'a>,
 }
@@ -239,8 +239,7 @@ async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Resp
     };
     let index = state.indexer.read();
     let rows = crate::api::search::board(&index, &p, time::OffsetDateTime::now_utc());
-    let filter_form =
-        search_form::filter_form(&index, &state.codelists, &p, None, lang, "/volna-mista");
+    let form = search_form::filter_form(&index, &state.codelists, &p, None, lang, "/volna-mista");
     let pages = rows.len().div_ceil(BOARD_PAGE).max(1);
     let page_no = p.page.unwrap_or(1).clamp(1, pages);
     let rows = rows
@@ -254,7 +253,7 @@ async fn board(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Resp
             title: t.board_title,
             path: "/volna-mista",
         },
-        filter_form,
+        form,
         rows,
         pager: Pager {
             path: "/volna-mista",
