@@ -3,7 +3,7 @@
 //! to its ORP; the same figures as a table, which is also what assistive
 //! technology reads, with links into the search.
 
-use super::page::{esc, Lang};
+use super::page::Lang;
 use crate::api::map::{aggregate, Area, MAP_VACANCY_KINDS};
 use events::registry::regional_contact::ContactRole;
 use serde_json::Value;
@@ -61,7 +61,7 @@ impl Measure {
         match self {
             Self::Services => lang.texts().services_label,
             Self::FreePlaces => lang.texts().free_places,
-            Self::Coverage => lang.tr("pokrytí potřeby (%)", "coverage of the need (%)"),
+            Self::Coverage => lang.texts().coverage_percent,
         }
     }
 }
@@ -159,15 +159,82 @@ impl Projection {
     }
 }
 
-/// The map page's body: the drawing (when boundaries are loaded) and the table.
-pub fn body(
+/// A measure to switch to (none: the one shown).
+pub struct Switch {
+    name: &'static str,
+    href: Option<String>,
+}
+
+/// An area drawn.
+pub struct Shape {
+    href: String,
+    name: String,
+    value: i64,
+    d: String,
+    fill: &'static str,
+}
+
+/// The drawing of the areas.
+pub struct Drawing {
+    height: String,
+    label: String,
+    areas: Vec<Shape>,
+}
+
+/// A regional contact in an area's row.
+pub struct ContactCell {
+    name: String,
+    role: &'static str,
+    office: String,
+    emails: Vec<String>,
+    phones: Vec<String>,
+}
+
+/// An area's row of the table.
+pub struct AreaRow {
+    search: &'static str,
+    code: String,
+    name: String,
+    services: usize,
+    by_kind: Vec<(&'static str, usize)>,
+    free: Vec<String>,
+    coverage: Option<String>,
+    contacts: Vec<ContactCell>,
+}
+
+/// The map page's content: the drawing (when boundaries are loaded) and the table.
+pub struct MapView {
+    switches: Vec<Switch>,
+    of_kind: String,
+    in_kraj: bool,
+    drawing: Option<Drawing>,
+    by_orp: bool,
+    vacancy_kinds: Vec<&'static str>,
+    coverage: bool,
+    measure_name: &'static str,
+    rows: Vec<AreaRow>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "map/page.html")]
+struct MapPage<'a> {
+    frame: super::page::Frame<'a>,
+    map: MapView,
+}
+
+/// The map page.
+///
+/// # Errors
+/// A kraj that is not one (422).
+pub fn page(
     index: &crate::index::Index,
     lang: Lang,
+    path: &str,
     kraj: Option<&str>,
     measure: Measure,
     coverage: (&BTreeMap<String, f64>, Option<u16>),
     now: time::OffsetDateTime,
-) -> Result<(String, String), infra::problem::Problem> {
+) -> Result<axum::response::Response, infra::problem::Problem> {
     let (coverage, coverage_kind) = coverage;
     let t = lang.texts();
     let territory = index.territory();
@@ -209,181 +276,138 @@ pub fn body(
     let steps = FILLS.len() as i64 - 1;
     let fill = |v: i64| FILLS[(v * steps / max).clamp(0, steps) as usize];
     let measure_name = measure.name(lang);
-    let mut body = String::new();
-    let here = kraj
-        .map(|k| format!("kraj={}&amp;", esc(k)))
-        .unwrap_or_default();
+    let here = kraj.map(|k| format!("kraj={k}&")).unwrap_or_default();
     let kind_param = coverage_kind
-        .map(|k| format!("&amp;kind={k}"))
+        .map(|k| format!("&kind={k}"))
         .unwrap_or_default();
-    let switches: Vec<String> = [Measure::Services, Measure::FreePlaces, Measure::Coverage]
+    let switches = [Measure::Services, Measure::FreePlaces, Measure::Coverage]
         .into_iter()
-        .map(|m| {
-            if m == measure {
-                format!("<strong>{}</strong>", esc(m.name(lang)))
-            } else {
+        .map(|m| Switch {
+            name: m.name(lang),
+            href: (m != measure).then(|| {
                 format!(
-                    "<a href=\"/mapa?{here}measure={}{kind_param}&amp;lang={}\">{}</a>",
+                    "/mapa?{here}measure={}{kind_param}&lang={}",
                     m.code(),
-                    lang.code(),
-                    esc(m.name(lang))
+                    lang.code()
                 )
+            }),
+        })
+        .collect();
+    let of_kind = match (measure, coverage_kind) {
+        (Measure::Coverage, Some(k)) => format!(" ({})", super::stats::kind_name(k)),
+        (Measure::Coverage, None) => format!(" — {}", t.no_norms),
+        _ => String::new(),
+    };
+    let geometries: Vec<&Value> = boundaries.values().copied().collect();
+    let drawing = Projection::fit(&geometries).map(|projection| Drawing {
+        height: format!("{:.0}", projection.height),
+        label: format!("{title}: {measure_name}"),
+        areas: areas
+            .iter()
+            .filter_map(|a| {
+                let g = boundaries.get(a.code.as_str())?;
+                let value = measure.of(a, coverage);
+                let href = if level == "kraj" {
+                    format!(
+                        "/mapa?kraj={}&measure={}{kind_param}&lang={}",
+                        a.code,
+                        measure.code(),
+                        lang.code()
+                    )
+                } else {
+                    format!("/?orp={}&lang={}", a.code, lang.code())
+                };
+                Some(Shape {
+                    href,
+                    name: a.name.clone(),
+                    value,
+                    d: projection.path(g),
+                    fill: fill(value),
+                })
+            })
+            .collect(),
+    });
+    let rows = areas
+        .iter()
+        .map(|a| {
+            let mut kinds: Vec<(&u16, &usize)> = a.services_by_kind.iter().collect();
+            kinds.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+            AreaRow {
+                search: if level == "kraj" { "kraj" } else { "orp" },
+                code: a.code.clone(),
+                name: a.name.clone(),
+                services: a.services,
+                by_kind: kinds
+                    .iter()
+                    .map(|(k, n)| (super::stats::kind_name(**k), **n))
+                    .collect(),
+                free: MAP_VACANCY_KINDS
+                    .iter()
+                    .map(|k| {
+                        a.free_places
+                            .get(k)
+                            .map_or_else(|| "—".to_string(), i64::to_string)
+                    })
+                    .collect(),
+                coverage: (measure == Measure::Coverage).then(|| {
+                    coverage
+                        .get(&a.code)
+                        .map_or_else(|| "—".to_string(), |c| format!("{:.0} %", c * 100.0))
+                }),
+                contacts: a
+                    .contacts
+                    .iter()
+                    .map(|c| ContactCell {
+                        name: c.name.clone(),
+                        role: match c.role {
+                            ContactRole::Methodologist => t.methodologist,
+                            ContactRole::SocialCurator => t.social_curator,
+                        },
+                        office: c.office.clone(),
+                        emails: c.contacts.emails.clone(),
+                        phones: c.contacts.phones.clone(),
+                    })
+                    .collect(),
             }
         })
         .collect();
-    let _ = write!(
-        body,
-        "<p>{colour}: {switches}{of_kind}{up}</p>",
-        colour = esc(t.coloured_by),
-        switches = switches.join(" · "),
-        of_kind = match (measure, coverage_kind) {
-            (Measure::Coverage, Some(k)) => format!(" ({})", esc(super::stats::kind_name(k))),
-            (Measure::Coverage, None) => format!(" — {}", esc(t.no_norms)),
-            _ => String::new(),
-        },
-        up = if kraj.is_some() {
-            format!(
-                " · <a href=\"/mapa?lang={}\">{}</a>",
-                lang.code(),
-                esc(t.whole_country)
-            )
-        } else {
-            String::new()
-        },
-    );
-    let geometries: Vec<&Value> = boundaries.values().copied().collect();
-    if let Some(projection) = Projection::fit(&geometries) {
-        let _ = write!(
-            body,
-            "<svg viewBox=\"0 0 {WIDTH:.0} {h:.0}\" width=\"100%\" role=\"group\" aria-label=\"{label}\" class=\"map\">",
-            h = projection.height,
-            label = esc(&format!("{title}: {measure_name}")),
-        );
-        for a in &areas {
-            let Some(g) = boundaries.get(a.code.as_str()) else {
-                continue;
-            };
-            let v = measure.of(a, coverage);
-            let href = if level == "kraj" {
-                format!(
-                    "/mapa?kraj={}&amp;measure={}{kind_param}&amp;lang={}",
-                    esc(&a.code),
-                    measure.code(),
-                    lang.code()
-                )
-            } else {
-                format!("/?orp={}&amp;lang={}", esc(&a.code), lang.code())
-            };
-            let _ = write!(
-                body,
-                "<a href=\"{href}\" aria-label=\"{name}: {v}\"><path d=\"{d}\" fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.6\"><title>{name}: {v}</title></path></a>",
-                d = projection.path(g),
-                fill = fill(v),
-                name = esc(&a.name),
-            );
-        }
-        body.push_str("</svg>");
-    } else {
-        let _ = write!(body, "<p>{}</p>", esc(t.no_boundaries));
-    }
-    // The table: services (by kind on demand), free places in the map's
-    // kinds, the coverage when chosen, and the regional contacts.
-    let _ = write!(
-        body,
-        "<table class=\"areas\"><caption>{caption}</caption><thead><tr><th scope=\"col\">{area}</th><th scope=\"col\">{services}</th>",
-        caption = esc(&title),
-        area = esc(if level == "kraj" { t.kraj } else { t.orp }),
-        services = esc(t.services_label),
-    );
-    for k in MAP_VACANCY_KINDS {
-        let _ = write!(
-            body,
-            "<th scope=\"col\">{}: {}</th>",
-            esc(t.free_places),
-            esc(super::stats::kind_name(k))
-        );
-    }
-    if measure == Measure::Coverage {
-        let _ = write!(body, "<th scope=\"col\">{}</th>", esc(measure_name));
-    }
-    let _ = write!(
-        body,
-        "<th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(lang.tr(
-            "Metodici a sociální kurátoři",
-            "Methodologists and social curators"
-        ))
-    );
-    for a in &areas {
-        let search = if level == "kraj" { "kraj" } else { "orp" };
-        let mut kinds: Vec<(&u16, &usize)> = a.services_by_kind.iter().collect();
-        kinds.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-        let by_kind: String = kinds
+    let map = MapView {
+        switches,
+        of_kind,
+        in_kraj: kraj.is_some(),
+        drawing,
+        by_orp: level == "orp",
+        vacancy_kinds: MAP_VACANCY_KINDS
             .iter()
-            .map(|(k, n)| format!("<li>{}: {n}</li>", esc(super::stats::kind_name(**k))))
-            .collect();
-        let _ = write!(
-            body,
-            "<tr><th scope=\"row\"><a href=\"/?{search}={code}&amp;lang={lang}\">{name}</a></th><td>{services}{details}</td>",
-            code = esc(&a.code),
-            lang = lang.code(),
-            name = esc(&a.name),
-            services = a.services,
-            details = if by_kind.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "<details><summary>{}</summary><ul>{by_kind}</ul></details>",
-                    esc(lang.tr("podle druhu", "by kind"))
-                )
-            },
-        );
-        for k in MAP_VACANCY_KINDS {
-            let _ = write!(
-                body,
-                "<td>{}</td>",
-                a.free_places
-                    .get(&k)
-                    .map_or_else(|| "—".to_string(), i64::to_string)
-            );
-        }
-        if measure == Measure::Coverage {
-            let _ = write!(
-                body,
-                "<td>{}</td>",
-                coverage
-                    .get(&a.code)
-                    .map_or_else(|| "—".to_string(), |c| format!("{:.0} %", c * 100.0))
-            );
-        }
-        let contacts: Vec<String> = a
-            .contacts
-            .iter()
-            .map(|c| {
-                let reach: Vec<String> = c
-                    .contacts
-                    .emails
-                    .iter()
-                    .map(|e| format!("<a href=\"mailto:{0}\">{0}</a>", esc(e)))
-                    .chain(c.contacts.phones.iter().map(|p| esc(p)))
-                    .collect();
-                format!(
-                    "{} ({}, {}) {}",
-                    esc(&c.name),
-                    esc(match c.role {
-                        ContactRole::Methodologist => lang.tr("metodik/metodička", "methodologist"),
-                        ContactRole::SocialCurator =>
-                            lang.tr("sociální kurátor/ka", "social curator"),
-                    }),
-                    esc(&c.office),
-                    reach.join(", ")
-                )
-            })
-            .collect();
-        let _ = write!(body, "<td>{}</td></tr>", contacts.join("<br>"));
-    }
-    body.push_str("</tbody></table>");
-    Ok((title, body))
+            .map(|k| super::stats::kind_name(*k))
+            .collect(),
+        coverage: measure == Measure::Coverage,
+        measure_name,
+        rows,
+    };
+    Ok(super::page::render(&MapPage {
+        frame: super::page::Frame {
+            lang,
+            title: &title,
+            path,
+        },
+        map,
+    }))
+}
+
+/// A located facility on the small map.
+pub struct Dot {
+    pub(super) x: String,
+    pub(super) y: String,
+    pub(super) name: String,
+}
+
+/// A small map of a service's facilities (`map/facilities.html`).
+pub struct FacilitiesMap {
+    pub(super) height: String,
+    pub(super) label: String,
+    pub(super) shapes: Vec<String>,
+    pub(super) dots: Vec<Dot>,
 }
 
 /// A small map of a service's facilities: the kraje they are in, drawn from
@@ -394,7 +418,7 @@ pub fn facilities(
     kraje: &[String],
     points: &[(String, f64, f64)],
     lang: Lang,
-) -> Option<String> {
+) -> Option<FacilitiesMap> {
     if points.is_empty() {
         return None;
     }
@@ -405,32 +429,22 @@ pub fn facilities(
         .collect();
     let projection = Projection::fit(&shapes)?;
     let names: Vec<&str> = points.iter().map(|(n, _, _)| n.as_str()).collect();
-    let mut svg = format!(
-        "<svg viewBox=\"0 0 {WIDTH:.0} {h:.0}\" role=\"img\" aria-label=\"{label}\" class=\"facilities\">",
-        h = projection.height,
-        label = esc(&format!(
-            "{}: {}",
-            lang.tr("Mapa zařízení", "Map of the facilities"),
-            names.join(", ")
-        )),
-    );
-    for shape in shapes {
-        let _ = write!(
-            svg,
-            "<path d=\"{}\" fill=\"#eef3f8\" stroke=\"#555\" stroke-width=\"1\"/>",
-            projection.path(shape)
-        );
-    }
-    for (name, lat, lon) in points {
-        let (x, y) = projection.xy((*lon, *lat));
-        let _ = write!(
-            svg,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#a4000f\" stroke=\"#fff\" stroke-width=\"2\"><title>{}</title></circle>",
-            esc(name)
-        );
-    }
-    svg.push_str("</svg>");
-    Some(svg)
+    Some(FacilitiesMap {
+        height: format!("{:.0}", projection.height),
+        label: format!("{}: {}", lang.texts().map_of_facilities, names.join(", ")),
+        shapes: shapes.iter().map(|s| projection.path(s)).collect(),
+        dots: points
+            .iter()
+            .map(|(name, lat, lon)| {
+                let (x, y) = projection.xy((*lon, *lat));
+                Dot {
+                    x: format!("{x:.1}"),
+                    y: format!("{y:.1}"),
+                    name: name.clone(),
+                }
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

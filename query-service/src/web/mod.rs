@@ -29,7 +29,7 @@ use crate::api::QueryState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use page::Lang;
@@ -321,15 +321,16 @@ async fn map_page(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> R
         None => "/mapa".to_string(),
     };
     let index = state.indexer.read();
-    match map::body(
+    match map::page(
         &index,
         lang,
+        &path,
         p.kraj.as_deref(),
         measure,
         (&coverage, coverage_kind),
         time::OffsetDateTime::now_utc(),
     ) {
-        Ok((title, body)) => Html(page::layout(lang, &title, &path, &body)).into_response(),
+        Ok(page) => page,
         Err(problem) => {
             let text = refused(t, &problem);
             alert(

@@ -251,6 +251,12 @@ pub struct Texts {
     pub person_not_named: &'static str,
     pub meetings: &'static str,
     pub minutes: &'static str,
+    pub methodologists_and_curators: &'static str,
+    pub by_kind: &'static str,
+    pub methodologist: &'static str,
+    pub social_curator: &'static str,
+    pub coverage_percent: &'static str,
+    pub map_of_facilities: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -456,6 +462,12 @@ const CS: Texts = Texts {
     person_not_named: "(osoba, jméno se nezveřejňuje)",
     meetings: "Jednání",
     minutes: "Zápis",
+    methodologists_and_curators: "Metodici a sociální kurátoři",
+    by_kind: "podle druhu",
+    methodologist: "metodik/metodička",
+    social_curator: "sociální kurátor/ka",
+    coverage_percent: "pokrytí potřeby (%)",
+    map_of_facilities: "Mapa zařízení",
 };
 
 const EN: Texts = Texts {
@@ -661,6 +673,12 @@ const EN: Texts = Texts {
     person_not_named: "(a person, not named)",
     meetings: "Meetings",
     minutes: "Minutes",
+    methodologists_and_curators: "Methodologists and social curators",
+    by_kind: "by kind",
+    methodologist: "methodologist",
+    social_curator: "social curator",
+    coverage_percent: "coverage of the need (%)",
+    map_of_facilities: "Map of the facilities",
 };
 
 /// Escapes text for HTML content and attribute values.

@@ -96,7 +96,7 @@ struct ServicePage<'a> {
     serves: Vec<String>,
     contact_links: Vec<ContactLink>,
     facilities: Vec<FacilityItem>,
-    map: Option<String>,
+    map: Option<super::map::FacilitiesMap>,
     vacancies: Vec<VacancyItem>,
 }
 
