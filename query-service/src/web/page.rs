@@ -257,6 +257,11 @@ pub struct Texts {
     pub social_curator: &'static str,
     pub coverage_percent: &'static str,
     pub map_of_facilities: &'static str,
+    pub login_label: &'static str,
+    pub password: &'static str,
+    pub sign_in_title: &'static str,
+    pub wrong_login: &'static str,
+    pub too_many_attempts: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -468,6 +473,11 @@ const CS: Texts = Texts {
     social_curator: "sociální kurátor/ka",
     coverage_percent: "pokrytí potřeby (%)",
     map_of_facilities: "Mapa zařízení",
+    login_label: "Přihlašovací jméno",
+    password: "Heslo",
+    sign_in_title: "Přihlášení",
+    wrong_login: "Přihlašovací jméno nebo heslo není správné.",
+    too_many_attempts: "Příliš mnoho pokusů; zkuste to za chvíli znovu.",
 };
 
 const EN: Texts = Texts {
@@ -679,6 +689,11 @@ const EN: Texts = Texts {
     social_curator: "social curator",
     coverage_percent: "coverage of the need (%)",
     map_of_facilities: "Map of the facilities",
+    login_label: "Login",
+    password: "Password",
+    sign_in_title: "Sign in",
+    wrong_login: "The login or the password is wrong.",
+    too_many_attempts: "Too many attempts; try again in a while.",
 };
 
 /// Escapes text for HTML content and attribute values.

@@ -6,16 +6,15 @@
 //! something are refused when their `Origin` is another site's.
 
 use super::commands::Commands;
-use super::page::{self, esc, Lang};
+use super::page::{self, Lang};
 use crate::api::QueryState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use events::accounts::account::Account;
 use events::accounts::role::{Role, Scope};
 use serde_json::json;
-use std::fmt::Write;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "portal_session";
@@ -165,40 +164,36 @@ pub fn commands(state: &QueryState, lang: Lang, title: &str) -> Result<Commands,
     })
 }
 
-fn login_form(lang: Lang, login: &str, problem: Option<&str>) -> String {
-    let mut body = String::new();
-    if let Some(problem) = problem {
-        let _ = write!(body, "<p role=\"alert\">{}</p>", esc(problem));
-    }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/prihlaseni\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
-         <p><label for=\"login\">{login_label}</label> <input id=\"login\" name=\"login\" autocomplete=\"username\" required value=\"{login}\"></p>\
-         <p><label for=\"password\">{password_label}</label> <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
-         <p><button type=\"submit\">{go}</button></p></form>",
-        code = lang.code(),
-        login_label = esc(lang.tr("Přihlašovací jméno", "Login")),
-        login = esc(login),
-        password_label = esc(lang.tr("Heslo", "Password")),
-        go = esc(lang.tr("Přihlásit se", "Sign in")),
-    );
-    body
+/// The login form, again with what was typed and why it failed.
+#[derive(askama::Template)]
+#[template(path = "session/login.html")]
+struct LoginPage<'a> {
+    frame: page::Frame<'a>,
+    login: &'a str,
+    problem: Option<&'a str>,
+}
+
+fn login_page_of(lang: Lang, status: StatusCode, login: &str, problem: Option<&str>) -> Response {
+    let page = LoginPage {
+        frame: page::Frame {
+            lang,
+            title: title(lang),
+            path: "/prihlaseni",
+        },
+        login,
+        problem,
+    };
+    (status, page::render(&page)).into_response()
 }
 
 fn title(lang: Lang) -> &'static str {
-    lang.tr("Přihlášení", "Sign in")
+    lang.texts().sign_in_title
 }
 
 /// `GET /prihlaseni`: the login form.
 pub async fn login_page(RawQuery(raw): RawQuery) -> Response {
     let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
-    Html(page::layout(
-        lang,
-        title(lang),
-        "/prihlaseni",
-        &login_form(lang, "", None),
-    ))
-    .into_response()
+    login_page_of(lang, StatusCode::OK, "", None)
 }
 
 /// The `X-Forwarded-For` to send on: what came in, then the peer.
@@ -251,29 +246,11 @@ pub async fn login(
         Ok(a) => a,
         Err(e) => return unreachable_commands(lang, title(lang), &e),
     };
-    let refused = |status: StatusCode, text: &str| {
-        let page = page::layout(
-            lang,
-            title(lang),
-            "/prihlaseni",
-            &login_form(lang, login, Some(text)),
-        );
-        (status, Html(page)).into_response()
-    };
+    let refused = |status: StatusCode, text: &str| login_page_of(lang, status, login, Some(text));
     if answer.status != StatusCode::OK {
         let text = match answer.status {
-            StatusCode::UNAUTHORIZED => lang
-                .tr(
-                    "Přihlašovací jméno nebo heslo není správné.",
-                    "The login or the password is wrong.",
-                )
-                .to_string(),
-            StatusCode::TOO_MANY_REQUESTS => lang
-                .tr(
-                    "Příliš mnoho pokusů; zkuste to za chvíli znovu.",
-                    "Too many attempts; try again in a while.",
-                )
-                .to_string(),
+            StatusCode::UNAUTHORIZED => lang.texts().wrong_login.to_string(),
+            StatusCode::TOO_MANY_REQUESTS => lang.texts().too_many_attempts.to_string(),
             _ => answer.refusal(),
         };
         return refused(answer.status, &text);
