@@ -5,18 +5,18 @@
 //! — and, for a signed-in provider while the survey is open, the
 //! questionnaire as a form that posts the answer to the command API.
 
-use super::page::{esc, Lang};
+use super::page::{Frame, Lang};
 use super::session::{self, Visitor};
 use crate::api::surveys::{invited, invites, question_result, responses, QuestionResult};
 use crate::api::QueryState;
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use events::surveys::survey::{Audience, Question, QuestionKind, SurveyStatus};
 use read_models::surveys::SurveyView;
 use serde_json::{json, Map, Value};
-use std::fmt::Write;
 
 pub(super) fn status_text(lang: Lang, status: SurveyStatus) -> &'static str {
     match status {
@@ -27,7 +27,22 @@ pub(super) fn status_text(lang: Lang, status: SurveyStatus) -> &'static str {
 }
 
 fn surveys_title(lang: Lang) -> &'static str {
-    lang.tr("Ankety", "Surveys")
+    lang.texts().surveys
+}
+
+/// A survey as listed.
+struct SurveyItem {
+    id: String,
+    title: String,
+    status: &'static str,
+    responses: usize,
+}
+
+#[derive(Template)]
+#[template(path = "surveys/list.html")]
+struct ListPage<'a> {
+    frame: Frame<'a>,
+    surveys: Vec<SurveyItem>,
 }
 
 /// `GET /ankety`.
@@ -40,34 +55,23 @@ pub async fn list(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> R
         .filter(|s| matches!(s.status, SurveyStatus::Open | SurveyStatus::Closed))
         .collect();
     surveys.sort_by(|a, b| b.id.cmp(&a.id));
-    let mut body = String::from("<ul class=\"results\">");
-    for s in &surveys {
-        let _ = write!(
-            body,
-            "<li><a href=\"/ankety/{id}?lang={code}\">{title}</a> — {status}, {answers} {answered}</li>",
-            id = esc(&s.id),
-            code = lang.code(),
-            title = esc(&s.definition.title),
-            status = status_text(lang, s.status),
-            answers = responses(&index, &s.id).len(),
-            answered = esc(lang.tr("odpovědí", "responses")),
-        );
-    }
-    body.push_str("</ul>");
-    if surveys.is_empty() {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            esc(lang.tr("Zatím žádné ankety.", "No surveys yet."))
-        );
-    }
-    Html(super::page::layout(
-        lang,
-        lang.tr("Ankety", "Surveys"),
-        "/ankety",
-        &body,
-    ))
-    .into_response()
+    let surveys = surveys
+        .into_iter()
+        .map(|s| SurveyItem {
+            id: s.id.clone(),
+            title: s.definition.title.clone(),
+            status: status_text(lang, s.status),
+            responses: responses(&index, &s.id).len(),
+        })
+        .collect();
+    super::page::render(&ListPage {
+        frame: Frame {
+            lang,
+            title: surveys_title(lang),
+            path: "/ankety",
+        },
+        surveys,
+    })
 }
 
 /// `GET /ankety/{id}`.
@@ -97,6 +101,34 @@ pub async fn one(
     )
 }
 
+/// Whether and how the visitor is asked.
+enum Invitation {
+    /// The survey is not open.
+    None,
+    /// Signed in, but for no provider the survey asks.
+    OtherProviders,
+    /// Not signed in.
+    SignIn,
+    /// The questionnaire.
+    Form(AnswerForm),
+}
+
+#[derive(Template)]
+#[template(path = "surveys/survey.html")]
+struct SurveyPage<'a> {
+    frame: Frame<'a>,
+    survey: &'a SurveyView,
+    status: &'static str,
+    notice: Option<&'a str>,
+    problem: Option<&'a str>,
+    invitation: Invitation,
+    withheld: Option<&'static str>,
+    responses: usize,
+    asked: usize,
+    rate: usize,
+    tables: Vec<ResultTable<'a>>,
+}
+
 fn render(
     state: &QueryState,
     id: &str,
@@ -106,34 +138,22 @@ fn render(
     notice: Option<&str>,
     problem: Option<&str>,
 ) -> Response {
+    let t = lang.texts();
     let index = state.indexer.read();
     let Some(survey) = index
         .surveys
         .get(id)
         .filter(|s| s.status != SurveyStatus::None)
     else {
-        let text = lang.tr("Taková anketa neexistuje.", "No such survey.");
-        return super::alert(StatusCode::NOT_FOUND, lang, text, "/ankety", text);
+        return super::alert(
+            StatusCode::NOT_FOUND,
+            lang,
+            t.no_such_survey,
+            "/ankety",
+            t.no_such_survey,
+        );
     };
     let path = format!("/ankety/{id}");
-    let mut body = String::new();
-    body.push_str(&super::page::notices(notice, problem));
-    let _ = write!(
-        body,
-        "{}<p>{}: {}{}</p>",
-        if survey.definition.description.is_empty() {
-            String::new()
-        } else {
-            format!("<p>{}</p>", esc(&survey.definition.description))
-        },
-        esc(lang.tr("Stav", "Status")),
-        status_text(lang, survey.status),
-        if survey.definition.anonymous {
-            format!(" · {}", esc(lang.tr("anonymní", "anonymous")))
-        } else {
-            String::new()
-        },
-    );
     // Only the providers the survey asks.
     let providers: Vec<String> = visitor
         .map(Visitor::providers)
@@ -141,82 +161,67 @@ fn render(
         .into_iter()
         .filter(|ico| invites(&index, &survey.definition.audience, ico))
         .collect();
-    let signed_in = visitor.is_some();
-    if survey.status == SurveyStatus::Open {
-        if providers.is_empty() && signed_in {
-            let _ = write!(
-                body,
-                "<p>{}</p>",
-                esc(lang.tr(
-                    "Tato anketa se ptá jiných poskytovatelů.",
-                    "This survey asks other providers.",
-                ))
-            );
-        } else if providers.is_empty() {
-            let _ = write!(
-                body,
-                "<p><a href=\"/prihlaseni?lang={}\">{}</a></p>",
-                lang.code(),
-                esc(lang.tr(
-                    "Přihlaste se jako poskytovatel a odpovězte.",
-                    "Sign in as a provider to answer."
-                ))
-            );
-        } else {
-            // A named respondent sees its last answer, to change it.
-            let previous = match providers.as_slice() {
-                [ico] if !survey.definition.anonymous => index
-                    .survey_responses
-                    .get(&format!("{}:{ico}", survey.id))
-                    .map(|r| &r.answers),
-                _ => None,
-            };
-            if previous.is_some() {
-                let _ = write!(
-                    body,
-                    "<p>{}</p>",
-                    esc(lang.tr(
-                        "Už jste odpověděli; novou odpovědí tu předchozí nahradíte, dokud je anketa otevřená.",
-                        "You have answered; a new answer replaces it while the survey is open.",
-                    ))
-                );
-            }
-            body.push_str(&answer_form(survey, &providers, previous, lang));
-        }
-    }
+    let invitation = if survey.status != SurveyStatus::Open {
+        Invitation::None
+    } else if providers.is_empty() && visitor.is_some() {
+        Invitation::OtherProviders
+    } else if providers.is_empty() {
+        Invitation::SignIn
+    } else {
+        // A named respondent sees its last answer, to change it.
+        let previous = match providers.as_slice() {
+            [ico] if !survey.definition.anonymous => index
+                .survey_responses
+                .get(&format!("{}:{ico}", survey.id))
+                .map(|r| &r.answers),
+            _ => None,
+        };
+        Invitation::Form(answer_form(survey, providers, previous, lang))
+    };
     // The results, unless withheld from this reader.
     let rs = responses(&index, id);
     let organiser =
         visitor.is_some_and(|v| survey.organised_by(&v.account_id.to_string(), &v.account));
-    if let Some(reason) = survey.definition.results_withheld(rs.len(), organiser) {
-        let _ = write!(
-            body,
-            "<h2 id=\"results\">{}</h2><p>{}</p>",
-            esc(lang.tr("Výsledky", "Results")),
-            esc(withheld_text(lang, reason)),
-        );
-        let page = super::page::layout(lang, &survey.definition.title, &path, &body);
-        return (status, Html(page)).into_response();
-    }
+    let withheld = survey
+        .definition
+        .results_withheld(rs.len(), organiser)
+        .map(|reason| withheld_text(lang, reason));
     let asked = invited(&index, &survey.definition.audience);
-    let _ = write!(
-        body,
-        "<h2 id=\"results\">{}</h2><p>{}: {} / {} ({}: {} %) · <a href=\"/api/v1/surveys/{}/results?format=csv\">{}</a></p>",
-        esc(lang.tr("Výsledky", "Results")),
-        esc(lang.tr("Odpovědi / oslovení poskytovatelé", "Responses / providers asked")),
-        rs.len(),
+    let tables = if withheld.is_some() {
+        Vec::new()
+    } else {
+        survey
+            .definition
+            .questions
+            .iter()
+            .map(|q| {
+                let answers: Vec<&Value> = rs.iter().filter_map(|r| r.answers.get(&q.id)).collect();
+                ResultTable {
+                    lang,
+                    question: q,
+                    result: question_result(q, &answers),
+                }
+            })
+            .collect()
+    };
+    let page = SurveyPage {
+        frame: Frame {
+            lang,
+            title: &survey.definition.title,
+            path: &path,
+        },
+        survey,
+        status: status_text(lang, survey.status),
+        notice,
+        problem,
+        invitation,
+        withheld,
+        responses: rs.len(),
         asked,
-        esc(lang.tr("návratnost", "response rate")),
-        (rs.len() * 100).checked_div(asked).unwrap_or(0),
-        esc(id),
-        esc(lang.tr("Odpovědi ke stažení (CSV)", "Download the answers (CSV)")),
-    );
-    for q in &survey.definition.questions {
-        let answers: Vec<&Value> = rs.iter().filter_map(|r| r.answers.get(&q.id)).collect();
-        body.push_str(&question_table(q, question_result(q, &answers), lang));
-    }
-    let page = super::page::layout(lang, &survey.definition.title, &path, &body);
-    (status, Html(page)).into_response()
+        rate: (rs.len() * 100).checked_div(asked).unwrap_or(0),
+        tables,
+    };
+    (status, super::page::render(&page)).into_response()
 }
 
 /// Why the results are not shown, in the page's language.
@@ -267,18 +272,6 @@ impl ResultTable<'_> {
     }
 }
 
-/// One question's result: a table of frequencies with bars, or its statistics, or its answers.
-fn question_table(q: &Question, result: QuestionResult, lang: Lang) -> String {
-    use askama::Template;
-    ResultTable {
-        lang,
-        question: q,
-        result,
-    }
-    .render()
-    .unwrap_or_default()
-}
-
 /// The answer as a form's value: the results' label (`true` is `yes`), a whole number without `.0`.
 fn as_value(v: &Value) -> String {
     match v.as_f64() {
@@ -287,129 +280,128 @@ fn as_value(v: &Value) -> String {
     }
 }
 
+/// A choice of a question: its value, text, whether chosen before.
+struct ChoiceItem {
+    value: String,
+    text: String,
+    checked: bool,
+}
+
+/// A question as a control of the form.
+struct QuestionControl {
+    /// The control's id.
+    id: String,
+    /// The field's name (`q:<question>`).
+    name: String,
+    text: String,
+    required: bool,
+    /// `radio`, `checkbox`, `number`, `text`, `textarea` or `date`.
+    input: &'static str,
+    choices: Option<Vec<ChoiceItem>>,
+    /// The field of an answer outside the options.
+    other: Option<String>,
+    /// The answer given before.
+    typed: String,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+/// The questionnaire (`surveys/answer_form.html`).
+struct AnswerForm {
+    providers: Vec<String>,
+    answered_before: bool,
+    questions: Vec<QuestionControl>,
+}
+
 /// The questionnaire; `previous` (a named respondent's last answer) fills it in.
 fn answer_form(
     survey: &SurveyView,
-    providers: &[String],
+    providers: Vec<String>,
     previous: Option<&std::collections::BTreeMap<String, Value>>,
     lang: Lang,
-) -> String {
-    let mut form = format!(
-        "<h2>{}</h2><form method=\"post\" action=\"/ankety/{}\"><input type=\"hidden\" name=\"lang\" value=\"{}\">",
-        esc(lang.tr("Vaše odpověď", "Your answer")),
-        esc(&survey.id),
-        lang.code(),
-    );
-    if let [only] = providers {
-        let _ = write!(
-            form,
-            "<input type=\"hidden\" name=\"provider_ico\" value=\"{}\">",
-            esc(only)
-        );
-    } else {
-        let _ = write!(
-            form,
-            "<p><label for=\"provider_ico\">{}</label> <select id=\"provider_ico\" name=\"provider_ico\">",
-            esc(lang.tr("Za poskytovatele (IČO)", "For the provider (IČO)"))
-        );
-        for ico in providers {
-            let _ = write!(form, "<option>{}</option>", esc(ico));
-        }
-        form.push_str("</select></p>");
-    }
-    for (n, q) in survey.definition.questions.iter().enumerate() {
-        let name = format!("q:{}", q.id);
-        let id = format!("q{n}");
-        let required = if q.required { " required" } else { "" };
-        let mark = if q.required { " *" } else { "" };
-        let before = previous.and_then(|p| p.get(&q.id));
-        let chosen = |value: &str| match before {
-            Some(Value::Array(items)) => items.iter().any(|i| as_value(i) == value),
-            Some(v) => as_value(v) == value,
-            None => false,
-        };
-        let typed = esc(&before.map(as_value).unwrap_or_default());
-        let choices = |options: Vec<(String, String)>, kind: &str| {
-            let mut s = format!("<fieldset><legend>{}{mark}</legend>", esc(&q.text));
-            for (i, (value, text)) in options.iter().enumerate() {
-                let _ = write!(
-                    s,
-                    "<input type=\"{kind}\" id=\"{id}-{i}\" name=\"{name}\" value=\"{v}\"{r}{c}> <label for=\"{id}-{i}\">{t}</label><br>",
-                    name = esc(&name),
-                    v = esc(value),
-                    c = if chosen(value) { " checked" } else { "" },
-                    t = esc(text),
-                    // A required radio group needs one of its buttons marked.
-                    r = if kind == "radio" { required } else { "" },
-                );
-            }
-            s.push_str("</fieldset>");
-            s
-        };
-        let field = |input: &str| {
-            format!(
-                "<p><label for=\"{id}\">{}{mark}</label><br>{input}</p>",
-                esc(&q.text)
-            )
-        };
-        let control = match &q.kind {
-            QuestionKind::SingleChoice { options } => choices(
-                options.iter().map(|o| (o.clone(), o.clone())).collect(),
-                "radio",
-            ),
-            QuestionKind::MultipleChoice { options, allow_other } => {
-                let mut s = choices(
-                    options.iter().map(|o| (o.clone(), o.clone())).collect(),
-                    "checkbox",
-                );
-                if *allow_other {
-                    let _ = write!(
-                        s,
-                        "<p><label for=\"{id}-other\">{}</label> <input id=\"{id}-other\" name=\"{}\"></p>",
-                        esc(&format!("{} — {}", q.text, lang.tr("jiné", "other"))),
-                        esc(&format!("other:{}", q.id)),
-                    );
+) -> AnswerForm {
+    let t = lang.texts();
+    let questions = survey
+        .definition
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(n, q)| {
+            let before = previous.and_then(|p| p.get(&q.id));
+            let chosen = |value: &str| match before {
+                Some(Value::Array(items)) => items.iter().any(|i| as_value(i) == value),
+                Some(v) => as_value(v) == value,
+                None => false,
+            };
+            let choices = |options: Vec<(String, String)>| {
+                Some(
+                    options
+                        .into_iter()
+                        .map(|(value, text)| ChoiceItem {
+                            checked: chosen(&value),
+                            value,
+                            text,
+                        })
+                        .collect(),
+                )
+            };
+            let same =
+                |options: &[String]| options.iter().map(|o| (o.clone(), o.clone())).collect();
+            let (input, choices, other, min, max) = match &q.kind {
+                QuestionKind::SingleChoice { options } => {
+                    ("radio", choices(same(options)), None, None, None)
                 }
-                s
+                QuestionKind::MultipleChoice {
+                    options,
+                    allow_other,
+                } => (
+                    "checkbox",
+                    choices(same(options)),
+                    allow_other.then(|| format!("other:{}", q.id)),
+                    None,
+                    None,
+                ),
+                QuestionKind::YesNo => (
+                    "radio",
+                    choices(vec![
+                        ("yes".into(), t.yes.into()),
+                        ("no".into(), t.no.into()),
+                    ]),
+                    None,
+                    None,
+                    None,
+                ),
+                QuestionKind::Scale => (
+                    "radio",
+                    choices((1..=5).map(|i| (i.to_string(), i.to_string())).collect()),
+                    None,
+                    None,
+                    None,
+                ),
+                QuestionKind::Number { min, max } => ("number", None, None, *min, *max),
+                QuestionKind::ShortText => ("text", None, None, None, None),
+                QuestionKind::LongText => ("textarea", None, None, None, None),
+                QuestionKind::Date => ("date", None, None, None, None),
+            };
+            QuestionControl {
+                id: format!("q{n}"),
+                name: format!("q:{}", q.id),
+                text: q.text.clone(),
+                required: q.required,
+                input,
+                choices,
+                other,
+                typed: before.map(as_value).unwrap_or_default(),
+                min,
+                max,
             }
-            QuestionKind::YesNo => choices(
-                vec![
-                    ("yes".into(), lang.tr("ano", "yes").into()),
-                    ("no".into(), lang.tr("ne", "no").into()),
-                ],
-                "radio",
-            ),
-            QuestionKind::Scale => choices(
-                (1..=5).map(|i| (i.to_string(), i.to_string())).collect(),
-                "radio",
-            ),
-            QuestionKind::Number { min, max } => field(&format!(
-                "<input id=\"{id}\" name=\"{}\" type=\"number\" step=\"any\"{}{}{required} value=\"{typed}\">",
-                esc(&name),
-                min.map(|m| format!(" min=\"{m}\"")).unwrap_or_default(),
-                max.map(|m| format!(" max=\"{m}\"")).unwrap_or_default(),
-            )),
-            QuestionKind::ShortText => field(&format!(
-                "<input id=\"{id}\" name=\"{}\" maxlength=\"200\"{required} value=\"{typed}\">",
-                esc(&name)
-            )),
-            QuestionKind::LongText => field(&format!(
-                "<textarea id=\"{id}\" name=\"{}\" rows=\"5\" cols=\"60\" maxlength=\"5000\"{required}>{typed}</textarea>",
-                esc(&name)
-            )),
-            QuestionKind::Date => field(&format!(
-                "<input id=\"{id}\" name=\"{}\" type=\"date\"{required} value=\"{typed}\">",
-                esc(&name)
-            )),
-        };
-        form.push_str(&control);
+        })
+        .collect();
+    AnswerForm {
+        providers,
+        answered_before: previous.is_some(),
+        questions,
     }
-    let _ = write!(
-        form,
-        "<p><button type=\"submit\">{}</button></p></form>",
-        esc(lang.tr("Odeslat odpověď", "Send the answer"))
-    );
-    form
 }
 
 /// The posted form as the command's answers; a number that is not one is named.
