@@ -14,7 +14,7 @@ use crate::index::Index;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use events::accounts::role::{Role, Scope};
 use events::planning::plan::RevisionStatus;
 use events::surveys::survey::{Audience, SurveyStatus};
@@ -468,40 +468,54 @@ pub async fn edit_service(
         );
     };
     let s = &entry.view;
-    let d = &s.details;
-    let controls = format!(
-        "<p><label for=\"description\">{}</label><br><textarea id=\"description\" name=\"description\" rows=\"6\" cols=\"60\">{}</textarea></p>\
-         <p><label for=\"opening_hours\">{}</label><br><input id=\"opening_hours\" name=\"opening_hours\" size=\"50\" value=\"{}\"></p>\
-         <p><label for=\"emails\">{}</label><br><input id=\"emails\" name=\"emails\" size=\"50\" value=\"{}\"></p>\
-         <p><label for=\"phones\">{}</label><br><input id=\"phones\" name=\"phones\" size=\"50\" value=\"{}\"></p>\
-         <p><label for=\"webs\">{}</label><br><input id=\"webs\" name=\"webs\" size=\"50\" value=\"{}\"></p>",
-        esc(lang.tr("Popis služby", "Description of the service")),
-        esc(&d.description),
-        esc(lang.tr("Provozní doba", "Opening hours")),
-        esc(&d.opening_hours),
-        esc(lang.tr("E-maily (oddělené čárkou)", "E-mails (separated by commas)")),
-        esc(&d.contacts.emails.join(", ")),
-        esc(lang.tr("Telefony (oddělené čárkou)", "Phones (separated by commas)")),
-        esc(&d.contacts.phones.join(", ")),
-        esc(lang.tr("Weby (oddělené čárkou)", "Websites (separated by commas)")),
-        esc(&d.contacts.webs.join(", ")),
-    );
-    let version = s.version.to_string();
-    let body = action_form(
-        lang,
-        "edit_service",
-        &[("id", &s.id), ("version", &version)],
-        &controls,
-        lang.tr("Uložit změny", "Save the changes"),
-    );
-    let title = format!("{} — {}", lang.tr("Úprava údajů", "Editing"), d.name);
-    Html(super::page::layout(
-        lang,
-        &title,
-        &format!("/moje/sluzby/{id}"),
-        &body,
-    ))
-    .into_response()
+    let title = format!("{} — {}", lang.texts().editing, s.details.name);
+    let path = format!("/moje/sluzby/{id}");
+    super::page::render(&EditServicePage {
+        frame: super::page::Frame {
+            lang,
+            title: &title,
+            path: &path,
+        },
+        service: s,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "roles/edit_service.html")]
+struct EditServicePage<'a> {
+    frame: super::page::Frame<'a>,
+    service: &'a read_models::registry::ServiceView,
+}
+
+/// A record's history as the audit API answers it.
+#[derive(Debug, serde::Deserialize)]
+struct AuditHistory {
+    stream: String,
+    events: Vec<AuditEntry>,
+}
+
+/// An event of the history.
+#[derive(Debug, serde::Deserialize)]
+struct AuditEntry {
+    version: u64,
+    recorded_at: String,
+    actor: events::Actor,
+    event_type: String,
+    description: String,
+    payload: Value,
+}
+
+#[derive(askama::Template)]
+#[template(path = "roles/history.html")]
+struct HistoryPage<'a> {
+    frame: super::page::Frame<'a>,
+    history: AuditHistory,
+}
+
+impl HistoryPage<'_> {
+    fn pretty(&self, payload: &Value) -> String {
+        serde_json::to_string_pretty(payload).unwrap_or_default()
+    }
 }
 
 /// The history's parameters.
@@ -519,7 +533,7 @@ pub async fn history(
     params: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
-    let title = lang.tr("Historie záznamu", "History of a record");
+    let title = lang.texts().record_history;
     let Some(visitor) = session::visitor(&state, &headers).await else {
         return session::to_login(lang);
     };
@@ -551,41 +565,27 @@ pub async fn history(
     if !answer.status.is_success() {
         return super::alert(answer.status, lang, title, "/moje", &answer.refusal());
     }
-    let mut body = format!(
-        "<p>{}: <code>{}</code></p><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(lang.tr("Záznam", "Record")),
-        esc(answer.body["stream"].as_str().unwrap_or_default()),
-        esc(lang.tr("Události záznamu, nejstarší první", "The record's events, oldest first")),
-        esc(lang.tr("Verze", "Version")),
-        esc(lang.tr("Kdy", "When")),
-        esc(lang.tr("Kdo", "Who")),
-        esc(lang.tr("Událost", "Event")),
-        esc(lang.tr("Data", "Data")),
-    );
-    for e in answer.body["events"].as_array().into_iter().flatten() {
-        let actor = &e["actor"];
-        let _ = write!(
-            body,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{} ({})</td><td>{}<br><small>{}</small></td><td><pre>{}</pre></td></tr>",
-            e["version"],
-            esc(&e["recorded_at"].as_str().map_or_else(|| e["recorded_at"].to_string(), str::to_string)),
-            esc(actor["account_id"].as_str().unwrap_or_default()),
-            esc(actor["role"].as_str().unwrap_or_default()),
-            esc(e["event_type"].as_str().unwrap_or_default()),
-            esc(e["description"].as_str().unwrap_or_default()),
-            esc(&serde_json::to_string_pretty(&e["payload"]).unwrap_or_default()),
-        );
-    }
-    let _ = write!(
-        body,
-        "</tbody></table><p>{}</p>",
-        esc(lang.tr(
-            "Stav k libovolnému okamžiku a rozdíly: API /api/v1/audit/streams/{druh}/{id}/state a /diff.",
-            "The state at any moment and differences: the API /api/v1/audit/streams/{kind}/{id}/state and /diff.",
-        ))
-    );
-    Html(super::page::layout(lang, title, "/moje/historie", &body)).into_response()
+    let history: AuditHistory = match serde_json::from_value(answer.body) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "the audit API's history did not read");
+            return super::alert(
+                StatusCode::BAD_GATEWAY,
+                lang,
+                title,
+                "/moje",
+                &e.to_string(),
+            );
+        }
+    };
+    super::page::render(&HistoryPage {
+        frame: super::page::Frame {
+            lang,
+            title,
+            path: "/moje/historie",
+        },
+        history,
+    })
 }
 
 #[cfg(test)]
