@@ -292,6 +292,14 @@ pub struct Texts {
     pub event: &'static str,
     pub data: &'static str,
     pub audit_api_hint: &'static str,
+    pub survey_open: &'static str,
+    pub survey_closed: &'static str,
+    pub survey_in_preparation: &'static str,
+    pub answer_saved: &'static str,
+    pub withheld_too_few: &'static str,
+    pub withheld_for_organisers: &'static str,
+    pub no_sign_in_here: &'static str,
+    pub commands_unreachable: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -538,6 +546,14 @@ const CS: Texts = Texts {
     event: "Událost",
     data: "Data",
     audit_api_hint: "Stav k libovolnému okamžiku a rozdíly: API /api/v1/audit/streams/{druh}/{id}/state a /diff.",
+    survey_open: "otevřená",
+    survey_closed: "uzavřená",
+    survey_in_preparation: "připravovaná",
+    answer_saved: "Děkujeme, odpověď byla uložena.",
+    withheld_too_few: "Výsledky anonymní ankety se zobrazí, až odpovědí budou alespoň 3 (aby nebylo poznat, kdo jak odpověděl).",
+    withheld_for_organisers: "Výsledky této ankety vidí jen její autor a správci portálu.",
+    no_sign_in_here: "Přihlášení není na tomto serveru k dispozici (služba příkazů není nastavena).",
+    commands_unreachable: "Služba příkazů teď neodpovídá; nic nebylo změněno, zkuste to prosím znovu.",
 };
 
 const EN: Texts = Texts {
@@ -784,6 +800,14 @@ const EN: Texts = Texts {
     event: "Event",
     data: "Data",
     audit_api_hint: "The state at any moment and differences: the API /api/v1/audit/streams/{kind}/{id}/state and /diff.",
+    survey_open: "open",
+    survey_closed: "closed",
+    survey_in_preparation: "in preparation",
+    answer_saved: "Thank you, the answer was saved.",
+    withheld_too_few: "The results of an anonymous survey are shown once there are at least 3 answers (so that nobody can tell who answered what).",
+    withheld_for_organisers: "The results of this survey are seen only by its author and the portal's administrators.",
+    no_sign_in_here: "Signing in is not available on this server (no command service is configured).",
+    commands_unreachable: "The command service does not answer now; nothing was changed, please try again.",
 };
 
 /// Escapes text for HTML content and attribute values.

@@ -156,10 +156,7 @@ pub fn commands(state: &QueryState, lang: Lang, title: &str) -> Result<Commands,
             lang,
             title,
             "/prihlaseni",
-            lang.tr(
-                "Přihlášení není na tomto serveru k dispozici (služba příkazů není nastavena).",
-                "Signing in is not available on this server (no command service is configured).",
-            ),
+            lang.texts().no_sign_in_here,
         )
     })
 }
@@ -316,10 +313,7 @@ pub fn unreachable_commands(lang: Lang, title: &str, e: &anyhow::Error) -> Respo
         lang,
         title,
         "/",
-        lang.tr(
-            "Služba příkazů teď neodpovídá; nic nebylo změněno, zkuste to prosím znovu.",
-            "The command service does not answer now; nothing was changed, please try again.",
-        ),
+        lang.texts().commands_unreachable,
     )
 }
 

@@ -20,9 +20,9 @@ use serde_json::{json, Map, Value};
 
 pub(super) fn status_text(lang: Lang, status: SurveyStatus) -> &'static str {
     match status {
-        SurveyStatus::Open => lang.tr("otevřená", "open"),
-        SurveyStatus::Closed => lang.tr("uzavřená", "closed"),
-        SurveyStatus::Draft | SurveyStatus::None => lang.tr("připravovaná", "in preparation"),
+        SurveyStatus::Open => lang.texts().survey_open,
+        SurveyStatus::Closed => lang.texts().survey_closed,
+        SurveyStatus::Draft | SurveyStatus::None => lang.texts().survey_in_preparation,
     }
 }
 
@@ -84,12 +84,10 @@ pub async fn one(
     let raw = raw.unwrap_or_default();
     let lang = Lang::from_query(&raw);
     let visitor = session::visitor(&state, &headers).await;
-    let notice = raw.split('&').any(|kv| kv == "answered=1").then(|| {
-        lang.tr(
-            "Děkujeme, odpověď byla uložena.",
-            "Thank you, the answer was saved.",
-        )
-    });
+    let notice = raw
+        .split('&')
+        .any(|kv| kv == "answered=1")
+        .then(|| lang.texts().answer_saved);
     render(
         &state,
         &id,
@@ -227,14 +225,8 @@ fn render(
 /// Why the results are not shown, in the page's language.
 fn withheld_text(lang: Lang, reason: events::surveys::survey::Withheld) -> &'static str {
     match reason {
-        events::surveys::survey::Withheld::TooFewAnswers { .. } => lang.tr(
-            "Výsledky anonymní ankety se zobrazí, až odpovědí budou alespoň 3 (aby nebylo poznat, kdo jak odpověděl).",
-            "The results of an anonymous survey are shown once there are at least 3 answers (so that nobody can tell who answered what).",
-        ),
-        events::surveys::survey::Withheld::ForOrganisers => lang.tr(
-            "Výsledky této ankety vidí jen její autor a správci portálu.",
-            "The results of this survey are seen only by its author and the portal's administrators.",
-        ),
+        events::surveys::survey::Withheld::TooFewAnswers { .. } => lang.texts().withheld_too_few,
+        events::surveys::survey::Withheld::ForOrganisers => lang.texts().withheld_for_organisers,
     }
 }
 
@@ -470,7 +462,7 @@ pub async fn answer(
                 s.definition.audience.clone(),
             ),
             None => {
-                let text = lang.tr("Taková anketa neexistuje.", "No such survey.");
+                let text = lang.texts().no_such_survey;
                 return super::alert(StatusCode::NOT_FOUND, lang, text, "/ankety", text);
             }
         }
