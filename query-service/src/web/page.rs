@@ -1,6 +1,8 @@
-//! The frame of every page (landmarks, skip link, language switch, a small
-//! stylesheet inline: nothing is fetched from elsewhere), the two languages'
-//! texts and HTML escaping.
+//! What every page's template shares: the frame's data (`Frame`, rendered
+//! by `templates/frame.html`: landmarks, skip link, menus, language switch,
+//! a small stylesheet inline — nothing is fetched from elsewhere), the texts
+//! of both languages (`Texts`), the templates' escaper, rendering, and the
+//! escaping the role sections still made in code use (`esc`).
 
 /// The interface's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,6 +302,25 @@ pub struct Texts {
     pub withheld_for_organisers: &'static str,
     pub no_sign_in_here: &'static str,
     pub commands_unreachable: &'static str,
+    pub my_page: &'static str,
+    pub your_roles: &'static str,
+    pub sign_out: &'static str,
+    pub role_administrator: &'static str,
+    pub role_provider: &'static str,
+    pub role_commissioner: &'static str,
+    pub role_analyst: &'static str,
+    pub role_auditor: &'static str,
+    pub nationwide: &'static str,
+    pub no_forms_for_role: &'static str,
+    pub report_free_places: &'static str,
+    pub edit_description: &'static str,
+    pub free_places_by_facility: &'static str,
+    pub form_and_unit: &'static str,
+    pub free_places_now: &'static str,
+    pub free_places_heading: &'static str,
+    pub report: &'static str,
+    pub no_service_yet: &'static str,
+    pub open_surveys: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -554,6 +575,25 @@ const CS: Texts = Texts {
     withheld_for_organisers: "Výsledky této ankety vidí jen její autor a správci portálu.",
     no_sign_in_here: "Přihlášení není na tomto serveru k dispozici (služba příkazů není nastavena).",
     commands_unreachable: "Služba příkazů teď neodpovídá; nic nebylo změněno, zkuste to prosím znovu.",
+    my_page: "Moje stránka",
+    your_roles: "Vaše role:",
+    sign_out: "Odhlásit se",
+    role_administrator: "správce portálu",
+    role_provider: "poskytovatel",
+    role_commissioner: "zadavatel",
+    role_analyst: "analytik",
+    role_auditor: "auditor",
+    nationwide: "celostátně",
+    no_forms_for_role: "Vaše role nemá na webu vlastní formuláře; použijte API na /api/v1 (dokumentace /api/v1/openapi.json).",
+    report_free_places: "Nahlásit volná místa",
+    edit_description: "Upravit popis a kontakty",
+    free_places_by_facility: "Volná místa podle zařízení, formy a jednotky",
+    form_and_unit: "Forma a jednotka",
+    free_places_now: "Volná místa nyní",
+    free_places_heading: "Volná místa",
+    report: "Nahlásit",
+    no_service_yet: "Váš poskytovatel zatím nemá v registru žádnou službu.",
+    open_surveys: "Otevřené ankety",
 };
 
 const EN: Texts = Texts {
@@ -808,6 +848,25 @@ const EN: Texts = Texts {
     withheld_for_organisers: "The results of this survey are seen only by its author and the portal's administrators.",
     no_sign_in_here: "Signing in is not available on this server (no command service is configured).",
     commands_unreachable: "The command service does not answer now; nothing was changed, please try again.",
+    my_page: "My page",
+    your_roles: "Your roles:",
+    sign_out: "Sign out",
+    role_administrator: "administrator",
+    role_provider: "provider",
+    role_commissioner: "commissioner",
+    role_analyst: "analyst",
+    role_auditor: "auditor",
+    nationwide: "nationwide",
+    no_forms_for_role: "Your role has no forms of its own on the web; use the API at /api/v1 (documented at /api/v1/openapi.json).",
+    report_free_places: "Report free places",
+    edit_description: "Edit the description and contacts",
+    free_places_by_facility: "Free places by facility, form and unit",
+    form_and_unit: "Form and unit",
+    free_places_now: "Free places now",
+    free_places_heading: "Free places",
+    report: "Report",
+    no_service_yet: "Your provider has no service in the registry yet.",
+    open_surveys: "Open surveys",
 };
 
 /// Escapes text for HTML content and attribute values.
@@ -882,24 +941,6 @@ pub fn action_form(
         esc(button)
     ));
     f
-}
-
-/// What a page says after a form: that it was done, or why not.
-pub fn notices(done: Option<&str>, problem: Option<&str>) -> String {
-    let mut out = String::new();
-    if let Some(text) = done {
-        out.push_str(&format!(
-            "<p role=\"status\" class=\"ok\">{}</p>",
-            esc(text)
-        ));
-    }
-    if let Some(text) = problem {
-        out.push_str(&format!(
-            "<p role=\"alert\" class=\"problem\">{}</p>",
-            esc(text)
-        ));
-    }
-    out
 }
 
 /// Colours chosen for contrast above 4.5:1 (WCAG 2.1 AA) on white.
@@ -979,14 +1020,6 @@ impl Frame<'_> {
     }
 }
 
-/// A page whose content is still HTML made in code, in the frame.
-#[derive(askama::Template)]
-#[template(path = "html.html")]
-struct HtmlPage<'a> {
-    frame: Frame<'a>,
-    body: &'a str,
-}
-
 /// A page that says what went wrong.
 #[derive(askama::Template)]
 #[template(path = "alert.html")]
@@ -1015,18 +1048,6 @@ pub fn render(template: &impl askama::Template) -> axum::response::Response {
     }
 }
 
-/// A whole page: `title` as its heading, `path` to switch the language on
-/// the same page, `body` HTML made in code (escaped by its maker).
-pub fn layout(lang: Lang, title: &str, path: &str, body: &str) -> String {
-    use askama::Template;
-    HtmlPage {
-        frame: Frame { lang, title, path },
-        body,
-    }
-    .render()
-    .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1039,9 +1060,21 @@ mod tests {
         );
         assert_eq!(Lang::from_query("q=azyl&lang=en"), Lang::En);
         assert_eq!(Lang::from_query("q=lang=en"), Lang::Cs);
-        let page = layout(Lang::En, "A <b>", "/", "<p>x</p>");
+        use askama::Template;
+        let page = AlertPage {
+            frame: Frame {
+                lang: Lang::En,
+                title: "A <b>",
+                path: "/",
+            },
+            text: "x & y",
+        }
+        .render()
+        .unwrap();
         assert!(page.starts_with("<!doctype html><html lang=\"en\">"));
         assert!(page.contains("<title>A &lt;b&gt; — Portal of social services</title>"));
-        assert!(page.contains("<main id=\"main\"><h1>A &lt;b&gt;</h1><p>x</p></main>"));
+        assert!(page.contains(
+            "<main id=\"main\"><h1>A &lt;b&gt;</h1><p role=\"alert\">x &amp; y</p></main>"
+        ));
     }
 }

@@ -5,20 +5,20 @@
 //! (`commands`), which checks that the service is the provider's; the page
 //! waits until the read models hold the report before showing it.
 
-use super::page::{esc, Lang};
+use super::page::Lang;
 use super::session::{self, field, Visitor};
 use crate::api::QueryState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use events::surveys::survey::SurveyStatus;
 use serde_json::{json, Value};
 use std::fmt::Write;
 
 /// The signed-in page's title.
 pub(super) fn title(lang: Lang) -> &'static str {
-    lang.tr("Moje stránka", "My page")
+    lang.texts().my_page
 }
 
 /// `GET /moje`.
@@ -48,6 +48,47 @@ pub async fn mine(
     render(&state, &visitor, lang, StatusCode::OK, notice, None)
 }
 
+/// A row of a service's report form: a facility, form and unit.
+struct ReportRow {
+    facility_name: String,
+    facility_id: String,
+    form: String,
+    unit: String,
+    form_name: String,
+    unit_name: String,
+    count: i64,
+    /// The control's id.
+    input: String,
+    /// The idempotency key of this form's report.
+    key: uuid::Uuid,
+    current: String,
+}
+
+/// A service of the provider with its report forms.
+struct ReportService {
+    id: String,
+    name: String,
+    rows: Vec<ReportRow>,
+}
+
+/// What a provider reports and answers.
+struct Report {
+    services: Vec<ReportService>,
+    /// Open surveys it is asked to answer: id and title.
+    surveys: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mine/page.html")]
+struct MinePage<'a> {
+    frame: super::page::Frame<'a>,
+    notice: Option<&'a str>,
+    problem: Option<&'a str>,
+    roles: Vec<String>,
+    report: Option<Report>,
+    sections: String,
+}
+
 /// The signed-in page with a notice or a problem, answered with `status`.
 pub fn render(
     state: &QueryState,
@@ -57,8 +98,7 @@ pub fn render(
     notice: Option<&str>,
     problem: Option<&str>,
 ) -> Response {
-    let mut body = String::new();
-    body.push_str(&super::page::notices(notice, problem));
+    let t = lang.texts();
     let roles: Vec<String> = visitor
         .account
         .roles
@@ -66,143 +106,91 @@ pub fn render(
         .map(|g| {
             use events::accounts::role::Role;
             let role = match g.role {
-                Role::Administrator => lang.tr("správce portálu", "administrator"),
-                Role::Provider => lang.tr("poskytovatel", "provider"),
-                Role::Methodologist => lang.tr("metodik/metodička", "methodologist"),
-                Role::SocialCurator => lang.tr("sociální kurátor/ka", "social curator"),
-                Role::Commissioner => lang.tr("zadavatel", "commissioner"),
-                Role::Analyst => lang.tr("analytik", "analyst"),
-                Role::Auditor => lang.tr("auditor", "auditor"),
+                Role::Administrator => t.role_administrator,
+                Role::Provider => t.role_provider,
+                Role::Methodologist => t.methodologist,
+                Role::SocialCurator => t.social_curator,
+                Role::Commissioner => t.role_commissioner,
+                Role::Analyst => t.role_analyst,
+                Role::Auditor => t.role_auditor,
             };
             let scope = serde_json::to_value(&g.scope).unwrap_or(Value::Null);
             format!(
                 "{} ({})",
                 role,
-                scope["code"]
-                    .as_str()
-                    .unwrap_or(lang.tr("celostátně", "nationwide"))
+                scope["code"].as_str().unwrap_or(t.nationwide)
             )
         })
         .collect();
-    let _ = write!(
-        body,
-        "<p>{} {}</p><form method=\"post\" action=\"/odhlaseni\"><input type=\"hidden\" name=\"lang\" value=\"{}\">\
-         <button type=\"submit\">{}</button></form>",
-        esc(lang.tr("Vaše role:", "Your roles:")),
-        esc(&roles.join(", ")),
-        lang.code(),
-        esc(lang.tr("Odhlásit se", "Sign out")),
-    );
     let providers = visitor.providers();
-    let others = super::roles::sections(state, visitor, lang);
-    if providers.is_empty() {
-        if others.is_empty() {
-            let _ = write!(
-                body,
-                "<p>{}</p>",
-                esc(lang.tr(
-                    "Vaše role nemá na webu vlastní formuláře; použijte API na /api/v1 (dokumentace /api/v1/openapi.json).",
-                    "Your role has no forms of its own on the web; use the API at /api/v1 (documented at /api/v1/openapi.json).",
-                ))
-            );
-        }
-        body.push_str(&others);
-        return (
-            status,
-            Html(super::page::layout(lang, title(lang), "/moje", &body)),
-        )
-            .into_response();
-    }
+    let sections = super::roles::sections(state, visitor, lang);
+    let report = (!providers.is_empty()).then(|| report_of(state, &providers, lang));
+    let page = MinePage {
+        frame: super::page::Frame {
+            lang,
+            title: title(lang),
+            path: "/moje",
+        },
+        notice,
+        problem,
+        roles,
+        report,
+        sections,
+    };
+    (status, super::page::render(&page)).into_response()
+}
+
+/// The provider's services with a report form per facility, form and unit,
+/// and the open surveys it is asked.
+fn report_of(state: &QueryState, providers: &[String], lang: Lang) -> Report {
     let index = state.indexer.read();
-    let _ = write!(
-        body,
-        "<h2>{}</h2>",
-        esc(lang.tr("Nahlásit volná místa", "Report free places"))
-    );
-    let mut any = false;
     let mut services: Vec<_> = index
         .services()
         .filter(|e| providers.contains(&e.view.provider_ico))
         .collect();
     services.sort_by(|a, b| a.view.details.name.cmp(&b.view.details.name));
-    for entry in services {
-        any = true;
-        let s = &entry.view;
-        let _ = write!(
-            body,
-            "<section aria-labelledby=\"s-{id}\"><h3 id=\"s-{id}\"><a href=\"/sluzby/{id}?lang={code}\">{name}</a></h3>\
-             <p><a href=\"/moje/sluzby/{id}?lang={code}\">{edit}</a></p>\
-             <table><caption>{caption}</caption><thead><tr><th scope=\"col\">{facility}</th><th scope=\"col\">{form_unit}</th>\
-             <th scope=\"col\">{capacity}</th><th scope=\"col\">{now}</th></tr></thead><tbody>",
-            id = esc(&s.id),
-            code = lang.code(),
-            name = esc(&s.details.name),
-            edit = esc(lang.tr("Upravit popis a kontakty", "Edit the description and contacts")),
-            caption = esc(lang.tr("Volná místa podle zařízení, formy a jednotky", "Free places by facility, form and unit")),
-            facility = esc(lang.tr("Zařízení", "Facility")),
-            form_unit = esc(lang.tr("Forma a jednotka", "Form and unit")),
-            capacity = esc(lang.tr("Kapacita", "Capacity")),
-            now = esc(lang.tr("Volná místa nyní", "Free places now")),
-        );
-        let mut row = 0;
-        for facility in s.details.open_facilities() {
-            for spec in &s.details.forms {
-                for capacity in &spec.capacities {
-                    row += 1;
-                    let form = super::records::code_of(&spec.form);
-                    let unit = super::records::code_of(&capacity.unit);
-                    let current = s
-                        .vacancies
-                        .iter()
-                        .find(|v| {
-                            v.facility_id == facility.facility_id
-                                && v.form == spec.form
-                                && v.unit == capacity.unit
-                        })
-                        .map(|v| v.free_places);
-                    let input = format!("v-{}-{row}", esc(&s.id));
-                    let _ = write!(
-                        body,
-                        "<tr><td>{facility_name}</td><td>{form_name} · {unit_name}</td><td>{count}</td><td>\
-                         <form method=\"post\" action=\"/moje/volna-mista\">\
-                         <input type=\"hidden\" name=\"lang\" value=\"{code}\">\
-                         <input type=\"hidden\" name=\"service\" value=\"{id}\">\
-                         <input type=\"hidden\" name=\"facility\" value=\"{facility_id}\">\
-                         <input type=\"hidden\" name=\"form\" value=\"{form}\">\
-                         <input type=\"hidden\" name=\"unit\" value=\"{unit}\">\
-                         <input type=\"hidden\" name=\"key\" value=\"{key}\">\
-                         <label for=\"{input}\">{label}</label> \
-                         <input id=\"{input}\" name=\"free_places\" type=\"number\" min=\"0\" max=\"{count}\" inputmode=\"numeric\" required value=\"{current}\"> \
-                         <button type=\"submit\">{report}</button></form></td></tr>",
-                        facility_name = esc(&facility.name),
-                        form_name = esc(code_name(lang, &form)),
-                        unit_name = esc(code_name(lang, &unit)),
-                        count = capacity.count,
-                        code = lang.code(),
-                        id = esc(&s.id),
-                        facility_id = esc(&facility.facility_id),
-                        key = uuid::Uuid::now_v7(),
-                        label = esc(&format!("{} — {}", lang.tr("Volná místa", "Free places"), facility.name)),
-                        current = current.map(|c| c.to_string()).unwrap_or_default(),
-                        report = esc(lang.tr("Nahlásit", "Report")),
-                    );
+    let services = services
+        .into_iter()
+        .map(|entry| {
+            let s = &entry.view;
+            let mut rows = Vec::new();
+            for facility in s.details.open_facilities() {
+                for spec in &s.details.forms {
+                    for capacity in &spec.capacities {
+                        let form = super::records::code_of(&spec.form);
+                        let unit = super::records::code_of(&capacity.unit);
+                        let current = s
+                            .vacancies
+                            .iter()
+                            .find(|v| {
+                                v.facility_id == facility.facility_id
+                                    && v.form == spec.form
+                                    && v.unit == capacity.unit
+                            })
+                            .map(|v| v.free_places);
+                        rows.push(ReportRow {
+                            facility_name: facility.name.clone(),
+                            facility_id: facility.facility_id.clone(),
+                            form_name: code_name(lang, &form).to_string(),
+                            unit_name: code_name(lang, &unit).to_string(),
+                            form,
+                            unit,
+                            count: capacity.count,
+                            input: format!("v-{}-{}", s.id, rows.len() + 1),
+                            key: uuid::Uuid::now_v7(),
+                            current: current.map(|c| c.to_string()).unwrap_or_default(),
+                        });
+                    }
                 }
             }
-        }
-        body.push_str("</tbody></table></section>");
-    }
-    if !any {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            esc(lang.tr(
-                "Váš poskytovatel zatím nemá v registru žádnou službu.",
-                "Your provider has no service in the registry yet."
-            ))
-        );
-    }
-    // The open surveys the provider is asked to answer.
-    let open: Vec<_> = index
+            ReportService {
+                id: s.id.clone(),
+                name: s.details.name.clone(),
+                rows,
+            }
+        })
+        .collect();
+    let surveys = index
         .surveys
         .values()
         .filter(|s| s.status == SurveyStatus::Open)
@@ -211,31 +199,9 @@ pub fn render(
                 .iter()
                 .any(|ico| crate::api::surveys::invites(&index, &s.definition.audience, ico))
         })
+        .map(|s| (s.id.clone(), s.definition.title.clone()))
         .collect();
-    if !open.is_empty() {
-        let _ = write!(
-            body,
-            "<h2>{}</h2><ul>",
-            esc(lang.tr("Otevřené ankety", "Open surveys"))
-        );
-        for s in open {
-            let _ = write!(
-                body,
-                "<li><a href=\"/ankety/{}?lang={}\">{}</a></li>",
-                esc(&s.id),
-                lang.code(),
-                esc(&s.definition.title)
-            );
-        }
-        body.push_str("</ul>");
-    }
-    drop(index);
-    body.push_str(&others);
-    (
-        status,
-        Html(super::page::layout(lang, title(lang), "/moje", &body)),
-    )
-        .into_response()
+    Report { services, surveys }
 }
 
 /// The name of a form's or a capacity unit's code.
