@@ -3,11 +3,10 @@
 //! commissioners) schedule and cancel its calendar's events and register
 //! its documents. Times are typed in Czech local time (CET/CEST).
 
-use super::page::{action_form, esc, Lang};
+use super::page::{Frame, Lang};
 use super::session::field;
 use crate::index::Index;
 use serde_json::{json, Value};
-use std::fmt::Write;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset, Weekday};
 
 /// The last Sunday of a month.
@@ -77,16 +76,14 @@ const EVENT_KINDS: [(&str, &str, &str); 4] = [
 ];
 
 /// `<option>`s of a list of codes with their Czech and English names.
-fn coded_options(list: &[(&str, &'static str, &'static str)], lang: Lang) -> String {
-    let mut out = String::new();
-    for (code, cs, en) in list {
-        let _ = write!(
-            out,
-            "<option value=\"{code}\">{}</option>",
-            esc(lang.tr(cs, en))
-        );
-    }
-    out
+/// A code list's options in the page's language: code and name.
+fn coded_options(
+    list: &[(&'static str, &'static str, &'static str)],
+    lang: Lang,
+) -> Vec<(&'static str, &'static str)> {
+    list.iter()
+        .map(|(code, cs, en)| (*code, lang.tr(cs, en)))
+        .collect()
 }
 
 /// The kinds of documents: code, Czech, English.
@@ -107,72 +104,43 @@ pub fn doc_kind_name(lang: Lang, code: &str) -> String {
     )
 }
 
+#[derive(askama::Template)]
+#[template(path = "forms/jobs.html")]
+struct JobsSection<'a> {
+    frame: Frame<'a>,
+    jobs: Vec<&'a read_models::content::JobView>,
+    providers: &'a [String],
+}
+
 /// A provider's job offers.
 pub fn jobs(index: &Index, providers: &[String], lang: Lang) -> String {
-    let mut out = format!("<h2>{}</h2>", esc(lang.tr("Nabídky práce", "Job offers")));
     let today = OffsetDateTime::now_utc().date();
-    let mut own: Vec<_> = index
+    let mut jobs: Vec<_> = index
         .jobs
         .values()
         .filter(|j| providers.contains(&j.posting.provider_ico) && j.posting.expires_on >= today)
         .collect();
-    own.sort_by(|a, b| a.id.cmp(&b.id));
-    for j in own {
-        let _ = write!(
-            out,
-            "<p>{} ({} {}) ",
-            esc(&j.posting.title),
-            esc(lang.tr("do", "until")),
-            j.posting.expires_on
-        );
-        out.push_str(&action_form(
-            lang,
-            "close_job",
-            &[("id", &j.id)],
-            "",
-            lang.tr("Ukončit nabídku", "Close the offer"),
-        ));
-        out.push_str("</p>");
-    }
-    let mut choice = String::new();
-    if let [only] = providers {
-        choice.push_str(&super::page::hidden("provider_ico", only));
-    } else {
-        let _ = write!(
-            choice,
-            "<p><label for=\"job-ico\">IČO</label> <select id=\"job-ico\" name=\"provider_ico\">"
-        );
-        for ico in providers {
-            let _ = write!(choice, "<option>{}</option>", esc(ico));
-        }
-        choice.push_str("</select></p>");
-    }
-    out.push_str(&action_form(
-        lang,
-        "post_job",
-        &[],
-        &format!(
-            "{choice}<p><label for=\"job-title\">{}</label><br><input id=\"job-title\" name=\"title\" required size=\"50\"></p>\
-             <p><label for=\"job-place\">{}</label> <input id=\"job-place\" name=\"place\" required> \
-             <label for=\"job-until\">{}</label> <input id=\"job-until\" name=\"expires_on\" type=\"date\" required></p>\
-             <p><label for=\"job-body\">{}</label><br><textarea id=\"job-body\" name=\"body\" rows=\"4\" cols=\"60\" required></textarea></p>",
-            esc(lang.tr("Pozice", "Position")),
-            esc(lang.tr("Místo", "Place")),
-            esc(lang.tr("Nabídka platí do", "Open until")),
-            esc(lang.tr("Popis", "Description")),
-        ),
-        lang.tr("Zveřejnit nabídku", "Publish the offer"),
-    ));
-    out
+    jobs.sort_by(|a, b| a.id.cmp(&b.id));
+    askama::Template::render(&JobsSection {
+        frame: Frame::section(lang),
+        jobs,
+        providers,
+    })
+    .unwrap_or_default()
+}
+
+#[derive(askama::Template)]
+#[template(path = "forms/organiser.html")]
+struct OrganiserSection<'a> {
+    frame: Frame<'a>,
+    territory: &'a str,
+    events: Vec<&'a read_models::content::EventView>,
+    event_kinds: Vec<(&'static str, &'static str)>,
+    doc_kinds: Vec<(&'static str, &'static str)>,
 }
 
 /// An organiser's calendar and documents for `territory`.
 pub fn organiser(index: &Index, territory: &str, lang: Lang) -> String {
-    let t = esc(territory);
-    let mut out = format!(
-        "<h2>{} ({t})</h2>",
-        esc(lang.tr("Kalendář a dokumenty", "Calendar and documents"))
-    );
     let now = OffsetDateTime::now_utc();
     let mut events: Vec<_> = index
         .calendar
@@ -182,65 +150,14 @@ pub fn organiser(index: &Index, territory: &str, lang: Lang) -> String {
         })
         .collect();
     events.sort_by_key(|e| e.entry.starts_at);
-    for e in events {
-        let id = esc(&e.id);
-        let _ = write!(
-            out,
-            "<p>{} — {} ",
-            esc(&e.entry.title),
-            e.entry.starts_at.date()
-        );
-        out.push_str(&action_form(
-            lang,
-            "cancel_event",
-            &[("id", &e.id)],
-            &format!(
-                "<label for=\"why-{id}\">{}</label> <input id=\"why-{id}\" name=\"reason\" required> ",
-                esc(lang.tr("Důvod zrušení", "Reason for cancelling"))
-            ),
-            lang.tr("Zrušit akci", "Cancel the event"),
-        ));
-        out.push_str("</p>");
-    }
-    let kinds = coded_options(&EVENT_KINDS, lang);
-    out.push_str(&action_form(
-        lang,
-        "schedule_event",
-        &[("territory", territory)],
-        &format!(
-            "<p><label for=\"ev-kind-{t}\">{}</label> <select id=\"ev-kind-{t}\" name=\"kind\">{kinds}</select> \
-             <label for=\"ev-title-{t}\">{}</label> <input id=\"ev-title-{t}\" name=\"title\" required size=\"40\"></p>\
-             <p><label for=\"ev-from-{t}\">{}</label> <input id=\"ev-from-{t}\" name=\"starts_at\" type=\"datetime-local\" required> \
-             <label for=\"ev-to-{t}\">{}</label> <input id=\"ev-to-{t}\" name=\"ends_at\" type=\"datetime-local\" required></p>\
-             <p><label for=\"ev-place-{t}\">{}</label> <input id=\"ev-place-{t}\" name=\"place\" required size=\"40\"></p>\
-             <p><label for=\"ev-body-{t}\">{}</label><br><textarea id=\"ev-body-{t}\" name=\"body\" rows=\"3\" cols=\"60\"></textarea></p>",
-            esc(lang.tr("Druh akce", "Kind of event")),
-            esc(lang.tr("Název", "Title")),
-            esc(lang.tr("Začátek", "Starts")),
-            esc(lang.tr("Konec", "Ends")),
-            esc(lang.tr("Místo", "Place")),
-            esc(lang.tr("Program", "Programme")),
-        ),
-        lang.tr("Zapsat do kalendáře", "Add to the calendar"),
-    ));
-    let doc_kinds = coded_options(&DOC_KINDS, lang);
-    out.push_str(&action_form(
-        lang,
-        "register_document",
-        &[("territory", territory)],
-        &format!(
-            "<p><label for=\"doc-title-{t}\">{}</label> <input id=\"doc-title-{t}\" name=\"title\" required size=\"40\"> \
-             <label for=\"doc-kind-{t}\">{}</label> <select id=\"doc-kind-{t}\" name=\"kind\">{doc_kinds}</select></p>\
-             <p><label for=\"doc-url-{t}\">{}</label> <input id=\"doc-url-{t}\" name=\"url\" type=\"url\" required size=\"50\"> \
-             <label for=\"doc-note-{t}\">{}</label> <input id=\"doc-note-{t}\" name=\"note\"></p>",
-            esc(lang.tr("Dokument", "Document")),
-            esc(lang.tr("Druh", "Kind")),
-            esc(lang.tr("Adresa souboru", "Address of the file")),
-            esc(lang.tr("Poznámka k verzi", "Note on the version")),
-        ),
-        lang.tr("Zveřejnit dokument", "Publish the document"),
-    ));
-    out
+    askama::Template::render(&OrganiserSection {
+        frame: Frame::section(lang),
+        territory,
+        events,
+        event_kinds: coded_options(&EVENT_KINDS, lang),
+        doc_kinds: coded_options(&DOC_KINDS, lang),
+    })
+    .unwrap_or_default()
 }
 
 /// The command of a content action: path and body (`None` for other actions).

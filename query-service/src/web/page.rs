@@ -321,6 +321,27 @@ pub struct Texts {
     pub report: &'static str,
     pub no_service_yet: &'static str,
     pub open_surveys: &'static str,
+    pub job_offers: &'static str,
+    pub close_offer: &'static str,
+    pub position: &'static str,
+    pub place: &'static str,
+    pub open_until: &'static str,
+    pub description: &'static str,
+    pub publish_offer: &'static str,
+    pub calendar_and_documents: &'static str,
+    pub reason_for_cancelling: &'static str,
+    pub cancel_event: &'static str,
+    pub kind_of_event: &'static str,
+    pub title_label: &'static str,
+    pub starts: &'static str,
+    pub ends: &'static str,
+    pub programme: &'static str,
+    pub add_to_calendar: &'static str,
+    pub document: &'static str,
+    pub kind_short: &'static str,
+    pub file_address: &'static str,
+    pub version_note: &'static str,
+    pub publish_document: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -594,6 +615,27 @@ const CS: Texts = Texts {
     report: "Nahlásit",
     no_service_yet: "Váš poskytovatel zatím nemá v registru žádnou službu.",
     open_surveys: "Otevřené ankety",
+    job_offers: "Nabídky práce",
+    close_offer: "Ukončit nabídku",
+    position: "Pozice",
+    place: "Místo",
+    open_until: "Nabídka platí do",
+    description: "Popis",
+    publish_offer: "Zveřejnit nabídku",
+    calendar_and_documents: "Kalendář a dokumenty",
+    reason_for_cancelling: "Důvod zrušení",
+    cancel_event: "Zrušit akci",
+    kind_of_event: "Druh akce",
+    title_label: "Název",
+    starts: "Začátek",
+    ends: "Konec",
+    programme: "Program",
+    add_to_calendar: "Zapsat do kalendáře",
+    document: "Dokument",
+    kind_short: "Druh",
+    file_address: "Adresa souboru",
+    version_note: "Poznámka k verzi",
+    publish_document: "Zveřejnit dokument",
 };
 
 const EN: Texts = Texts {
@@ -867,6 +909,27 @@ const EN: Texts = Texts {
     report: "Report",
     no_service_yet: "Your provider has no service in the registry yet.",
     open_surveys: "Open surveys",
+    job_offers: "Job offers",
+    close_offer: "Close the offer",
+    position: "Position",
+    place: "Place",
+    open_until: "Open until",
+    description: "Description",
+    publish_offer: "Publish the offer",
+    calendar_and_documents: "Calendar and documents",
+    reason_for_cancelling: "Reason for cancelling",
+    cancel_event: "Cancel the event",
+    kind_of_event: "Kind of event",
+    title_label: "Title",
+    starts: "Starts",
+    ends: "Ends",
+    programme: "Programme",
+    add_to_calendar: "Add to the calendar",
+    document: "Document",
+    kind_short: "Kind",
+    file_address: "Address of the file",
+    version_note: "Note on the version",
+    publish_document: "Publish the document",
 };
 
 /// Escapes text for HTML content and attribute values.
@@ -964,6 +1027,18 @@ pub struct Frame<'a> {
     pub title: &'a str,
     /// The page's path and query, without `lang`.
     pub path: &'a str,
+}
+
+impl Frame<'static> {
+    /// The frame's data for a part of a page rendered on its own (a section
+    /// of the signed-in page): its language.
+    pub fn section(lang: Lang) -> Self {
+        Self {
+            lang,
+            title: "",
+            path: "",
+        }
+    }
 }
 
 impl Frame<'_> {
