@@ -342,6 +342,17 @@ pub struct Texts {
     pub file_address: &'static str,
     pub version_note: &'static str,
     pub publish_document: &'static str,
+    pub title_of_new_plan: &'static str,
+    pub create_plan: &'static str,
+    pub period_from: &'static str,
+    pub period_to: &'static str,
+    pub new_revision_content: &'static str,
+    pub revision_text_help: &'static str,
+    pub propose_revision: &'static str,
+    pub year: &'static str,
+    pub fulfilment_percent: &'static str,
+    pub note: &'static str,
+    pub evaluate: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -636,6 +647,17 @@ const CS: Texts = Texts {
     file_address: "Adresa souboru",
     version_note: "Poznámka k verzi",
     publish_document: "Zveřejnit dokument",
+    title_of_new_plan: "Název nového plánu",
+    create_plan: "Založit plán",
+    period_from: "Období od",
+    period_to: "do",
+    new_revision_content: "Obsah nové revize",
+    revision_text_help: "Řádek: P | id | priorita, C | id | cíl, O | id | opatření | kdo odpovídá | rozpočet v Kč | termín RRRR-MM-DD.",
+    propose_revision: "Navrhnout revizi",
+    year: "Rok",
+    fulfilment_percent: "Naplnění (%)",
+    note: "Poznámka",
+    evaluate: "Vyhodnotit",
 };
 
 const EN: Texts = Texts {
@@ -930,6 +952,17 @@ const EN: Texts = Texts {
     file_address: "Address of the file",
     version_note: "Note on the version",
     publish_document: "Publish the document",
+    title_of_new_plan: "Title of a new plan",
+    create_plan: "Create the plan",
+    period_from: "Period from",
+    period_to: "to",
+    new_revision_content: "Content of the new revision",
+    revision_text_help: "A line: P | id | priority, C | id | goal, O | id | measure | responsible | budget in CZK | deadline YYYY-MM-DD.",
+    propose_revision: "Propose the revision",
+    year: "Year",
+    fulfilment_percent: "Fulfilment (%)",
+    note: "Note",
+    evaluate: "Evaluate",
 };
 
 /// Escapes text for HTML content and attribute values.

@@ -12,7 +12,7 @@
 //! A measure kept from the last revision (same id) keeps its indicators,
 //! sources and target group, which the text does not show.
 
-use super::page::{action_form, esc, Lang};
+use super::page::{Frame, Lang};
 use super::session::field;
 use crate::index::Index;
 use events::planning::plan::{Goal, Measure, PlanContent, Priority};
@@ -118,24 +118,29 @@ pub fn from_text(
     })
 }
 
+/// A plan with its forms: a revision from the latest text, an evaluation.
+struct PlanForms {
+    id: String,
+    title: String,
+    from: i32,
+    to: i32,
+    /// The latest revision as the form's text.
+    text: String,
+    /// The measures of the revision in force: id and title.
+    measures: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "forms/plans.html")]
+struct PlansSection<'a> {
+    frame: Frame<'a>,
+    territory: &'a str,
+    plans: Vec<PlanForms>,
+    year: i32,
+}
+
 /// The forms for the plans of `territory`.
 pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
-    let t = esc(territory);
-    let mut out = format!(
-        "<h2>{} ({t})</h2>",
-        esc(lang.tr("Komunitní plány", "Community plans"))
-    );
-    out.push_str(&action_form(
-        lang,
-        "create_plan",
-        &[("territory", territory)],
-        &format!(
-            "<p><label for=\"plan-title-{t}\">{}</label> <input id=\"plan-title-{t}\" name=\"title\" required size=\"60\"> ",
-            esc(lang.tr("Název nového plánu", "Title of a new plan")),
-        ),
-        lang.tr("Založit plán", "Create the plan"),
-    ));
-    out.push_str("</p>");
     let mut plans: Vec<&PlanView> = index
         .plans
         .values()
@@ -143,74 +148,37 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
         .collect();
     plans.sort_by(|a, b| a.title.cmp(&b.title));
     let year = time::OffsetDateTime::now_utc().year();
-    for plan in plans {
-        let id = esc(&plan.id);
-        let base = latest(plan);
-        let (from, to) = base.map_or((year, year + 2), |c| (c.period_from, c.period_to));
-        let _ = write!(
-            out,
-            "<section><h3><a href=\"/planovani/{id}?lang={}\">{}</a></h3>",
-            lang.code(),
-            esc(&plan.title)
-        );
-        out.push_str(&action_form(
-            lang,
-            "propose_revision",
-            &[("plan", &plan.id)],
-            &format!(
-                "<p><label for=\"from-{id}\">{}</label> <input id=\"from-{id}\" name=\"period_from\" type=\"number\" value=\"{from}\" required> \
-                 <label for=\"to-{id}\">{}</label> <input id=\"to-{id}\" name=\"period_to\" type=\"number\" value=\"{to}\" required></p>\
-                 <p><label for=\"content-{id}\">{}</label><br><textarea id=\"content-{id}\" name=\"content\" rows=\"8\" cols=\"80\" required aria-describedby=\"content-help-{id}\">{}</textarea></p>\
-                 <p id=\"content-help-{id}\"><small>{}</small></p>",
-                esc(lang.tr("Období od", "Period from")),
-                esc(lang.tr("do", "to")),
-                esc(lang.tr("Obsah nové revize", "Content of the new revision")),
-                esc(&base.map(to_text).unwrap_or_default()),
-                esc(lang.tr(
-                    "Řádek: P | id | priorita, C | id | cíl, O | id | opatření | kdo odpovídá | rozpočet v Kč | termín RRRR-MM-DD.",
-                    "A line: P | id | priority, C | id | goal, O | id | measure | responsible | budget in CZK | deadline YYYY-MM-DD.",
-                )),
-            ),
-            lang.tr("Navrhnout revizi", "Propose the revision"),
-        ));
-        let in_force = plan.in_force.and_then(|n| plan.revisions.get(&n));
-        let measures: Vec<&Measure> = in_force
-            .iter()
-            .flat_map(|r| r.content.priorities.iter())
-            .flat_map(|p| p.goals.iter())
-            .flat_map(|g| g.measures.iter())
-            .collect();
-        if !measures.is_empty() {
-            let mut options = String::new();
-            for m in measures {
-                let _ = write!(
-                    options,
-                    "<option value=\"{}\">{} {}</option>",
-                    esc(&m.id),
-                    esc(&m.id),
-                    esc(&m.title)
-                );
+    let plans = plans
+        .into_iter()
+        .map(|plan| {
+            let base = latest(plan);
+            let (from, to) = base.map_or((year, year + 2), |c| (c.period_from, c.period_to));
+            let measures = plan
+                .in_force
+                .and_then(|n| plan.revisions.get(&n))
+                .iter()
+                .flat_map(|r| r.content.priorities.iter())
+                .flat_map(|p| p.goals.iter())
+                .flat_map(|g| g.measures.iter())
+                .map(|m| (m.id.clone(), m.title.clone()))
+                .collect();
+            PlanForms {
+                id: plan.id.clone(),
+                title: plan.title.clone(),
+                from,
+                to,
+                text: base.map(to_text).unwrap_or_default(),
+                measures,
             }
-            out.push_str(&action_form(
-                lang,
-                "evaluate_measure",
-                &[("plan", &plan.id)],
-                &format!(
-                    "<p><label for=\"m-{id}\">{}</label> <select id=\"m-{id}\" name=\"measure\">{options}</select> \
-                     <label for=\"y-{id}\">{}</label> <input id=\"y-{id}\" name=\"year\" type=\"number\" value=\"{year}\" required> \
-                     <label for=\"f-{id}\">{}</label> <input id=\"f-{id}\" name=\"fulfilment\" type=\"number\" min=\"0\" max=\"100\" required> \
-                     <label for=\"n-{id}\">{}</label> <input id=\"n-{id}\" name=\"note\"></p>",
-                    esc(lang.tr("Opatření", "Measure")),
-                    esc(lang.tr("Rok", "Year")),
-                    esc(lang.tr("Naplnění (%)", "Fulfilment (%)")),
-                    esc(lang.tr("Poznámka", "Note")),
-                ),
-                lang.tr("Vyhodnotit", "Evaluate"),
-            ));
-        }
-        out.push_str("</section>");
-    }
-    out
+        })
+        .collect();
+    askama::Template::render(&PlansSection {
+        frame: Frame::section(lang),
+        territory,
+        plans,
+        year,
+    })
+    .unwrap_or_default()
 }
 
 /// The command of a plan action: path and body (`None` for other actions).
