@@ -6,7 +6,7 @@
 //! decides them; a provider applies for its service. The command API checks
 //! every rule (deadline, territory, sums, order of steps).
 
-use super::page::{action_form, esc, render, Frame, Lang};
+use super::page::{render, Frame, Lang};
 use super::session::{field, Visitor};
 use crate::api::grants::{CallDetail, CallSummary};
 use crate::api::records::After;
@@ -20,7 +20,6 @@ use events::accounts::role::{Role, Scope};
 use events::grants::application::ApplicationStatus;
 use events::values::codes::KINDS;
 use serde_json::{json, Value};
-use std::fmt::Write;
 
 fn lang_of(raw: &Option<String>) -> Lang {
     Lang::from_query(raw.as_deref().unwrap_or_default())
@@ -167,11 +166,53 @@ pub async fn call(
     })
 }
 
+/// An application to evaluate or decide.
+struct ApplicationForms {
+    id: String,
+    provider: String,
+    requested: String,
+    justification: String,
+    evaluated: bool,
+}
+
+/// A call of the commissioner's territory, with its applications.
+struct CallForms {
+    id: String,
+    title: String,
+    /// Accepting applications (it can be cancelled).
+    open: bool,
+    criteria: Vec<events::grants::call::Criterion>,
+    applications: Vec<ApplicationForms>,
+}
+
+/// A commissioner's grant procedures in a territory.
+struct Procedure {
+    territory: String,
+    calls: Vec<CallForms>,
+}
+
+/// An open call a provider may apply to, with its eligible services.
+struct OpenCall {
+    id: String,
+    title: String,
+    /// `provider_ico|service_id` and the service's name.
+    services: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "forms/grants.html")]
+struct GrantSections<'a> {
+    frame: Frame<'a>,
+    procedures: Vec<Procedure>,
+    kinds: Vec<(u16, &'static str)>,
+    any_open: bool,
+    open_calls: Vec<OpenCall>,
+}
+
 /// The signed-in forms of grant procedures: a commissioner's calls and
 /// applications of its territories, a provider's applications.
 pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
     let index = state.indexer.read();
-    let mut out = String::new();
     let territories: Vec<String> = visitor
         .account
         .roles
@@ -183,192 +224,96 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
         })
         .collect();
     let now = time::OffsetDateTime::now_utc();
-    for territory in &territories {
-        let _ = write!(
-            out,
-            "<h2>{} ({})</h2>",
-            esc(lang.tr("Dotační řízení", "Grant procedures")),
-            esc(territory)
-        );
-        let mut kinds = String::new();
-        for (code, name, _) in KINDS {
-            let _ = write!(kinds, "<option value=\"{code}\">{}</option>", esc(name));
-        }
-        let t = esc(territory);
-        out.push_str(&action_form(
-            lang,
-            "announce_call",
-            &[("territory", territory)],
-            &format!(
-                "<p><label for=\"call-title-{t}\">{}</label><br><input id=\"call-title-{t}\" name=\"title\" required size=\"50\"></p>\
-                 <p><label for=\"call-desc-{t}\">{}</label><br><textarea id=\"call-desc-{t}\" name=\"description\" rows=\"3\" cols=\"60\"></textarea></p>\
-                 <p><label for=\"call-budget-{t}\">{}</label> <input id=\"call-budget-{t}\" name=\"budget\" type=\"number\" min=\"1\" required></p>\
-                 <p><label for=\"call-deadline-{t}\">{}</label> <input id=\"call-deadline-{t}\" name=\"deadline\" type=\"date\" required></p>\
-                 <p><label for=\"call-kinds-{t}\">{}</label><br><select id=\"call-kinds-{t}\" name=\"kinds\" multiple size=\"5\">{kinds}</select></p>\
-                 <p><label for=\"call-criteria-{t}\">{}</label><br><textarea id=\"call-criteria-{t}\" name=\"criteria\" rows=\"3\" cols=\"60\" required aria-describedby=\"call-help-{t}\"></textarea></p>\
-                 <p id=\"call-help-{t}\"><small>{}</small></p>",
-                esc(lang.tr("Název výzvy", "Title of the call")),
-                esc(lang.tr("Popis", "Description")),
-                esc(lang.tr("Rozpočet (Kč)", "Budget (CZK)")),
-                esc(lang.tr("Uzávěrka (do konce dne)", "Deadline (end of the day)")),
-                esc(lang.tr("Pro druhy služeb (žádný: všechny)", "For kinds of service (none: all)")),
-                esc(lang.tr("Kritéria, jedno na řádek", "Criteria, one a line")),
-                esc(lang.tr("Řádek: název | váha v % | nejvýše bodů; váhy dávají dohromady 100.", "A line: name | weight in % | most points; the weights add up to 100.")),
-            ),
-            lang.tr("Vyhlásit výzvu", "Announce the call"),
-        ));
-        let mut calls: Vec<_> = index
-            .grant_calls
-            .values()
-            .filter(|c| &c.details.territory == territory)
-            .collect();
-        calls.sort_by_key(|c| std::cmp::Reverse(c.details.deadline));
-        for c in calls {
-            let _ = write!(
-                out,
-                "<section><h3><a href=\"/dotace/{}?lang={}\">{}</a></h3>",
-                esc(&c.id),
-                lang.code(),
-                esc(&c.details.title)
-            );
-            if c.cancelled.is_none() && now <= c.details.deadline {
-                out.push_str(&action_form(
-                    lang,
-                    "cancel_call",
-                    &[("id", &c.id)],
-                    &format!(
-                        "<label for=\"cancel-{id}\">{}</label> <input id=\"cancel-{id}\" name=\"reason\" required> ",
-                        esc(lang.tr("Důvod zrušení", "Reason for cancelling")),
-                        id = esc(&c.id)
-                    ),
-                    lang.tr("Zrušit výzvu", "Cancel the call"),
-                ));
-            }
-            let mut apps: Vec<_> = index
-                .grant_applications
+    let procedures = territories
+        .into_iter()
+        .map(|territory| {
+            let mut calls: Vec<_> = index
+                .grant_calls
                 .values()
-                .filter(|a| a.details.call_id == c.id)
+                .filter(|c| c.details.territory == territory)
                 .collect();
-            apps.sort_by(|a, b| a.id.cmp(&b.id));
-            for a in apps.into_iter().filter(|a| {
-                matches!(
-                    a.status,
-                    ApplicationStatus::Submitted | ApplicationStatus::Evaluated
-                )
-            }) {
-                let provider = index
-                    .providers
-                    .get(&a.details.provider_ico)
-                    .map_or(a.details.provider_ico.as_str(), |p| p.name.as_str());
-                let _ = write!(
-                    out,
-                    "<h4>{} — {} {}</h4><p>{}</p>",
-                    esc(provider),
-                    esc(lang.tr("žádá", "asks for")),
-                    czk(a.details.requested_amount),
-                    esc(&a.details.justification)
-                );
-                let mut scores = String::new();
-                for k in &c.details.criteria {
-                    let _ = write!(
-                        scores,
-                        "<label for=\"score-{a}-{k}\">{name} (0–{max})</label> <input id=\"score-{a}-{k}\" name=\"score:{k}\" type=\"number\" min=\"0\" max=\"{max}\" required> ",
-                        a = esc(&a.id),
-                        k = esc(&k.id),
-                        name = esc(&k.name),
-                        max = k.max_points,
-                    );
-                }
-                out.push_str(&action_form(
-                    lang,
-                    "evaluate_application",
-                    &[("id", &a.id)],
-                    &format!("<p>{scores}</p>"),
-                    lang.tr("Uložit hodnocení", "Save the evaluation"),
-                ));
-                if a.status == ApplicationStatus::Evaluated {
-                    out.push_str(&action_form(
-                        lang,
-                        "decide_application",
-                        &[("id", &a.id)],
-                        &format!(
-                            "<p><label for=\"amount-{id}\">{}</label> <input id=\"amount-{id}\" name=\"granted_amount\" type=\"number\" min=\"0\" required> \
-                             <label for=\"reasons-{id}\">{}</label> <input id=\"reasons-{id}\" name=\"reasons\" required></p>",
-                            esc(lang.tr("Přidělit (Kč, 0 = zamítnout)", "Grant (CZK, 0 = refuse)")),
-                            esc(lang.tr("Odůvodnění", "Reasons")),
-                            id = esc(&a.id)
-                        ),
-                        lang.tr("Rozhodnout", "Decide"),
-                    ));
-                }
-            }
-            out.push_str("</section>");
-        }
-    }
+            calls.sort_by_key(|c| std::cmp::Reverse(c.details.deadline));
+            let calls = calls
+                .into_iter()
+                .map(|c| {
+                    let mut apps: Vec<_> = index
+                        .grant_applications
+                        .values()
+                        .filter(|a| a.details.call_id == c.id)
+                        .filter(|a| {
+                            matches!(
+                                a.status,
+                                ApplicationStatus::Submitted | ApplicationStatus::Evaluated
+                            )
+                        })
+                        .collect();
+                    apps.sort_by(|a, b| a.id.cmp(&b.id));
+                    CallForms {
+                        id: c.id.clone(),
+                        title: c.details.title.clone(),
+                        open: c.cancelled.is_none() && now <= c.details.deadline,
+                        criteria: c.details.criteria.clone(),
+                        applications: apps
+                            .into_iter()
+                            .map(|a| ApplicationForms {
+                                id: a.id.clone(),
+                                provider: index
+                                    .provider_name(&a.details.provider_ico)
+                                    .unwrap_or_else(|| a.details.provider_ico.clone()),
+                                requested: czk(a.details.requested_amount),
+                                justification: a.details.justification.clone(),
+                                evaluated: a.status == ApplicationStatus::Evaluated,
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            Procedure { territory, calls }
+        })
+        .collect();
     // Providers: apply for an open call with one of their services.
     let providers = visitor.providers();
-    if !providers.is_empty() {
-        let open: Vec<_> = index
+    let open: Vec<_> = if providers.is_empty() {
+        Vec::new()
+    } else {
+        index
             .grant_calls
             .values()
             .filter(|c| c.cancelled.is_none() && now <= c.details.deadline)
-            .collect();
-        if !open.is_empty() {
-            let _ = write!(
-                out,
-                "<h2>{}</h2>",
-                esc(lang.tr("Otevřené dotační výzvy", "Open grant calls"))
-            );
-        }
-        for c in open {
-            let services: Vec<_> = index
+            .collect()
+    };
+    let open_calls = open
+        .iter()
+        .filter_map(|c| {
+            let services: Vec<(String, String)> = index
                 .services()
                 .filter(|s| providers.contains(&s.view.provider_ico))
                 .filter(|s| {
                     c.details.eligible_kinds.is_empty()
                         || c.details.eligible_kinds.contains(&s.view.details.kind)
                 })
+                .map(|s| {
+                    (
+                        format!("{}|{}", s.view.provider_ico, s.view.id),
+                        s.view.details.name.clone(),
+                    )
+                })
                 .collect();
-            if services.is_empty() {
-                continue;
-            }
-            let mut options = String::new();
-            for s in &services {
-                let _ = write!(
-                    options,
-                    "<option value=\"{}|{}\">{}</option>",
-                    esc(&s.view.provider_ico),
-                    esc(&s.view.id),
-                    esc(&s.view.details.name)
-                );
-            }
-            let id = esc(&c.id);
-            let _ = write!(
-                out,
-                "<section><h3><a href=\"/dotace/{id}?lang={}\">{}</a></h3>",
-                lang.code(),
-                esc(&c.details.title)
-            );
-            out.push_str(&action_form(
-                lang,
-                "submit_application",
-                &[("call", &c.id)],
-                &format!(
-                    "<p><label for=\"app-service-{id}\">{}</label> <select id=\"app-service-{id}\" name=\"service\">{options}</select></p>\
-                     <p><label for=\"app-lines-{id}\">{}</label><br><textarea id=\"app-lines-{id}\" name=\"budget_lines\" rows=\"3\" cols=\"60\" required aria-describedby=\"app-help-{id}\"></textarea></p>\
-                     <p id=\"app-help-{id}\"><small>{}</small></p>\
-                     <p><label for=\"app-why-{id}\">{}</label><br><textarea id=\"app-why-{id}\" name=\"justification\" rows=\"3\" cols=\"60\" required></textarea></p>",
-                    esc(lang.tr("Služba", "Service")),
-                    esc(lang.tr("Rozpočet žádosti, položka na řádek", "The budget, an item a line")),
-                    esc(lang.tr("Řádek: položka | částka v Kč; požadovaná částka je jejich součet.", "A line: item | amount in CZK; the amount asked for is their sum.")),
-                    esc(lang.tr("Zdůvodnění", "Justification")),
-                ),
-                lang.tr("Podat žádost", "Apply"),
-            ));
-            out.push_str("</section>");
-        }
-    }
-    out
+            (!services.is_empty()).then(|| OpenCall {
+                id: c.id.clone(),
+                title: c.details.title.clone(),
+                services,
+            })
+        })
+        .collect();
+    Template::render(&GrantSections {
+        frame: Frame::section(lang),
+        procedures,
+        kinds: KINDS.iter().map(|(code, name, _)| (*code, *name)).collect(),
+        any_open: !open.is_empty(),
+        open_calls,
+    })
+    .unwrap_or_default()
 }
 
 /// Lines `a | b | c` of a form field, each split and trimmed.
