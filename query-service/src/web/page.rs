@@ -1,8 +1,7 @@
 //! What every page's template shares: the frame's data (`Frame`, rendered
 //! by `templates/frame.html`: landmarks, skip link, menus, language switch,
 //! a small stylesheet inline — nothing is fetched from elsewhere), the texts
-//! of both languages (`Texts`), the templates' escaper, rendering, and the
-//! escaping the role sections still made in code use (`esc`).
+//! of both languages (`Texts`), the templates' escaper and rendering.
 
 /// The interface's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -370,6 +369,26 @@ pub struct Texts {
     pub application_budget_help: &'static str,
     pub justification: &'static str,
     pub apply: &'static str,
+    pub heading: &'static str,
+    pub publish: &'static str,
+    pub open_it: &'static str,
+    pub close_it: &'static str,
+    pub survey_title: &'static str,
+    pub purpose: &'static str,
+    pub anonymous_survey: &'static str,
+    pub questions_one_a_line: &'static str,
+    pub questions_help: &'static str,
+    pub save_as_draft: &'static str,
+    pub revisions_under_discussion: &'static str,
+    pub approve: &'static str,
+    pub reason_for_rejecting: &'static str,
+    pub reject: &'static str,
+    pub comment: &'static str,
+    pub to_comment: &'static str,
+    pub no_revision_waiting: &'static str,
+    pub kind_of_record: &'static str,
+    pub id: &'static str,
+    pub show_history: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -692,6 +711,26 @@ const CS: Texts = Texts {
     application_budget_help: "Řádek: položka | částka v Kč; požadovaná částka je jejich součet.",
     justification: "Zdůvodnění",
     apply: "Podat žádost",
+    heading: "Nadpis",
+    publish: "Zveřejnit",
+    open_it: "Otevřít",
+    close_it: "Uzavřít",
+    survey_title: "Název ankety",
+    purpose: "Účel",
+    anonymous_survey: "anonymní (odpovědi nelze přiřadit poskytovatelům)",
+    questions_one_a_line: "Otázky, jedna na řádek",
+    questions_help: "Řádek: druh | otázka | možnosti oddělené středníkem. Druhy: ano-ne, cislo, text, dlouhy-text, datum, skala, jedna, vice. Hvězdička před otázkou: povinná. Např.: jedna | *Část kraje | sever; jih",
+    save_as_draft: "Uložit jako návrh",
+    revisions_under_discussion: "Návrhy plánů k projednání",
+    approve: "Schválit",
+    reason_for_rejecting: "Důvod zamítnutí",
+    reject: "Zamítnout",
+    comment: "Připomínka",
+    to_comment: "Připomínkovat",
+    no_revision_waiting: "Žádný návrh nečeká.",
+    kind_of_record: "Druh záznamu",
+    id: "Identifikátor",
+    show_history: "Zobrazit historii",
 };
 
 const EN: Texts = Texts {
@@ -1014,25 +1053,30 @@ const EN: Texts = Texts {
     application_budget_help: "A line: item | amount in CZK; the amount asked for is their sum.",
     justification: "Justification",
     apply: "Apply",
+    heading: "Title",
+    publish: "Publish",
+    open_it: "Open",
+    close_it: "Close",
+    survey_title: "Title of the survey",
+    purpose: "Purpose",
+    anonymous_survey: "anonymous (answers cannot be traced to providers)",
+    questions_one_a_line: "Questions, one a line",
+    questions_help: "A line: kind | question | options separated by semicolons. Kinds: ano-ne (yes/no), cislo (number), text, dlouhy-text (long text), datum (date), skala (1–5), jedna (one of), vice (any of). An asterisk before the question: required. E.g.: jedna | *Part of the region | north; south",
+    save_as_draft: "Save as a draft",
+    revisions_under_discussion: "Plan revisions under discussion",
+    approve: "Approve",
+    reason_for_rejecting: "Reason for rejecting",
+    reject: "Reject",
+    comment: "Comment",
+    to_comment: "Comment",
+    no_revision_waiting: "No revision is waiting.",
+    kind_of_record: "Kind of record",
+    id: "Id",
+    show_history: "Show the history",
 };
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The templates' HTML escaper (`askama.toml`): the same entities as [`esc`].
+/// The templates' HTML escaper (`askama.toml`): named entities for `& < > "`
+/// and `&#39;` for `'`, as the pages always had.
 #[derive(Debug, Clone, Copy)]
 pub struct Escape;
 
@@ -1054,40 +1098,6 @@ impl askama::filters::Escaper for Escape {
         }
         dest.write_str(&string[last..])
     }
-}
-
-/// A hidden form field.
-pub fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        esc(name),
-        esc(value)
-    )
-}
-
-/// A form of the signed-in pages: posts `action` with these hidden fields to
-/// `/moje/akce`, then its visible controls and a button.
-pub fn action_form(
-    lang: Lang,
-    action: &str,
-    fields: &[(&str, &str)],
-    controls: &str,
-    button: &str,
-) -> String {
-    let mut f = format!(
-        "<form method=\"post\" action=\"/moje/akce\">{}{}",
-        hidden("lang", lang.code()),
-        hidden("action", action)
-    );
-    for (k, v) in fields {
-        f.push_str(&hidden(k, v));
-    }
-    f.push_str(controls);
-    f.push_str(&format!(
-        "<button type=\"submit\">{}</button></form>",
-        esc(button)
-    ));
-    f
 }
 
 /// Colours chosen for contrast above 4.5:1 (WCAG 2.1 AA) on white.
@@ -1213,9 +1223,16 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_the_language_read() {
+        let mut escaped = String::new();
+        askama::filters::Escaper::write_escaped_str(
+            &Escape,
+            &mut escaped,
+            "<a href=\"x\">Tom & Jerry's</a> ž",
+        )
+        .unwrap();
         assert_eq!(
-            esc("<a href=\"x\">Tom & Jerry's</a>"),
-            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+            escaped,
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt; ž"
         );
         assert_eq!(Lang::from_query("q=azyl&lang=en"), Lang::En);
         assert_eq!(Lang::from_query("q=lang=en"), Lang::Cs);

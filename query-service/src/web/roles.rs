@@ -7,7 +7,7 @@
 //! `/moje/akce` with the action's name; the command API decides, as for any
 //! client, and its refusal is shown with the reason.
 
-use super::page::{action_form, esc, hidden, Lang};
+use super::page::Lang;
 use super::session::{self, field, Visitor};
 use crate::api::QueryState;
 use crate::index::Index;
@@ -19,7 +19,6 @@ use events::accounts::role::{Role, Scope};
 use events::planning::plan::RevisionStatus;
 use events::surveys::survey::{Audience, SurveyStatus};
 use serde_json::{json, Value};
-use std::fmt::Write;
 
 /// The codes of the scopes the account holds a role in.
 fn scopes(visitor: &Visitor, role: Role) -> Vec<String> {
@@ -45,204 +44,133 @@ fn has(visitor: &Visitor, roles: &[Role]) -> bool {
         .any(|g| roles.contains(&g.role))
 }
 
+/// A survey of a methodologist's kraj, with the action it may take next.
+struct SurveyItem {
+    id: String,
+    title: String,
+    status: &'static str,
+    /// The action's name and its button.
+    action: Option<(&'static str, &'static str)>,
+}
+
+/// A methodologist's forms for a kraj.
+struct KrajForms {
+    kraj: String,
+    name: String,
+    surveys: Vec<SurveyItem>,
+}
+
+/// A proposed revision waiting for a commissioner.
+struct RevisionToDecide {
+    plan: String,
+    title: String,
+    n: u32,
+}
+
+#[derive(askama::Template)]
+#[template(path = "forms/roles.html")]
+struct RoleSections<'a> {
+    frame: super::page::Frame<'a>,
+    methodologist: Vec<KrajForms>,
+    /// The organisers', providers' and commissioners' sections, rendered.
+    parts: Vec<String>,
+    /// For a commissioner: the revisions under discussion.
+    revisions: Option<Vec<RevisionToDecide>>,
+    /// The grant procedures' sections, rendered.
+    grants: String,
+    /// An auditor or administrator opens any record's history.
+    history: bool,
+    stream_types: &'static [&'static str],
+}
+
 /// The sections for the visitor's roles other than a provider's reports.
 pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
+    let t = lang.texts();
     let index = state.indexer.read();
-    let mut out = String::new();
     // Methodologists: news and surveys of their kraj.
-    for kraj in scopes(visitor, Role::Methodologist) {
-        let name = index
-            .territory()
-            .kraj_by_any_code(&kraj)
-            .map_or(kraj.clone(), |k| k.name.clone());
-        let _ = write!(
-            out,
-            "<h2>{} — {}</h2>",
-            esc(lang.tr("Aktualita", "News")),
-            esc(&name)
-        );
-        out.push_str(&action_form(
-            lang,
-            "publish_news",
-            &[("kraj", &kraj)],
-            &format!(
-                "<p><label for=\"news-title-{k}\">{}</label><br><input id=\"news-title-{k}\" name=\"title\" required size=\"50\"></p>\
-                 <p><label for=\"news-body-{k}\">{}</label><br><textarea id=\"news-body-{k}\" name=\"body\" rows=\"5\" cols=\"60\" required></textarea></p>",
-                esc(lang.tr("Nadpis", "Title")),
-                esc(lang.tr("Text", "Text")),
-                k = esc(&kraj),
-            ),
-            lang.tr("Zveřejnit", "Publish"),
-        ));
-        let _ = write!(
-            out,
-            "<h2>{} — {}</h2>",
-            esc(lang.tr("Ankety", "Surveys")),
-            esc(&name)
-        );
-        let mut surveys: Vec<_> = index
-            .surveys
-            .values()
-            .filter(|s| matches!(&s.definition.audience, Audience::Kraj { code } if code == &kraj))
-            .collect();
-        surveys.sort_by(|a, b| b.id.cmp(&a.id));
-        out.push_str("<ul>");
-        for s in surveys {
-            let (action, button) = match s.status {
-                SurveyStatus::Draft => ("open_survey", lang.tr("Otevřít", "Open")),
-                SurveyStatus::Open => ("close_survey", lang.tr("Uzavřít", "Close")),
-                _ => ("", ""),
-            };
-            let _ = write!(
-                out,
-                "<li><a href=\"/ankety/{id}?lang={c}\">{title}</a> ({status}) {form}</li>",
-                id = esc(&s.id),
-                c = lang.code(),
-                title = esc(&s.definition.title),
-                status = super::surveys::status_text(lang, s.status),
-                form = if action.is_empty() {
-                    String::new()
-                } else {
-                    action_form(lang, action, &[("id", &s.id)], "", button)
-                },
-            );
-        }
-        out.push_str("</ul>");
-        out.push_str(&action_form(
-            lang,
-            "define_survey",
-            &[("kraj", &kraj)],
-            &format!(
-                "<p><label for=\"s-title-{k}\">{}</label><br><input id=\"s-title-{k}\" name=\"title\" required size=\"50\"></p>\
-                 <p><label for=\"s-desc-{k}\">{}</label><br><input id=\"s-desc-{k}\" name=\"description\" size=\"50\"></p>\
-                 <p><input type=\"checkbox\" id=\"s-anon-{k}\" name=\"anonymous\" value=\"true\"> <label for=\"s-anon-{k}\">{}</label></p>\
-                 <p><label for=\"s-q-{k}\">{}</label><br><textarea id=\"s-q-{k}\" name=\"questions\" rows=\"6\" cols=\"60\" required aria-describedby=\"s-help-{k}\"></textarea></p>\
-                 <p id=\"s-help-{k}\"><small>{}</small></p>",
-                esc(lang.tr("Název ankety", "Title of the survey")),
-                esc(lang.tr("Účel", "Purpose")),
-                esc(lang.tr("anonymní (odpovědi nelze přiřadit poskytovatelům)", "anonymous (answers cannot be traced to providers)")),
-                esc(lang.tr("Otázky, jedna na řádek", "Questions, one a line")),
-                esc(lang.tr(
-                    "Řádek: druh | otázka | možnosti oddělené středníkem. Druhy: ano-ne, cislo, text, dlouhy-text, datum, skala, jedna, vice. Hvězdička před otázkou: povinná. Např.: jedna | *Část kraje | sever; jih",
-                    "A line: kind | question | options separated by semicolons. Kinds: ano-ne (yes/no), cislo (number), text, dlouhy-text (long text), datum (date), skala (1–5), jedna (one of), vice (any of). An asterisk before the question: required. E.g.: jedna | *Part of the region | north; south",
-                )),
-                k = esc(&kraj),
-            ),
-            lang.tr("Uložit jako návrh", "Save as a draft"),
-        ));
-    }
+    let methodologist = scopes(visitor, Role::Methodologist)
+        .into_iter()
+        .map(|kraj| {
+            let name = index
+                .territory()
+                .kraj_by_any_code(&kraj)
+                .map_or(kraj.clone(), |k| k.name.clone());
+            let mut surveys: Vec<_> = index
+                .surveys
+                .values()
+                .filter(
+                    |s| matches!(&s.definition.audience, Audience::Kraj { code } if code == &kraj),
+                )
+                .collect();
+            surveys.sort_by(|a, b| b.id.cmp(&a.id));
+            let surveys = surveys
+                .into_iter()
+                .map(|s| SurveyItem {
+                    id: s.id.clone(),
+                    title: s.definition.title.clone(),
+                    status: super::surveys::status_text(lang, s.status),
+                    action: match s.status {
+                        SurveyStatus::Draft => Some(("open_survey", t.open_it)),
+                        SurveyStatus::Open => Some(("close_survey", t.close_it)),
+                        _ => None,
+                    },
+                })
+                .collect();
+            KrajForms {
+                kraj,
+                name,
+                surveys,
+            }
+        })
+        .collect();
     // Organisers (methodologists, commissioners): the calendar and documents of their territories.
     let mut organised = scopes(visitor, Role::Methodologist);
     organised.extend(scopes(visitor, Role::Commissioner));
     organised.dedup();
-    for territory in &organised {
-        out.push_str(&super::content_forms::organiser(&index, territory, lang));
-    }
+    let mut parts: Vec<String> = organised
+        .iter()
+        .map(|territory| super::content_forms::organiser(&index, territory, lang))
+        .collect();
     // Providers: their job offers.
     let providers = visitor.providers();
     if !providers.is_empty() {
-        out.push_str(&super::content_forms::jobs(&index, &providers, lang));
+        parts.push(super::content_forms::jobs(&index, &providers, lang));
     }
-    // Commissioners: proposed revisions of their territory's plans, then the plans' forms.
+    // Commissioners: their territory's plans' forms, then the revisions proposed.
     let territories = scopes(visitor, Role::Commissioner);
-    for territory in &territories {
-        out.push_str(&super::plan_forms::section(&index, territory, lang));
-    }
-    if !territories.is_empty() {
-        let _ = write!(
-            out,
-            "<h2>{}</h2>",
-            esc(lang.tr(
-                "Návrhy plánů k projednání",
-                "Plan revisions under discussion"
-            ))
-        );
-        let mut any = false;
-        for plan in index
+    parts.extend(
+        territories
+            .iter()
+            .map(|territory| super::plan_forms::section(&index, territory, lang)),
+    );
+    let revisions = (!territories.is_empty()).then(|| {
+        index
             .plans
             .values()
             .filter(|p| territories.contains(&p.territory))
-        {
-            for (n, _) in plan
-                .revisions
-                .iter()
-                .filter(|(_, r)| r.status == RevisionStatus::Proposed)
-            {
-                any = true;
-                let n = n.to_string();
-                let _ = write!(
-                    out,
-                    "<section><h3><a href=\"/planovani/{id}?revize={n}&amp;lang={c}\">{title}, {rev} {n}</a></h3>",
-                    id = esc(&plan.id),
-                    c = lang.code(),
-                    title = esc(&plan.title),
-                    rev = esc(lang.tr("revize", "revision")),
-                );
-                let keys = [("plan", plan.id.as_str()), ("n", n.as_str())];
-                out.push_str(&action_form(
-                    lang,
-                    "approve_revision",
-                    &keys,
-                    "",
-                    lang.tr("Schválit", "Approve"),
-                ));
-                let id = format!("{}-{n}", plan.id);
-                out.push_str(&action_form(
-                    lang,
-                    "reject_revision",
-                    &keys,
-                    &format!(
-                        "<label for=\"reason-{id}\">{}</label> <input id=\"reason-{id}\" name=\"reason\" required> ",
-                        esc(lang.tr("Důvod zamítnutí", "Reason for rejecting")),
-                        id = esc(&id)
-                    ),
-                    lang.tr("Zamítnout", "Reject"),
-                ));
-                out.push_str(&action_form(
-                    lang,
-                    "comment_revision",
-                    &keys,
-                    &format!(
-                        "<label for=\"comment-{id}\">{}</label> <input id=\"comment-{id}\" name=\"text\" required> ",
-                        esc(lang.tr("Připomínka", "Comment")),
-                        id = esc(&id)
-                    ),
-                    lang.tr("Připomínkovat", "Comment"),
-                ));
-                out.push_str("</section>");
-            }
-        }
-        if !any {
-            let _ = write!(
-                out,
-                "<p>{}</p>",
-                esc(lang.tr("Žádný návrh nečeká.", "No revision is waiting."))
-            );
-        }
-    }
+            .flat_map(|plan| {
+                plan.revisions
+                    .iter()
+                    .filter(|(_, r)| r.status == RevisionStatus::Proposed)
+                    .map(|(n, _)| RevisionToDecide {
+                        plan: plan.id.clone(),
+                        title: plan.title.clone(),
+                        n: *n,
+                    })
+            })
+            .collect()
+    });
     drop(index);
-    out.push_str(&super::grants::sections(state, visitor, lang));
-    // Auditors and administrators: the history of any record.
-    if has(visitor, &[Role::Auditor, Role::Administrator]) {
-        let _ = write!(
-            out,
-            "<h2>{}</h2><form method=\"get\" action=\"/moje/historie\">{}\
-             <p><label for=\"h-type\">{}</label> <select id=\"h-type\" name=\"typ\">",
-            esc(lang.tr("Historie záznamu", "History of a record")),
-            hidden("lang", lang.code()),
-            esc(lang.tr("Druh záznamu", "Kind of record")),
-        );
-        for t in STREAM_TYPES {
-            let _ = write!(out, "<option>{t}</option>");
-        }
-        let _ = write!(
-            out,
-            "</select> <label for=\"h-id\">{}</label> <input id=\"h-id\" name=\"id\" required> <button type=\"submit\">{}</button></p></form>",
-            esc(lang.tr("Identifikátor", "Id")),
-            esc(lang.tr("Zobrazit historii", "Show the history")),
-        );
-    }
-    out
+    askama::Template::render(&RoleSections {
+        frame: super::page::Frame::section(lang),
+        methodologist,
+        parts,
+        revisions,
+        grants: super::grants::sections(state, visitor, lang),
+        history: has(visitor, &[Role::Auditor, Role::Administrator]),
+        stream_types: &STREAM_TYPES,
+    })
+    .unwrap_or_default()
 }
 
 /// The kinds of records (streams) an auditor can open.
@@ -440,8 +368,12 @@ pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Byte
             let sep = if back.contains('?') { '&' } else { '?' };
             Redirect::to(&format!("{back}{sep}lang={}", lang.code())).into_response()
         }
-        None => Redirect::to(&format!("/moje?lang={}&done={}", lang.code(), esc(&action)))
-            .into_response(),
+        None => Redirect::to(&format!(
+            "/moje?lang={}&done={}",
+            lang.code(),
+            super::self_service::urlencode(&action)
+        ))
+        .into_response(),
     }
 }
 
