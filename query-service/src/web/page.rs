@@ -389,6 +389,14 @@ pub struct Texts {
     pub kind_of_record: &'static str,
     pub id: &'static str,
     pub show_history: &'static str,
+    pub report_accepted: &'static str,
+    pub change_accepted: &'static str,
+    pub unit_beds: &'static str,
+    pub unit_clients: &'static str,
+    pub unit_contacts: &'static str,
+    pub unit_interventions: &'static str,
+    pub unit_calls: &'static str,
+    pub whole_number: &'static str,
 }
 
 const CS: Texts = Texts {
@@ -731,6 +739,14 @@ const CS: Texts = Texts {
     kind_of_record: "Druh záznamu",
     id: "Identifikátor",
     show_history: "Zobrazit historii",
+    report_accepted: "Hlášení volných míst bylo přijato a je zveřejněno.",
+    change_accepted: "Hotovo, změna byla přijata.",
+    unit_beds: "lůžka",
+    unit_clients: "klienti",
+    unit_contacts: "kontakty",
+    unit_interventions: "intervence",
+    unit_calls: "hovory",
+    whole_number: "zadejte celé číslo",
 };
 
 const EN: Texts = Texts {
@@ -1073,6 +1089,14 @@ const EN: Texts = Texts {
     kind_of_record: "Kind of record",
     id: "Id",
     show_history: "Show the history",
+    report_accepted: "The report of free places was accepted and is published.",
+    change_accepted: "Done, the change was accepted.",
+    unit_beds: "beds",
+    unit_clients: "clients",
+    unit_contacts: "contacts",
+    unit_interventions: "interventions",
+    unit_calls: "calls",
+    whole_number: "enter a whole number",
 };
 
 /// The templates' HTML escaper (`askama.toml`): named entities for `& < > "`

@@ -33,15 +33,9 @@ pub async fn mine(
         return session::to_login(lang);
     };
     let notice = if raw.split('&').any(|kv| kv == "reported=1") {
-        Some(lang.tr(
-            "Hlášení volných míst bylo přijato a je zveřejněno.",
-            "The report of free places was accepted and is published.",
-        ))
+        Some(lang.texts().report_accepted)
     } else if raw.split('&').any(|kv| kv.starts_with("done=")) {
-        Some(lang.tr(
-            "Hotovo, změna byla přijata.",
-            "Done, the change was accepted.",
-        ))
+        Some(lang.texts().change_accepted)
     } else {
         None
     };
@@ -206,15 +200,16 @@ fn report_of(state: &QueryState, providers: &[String], lang: Lang) -> Report {
 
 /// The name of a form's or a capacity unit's code.
 pub fn code_name(lang: Lang, code: &str) -> &str {
+    let t = lang.texts();
     match code {
-        "pob" => lang.tr("pobytová", "residential"),
-        "amb" => lang.tr("ambulantní", "outpatient"),
-        "ter" => lang.tr("terénní", "field"),
-        "luzka" => lang.tr("lůžka", "beds"),
-        "klient" => lang.tr("klienti", "clients"),
-        "kontakt" => lang.tr("kontakty", "contacts"),
-        "interv" => lang.tr("intervence", "interventions"),
-        "hovor" => lang.tr("hovory", "calls"),
+        "pob" => t.residential,
+        "amb" => t.outpatient,
+        "ter" => t.field,
+        "luzka" => t.unit_beds,
+        "klient" => t.unit_clients,
+        "kontakt" => t.unit_contacts,
+        "interv" => t.unit_interventions,
+        "hovor" => t.unit_calls,
         other => other,
     }
 }
@@ -236,7 +231,7 @@ pub async fn report(State(state): State<QueryState>, headers: HeaderMap, body: B
     let Ok(free_places) = free_places.parse::<i64>() else {
         let text = format!(
             "free_places: {} ({free_places:?})",
-            lang.tr("zadejte celé číslo", "enter a whole number")
+            lang.texts().whole_number
         );
         return render(
             &state,
