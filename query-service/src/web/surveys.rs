@@ -96,6 +96,7 @@ pub async fn one(
         StatusCode::OK,
         notice,
         None,
+        None,
     )
 }
 
@@ -127,6 +128,9 @@ struct SurveyPage<'a> {
     tables: Vec<ResultTable<'a>>,
 }
 
+/// The survey's page; `typed` (the answers of a refused form) fills the
+/// questionnaire in, else a named respondent's last answer does.
+#[allow(clippy::too_many_arguments)]
 fn render(
     state: &QueryState,
     id: &str,
@@ -135,6 +139,7 @@ fn render(
     status: StatusCode,
     notice: Option<&str>,
     problem: Option<&str>,
+    typed: Option<&std::collections::BTreeMap<String, Value>>,
 ) -> Response {
     let t = lang.texts();
     let index = state.indexer.read();
@@ -174,7 +179,9 @@ fn render(
                 .map(|r| &r.answers),
             _ => None,
         };
-        Invitation::Form(answer_form(survey, providers, previous, lang))
+        let mut form = answer_form(survey, providers, typed.or(previous), lang);
+        form.answered_before = previous.is_some();
+        Invitation::Form(form)
     };
     // The results, unless withheld from this reader.
     let rs = responses(&index, id);
@@ -396,6 +403,31 @@ fn answer_form(
     }
 }
 
+/// What a posted form holds per question, as typed (to show it again).
+fn typed_answers(
+    questions: &[Question],
+    fields: &[(String, String)],
+) -> std::collections::BTreeMap<String, Value> {
+    questions
+        .iter()
+        .filter_map(|q| {
+            let name = format!("q:{}", q.id);
+            let values: Vec<Value> = fields
+                .iter()
+                .filter(|(k, v)| *k == name && !v.trim().is_empty())
+                .map(|(_, v)| Value::from(v.trim()))
+                .collect();
+            let value = match &q.kind {
+                QuestionKind::MultipleChoice { .. } => {
+                    (!values.is_empty()).then_some(Value::Array(values))
+                }
+                _ => values.into_iter().next(),
+            };
+            value.map(|v| (q.id.clone(), v))
+        })
+        .collect()
+}
+
 /// The posted form as the command's answers; a number that is not one is named.
 fn answers_of(
     questions: &[Question],
@@ -481,6 +513,7 @@ pub async fn answer(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
                 Some(&text),
+                Some(&typed_answers(&questions, &fields)),
             )
         }
     };
@@ -519,6 +552,7 @@ pub async fn answer(
             answer.status,
             None,
             Some(&answer.refusal()),
+            Some(&typed_answers(&questions, &fields)),
         );
     }
     session::settle(&state, &answer).await;

@@ -358,6 +358,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "{}",
         p.html
     );
+    assert!(
+        p.html.contains("name=\"q:waiting\" type=\"number\"") && p.html.contains("value=\"hodně\""),
+        "the form again with what was typed: {}",
+        p.html
+    );
     let p = b
         .post(&path, &[("provider_ico", OTHER), ("q:waiting", "3")], None)
         .await;
