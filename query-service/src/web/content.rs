@@ -3,7 +3,7 @@
 //! the same way, and erased authors stay erased): the calendar, documents,
 //! news, job postings and the forum.
 
-use super::page::{render, Frame, Lang};
+use super::page::{render, Frame};
 use super::planning::{day_time, territory_name};
 use crate::api::answers::{List, Page, WithProvider};
 use crate::api::content::ContentParams;
@@ -15,27 +15,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use events::forum::Section;
-use infra::problem::Problem;
 use read_models::content::JobView;
-
-fn lang_of(raw: &Option<String>) -> Lang {
-    Lang::from_query(raw.as_deref().unwrap_or_default())
-}
 
 /// The read API's content lists, with no filter.
 fn all() -> crate::api::params::Query<ContentParams> {
     crate::api::params::Query(ContentParams::default())
-}
-
-/// The page saying why the read API refused.
-fn failed(lang: Lang, title: &str, path: &str, problem: &Problem) -> Response {
-    super::alert(
-        StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        lang,
-        title,
-        path,
-        problem.detail.as_deref().unwrap_or(problem.title.as_str()),
-    )
 }
 
 /// The paragraphs of a text (blank lines between them).
@@ -66,11 +50,11 @@ struct CalendarPage<'a> {
 
 /// `GET /kalendar`: events not yet over.
 pub async fn calendar(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let title = lang.texts().calendar;
     let Json(list) = match crate::api::content::calendar(State(state.clone()), all()).await {
         Ok(a) => a,
-        Err(p) => return failed(lang, title, "/kalendar", &p),
+        Err(p) => return super::failed(lang, title, "/kalendar", &p),
     };
     let index = state.indexer.read();
     let events = list
@@ -115,11 +99,11 @@ struct DocumentsPage<'a> {
 
 /// `GET /dokumenty`: documents with their versions.
 pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let title = lang.texts().documents;
     let Json(list) = match crate::api::content::documents(State(state.clone()), all()).await {
         Ok(a) => a,
-        Err(p) => return failed(lang, title, "/dokumenty", &p),
+        Err(p) => return super::failed(lang, title, "/dokumenty", &p),
     };
     let index = state.indexer.read();
     let documents = list
@@ -161,11 +145,11 @@ struct NewsPage<'a> {
 
 /// `GET /aktuality`: news, newest first.
 pub async fn news(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let title = lang.texts().news;
     let Json(list) = match crate::api::content::news(State(state.clone()), all()).await {
         Ok(a) => a,
-        Err(p) => return failed(lang, title, "/aktuality", &p),
+        Err(p) => return super::failed(lang, title, "/aktuality", &p),
     };
     let index = state.indexer.read();
     let news = list
@@ -202,10 +186,10 @@ pub async fn article(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let Json(n) = match crate::api::content::article(State(state), Path(id.clone())).await {
         Ok(a) => a,
-        Err(p) => return failed(lang, lang.texts().news, "/aktuality", &p),
+        Err(p) => return super::failed(lang, lang.texts().news, "/aktuality", &p),
     };
     let path = format!("/aktuality/{id}");
     render(&ArticlePage {
@@ -228,11 +212,11 @@ struct JobsPage<'a> {
 
 /// `GET /prace`: open job postings of providers.
 pub async fn jobs(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let title = lang.texts().jobs;
     let Json(List { items, .. }) = match crate::api::content::jobs(State(state), all()).await {
         Ok(a) => a,
-        Err(p) => return failed(lang, title, "/prace", &p),
+        Err(p) => return super::failed(lang, title, "/prace", &p),
     };
     render(&JobsPage {
         frame: Frame {
@@ -284,7 +268,7 @@ pub async fn forum(
     RawQuery(raw): RawQuery,
     params: Result<Query<ForumParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let t = lang.texts();
     let professional = params
         .ok()
@@ -313,7 +297,7 @@ pub async fn forum(
                 t.professional_for_accounts,
             )
         }
-        Err(p) => return failed(lang, t.forum, "/forum", &p),
+        Err(p) => return super::failed(lang, t.forum, "/forum", &p),
     };
     render(&ThreadsPage {
         frame: Frame {
@@ -358,7 +342,7 @@ pub async fn thread(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let t = lang.texts();
     let (headers, signed_in) = as_visitor(&state, &headers).await;
     let answer = crate::api::forum::thread(
@@ -370,7 +354,7 @@ pub async fn thread(
     .await;
     let Json(thread) = match answer {
         Ok(a) => a,
-        Err(p) => return failed(lang, t.forum, "/forum", &p),
+        Err(p) => return super::failed(lang, t.forum, "/forum", &p),
     };
     let path = format!("/forum/{id}");
     let title = thread.title.clone();

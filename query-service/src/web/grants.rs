@@ -21,10 +21,6 @@ use events::grants::application::ApplicationStatus;
 use events::values::codes::KINDS;
 use serde_json::{json, Value};
 
-fn lang_of(raw: &Option<String>) -> Lang {
-    Lang::from_query(raw.as_deref().unwrap_or_default())
-}
-
 /// An amount in crowns, digits grouped: `1 250 000 Kč`.
 pub fn czk(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -36,13 +32,6 @@ pub fn czk(n: i64) -> String {
         out.push(c);
     }
     format!("{}{out} Kč", if n < 0 { "-" } else { "" })
-}
-
-fn kind_name(code: u16) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map_or("", |(_, n, _)| n)
 }
 
 /// A call as listed, with its territory's name.
@@ -66,7 +55,7 @@ impl CallsPage<'_> {
 
 /// `GET /dotace`.
 pub async fn calls(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let title = lang.texts().grant_calls;
     let answer = crate::api::grants::calls(
         State(state.clone()),
@@ -75,15 +64,7 @@ pub async fn calls(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> 
     .await;
     let Json(list) = match answer {
         Ok(a) => a,
-        Err(p) => {
-            return super::alert(
-                StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                lang,
-                title,
-                "/dotace",
-                p.detail.as_deref().unwrap_or(&p.title),
-            )
-        }
+        Err(p) => return super::failed(lang, title, "/dotace", &p),
     };
     let index = state.indexer.read();
     let t = index.territory();
@@ -127,7 +108,7 @@ pub async fn call(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let answer = crate::api::grants::call(
         State(state),
         Path(id.clone()),
@@ -151,7 +132,7 @@ pub async fn call(
         .details
         .eligible_kinds
         .iter()
-        .map(|k| kind_name(*k))
+        .map(|k| super::stats::kind_name(*k))
         .collect();
     let path = format!("/dotace/{id}");
     let title = call.summary.title.clone();

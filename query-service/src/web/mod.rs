@@ -77,6 +77,17 @@ fn alert(status: StatusCode, lang: Lang, title: &str, path: &str, text: &str) ->
     (status, page::render(&page)).into_response()
 }
 
+/// The page saying why the read API refused, with its status.
+fn failed(lang: Lang, title: &str, path: &str, problem: &infra::problem::Problem) -> Response {
+    alert(
+        StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        lang,
+        title,
+        path,
+        problem.detail.as_deref().unwrap_or(problem.title.as_str()),
+    )
+}
+
 /// "Bad filters: why", for a refused parameter.
 fn refused(t: &page::Texts, problem: &infra::problem::Problem) -> String {
     format!(

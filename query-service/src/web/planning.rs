@@ -4,7 +4,7 @@
 //! members' organisations and meetings, from templates over the read models.
 //! (The calendar, documents, news, job postings and the forum: `content`.)
 
-use super::page::{render, Frame, Lang};
+use super::page::{render, Frame};
 use crate::api::QueryState;
 use crate::index::Index;
 use askama::Template;
@@ -14,10 +14,6 @@ use axum::response::Response;
 use events::planning::group::{Meeting, Triad};
 use events::planning::plan::RevisionStatus;
 use read_models::plans::{GroupView, PlanView, RevisionView};
-
-fn lang_of(raw: &Option<String>) -> Lang {
-    Lang::from_query(raw.as_deref().unwrap_or_default())
-}
 
 /// A kraj's, ORP's or municipality's name for its code (the code when unknown).
 pub(super) fn territory_name(index: &Index, code: &str) -> String {
@@ -73,7 +69,7 @@ struct OverviewPage<'a> {
 
 /// `GET /planovani`: the plans and the groups.
 pub async fn overview(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let index = state.indexer.read();
     let mut plans: Vec<&PlanView> = index.plans.values().collect();
     plans.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
@@ -168,7 +164,7 @@ pub async fn plan(
     RawQuery(raw): RawQuery,
     params: Result<Query<PlanParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let t = lang.texts();
     let index = state.indexer.read();
     let Some(p) = index.plans.get(&id) else {
@@ -240,7 +236,7 @@ pub async fn group(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = lang_of(&raw);
+    let lang = super::lang_of(raw.as_deref());
     let t = lang.texts();
     let index = state.indexer.read();
     let Some(g) = index.groups.get(&id) else {

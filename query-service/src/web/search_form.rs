@@ -26,7 +26,7 @@ pub struct Opt {
 }
 
 /// Options from (value, text) pairs, `selected` chosen, counted by `counts`.
-fn options(
+pub(super) fn options(
     items: impl IntoIterator<Item = (String, String)>,
     selected: Option<&str>,
     counts: Option<&BTreeMap<String, usize>>,

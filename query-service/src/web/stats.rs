@@ -5,6 +5,7 @@
 //! as CSV from the read API, whose typed queries give the figures.
 
 use super::page::{Frame, Lang};
+use super::search_form::{options, Opt};
 use crate::api::stats::{
     capacity_rows, services_on, trend_of, KindCount, NeedRow, StatsParams, TrendRow,
 };
@@ -28,24 +29,16 @@ pub(super) fn kind_name(kind: u16) -> &'static str {
         .map_or("", |(_, name, _)| name)
 }
 
-/// An option of a select: a code, its name, whether chosen.
-pub struct Choice {
-    code: String,
-    name: String,
-    selected: bool,
-}
-
 /// The kraje as options, `selected` chosen.
-fn kraj_choices(territory: &infra::territory::Territory, selected: Option<&str>) -> Vec<Choice> {
-    territory
-        .kraje
-        .values()
-        .map(|k| Choice {
-            code: k.nuts.clone(),
-            name: k.name.clone(),
-            selected: selected == Some(k.nuts.as_str()),
-        })
-        .collect()
+fn kraj_choices(territory: &infra::territory::Territory, selected: Option<&str>) -> Vec<Opt> {
+    options(
+        territory
+            .kraje
+            .values()
+            .map(|k| (k.nuts.clone(), k.name.clone())),
+        selected,
+        None,
+    )
 }
 
 /// A bar of the chart of kinds, its geometry formatted.
@@ -130,7 +123,7 @@ pub struct Label {
 /// Providers, services and capacity at the end of each month of the last year.
 pub struct Trend {
     title: String,
-    kraje: Vec<Choice>,
+    kraje: Vec<Opt>,
     rows: Vec<TrendRow>,
     max: f64,
     lines: Vec<Line>,
@@ -228,8 +221,8 @@ pub struct NeedBar {
 pub struct Need {
     title: String,
     kind: u16,
-    kinds: Vec<Choice>,
-    kraje: Vec<Choice>,
+    kinds: Vec<Opt>,
+    kraje: Vec<Opt>,
     date: String,
     level: &'static str,
     by_orp: bool,
@@ -350,14 +343,13 @@ async fn need(
                 .unwrap_or_default()
         ),
         kind,
-        kinds: with_norms
-            .iter()
-            .map(|k| Choice {
-                code: k.to_string(),
-                name: kind_name(*k).to_string(),
-                selected: *k == kind,
-            })
-            .collect(),
+        kinds: options(
+            with_norms
+                .iter()
+                .map(|k| (k.to_string(), kind_name(*k).to_string())),
+            Some(kind.to_string().as_str()),
+            None,
+        ),
         kraje: kraj_choices(&territory, need_kraj.map(|k| k.nuts.as_str())),
         date: day.to_string(),
         level,
