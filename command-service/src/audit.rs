@@ -8,6 +8,7 @@
 use blake2::digest::consts::U32;
 use blake2::digest::{FixedOutput, KeyInit, Update};
 use blake2::{Blake2b, Blake2bMac, Digest};
+pub use command_api::audit::Entry;
 use events::aggregate::{from_recorded, Aggregate};
 use events::RecordedEvent;
 use serde::Serialize;
@@ -144,47 +145,6 @@ pub fn entry(e: &RecordedEvent) -> Entry {
         causation_id: e.causation_id,
         description: describe(e),
         payload: e.payload.clone(),
-    }
-}
-
-/// An event as the audit shows it: where it is, who caused it, what it says.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Entry {
-    /// The record's type.
-    pub stream_type: String,
-    /// The record.
-    pub stream_id: String,
-    /// Its version in the record.
-    pub version: u64,
-    /// Its position in the log.
-    pub global_position: u64,
-    /// The transaction that wrote it.
-    pub transaction_id: u64,
-    /// The event's type.
-    pub event_type: String,
-    /// The version of its payload's schema.
-    pub schema_version: u32,
-    /// When it happened (RFC 3339).
-    pub occurred_at: String,
-    /// When it was recorded (RFC 3339).
-    pub recorded_at: String,
-    /// Who caused it.
-    pub actor: events::Actor,
-    /// The user action it belongs to.
-    pub correlation_id: uuid::Uuid,
-    /// What caused it.
-    pub causation_id: Option<uuid::Uuid>,
-    /// What it did, in words.
-    pub description: String,
-    /// Its data, as recorded.
-    #[schema(value_type = Object)]
-    pub payload: Value,
-}
-
-impl Entry {
-    /// The entry as JSON (the form an export chains and signs).
-    pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_default()
     }
 }
 

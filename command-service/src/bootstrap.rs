@@ -1,12 +1,13 @@
 //! Start-up of the command side: the token keys and the first
 //! administrator, created from configuration when its login does not exist.
 
-use crate::api::providers::{create_account, NewAccountBody};
+use crate::api::providers::create_account;
 use crate::auth::Tokens;
 use crate::execute::CommandContext;
 use crate::extract::CommandHeaders;
 use crate::settings::AuthSettings;
 use crate::state::AppState;
+use command_api::providers::NewAccountBody;
 use events::accounts::{Role, RoleGrant, Scope};
 use events::Actor;
 use infra::credentials::DynCredentialStore;

@@ -9,7 +9,6 @@ use crate::state::AppState;
 use events::aggregate::{from_recorded, to_new_event};
 use events::{Actor, Aggregate, EventMetadata, ExpectedVersion, StreamRef};
 use infra::event_store::StoreError;
-use serde::Serialize;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -90,24 +89,7 @@ where
     Ok(loaded)
 }
 
-/// The answer to an accepted command.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CommandResult {
-    /// The aggregate type.
-    pub stream_type: String,
-    /// The aggregate's id.
-    pub stream_id: String,
-    /// Its version now: send it as `If-Match` with the next change.
-    pub version: u64,
-    /// Events recorded by this command (0 when it changed nothing).
-    pub events: u64,
-    /// Log position of the last event recorded (absent when nothing was recorded).
-    pub global_position: Option<u64>,
-    /// Transaction of that event; with `global_position` it orders the log.
-    pub transaction_id: Option<u64>,
-    /// True when the `Idempotency-Key` had been used: this is the first result again.
-    pub deduplicated: bool,
-}
+pub use command_api::CommandResult;
 
 /// Who sends a command and how.
 pub struct CommandContext {

@@ -1,7 +1,7 @@
 //! Accounts: password login (rate limited), creation by an administrator,
 //! role grants and revocations, password change, API tokens, disabling.
 
-use super::providers::{check_new_account, create_account, NewAccountBody};
+use super::providers::{check_new_account, create_account};
 use super::respond;
 use crate::api::openapi::Problem;
 use crate::auth::{
@@ -19,10 +19,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use command_api::accounts::{
+    CreateAccountBody, IssueTokenBody, LoginBody, PasswordBody, TokenResponse,
+};
 use events::accounts::{Account, AccountCommand, RoleGrant};
 use events::DomainError;
 use infra::credentials::normalise_login;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -41,27 +44,6 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route("/accounts/{id}/disable", post(disable))
         .route("/accounts/{id}/erase", post(erase))
-}
-
-/// Login and password.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LoginBody {
-    /// Login.
-    pub login: String,
-    /// Password.
-    pub password: String,
-}
-
-/// A session token.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TokenResponse {
-    /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
-    /// When it stops working.
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    /// The account.
-    pub account_id: Uuid,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody, responses((status = 200, description = "A session token", body = TokenResponse), (status = 401, description = "Wrong login or password", body = Problem), (status = 429, description = "Too many failed attempts", body = Problem)))]
@@ -135,17 +117,6 @@ async fn logout(
     };
     let id = principal.account_id.to_string();
     account_command(&state, &principal, headers, &id, command).await
-}
-
-/// A new account with its roles.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct CreateAccountBody {
-    /// Personal data and password.
-    #[serde(flatten)]
-    pub account: NewAccountBody,
-    /// Roles with their scopes.
-    #[serde(default)]
-    pub roles: Vec<RoleGrant>,
 }
 
 #[utoipa::path(operation_id = "create_account", post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
@@ -306,16 +277,6 @@ pub(crate) async fn erase(
     Ok(respond(result, false))
 }
 
-/// A new password.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct PasswordBody {
-    /// The current password (not needed by an administrator changing another account's).
-    #[serde(default)]
-    pub current_password: Option<String>,
-    /// The new password, at least 10 characters.
-    pub new_password: String,
-}
-
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = PasswordBody, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn change_password(
     State(state): State<AppState>,
@@ -350,16 +311,6 @@ async fn change_password(
         AccountCommand::RecordPasswordChange,
     )
     .await
-}
-
-/// A new API token.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct IssueTokenBody {
-    /// What it is for.
-    pub name: String,
-    /// When it expires (at most two years ahead).
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
 }
 
 /// An issued API token; the token is shown only here.

@@ -16,6 +16,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use command_api::audit::History;
 use events::accounts::Role;
 use events::{RecordedEvent, StreamRef};
 use infra::event_store::LogPosition;
@@ -154,15 +155,6 @@ pub(crate) async fn history(
             format!("{other:?} is not json or csv"),
         )),
     }
-}
-
-/// A record's history.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct History {
-    /// The record (`type/id`).
-    pub stream: String,
-    /// Its events, oldest first.
-    pub events: Vec<Entry>,
 }
 
 /// A record as it was.
@@ -384,7 +376,7 @@ pub(crate) async fn export(
     let entries: Vec<Value> = existing(&state, &stream)
         .await?
         .iter()
-        .map(|e| audit::entry(e).to_json())
+        .map(|e| serde_json::to_value(audit::entry(e)).unwrap_or_default())
         .collect();
     // Who exported it and when are signed with the history.
     let mut doc = audit::chained(&stream.to_string(), entries);

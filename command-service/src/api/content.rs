@@ -13,12 +13,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{post, put};
 use axum::Router;
+use command_api::content::{PostBody, PublishBody, ScheduleBody};
 use events::accounts::Role;
 use events::content::calendar::{CalendarCommand, CalendarEntry, CalendarEvent};
-use events::content::jobs::{JobCommand, JobPosting, Posting};
+use events::content::jobs::{JobCommand, JobPosting};
 use events::content::news::{Article, News, NewsCommand};
-use serde::Deserialize;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -30,16 +29,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/calendar/{id}/cancel", post(cancel_event))
         .route("/jobs", post(post_job))
         .route("/jobs/{id}/close", post(close_job))
-}
-
-/// A new article.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PublishBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub news_id: Option<Uuid>,
-    /// The article.
-    pub article: Article,
 }
 
 #[utoipa::path(operation_id = "publish_news", post, path = "/api/v1/news", tag = "content", request_body = PublishBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
@@ -112,16 +101,6 @@ pub(crate) async fn withdraw_news(
     Ok(respond(result, false))
 }
 
-/// A new calendar event.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ScheduleBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub event_id: Option<Uuid>,
-    /// The event.
-    pub entry: CalendarEntry,
-}
-
 #[utoipa::path(operation_id = "schedule_event", post, path = "/api/v1/calendar", tag = "content", request_body = ScheduleBody, security(("bearer" = [])), responses((status = 201, description = "Scheduled", body = CommandResult), (status = 403, description = "Not a methodologist or commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn schedule(
     State(state): State<AppState>,
@@ -192,16 +171,6 @@ pub(crate) async fn cancel_event(
     )
     .await?;
     Ok(respond(result, false))
-}
-
-/// A new job posting.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PostBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub job_id: Option<Uuid>,
-    /// The posting.
-    pub posting: Posting,
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs", tag = "content", request_body = PostBody, security(("bearer" = [])), responses((status = 201, description = "Posted", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]

@@ -13,10 +13,9 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{post, put};
 use axum::Router;
+use command_api::directory::AddEntryBody;
 use events::accounts::Role;
 use events::registry::directory::{DirectoryCommand, DirectoryEntry, EntryDetails};
-use serde::Deserialize;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -37,16 +36,6 @@ fn editor(principal: &Principal) -> Result<(), ApiError> {
             "the directory is kept by administrators, methodologists and social curators".into(),
         ))
     }
-}
-
-/// A new directory entry.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct AddEntryBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub entry_id: Option<Uuid>,
-    /// The description.
-    pub details: EntryDetails,
 }
 
 #[utoipa::path(post, path = "/api/v1/directory", tag = "directory", request_body = AddEntryBody, security(("bearer" = [])), responses((status = 201, description = "Added", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]

@@ -26,12 +26,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use blake2::digest::consts::U16;
 use blake2::{Blake2b, Digest};
+use command_api::forum::{AuthorSecretBody, OpenThreadBody, ReplyBody};
 use events::accounts::Role;
 use events::forum::author::{ForumAuthor, ForumAuthorCommand};
 use events::forum::thread::{Thread, ThreadCommand};
 use events::forum::{Author, PostText, Sealed, Section};
 use events::Actor;
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -224,21 +224,6 @@ fn respond_written(result: CommandResult, post_id: Option<Uuid>, w: &Writer) -> 
     (status, [(header::ETAG, etag)], Json(body)).into_response()
 }
 
-/// A new thread.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct OpenThreadBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub thread_id: Option<Uuid>,
-    /// `public` or `professional` (registered accounts only).
-    pub section: Section,
-    /// Name shown, title and text.
-    pub text: PostText,
-    /// Without an account: the secret an earlier post answered (a new one is answered otherwise).
-    #[serde(default)]
-    pub author_secret: Option<String>,
-}
-
 #[utoipa::path(post, path = "/api/v1/forum/threads", tag = "forum", request_body = OpenThreadBody, security((), ("bearer" = [])), responses((status = 201, description = "Opened; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "The professional section needs an account", body = Problem), (status = 403, description = "The professional section needs a verified account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
 pub(crate) async fn open_thread(
     State(state): State<AppState>,
@@ -265,19 +250,6 @@ pub(crate) async fn open_thread(
     let result = execute::<Thread>(&state, &id, command, &w.ctx, |_, _| Ok(())).await?;
     settle(permit, &result);
     Ok(respond_written(result, Some(post_id), &w))
-}
-
-/// A new post.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ReplyBody {
-    /// Its id; a new UUID when absent (send one to retry safely).
-    #[serde(default)]
-    pub post_id: Option<Uuid>,
-    /// Name shown and text (no title).
-    pub text: PostText,
-    /// Without an account: the secret an earlier post answered.
-    #[serde(default)]
-    pub author_secret: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReplyBody, security((), ("bearer" = [])), responses((status = 201, description = "Posted; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "A professional thread needs an account", body = Problem), (status = 403, description = "A professional thread needs a verified account", body = Problem), (status = 404, description = "No such thread", body = Problem), (status = 409, description = "The thread is locked", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
@@ -447,13 +419,6 @@ async fn erase(state: &AppState, person: Uuid, ctx: &CommandContext) -> Result<R
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(respond(result, false))
-}
-
-/// An author's own secret.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct AuthorSecretBody {
-    /// The secret the author's first post answered.
-    pub author_secret: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/forum/authors/erase", tag = "forum", request_body = AuthorSecretBody, responses((status = 200, description = "Every post of this author can no longer be read by anyone (names, titles, texts)", body = CommandResult), (status = 422, description = "Not a secret this portal gave", body = Problem), (status = 429, description = "Too many erasures from this address", body = Problem)))]

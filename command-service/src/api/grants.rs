@@ -13,15 +13,12 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use command_api::grants::{AnnounceBody, DecisionBody, EvaluateBody, SubmitBody};
 use events::accounts::{Role, Scope};
-use events::grants::application::{
-    ApplicationDetails, CallFacts, GrantApplication, GrantApplicationCommand, Score,
-};
+use events::grants::application::{CallFacts, GrantApplication, GrantApplicationCommand};
 use events::grants::call::{CallDetails, GrantCall, GrantCallCommand};
 use events::registry::service::Service;
-use serde::Deserialize;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -70,16 +67,6 @@ async fn application_call(
     Ok((app, call_of(state, &call_id).await?))
 }
 
-/// A new call.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct AnnounceBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub call_id: Option<Uuid>,
-    /// The call.
-    pub details: CallDetails,
-}
-
 #[utoipa::path(post, path = "/api/v1/grants/calls", tag = "grants", request_body = AnnounceBody, security(("bearer" = [])), responses((status = 201, description = "Announced", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 409, description = "Conflict", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn announce(
     State(state): State<AppState>,
@@ -113,16 +100,6 @@ pub(crate) async fn cancel(
     })
     .await?;
     Ok(respond(result, false))
-}
-
-/// A new application.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SubmitBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub application_id: Option<Uuid>,
-    /// The application.
-    pub details: ApplicationDetails,
 }
 
 #[utoipa::path(post, path = "/api/v1/grants/applications", tag = "grants", request_body = SubmitBody, security(("bearer" = [])), responses((status = 201, description = "Submitted", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 409, description = "The deadline has passed or the call was cancelled", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
@@ -182,13 +159,6 @@ pub(crate) async fn withdraw(
     Ok(respond(result, false))
 }
 
-/// Points per criterion.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct EvaluateBody {
-    /// One score per criterion of the call.
-    pub scores: Vec<Score>,
-}
-
 #[utoipa::path(operation_id = "evaluate_application", post, path = "/api/v1/grants/applications/{id}/evaluations", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = EvaluateBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated (the evaluator's earlier evaluation is replaced)", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Withdrawn or decided", body = Problem), (status = 422, description = "Invalid scores, each named", body = Problem)))]
 pub(crate) async fn evaluate(
     State(state): State<AppState>,
@@ -207,15 +177,6 @@ pub(crate) async fn evaluate(
     };
     let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
     Ok(respond(result, false))
-}
-
-/// An amount and why.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct DecisionBody {
-    /// CZK granted (0 refuses).
-    pub granted_amount: i64,
-    /// Why.
-    pub reasons: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/grants/applications/{id}/decision", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = DecisionBody, security(("bearer" = [])), responses((status = 200, description = "Decided", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Not evaluated, or already decided", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]

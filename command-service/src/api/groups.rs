@@ -14,11 +14,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use command_api::groups::{FormBody, MeetingBody, MinutesBody};
 use events::accounts::Account;
 use events::accounts::Role;
-use events::planning::group::{GroupCommand, GroupKind, Meeting, Member, PlanningGroup};
-use serde::Deserialize;
-use uuid::Uuid;
+use events::planning::group::{GroupCommand, Member, PlanningGroup};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -27,23 +26,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/groups/{id}/members/{account}/remove", post(remove_member))
         .route("/groups/{id}/meetings", post(schedule))
         .route("/groups/{id}/meetings/{meeting}/minutes", post(minutes))
-}
-
-/// A new group.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct FormBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub group_id: Option<Uuid>,
-    /// Name.
-    pub name: String,
-    /// Coordination or working group.
-    pub kind: GroupKind,
-    /// Territory (kraj or municipality code).
-    pub territory: String,
-    /// The target group it works for.
-    #[serde(default)]
-    pub target_group: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = FormBody, security(("bearer" = [])), responses((status = 201, description = "Formed", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
@@ -126,16 +108,6 @@ pub(crate) async fn remove_member(
     .await
 }
 
-/// A new meeting.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct MeetingBody {
-    /// Its id within the group, e.g. `2027-01`.
-    pub meeting_id: String,
-    /// When, where, what.
-    #[serde(flatten)]
-    pub meeting: Meeting,
-}
-
 #[utoipa::path(operation_id = "schedule_meeting", post, path = "/api/v1/groups/{id}/meetings", tag = "groups", params(("id" = String, Path, description = "The group")), request_body = MeetingBody, security(("bearer" = [])), responses((status = 200, description = "Scheduled", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 409, description = "The meeting has its minutes already", body = Problem)))]
 pub(crate) async fn schedule(
     State(state): State<AppState>,
@@ -155,16 +127,6 @@ pub(crate) async fn schedule(
         },
     )
     .await
-}
-
-/// Minutes and attendance.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct MinutesBody {
-    /// The minutes.
-    pub minutes: String,
-    /// Members present (account ids).
-    #[serde(default)]
-    pub attendance: Vec<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/groups/{id}/meetings/{meeting}/minutes", tag = "groups", params(("id" = String, Path, description = "The group"), ("meeting" = String, Path, description = "The meeting")), request_body = MinutesBody, security(("bearer" = [])), responses((status = 200, description = "Recorded", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 404, description = "No such meeting", body = Problem), (status = 422, description = "Attendance of non-members, or no minutes", body = Problem)))]

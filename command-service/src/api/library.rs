@@ -12,13 +12,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{post, put};
 use axum::Router;
+use command_api::library::{ConferBody, RegisterBody};
 use events::accounts::Role;
 use events::content::library::{
-    Award, AwardCommand, AwardInfo, Document, DocumentCommand, DocumentInfo, DocumentVersion, Link,
-    LinkCommand, LinkInfo,
+    Award, AwardCommand, Document, DocumentCommand, DocumentVersion, Link, LinkCommand, LinkInfo,
 };
-use serde::Deserialize;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -30,18 +28,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/links/{id}/remove", post(remove_link))
         .route("/awards", post(confer))
         .route("/awards/{id}/revoke", post(revoke))
-}
-
-/// A new document.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct RegisterBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub document_id: Option<Uuid>,
-    /// What it is.
-    pub info: DocumentInfo,
-    /// Its first version.
-    pub version: DocumentVersion,
 }
 
 #[utoipa::path(operation_id = "register_document", post, path = "/api/v1/documents", tag = "library", request_body = RegisterBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
@@ -154,16 +140,6 @@ pub(crate) async fn remove_link(
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<Link>(&state, &id, LinkCommand::Remove, &ctx, |_, _| Ok(())).await?;
     Ok(respond(result, false))
-}
-
-/// A new award.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ConferBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub award_id: Option<Uuid>,
-    /// The award.
-    pub info: AwardInfo,
 }
 
 #[utoipa::path(post, path = "/api/v1/awards", tag = "library", request_body = ConferBody, security(("bearer" = [])), responses((status = 201, description = "Conferred", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]

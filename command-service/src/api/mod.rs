@@ -23,7 +23,7 @@ use crate::state::AppState;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::Deserialize;
+pub use command_api::ReasonBody;
 
 /// Every command route.
 pub fn routes() -> Router<AppState> {
@@ -44,13 +44,6 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(admin::routes())
         .merge(openapi::routes())
-}
-
-/// A reason, for suspensions, ends and removals.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ReasonBody {
-    /// Why.
-    pub reason: String,
 }
 
 /// 200 (or 201 when `created` and something was recorded) with the result and its version as `ETag`.

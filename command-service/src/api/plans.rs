@@ -13,9 +13,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use command_api::plans::{CommentBody, CreateBody, EvaluationBody};
 use events::planning::plan::{CommunityPlan, PlanCommand, PlanContent};
-use serde::Deserialize;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -31,18 +30,6 @@ pub(super) fn routes() -> Router<AppState> {
 fn revision_number(n: &str) -> Result<u32, ApiError> {
     n.parse()
         .map_err(|_| ApiError::invalid("revision", format!("{n:?} is not a revision number")))
-}
-
-/// A new plan.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CreateBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub plan_id: Option<Uuid>,
-    /// Title.
-    pub title: String,
-    /// The kraj or municipality (code, as in the commissioner's scope).
-    pub territory: String,
 }
 
 #[utoipa::path(operation_id = "create_plan", post, path = "/api/v1/plans", tag = "plans", request_body = CreateBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
@@ -100,13 +87,6 @@ pub(crate) async fn propose(
         true,
     )
     .await
-}
-
-/// A comment.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CommentBody {
-    /// The comment.
-    pub text: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{id}/revisions/{n}/comments", tag = "plans", params(("id" = String, Path, description = "The plan"), ("n" = u32, Path, description = "The revision")), request_body = CommentBody, security(("bearer" = [])), responses((status = 200, description = "Commented", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 404, description = "No such plan or revision", body = Problem)))]
@@ -172,20 +152,6 @@ pub(crate) async fn reject(
         false,
     )
     .await
-}
-
-/// A yearly evaluation of a measure.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct EvaluationBody {
-    /// The year.
-    pub year: i32,
-    /// The measure of the plan in force.
-    pub measure_id: String,
-    /// Fulfilment, percent.
-    pub fulfilment: u8,
-    /// Notes.
-    #[serde(default)]
-    pub note: String,
 }
 
 #[utoipa::path(operation_id = "evaluate_measure", post, path = "/api/v1/plans/{id}/evaluations", tag = "plans", params(("id" = String, Path, description = "The plan")), request_body = EvaluationBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 409, description = "No revision in force", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{patch, post};
 use axum::Router;
+use command_api::providers::{NewAccountBody, SelfRegistrationBody};
 use events::accounts::{Account, AccountCommand, Role, RoleGrant, Scope};
 use events::registry::provider::{
     ChangeProviderDetails, Provider, ProviderCommand, RegisterProvider,
@@ -21,7 +22,6 @@ use events::registry::provider::{
 use events::values::Ico;
 use events::Actor;
 use infra::credentials::{normalise_login, Credentials};
-use serde::Deserialize;
 use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -60,28 +60,6 @@ async fn register(
     };
     let result = execute::<Provider>(&state, ico.as_str(), command, &ctx, |_, _| Ok(())).await?;
     Ok(respond(result, true))
-}
-
-/// The first account of a self-registering provider.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewAccountBody {
-    /// Login (case-insensitive, unique).
-    pub login: String,
-    /// E-mail address.
-    pub email: String,
-    /// Name shown in the portal.
-    pub display_name: String,
-    /// Password, at least 10 characters.
-    pub password: String,
-}
-
-/// A provider registers itself with its first account.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SelfRegistrationBody {
-    /// The provider.
-    pub provider: RegisterProvider,
-    /// Its first account.
-    pub account: NewAccountBody,
 }
 
 /// Checks an account's personal data before anything is written.

@@ -16,13 +16,12 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{post, put};
 use axum::Router;
+use command_api::regional_contacts::PublishContactBody;
 use events::accounts::{Role, Scope};
 use events::registry::regional_contact::{
     ContactDetails, ContactRole, RegionalContact, RegionalContactCommand,
 };
 use infra::territory::Territory;
-use serde::Deserialize;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -103,16 +102,6 @@ fn require(
                 .into(),
         ))
     }
-}
-
-/// A new contact.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PublishContactBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub contact_id: Option<Uuid>,
-    /// The details.
-    pub details: ContactDetails,
 }
 
 #[utoipa::path(operation_id = "publish_regional_contact", post, path = "/api/v1/regional-contacts", tag = "regional-contacts", request_body = PublishContactBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]

@@ -14,13 +14,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{patch, post};
 use axum::Router;
+use command_api::services::RegisterServiceBody;
 use events::registry::provider::{Provider, ProviderStatus};
-use events::registry::service::{
-    ReportVacancy, Service, ServiceChanges, ServiceCommand, ServiceDetails,
-};
+use events::registry::service::{ReportVacancy, Service, ServiceChanges, ServiceCommand};
 use events::DomainError;
-use serde::Deserialize;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -31,18 +28,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/services/{id}/end", post(end))
         .route("/services/{id}/verify", post(verify))
         .route("/services/{id}/vacancies", post(report_vacancy))
-}
-
-/// A new service.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct RegisterServiceBody {
-    /// Its id; a new UUID when absent (give one to retry safely without an idempotency key).
-    #[serde(default)]
-    pub service_id: Option<Uuid>,
-    /// The provider's IČO.
-    pub provider_ico: String,
-    /// The description.
-    pub details: ServiceDetails,
 }
 
 #[utoipa::path(operation_id = "register_service", post, path = "/api/v1/services", tag = "services", request_body = RegisterServiceBody, security(("bearer" = [])), responses((status = 201, description = "Registered", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]

@@ -17,16 +17,13 @@ use axum::routing::{post, put};
 use axum::Router;
 use blake2::digest::consts::U16;
 use blake2::digest::{FixedOutput, KeyInit, Update};
+use command_api::surveys::{AnswerBody, DefineBody};
 use events::accounts::{Role, Scope};
 use events::registry::provider::Provider;
 use events::registry::service::Service;
 use events::surveys::response::{SurveyFacts, SurveyResponse, SurveyResponseCommand};
 use events::surveys::survey::{Audience, Survey, SurveyCommand, SurveyDefinition, SurveyStatus};
 use events::{Actor, DomainError};
-use serde::Deserialize;
-use serde_json::Value;
-use std::collections::BTreeMap;
-use uuid::Uuid;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -54,16 +51,6 @@ fn require_author(principal: &Principal, d: &SurveyDefinition) -> Result<(), Api
             "surveys are written by administrators, and by methodologists for providers of their kraj".into(),
         ))
     }
-}
-
-/// A new survey.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct DefineBody {
-    /// Its id; a new UUID when absent.
-    #[serde(default)]
-    pub survey_id: Option<Uuid>,
-    /// The questionnaire.
-    pub definition: SurveyDefinition,
 }
 
 #[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", request_body = DefineBody, security(("bearer" = [])), responses((status = 201, description = "Defined (a draft)", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
@@ -145,19 +132,6 @@ pub(crate) async fn close(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     transition(&state, &principal, headers, &id, SurveyCommand::Close).await
-}
-
-/// An answer.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct AnswerBody {
-    /// The respondent provider's IČO.
-    pub provider_ico: String,
-    /// For a survey of a kind of service: the provider's service of that kind.
-    #[serde(default)]
-    pub service_id: Option<String>,
-    /// Answers by question id.
-    #[schema(value_type = Object)]
-    pub answers: BTreeMap<String, Value>,
 }
 
 /// Whether the provider is invited, and why not.

@@ -7,6 +7,10 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
+use command_api::CommandResult;
+use infra::problem::Problem;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -24,6 +28,52 @@ pub enum Commands {
     Local(axum::Router),
 }
 
+/// A command as a page sends it: the method and the command API's path,
+/// the body (one of the command API's own types, serialised here) and the
+/// version it changes (`If-Match`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    /// `POST`, `PATCH`, ...
+    pub method: Method,
+    /// The command API's path (without `/api/v1`), its segments encoded.
+    pub path: String,
+    /// The body, when the command has one.
+    pub body: Option<Value>,
+    /// The version the command changes.
+    pub if_match: Option<String>,
+}
+
+impl Command {
+    /// `POST path` with `body`.
+    pub fn post(path: impl Into<String>, body: &impl Serialize) -> Self {
+        Self {
+            method: Method::POST,
+            path: path.into(),
+            body: Some(serde_json::to_value(body).unwrap_or(Value::Null)),
+            if_match: None,
+        }
+    }
+
+    /// `POST path` without a body (a transition: open, close, approve).
+    pub fn post_bare(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::POST,
+            path: path.into(),
+            body: None,
+            if_match: None,
+        }
+    }
+
+    /// `PATCH path` with `body`, changing `version`.
+    pub fn patch(path: impl Into<String>, body: &impl Serialize, version: String) -> Self {
+        Self {
+            method: Method::PATCH,
+            if_match: Some(version),
+            ..Self::post(path, body)
+        }
+    }
+}
+
 /// The command API's answer.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -34,24 +84,27 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The body of an accepted command as `T` (`None` for a refusal).
+    pub fn accepted<T: DeserializeOwned>(&self) -> Option<T> {
+        if !self.status.is_success() {
+            return None;
+        }
+        serde_json::from_value(self.body.clone()).ok()
+    }
+
     /// `transaction:position` of the change, to wait for the read models (read your writes).
     pub fn after(&self) -> Option<String> {
-        let tx = self.body.get("transaction_id")?;
-        let position = self.body.get("global_position")?;
-        Some(format!("{tx}:{position}"))
+        self.accepted::<CommandResult>()?.after()
     }
 
     /// What a refusal says: its detail and every named field with its reason.
     pub fn refusal(&self) -> String {
-        let mut text = self.body["detail"]
-            .as_str()
-            .or_else(|| self.body["title"].as_str())
-            .unwrap_or("the command was refused")
-            .to_string();
-        for e in self.body["errors"].as_array().into_iter().flatten() {
-            let field = e["field"].as_str().unwrap_or_default();
-            let reason = e["reason"].as_str().unwrap_or_default();
-            let named = format!("{field}: {reason}");
+        let Ok(problem) = serde_json::from_value::<Problem>(self.body.clone()) else {
+            return format!("the command was refused ({})", self.status);
+        };
+        let mut text = problem.detail.unwrap_or(problem.title);
+        for e in &problem.errors {
+            let named = format!("{}: {}", e.field, e.reason);
             // The detail often is the one error already.
             if !text.contains(&named) {
                 text.push_str(&format!("; {named}"));
@@ -78,24 +131,31 @@ impl Commands {
         })
     }
 
-    /// POSTs `body` to the command API's `path` (without `/api/v1`), as the
-    /// holder of `token`, with an `Idempotency-Key` when given.
+    /// Sends `command` as the holder of `token`, with an `Idempotency-Key` when given.
     ///
     /// # Errors
     /// When the command API cannot be reached (not when it refuses).
-    pub async fn post(
+    pub async fn run(
         &self,
-        path: &str,
-        token: Option<&str>,
+        command: &Command,
+        token: &str,
         idempotency_key: Option<&str>,
-        body: &Value,
     ) -> anyhow::Result<Answer> {
-        let headers: Vec<(&str, &str)> = idempotency_key
-            .map(|k| ("Idempotency-Key", k))
-            .into_iter()
-            .collect();
-        self.send(Method::POST, path, token, &headers, Some(body))
-            .await
+        let headers: Vec<(&str, &str)> = [
+            idempotency_key.map(|k| ("Idempotency-Key", k)),
+            command.if_match.as_deref().map(|v| ("If-Match", v)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        self.send(
+            command.method.clone(),
+            &command.path,
+            Some(token),
+            &headers,
+            command.body.as_ref(),
+        )
+        .await
     }
 
     /// Sends a request to the command API's `path` (without `/api/v1`) as the

@@ -3,10 +3,16 @@
 //! commissioners) schedule and cancel its calendar's events and register
 //! its documents. Times are typed in Czech local time (CET/CEST).
 
+use super::actions::typed;
+use super::commands::Command;
 use super::page::{Frame, Lang};
-use super::session::field;
 use crate::index::Index;
-use serde_json::{json, Value};
+use command_api::content::{PostBody, ScheduleBody};
+use command_api::library::RegisterBody;
+use events::content::calendar::CalendarEntry;
+use events::content::jobs::Posting;
+use events::content::library::{DocumentInfo, DocumentVersion};
+use serde::Deserialize;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset, Weekday};
 
 /// The last Sunday of a month.
@@ -55,17 +61,15 @@ pub fn local(t: OffsetDateTime) -> OffsetDateTime {
     utc.to_offset(UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("an offset"))
 }
 
-/// A `datetime-local` field (`2026-12-01T14:00`) as RFC 3339.
-fn instant(f: &[(String, String)], name: &str) -> Result<String, String> {
-    let v = field(f, name).unwrap_or_default().trim();
+/// A `datetime-local` field (`2026-12-01T14:00`), Czech local time, as an instant.
+fn instant(name: &str, value: &str) -> Result<OffsetDateTime, String> {
+    let v = value.trim();
     let local = PrimitiveDateTime::parse(
         v,
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
     )
     .map_err(|_| format!("{name}: {v:?} is not a day and time"))?;
-    prague(local)
-        .format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| e.to_string())
+    Ok(prague(local))
 }
 
 const EVENT_KINDS: [(&str, &str, &str); 4] = [
@@ -160,35 +164,102 @@ pub fn organiser(index: &Index, territory: &str, lang: Lang) -> String {
     .unwrap_or_default()
 }
 
-/// The command of a content action: path and body (`None` for other actions).
-pub fn command(action: &str, f: &[(String, String)]) -> Option<Result<(String, Value), String>> {
-    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
-    let seg = |name: &str| super::self_service::urlencode(&get(name));
-    Some(match action {
-        "post_job" => Ok((
-            "/jobs".to_string(),
-            json!({ "posting": { "provider_ico": get("provider_ico"), "title": get("title"), "body": get("body"),
-                "place": get("place"), "expires_on": get("expires_on") } }),
-        )),
-        "close_job" => Ok((format!("/jobs/{}/close", seg("id")), json!({}))),
-        "schedule_event" => (|| {
-            Ok((
-                "/calendar".to_string(),
-                json!({ "entry": { "kind": get("kind"), "title": get("title"), "body": get("body"), "place": get("place"),
-                    "territory": get("territory"), "starts_at": instant(f, "starts_at")?, "ends_at": instant(f, "ends_at")? } }),
-            ))
-        })(),
-        "cancel_event" => Ok((
-            format!("/calendar/{}/cancel", seg("id")),
-            json!({ "reason": get("reason") }),
-        )),
-        "register_document" => Ok((
-            "/documents".to_string(),
-            json!({ "info": { "title": get("title"), "kind": get("kind"), "territory": get("territory") },
-                "version": { "url": get("url"), "note": get("note") } }),
-        )),
-        _ => return None,
-    })
+/// A provider's job offer as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JobForm {
+    provider_ico: String,
+    title: String,
+    body: String,
+    place: String,
+    /// The last day it is shown.
+    expires_on: String,
+}
+
+impl JobForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        let posting = Posting {
+            provider_ico: self.provider_ico.trim().into(),
+            title: self.title.trim().into(),
+            body: self.body.trim().into(),
+            place: self.place.trim().into(),
+            expires_on: typed("expires_on", &self.expires_on, "a day (YYYY-MM-DD)")?,
+        };
+        Ok(Command::post(
+            "/jobs",
+            &PostBody {
+                job_id: None,
+                posting,
+            },
+        ))
+    }
+}
+
+/// An event of the calendar as its form posts it, its times in Czech local time.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EventForm {
+    territory: String,
+    kind: String,
+    title: String,
+    body: String,
+    place: String,
+    starts_at: String,
+    ends_at: String,
+}
+
+impl EventForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        let entry = CalendarEntry {
+            kind: typed("kind", &self.kind, "a kind of event")?,
+            title: self.title.trim().into(),
+            body: self.body.trim().into(),
+            place: self.place.trim().into(),
+            territory: self.territory.trim().into(),
+            starts_at: instant("starts_at", &self.starts_at)?,
+            ends_at: instant("ends_at", &self.ends_at)?,
+        };
+        Ok(Command::post(
+            "/calendar",
+            &ScheduleBody {
+                event_id: None,
+                entry,
+            },
+        ))
+    }
+}
+
+/// A document of the library as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DocumentForm {
+    territory: String,
+    title: String,
+    kind: String,
+    /// Where the file is.
+    url: String,
+    note: String,
+}
+
+impl DocumentForm {
+    pub(super) fn command(self) -> Command {
+        Command::post(
+            "/documents",
+            &RegisterBody {
+                document_id: None,
+                info: DocumentInfo {
+                    title: self.title.trim().into(),
+                    body: String::new(),
+                    kind: self.kind.trim().into(),
+                    territory: self.territory.trim().into(),
+                },
+                version: DocumentVersion {
+                    url: self.url.trim().into(),
+                    note: self.note.trim().into(),
+                },
+            },
+        )
+    }
 }
 
 #[cfg(test)]
@@ -227,11 +298,10 @@ mod tests {
             let there = local(prague(t));
             assert_eq!((there.date(), there.time()), (t.date(), t.time()), "{t}");
         }
-        let f = vec![("starts_at".to_string(), "2026-12-01T14:00".to_string())];
         assert_eq!(
-            instant(&f, "starts_at").unwrap(),
-            "2026-12-01T14:00:00+01:00"
+            instant("starts_at", "2026-12-01T14:00").unwrap(),
+            datetime!(2026-12-01 14:00 +1)
         );
-        assert!(instant(&f, "ends_at").unwrap_err().starts_with("ends_at"));
+        assert!(instant("ends_at", "").unwrap_err().starts_with("ends_at"));
     }
 }

@@ -6,8 +6,11 @@
 //! decides them; a provider applies for its service. The command API checks
 //! every rule (deadline, territory, sums, order of steps).
 
+use super::actions::{lines, number};
+use super::commands::Command;
 use super::page::{render, Frame, Lang};
-use super::session::{field, Visitor};
+use super::self_service::urlencode;
+use super::session::Visitor;
 use crate::api::grants::{CallDetail, CallSummary};
 use crate::api::records::After;
 use crate::api::QueryState;
@@ -16,10 +19,16 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
+use command_api::grants::{AnnounceBody, DecisionBody, EvaluateBody, SubmitBody};
 use events::accounts::role::{Role, Scope};
 use events::grants::application::ApplicationStatus;
+use events::grants::application::{ApplicationDetails, BudgetLine, Score};
+use events::grants::call::{CallDetails, Criterion};
 use events::values::codes::KINDS;
-use serde_json::{json, Value};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 /// An amount in crowns, digits grouped: `1 250 000 Kč`.
 pub fn czk(n: i64) -> String {
@@ -297,141 +306,205 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
     .unwrap_or_default()
 }
 
-/// Lines `a | b | c` of a form field, each split and trimmed.
-fn lines(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split('|').map(|p| p.trim().to_string()).collect())
-        .collect()
+/// A grant call as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CallForm {
+    territory: String,
+    title: String,
+    description: String,
+    budget: String,
+    /// A day (applications until its end) or an instant.
+    deadline: String,
+    /// The kinds of service that may apply (none: every kind).
+    #[serde(deserialize_with = "super::actions::one_or_many")]
+    kinds: Vec<String>,
+    /// `name | weight | most points`, one a line.
+    criteria: String,
 }
 
-/// The command of a grant action: path and body.
-pub fn command(action: &str, f: &[(String, String)]) -> Option<Result<(String, Value), String>> {
-    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
-    let seg = |name: &str| super::self_service::urlencode(&get(name));
-    let number = |name: &str| -> Result<i64, String> {
-        get(name)
-            .replace([' ', '\u{a0}'], "")
-            .parse::<i64>()
-            .map_err(|_| format!("{name}: {:?} is not a whole number", get(name)))
-    };
-    Some(match action {
-        "announce_call" => (|| {
-            let mut criteria = Vec::new();
-            for (i, l) in lines(&get("criteria")).iter().enumerate() {
-                let [name, weight, max] = l.as_slice() else {
-                    return Err(format!(
-                        "criteria, line {}: name | weight | most points",
-                        i + 1
-                    ));
-                };
-                let weight: u8 = weight
-                    .parse()
-                    .map_err(|_| format!("criteria, line {}: the weight is not a number", i + 1))?;
-                let max: u16 = max.parse().map_err(|_| {
-                    format!("criteria, line {}: the points are not a number", i + 1)
-                })?;
-                criteria.push(json!({ "id": format!("k{}", i + 1), "name": name, "weight": weight, "max_points": max }));
-            }
-            let kinds: Vec<u16> = f
-                .iter()
-                .filter(|(k, _)| k == "kinds")
-                .filter_map(|(_, v)| v.parse().ok())
-                .collect();
-            let deadline = get("deadline");
-            let deadline = if deadline.len() == 10 {
-                format!("{deadline}T23:59:59Z")
-            } else {
-                deadline
+impl CallForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        let mut criteria = Vec::new();
+        for (i, l) in lines(&self.criteria).into_iter().enumerate() {
+            let [name, weight, max] = l.as_slice() else {
+                return Err(format!(
+                    "criteria, line {}: name | weight | most points",
+                    i + 1
+                ));
             };
-            Ok((
-                "/grants/calls".to_string(),
-                json!({ "details": { "title": get("title"), "description": get("description"),
-                "territory": get("territory"), "budget": number("budget")?, "eligible_kinds": kinds, "criteria": criteria, "deadline": deadline } }),
-            ))
-        })(),
-        "cancel_call" => Ok((
-            format!("/grants/calls/{}/cancel", seg("id")),
-            json!({ "reason": get("reason") }),
-        )),
-        "submit_application" => (|| {
-            let service = get("service");
-            let (ico, service_id) = service
-                .split_once('|')
-                .ok_or("service: choose one of your services")?;
-            let mut budget = Vec::new();
-            for (i, l) in lines(&get("budget_lines")).iter().enumerate() {
-                let [item, amount] = l.as_slice() else {
-                    return Err(format!("budget_lines, line {}: item | amount", i + 1));
-                };
-                let amount: i64 = amount.replace([' ', '\u{a0}'], "").parse().map_err(|_| {
-                    format!(
-                        "budget_lines, line {}: the amount is not a whole number",
-                        i + 1
-                    )
-                })?;
-                budget.push(json!({ "item": item, "amount": amount }));
-            }
-            let requested: i64 = budget.iter().filter_map(|l| l["amount"].as_i64()).sum();
-            Ok((
-                "/grants/applications".to_string(),
-                json!({ "details": { "call_id": get("call"), "provider_ico": ico, "service_id": service_id,
-                "requested_amount": requested, "budget_lines": budget, "justification": get("justification") } }),
-            ))
-        })(),
-        "evaluate_application" => (|| {
-            let mut scores = Vec::new();
-            for (k, v) in f.iter().filter(|(k, _)| k.starts_with("score:")) {
-                let points: u16 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("{k}: {v:?} is not a number of points"))?;
-                scores.push(json!({ "criterion_id": &k["score:".len()..], "points": points, "comment": "" }));
-            }
-            Ok((
-                format!("/grants/applications/{}/evaluations", seg("id")),
-                json!({ "scores": scores }),
-            ))
-        })(),
-        "decide_application" => (|| {
-            Ok((
-                format!("/grants/applications/{}/decision", seg("id")),
-                json!({ "granted_amount": number("granted_amount")?, "reasons": get("reasons") }),
-            ))
-        })(),
-        _ => return None,
-    })
+            let weight: u8 = weight
+                .parse()
+                .map_err(|_| format!("criteria, line {}: the weight is not a number", i + 1))?;
+            let max_points: u16 = max
+                .parse()
+                .map_err(|_| format!("criteria, line {}: the points are not a number", i + 1))?;
+            criteria.push(Criterion {
+                id: format!("k{}", i + 1),
+                name: name.clone(),
+                weight,
+                max_points,
+            });
+        }
+        let deadline = self.deadline.trim();
+        let deadline = if deadline.len() == 10 {
+            format!("{deadline}T23:59:59Z")
+        } else {
+            deadline.to_string()
+        };
+        let details = CallDetails {
+            title: self.title.trim().into(),
+            description: self.description.trim().into(),
+            territory: self.territory.trim().into(),
+            budget: number("budget", &self.budget, "a whole number")?,
+            eligible_kinds: self.kinds.iter().filter_map(|k| k.parse().ok()).collect(),
+            criteria,
+            deadline: OffsetDateTime::parse(&deadline, &Rfc3339)
+                .map_err(|_| format!("deadline: {:?} is not a day", self.deadline))?,
+        };
+        Ok(Command::post(
+            "/grants/calls",
+            &AnnounceBody {
+                call_id: None,
+                details,
+            },
+        ))
+    }
+}
+
+/// A provider's application as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ApplicationForm {
+    call: String,
+    /// `IČO|service id`.
+    service: String,
+    /// `item | amount`, one a line.
+    budget_lines: String,
+    justification: String,
+}
+
+impl ApplicationForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        let (ico, service_id) = self
+            .service
+            .split_once('|')
+            .ok_or("service: choose one of your services")?;
+        let mut budget_lines = Vec::new();
+        for (i, l) in lines(&self.budget_lines).into_iter().enumerate() {
+            let [item, amount] = l.as_slice() else {
+                return Err(format!("budget_lines, line {}: item | amount", i + 1));
+            };
+            let amount = number("", amount, "").map_err(|_| {
+                format!(
+                    "budget_lines, line {}: the amount is not a whole number",
+                    i + 1
+                )
+            })?;
+            budget_lines.push(BudgetLine {
+                item: item.clone(),
+                amount,
+            });
+        }
+        let details = ApplicationDetails {
+            call_id: self.call.trim().into(),
+            provider_ico: ico.trim().into(),
+            service_id: service_id.trim().into(),
+            requested_amount: budget_lines.iter().map(|l| l.amount).sum(),
+            budget_lines,
+            justification: self.justification.trim().into(),
+        };
+        Ok(Command::post(
+            "/grants/applications",
+            &SubmitBody {
+                application_id: None,
+                details,
+            },
+        ))
+    }
+}
+
+/// An evaluator's points as the form posts them: `score:<criterion>` each.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EvaluationForm {
+    id: String,
+    /// The form's other fields, among them the scores.
+    #[serde(flatten)]
+    fields: BTreeMap<String, String>,
+}
+
+impl EvaluationForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        let mut scores = Vec::new();
+        for (k, v) in &self.fields {
+            let Some(criterion_id) = k.strip_prefix("score:") else {
+                continue;
+            };
+            scores.push(Score {
+                criterion_id: criterion_id.to_string(),
+                points: number(k, v, "a number of points")?,
+                comment: String::new(),
+            });
+        }
+        Ok(Command::post(
+            format!(
+                "/grants/applications/{}/evaluations",
+                urlencode(self.id.trim())
+            ),
+            &EvaluateBody { scores },
+        ))
+    }
+}
+
+/// The decision on an application as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    id: String,
+    granted_amount: String,
+    reasons: String,
+}
+
+impl DecisionForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        Ok(Command::post(
+            format!(
+                "/grants/applications/{}/decision",
+                urlencode(self.id.trim())
+            ),
+            &DecisionBody {
+                granted_amount: number("granted_amount", &self.granted_amount, "a whole number")?,
+                reasons: self.reasons.trim().into(),
+            },
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn form<T: serde::de::DeserializeOwned>(pairs: &[(&str, &str)]) -> T {
+        serde_html_form::from_str(&serde_html_form::to_string(pairs).unwrap()).unwrap()
     }
 
     #[test]
     fn grant_forms_become_commands() {
-        let (path, body) = command(
-            "announce_call",
-            &fields(&[
-                ("title", "Výzva"),
-                ("territory", "CZ042"),
-                ("budget", "1 000 000"),
-                ("deadline", "2099-01-31"),
-                ("kinds", "20"),
-                ("kinds", "27"),
-                ("criteria", "Potřebnost | 60 | 10\nRozpočet | 40 | 5"),
-            ]),
-        )
-        .unwrap()
+        let call = form::<CallForm>(&[
+            ("title", "Výzva"),
+            ("territory", "CZ042"),
+            ("budget", "1 000 000"),
+            ("deadline", "2099-01-31"),
+            ("kinds", "20"),
+            ("kinds", "27"),
+            ("criteria", "Potřebnost | 60 | 10\nRozpočet | 40 | 5"),
+        ])
+        .command()
         .unwrap();
-        assert_eq!(path, "/grants/calls");
+        assert_eq!(call.path, "/grants/calls");
+        let body = call.body.unwrap();
         let d = &body["details"];
         assert_eq!(
             (d["budget"].clone(), d["eligible_kinds"].clone()),
@@ -442,31 +515,47 @@ mod tests {
             d["criteria"][1],
             json!({ "id": "k2", "name": "Rozpočet", "weight": 40, "max_points": 5 })
         );
-        let (_, app) = command(
-            "submit_application",
-            &fields(&[
-                ("call", "c"),
-                ("service", "00064581|s1"),
-                ("budget_lines", "Mzdy | 300 000\nProvoz | 50000"),
-                ("justification", "Potřebujeme"),
-            ]),
-        )
+        let app = form::<ApplicationForm>(&[
+            ("call", "c"),
+            ("service", "00064581|s1"),
+            ("budget_lines", "Mzdy | 300 000\nProvoz | 50000"),
+            ("justification", "Potřebujeme"),
+        ])
+        .command()
         .unwrap()
+        .body
         .unwrap();
         assert_eq!(app["details"]["requested_amount"], 350_000);
         assert_eq!(app["details"]["service_id"], "s1");
-        assert!(
-            command("announce_call", &fields(&[("criteria", "jen název")]))
-                .unwrap()
-                .unwrap_err()
-                .contains("line 1")
+        let scores = form::<EvaluationForm>(&[
+            ("id", "a/1"),
+            ("score:k1", "7"),
+            ("score:k2", " 3 "),
+            ("lang", "cs"),
+        ])
+        .command()
+        .unwrap();
+        assert_eq!(scores.path, "/grants/applications/a%2F1/evaluations");
+        assert_eq!(
+            scores.body.unwrap()["scores"],
+            json!([{ "criterion_id": "k1", "points": 7, "comment": "" }, { "criterion_id": "k2", "points": 3, "comment": "" }])
         );
-        assert!(command(
-            "decide_application",
-            &fields(&[("granted_amount", "hodně")])
-        )
-        .unwrap()
-        .is_err());
-        assert!(command("something_else", &[]).is_none());
+        assert!(form::<CallForm>(&[("criteria", "jen název")])
+            .command()
+            .unwrap_err()
+            .contains("line 1"));
+        assert_eq!(
+            form::<CallForm>(&[("criteria", "K | 100 | 5"), ("budget", "milion")])
+                .command()
+                .unwrap_err(),
+            "budget: \"milion\" is not a whole number"
+        );
+        assert!(form::<DecisionForm>(&[("granted_amount", "hodně")])
+            .command()
+            .is_err());
+        assert!(form::<EvaluationForm>(&[("score:k1", "deset")])
+            .command()
+            .unwrap_err()
+            .starts_with("score:k1"));
     }
 }

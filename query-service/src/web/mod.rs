@@ -6,6 +6,7 @@
 //! language (`?lang=en`), landmarks and labelled controls for assistive
 //! technology, no request to any other host, a few kilobytes a page.
 
+mod actions;
 mod commands;
 mod content;
 mod content_forms;
@@ -61,7 +62,7 @@ pub fn routes(state: QueryState) -> Router {
         .route("/odhlaseni", post(session::logout))
         .route("/moje", get(self_service::mine))
         .route("/moje/volna-mista", post(self_service::report))
-        .route("/moje/akce", post(roles::act))
+        .route("/moje/akce", post(actions::act))
         .route("/moje/sluzby/{id}", get(roles::edit_service))
         .route("/moje/historie", get(roles::history))
         .route("/skripty/poloha.js", get(search_form::locate_script))

@@ -12,12 +12,15 @@
 //! A measure kept from the last revision (same id) keeps its indicators,
 //! sources and target group, which the text does not show.
 
+use super::actions::number;
+use super::commands::Command;
 use super::page::{Frame, Lang};
-use super::session::field;
+use super::self_service::urlencode;
 use crate::index::Index;
+use command_api::plans::{CreateBody, EvaluationBody};
 use events::planning::plan::{Goal, Measure, PlanContent, Priority};
 use read_models::plans::PlanView;
-use serde_json::{json, Value};
+use serde::Deserialize;
 use std::fmt::Write;
 
 /// The latest revision of a plan, the one a new revision starts from.
@@ -181,45 +184,77 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
     .unwrap_or_default()
 }
 
-/// The command of a plan action: path and body (`None` for other actions).
-pub fn command(
-    action: &str,
-    f: &[(String, String)],
-    index: &Index,
-) -> Option<Result<(String, Value), String>> {
-    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
-    let seg = |name: &str| super::self_service::urlencode(&get(name));
-    let year = |name: &str| {
-        get(name)
-            .parse::<i32>()
-            .map_err(|_| format!("{name}: {:?} is not a year", get(name)))
-    };
-    Some(match action {
-        "create_plan" => Ok((
-            "/plans".to_string(),
-            json!({ "title": get("title"), "territory": get("territory") }),
-        )),
-        "propose_revision" => (|| {
-            let base = index.plans.get(&get("plan")).and_then(latest);
-            let content = from_text(
-                &get("content"),
-                (year("period_from")?, year("period_to")?),
-                base,
-            )?;
-            let body = serde_json::to_value(content).map_err(|e| e.to_string())?;
-            Ok((format!("/plans/{}/revisions", seg("plan")), body))
-        })(),
-        "evaluate_measure" => (|| {
-            let fulfilment: u8 = get("fulfilment")
-                .parse()
-                .map_err(|_| format!("fulfilment: {:?} is not a per cent", get("fulfilment")))?;
-            Ok((
-                format!("/plans/{}/evaluations", seg("plan")),
-                json!({ "year": year("year")?, "measure_id": get("measure"), "fulfilment": fulfilment, "note": get("note") }),
-            ))
-        })(),
-        _ => return None,
-    })
+/// A new community plan as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewPlanForm {
+    territory: String,
+    title: String,
+}
+
+impl NewPlanForm {
+    pub(super) fn command(self) -> Command {
+        Command::post(
+            "/plans",
+            &CreateBody {
+                plan_id: None,
+                title: self.title.trim().into(),
+                territory: self.territory.trim().into(),
+            },
+        )
+    }
+}
+
+/// A proposed revision as its form posts it: the plan's text (see [`from_text`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProposalForm {
+    plan: String,
+    period_from: String,
+    period_to: String,
+    content: String,
+}
+
+impl ProposalForm {
+    /// The revision keeps what the text does not show of the plan's latest one.
+    pub(super) fn command(self, index: &Index) -> Result<Command, String> {
+        let base = index.plans.get(self.plan.trim()).and_then(latest);
+        let period = (
+            number("period_from", &self.period_from, "a year")?,
+            number("period_to", &self.period_to, "a year")?,
+        );
+        let content = from_text(&self.content, period, base)?;
+        Ok(Command::post(
+            format!("/plans/{}/revisions", urlencode(self.plan.trim())),
+            &content,
+        ))
+    }
+}
+
+/// How a measure was fulfilled, as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MeasureForm {
+    plan: String,
+    measure: String,
+    year: String,
+    fulfilment: String,
+    note: String,
+}
+
+impl MeasureForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        let body = EvaluationBody {
+            year: number("year", &self.year, "a year")?,
+            measure_id: self.measure.trim().into(),
+            fulfilment: number("fulfilment", &self.fulfilment, "a per cent")?,
+            note: self.note.trim().into(),
+        };
+        Ok(Command::post(
+            format!("/plans/{}/evaluations", urlencode(self.plan.trim())),
+            &body,
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -7,18 +7,32 @@
 //! `/moje/akce` with the action's name; the command API decides, as for any
 //! client, and its refusal is shown with the reason.
 
+use super::actions::{lines, typed};
+use super::commands::Command;
 use super::page::Lang;
-use super::session::{self, field, Visitor};
+use super::self_service::urlencode;
+use super::session::{self, Visitor};
 use crate::api::QueryState;
-use crate::index::Index;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
+use command_api::audit::History;
+use command_api::content::PublishBody;
+use command_api::forum::{OpenThreadBody, ReplyBody};
+use command_api::plans::CommentBody;
+use command_api::surveys::DefineBody;
+use command_api::ReasonBody;
 use events::accounts::role::{Role, Scope};
+use events::content::news::Article;
+use events::forum::PostText;
 use events::planning::plan::RevisionStatus;
-use events::surveys::survey::{Audience, SurveyStatus};
-use serde_json::{json, Value};
+use events::registry::service::ServiceChanges;
+use events::surveys::survey::{
+    Audience, Question, QuestionKind, ResultsAudience, SurveyDefinition, SurveyStatus,
+};
+use events::values::address::Contacts;
+use serde::Deserialize;
+use serde_json::Value;
 
 /// The codes of the scopes the account holds a role in.
 fn scopes(visitor: &Visitor, role: Role) -> Vec<String> {
@@ -197,38 +211,99 @@ const STREAM_TYPES: [&str; 20] = [
     "survey_response",
 ];
 
+/// A methodologist's news as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewsForm {
+    kraj: String,
+    title: String,
+    body: String,
+}
+
+impl NewsForm {
+    pub(super) fn command(self) -> Command {
+        Command::post(
+            "/news",
+            &PublishBody {
+                news_id: None,
+                article: Article {
+                    kraj: self.kraj.trim().into(),
+                    title: self.title.trim().into(),
+                    body: self.body.trim().into(),
+                },
+            },
+        )
+    }
+}
+
+/// A methodologist's survey as its form posts it: the questions one a line.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SurveyForm {
+    kraj: String,
+    title: String,
+    description: String,
+    /// `true` when the box is ticked.
+    anonymous: Option<String>,
+    /// `kind | question | options`, one a line; `*` before a required question.
+    questions: String,
+}
+
+impl SurveyForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        let definition = SurveyDefinition {
+            title: self.title.trim().into(),
+            description: self.description.trim().into(),
+            questions: questions(&self.questions)?,
+            audience: Audience::Kraj {
+                code: self.kraj.trim().into(),
+            },
+            anonymous: self.anonymous.as_deref() == Some("true"),
+            results: ResultsAudience::default(),
+        };
+        Ok(Command::post(
+            "/surveys",
+            &DefineBody {
+                survey_id: None,
+                definition,
+            },
+        ))
+    }
+}
+
 /// A survey's questions from the form's lines (`kind | question | options`).
-fn questions(text: &str) -> Result<Vec<Value>, String> {
+fn questions(text: &str) -> Result<Vec<Question>, String> {
     let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
-        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+    for (i, parts) in lines(text).into_iter().enumerate() {
         let (kind, question) = match parts.as_slice() {
-            [k, q, ..] if !q.trim_start_matches('*').is_empty() => (*k, *q),
+            [k, q, ..] if !q.trim_start_matches('*').is_empty() => (k.as_str(), q.as_str()),
             _ => return Err(format!("questions, line {}: kind | question", i + 1)),
         };
-        let options: Vec<&str> = parts
+        let options: Vec<String> = parts
             .get(2)
             .map(|o| {
                 o.split(';')
                     .map(str::trim)
                     .filter(|o| !o.is_empty())
+                    .map(str::to_string)
                     .collect()
             })
             .unwrap_or_default();
         let kind = match kind {
-            "ano-ne" | "yes-no" => json!({ "type": "yes_no" }),
-            "cislo" | "číslo" | "number" => json!({ "type": "number" }),
-            "text" => json!({ "type": "short_text" }),
-            "dlouhy-text" | "dlouhý-text" | "long-text" => json!({ "type": "long_text" }),
-            "datum" | "date" => json!({ "type": "date" }),
-            "skala" | "škála" | "scale" => json!({ "type": "scale" }),
-            "jedna" | "one" => json!({ "type": "single_choice", "options": options }),
-            "vice" | "více" | "many" => json!({ "type": "multiple_choice", "options": options }),
+            "ano-ne" | "yes-no" => QuestionKind::YesNo,
+            "cislo" | "číslo" | "number" => QuestionKind::Number {
+                min: None,
+                max: None,
+            },
+            "text" => QuestionKind::ShortText,
+            "dlouhy-text" | "dlouhý-text" | "long-text" => QuestionKind::LongText,
+            "datum" | "date" => QuestionKind::Date,
+            "skala" | "škála" | "scale" => QuestionKind::Scale,
+            "jedna" | "one" => QuestionKind::SingleChoice { options },
+            "vice" | "více" | "many" => QuestionKind::MultipleChoice {
+                options,
+                allow_other: false,
+            },
             other => {
                 return Err(format!(
                     "questions, line {}: {other:?} is not a kind of question",
@@ -236,144 +311,152 @@ fn questions(text: &str) -> Result<Vec<Value>, String> {
                 ))
             }
         };
-        out.push(json!({
-            "id": format!("q{}", i + 1),
-            "text": question.trim_start_matches('*').trim(),
-            "kind": kind,
-            "required": question.starts_with('*'),
-        }));
+        out.push(Question {
+            id: format!("q{}", i + 1),
+            text: question.trim_start_matches('*').trim().to_string(),
+            kind,
+            required: question.starts_with('*'),
+        });
     }
     Ok(out)
 }
 
+/// A commissioner's decision or comment on a revision.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevisionForm {
+    plan: String,
+    n: String,
+    /// Why it is rejected.
+    reason: String,
+    /// A comment.
+    text: String,
+}
+
+impl RevisionForm {
+    /// The revision's path at the command API.
+    pub(super) fn path(&self) -> String {
+        format!(
+            "/plans/{}/revisions/{}",
+            urlencode(self.plan.trim()),
+            urlencode(self.n.trim())
+        )
+    }
+
+    pub(super) fn reject(self) -> Command {
+        Command::post(
+            format!("{}/reject", self.path()),
+            &ReasonBody {
+                reason: self.reason.trim().into(),
+            },
+        )
+    }
+
+    pub(super) fn comment(self) -> Command {
+        Command::post(
+            format!("{}/comments", self.path()),
+            &CommentBody {
+                text: self.text.trim().into(),
+            },
+        )
+    }
+}
+
+/// A new thread of the forum as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ThreadForm {
+    section: String,
+    name: String,
+    title: String,
+    body: String,
+}
+
+impl ThreadForm {
+    pub(super) fn command(self) -> Result<Command, String> {
+        Ok(Command::post(
+            "/forum/threads",
+            &OpenThreadBody {
+                thread_id: None,
+                section: typed("section", &self.section, "a section of the forum")?,
+                text: PostText {
+                    name: self.name.trim().into(),
+                    title: Some(self.title.trim().into()),
+                    body: self.body.trim().into(),
+                },
+                author_secret: None,
+            },
+        ))
+    }
+}
+
+/// A reply in a thread as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReplyForm {
+    thread: String,
+    name: String,
+    body: String,
+}
+
+impl ReplyForm {
+    pub(super) fn command(self) -> Command {
+        Command::post(
+            format!("/forum/threads/{}/posts", urlencode(self.thread.trim())),
+            &ReplyBody {
+                post_id: None,
+                text: PostText {
+                    name: self.name.trim().into(),
+                    title: None,
+                    body: self.body.trim().into(),
+                },
+                author_secret: None,
+            },
+        )
+    }
+}
+
+/// A provider's changes of its service as the form posts them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EditServiceForm {
+    id: String,
+    /// The version the form was filled in on (a stale one is refused).
+    version: String,
+    description: String,
+    opening_hours: String,
+    /// One a line or comma-separated, like the phones and webs.
+    emails: String,
+    phones: String,
+    webs: String,
+}
+
 /// Splits a field of several values (one a line, or comma-separated).
-fn list(fields: &[(String, String)], name: &str) -> Vec<String> {
-    field(fields, name)
-        .unwrap_or_default()
-        .split(['\n', ','])
+fn list(text: &str) -> Vec<String> {
+    text.split(['\n', ','])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
 }
 
-/// The command an action stands for: method, path, body, extra headers.
-type Command = (Method, String, Value, Vec<(&'static str, String)>);
-
-fn command(action: &str, f: &[(String, String)], index: &Index) -> Result<Command, String> {
-    let get = |name: &str| field(f, name).unwrap_or_default().trim().to_string();
-    let seg = |name: &str| super::self_service::urlencode(&get(name));
-    let post = |path: String, body: Value| Ok((Method::POST, path, body, Vec::new()));
-    match action {
-        "publish_news" => post(
-            "/news".into(),
-            json!({ "article": { "kraj": get("kraj"), "title": get("title"), "body": get("body") } }),
-        ),
-        "define_survey" => post(
-            "/surveys".into(),
-            json!({ "definition": { "title": get("title"), "description": get("description"),
-                "anonymous": get("anonymous") == "true", "audience": { "type": "kraj", "code": get("kraj") },
-                "questions": questions(&get("questions"))? } }),
-        ),
-        "open_survey" => post(format!("/surveys/{}/open", seg("id")), json!({})),
-        "close_survey" => post(format!("/surveys/{}/close", seg("id")), json!({})),
-        "approve_revision" => post(
-            format!("/plans/{}/revisions/{}/approve", seg("plan"), seg("n")),
-            json!({}),
-        ),
-        "reject_revision" => post(
-            format!("/plans/{}/revisions/{}/reject", seg("plan"), seg("n")),
-            json!({ "reason": get("reason") }),
-        ),
-        "comment_revision" => post(
-            format!("/plans/{}/revisions/{}/comments", seg("plan"), seg("n")),
-            json!({ "text": get("text") }),
-        ),
-        "open_thread" => post(
-            "/forum/threads".into(),
-            json!({ "section": get("section"), "text": { "name": get("name"), "title": get("title"), "body": get("body") } }),
-        ),
-        "reply_thread" => post(
-            format!("/forum/threads/{}/posts", seg("thread")),
-            json!({ "text": { "name": get("name"), "body": get("body") } }),
-        ),
-        "edit_service" => Ok((
-            Method::PATCH,
-            format!("/services/{}", seg("id")),
-            json!({ "description": get("description"), "opening_hours": get("opening_hours"),
-                "contacts": { "emails": list(f, "emails"), "phones": list(f, "phones"), "webs": list(f, "webs") } }),
-            vec![("If-Match", get("version"))],
-        )),
-        other => match super::grants::command(other, f)
-            .or_else(|| super::plan_forms::command(other, f, index))
-            .or_else(|| super::content_forms::command(other, f))
-        {
-            Some(c) => c.map(|(path, body)| (Method::POST, path, body, Vec::new())),
-            None => Err(format!("action: {other:?} is not an action of this page")),
-        },
-    }
-}
-
-/// `POST /moje/akce`: one action of the signed-in page.
-pub async fn act(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
-    let posted = match session::posted(&state, &headers, &body, super::self_service::title).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
-    let session::Posted {
-        fields,
-        lang,
-        visitor,
-        commands,
-    } = posted;
-    let title = super::self_service::title(lang);
-    let action = field(&fields, "action").unwrap_or_default().to_string();
-    let refused = |status: StatusCode, text: &str| {
-        super::self_service::render(&state, &visitor, lang, status, None, Some(text))
-    };
-    let decided = {
-        let index = state.indexer.read();
-        command(&action, &fields, &index)
-    };
-    let (method, path, body, extra) = match decided {
-        Ok(c) => c,
-        Err(text) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &text),
-    };
-    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let answer = match commands
-        .send(method, &path, Some(&visitor.token), &extra, Some(&body))
-        .await
-    {
-        Ok(a) => a,
-        Err(e) => return session::unreachable_commands(lang, title, &e),
-    };
-    // A form of another page names the page to go back to (a path of this site).
-    let back = field(&fields, "back")
-        .filter(|b| {
-            b.starts_with('/')
-                && !b.starts_with("//")
-                && !b.contains('\\')
-                && !b.chars().any(char::is_control)
-        })
-        .map(str::to_string);
-    if !answer.status.is_success() {
-        if let Some(back) = &back {
-            return super::alert(answer.status, lang, title, back, &answer.refusal());
-        }
-        return refused(answer.status, &answer.refusal());
-    }
-    session::settle(&state, &answer).await;
-    match back {
-        Some(back) => {
-            let sep = if back.contains('?') { '&' } else { '?' };
-            Redirect::to(&format!("{back}{sep}lang={}", lang.code())).into_response()
-        }
-        None => Redirect::to(&format!(
-            "/moje?lang={}&done={}",
-            lang.code(),
-            super::self_service::urlencode(&action)
-        ))
-        .into_response(),
+impl EditServiceForm {
+    pub(super) fn command(self) -> Command {
+        let changes = ServiceChanges {
+            description: Some(self.description.trim().into()),
+            opening_hours: Some(self.opening_hours.trim().into()),
+            contacts: Some(Contacts {
+                emails: list(&self.emails),
+                phones: list(&self.phones),
+                webs: list(&self.webs),
+            }),
+            ..ServiceChanges::default()
+        };
+        Command::patch(
+            format!("/services/{}", urlencode(self.id.trim())),
+            &changes,
+            self.version.trim().to_string(),
+        )
     }
 }
 
@@ -419,29 +502,11 @@ struct EditServicePage<'a> {
     service: &'a read_models::registry::ServiceView,
 }
 
-/// A record's history as the audit API answers it.
-#[derive(Debug, serde::Deserialize)]
-struct AuditHistory {
-    stream: String,
-    events: Vec<AuditEntry>,
-}
-
-/// An event of the history.
-#[derive(Debug, serde::Deserialize)]
-struct AuditEntry {
-    version: u64,
-    recorded_at: String,
-    actor: events::Actor,
-    event_type: String,
-    description: String,
-    payload: Value,
-}
-
 #[derive(askama::Template)]
 #[template(path = "roles/history.html")]
 struct HistoryPage<'a> {
     frame: super::page::Frame<'a>,
-    history: AuditHistory,
+    history: History,
 }
 
 impl HistoryPage<'_> {
@@ -497,7 +562,7 @@ pub async fn history(
     if !answer.status.is_success() {
         return super::alert(answer.status, lang, title, "/moje", &answer.refusal());
     }
-    let history: AuditHistory = match serde_json::from_value(answer.body) {
+    let history: History = match serde_json::from_value(answer.body) {
         Ok(h) => h,
         Err(e) => {
             tracing::warn!(error = %e, "the audit API's history did not read");
@@ -530,11 +595,11 @@ mod tests {
             .unwrap();
         assert_eq!(q.len(), 3);
         assert_eq!(
-            q[0],
-            json!({ "id": "q1", "text": "Část kraje", "kind": { "type": "single_choice", "options": ["sever", "jih"] }, "required": true })
+            serde_json::to_value(&q[0]).unwrap(),
+            serde_json::json!({ "id": "q1", "text": "Část kraje", "kind": { "type": "single_choice", "options": ["sever", "jih"] }, "required": true })
         );
-        assert_eq!(q[1]["kind"]["type"], "yes_no");
-        assert_eq!(q[2]["id"], "q3");
+        assert_eq!(q[1].kind, QuestionKind::YesNo);
+        assert_eq!(q[2].id, "q3");
         assert_eq!(
             questions("barva | Jaká?").unwrap_err(),
             "questions, line 1: \"barva\" is not a kind of question"

@@ -5,15 +5,18 @@
 //! (`commands`), which checks that the service is the provider's; the page
 //! waits until the read models hold the report before showing it.
 
+use super::actions::typed;
+use super::commands::Command;
 use super::page::Lang;
-use super::session::{self, field, Visitor};
+use super::session::{self, SignedIn, Visitor};
 use crate::api::QueryState;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use events::registry::service::ReportVacancy;
 use events::surveys::survey::SurveyStatus;
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
 use std::fmt::Write;
 
 /// The signed-in page's title.
@@ -214,47 +217,65 @@ pub fn code_name(lang: Lang, code: &str) -> &str {
     }
 }
 
+/// A report of free places as its form posts it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VacancyForm {
+    service: String,
+    facility: String,
+    form: String,
+    unit: String,
+    free_places: String,
+    /// The form's idempotency key: a report sent twice is recorded once.
+    key: Option<String>,
+}
+
+impl VacancyForm {
+    /// The command: the service's path and the report in its own type.
+    fn command(&self, lang: Lang) -> Result<Command, String> {
+        let free_places = self.free_places.trim();
+        let Ok(free_places) = free_places.parse::<i64>() else {
+            return Err(format!(
+                "free_places: {} ({free_places:?})",
+                lang.texts().whole_number
+            ));
+        };
+        let report = ReportVacancy {
+            facility_id: self.facility.clone(),
+            form: typed("form", &self.form, "a form of the service")?,
+            unit: typed("unit", &self.unit, "a unit of capacity")?,
+            free_places,
+        };
+        Ok(Command::post(
+            format!("/services/{}/vacancies", urlencode(&self.service)),
+            &report,
+        ))
+    }
+}
+
 /// `POST /moje/volna-mista`: one report of free places.
-pub async fn report(State(state): State<QueryState>, headers: HeaderMap, body: Bytes) -> Response {
-    let posted = match session::posted(&state, &headers, &body, title).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
-    let session::Posted {
-        fields,
+pub async fn report(State(state): State<QueryState>, signed: SignedIn<VacancyForm>) -> Response {
+    let SignedIn {
+        form,
         lang,
         visitor,
         commands,
-    } = posted;
-    let service = field(&fields, "service").unwrap_or_default();
-    let free_places = field(&fields, "free_places").unwrap_or_default().trim();
-    let Ok(free_places) = free_places.parse::<i64>() else {
-        let text = format!(
-            "free_places: {} ({free_places:?})",
-            lang.texts().whole_number
-        );
-        return render(
-            &state,
-            &visitor,
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            Some(&text),
-        );
+    } = signed;
+    let command = match form.command(lang) {
+        Ok(c) => c,
+        Err(text) => {
+            return render(
+                &state,
+                &visitor,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(&text),
+            )
+        }
     };
-    let command = json!({
-        "facility_id": field(&fields, "facility").unwrap_or_default(),
-        "form": field(&fields, "form").unwrap_or_default(),
-        "unit": field(&fields, "unit").unwrap_or_default(),
-        "free_places": free_places,
-    });
     let answer = match commands
-        .post(
-            &format!("/services/{}/vacancies", urlencode(service)),
-            Some(&visitor.token),
-            field(&fields, "key"),
-            &command,
-        )
+        .run(&command, &visitor.token, form.key.as_deref())
         .await
     {
         Ok(a) => a,

@@ -5,16 +5,17 @@
 //! once) the way the read API checks a bearer token. Forms that change
 //! something are refused when their `Origin` is another site's.
 
-use super::commands::Commands;
+use super::commands::{Command, Commands};
 use super::page::{self, Lang};
 use crate::api::QueryState;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use command_api::accounts::{LoginBody, TokenResponse};
 use events::accounts::account::Account;
 use events::accounts::role::{Role, Scope};
-use serde_json::json;
+use serde::de::DeserializeOwned;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "portal_session";
@@ -126,28 +127,6 @@ fn same_origin_as(public_url: Option<&str>, headers: &HeaderMap) -> Result<(), R
     }
 }
 
-/// The fields of a posted form, in order (a name may repeat).
-pub fn form_fields(body: &Bytes) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-/// The first value of `name` in a posted form.
-pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// The language of a posted form (its `lang` field) or of the query string.
-pub fn lang_of_form(fields: &[(String, String)]) -> Lang {
-    if field(fields, "lang") == Some("en") {
-        Lang::En
-    } else {
-        Lang::Cs
-    }
-}
-
 /// The command API, or a page saying the portal was started without it.
 pub fn commands(state: &QueryState, lang: Lang, title: &str) -> Result<Commands, Response> {
     state.commands.clone().ok_or_else(|| {
@@ -210,6 +189,14 @@ fn forwarded_for(headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> String 
         .join(", ")
 }
 
+/// The login form as it is posted.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
 /// `POST /prihlaseni`: asks the command API for a session and keeps it in the cookie.
 pub async fn login(
     State(state): State<QueryState>,
@@ -220,30 +207,34 @@ pub async fn login(
     if let Err(refused) = same_origin(&state, &headers) {
         return refused;
     }
-    let fields = form_fields(&body);
-    let lang = lang_of_form(&fields);
+    let lang = lang_of_form(&body);
     let commands = match commands(&state, lang, title(lang)) {
         Ok(c) => c,
         Err(page) => return page,
     };
-    let login = field(&fields, "login").unwrap_or_default();
-    let password = field(&fields, "password").unwrap_or_default();
+    let form: LoginForm = serde_html_form::from_bytes(&body).unwrap_or_default();
+    let LoginForm { login, password } = form;
     // The command API limits failed logins per client: it is told the browser's address.
     let forwarded = forwarded_for(&headers, peer.map(|p| p.0 .0.ip()));
+    let body = serde_json::to_value(LoginBody {
+        login: login.clone(),
+        password,
+    })
+    .unwrap_or_default();
     let answer = match commands
         .send(
             axum::http::Method::POST,
             "/auth/login",
             None,
             &[("X-Forwarded-For", forwarded.as_str())],
-            Some(&json!({ "login": login, "password": password })),
+            Some(&body),
         )
         .await
     {
         Ok(a) => a,
         Err(e) => return unreachable_commands(lang, title(lang), &e),
     };
-    let refused = |status: StatusCode, text: &str| login_page_of(lang, status, login, Some(text));
+    let refused = |status: StatusCode, text: &str| login_page_of(lang, status, &login, Some(text));
     if answer.status != StatusCode::OK {
         let text = match answer.status {
             StatusCode::UNAUTHORIZED => lang.texts().wrong_login.to_string(),
@@ -252,25 +243,21 @@ pub async fn login(
         };
         return refused(answer.status, &text);
     }
-    let Some(token) = answer.body["token"].as_str() else {
+    let Some(session) = answer.accepted::<TokenResponse>() else {
         return refused(StatusCode::BAD_GATEWAY, "no token in the answer");
     };
-    let max_age = answer.body["expires_at"]
-        .as_str()
-        .and_then(|s| {
-            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-        })
-        .map_or(3600, |at| {
-            (at - time::OffsetDateTime::now_utc())
-                .whole_seconds()
-                .max(0)
-        });
+    let max_age = (session.expires_at - time::OffsetDateTime::now_utc())
+        .whole_seconds()
+        .max(0);
     (
         StatusCode::SEE_OTHER,
         [
             (
                 header::SET_COOKIE,
-                format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"),
+                format!(
+                    "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+                    session.token
+                ),
             ),
             (header::LOCATION, format!("/moje?lang={}", lang.code())),
         ],
@@ -284,10 +271,10 @@ pub async fn logout(State(state): State<QueryState>, headers: HeaderMap, body: B
     if let Err(refused) = same_origin(&state, &headers) {
         return refused;
     }
-    let lang = lang_of_form(&form_fields(&body));
+    let lang = lang_of_form(&body);
     if let (Some(token), Some(commands)) = (token(&headers), state.commands.as_ref()) {
         match commands
-            .post("/auth/logout", Some(&token), None, &json!({}))
+            .run(&Command::post_bare("/auth/logout"), &token, None)
             .await
         {
             Ok(a) if a.status == StatusCode::OK || a.status == StatusCode::UNAUTHORIZED => {}
@@ -317,12 +304,16 @@ pub fn unreachable_commands(lang: Lang, title: &str, e: &anyhow::Error) -> Respo
     )
 }
 
-/// A form posted by a signed-in visitor, checked: from this site, with its
-/// fields, language, visitor and the command API.
-pub struct Posted {
-    /// The form's fields.
-    pub fields: Vec<(String, String)>,
-    /// The form's language.
+/// A form posted by a signed-in visitor, checked: from this site, read as
+/// `T` (its fields by name; a name may repeat for a list), with its
+/// language, the visitor and the command API. Another site's form is
+/// refused (403), a visitor not signed in goes to the login form, a portal
+/// without the command API says so, and a form that is not a `T` is
+/// refused (422) naming what is wrong.
+pub struct SignedIn<T> {
+    /// The form.
+    pub form: T,
+    /// Its language.
     pub lang: Lang,
     /// Who posted it.
     pub visitor: Visitor,
@@ -330,30 +321,52 @@ pub struct Posted {
     pub commands: Commands,
 }
 
-/// Checks a posted form: another site's is refused (403), a visitor not
-/// signed in goes to the login form, a portal without the command API says so.
-///
-/// # Errors
-/// The page to answer instead.
-pub async fn posted(
-    state: &QueryState,
-    headers: &HeaderMap,
-    body: &Bytes,
-    title: impl Fn(Lang) -> &'static str,
-) -> Result<Posted, Response> {
-    same_origin(state, headers)?;
-    let fields = form_fields(body);
-    let lang = lang_of_form(&fields);
-    let Some(visitor) = visitor(state, headers).await else {
-        return Err(to_login(lang));
-    };
-    let commands = commands(state, lang, title(lang))?;
-    Ok(Posted {
-        fields,
-        lang,
-        visitor,
-        commands,
-    })
+/// The field every form of the portal carries: the page's language.
+#[derive(serde::Deserialize)]
+struct FormLang {
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The language of a posted form (its `lang` field).
+pub fn lang_of_form(body: &[u8]) -> Lang {
+    match serde_html_form::from_bytes::<FormLang>(body) {
+        Ok(FormLang { lang: Some(l) }) if l == "en" => Lang::En,
+        _ => Lang::Cs,
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<QueryState> for SignedIn<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &QueryState) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        same_origin(state, &headers)?;
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let lang = lang_of_form(&body);
+        let Some(visitor) = visitor(state, &headers).await else {
+            return Err(to_login(lang));
+        };
+        let title = super::self_service::title(lang);
+        let commands = commands(state, lang, title)?;
+        let form = serde_html_form::from_bytes(&body).map_err(|e| {
+            super::alert(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                title,
+                "/moje",
+                &e.to_string(),
+            )
+        })?;
+        Ok(Self {
+            form,
+            lang,
+            visitor,
+            commands,
+        })
+    }
 }
 
 /// Waits until the read models hold an accepted command, so that the next
@@ -409,8 +422,9 @@ mod tests {
             h.insert(header::HOST, "socialni.mesto.cz".parse().unwrap());
             assert_eq!(same_origin_as(public, &h).is_ok(), ok, "{origin}");
         }
-        let fields = form_fields(&Bytes::from_static(b"lang=en&q=a&q=b+c"));
-        assert_eq!(lang_of_form(&fields), Lang::En);
-        assert_eq!(fields[2], ("q".to_string(), "b c".to_string()));
+        assert_eq!(lang_of_form(b"q=a&lang=en&q=b+c"), Lang::En);
+        for other in [&b"lang=cs"[..], b"", b"lang=en&lang=cs", b"%ff=\xff"] {
+            assert_eq!(lang_of_form(other), Lang::Cs);
+        }
     }
 }

@@ -5,18 +5,20 @@
 //! — and, for a signed-in provider while the survey is open, the
 //! questionnaire as a form that posts the answer to the command API.
 
+use super::commands::Command;
 use super::page::{Frame, Lang};
-use super::session::{self, Visitor};
+use super::session::{self, SignedIn, Visitor};
 use crate::api::surveys::{invited, invites, question_result, responses, QuestionResult};
 use crate::api::QueryState;
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use command_api::surveys::AnswerBody;
 use events::surveys::survey::{Audience, Question, QuestionKind, SurveyStatus};
 use read_models::surveys::SurveyView;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 pub(super) fn status_text(lang: Lang, status: SurveyStatus) -> &'static str {
     match status {
@@ -428,12 +430,20 @@ fn typed_answers(
         .collect()
 }
 
+/// The first value of `name` in the posted answers (empty when absent).
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
 /// The posted form as the command's answers; a number that is not one is named.
 fn answers_of(
     questions: &[Question],
     fields: &[(String, String)],
-) -> Result<Map<String, Value>, String> {
-    let mut answers = Map::new();
+) -> Result<BTreeMap<String, Value>, String> {
+    let mut answers = BTreeMap::new();
     for q in questions {
         let name = format!("q:{}", q.id);
         let values: Vec<&str> = fields
@@ -441,25 +451,25 @@ fn answers_of(
             .filter(|(k, v)| *k == name && !v.trim().is_empty())
             .map(|(_, v)| v.trim())
             .collect();
-        let other = session::field(fields, &format!("other:{}", q.id))
-            .map(str::trim)
-            .filter(|v| !v.is_empty());
+        let other =
+            Some(field(fields, &format!("other:{}", q.id)).trim()).filter(|v| !v.is_empty());
         let value = match (&q.kind, values.first()) {
             (QuestionKind::MultipleChoice { .. }, _) => {
-                let mut all: Vec<Value> = values.iter().map(|v| json!(v)).collect();
-                all.extend(other.map(|o| json!(o)));
+                let mut all: Vec<Value> = values.iter().map(|v| Value::from(*v)).collect();
+                all.extend(other.map(Value::from));
                 (!all.is_empty()).then_some(Value::Array(all))
             }
             (_, None) => None,
-            (QuestionKind::YesNo, Some(v)) => Some(json!(*v == "yes")),
-            (QuestionKind::Scale, Some(v)) => Some(json!(v
-                .parse::<i64>()
-                .map_err(|_| format!("{}: 1–5", q.id))?)),
-            (QuestionKind::Number { .. }, Some(v)) => Some(json!(v
-                .replace(',', ".")
-                .parse::<f64>()
-                .map_err(|_| format!("{}: {v:?} is not a number", q.id))?)),
-            (_, Some(v)) => Some(json!(v)),
+            (QuestionKind::YesNo, Some(v)) => Some(Value::from(*v == "yes")),
+            (QuestionKind::Scale, Some(v)) => Some(Value::from(
+                v.parse::<i64>().map_err(|_| format!("{}: 1–5", q.id))?,
+            )),
+            (QuestionKind::Number { .. }, Some(v)) => Some(Value::from(
+                v.replace(',', ".")
+                    .parse::<f64>()
+                    .map_err(|_| format!("{}: {v:?} is not a number", q.id))?,
+            )),
+            (_, Some(v)) => Some(Value::from(*v)),
         };
         if let Some(value) = value {
             answers.insert(q.id.clone(), value);
@@ -472,19 +482,15 @@ fn answers_of(
 pub async fn answer(
     State(state): State<QueryState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    signed: SignedIn<Vec<(String, String)>>,
 ) -> Response {
-    let posted = match session::posted(&state, &headers, &body, surveys_title).await {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
-    let session::Posted {
-        fields,
+    // The questionnaire decides the form's fields (`q:<question>`, `other:<question>`).
+    let SignedIn {
+        form: fields,
         lang,
         visitor,
         commands,
-    } = posted;
+    } = signed;
     let title = surveys_title(lang);
     let (questions, audience) = {
         let index = state.indexer.read();
@@ -499,9 +505,7 @@ pub async fn answer(
             }
         }
     };
-    let provider_ico = session::field(&fields, "provider_ico")
-        .unwrap_or_default()
-        .to_string();
+    let provider_ico = field(&fields, "provider_ico").to_string();
     let answers = match answers_of(&questions, &fields) {
         Ok(a) => a,
         Err(text) => {
@@ -529,17 +533,15 @@ pub async fn answer(
         }
         _ => None,
     };
-    let command =
-        json!({ "provider_ico": provider_ico, "service_id": service_id, "answers": answers });
-    let answer = match commands
-        .post(
-            &format!("/surveys/{}/answers", super::self_service::urlencode(&id)),
-            Some(&visitor.token),
-            None,
-            &command,
-        )
-        .await
-    {
+    let command = Command::post(
+        format!("/surveys/{}/answers", super::self_service::urlencode(&id)),
+        &AnswerBody {
+            provider_ico,
+            service_id,
+            answers,
+        },
+    );
+    let answer = match commands.run(&command, &visitor.token, None).await {
         Ok(a) => a,
         Err(e) => return session::unreachable_commands(lang, title, &e),
     };
@@ -612,8 +614,8 @@ mod tests {
         .collect();
         let answers = answers_of(&questions, &fields).unwrap();
         assert_eq!(
-            Value::Object(answers),
-            json!({ "a": false, "b": ["x", "y", "z"], "c": 2.5, "d": 4 })
+            serde_json::to_value(answers).unwrap(),
+            serde_json::json!({ "a": false, "b": ["x", "y", "z"], "c": 2.5, "d": 4 })
         );
         let bad = [("q:c".to_string(), "many".to_string())];
         assert_eq!(
