@@ -50,16 +50,31 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The answers any operation can give, added where an operation does not
-/// list them itself, so that the document names every status the API
-/// really answers (a fuzzer of the document fails on any other): 401 (no
-/// or a bad token), 422 (a body, parameter or header that does not parse),
-/// 404 for a path with a record's id, 409 and 413 for writes.
+/// The operations among the writes whose handler does not read the
+/// command headers (`Idempotency-Key`, `If-Match`, `X-Correlation-Id`): a
+/// login, the check of an export, a rebuild.
+const WITHOUT_COMMAND_HEADERS: [&str; 3] = [
+    "/api/v1/auth/login",
+    "/api/v1/audit/verify",
+    "/api/v1/admin/projections/{name}/rebuild",
+];
+
+/// The headers and answers operations share, added where an operation does
+/// not list them itself, so that the document names every status the API
+/// really answers (a fuzzer of the document fails on any other) and only
+/// those (the OpenAPI test checks the rules): the command headers of every
+/// command; 401 (no or a bad token) where a token is asked for; 422 (a
+/// body, parameter or header that does not parse or is refused, e.g. an id
+/// with control characters) where there is one; 404
+/// for a path with a record's id; 409 (a stale `If-Match`, a concurrent
+/// change) for every command; 413 for every write (the body limit).
 struct StandardAnswers;
 
 impl Modify for StandardAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
         let problem = |description: &str| {
             ResponseBuilder::new()
                 .description(description)
@@ -69,6 +84,15 @@ impl Modify for StandardAnswers {
                         .schema(Some(Ref::from_schema_name("Problem")))
                         .build(),
                 )
+                .build()
+        };
+        let header = |name: &str, description: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
@@ -81,25 +105,51 @@ impl Modify for StandardAnswers {
             ]
             .map(|o| o.as_mut().map(|o| (o, true)));
             for (operation, write) in reads.into_iter().chain(writes).flatten() {
+                let command = write && !WITHOUT_COMMAND_HEADERS.contains(&path.as_str());
+                if command {
+                    operation.parameters.get_or_insert_with(Vec::new).extend([
+                        header(
+                            "Idempotency-Key",
+                            "Makes a retry safe: the same key again answers the first result (`deduplicated`)",
+                        ),
+                        header(
+                            "If-Match",
+                            "The record's version (`\"3\"`): a change of a record changed meanwhile is refused (409)",
+                        ),
+                        header(
+                            "X-Correlation-Id",
+                            "A UUID naming the user action the change belongs to (the audit groups by it)",
+                        ),
+                    ]);
+                }
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let takes_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let answers = &mut operation.responses.responses;
                 let mut add = |status: &str, description: &str| {
                     answers
                         .entry(status.to_string())
                         .or_insert_with(|| problem(description).into());
                 };
-                add("401", "Not authenticated, or a token that is not valid");
-                add(
-                    "422",
-                    "A body, parameter or header that does not parse, named",
-                );
+                if secured {
+                    add("401", "Not authenticated, or a token that is not valid");
+                }
+                if takes_input {
+                    add(
+                        "422",
+                        "A body, parameter or header that does not parse, named",
+                    );
+                }
                 if path.contains('{') {
                     add("404", "No such record");
                 }
-                if write {
+                if command {
                     add(
                         "409",
                         "Conflict: stale If-Match, concurrent change or a state rule",
                     );
+                }
+                if write {
                     add("413", "The body is larger than the limit");
                 }
                 // A creation answers 200 when it is a retry (`deduplicated`) or changed nothing.

@@ -136,7 +136,7 @@ pub(crate) async fn create_account(
 }
 
 /// A provider registers itself; an administrator verifies it later.
-#[utoipa::path(post, path = "/api/v1/providers/self-registration", tag = "providers", request_body = SelfRegistrationBody, responses((status = 201, description = "Registered, waiting for verification", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many registrations from this address", body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/providers/self-registration", tag = "providers", request_body = SelfRegistrationBody, responses((status = 201, description = "Registered, waiting for verification", body = CommandResult), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many registrations from this address", body = Problem)))]
 async fn self_register(
     State(state): State<AppState>,
     client: ClientAddr,

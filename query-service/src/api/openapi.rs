@@ -2,7 +2,7 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 
 /// An RFC 9457 problem (`application/problem+json`), as documented.
 #[derive(utoipa::ToSchema)]
@@ -18,6 +18,48 @@ pub struct Problem {
     detail: Option<String>,
 }
 
+/// The answers every read with `after=` can give, added where an operation
+/// does not list them itself: 422 for an `after` that does not parse, 503
+/// when the read models do not reach the position in time (the OpenAPI
+/// test checks the rule).
+struct ReadYourWrites;
+
+impl Modify for ReadYourWrites {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        for item in openapi.paths.paths.values_mut() {
+            let Some(operation) = item.get.as_mut() else {
+                continue;
+            };
+            let waits = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.name == "after");
+            if waits {
+                let problem = |description: &str| {
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/problem+json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("Problem")))
+                                .build(),
+                        )
+                        .build()
+                };
+                let answers = &mut operation.responses.responses;
+                answers
+                    .entry("422".to_string())
+                    .or_insert_with(|| problem("A bad parameter (`after`), named").into());
+                answers.entry("503".to_string()).or_insert_with(|| {
+                    problem("The read models did not reach `after` in time").into()
+                });
+            }
+        }
+    }
+}
+
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +68,7 @@ pub struct Problem {
         description = "Search, details, the vacancy board and the map. Pass `after=<transaction_id>:<global_position>` \
             from a command's answer to read your own write.",
     ),
+    modifiers(&ReadYourWrites),
     paths(
         super::search::search, super::search::vacancies,
         super::records::service, super::records::provider, super::records::directory,

@@ -192,7 +192,7 @@ async fn provider(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/directory", tag = "records", params(After), responses((status = 200, description = "`{ total, items }`: the supplementary directory", body = List<DirectoryView>), (status = 404, description = "No such record", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/directory", tag = "records", params(After), responses((status = 200, description = "`{ total, items }`: the supplementary directory", body = List<DirectoryView>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn directory(
     State(state): State<QueryState>,
     Query(a): Query<After>,

@@ -415,7 +415,7 @@ fn flatten(row: &Value) -> Map<String, Value> {
     out
 }
 
-#[utoipa::path(operation_id = "stats_services", get, path = "/api/v1/stats/services", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, kind_name, paragraph, services, providers }], totals: [{ area, services, providers }] }`, or CSV", body = ServicesAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "stats_services", get, path = "/api/v1/stats/services", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, kind_name, paragraph, services, providers }], totals: [{ area, services, providers }] }`, or CSV", body = ServicesAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The statistics store is away, or the read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 pub(crate) async fn services(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
@@ -475,7 +475,7 @@ pub async fn services_on(state: &QueryState, p: &StatsParams) -> Result<Services
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/trend", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, date, area, area_name, providers, services, capacity: { luzka, klient, kontakt, interv, hovor } }] }` — the state at the end of each bucket — or CSV", body = PeriodAnswer<TrendRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/stats/trend", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, date, area, area_name, providers, services, capacity: { luzka, klient, kontakt, interv, hovor } }] }` — the state at the end of each bucket — or CSV", body = PeriodAnswer<TrendRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The statistics store is away, or the read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 pub(crate) async fn trend(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
@@ -569,7 +569,7 @@ fn areas(t: &Territory, level: Level) -> Vec<String> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/capacity-vs-need", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, unit, capacity, population, norm_per_thousand, age_group, need, coverage, deficit }] }` for every kind with a norm applying that day, or CSV", body = NeedAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/stats/capacity-vs-need", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ date, level, rows: [{ area, area_name, kind, unit, capacity, population, norm_per_thousand, age_group, need, coverage, deficit }] }` for every kind with a norm applying that day, or CSV", body = NeedAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The statistics store is away, or the read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 pub(crate) async fn capacity_vs_need(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
@@ -647,7 +647,7 @@ pub async fn capacity_rows(
     Ok((day, rows))
 }
 
-#[utoipa::path(operation_id = "stats_vacancies", get, path = "/api/v1/stats/vacancies", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, area, area_name, kind, days, avg_free_places, avg_reporting, stale_share }] }` — daily figures averaged over each bucket — or CSV", body = PeriodAnswer<VacancyRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(operation_id = "stats_vacancies", get, path = "/api/v1/stats/vacancies", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ from, to, bucket, rows: [{ bucket, area, area_name, kind, days, avg_free_places, avg_reporting, stale_share }] }` — daily figures averaged over each bucket — or CSV", body = PeriodAnswer<VacancyRow>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The statistics store is away, or the read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 pub(crate) async fn vacancies(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,
@@ -714,7 +714,7 @@ pub(crate) async fn vacancies(
     answer(body, &p, "vacancies")
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/norms", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ rows: [{ kind, versions: [Norm] }] }`", body = NormsAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/stats/norms", tag = "statistics", params(StatsParams), responses((status = 200, description = "`{ rows: [{ kind, versions: [Norm] }] }`", body = NormsAnswer), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The statistics store is away, or the read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 pub(crate) async fn norms(
     State(state): State<QueryState>,
     Query(p): Query<StatsParams>,

@@ -431,7 +431,7 @@ async fn organiser(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", params(("id" = String, Path, description = "The survey"), ResultParams), responses((status = 200, description = "`{ invited, responses, response_rate, questions: [...], cross }`, or the answers as CSV", body = SurveyResults), (status = 401, description = "A token that is not valid", body = crate::api::openapi::Problem), (status = 403, description = "Withheld: the results are for the survey's organisers, or an anonymous survey has fewer than 3 answers", body = crate::api::openapi::Problem), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "surveys", params(("id" = String, Path, description = "The survey"), ResultParams), security((), ("bearer" = [])), responses((status = 200, description = "`{ invited, responses, response_rate, questions: [...], cross }`, or the answers as CSV", body = SurveyResults), (status = 401, description = "A token that is not valid", body = crate::api::openapi::Problem), (status = 403, description = "Withheld: the results are for the survey's organisers, or an anonymous survey has fewer than 3 answers", body = crate::api::openapi::Problem), (status = 404, description = "No such survey", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn results(
     State(state): State<QueryState>,
     headers: axum::http::HeaderMap,

@@ -3,7 +3,10 @@
 //! in `target/openapi-spec-validator` and names it in
 //! `PORTAL_TEST_OPENAPI_VALIDATOR`), name each operation once, refer only
 //! to schemas they hold, and give every answer with a body a real schema —
-//! so a client generated from them compiles and knows what it gets.
+//! so a client generated from them compiles and knows what it gets. The
+//! statuses they name can happen (the rules of `statuses`); that every
+//! status the portal answers is named is the fuzzer's check
+//! (`fuzz.rs`, schemathesis' `status_code_conformance`).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -49,6 +52,64 @@ fn untyped(schema: &Value) -> bool {
         && !says.iter().any(|k| o.contains_key(*k))
 }
 
+/// The operations that answer 401 without asking for a token: a login
+/// refuses a wrong password.
+const CREDENTIALS_IN_THE_BODY: [&str; 1] = ["POST /api/v1/auth/login"];
+
+/// What is wrong with an operation's statuses: each must be one it can answer.
+fn statuses(at: &str, method: &str, path: &str, op: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let answers = op["responses"].as_object().cloned().unwrap_or_default();
+    let has = |s: &str| answers.contains_key(s);
+    let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
+    let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+    let optional_token = op["security"].as_array().is_some_and(|s| {
+        s.iter()
+            .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+    });
+    // A body, a query or a header, or a path's segment that is a number,
+    // can fail to parse; a segment of text may still be refused (a stream
+    // id with control characters).
+    let parsed = |p: &&Value| p["in"] != "path" || p["schema"]["type"] != "string";
+    let must_parse = op.get("requestBody").is_some() || params.iter().any(parsed);
+    let takes_input = op.get("requestBody").is_some() || !params.is_empty();
+    let write = matches!(method, "post" | "put" | "patch" | "delete");
+    let mut wrong = |rule: bool, what: &str| {
+        if !rule {
+            found.push(format!("{at}: {what}"));
+        }
+    };
+    wrong(
+        !(has("401") || has("403")) || secured || CREDENTIALS_IN_THE_BODY.contains(&at),
+        "401/403 named, but no token is asked for",
+    );
+    wrong(
+        !secured || optional_token || has("401"),
+        "a token is required, but 401 is not named",
+    );
+    wrong(
+        !has("404") || path.contains('{') || op.get("requestBody").is_some(),
+        "404 named, but nothing names a record",
+    );
+    wrong(
+        !has("422") || takes_input,
+        "422 named, but there is nothing to parse",
+    );
+    wrong(
+        !must_parse || has("422"),
+        "a body or parameters, but 422 is not named",
+    );
+    wrong(
+        !(has("201") || has("409") || has("413")) || write,
+        "201, 409 or 413 named for a read",
+    );
+    wrong(
+        !params.iter().any(|p| p["name"] == "after") || has("503"),
+        "reads `after`, but 503 (not there in time) is not named",
+    );
+    found
+}
+
 /// What is wrong with a document by the project's own rules.
 fn problems(doc: &Value) -> Vec<String> {
     let mut found = Vec::new();
@@ -56,6 +117,7 @@ fn problems(doc: &Value) -> Vec<String> {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let at = format!("{} {path}", method.to_uppercase());
+            found.extend(statuses(&at, method, path, op));
             match op["operationId"].as_str() {
                 Some(id) => operations.entry(id).or_default().push(at.clone()),
                 None => found.push(format!("{at}: no operationId")),
@@ -146,4 +208,99 @@ fn the_rules_find_what_they_name() {
     assert!(found[0].contains("/a 200 application/json: an untyped object"));
     assert!(found[1].contains("operationId list names GET /a, GET /b"));
     assert!(found[2].contains("Section leads nowhere"));
+
+    let problem = serde_json::json!({"description": "x"});
+    let op = |answers: &[&str], extra: Value| {
+        let mut op = serde_json::json!({ "responses": answers
+            .iter()
+            .map(|s| (s.to_string(), problem.clone()))
+            .collect::<serde_json::Map<_, _>>() });
+        for (k, v) in extra.as_object().unwrap() {
+            op[k] = v.clone();
+        }
+        op
+    };
+    let after = serde_json::json!({ "parameters": [{ "name": "after", "in": "query" }] });
+    let cases = [
+        (
+            "get",
+            "/a",
+            op(&["200", "401"], serde_json::json!({})),
+            "no token is asked for",
+        ),
+        (
+            "post",
+            "/a",
+            op(
+                &["200", "422"],
+                serde_json::json!({ "security": [{ "bearer": [] }], "requestBody": {} }),
+            ),
+            "401 is not named",
+        ),
+        (
+            "get",
+            "/a",
+            op(&["200", "404"], serde_json::json!({})),
+            "nothing names a record",
+        ),
+        (
+            "get",
+            "/a",
+            op(&["200", "422"], serde_json::json!({})),
+            "nothing to parse",
+        ),
+        (
+            "post",
+            "/a",
+            op(&["200"], serde_json::json!({ "requestBody": {} })),
+            "422 is not named",
+        ),
+        (
+            "get",
+            "/a/{id}",
+            op(&["200", "409"], serde_json::json!({})),
+            "for a read",
+        ),
+        (
+            "get",
+            "/a",
+            op(&["200", "422"], after.clone()),
+            "503 (not there in time)",
+        ),
+    ];
+    for (method, path, op, expected) in cases {
+        let found = statuses("op", method, path, &op);
+        assert!(
+            found.len() == 1 && found[0].contains(expected),
+            "{expected}: {found:?}"
+        );
+    }
+    // What each may name.
+    let good = [
+        ("get", "/a/{id}", op(&["200", "404"], serde_json::json!({}))),
+        ("get", "/a", op(&["200", "422", "503"], after)),
+        (
+            "post",
+            "/a",
+            op(
+                &["200", "201", "401", "404", "409", "413", "422"],
+                serde_json::json!({ "security": [{ "bearer": [] }], "requestBody": {} }),
+            ),
+        ),
+        (
+            "get",
+            "/a",
+            op(
+                &["200", "403"],
+                serde_json::json!({ "security": [{}, { "bearer": [] }] }),
+            ),
+        ),
+    ];
+    for (method, path, op) in good {
+        assert_eq!(
+            statuses("op", method, path, &op),
+            Vec::<String>::new(),
+            "{op}"
+        );
+    }
 }
