@@ -187,3 +187,20 @@ mod tests {
         );
     }
 }
+
+/// An answer of an OpenAPI document that is a problem (`application/problem+json`
+/// with the document's `Problem` schema), for the answers a document adds to
+/// many operations at once.
+#[cfg(feature = "openapi")]
+pub fn documented(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}

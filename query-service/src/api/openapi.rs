@@ -26,7 +26,6 @@ struct ReadYourWrites;
 
 impl Modify for ReadYourWrites {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         for item in openapi.paths.paths.values_mut() {
             let Some(operation) = item.get.as_mut() else {
                 continue;
@@ -37,17 +36,7 @@ impl Modify for ReadYourWrites {
                 .flatten()
                 .any(|p| p.name == "after");
             if waits {
-                let problem = |description: &str| {
-                    ResponseBuilder::new()
-                        .description(description)
-                        .content(
-                            "application/problem+json",
-                            ContentBuilder::new()
-                                .schema(Some(Ref::from_schema_name("Problem")))
-                                .build(),
-                        )
-                        .build()
-                };
+                let problem = infra::problem::documented;
                 let answers = &mut operation.responses.responses;
                 answers
                     .entry("422".to_string())
