@@ -153,6 +153,23 @@ impl From<StoreError> for Problem {
     }
 }
 
+/// An answer of an OpenAPI document that is a problem (`application/problem+json`
+/// with the document's `Problem` schema), for the answers a document adds to
+/// many operations at once.
+#[cfg(feature = "openapi")]
+pub fn documented(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,21 +203,4 @@ mod tests {
             "application/problem+json"
         );
     }
-}
-
-/// An answer of an OpenAPI document that is a problem (`application/problem+json`
-/// with the document's `Problem` schema), for the answers a document adds to
-/// many operations at once.
-#[cfg(feature = "openapi")]
-pub fn documented(description: &str) -> utoipa::openapi::Response {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
-        .build()
 }
