@@ -1,12 +1,13 @@
 //! The in-memory search index of the query service, built from the registry
 //! read models and kept current from their change feed: an inverted index of
-//! normalised word prefixes, each service's territory (kraj, ORP,
+//! normalised word prefixes and of Czech stems (with the synonyms of the
+//! kinds of service), each service's territory (kraj, ORP,
 //! municipality), locations and current free places, for search with
 //! filters, distance and facets, the vacancy board and map aggregates (with
 //! per-area counts kept as services change, and the regional contacts).
 
 use crate::area_counts::AreaCounts;
-use crate::text::words;
+use crate::text::{stems, words, QueryWord};
 use events::values::Location;
 use infra::territory::Territory;
 use read_models::registry::{ContactView, DirectoryView, ProviderView, ServiceView};
@@ -36,7 +37,10 @@ pub struct ServiceEntry {
     pub sort_name: String,
     /// The words of the name, for relevance.
     pub name_words: Vec<String>,
+    /// The stems of the name's words, for relevance.
+    pub name_stems: Vec<String>,
     tokens: BTreeSet<String>,
+    stems: BTreeSet<String>,
 }
 
 impl ServiceEntry {
@@ -62,6 +66,22 @@ impl ServiceEntry {
     pub fn active(&self) -> bool {
         self.view.status == events::registry::service::ServiceStatus::Active
     }
+
+    /// How well a query word matches: 3 a whole word of the name (in any of
+    /// its forms), 2 the start of a word of the name, 1 a whole word of the
+    /// rest of its text, 0 the start of a word of the rest.
+    pub fn relevance(&self, w: &QueryWord) -> usize {
+        let stem = |s: &String| w.stems.contains(s);
+        if self.name_words.contains(&w.prefix) || self.name_stems.iter().any(stem) {
+            3
+        } else if self.name_words.iter().any(|n| n.starts_with(&w.prefix)) {
+            2
+        } else if self.tokens.contains(&w.prefix) || self.stems.iter().any(stem) {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 /// The index.
@@ -71,6 +91,8 @@ pub struct Index {
     services: Vec<Option<ServiceEntry>>,
     slots: HashMap<String, usize>,
     words: BTreeMap<String, BTreeSet<usize>>,
+    stems: HashMap<String, BTreeSet<usize>>,
+    by_kind: HashMap<u16, BTreeSet<usize>>,
     by_provider: HashMap<String, BTreeSet<usize>>,
     /// Providers by IČO.
     pub providers: HashMap<String, ProviderView>,
@@ -276,6 +298,7 @@ impl Index {
             })
             .collect();
         let mut tokens: BTreeSet<String> = BTreeSet::new();
+        let mut word_stems: BTreeSet<String> = BTreeSet::new();
         let mut text = vec![
             view.details.name.clone(),
             view.details.description.clone(),
@@ -290,9 +313,11 @@ impl Index {
         text.extend(view.details.categories.iter().cloned());
         for t in &text {
             tokens.extend(words(t));
+            word_stems.extend(stems(t));
         }
         let sort_name = crate::text::normalise(&view.details.name);
         let name_words = words(&view.details.name);
+        let name_stems = stems(&view.details.name);
         ServiceEntry {
             view,
             provider_name,
@@ -302,7 +327,9 @@ impl Index {
             locations,
             sort_name,
             name_words,
+            name_stems,
             tokens,
+            stems: word_stems,
         }
     }
 
@@ -317,6 +344,17 @@ impl Index {
                         self.words.remove(w);
                     }
                 }
+            }
+            for s in &old.stems {
+                if let Some(set) = self.stems.get_mut(s) {
+                    set.remove(&slot);
+                    if set.is_empty() {
+                        self.stems.remove(s);
+                    }
+                }
+            }
+            if let Some(set) = self.by_kind.get_mut(&old.view.details.kind) {
+                set.remove(&slot);
             }
             if let Some(set) = self.by_provider.get_mut(&old.view.provider_ico) {
                 set.remove(&slot);
@@ -342,6 +380,13 @@ impl Index {
         for w in &entry.tokens {
             self.words.entry(w.clone()).or_default().insert(slot);
         }
+        for s in &entry.stems {
+            self.stems.entry(s.clone()).or_default().insert(slot);
+        }
+        self.by_kind
+            .entry(entry.view.details.kind)
+            .or_default()
+            .insert(slot);
         self.by_provider
             .entry(entry.view.provider_ico.clone())
             .or_default()
@@ -383,34 +428,53 @@ impl Index {
         }
     }
 
-    /// The services whose words start with every word of `q` (all of them when `q` has none).
+    /// The services that match every word of `q` (all of them when `q` has
+    /// none): a word matches the start of a word of a service's text
+    /// (diacritics and case aside) or a form of it (its Czech stem), and a
+    /// phrase of the synonyms also matches the services of the kinds it names.
     pub fn matching(&self, q: &str) -> Vec<usize> {
-        let query = words(q);
+        self.matching_words(&crate::text::query_words(q))
+    }
+
+    /// [`Index::matching`] of a query's words.
+    pub fn matching_words(&self, query: &[QueryWord]) -> Vec<usize> {
         if query.is_empty() {
             return (0..self.services.len())
                 .filter(|&i| self.services[i].is_some())
                 .collect();
         }
         let blocks = self.services.len().div_ceil(64);
+        let set = |hits: &mut Vec<u64>, slots: &BTreeSet<usize>| {
+            for &slot in slots {
+                hits[slot / 64] |= 1 << (slot % 64);
+            }
+        };
         let mut result: Option<Vec<u64>> = None;
-        for w in query {
-            let mut hits = vec![0u64; blocks];
-            for (_, slots) in self
-                .words
-                .range(w.clone()..)
-                .take_while(|(k, _)| k.starts_with(&w))
-            {
-                for &slot in slots {
-                    hits[slot / 64] |= 1 << (slot % 64);
+        for part in crate::synonyms::parts(query) {
+            let mut part_hits: Option<Vec<u64>> = None;
+            for w in part.words {
+                let mut hits = vec![0u64; blocks];
+                for (_, slots) in self
+                    .words
+                    .range(w.prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&w.prefix))
+                {
+                    set(&mut hits, slots);
+                }
+                for stem in &w.stems {
+                    if let Some(slots) = self.stems.get(stem) {
+                        set(&mut hits, slots);
+                    }
+                }
+                part_hits = Some(and(part_hits, hits));
+            }
+            let mut hits = part_hits.unwrap_or_else(|| vec![0u64; blocks]);
+            for kind in part.kinds {
+                if let Some(slots) = self.by_kind.get(kind) {
+                    set(&mut hits, slots);
                 }
             }
-            result = Some(match result {
-                None => hits,
-                Some(mut r) => {
-                    r.iter_mut().zip(&hits).for_each(|(a, b)| *a &= b);
-                    r
-                }
-            });
+            result = Some(and(result, hits));
         }
         let bits = result.unwrap_or_default();
         let mut slots = Vec::new();
@@ -429,4 +493,12 @@ impl Index {
     pub fn at(&self, slot: usize) -> Option<&ServiceEntry> {
         self.services.get(slot).and_then(Option::as_ref)
     }
+}
+
+/// The slots in both sets of hits (the second alone when there is no first).
+fn and(first: Option<Vec<u64>>, mut second: Vec<u64>) -> Vec<u64> {
+    if let Some(first) = first {
+        second.iter_mut().zip(&first).for_each(|(b, a)| *b &= a);
+    }
+    second
 }

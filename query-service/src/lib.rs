@@ -12,6 +12,7 @@ pub mod index;
 pub mod indexer;
 pub mod settings;
 pub mod startup;
+pub mod synonyms;
 pub mod text;
 pub mod web;
 

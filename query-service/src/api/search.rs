@@ -306,10 +306,10 @@ pub fn candidates<'a>(
     now: OffsetDateTime,
 ) -> Vec<Found<'a>> {
     let q = p.q.as_deref().unwrap_or("");
-    let query_words = crate::text::words(q);
+    let query_words = crate::text::query_words(q);
     let area = Area::of(index, p);
     let mut found: Vec<Found<'a>> = Vec::new();
-    for slot in index.matching(q) {
+    for slot in index.matching_words(&query_words) {
         let Some(e) = index.at(slot) else { continue };
         if !passes(&area, e, p, now) {
             continue;
@@ -320,11 +320,9 @@ pub fn candidates<'a>(
                 continue;
             }
         }
-        // Relevance: words found in the name count most.
-        let score = query_words
-            .iter()
-            .filter(|w| e.name_words.iter().any(|n| n.starts_with(w.as_str())))
-            .count();
+        // Relevance: whole words of the name count most, then their starts,
+        // then whole words of the rest of the text.
+        let score = query_words.iter().map(|w| e.relevance(w)).sum();
         found.push((e, distance, score));
     }
     found

@@ -166,7 +166,50 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
     }
+    czech_search(&admin, queries, &id).await;
     contacts(&admin, queries).await;
+}
+
+/// The search matches Czech word forms and the words people use for a kind,
+/// and ranks whole words of the name first.
+async fn czech_search(admin: &Client, queries: &str, shelter: &str) {
+    for (q, total) in [
+        ("azylové domy Děčín", 1),
+        ("azylovy dum decin", 1),
+        ("azylových domů", 1),
+        ("Děčíně", 1),
+        ("mužům", 1),
+        ("azylák", 1),
+        ("bez domova", 1),
+        ("domov důchodců", 0),
+        ("noclehárny", 0),
+    ] {
+        let (_, r) = get(queries, &format!("/services?q={}", urlencode(q))).await;
+        assert_eq!(r["total"], total, "{q}: {r}");
+    }
+    // A counselling service that mentions a shelter in its text only.
+    let counselling = json!({ "provider_ico": "00064581", "details": {
+        "name": "Poradna pro lidi v nouzi", "description": "Pomůžeme najít azylový dům.", "kind": 1,
+        "forms": [{ "form": "amb", "capacities": [{ "unit": "klient", "count": 10 }] }],
+        "target_groups": ["18"],
+        "facilities": [{ "facility_id": "P", "name": "Poradna", "address": { "street": "Teplická 1", "city": "Děčín", "postcode": "40502", "municipality_code": "562335" }, "location": { "lat": 50.77, "lon": 14.2 } }]
+    } });
+    let registered = admin.post("/services", counselling).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let (_, r) = get(
+        queries,
+        &format!(
+            "/services?q={}&after={}",
+            urlencode("azylový dům"),
+            after(&registered.body)
+        ),
+    )
+    .await;
+    assert_eq!(r["total"], 2, "{r}");
+    assert_eq!(r["items"][0]["id"], shelter, "the name's words first: {r}");
+    assert_eq!(r["items"][1]["name"], "Poradna pro lidi v nouzi", "{r}");
+    let (_, r) = get(queries, &format!("/services?q={}", urlencode("azylák"))).await;
+    assert_eq!(r["total"], 1, "a synonym names the kind, not the text: {r}");
 }
 
 fn contact(role: &str, kraj: &str, orp: Option<&str>, name: &str) -> Value {
