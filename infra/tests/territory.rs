@@ -55,6 +55,17 @@ fn the_real_structure_loads_with_its_known_facts() {
         (50.7..50.8).contains(&lat) && (14.1..14.3).contains(&lon),
         "Děčín at {lat},{lon}"
     );
+    let decin = &t.municipalities["562335"];
+    assert_eq!(
+        (decin.okres.as_str(), decin.postcode.as_deref()),
+        ("Děčín", Some("40502"))
+    );
+    let with_postcode = t
+        .municipalities
+        .values()
+        .filter(|m| m.postcode.is_some())
+        .count();
+    assert_eq!(with_postcode, with_centre);
 
     // Census 2021 by ORP adds up to the published totals; boundaries are there.
     let total: u64 = t

@@ -88,6 +88,7 @@ impl ServiceEntry {
 #[derive(Default)]
 pub struct Index {
     territory: Arc<Territory>,
+    places: Arc<crate::places::Places>,
     services: Vec<Option<ServiceEntry>>,
     slots: HashMap<String, usize>,
     words: BTreeMap<String, BTreeSet<usize>>,
@@ -148,9 +149,15 @@ impl Index {
     /// An empty index over `territory` (possibly empty).
     pub fn new(territory: Arc<Territory>) -> Self {
         Self {
+            places: Arc::new(crate::places::Places::of(&territory)),
             territory,
             ..Self::default()
         }
+    }
+
+    /// The municipalities by the names and postcodes people use.
+    pub fn places(&self) -> &crate::places::Places {
+        &self.places
     }
 
     /// Increases with every change.

@@ -10,6 +10,7 @@ pub mod area_counts;
 pub mod hsds;
 pub mod index;
 pub mod indexer;
+pub mod places;
 pub mod settings;
 pub mod startup;
 pub mod synonyms;

@@ -45,6 +45,7 @@ struct StructureRow {
     obec_text: String,
     obec_kod: String,
     orp_text: String,
+    okres_text: String,
     orp_csu_cis65_kod: String,
     orp_ruian_kod: String,
     kraj_text: String,
@@ -91,7 +92,9 @@ pub fn parse_structure(text: &str, path: &Path) -> Result<Territory, LoadError> 
                 name: row.obec_text,
                 orp: row.orp_csu_cis65_kod,
                 kraj_nuts: row.kraj_csu_cis108_nuts_kod,
+                okres: row.okres_text,
                 centre: None,
+                postcode: None,
             },
         );
         if previous.is_some() {
@@ -111,6 +114,8 @@ pub fn parse_structure(text: &str, path: &Path) -> Result<Territory, LoadError> 
 struct CentreRow {
     #[serde(rename = "Kód obce")]
     code: String,
+    #[serde(rename = "PSČ")]
+    postcode: String,
     #[serde(rename = "Latitude")]
     lat: f64,
     #[serde(rename = "Longitude")]
@@ -128,6 +133,7 @@ pub fn add_centres(territory: &mut Territory, text: &str, path: &Path) -> Result
         let row = row.map_err(|e| format_error(path, format!("row {}: {e}", line + 2)))?;
         if let Some(m) = territory.municipalities.get_mut(&row.code) {
             m.centre = Some((row.lat, row.lon));
+            m.postcode = Some(row.postcode.replace(' ', "")).filter(|p| !p.is_empty());
             added += 1;
         }
     }

@@ -68,8 +68,12 @@ pub struct Municipality {
     pub orp: String,
     /// NUTS code of its kraj.
     pub kraj_nuts: String,
+    /// The name of its okres (district), which tells municipalities of one name apart.
+    pub okres: String,
     /// Centre (WGS84), when the coordinates file is loaded.
     pub centre: Option<(f64, f64)>,
+    /// Postcode (PSČ) of its centre, when the coordinates file is loaded.
+    pub postcode: Option<String>,
 }
 
 /// The territorial structure with its look-ups.

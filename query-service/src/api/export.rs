@@ -56,7 +56,7 @@ fn found<'a>(
     now: OffsetDateTime,
 ) -> Result<Vec<super::search::Found<'a>>, Problem> {
     super::search::check_query(p.q.as_deref())?;
-    let from = point(p)?;
+    let from = point(index, p)?;
     if p.radius_km.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
         return Err(Problem::invalid("radius_km", "must be a positive number"));
     }

@@ -94,7 +94,7 @@ mod paging_tests {
 }
 
 /// Search parameters; every filter is optional.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words; each must start a word of the name, description, provider, kind, facility or category.
@@ -120,6 +120,11 @@ pub struct SearchParams {
     /// Only services with free places reported in the last 7 days.
     #[serde(default)]
     pub free_now: bool,
+    /// Where to measure distance from, instead of `lat`/`lon`: a
+    /// municipality's name (`Děčín`; `Nová Ves, Brno-venkov` names the okres
+    /// of an ambiguous one), a postcode (`405 02`) or a municipality code —
+    /// its centre. An ambiguous name is refused (422) with its candidates.
+    pub near: Option<String>,
     /// Latitude of the point to measure distance from.
     pub lat: Option<f64>,
     /// Longitude of that point.
@@ -185,7 +190,7 @@ pub struct Facets {
 }
 
 /// A page of results.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct SearchResult {
     /// All results.
     pub total: usize,
@@ -199,11 +204,48 @@ pub struct SearchResult {
     pub facets: Facets,
 }
 
-/// The point of `lat`/`lon`, checked (with `radius_km`).
+/// The point of `near` or `lat`/`lon`, checked (with `radius_km`).
 ///
 /// # Errors
-/// 422 naming `lat`, `lon` or `radius_km`.
-pub fn point(p: &SearchParams) -> Result<Option<Location>, Problem> {
+/// 422 naming `near`, `lat`, `lon` or `radius_km`; for an ambiguous `near`
+/// with its `candidates` (code, name, okres).
+pub fn point(index: &Index, p: &SearchParams) -> Result<Option<Location>, Problem> {
+    if let Some(near) = p.near.as_deref().filter(|n| !n.trim().is_empty()) {
+        if p.lat.is_some() || p.lon.is_some() {
+            return Err(Problem::invalid(
+                "near",
+                "give near, or lat and lon, not both",
+            ));
+        }
+        return match index.places().find(index.territory(), near) {
+            crate::places::Found::One(m) => Ok(m.centre.map(|(lat, lon)| Location { lat, lon })),
+            crate::places::Found::Several(all) => {
+                let named: Vec<String> = all
+                    .iter()
+                    .map(|m| format!("{}, {}", m.name, m.okres))
+                    .collect();
+                let candidates: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(
+                        |m| serde_json::json!({ "code": m.code, "name": m.name, "okres": m.okres }),
+                    )
+                    .collect();
+                Err(Problem::invalid(
+                    "near",
+                    format!(
+                        "{} municipalities are called {near:?}: {} — add the okres after a comma, or give the postcode",
+                        all.len(),
+                        named.join("; ")
+                    ),
+                )
+                .with("candidates", candidates))
+            }
+            crate::places::Found::Nothing => Err(Problem::invalid(
+                "near",
+                format!("{near:?} is no municipality, postcode or municipality code"),
+            )),
+        };
+    }
     match (p.lat, p.lon) {
         (Some(lat), Some(lon)) => {
             let l = Location { lat, lon };
@@ -334,7 +376,7 @@ pub fn candidates<'a>(
 /// 422 naming a bad parameter.
 pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<SearchResult, Problem> {
     check_query(p.q.as_deref())?;
-    let from = point(p)?;
+    let from = point(index, p)?;
     let (page, per_page) = paging(p.page, p.per_page, 20, MAX_PER_PAGE)?;
     if let Some(r) = p.radius_km {
         if !(r.is_finite() && r > 0.0) {

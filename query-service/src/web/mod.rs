@@ -163,11 +163,117 @@ struct SearchPage<'a> {
     form: search_form::FilterForm<'a>,
     result: crate::api::search::SearchResult,
     pager: Pager<'a>,
+    /// For an ambiguous place: each municipality of the name, with its search.
+    places: Vec<(String, String)>,
+    /// For a search that found nothing: the nearest searches that find something.
+    suggestions: Vec<Suggestion>,
+}
+
+/// A search to try instead of one that found nothing.
+struct Suggestion {
+    text: String,
+    href: String,
+    total: usize,
+}
+
+/// The page's link with the search's filters changed: `drop` removed, `set` set.
+fn search_link(raw: Option<&str>, lang: Lang, drop: &[&str], set: &[(&str, String)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let changed = set.iter().any(|(s, _)| *s == k);
+        if !v.is_empty() && !["lang", "page"].contains(&&*k) && !drop.contains(&&*k) && !changed {
+            query.append_pair(&k, &v);
+        }
+    }
+    for (k, v) in set {
+        query.append_pair(k, v);
+    }
+    query.append_pair("lang", lang.code());
+    format!("/?{}", query.finish())
+}
+
+/// The nearest searches that find something, for one that found nothing:
+/// without the free-places filter, with a larger radius, the kind a word names.
+fn suggestions(
+    index: &crate::index::Index,
+    p: &SearchParams,
+    raw: Option<&str>,
+    lang: Lang,
+) -> Vec<Suggestion> {
+    let t = lang.texts();
+    let now = time::OffsetDateTime::now_utc();
+    let mut out = Vec::new();
+    let mut offer = |text: String, changed: SearchParams, drop: &[&str], set: &[(&str, String)]| {
+        if let Ok(r) = run(index, &changed, now) {
+            if r.total > 0 {
+                out.push(Suggestion {
+                    text,
+                    href: search_link(raw, lang, drop, set),
+                    total: r.total,
+                });
+            }
+        }
+    };
+    if p.free_now {
+        let changed = SearchParams {
+            free_now: false,
+            ..p.clone()
+        };
+        offer(
+            t.with_or_without_free_places.to_string(),
+            changed,
+            &["free_now"],
+            &[],
+        );
+    }
+    if let Some(r) = p.radius_km {
+        let wider = (r * 3.0).max(10.0).round();
+        let changed = SearchParams {
+            radius_km: Some(wider),
+            ..p.clone()
+        };
+        offer(
+            format!("{} {wider} km", t.within),
+            changed,
+            &[],
+            &[("radius_km", wider.to_string())],
+        );
+    }
+    if p.kind.is_none() {
+        let words = crate::text::query_words(p.q.as_deref().unwrap_or_default());
+        for (code, name, _) in events::values::codes::KINDS {
+            let stems = crate::text::stems(name);
+            let names_it = words
+                .iter()
+                .any(|w| w.prefix.len() > 3 && w.stems.iter().any(|s| stems.contains(s)))
+                || crate::synonyms::parts(&words)
+                    .iter()
+                    .any(|part| part.kinds.contains(code));
+            if names_it {
+                let changed = SearchParams {
+                    kind: Some(*code),
+                    q: None,
+                    ..p.clone()
+                };
+                offer(
+                    format!("{} {name}", t.the_kind),
+                    changed,
+                    &["q"],
+                    &[("kind", code.to_string())],
+                );
+            }
+        }
+    }
+    out
 }
 
 impl SearchPage<'_> {
     fn km(&self, distance: &f64) -> String {
         format!("{distance:.1}")
+    }
+
+    fn results(&self, n: &usize) -> &'static str {
+        page::plural(*n, self.frame.lang.texts().results_count)
     }
 }
 
@@ -185,6 +291,41 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         );
     };
     let index = state.indexer.read();
+    // A name of several municipalities: the form again, with each of them to choose.
+    if let Some(crate::places::Found::Several(all)) = p
+        .near
+        .as_deref()
+        .filter(|n| !n.trim().is_empty() && p.lat.is_none() && p.lon.is_none())
+        .map(|n| index.places().find(index.territory(), n))
+    {
+        let places = all
+            .iter()
+            .map(|m| {
+                let named = format!("{}, {}", m.name, m.okres);
+                let href = search_link(raw.as_deref(), lang, &[], &[("near", named.clone())]);
+                (named, href)
+            })
+            .collect();
+        let form = search_form::filter_form(&index, &state.codelists, &p, None, lang, "/");
+        return page::render(&SearchPage {
+            frame: page::Frame {
+                lang,
+                title: t.search_title,
+                path: "/",
+            },
+            form,
+            result: crate::api::search::SearchResult::default(),
+            pager: Pager {
+                path: "/",
+                filters,
+                lang,
+                page: 1,
+                pages: 0,
+            },
+            places,
+            suggestions: Vec::new(),
+        });
+    }
     let result = match run(&index, &p, time::OffsetDateTime::now_utc()) {
         Ok(r) => r,
         Err(problem) => {
@@ -213,6 +354,11 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         page: result.page,
         pages: result.total.div_ceil(result.per_page.max(1)),
     };
+    let suggestions = if result.total == 0 {
+        suggestions(&index, &p, raw.as_deref(), lang)
+    } else {
+        Vec::new()
+    };
     page::render(&SearchPage {
         frame: page::Frame {
             lang,
@@ -222,6 +368,8 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         form,
         result,
         pager,
+        places: Vec::new(),
+        suggestions,
     })
 }
 

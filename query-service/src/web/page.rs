@@ -209,6 +209,15 @@ pub struct Texts {
     pub municipality: &'static str,
     pub category: &'static str,
     pub near_a_place: &'static str,
+    pub where_place: &'static str,
+    pub which_place: &'static str,
+    pub nothing_found_for: &'static str,
+    pub nearest_searches: &'static str,
+    pub with_or_without_free_places: &'static str,
+    pub within: &'static str,
+    pub the_kind: &'static str,
+    /// "výsledek", "výsledky", "výsledků": see [`plural`].
+    pub results_count: [&'static str; 3],
     pub latitude: &'static str,
     pub longitude: &'static str,
     pub radius_km: &'static str,
@@ -559,6 +568,14 @@ const CS: Texts = Texts {
     municipality: "Obec",
     category: "Kategorie",
     near_a_place: "Blízko místa",
+    where_place: "Kde (obec nebo PSČ)",
+    which_place: "Obcí toho jména je více. Kterou myslíte?",
+    nothing_found_for: "Nic jsme nenašli pro",
+    nearest_searches: "Zkuste:",
+    with_or_without_free_places: "i služby bez hlášených volných míst",
+    within: "v okruhu",
+    the_kind: "druh služby",
+    results_count: ["výsledek", "výsledky", "výsledků"],
     latitude: "Zeměpisná šířka",
     longitude: "Zeměpisná délka",
     radius_km: "Okruh (km)",
@@ -909,6 +926,14 @@ const EN: Texts = Texts {
     municipality: "Municipality",
     category: "Category",
     near_a_place: "Near a place",
+    where_place: "Where (municipality or postcode)",
+    which_place: "Several municipalities have this name. Which one?",
+    nothing_found_for: "Nothing found for",
+    nearest_searches: "Try:",
+    with_or_without_free_places: "services without reported free places too",
+    within: "within",
+    the_kind: "the kind of service",
+    results_count: ["result", "results", "results"],
     latitude: "Latitude",
     longitude: "Longitude",
     radius_km: "Radius (km)",
@@ -1241,9 +1266,41 @@ pub fn render(template: &impl askama::Template) -> axum::response::Response {
     }
 }
 
+/// The form of a counted noun (`forms`: one, two to four, five and more):
+/// "1 výsledek", "2 výsledky", "5 výsledků"; English uses the first two.
+pub fn plural(n: usize, forms: [&'static str; 3]) -> &'static str {
+    match n {
+        1 => forms[0],
+        2..=4 => forms[1],
+        _ => forms[2],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_counted_noun_takes_its_czech_form() {
+        let forms = Lang::Cs.texts().results_count;
+        let said: Vec<String> = [0, 1, 2, 4, 5, 11, 21]
+            .iter()
+            .map(|n| format!("{n} {}", plural(*n, forms)))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "0 výsledků",
+                "1 výsledek",
+                "2 výsledky",
+                "4 výsledky",
+                "5 výsledků",
+                "11 výsledků",
+                "21 výsledků"
+            ]
+        );
+        assert_eq!(plural(1, Lang::En.texts().results_count), "result");
+    }
 
     #[test]
     fn text_is_escaped_and_the_language_read() {

@@ -46,6 +46,8 @@ pub(super) fn options(
 pub struct FilterForm<'a> {
     pub(super) action: &'a str,
     pub(super) q: String,
+    /// The place (`near`) as typed.
+    pub(super) near: String,
     pub(super) kinds: Vec<Opt>,
     pub(super) kraje: Vec<Opt>,
     pub(super) free_now: bool,
@@ -207,6 +209,7 @@ pub fn filter_form<'a>(
     FilterForm {
         action,
         q: p.q.clone().unwrap_or_default(),
+        near: p.near.clone().unwrap_or_default(),
         kinds,
         kraje,
         free_now: p.free_now,

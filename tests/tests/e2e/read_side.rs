@@ -210,6 +210,40 @@ async fn czech_search(admin: &Client, queries: &str, shelter: &str) {
     assert_eq!(r["items"][1]["name"], "Poradna pro lidi v nouzi", "{r}");
     let (_, r) = get(queries, &format!("/services?q={}", urlencode("azylák"))).await;
     assert_eq!(r["total"], 1, "a synonym names the kind, not the text: {r}");
+
+    // A place instead of coordinates: a municipality's name, code or name with its okres.
+    for near in ["Děčín", "decin", "562335", "Děčín, Děčín"] {
+        let (status, r) = get(
+            queries,
+            &format!("/services?near={}&radius_km=10", urlencode(near)),
+        )
+        .await;
+        assert_eq!((status, r["total"].clone()), (200, json!(2)), "{near}: {r}");
+        assert!(r["items"][0]["distance_km"].as_f64().unwrap() < 3.0, "{r}");
+    }
+    let (_, far) = get(
+        queries,
+        &format!("/services?near={}&radius_km=50", urlencode("Ostrava")),
+    )
+    .await;
+    assert_eq!(far["total"], 0, "{far}");
+    let (status, ambiguous) = get(
+        queries,
+        &format!("/services?near={}", urlencode("Nová Ves")),
+    )
+    .await;
+    assert_eq!(status, 422, "{ambiguous}");
+    assert_eq!(ambiguous["errors"][0]["field"], "near");
+    let candidates = ambiguous["candidates"].as_array().unwrap();
+    assert!(candidates.len() > 5, "{ambiguous}");
+    assert!(candidates
+        .iter()
+        .all(|c| c["name"] == "Nová Ves" && c["okres"].is_string()));
+    for bad in ["Atlantida", "Děčín&lat=50&lon=14"] {
+        let (status, r) = get(queries, &format!("/services?near={bad}")).await;
+        assert_eq!(status, 422, "{bad}: {r}");
+        assert_eq!(r["errors"][0]["field"], "near", "{bad}: {r}");
+    }
 }
 
 fn contact(role: &str, kraj: &str, orp: Option<&str>, name: &str) -> Value {

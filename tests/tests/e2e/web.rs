@@ -128,6 +128,47 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     );
     let (_, _, far) = page(queries, "/?lat=49.19&lon=16.60&radius_km=5").await;
     assert!(far.contains("Nalezeno služeb: 0"), "Brno is far from Děčín");
+
+    // A place by its name; a name of several municipalities offers each of them.
+    let (_, _, by_name) = page(queries, "/?near=D%C4%9B%C4%8D%C3%ADn&radius_km=5").await;
+    assert!(
+        by_name.contains("Nalezeno služeb: 1") && by_name.contains("value=\"Děčín\""),
+        "{by_name}"
+    );
+    let (status, _, which) = page(queries, "/?q=azyl&near=Nov%C3%A1+Ves").await;
+    assert_eq!(status, 200);
+    assert!(
+        which.contains("Obcí toho jména je více. Kterou myslíte?"),
+        "{which}"
+    );
+    assert!(
+        which.contains("<a href=\"/?q=azyl&amp;near=Nov%C3%A1+Ves%2C+Brno-venkov&amp;lang=cs\">Nová Ves, Brno-venkov</a>"),
+        "{which}"
+    );
+    // Nothing found: what was searched, and the nearest searches that find something.
+    let (_, _, nothing) = page(
+        queries,
+        "/?q=azyl%C3%A1k&near=D%C4%9B%C4%8D%C3%ADn&radius_km=0.1",
+    )
+    .await;
+    assert!(
+        nothing.contains("Nalezeno služeb: 0")
+            && nothing.contains("Nic jsme nenašli pro „azylák“ (Děčín). Zkuste:")
+            && nothing.contains("v okruhu 10 km</a> (1 výsledek)"),
+        "{nothing}"
+    );
+    let (_, _, nothing) = page(queries, "/?q=azylov%C3%A9+domy+pro+%C5%BEeny").await;
+    assert!(
+        nothing.contains(
+            "<a href=\"/?kind=20&amp;lang=cs\">druh služby azylové domy</a> (1 výsledek)"
+        ),
+        "{nothing}"
+    );
+    let (_, _, nothing) = page(queries, "/?q=xyz&kraj=CZ010").await;
+    assert!(
+        nothing.contains("Nic jsme nenašli pro „xyz“.") && !nothing.contains("Zkuste:"),
+        "nothing to offer: {nothing}"
+    );
     let (status, _, bad) = page(queries, "/?lat=91&lon=14&radius_km=5").await;
     assert_eq!(status, 422, "{bad}");
 
