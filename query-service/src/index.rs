@@ -71,12 +71,14 @@ impl ServiceEntry {
     /// its forms), 2 the start of a word of the name, 1 a whole word of the
     /// rest of its text, 0 the start of a word of the rest.
     pub fn relevance(&self, w: &QueryWord) -> usize {
-        let stem = |s: &String| w.stems.contains(s);
-        if self.name_words.contains(&w.prefix) || self.name_stems.iter().any(stem) {
+        if self.name_words.contains(&w.prefix)
+            || self.name_stems.iter().any(|s| w.stems.contains(s))
+        {
             3
         } else if self.name_words.iter().any(|n| n.starts_with(&w.prefix)) {
             2
-        } else if self.tokens.contains(&w.prefix) || self.stems.iter().any(stem) {
+        } else if self.tokens.contains(&w.prefix) || w.stems.iter().any(|s| self.stems.contains(s))
+        {
             1
         } else {
             0

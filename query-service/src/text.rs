@@ -40,14 +40,16 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `word` ends with `ending` and is longer than `longer_than` letters.
+/// The length in letters of the first of `endings` that `word` ends with,
+/// when the word is longer than `longer_than` letters.
 fn ends(word: &[char], longer_than: usize, endings: &[&str]) -> Option<usize> {
     if word.len() <= longer_than {
         return None;
     }
     endings.iter().find_map(|e| {
-        let e: Vec<char> = e.chars().collect();
-        word.ends_with(&e).then_some(e.len())
+        let n = e.chars().count();
+        (n <= word.len() && e.chars().rev().zip(word.iter().rev()).all(|(a, b)| a == *b))
+            .then_some(n)
     })
 }
 

@@ -145,7 +145,7 @@ pub struct SearchParams {
 }
 
 /// One result.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     /// Id.
     pub id: String,
@@ -340,6 +340,15 @@ fn hit(e: &ServiceEntry, distance_km: Option<f64>, now: OffsetDateTime) -> Hit {
 /// A found service, its distance from the point asked about and its relevance.
 pub type Found<'a> = (&'a ServiceEntry, Option<f64>, usize);
 
+/// How the results are ordered: `sort`, or by distance from a point, or by relevance.
+fn order_of(p: &SearchParams, from: Option<Location>) -> &str {
+    p.sort.as_deref().unwrap_or(if from.is_some() {
+        "distance"
+    } else {
+        "relevance"
+    })
+}
+
 /// The services matching the text, the filters and the radius (unordered).
 pub fn candidates<'a>(
     index: &'a Index,
@@ -349,6 +358,7 @@ pub fn candidates<'a>(
 ) -> Vec<Found<'a>> {
     let q = p.q.as_deref().unwrap_or("");
     let query_words = crate::text::query_words(q);
+    let ranked = !query_words.is_empty() && order_of(p, from) == "relevance";
     let area = Area::of(index, p);
     let mut found: Vec<Found<'a>> = Vec::new();
     for slot in index.matching_words(&query_words) {
@@ -362,9 +372,13 @@ pub fn candidates<'a>(
                 continue;
             }
         }
-        // Relevance: whole words of the name count most, then their starts,
-        // then whole words of the rest of the text.
-        let score = query_words.iter().map(|w| e.relevance(w)).sum();
+        // Relevance, when the results are ordered by it: whole words of the
+        // name count most, then their starts, then whole words of the rest.
+        let score = if ranked {
+            query_words.iter().map(|w| e.relevance(w)).sum()
+        } else {
+            0
+        };
         found.push((e, distance, score));
     }
     found
@@ -391,11 +405,7 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
             .then_with(|| a.view.id.cmp(&b.view.id))
     };
     type Order<'a> = Box<dyn Fn(&Found, &Found) -> std::cmp::Ordering + 'a>;
-    let order: Order = match p.sort.as_deref().unwrap_or(if from.is_some() {
-        "distance"
-    } else {
-        "relevance"
-    }) {
+    let order: Order = match order_of(p, from) {
         "relevance" => Box::new(|a, b| b.2.cmp(&a.2).then_with(|| by_name(a.0, b.0))),
         "name" => Box::new(|a, b| by_name(a.0, b.0)),
         "distance" => {

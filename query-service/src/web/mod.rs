@@ -163,10 +163,79 @@ struct SearchPage<'a> {
     form: search_form::FilterForm<'a>,
     result: crate::api::search::SearchResult,
     pager: Pager<'a>,
+    /// The results as cards: where, how to call, how to get there.
+    cards: Vec<Card>,
     /// For an ambiguous place: each municipality of the name, with its search.
     places: Vec<(String, String)>,
     /// For a search that found nothing: the nearest searches that find something.
     suggestions: Vec<Suggestion>,
+}
+
+/// A result as the search page shows it.
+struct Card {
+    hit: crate::api::search::Hit,
+    /// The nearest open facility's address (the town alone for a secret one).
+    place: Option<String>,
+    /// A phone of the service: as shown, and its `tel:` link.
+    phone: Option<(String, String)>,
+    /// A `geo:` link to the facility, for directions in the phone's own maps.
+    geo: Option<String>,
+    /// Days since the latest report of free places, when there is one.
+    reported_days_ago: Option<i64>,
+}
+
+/// The cards of a page of results; the nearest facility to `from` when given.
+fn cards(
+    index: &crate::index::Index,
+    items: &[crate::api::search::Hit],
+    from: Option<events::values::Location>,
+    now: time::OffsetDateTime,
+) -> Vec<Card> {
+    items
+        .iter()
+        .map(|hit| {
+            let entry = index.service(&hit.id);
+            let details = entry.map(|e| &e.view.details);
+            let facility = details.and_then(|d| {
+                d.open_facilities().min_by(|a, b| {
+                    let km = |f: &events::registry::service::Facility| {
+                        from.zip(f.location)
+                            .map_or(f64::MAX, |(p, l)| l.distance_km(&p))
+                    };
+                    km(a).total_cmp(&km(b))
+                })
+            });
+            let place = facility.map(|f| {
+                let a = &f.address;
+                if f.secret_address || a.street.is_empty() {
+                    a.city.clone()
+                } else {
+                    format!("{}, {}", a.street, a.city)
+                }
+            });
+            let geo = facility
+                .filter(|f| !f.secret_address)
+                .and_then(|f| f.location)
+                .map(|l| format!("geo:{:.5},{:.5}", l.lat, l.lon));
+            let phone = details.and_then(|d| d.contacts.phones.first()).map(|p| {
+                let dial: String = p
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect();
+                (p.clone(), format!("tel:{dial}"))
+            });
+            let reported_days_ago = entry
+                .and_then(|e| e.view.vacancies.iter().map(|v| v.reported_at).max())
+                .map(|at| (now - at).whole_days().max(0));
+            Card {
+                hit: hit.clone(),
+                place,
+                phone,
+                geo,
+                reported_days_ago,
+            }
+        })
+        .collect()
 }
 
 /// A search to try instead of one that found nothing.
@@ -275,6 +344,13 @@ impl SearchPage<'_> {
     fn results(&self, n: &usize) -> &'static str {
         page::plural(*n, self.frame.lang.texts().results_count)
     }
+
+    fn days(&self, n: &i64) -> &'static str {
+        page::plural(
+            usize::try_from(*n).unwrap_or(0),
+            self.frame.lang.texts().days_ago,
+        )
+    }
 }
 
 async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Response {
@@ -322,6 +398,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
                 page: 1,
                 pages: 0,
             },
+            cards: Vec::new(),
             places,
             suggestions: Vec::new(),
         });
@@ -354,6 +431,9 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         page: result.page,
         pages: result.total.div_ceil(result.per_page.max(1)),
     };
+    let now = time::OffsetDateTime::now_utc();
+    let from = crate::api::search::point(&index, &p).ok().flatten();
+    let cards = cards(&index, &result.items, from, now);
     let suggestions = if result.total == 0 {
         suggestions(&index, &p, raw.as_deref(), lang)
     } else {
@@ -368,6 +448,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         form,
         result,
         pager,
+        cards,
         places: Vec::new(),
         suggestions,
     })

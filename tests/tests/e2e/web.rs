@@ -25,7 +25,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": "00064581", "name": "Charita & spol.", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
-    let service = json!({ "provider_ico": "00064581", "details": { "name": "Azylový dům Naděje", "kind": 20,
+    let service = json!({ "provider_ico": "00064581", "details": { "name": "Azylový dům Naděje", "kind": 20, "contacts": { "phones": ["+420 412 345 678"] },
         "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
         "facilities": [{ "facility_id": "A", "name": "Dům na Labi", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" }, "location": { "lat": 50.7736, "lon": 14.1961 } }] } });
     let registered = admin.post("/services", service).await;
@@ -81,7 +81,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "<a href=\"/sluzby/{id}?lang=cs\">Azylový dům Naděje</a>"
     )));
     assert!(html.contains("Charita &amp; spol."), "text is escaped");
-    assert!(html.contains("<strong>volná místa: 4</strong>"));
+    assert!(
+        html.contains("<strong>volná místa: 4</strong> (nahlášeno dnes)"),
+        "{html}"
+    );
+    // Where it is and how to get there, from the phone.
+    assert!(html.contains("<br>Děčín"), "the facility's town: {html}");
+    assert!(html.contains("<a href=\"tel:+420412345678\" aria-label=\"Zavolat +420 412 345 678\">+420 412 345 678</a> · <a href=\"geo:50.77360,14.19610\">Trasa</a>"), "{html}");
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "nothing from other hosts"
