@@ -230,15 +230,24 @@ pub fn point(index: &Index, p: &SearchParams) -> Result<Option<Location>, Proble
                         |m| serde_json::json!({ "code": m.code, "name": m.name, "okres": m.okres }),
                     )
                     .collect();
-                Err(Problem::invalid(
-                    "near",
+                let postcode = near.chars().filter(|c| !c.is_whitespace()).count() == 5
+                    && near
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c.is_whitespace());
+                let reason = if postcode {
+                    format!(
+                        "the postcode {near} is of {} municipalities: {} — name one of them",
+                        all.len(),
+                        named.join("; ")
+                    )
+                } else {
                     format!(
                         "{} municipalities are called {near:?}: {} — add the okres after a comma, or give the postcode",
                         all.len(),
                         named.join("; ")
-                    ),
-                )
-                .with("candidates", candidates))
+                    )
+                };
+                Err(Problem::invalid("near", reason).with("candidates", candidates))
             }
             crate::places::Found::Nothing => Err(Problem::invalid(
                 "near",

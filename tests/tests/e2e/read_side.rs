@@ -239,6 +239,15 @@ async fn czech_search(admin: &Client, queries: &str, shelter: &str) {
     assert!(candidates
         .iter()
         .all(|c| c["name"] == "Nová Ves" && c["okres"].is_string()));
+    let (status, shared) = get(queries, "/services?near=405%2002").await;
+    assert_eq!(status, 422, "{shared}");
+    assert!(
+        shared["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("the postcode 405 02 is of "),
+        "{shared}"
+    );
     for bad in ["Atlantida", "Děčín&lat=50&lon=14"] {
         let (status, r) = get(queries, &format!("/services?near={bad}")).await;
         assert_eq!(status, 422, "{bad}: {r}");
