@@ -323,7 +323,10 @@ mod tests {
             let body = c.body.unwrap();
             assert_eq!(body["details"]["eligible_kinds"], expected, "{kinds}");
             assert_eq!(body["details"]["budget"], json!(1_000_000));
-            assert_eq!(body["details"]["deadline"], json!("2099-01-31T23:59:59Z"));
+            assert_eq!(
+                body["details"]["deadline"],
+                json!("2099-01-31T23:59:59+01:00")
+            );
         }
 
         // Fields named by the call's criteria.

@@ -6,7 +6,7 @@
 //! decides them; a provider applies for its service. The command API checks
 //! every rule (deadline, territory, sums, order of steps).
 
-use super::actions::{lines, number};
+use super::actions::{lines, number, typed};
 use super::commands::Command;
 use super::page::{render, Frame, Lang};
 use super::self_service::urlencode;
@@ -346,21 +346,23 @@ impl CallForm {
                 max_points,
             });
         }
-        let deadline = self.deadline.trim();
-        let deadline = if deadline.len() == 10 {
-            format!("{deadline}T23:59:59Z")
-        } else {
-            deadline.to_string()
-        };
+        let budget = number("budget", &self.budget, "a whole number")?;
+        // A day is "until the end of the day", in Prague.
+        let given = self.deadline.trim();
+        let deadline = match typed::<time::Date>("deadline", given, "a day") {
+            Ok(day) => Ok(super::content_forms::prague(
+                day.with_hms(23, 59, 59).map_err(|e| e.to_string())?,
+            )),
+            Err(not_a_day) => OffsetDateTime::parse(given, &Rfc3339).map_err(|_| not_a_day),
+        }?;
         let details = CallDetails {
             title: self.title.trim().into(),
             description: self.description.trim().into(),
             territory: self.territory.trim().into(),
-            budget: number("budget", &self.budget, "a whole number")?,
+            budget,
             eligible_kinds: self.kinds.iter().filter_map(|k| k.parse().ok()).collect(),
             criteria,
-            deadline: OffsetDateTime::parse(&deadline, &Rfc3339)
-                .map_err(|_| format!("deadline: {:?} is not a day", self.deadline))?,
+            deadline,
         };
         Ok(Command::post(
             "/grants/calls",
@@ -510,7 +512,28 @@ mod tests {
             (d["budget"].clone(), d["eligible_kinds"].clone()),
             (json!(1_000_000), json!([20, 27]))
         );
-        assert_eq!(d["deadline"], "2099-01-31T23:59:59Z");
+        // The end of the day in Prague: winter time, then summer time.
+        assert_eq!(d["deadline"], "2099-01-31T23:59:59+01:00");
+        let summer = form::<CallForm>(&[
+            ("criteria", "K | 100 | 5"),
+            ("budget", "1"),
+            ("deadline", "2099-07-31"),
+        ])
+        .command()
+        .unwrap()
+        .body
+        .unwrap();
+        assert_eq!(summer["details"]["deadline"], "2099-07-31T23:59:59+02:00");
+        assert_eq!(
+            form::<CallForm>(&[
+                ("criteria", "K | 100 | 5"),
+                ("budget", "1"),
+                ("deadline", "zítra")
+            ])
+            .command()
+            .unwrap_err(),
+            "deadline: \"zítra\" is not a day"
+        );
         assert_eq!(
             d["criteria"][1],
             json!({ "id": "k2", "name": "Rozpočet", "weight": 40, "max_points": 5 })

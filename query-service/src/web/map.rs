@@ -192,8 +192,9 @@ pub struct ContactCell {
 
 /// An area's row of the table.
 pub struct AreaRow {
-    search: &'static str,
-    code: String,
+    /// The search of the area's services: `kraj=…`, or `kraj=…&orp=…` (the
+    /// ORP keeps its kraj).
+    search: String,
     name: String,
     services: usize,
     by_kind: Vec<(&'static str, usize)>,
@@ -315,7 +316,8 @@ pub fn page(
                         lang.code()
                     )
                 } else {
-                    format!("/?orp={}&lang={}", a.code, lang.code())
+                    // The ORP's search keeps its kraj (the form's ORP list needs it).
+                    format!("/?{here}orp={}&lang={}", a.code, lang.code())
                 };
                 Some(Shape {
                     href,
@@ -333,8 +335,11 @@ pub fn page(
             let mut kinds: Vec<(&u16, &usize)> = a.services_by_kind.iter().collect();
             kinds.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
             AreaRow {
-                search: if level == "kraj" { "kraj" } else { "orp" },
-                code: a.code.clone(),
+                search: if level == "kraj" {
+                    format!("kraj={}", a.code)
+                } else {
+                    format!("{here}orp={}", a.code)
+                },
                 name: a.name.clone(),
                 services: a.services,
                 by_kind: kinds

@@ -273,7 +273,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(usti.contains("<h1>Mapa služeb — Ústecký kraj</h1>"));
     assert_eq!(usti.matches("<path ").count(), 16, "the 16 ORP of the kraj");
     assert!(
-        usti.contains("<a href=\"/?orp=4202&amp;lang=cs\">Děčín</a></th><td>1<details>"),
+        usti.contains(
+            "<a href=\"/?kraj=CZ042&amp;orp=4202&amp;lang=cs\">Děčín</a></th><td>1<details>"
+        ),
+        "the ORP keeps its kraj: {usti}"
+    );
+    assert!(
+        usti.contains("href=\"/?kraj=CZ042&amp;orp=4202&amp;lang=cs\""),
         "{usti}"
     );
     assert!(
