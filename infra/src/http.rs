@@ -144,7 +144,8 @@ async fn metrics_text() -> impl IntoResponse {
     )
 }
 
-async fn not_found() -> Problem {
+/// The problem+json 404 of every service (a path none of its routes has).
+pub async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "not-found", "No such resource")
 }
 

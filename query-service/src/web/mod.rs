@@ -31,7 +31,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use page::Lang;
 
@@ -66,6 +66,7 @@ pub fn routes(state: QueryState) -> Router {
         .route("/moje/sluzby/{id}", get(roles::edit_service))
         .route("/moje/historie", get(roles::history))
         .route("/skripty/poloha.js", get(search_form::locate_script))
+        .route("/{*rest}", any(not_found))
         .with_state(state)
 }
 
@@ -126,6 +127,38 @@ impl Pager<'_> {
             self.lang.code()
         )
     }
+}
+
+#[derive(askama::Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage<'a> {
+    frame: page::Frame<'a>,
+}
+
+/// A path no page has: for a browser the portal's 404 page with the search
+/// box, in the page's language; for the APIs and other clients problem+json.
+async fn not_found(
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let path = uri.path();
+    let browser = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if !browser || path.starts_with("/api/") || path.starts_with("/hsds") {
+        return infra::http::not_found().await.into_response();
+    }
+    let lang = lang_of(raw.as_deref());
+    let page = NotFoundPage {
+        frame: page::Frame {
+            lang,
+            title: lang.texts().page_not_found,
+            path: "/",
+        },
+    };
+    (StatusCode::NOT_FOUND, page::render(&page)).into_response()
 }
 
 /// The query string without `lang` and `page`, to build links that keep the filters.

@@ -289,6 +289,41 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let (status, _, _) = page(queries, "/mapa?kraj=XX").await;
     assert_eq!(status, 422);
 
+    // An unknown page: for a browser the portal's page with the search box, for the APIs problem+json.
+    let r = reqwest::Client::new()
+        .get(format!("{queries}/neni-tu?lang=en"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"en\">")
+            && html.contains("<h1>Page not found</h1>")
+            && html.contains("<form role=\"search\" method=\"get\" action=\"/\""),
+        "{html}"
+    );
+    let r = reqwest::Client::new()
+        .get(format!("{queries}/api/v1/neni-tu"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["content-type"].to_str().unwrap()
+        ),
+        (404, "application/problem+json")
+    );
+    let (status, kind, _) = page(queries, "/neni-tu").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (404, "application/problem+json"),
+        "no Accept: the API's answer"
+    );
+
     // Statistics: capacity against need per kraj, chart and table, CSV.
     let (status, _, none_yet) = page(queries, "/statistiky").await;
     assert_eq!(status, 200);
