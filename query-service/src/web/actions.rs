@@ -236,14 +236,28 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     } = signed;
     let title = super::self_service::title(lang);
     let name = action.name();
+    // A refused edit of a service shows its form again, with what was typed.
+    let editing = match &action {
+        Action::EditService(form) => Some(form.clone()),
+        _ => None,
+    };
     let decided = {
         let index = state.indexer.read();
         action.command(&index)
     };
     let back = back_here(back);
-    let refused = |status: StatusCode, text: &str| match &back {
-        Some(back) => super::alert(status, lang, title, back, text),
-        None => super::self_service::render(&state, &visitor, lang, status, None, Some(text)),
+    let refused = |status: StatusCode, text: &str| match (&editing, &back) {
+        (Some(form), _) => {
+            let index = state.indexer.read();
+            let service = index
+                .service(form.service_id())
+                .map(|e| e.view.details.name.clone());
+            super::roles::edit_page(lang, &service.unwrap_or_default(), form, status, Some(text))
+        }
+        (None, Some(back)) => super::alert(status, lang, title, back, text),
+        (None, None) => {
+            super::self_service::render(&state, &visitor, lang, status, None, Some(text))
+        }
     };
     let command = match decided {
         Ok(c) => c,

@@ -370,8 +370,13 @@ fn suggestions(
 }
 
 impl SearchPage<'_> {
+    /// A distance with one decimal, a decimal comma in Czech ("13,1").
     fn km(&self, distance: &f64) -> String {
-        format!("{distance:.1}")
+        let km = format!("{distance:.1}");
+        match self.frame.lang {
+            Lang::Cs => km.replace('.', ","),
+            Lang::En => km,
+        }
     }
 
     fn results(&self, n: &usize) -> &'static str {

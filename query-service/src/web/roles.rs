@@ -15,7 +15,7 @@ use super::session::{self, Visitor};
 use crate::api::QueryState;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use command_api::audit::History;
 use command_api::content::PublishBody;
 use command_api::forum::{OpenThreadBody, ReplyBody};
@@ -417,7 +417,7 @@ impl ReplyForm {
 }
 
 /// A provider's changes of its service as the form posts them.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct EditServiceForm {
     id: String,
@@ -483,23 +483,82 @@ pub async fn edit_service(
         );
     };
     let s = &entry.view;
-    let title = format!("{} — {}", lang.texts().editing, s.details.name);
-    let path = format!("/moje/sluzby/{id}");
-    super::page::render(&EditServicePage {
-        frame: super::page::Frame {
-            lang,
-            title: &title,
-            path: &path,
-        },
-        service: s,
-    })
+    let d = &s.details;
+    let form = EditServiceForm {
+        id: s.id.clone(),
+        version: s.version.to_string(),
+        description: d.description.clone(),
+        opening_hours: d.opening_hours.clone(),
+        emails: d.contacts.emails.join(", "),
+        phones: d.contacts.phones.join(", "),
+        webs: d.contacts.webs.join(", "),
+    };
+    edit_page(lang, &d.name, &form, StatusCode::OK, None)
 }
 
 #[derive(askama::Template)]
 #[template(path = "roles/edit_service.html")]
 struct EditServicePage<'a> {
     frame: super::page::Frame<'a>,
-    service: &'a read_models::registry::ServiceView,
+    form: &'a EditServiceForm,
+    problem: Option<String>,
+}
+
+/// The form to edit a service, with what it holds (or what was typed) and,
+/// for a refusal, its reason with the field named by its label.
+pub(super) fn edit_page(
+    lang: Lang,
+    name: &str,
+    form: &EditServiceForm,
+    status: StatusCode,
+    problem: Option<&str>,
+) -> Response {
+    let t = lang.texts();
+    let title = format!("{} — {name}", t.editing);
+    let path = format!("/moje/sluzby/{}", urlencode(&form.id));
+    let labels = [
+        ("contacts.emails", t.emails_comma),
+        ("contacts.phones", t.phones_comma),
+        ("contacts.webs", t.webs_comma),
+        ("opening_hours", t.opening_hours),
+        ("description", t.service_description),
+    ];
+    // `contacts.emails[0]: …` → `E-maily (oddělené čárkou): …`
+    let problem = problem.map(|text| {
+        labels
+            .iter()
+            .fold(text.to_string(), |text, (field, label)| {
+                let mut out = String::new();
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find(field) {
+                    out.push_str(&rest[..at]);
+                    out.push_str(label);
+                    rest = &rest[at + field.len()..];
+                    if let Some(end) = rest.strip_prefix('[').and_then(|r| r.find(']')) {
+                        rest = &rest[end + 2..];
+                    }
+                }
+                out.push_str(rest);
+                out
+            })
+    });
+    let page = EditServicePage {
+        frame: super::page::Frame {
+            lang,
+            title: &title,
+            path: &path,
+        },
+        form,
+        problem,
+    };
+    (status, super::page::render(&page)).into_response()
+}
+
+impl EditServiceForm {
+    /// The service it edits.
+    pub(super) fn service_id(&self) -> &str {
+        self.id.trim()
+    }
 }
 
 #[derive(askama::Template)]

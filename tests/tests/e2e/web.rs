@@ -129,7 +129,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     )
     .await;
     assert!(
-        near.contains("Nalezeno služeb: 1") && near.contains(" km"),
+        near.contains("Nalezeno služeb: 1") && near.contains(" · 0,0 km"),
         "{near}"
     );
     let (_, _, far) = page(queries, "/?lat=49.19&lon=16.60&radius_km=5").await;

@@ -470,6 +470,19 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     let stale = act(&charita, edit("7")).await;
     assert_eq!(stale.status, 409, "{}", stale.html);
     assert!(stale.html.contains("role=\"alert\""));
+    // A bad e-mail: the form again, with what was typed and the field named by its label.
+    let mut bad = edit("1");
+    bad[5] = ("emails", "azyl@example.cz, neni-email");
+    let bad = act(&charita, bad).await;
+    assert_eq!(bad.status, 422, "{}", bad.html);
+    assert!(
+        bad.html
+            .contains("<p role=\"alert\" class=\"problem\">E-maily (oddělené čárkou)")
+            && bad.html.contains("value=\"azyl@example.cz, neni-email\"")
+            && bad.html.contains(">Nový popis</textarea>"),
+        "{}",
+        bad.html
+    );
     let saved = act(&charita, edit("1")).await;
     assert_eq!(
         (saved.status, saved.location.as_str()),
