@@ -3,7 +3,7 @@
 //! as GeoJSON points. (Map aggregates as GeoJSON: `/map.geojson`; the HSDS
 //! tabular data package: `/hsds/tabular/datapackage.json`.)
 
-use super::map::FeatureCollection;
+use super::map::{FeatureCollection, GeoJson};
 use super::params::Query;
 use super::search::{board, candidates, point, SearchParams};
 use super::{wait_after, QueryState};
@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use infra::problem::Problem;
 use serde::Serialize;
 use serde_json::json;
@@ -200,11 +200,11 @@ pub(crate) async fn vacancies_csv(
     Ok(csv("vacancies.csv", &header_row, rows))
 }
 
-#[utoipa::path(get, path = "/api/v1/exports/facilities.geojson", tag = "exports", params(SearchParams), responses((status = 200, description = "GeoJSON FeatureCollection: a point per facility with a position, of the services matching the search", body = FeatureCollection<FacilityPoint>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/exports/facilities.geojson", tag = "exports", params(SearchParams), responses((status = 200, description = "GeoJSON FeatureCollection: a point per facility with a position, of the services matching the search", body = FeatureCollection<FacilityPoint>, content_type = "application/geo+json"), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn facilities_geojson(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,
-) -> Result<Json<FeatureCollection<FacilityPoint>>, Problem> {
+) -> Result<GeoJson<FeatureCollection<FacilityPoint>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let now = OffsetDateTime::now_utc();
     let index = state.indexer.read();
@@ -235,7 +235,7 @@ pub(crate) async fn facilities_geojson(
             })
         })
         .collect();
-    Ok(Json(FeatureCollection::of(features)))
+    Ok(GeoJson(FeatureCollection::of(features)))
 }
 
 /// A facility of a service, as a GeoJSON feature's properties.

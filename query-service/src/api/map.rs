@@ -256,6 +256,20 @@ pub struct MapAnswer {
     pub areas: Arc<Vec<Area>>,
 }
 
+/// A GeoJSON answer: JSON as `application/geo+json` (RFC 7946's media type).
+pub struct GeoJson<T>(pub T);
+
+impl<T: Serialize> axum::response::IntoResponse for GeoJson<T> {
+    fn into_response(self) -> axum::response::Response {
+        let mut response = Json(self.0).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/geo+json"),
+        );
+        response
+    }
+}
+
 /// A GeoJSON FeatureCollection (RFC 7946).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FeatureCollection<P> {
@@ -298,11 +312,11 @@ impl<P> FeatureCollection<P> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/map.geojson", tag = "map", params(MapParams), responses((status = 200, description = "A GeoJSON FeatureCollection, the aggregates in each feature's properties", body = FeatureCollection<Area>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(get, path = "/api/v1/map.geojson", tag = "map", params(MapParams), responses((status = 200, description = "A GeoJSON FeatureCollection, the aggregates in each feature's properties", body = FeatureCollection<Area>, content_type = "application/geo+json"), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 async fn geojson(
     State(state): State<QueryState>,
     Query(p): Query<MapParams>,
-) -> Result<Json<FeatureCollection<Area>>, Problem> {
+) -> Result<GeoJson<FeatureCollection<Area>>, Problem> {
     wait_after(&state, p.after.as_deref()).await?;
     let index = state.indexer.read();
     let level = p.level.as_deref().unwrap_or("kraj");
@@ -316,5 +330,5 @@ async fn geojson(
         }?;
         Some((geometry.clone(), a.clone()))
     });
-    Ok(Json(FeatureCollection::of(features)))
+    Ok(GeoJson(FeatureCollection::of(features)))
 }

@@ -434,6 +434,17 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         geo["features"][0]["geometry"]["coordinates"],
         json!([14.1961, 50.7736])
     );
+    for geojson in [
+        "exports/facilities.geojson?q=azyl",
+        "map.geojson?level=kraj",
+    ] {
+        let (status, kind, _) = get(format!("{queries}/api/v1/{geojson}")).await;
+        assert_eq!(
+            (status, kind.as_str()),
+            (200, "application/geo+json"),
+            "{geojson}"
+        );
+    }
     let (status, _, _) = get(format!("{queries}/api/v1/exports/services.csv?radius_km=5")).await;
     assert_eq!(status, 422);
 }
