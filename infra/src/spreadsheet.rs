@@ -34,6 +34,14 @@ impl SafeCsv {
         Self::default()
     }
 
+    /// A new document as a spreadsheet in Czech settings opens it at a
+    /// double click: cells separated by `;` (the comma is the decimal mark),
+    /// and a byte order mark that says UTF-8.
+    pub fn for_spreadsheets() -> Self {
+        let bom = "\u{feff}".as_bytes().to_vec();
+        Self(csv::WriterBuilder::new().delimiter(b';').from_writer(bom))
+    }
+
     /// Writes one row.
     pub fn row<I, S>(&mut self, cells: I)
     where

@@ -21,12 +21,24 @@ use time::OffsetDateTime;
 pub(super) fn routes() -> Router<QueryState> {
     Router::new()
         .route("/exports/services.csv", get(services_csv))
+        .route(
+            "/exports/spreadsheet/services.csv",
+            get(services_spreadsheet),
+        )
         .route("/exports/vacancies.csv", get(vacancies_csv))
         .route("/exports/facilities.geojson", get(facilities_geojson))
 }
 
 fn csv(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut w = infra::spreadsheet::SafeCsv::new();
+    csv_in(infra::spreadsheet::SafeCsv::new(), name, header_row, rows)
+}
+
+fn csv_in(
+    mut w: infra::spreadsheet::SafeCsv,
+    name: &str,
+    header_row: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Response {
     w.row(header_row);
     for row in rows {
         w.row(row);
@@ -74,14 +86,76 @@ pub(crate) async fn services_csv(
     State(state): State<QueryState>,
     Query(p): Query<SearchParams>,
 ) -> Result<Response, Problem> {
-    wait_after(&state, p.after.as_deref()).await?;
+    let (header_row, rows) = services_table(&state, &p).await?;
+    Ok(csv("services.csv", &header_row, rows))
+}
+
+#[utoipa::path(operation_id = "services_spreadsheet", get, path = "/api/v1/exports/spreadsheet/services.csv", tag = "exports", params(SearchParams), responses((status = 200, description = "The services CSV as a spreadsheet in Czech settings opens it: `;` between cells, UTF-8 with a byte order mark", content_type = "text/csv"), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+pub(crate) async fn services_spreadsheet(
+    State(state): State<QueryState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, Problem> {
+    let (header_row, rows) = services_table(&state, &p).await?;
+    Ok(csv_in(
+        infra::spreadsheet::SafeCsv::for_spreadsheets(),
+        "services.csv",
+        &header_row,
+        rows,
+    ))
+}
+
+/// The columns of the services export.
+const SERVICE_COLUMNS: [&str; 27] = [
+    "id",
+    "name",
+    "provider_ico",
+    "provider_name",
+    "kind",
+    "kind_name",
+    "paragraph",
+    "capacities",
+    "target_groups",
+    "kraje",
+    "orp",
+    "municipalities",
+    "facilities",
+    "free_places_now",
+    "distance_km",
+    "status",
+    "last_verified_on",
+    "updated_at",
+    "address",
+    "municipality_names",
+    "orp_names",
+    "kraj_names",
+    "lat",
+    "lon",
+    "emails",
+    "phones",
+    "webs",
+];
+
+/// The services of a search as the export's rows: the codes first (as
+/// before), then the first facility's address and position (the town alone
+/// for a secret address), the names of the areas and the contacts.
+async fn services_table(
+    state: &QueryState,
+    p: &SearchParams,
+) -> Result<([&'static str; 27], Vec<Vec<String>>), Problem> {
+    let p = p.clone();
+    wait_after(state, p.after.as_deref()).await?;
     let now = OffsetDateTime::now_utc();
     let index = state.indexer.read();
+    let territory = index.territory();
     let rows = found(&index, &p, now)?
         .into_iter()
         .map(|(e, distance, _)| {
             let v = &e.view;
             let d = &v.details;
+            let facility = d.open_facilities().next();
+            let position = facility
+                .filter(|f| !f.secret_address)
+                .and_then(|f| f.location);
             let capacities: Vec<String> = d
                 .forms
                 .iter()
@@ -123,30 +197,51 @@ pub(crate) async fn services_csv(
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
                 v.updated_at.format(&Rfc3339).unwrap_or_default(),
+                facility.map_or(String::new(), |f| {
+                    let a = &f.address;
+                    if f.secret_address {
+                        a.city.clone()
+                    } else {
+                        [a.street.as_str(), &format!("{} {}", a.postcode, a.city)]
+                            .iter()
+                            .map(|s| s.trim())
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                }),
+                names(
+                    e.municipalities
+                        .iter()
+                        .filter_map(|c| territory.municipalities.get(c).map(|m| m.name.clone())),
+                ),
+                names(
+                    e.orp
+                        .iter()
+                        .filter_map(|c| territory.orp.get(c).map(|o| o.name.clone())),
+                ),
+                names(
+                    e.kraje
+                        .iter()
+                        .filter_map(|c| territory.kraje.get(c).map(|k| k.name.clone())),
+                ),
+                position
+                    .map(|l| format!("{:.6}", l.lat))
+                    .unwrap_or_default(),
+                position
+                    .map(|l| format!("{:.6}", l.lon))
+                    .unwrap_or_default(),
+                list(&d.contacts.emails),
+                list(&d.contacts.phones),
+                list(&d.contacts.webs),
             ]
         })
         .collect();
-    let header_row = [
-        "id",
-        "name",
-        "provider_ico",
-        "provider_name",
-        "kind",
-        "kind_name",
-        "paragraph",
-        "capacities",
-        "target_groups",
-        "kraje",
-        "orp",
-        "municipalities",
-        "facilities",
-        "free_places_now",
-        "distance_km",
-        "status",
-        "last_verified_on",
-        "updated_at",
-    ];
-    Ok(csv("services.csv", &header_row, rows))
+    Ok((SERVICE_COLUMNS, rows))
+}
+
+fn names(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(";")
 }
 
 #[utoipa::path(get, path = "/api/v1/exports/vacancies.csv", tag = "exports", params(SearchParams), responses((status = 200, description = "CSV: the vacancy board (every current report), stale ones marked", content_type = "text/csv"), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]

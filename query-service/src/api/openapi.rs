@@ -63,7 +63,7 @@ impl Modify for ReadYourWrites {
         super::records::service, super::records::provider, super::records::directory,
         super::records::directory_entry, super::records::regional_contacts,
         super::map::map, super::map::geojson,
-        super::export::services_csv, super::export::vacancies_csv, super::export::facilities_geojson,
+        super::export::services_csv, super::export::services_spreadsheet, super::export::vacancies_csv, super::export::facilities_geojson,
         super::stats::services, super::stats::trend, super::stats::capacity_vs_need,
         super::stats::vacancies, super::stats::norms,
         super::grants::calls, super::grants::call, super::grants::application,

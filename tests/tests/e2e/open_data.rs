@@ -416,6 +416,30 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(&records[0][0], asylum_id.as_str());
     assert_eq!(&records[0][7], "pob:luzka=30");
     assert_eq!(&records[0][13], "4");
+    // Where it is, in names and coordinates, and its contacts.
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&records[0][column("address")], "Kamenická 5, 40502 Děčín");
+    assert_eq!(&records[0][column("municipality_names")], "Děčín");
+    assert_eq!(&records[0][column("orp_names")], "Děčín");
+    assert_eq!(&records[0][column("kraj_names")], "Ústecký kraj");
+    assert_eq!(
+        (&records[0][column("lat")], &records[0][column("lon")]),
+        ("50.773600", "14.196100")
+    );
+    // The same for a spreadsheet in Czech settings: `;` and a byte order mark.
+    let (status, ct, sheet) = get(format!(
+        "{queries}/api/v1/exports/spreadsheet/services.csv?kraj=CZ042"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("text/csv"));
+    let sheet = sheet.strip_prefix('\u{feff}').expect("a byte order mark");
+    let mut sheet = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(sheet.as_bytes());
+    let rows: Vec<csv::StringRecord> = sheet.records().map(Result::unwrap).collect();
+    assert_eq!(rows, records, "the same table");
     let (_, _, all) = get(format!("{queries}/api/v1/exports/services.csv")).await;
     assert_eq!(all.lines().count(), 3);
     let (_, _, board) = get(format!("{queries}/api/v1/exports/vacancies.csv")).await;
