@@ -43,6 +43,20 @@ pub fn normalise_postcode(value: &str) -> Result<String, String> {
 }
 
 impl Address {
+    /// Street, postcode and town on one line, those given
+    /// (`Kamenická 5, 40502 Děčín`).
+    pub fn one_line(&self) -> String {
+        [
+            self.street.as_str(),
+            &format!("{} {}", self.postcode, self.city),
+        ]
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+
     /// Checks every part, recording violations under `prefix` (e.g. `address`).
     pub fn check(&self, prefix: &str, v: &mut Violations) {
         v.check(format!("{prefix}.street"), optional_text(&self.street, 200));

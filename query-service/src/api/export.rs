@@ -202,12 +202,7 @@ async fn services_table(
                     if f.secret_address {
                         a.city.clone()
                     } else {
-                        [a.street.as_str(), &format!("{} {}", a.postcode, a.city)]
-                            .iter()
-                            .map(|s| s.trim())
-                            .filter(|s| !s.is_empty())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        a.one_line()
                     }
                 }),
                 names(

@@ -53,16 +53,6 @@ pub fn contact_links(c: &Contacts) -> Vec<ContactLink> {
     mails.chain(phones).chain(webs).collect()
 }
 
-/// Street, postcode and town, those given.
-fn address(a: &events::values::Address) -> String {
-    [a.street.as_str(), &format!("{} {}", a.postcode, a.city)]
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A day as `dd. mm. yyyy`.
 fn day(d: time::Date) -> String {
     d.format(time::macros::format_description!("[day]. [month]. [year]"))
@@ -198,7 +188,7 @@ pub async fn service(
             place: if f.secret_address {
                 format!("{} ({})", f.address.city, t.address_secret)
             } else {
-                address(&f.address)
+                f.address.one_line()
             },
             closed_since: f.closed_on.map(day),
         })
@@ -295,7 +285,7 @@ pub async fn provider(
             path: &path,
         },
         provider: p,
-        address: address(&p.address),
+        address: p.address.one_line(),
         contact_links: contact_links(&p.contacts),
         services,
     })
