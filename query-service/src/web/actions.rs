@@ -268,7 +268,12 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
         Err(e) => return session::unreachable_commands(lang, title, &e),
     };
     if !answer.status.is_success() {
-        return refused(answer.status, &answer.refusal());
+        let text = if editing.is_some() {
+            answer.refusal_labelled(&super::roles::edit_labels(lang))
+        } else {
+            answer.refusal()
+        };
+        return refused(answer.status, &text);
     }
     session::settle(&state, &answer).await;
     done(lang, back.as_deref(), name)

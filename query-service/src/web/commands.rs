@@ -99,9 +99,31 @@ impl Answer {
 
     /// What a refusal says: its detail and every named field with its reason.
     pub fn refusal(&self) -> String {
+        self.refusal_labelled(&[])
+    }
+
+    /// [`Answer::refusal`] with the fields a form shows named by their
+    /// labels (`labels`: a field's path in the body, without its index, and
+    /// the label): `contacts.emails[1]` → "E-maily (oddělené čárkou)".
+    pub fn refusal_labelled(&self, labels: &[(&str, &str)]) -> String {
         let Ok(problem) = serde_json::from_value::<Problem>(self.body.clone()) else {
             return format!("the command was refused ({})", self.status);
         };
+        let label = |field: &str| {
+            let path = field.split('[').next().unwrap_or(field);
+            labels
+                .iter()
+                .find(|(f, _)| *f == path)
+                .map_or(field.to_string(), |(_, l)| (*l).to_string())
+        };
+        if !labels.is_empty() && !problem.errors.is_empty() {
+            let named: Vec<String> = problem
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", label(&e.field), e.reason))
+                .collect();
+            return named.join("; ");
+        }
         let mut text = problem.detail.unwrap_or(problem.title);
         for e in &problem.errors {
             let named = format!("{}: {}", e.field, e.reason);
@@ -218,5 +240,38 @@ impl Commands {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_refusal_names_its_fields_by_their_labels_when_a_form_has_them() {
+        let answer = Answer {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({ "type": "x", "title": "The request is not valid", "status": 422,
+                "detail": "contacts.emails[1]: is not an e-mail address",
+                "errors": [{ "field": "contacts.emails[1]", "reason": "is not an e-mail address" },
+                           { "field": "name", "reason": "is empty" }] }),
+        };
+        assert_eq!(
+            answer.refusal(),
+            "contacts.emails[1]: is not an e-mail address; name: is empty"
+        );
+        assert_eq!(
+            answer.refusal_labelled(&[("contacts.emails", "E-maily")]),
+            "E-maily: is not an e-mail address; name: is empty"
+        );
+        let not_json = Answer {
+            status: StatusCode::BAD_GATEWAY,
+            body: Value::Null,
+        };
+        assert_eq!(
+            not_json.refusal_labelled(&[]),
+            "the command was refused (502 Bad Gateway)"
+        );
     }
 }

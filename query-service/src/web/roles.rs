@@ -516,32 +516,6 @@ pub(super) fn edit_page(
     let t = lang.texts();
     let title = format!("{} — {name}", t.editing);
     let path = format!("/moje/sluzby/{}", urlencode(&form.id));
-    let labels = [
-        ("contacts.emails", t.emails_comma),
-        ("contacts.phones", t.phones_comma),
-        ("contacts.webs", t.webs_comma),
-        ("opening_hours", t.opening_hours),
-        ("description", t.service_description),
-    ];
-    // `contacts.emails[0]: …` → `E-maily (oddělené čárkou): …`
-    let problem = problem.map(|text| {
-        labels
-            .iter()
-            .fold(text.to_string(), |text, (field, label)| {
-                let mut out = String::new();
-                let mut rest = text.as_str();
-                while let Some(at) = rest.find(field) {
-                    out.push_str(&rest[..at]);
-                    out.push_str(label);
-                    rest = &rest[at + field.len()..];
-                    if let Some(end) = rest.strip_prefix('[').and_then(|r| r.find(']')) {
-                        rest = &rest[end + 2..];
-                    }
-                }
-                out.push_str(rest);
-                out
-            })
-    });
     let page = EditServicePage {
         frame: super::page::Frame {
             lang,
@@ -549,9 +523,22 @@ pub(super) fn edit_page(
             path: &path,
         },
         form,
-        problem,
+        problem: problem.map(str::to_string),
     };
     (status, super::page::render(&page)).into_response()
+}
+
+/// The fields of the service's edit form by their paths in the command's
+/// body, with their labels: a refusal names them so.
+pub(super) fn edit_labels(lang: Lang) -> [(&'static str, &'static str); 5] {
+    let t = lang.texts();
+    [
+        ("contacts.emails", t.emails_comma),
+        ("contacts.phones", t.phones_comma),
+        ("contacts.webs", t.webs_comma),
+        ("opening_hours", t.opening_hours),
+        ("description", t.service_description),
+    ]
 }
 
 impl EditServiceForm {
