@@ -33,8 +33,8 @@ pub struct ServiceEntry {
     pub municipalities: BTreeSet<String>,
     /// Locations of its facilities.
     pub locations: Vec<Location>,
-    /// The name, normalised, for sorting.
-    pub sort_name: String,
+    /// The name's key of Czech collation, for sorting.
+    pub sort_name: Vec<u8>,
     /// The words of the name, for relevance.
     pub name_words: Vec<String>,
     /// The stems of the name's words, for relevance.
@@ -324,7 +324,7 @@ impl Index {
             tokens.extend(words(t));
             word_stems.extend(stems(t));
         }
-        let sort_name = crate::text::normalise(&view.details.name);
+        let sort_name = crate::text::collation_key(&view.details.name);
         let name_words = words(&view.details.name);
         let name_stems = stems(&view.details.name);
         ServiceEntry {

@@ -94,7 +94,7 @@ impl Places {
             .filter_map(|c| territory.municipalities.get(c))
             .filter(|m| m.centre.is_some())
             .collect();
-        found.sort_by(|a, b| a.okres.cmp(&b.okres).then_with(|| a.code.cmp(&b.code)));
+        found.sort_by_cached_key(|m| (crate::text::collation_key(&m.okres), m.code.clone()));
         match found.len() {
             0 => Found::Nothing,
             1 => Found::One(found[0]),

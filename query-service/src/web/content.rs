@@ -3,8 +3,10 @@
 //! the same way, and erased authors stay erased): the calendar, documents,
 //! news, job postings and the forum.
 
+use super::format::day_time;
+use super::format::filters;
 use super::page::{render, Frame};
-use super::planning::{day_time, territory_name};
+use super::planning::territory_name;
 use crate::api::answers::{List, Page, WithProvider};
 use crate::api::content::ContentParams;
 use crate::api::forum::{AfterParam, ThreadDetail, ThreadParams, ThreadSummary};
@@ -326,10 +328,6 @@ struct ThreadPage<'a> {
 }
 
 impl ThreadPage<'_> {
-    fn day_time(&self, t: &time::OffsetDateTime) -> String {
-        day_time(*t)
-    }
-
     fn paragraphs<'b>(&self, text: &'b str) -> Vec<&'b str> {
         paragraphs(text)
     }

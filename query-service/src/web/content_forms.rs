@@ -5,6 +5,8 @@
 
 use super::actions::typed;
 use super::commands::Command;
+use super::format::filters;
+use super::format::prague;
 use super::page::{Frame, Lang};
 use crate::index::Index;
 use command_api::content::{PostBody, ScheduleBody};
@@ -13,53 +15,7 @@ use events::content::calendar::CalendarEntry;
 use events::content::jobs::Posting;
 use events::content::library::{DocumentInfo, DocumentVersion};
 use serde::Deserialize;
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset, Weekday};
-
-/// The last Sunday of a month.
-fn last_sunday(year: i32, month: Month) -> Option<Date> {
-    let mut d = Date::from_calendar_date(year, month, month.length(year)).ok()?;
-    while d.weekday() != Weekday::Sunday {
-        d = d.previous_day()?;
-    }
-    Some(d)
-}
-
-/// A local time in Prague as an instant: summer time (UTC+2) from the last
-/// Sunday of March to the last Sunday of October, UTC+1 otherwise.
-pub fn prague(local: PrimitiveDateTime) -> OffsetDateTime {
-    let year = local.year();
-    let summer = match (
-        last_sunday(year, Month::March),
-        last_sunday(year, Month::October),
-    ) {
-        (Some(start), Some(end)) => {
-            let start = start.with_hms(2, 0, 0).expect("a time");
-            let end = end.with_hms(3, 0, 0).expect("a time");
-            local >= start && local < end
-        }
-        _ => false,
-    };
-    let offset = UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("an offset");
-    local.assume_offset(offset)
-}
-
-/// An instant as Czech local time (CET/CEST), to show it.
-pub fn local(t: OffsetDateTime) -> OffsetDateTime {
-    let utc = t.to_offset(UtcOffset::UTC);
-    let year = utc.year();
-    let summer = match (
-        last_sunday(year, Month::March),
-        last_sunday(year, Month::October),
-    ) {
-        (Some(start), Some(end)) => {
-            let start = start.with_hms(1, 0, 0).expect("a time").assume_utc();
-            let end = end.with_hms(1, 0, 0).expect("a time").assume_utc();
-            utc >= start && utc < end
-        }
-        _ => false,
-    };
-    utc.to_offset(UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("an offset"))
-}
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// A `datetime-local` field (`2026-12-01T14:00`), Czech local time, as an instant.
 fn instant(name: &str, value: &str) -> Result<OffsetDateTime, String> {
@@ -138,6 +94,8 @@ pub fn jobs(index: &Index, providers: &[String], lang: Lang) -> String {
 struct OrganiserSection<'a> {
     frame: Frame<'a>,
     territory: &'a str,
+    /// The territory's name.
+    place: String,
     events: Vec<&'a read_models::content::EventView>,
     event_kinds: Vec<(&'static str, &'static str)>,
     doc_kinds: Vec<(&'static str, &'static str)>,
@@ -157,6 +115,7 @@ pub fn organiser(index: &Index, territory: &str, lang: Lang) -> String {
     askama::Template::render(&OrganiserSection {
         frame: Frame::section(lang),
         territory,
+        place: super::planning::territory_name(index, territory),
         events,
         event_kinds: coded_options(&EVENT_KINDS, lang),
         doc_kinds: coded_options(&DOC_KINDS, lang),
@@ -268,36 +227,7 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
-    fn prague_time_follows_summer_time() {
-        assert_eq!(
-            prague(datetime!(2026-12-01 14:00)),
-            datetime!(2026-12-01 13:00 UTC)
-        );
-        assert_eq!(
-            prague(datetime!(2026-07-01 14:00)),
-            datetime!(2026-07-01 12:00 UTC)
-        );
-        // 2026: summer time from 29 March to 25 October.
-        assert_eq!(
-            prague(datetime!(2026-03-29 01:30)),
-            datetime!(2026-03-29 00:30 UTC)
-        );
-        assert_eq!(
-            prague(datetime!(2026-03-29 03:30)),
-            datetime!(2026-03-29 01:30 UTC)
-        );
-        assert_eq!(
-            prague(datetime!(2026-10-25 03:30)),
-            datetime!(2026-10-25 02:30 UTC)
-        );
-        for t in [
-            datetime!(2026-12-01 14:00),
-            datetime!(2026-07-01 14:00),
-            datetime!(2026-03-29 03:30),
-        ] {
-            let there = local(prague(t));
-            assert_eq!((there.date(), there.time()), (t.date(), t.time()), "{t}");
-        }
+    fn a_local_time_is_read_in_prague() {
         assert_eq!(
             instant("starts_at", "2026-12-01T14:00").unwrap(),
             datetime!(2026-12-01 14:00 +1)

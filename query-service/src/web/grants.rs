@@ -8,6 +8,7 @@
 
 use super::actions::{lines, number, typed};
 use super::commands::Command;
+use super::format::filters;
 use super::page::{render, Frame, Lang};
 use super::self_service::urlencode;
 use super::session::Visitor;
@@ -30,19 +31,6 @@ use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// An amount in crowns, digits grouped: `1 250 000 Kč`.
-pub fn czk(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{a0}');
-        }
-        out.push(c);
-    }
-    format!("{}{out} Kč", if n < 0 { "-" } else { "" })
-}
-
 /// A call as listed, with its territory's name.
 struct CallItem {
     summary: CallSummary,
@@ -54,12 +42,6 @@ struct CallItem {
 struct CallsPage<'a> {
     frame: Frame<'a>,
     calls: Vec<CallItem>,
-}
-
-impl CallsPage<'_> {
-    fn czk(&self, n: impl std::borrow::Borrow<i64>) -> String {
-        czk(*n.borrow())
-    }
 }
 
 /// `GET /dotace`.
@@ -103,12 +85,6 @@ struct CallPage<'a> {
     frame: Frame<'a>,
     call: CallDetail,
     kinds: Vec<&'static str>,
-}
-
-impl CallPage<'_> {
-    fn czk(&self, n: impl std::borrow::Borrow<i64>) -> String {
-        czk(*n.borrow())
-    }
 }
 
 /// `GET /dotace/{id}`.
@@ -178,6 +154,8 @@ struct CallForms {
 /// A commissioner's grant procedures in a territory.
 struct Procedure {
     territory: String,
+    /// The territory's name.
+    place: String,
     calls: Vec<CallForms>,
 }
 
@@ -250,7 +228,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                                 provider: index
                                     .provider_name(&a.details.provider_ico)
                                     .unwrap_or_else(|| a.details.provider_ico.clone()),
-                                requested: czk(a.details.requested_amount),
+                                requested: super::format::czk(a.details.requested_amount),
                                 justification: a.details.justification.clone(),
                                 evaluated: a.status == ApplicationStatus::Evaluated,
                             })
@@ -258,7 +236,11 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                     }
                 })
                 .collect();
-            Procedure { territory, calls }
+            Procedure {
+                place: super::planning::territory_name(&index, &territory),
+                territory,
+                calls,
+            }
         })
         .collect();
     // Providers: apply for an open call with one of their services.
@@ -350,7 +332,7 @@ impl CallForm {
         // A day is "until the end of the day", in Prague.
         let given = self.deadline.trim();
         let deadline = match typed::<time::Date>("deadline", given, "a day") {
-            Ok(day) => Ok(super::content_forms::prague(
+            Ok(day) => Ok(super::format::prague(
                 day.with_hms(23, 59, 59).map_err(|e| e.to_string())?,
             )),
             Err(not_a_day) => OffsetDateTime::parse(given, &Rfc3339).map_err(|_| not_a_day),

@@ -10,7 +10,9 @@ mod actions;
 mod commands;
 mod content;
 mod content_forms;
+mod format;
 mod grants;
+mod history;
 mod map;
 mod page;
 mod plan_forms;
@@ -64,7 +66,7 @@ pub fn routes(state: QueryState) -> Router {
         .route("/moje/volna-mista", post(self_service::report))
         .route("/moje/akce", post(actions::act))
         .route("/moje/sluzby/{id}", get(roles::edit_service))
-        .route("/moje/historie", get(roles::history))
+        .route("/moje/historie", get(history::history))
         .route("/skripty/poloha.js", get(search_form::locate_script))
         .route("/{*rest}", any(not_found))
         .with_state(state)
@@ -372,19 +374,15 @@ fn suggestions(
 impl SearchPage<'_> {
     /// A distance with one decimal, a decimal comma in Czech ("13,1").
     fn km(&self, distance: &f64) -> String {
-        let km = format!("{distance:.1}");
-        match self.frame.lang {
-            Lang::Cs => km.replace('.', ","),
-            Lang::En => km,
-        }
+        format::decimal(*distance, self.frame.lang)
     }
 
     fn results(&self, n: &usize) -> &'static str {
-        page::plural(*n, self.frame.lang.texts().results_count)
+        format::plural(*n, self.frame.lang.texts().results_count)
     }
 
     fn days(&self, n: &i64) -> &'static str {
-        page::plural(
+        format::plural(
             usize::try_from(*n).unwrap_or(0),
             self.frame.lang.texts().days_ago,
         )

@@ -224,7 +224,7 @@ pub struct Texts {
     pub days_ago: [&'static str; 3],
     pub directions: &'static str,
     pub call_phone: &'static str,
-    /// "výsledek", "výsledky", "výsledků": see [`plural`].
+    /// "výsledek", "výsledky", "výsledků": see [`super::format::plural`].
     pub results_count: [&'static str; 3],
     pub latitude: &'static str,
     pub longitude: &'static str,
@@ -1288,16 +1288,6 @@ pub fn render(template: &impl askama::Template) -> axum::response::Response {
     }
 }
 
-/// The form of a counted noun (`forms`: one, two to four, five and more):
-/// "1 výsledek", "2 výsledky", "5 výsledků"; English uses the first two.
-pub fn plural(n: usize, forms: [&'static str; 3]) -> &'static str {
-    match n {
-        1 => forms[0],
-        2..=4 => forms[1],
-        _ => forms[2],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1307,7 +1297,7 @@ mod tests {
         let forms = Lang::Cs.texts().results_count;
         let said: Vec<String> = [0, 1, 2, 4, 5, 11, 21]
             .iter()
-            .map(|n| format!("{n} {}", plural(*n, forms)))
+            .map(|n| format!("{n} {}", super::super::format::plural(*n, forms)))
             .collect();
         assert_eq!(
             said,
@@ -1321,7 +1311,10 @@ mod tests {
                 "21 výsledků"
             ]
         );
-        assert_eq!(plural(1, Lang::En.texts().results_count), "result");
+        assert_eq!(
+            super::super::format::plural(1, Lang::En.texts().results_count),
+            "result"
+        );
     }
 
     #[test]

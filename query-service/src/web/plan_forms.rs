@@ -138,6 +138,8 @@ struct PlanForms {
 struct PlansSection<'a> {
     frame: Frame<'a>,
     territory: &'a str,
+    /// The territory's name.
+    place: String,
     plans: Vec<PlanForms>,
     year: i32,
 }
@@ -149,7 +151,7 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
         .values()
         .filter(|p| p.territory == territory)
         .collect();
-    plans.sort_by(|a, b| a.title.cmp(&b.title));
+    plans.sort_by_cached_key(|p| crate::text::collation_key(&p.title));
     let year = time::OffsetDateTime::now_utc().year();
     let plans = plans
         .into_iter()
@@ -178,6 +180,7 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
     askama::Template::render(&PlansSection {
         frame: Frame::section(lang),
         territory,
+        place: super::planning::territory_name(index, territory),
         plans,
         year,
     })

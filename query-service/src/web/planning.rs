@@ -4,6 +4,7 @@
 //! members' organisations and meetings, from templates over the read models.
 //! (The calendar, documents, news, job postings and the forum: `content`.)
 
+use super::format::filters;
 use super::page::{render, Frame};
 use crate::api::QueryState;
 use crate::index::Index;
@@ -27,19 +28,6 @@ pub(super) fn territory_name(index: &Index, code: &str) -> String {
     t.municipalities
         .get(code)
         .map_or_else(|| code.to_string(), |m| m.name.clone())
-}
-
-/// A day and time as `d. m. yyyy hh:mm`, Czech local time.
-pub(super) fn day_time(t: time::OffsetDateTime) -> String {
-    let t = super::content_forms::local(t);
-    format!(
-        "{}. {}. {} {:02}:{:02}",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
 }
 
 /// A plan as listed.
@@ -72,7 +60,7 @@ pub async fn overview(State(state): State<QueryState>, RawQuery(raw): RawQuery) 
     let lang = super::lang_of(raw.as_deref());
     let index = state.indexer.read();
     let mut plans: Vec<&PlanView> = index.plans.values().collect();
-    plans.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+    plans.sort_by_cached_key(|p| (crate::text::collation_key(&p.title), p.id.clone()));
     let plans = plans
         .into_iter()
         .map(|p| PlanItem {
@@ -87,7 +75,7 @@ pub async fn overview(State(state): State<QueryState>, RawQuery(raw): RawQuery) 
         })
         .collect();
     let mut groups: Vec<&GroupView> = index.groups.values().collect();
-    groups.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    groups.sort_by_cached_key(|g| (crate::text::collation_key(&g.name), g.id.clone()));
     let groups = groups
         .into_iter()
         .map(|g| GroupItem {
@@ -223,10 +211,6 @@ impl GroupPage<'_> {
             Triad::Providers => t.triad_providers,
             Triad::Commissioners => t.triad_commissioners,
         }
-    }
-
-    fn day_time(&self, at: &time::OffsetDateTime) -> String {
-        day_time(*at)
     }
 }
 

@@ -53,12 +53,6 @@ pub fn contact_links(c: &Contacts) -> Vec<ContactLink> {
     mails.chain(phones).chain(webs).collect()
 }
 
-/// A day as `dd. mm. yyyy`.
-fn day(d: time::Date) -> String {
-    d.format(time::macros::format_description!("[day]. [month]. [year]"))
-        .unwrap_or_default()
-}
-
 /// A facility as listed.
 struct FacilityItem {
     name: String,
@@ -174,7 +168,7 @@ pub async fn service(
             t.ended_notice,
             detail
                 .ended_on
-                .map(|d| format!(" {}", day(d)))
+                .map(|d| format!(" {}", super::format::day(d)))
                 .unwrap_or_default()
         )),
         ServiceStatus::Suspended => Some(t.suspended_notice.to_string()),
@@ -190,7 +184,7 @@ pub async fn service(
             } else {
                 f.address.one_line()
             },
-            closed_since: f.closed_on.map(day),
+            closed_since: f.closed_on.map(super::format::day),
         })
         .collect();
     let points: Vec<(String, f64, f64)> = d
@@ -276,7 +270,7 @@ pub async fn provider(
         .filter(|s| s.view.provider_ico == ico)
         .map(|s| &s.view)
         .collect();
-    services.sort_by(|a, b| a.details.name.cmp(&b.details.name));
+    services.sort_by_cached_key(|s| crate::text::collation_key(&s.details.name));
     let path = format!("/poskytovatele/{ico}");
     render(&ProviderPage {
         frame: Frame {

@@ -13,10 +13,9 @@ use super::page::Lang;
 use super::self_service::urlencode;
 use super::session::{self, Visitor};
 use crate::api::QueryState;
-use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use command_api::audit::History;
 use command_api::content::PublishBody;
 use command_api::forum::{OpenThreadBody, ReplyBody};
 use command_api::plans::CommentBody;
@@ -32,7 +31,6 @@ use events::surveys::survey::{
 };
 use events::values::address::Contacts;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// The codes of the scopes the account holds a role in.
 fn scopes(visitor: &Visitor, role: Role) -> Vec<String> {
@@ -546,89 +544,6 @@ impl EditServiceForm {
     pub(super) fn service_id(&self) -> &str {
         self.id.trim()
     }
-}
-
-#[derive(askama::Template)]
-#[template(path = "roles/history.html")]
-struct HistoryPage<'a> {
-    frame: super::page::Frame<'a>,
-    history: History,
-}
-
-impl HistoryPage<'_> {
-    fn pretty(&self, payload: &Value) -> String {
-        serde_json::to_string_pretty(payload).unwrap_or_default()
-    }
-}
-
-/// The history's parameters.
-#[derive(Debug, serde::Deserialize)]
-pub struct HistoryParams {
-    typ: String,
-    id: String,
-}
-
-/// `GET /moje/historie?typ=&id=`: every event of a record, oldest first, as the audit API gives them.
-pub async fn history(
-    State(state): State<QueryState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-    params: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let lang = Lang::from_query(raw.as_deref().unwrap_or_default());
-    let title = lang.texts().record_history;
-    let Some(visitor) = session::visitor(&state, &headers).await else {
-        return session::to_login(lang);
-    };
-    let Ok(Query(p)) = params else {
-        return super::alert(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            lang,
-            title,
-            "/moje",
-            "typ, id: required",
-        );
-    };
-    let commands = match session::commands(&state, lang, title) {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let path = format!(
-        "/audit/streams/{}/{}",
-        super::self_service::urlencode(&p.typ),
-        super::self_service::urlencode(&p.id)
-    );
-    let answer = match commands
-        .send(Method::GET, &path, Some(&visitor.token), &[], None)
-        .await
-    {
-        Ok(a) => a,
-        Err(e) => return session::unreachable_commands(lang, title, &e),
-    };
-    if !answer.status.is_success() {
-        return super::alert(answer.status, lang, title, "/moje", &answer.refusal());
-    }
-    let history: History = match serde_json::from_value(answer.body) {
-        Ok(h) => h,
-        Err(e) => {
-            tracing::warn!(error = %e, "the audit API's history did not read");
-            return super::alert(
-                StatusCode::BAD_GATEWAY,
-                lang,
-                title,
-                "/moje",
-                &e.to_string(),
-            );
-        }
-    };
-    super::page::render(&HistoryPage {
-        frame: super::page::Frame {
-            lang,
-            title,
-            path: "/moje/historie",
-        },
-        history,
-    })
 }
 
 #[cfg(test)]

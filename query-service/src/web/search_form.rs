@@ -157,10 +157,13 @@ pub fn filter_form<'a>(
         .as_deref()
         .and_then(|k| territory.kraj_by_any_code(k))
         .map(|kraj| {
+            let mut orp: Vec<(String, String)> = territory
+                .orp_in_kraj(&kraj.nuts)
+                .map(|o| (o.csu_code.clone(), o.name.clone()))
+                .collect();
+            orp.sort_by_cached_key(|o| crate::text::collation_key(&o.1));
             options(
-                territory
-                    .orp_in_kraj(&kraj.nuts)
-                    .map(|o| (o.csu_code.clone(), o.name.clone())),
+                orp,
                 p.orp.as_deref().map(|o| {
                     territory
                         .orp_by_any_code(o)
@@ -180,7 +183,7 @@ pub fn filter_form<'a>(
                 .filter(|m| m.orp == orp.csu_code)
                 .map(|m| (m.code.clone(), m.name.clone()))
                 .collect();
-            towns.sort_by(|a, b| a.1.cmp(&b.1));
+            towns.sort_by_cached_key(|t| crate::text::collation_key(&t.1));
             options(towns, p.municipality.as_deref(), None)
         });
     let categories: std::collections::BTreeSet<&str> = index

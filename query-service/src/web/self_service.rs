@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use events::registry::service::ReportVacancy;
 use events::surveys::survey::SurveyStatus;
 use serde::Deserialize;
-use serde_json::Value;
 use std::fmt::Write;
 
 /// The signed-in page's title.
@@ -111,12 +110,16 @@ pub fn render(
                 Role::Analyst => t.role_analyst,
                 Role::Auditor => t.role_auditor,
             };
-            let scope = serde_json::to_value(&g.scope).unwrap_or(Value::Null);
-            format!(
-                "{} ({})",
-                role,
-                scope["code"].as_str().unwrap_or(t.nationwide)
-            )
+            use events::accounts::role::Scope;
+            let index = state.indexer.read();
+            let scope = match &g.scope {
+                Scope::Global => t.nationwide.to_string(),
+                Scope::Provider(ico) => index.provider_name(ico).unwrap_or_else(|| ico.clone()),
+                Scope::Kraj(code) | Scope::Orp(code) | Scope::Municipality(code) => {
+                    super::planning::territory_name(&index, code)
+                }
+            };
+            format!("{role} ({scope})")
         })
         .collect();
     let providers = visitor.providers();
@@ -145,7 +148,7 @@ fn report_of(state: &QueryState, providers: &[String], lang: Lang) -> Report {
         .services()
         .filter(|e| providers.contains(&e.view.provider_ico))
         .collect();
-    services.sort_by(|a, b| a.view.details.name.cmp(&b.view.details.name));
+    services.sort_by(|a, b| a.sort_name.cmp(&b.sort_name));
     let services = services
         .into_iter()
         .map(|entry| {

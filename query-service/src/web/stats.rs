@@ -4,6 +4,7 @@
 //! day — each a chart (SVG) with the table it is drawn from and the same rows
 //! as CSV from the read API, whose typed queries give the figures.
 
+use super::format::filters;
 use super::page::{Frame, Lang};
 use super::search_form::{options, Opt};
 use crate::api::stats::{
@@ -56,7 +57,7 @@ pub struct KindBar {
 
 /// Counts by kind in the whole country on the last day.
 pub struct Kinds {
-    date: String,
+    date: time::Date,
     rows: Vec<KindCount>,
     bars: Vec<KindBar>,
     height: String,
@@ -91,7 +92,7 @@ async fn kinds(state: &QueryState) -> Result<Kinds, Problem> {
         })
         .collect();
     Ok(Kinds {
-        date: answer.date.to_string(),
+        date: answer.date,
         height: format!("{:.0}", BAR * rows.len() as f64),
         rows,
         bars,
@@ -223,7 +224,7 @@ pub struct Need {
     kind: u16,
     kinds: Vec<Opt>,
     kraje: Vec<Opt>,
-    date: String,
+    date: time::Date,
     level: &'static str,
     by_orp: bool,
     height: String,
@@ -351,7 +352,7 @@ async fn need(
             None,
         ),
         kraje: kraj_choices(&territory, need_kraj.map(|k| k.nuts.as_str())),
-        date: day.to_string(),
+        date: day,
         level,
         by_orp: need_kraj.is_some(),
         height: format!("{height:.0}"),

@@ -224,14 +224,14 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(page.contains("<h3>P1 Bydlení</h3>"));
     assert!(page.contains("<caption>Cíl G1 Dostupné azylové bydlení</caption>"));
     assert!(
-        page.contains("<tr><th scope=\"row\">M1 Azylový dům Děčín</th><td>Krajský úřad, odbor sociálních věcí</td><td>2027-12-31</td><td>1200000</td><td>60 % (2026)</td></tr>"),
+        page.contains("<tr><th scope=\"row\">M1 Azylový dům Děčín</th><td>Krajský úřad, odbor sociálních věcí</td><td>31. 12. 2027</td><td>1\u{a0}200\u{a0}000\u{a0}Kč</td><td>60 % (2026)</td></tr>"),
         "{page}"
     );
     assert!(page.contains("revize 2</a> — zamítnutá (Chybí projednání s obcemi)"));
     assert!(page.contains("revize 3</a> — schválená · <strong>platná</strong>"));
     let first_revision = html(queries, &format!("/planovani/{id}?revize=1&lang=en")).await;
     assert!(
-        first_revision.contains("<td>1000000</td>")
+        first_revision.contains("<td>1\u{a0}000\u{a0}000\u{a0}Kč</td>")
             && first_revision.contains("Doplnit rozpočet M2")
     );
     assert!(first_revision.contains("aria-current=\"page\">revision 1</a>"));

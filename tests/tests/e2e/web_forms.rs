@@ -961,7 +961,7 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     let page = Browser::new(queries)
         .get(&format!("/planovani/{prevence}"))
         .await;
-    assert!(page.html.contains("<tr><th scope=\"row\">O1 Terénní program</th><td>Město Děčín</td><td>2027-06-30</td><td>250000</td><td>60 % (2026)</td></tr>"), "{}", page.html);
+    assert!(page.html.contains("<tr><th scope=\"row\">O1 Terénní program</th><td>Město Děčín</td><td>30. 6. 2027</td><td>250\u{a0}000\u{a0}Kč</td><td>60 % (2026)</td></tr>"), "{}", page.html);
     let mine = k.get("/moje").await;
     assert!(
         mine.html
@@ -1036,7 +1036,11 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     .await;
     assert_eq!(applied.status, 303, "{}", applied.html);
     let mine = k.get("/moje").await;
-    assert!(mine.html.contains("žádá 350\u{a0}000 Kč"), "{}", mine.html);
+    assert!(
+        mine.html.contains("žádá 350\u{a0}000\u{a0}Kč"),
+        "{}",
+        mine.html
+    );
     let application = mine
         .html
         .split("value=\"evaluate_application\"><input type=\"hidden\" name=\"id\" value=\"")
@@ -1087,14 +1091,15 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         list.html
     );
     assert!(
-        list.html.contains("<td>1 (1)</td><td>300\u{a0}000 Kč</td>"),
+        list.html
+            .contains("<td>1 (1)</td><td>300\u{a0}000\u{a0}Kč</td>"),
         "{}",
         list.html
     );
     let page = Browser::new(queries).get(&format!("/dotace/{call}")).await;
     assert!(
         page.html.contains(
-            "<tr><th scope=\"row\">Azyl Děčín</th><td>350\u{a0}000 Kč</td><td>300\u{a0}000 Kč</td>"
+            "<tr><th scope=\"row\">Azyl Děčín</th><td>350\u{a0}000\u{a0}Kč</td><td>300\u{a0}000\u{a0}Kč</td>"
         ),
         "{}",
         page.html
@@ -1115,7 +1120,13 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         history.html
     );
     assert!(
-        history.html.contains("ServiceRegistered") && history.html.contains("ServiceChanged"),
+        history
+            .html
+            .contains("<strong>Služba zaregistrována</strong>")
+            && history.html.contains("<strong>Služba změněna</strong>")
+            && history
+                .html
+                .contains("<dt>changes.contacts.phones</dt><dd>+420 412 000 000</dd>"),
         "{}",
         history.html
     );
