@@ -71,9 +71,32 @@ async function audit(page, name) {
   );
 }
 
+// A phone's screen: nothing on a page may be wider (a table scrolls in its own box).
+const PHONE = { width: 390, height: 844 };
+
+// What sticks out to the right of a phone's screen, outside the boxes that scroll.
+async function sideways(page) {
+  return page.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    culprits: [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${typeof e.className === 'string' && e.className ? `.${e.className}` : ''}`),
+  }));
+}
+
+// A page as it is, on a desktop's screen and on a phone's: a screenshot of
+// each, axe-core on both, and no sideways scrolling on the phone.
 async function visit(page, name) {
-  await screenshot(page, name);
-  await audit(page, name);
+  const size = page.viewportSize();
+  for (const [screen, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', PHONE]]) {
+    await page.setViewportSize(viewport);
+    await screenshot(page, `${name}-${screen}`);
+    await audit(page, `${name} (${screen})`);
+  }
+  const wide = await sideways(page);
+  assert.ok(wide.width <= PHONE.width, `${name} is ${wide.width} px wide on a ${PHONE.width} px screen: ${wide.culprits.join(', ')}`);
+  await page.setViewportSize(size);
 }
 
 const steps = [];
@@ -209,7 +232,8 @@ try {
     assert.match(await page.textContent('main'), /Azylový dům Děčín/);
     await visit(page, 'plan');
     for (const [path, name] of [['/aktuality', 'news'], ['/kalendar', 'calendar'], ['/dotace', 'grants'],
-      ['/forum', 'forum'], ['/mapa?measure=coverage&kind=20', 'map-coverage']]) {
+      ['/forum', 'forum'], ['/mapa?measure=coverage&kind=20', 'map-coverage'], ['/dokumenty', 'documents'],
+      ['/prace', 'jobs'], ['/tato-stranka-neni', 'not-found']]) {
       await page.goto(`${base}${path}`);
       await visit(page, name);
     }

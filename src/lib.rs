@@ -119,7 +119,8 @@ impl Application {
         let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
             .with_stats(stats.clone())
             .with_forum(personal_keys, Some(accounts))
-            .with_events(store.clone());
+            .with_events(store.clone())
+            .with_site(settings.site.clone());
         let well_known = command_service::startup::well_known_router(&command_state);
         let commands = command_service::api_router(command_state);
         // The web pages' forms reach the command API in this process (ADR 0015).

@@ -19,6 +19,8 @@ pub struct Settings {
     pub codelists_dir: Option<PathBuf>,
     /// `PORTAL_DEMO_DATA` (default `1`): write demo providers and services into an empty store.
     pub demo_data: bool,
+    /// `PORTAL_SITE_NAME`, `PORTAL_OPERATOR`, `PORTAL_OPERATOR_URL`, `PORTAL_OPERATOR_LOGO`: who runs the portal.
+    pub site: query_service::web::Site,
 }
 
 impl Settings {
@@ -44,6 +46,7 @@ impl Settings {
             territory_dir,
             codelists_dir: infra::codelists::dir_from_env(),
             demo_data: infra::settings::parsed("PORTAL_DEMO_DATA", 1u8)? != 0,
+            site: query_service::web::Site::from_env()?,
         })
     }
 }

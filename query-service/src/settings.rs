@@ -22,6 +22,8 @@ pub struct Settings {
     /// `PORTAL_COMMAND_URL` (e.g. `http://127.0.0.1:8081`): the command service the web
     /// pages' forms go to (sign-in, reports of free places, survey answers); unset, they answer 503.
     pub command_url: Option<String>,
+    /// `PORTAL_SITE_NAME`, `PORTAL_OPERATOR`, `PORTAL_OPERATOR_URL`, `PORTAL_OPERATOR_LOGO`: who runs the portal.
+    pub site: crate::web::Site,
 }
 
 impl Settings {
@@ -38,6 +40,7 @@ impl Settings {
             codelists_dir: infra::codelists::dir_from_env(),
             jwt_secret: jwt_secret_from_env()?,
             command_url: command_url_from_env()?,
+            site: crate::web::Site::from_env()?,
         })
     }
 }

@@ -76,7 +76,8 @@ impl Application {
         let mut state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
             .with_stats(stats)
             .with_forum(keys, accounts)
-            .with_events(store.clone());
+            .with_events(store.clone())
+            .with_site(settings.site.clone());
         match &settings.command_url {
             Some(url) => state = state.with_commands(crate::web::Commands::remote(url)?),
             None => tracing::warn!(

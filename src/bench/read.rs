@@ -291,6 +291,7 @@ async fn embedded() -> anyhow::Result<Stack> {
         territory_dir: infra::settings::territory_dir_from_env(),
         codelists_dir: None,
         demo_data: false,
+        site: query_service::web::Site::default(),
     };
     let app = crate::Application::build(settings).await?;
     let (base, store, shutdown) = (

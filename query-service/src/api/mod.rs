@@ -42,6 +42,8 @@ pub struct QueryState {
     /// `PORTAL_PUBLIC_URL`: the portal's address as browsers see it; the
     /// web forms' `Origin` must match its scheme, host and port.
     pub public_url: Option<String>,
+    /// The portal's name and operator (`PORTAL_SITE_NAME`, `PORTAL_OPERATOR`, …).
+    pub site: Arc<crate::web::Site>,
 }
 
 impl QueryState {
@@ -54,6 +56,7 @@ impl QueryState {
             forum: None,
             commands: None,
             events: None,
+            site: Arc::default(),
             public_url: std::env::var("PORTAL_PUBLIC_URL")
                 .ok()
                 .filter(|u| !u.trim().is_empty()),
@@ -63,6 +66,12 @@ impl QueryState {
     /// The same, checking `after=` positions against the log `events`.
     pub fn with_events(mut self, events: infra::event_store::DynEventStore) -> Self {
         self.events = Some(events);
+        self
+    }
+
+    /// The same, its pages showing `site`'s name and operator.
+    pub fn with_site(mut self, site: crate::web::Site) -> Self {
+        self.site = Arc::new(site);
         self
     }
 

@@ -101,6 +101,15 @@ pub fn plural(n: usize, forms: [&'static str; 3]) -> &'static str {
     }
 }
 
+/// A phone's `tel:` link (RFC 3966): its digits, and the `+` before them.
+pub fn tel(phone: &str) -> String {
+    let dial: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{dial}")
+}
+
 /// What can be written as a day.
 pub trait AsDay {
     /// The day, in Prague for an instant.
@@ -220,5 +229,7 @@ mod tests {
         assert_eq!(grouped(1000), "1\u{a0}000");
         assert_eq!(decimal(13.06, Lang::Cs), "13,1");
         assert_eq!(decimal(13.06, Lang::En), "13.1");
+        assert_eq!(tel("+420 412 345 678"), "tel:+420412345678");
+        assert_eq!(tel("412 345-678 (ústředna)"), "tel:412345678");
     }
 }

@@ -1,7 +1,9 @@
 //! The map page: the kraje drawn from the loaded boundaries as SVG (no
-//! tiles, nothing fetched), each coloured by a chosen measure and linking
-//! to its ORP; the same figures as a table, which is also what assistive
-//! technology reads, with links into the search.
+//! tiles, nothing fetched), each coloured by a chosen measure, named on the
+//! drawing and linking to its ORP; a legend of the colours; and a card per
+//! area, which is also what assistive technology reads: first the contacts
+//! of its methodologists and social curators, then the services, the free
+//! places and the coverage of the need, with a link into the search.
 
 use super::page::Lang;
 use crate::api::map::{aggregate, Area, MAP_VACANCY_KINDS};
@@ -92,6 +94,50 @@ fn point(p: &Value) -> Option<(f64, f64)> {
     Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))
 }
 
+/// Whether `p` is inside the ring (even-odd rule).
+fn inside(p: &(f64, f64), ring: &[(f64, f64)]) -> bool {
+    let (x, y) = *p;
+    let mut within = false;
+    let mut j = ring.len() - 1;
+    for i in 0..ring.len() {
+        let ((xi, yi), (xj, yj)) = (ring[i], ring[j]);
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            within = !within;
+        }
+        j = i;
+    }
+    within
+}
+
+/// The distance from `p` to the nearest edge of the ring.
+fn edge_distance(p: &(f64, f64), ring: &[(f64, f64)]) -> f64 {
+    let (px, py) = *p;
+    ring.iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(&(ax, ay), &(bx, by))| {
+            let (dx, dy) = (bx - ax, by - ay);
+            let length = dx * dx + dy * dy;
+            let t = if length == 0.0 {
+                0.0
+            } else {
+                (((px - ax) * dx + (py - ay) * dy) / length).clamp(0.0, 1.0)
+            };
+            (px - (ax + t * dx)).hypot(py - (ay + t * dy))
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+/// An area's name as written on the drawing: a kraj without the word "kraj".
+fn short_name(name: &str) -> &str {
+    match name {
+        "Hlavní město Praha" => "Praha",
+        _ => name
+            .strip_suffix(" kraj")
+            .or_else(|| name.strip_prefix("Kraj "))
+            .unwrap_or(name),
+    }
+}
+
 /// Projects longitude/latitude onto the drawing (equirectangular at the
 /// country's latitude, which is fine at this scale).
 struct Projection {
@@ -136,6 +182,66 @@ impl Projection {
         )
     }
 
+    /// Where an area's name goes: of a grid over its largest ring, the point
+    /// inside it (and outside its holes, such as Prague in its kraj) that is
+    /// farthest from every border — an approximation of the pole of
+    /// inaccessibility, which suits long and bent shapes better than a centre.
+    fn label_point(&self, geometry: &Value) -> Option<(f64, f64)> {
+        let rings: Vec<Vec<(f64, f64)>> = rings(geometry)
+            .into_iter()
+            .map(|r| {
+                r.iter()
+                    .filter_map(point)
+                    .map(|p| self.xy(p))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|r| r.len() >= 3)
+            .collect();
+        let bbox = |r: &[(f64, f64)]| {
+            r.iter().fold(
+                (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
+                |(a, b, c, d), (x, y)| (a.min(*x), b.max(*x), c.min(*y), d.max(*y)),
+            )
+        };
+        let size = |r: &[(f64, f64)]| {
+            let (a, b, c, d) = bbox(r);
+            (b - a) * (d - c)
+        };
+        let outer = rings.iter().max_by(|a, b| size(a).total_cmp(&size(b)))?;
+        let (min_x, max_x, min_y, max_y) = bbox(outer);
+        let holes: Vec<&Vec<(f64, f64)>> = rings
+            .iter()
+            .filter(|r| !std::ptr::eq(*r, outer) && r.iter().all(|p| inside(p, outer)))
+            .collect();
+        const GRID: u32 = 16;
+        let centre = (f64::midpoint(min_x, max_x), f64::midpoint(min_y, max_y));
+        // Of points as clear of the borders (to a unit), the one nearest the centre.
+        let score = |p: (f64, f64), clearance: f64| {
+            (clearance.floor(), -(p.0 - centre.0).hypot(p.1 - centre.1))
+        };
+        let mut best: Option<((f64, f64), (f64, f64))> = None;
+        for i in 0..=GRID {
+            for j in 0..=GRID {
+                let p = (
+                    min_x + (max_x - min_x) * f64::from(i) / f64::from(GRID),
+                    min_y + (max_y - min_y) * f64::from(j) / f64::from(GRID),
+                );
+                if !inside(&p, outer) || holes.iter().any(|h| inside(&p, h)) {
+                    continue;
+                }
+                let clearance = std::iter::once(outer)
+                    .chain(holes.iter().copied())
+                    .map(|r| edge_distance(&p, r))
+                    .fold(f64::MAX, f64::min);
+                let scored = score(p, clearance);
+                if best.is_none_or(|(_, s)| scored > s) {
+                    best = Some((p, scored));
+                }
+            }
+        }
+        best.map(|(p, _)| p).or(Some(centre))
+    }
+
     /// The SVG path of a geometry, with points closer than [`MIN_STEP`] dropped.
     fn path(&self, geometry: &Value) -> String {
         let mut d = String::new();
@@ -165,13 +271,51 @@ pub struct Switch {
     href: Option<String>,
 }
 
-/// An area drawn.
+/// An area drawn, with its name at `label`.
 pub struct Shape {
     href: String,
     name: String,
     value: i64,
     d: String,
     fill: &'static str,
+    /// Where its name goes, and the name as written there.
+    label: Option<(String, String, String)>,
+}
+
+/// A class of the legend: its colour and the values it stands for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LegendClass {
+    fill: &'static str,
+    label: String,
+}
+
+/// The classes of the scale from 0 to `max` (the fill of `v` is
+/// `FILLS[v * 4 / max]`), those that some value falls in; `unit` follows
+/// each range (" %"). The last one is "`max` and more" for a share.
+fn legend(max: i64, unit: &str, open_ended: bool, lang: Lang) -> Vec<LegendClass> {
+    let steps = FILLS.len() as i64 - 1;
+    let max = max.max(1);
+    (0..=steps)
+        .filter_map(|i| {
+            // The values v with v * steps / max == i.
+            let low = (i * max + steps - 1) / steps;
+            let high = if i == steps {
+                max
+            } else {
+                ((i + 1) * max + steps - 1) / steps - 1
+            };
+            (low <= high).then(|| LegendClass {
+                fill: FILLS[usize::try_from(i).unwrap_or(0)],
+                label: if i == steps && open_ended {
+                    format!("{low}{unit} {}", lang.tr("a více", "and more"))
+                } else if low == high {
+                    format!("{low}{unit}")
+                } else {
+                    format!("{low}–{high}{unit}")
+                },
+            })
+        })
+        .collect()
 }
 
 /// The drawing of the areas.
@@ -179,18 +323,21 @@ pub struct Drawing {
     height: String,
     label: String,
     areas: Vec<Shape>,
+    /// The size of the areas' names.
+    font_size: &'static str,
 }
 
-/// A regional contact in an area's row.
+/// A regional contact in an area's card.
 pub struct ContactCell {
     name: String,
     role: &'static str,
     office: String,
     emails: Vec<String>,
-    phones: Vec<String>,
+    /// As written, and the `tel:` link.
+    phones: Vec<(String, String)>,
 }
 
-/// An area's row of the table.
+/// An area's card.
 pub struct AreaRow {
     /// The search of the area's services: `kraj=…`, or `kraj=…&orp=…` (the
     /// ORP keeps its kraj).
@@ -198,7 +345,8 @@ pub struct AreaRow {
     name: String,
     services: usize,
     by_kind: Vec<(&'static str, usize)>,
-    free: Vec<String>,
+    /// Free places reported in the last 7 days, by kind (those reported).
+    free: Vec<(&'static str, i64)>,
     coverage: Option<String>,
     contacts: Vec<ContactCell>,
 }
@@ -209,9 +357,8 @@ pub struct MapView {
     of_kind: String,
     in_kraj: bool,
     drawing: Option<Drawing>,
+    legend: Vec<LegendClass>,
     by_orp: bool,
-    vacancy_kinds: Vec<&'static str>,
-    coverage: bool,
     measure_name: &'static str,
     rows: Vec<AreaRow>,
 }
@@ -325,10 +472,28 @@ pub fn page(
                     value,
                     d: projection.path(g),
                     fill: fill(value),
+                    label: projection.label_point(g).map(|(x, y)| {
+                        (
+                            format!("{x:.0}"),
+                            format!("{y:.0}"),
+                            short_name(&a.name).to_string(),
+                        )
+                    }),
                 })
             })
             .collect(),
+        font_size: if level == "kraj" { "12" } else { "10" },
     });
+    let legend = legend(
+        max,
+        if measure == Measure::Coverage {
+            "\u{a0}%"
+        } else {
+            ""
+        },
+        measure == Measure::Coverage,
+        lang,
+    );
     let rows = areas
         .iter()
         .map(|a| {
@@ -348,16 +513,12 @@ pub fn page(
                     .collect(),
                 free: MAP_VACANCY_KINDS
                     .iter()
-                    .map(|k| {
-                        a.free_places
-                            .get(k)
-                            .map_or_else(|| "—".to_string(), i64::to_string)
-                    })
+                    .filter_map(|k| Some((super::stats::kind_name(*k), *a.free_places.get(k)?)))
                     .collect(),
                 coverage: (measure == Measure::Coverage).then(|| {
                     coverage
                         .get(&a.code)
-                        .map_or_else(|| "—".to_string(), |c| format!("{:.0} %", c * 100.0))
+                        .map_or_else(|| "—".to_string(), |c| format!("{:.0}\u{a0}%", c * 100.0))
                 }),
                 contacts: a
                     .contacts
@@ -370,7 +531,12 @@ pub fn page(
                         },
                         office: c.office.clone(),
                         emails: c.contacts.emails.clone(),
-                        phones: c.contacts.phones.clone(),
+                        phones: c
+                            .contacts
+                            .phones
+                            .iter()
+                            .map(|p| (p.clone(), super::format::tel(p)))
+                            .collect(),
                     })
                     .collect(),
             }
@@ -381,12 +547,8 @@ pub fn page(
         of_kind,
         in_kraj: kraj.is_some(),
         drawing,
+        legend,
         by_orp: level == "orp",
-        vacancy_kinds: MAP_VACANCY_KINDS
-            .iter()
-            .map(|k| super::stats::kind_name(*k))
-            .collect(),
-        coverage: measure == Measure::Coverage,
         measure_name,
         rows,
     };
@@ -472,5 +634,61 @@ mod tests {
         let multi = json!({ "type": "MultiPolygon", "coordinates": [[[[12.0, 51.0], [13.0, 51.0], [13.0, 50.0]]], [[[17.0, 49.0], [18.0, 49.0], [18.0, 48.5]]]] });
         assert_eq!(rings(&multi).len(), 2);
         assert!(Projection::fit(&[&json!({ "type": "Point" })]).is_none());
+        let (x, y) = p.label_point(&square).unwrap();
+        assert!(
+            (x - 400.0).abs() < 30.0 && (y - p.height / 2.0).abs() < 30.0,
+            "{x} {y}"
+        );
+        // A ring with a hole in its middle: the name goes beside the hole.
+        let holed = json!({ "type": "Polygon", "coordinates": [
+            [[12.0, 51.0], [18.0, 51.0], [18.0, 48.5], [12.0, 48.5], [12.0, 51.0]],
+            [[14.0, 50.5], [16.0, 50.5], [16.0, 49.0], [14.0, 49.0], [14.0, 50.5]]] });
+        let p = Projection::fit(&[&holed]).unwrap();
+        let (x, _) = p.label_point(&holed).unwrap();
+        assert!(!(266.0..=534.0).contains(&x), "{x} is in the hole");
+        assert_eq!(short_name("Kraj Vysočina"), "Vysočina");
+        assert_eq!(short_name("Ústecký kraj"), "Ústecký");
+        assert_eq!(short_name("Děčín"), "Děčín");
+    }
+
+    #[test]
+    fn the_legend_names_the_values_of_each_colour() {
+        let labels = |max, unit, open| -> Vec<(&str, String)> {
+            legend(max, unit, open, Lang::Cs)
+                .into_iter()
+                .map(|c| (c.fill, c.label))
+                .collect()
+        };
+        assert_eq!(
+            labels(100, " %", true),
+            [
+                (FILLS[0], "0–24 %".to_string()),
+                (FILLS[1], "25–49 %".to_string()),
+                (FILLS[2], "50–74 %".to_string()),
+                (FILLS[3], "75–99 %".to_string()),
+                (FILLS[4], "100 % a více".to_string()),
+            ]
+        );
+        // One service at most: no service, or one; no class stands for nothing.
+        assert_eq!(
+            labels(1, "", false),
+            [(FILLS[0], "0".to_string()), (FILLS[4], "1".to_string())]
+        );
+        // Each value falls in the class of its colour.
+        for max in [1_i64, 3, 7, 10, 135] {
+            let classes = legend(max, "", false, Lang::Cs);
+            for v in 0..=max {
+                let fill = FILLS[usize::try_from(v * 4 / max).unwrap()];
+                let class = classes.iter().find(|c| c.fill == fill).unwrap();
+                let (low, high) = class
+                    .label
+                    .split_once('–')
+                    .unwrap_or((&class.label, &class.label));
+                assert!(
+                    (low.parse::<i64>().unwrap()..=high.parse().unwrap()).contains(&v),
+                    "{v} of {max}"
+                );
+            }
+        }
     }
 }

@@ -22,10 +22,12 @@ mod roles;
 mod search_form;
 mod self_service;
 mod session;
+mod site;
 mod stats;
 mod surveys;
 
 pub use commands::Commands;
+pub use site::Site;
 
 use crate::api::search::{run, SearchParams};
 use crate::api::QueryState;
@@ -68,7 +70,14 @@ pub fn routes(state: QueryState) -> Router {
         .route("/moje/sluzby/{id}", get(roles::edit_service))
         .route("/moje/historie", get(history::history))
         .route("/skripty/poloha.js", get(search_form::locate_script))
+        .route("/vzhled/portal.css", get(site::stylesheet))
+        .route("/vzhled/logo", get(site::logo))
+        .route("/favicon.svg", get(site::favicon))
         .route("/{*rest}", any(not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            site::in_scope,
+        ))
         .with_state(state)
 }
 
@@ -252,13 +261,9 @@ fn cards(
                 .filter(|f| !f.secret_address)
                 .and_then(|f| f.location)
                 .map(|l| format!("geo:{:.5},{:.5}", l.lat, l.lon));
-            let phone = details.and_then(|d| d.contacts.phones.first()).map(|p| {
-                let dial: String = p
-                    .chars()
-                    .filter(|c| c.is_ascii_digit() || *c == '+')
-                    .collect();
-                (p.clone(), format!("tel:{dial}"))
-            });
+            let phone = details
+                .and_then(|d| d.contacts.phones.first())
+                .map(|p| (p.clone(), format::tel(p)));
             let reported_days_ago = entry
                 .and_then(|e| e.view.vacancies.iter().map(|v| v.reported_at).max())
                 .map(|at| (now - at).whole_days().max(0));

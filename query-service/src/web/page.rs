@@ -78,6 +78,8 @@ pub struct Texts {
     pub reported: &'static str,
     pub stale: &'static str,
     pub footer: &'static str,
+    /// "Portál provozuje" before the operator's name.
+    pub operated_by: &'static str,
     pub board_title: &'static str,
     pub board_caption: &'static str,
     pub service: &'static str,
@@ -270,6 +272,16 @@ pub struct Texts {
     pub meetings: &'static str,
     pub minutes: &'static str,
     pub methodologists_and_curators: &'static str,
+    /// The map's legend.
+    pub legend: &'static str,
+    /// The heading of the kraje's cards.
+    pub kraj_areas: &'static str,
+    /// The heading of the ORP's cards.
+    pub orp_areas: &'static str,
+    /// Free places reported in the last 7 days (a card's term).
+    pub free_places_week: &'static str,
+    /// No free places reported in the last 7 days.
+    pub none_reported: &'static str,
     pub by_kind: &'static str,
     pub methodologist: &'static str,
     pub social_curator: &'static str,
@@ -445,6 +457,7 @@ const CS: Texts = Texts {
     reported: "Stáří hlášení (dnů)",
     stale: "starší než 7 dní",
     footer: "Data registru poskytovatelů sociálních služeb; otevřená data na /api/v1 a /hsds.",
+    operated_by: "Portál provozuje",
     board_title: "Volná místa",
     board_caption: "Aktuálně hlášená volná místa, čerstvá hlášení první (volná / kapacita)",
     service: "Služba",
@@ -635,6 +648,11 @@ const CS: Texts = Texts {
     meetings: "Jednání",
     minutes: "Zápis",
     methodologists_and_curators: "Metodici a sociální kurátoři",
+    legend: "Legenda",
+    kraj_areas: "Kraje",
+    orp_areas: "Obce s rozšířenou působností",
+    free_places_week: "Volná místa (hlášení za 7 dní)",
+    none_reported: "nenahlášena",
     by_kind: "podle druhu",
     methodologist: "metodik/metodička",
     social_curator: "sociální kurátor/ka",
@@ -810,6 +828,7 @@ const EN: Texts = Texts {
     reported: "Age of the report (days)",
     stale: "older than 7 days",
     footer: "Data of the registry of social service providers; open data at /api/v1 and /hsds.",
+    operated_by: "The portal is run by",
     board_title: "Free places",
     board_caption: "Free places as reported, fresh reports first (free / capacity)",
     service: "Service",
@@ -1000,6 +1019,11 @@ const EN: Texts = Texts {
     meetings: "Meetings",
     minutes: "Minutes",
     methodologists_and_curators: "Methodologists and social curators",
+    legend: "Legend",
+    kraj_areas: "Regions (kraje)",
+    orp_areas: "Municipalities with extended powers (ORP)",
+    free_places_week: "Free places (reports of the last 7 days)",
+    none_reported: "none reported",
     by_kind: "by kind",
     methodologist: "methodologist",
     social_curator: "social curator",
@@ -1171,18 +1195,6 @@ impl askama::filters::Escaper for Escape {
     }
 }
 
-/// Colours chosen for contrast above 4.5:1 (WCAG 2.1 AA) on white.
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}\
-header,main,footer{max-width:60rem;margin:0 auto;padding:0 1rem}\
-header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #767676}\
-a{color:#0b4f9c}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #b35c00;outline-offset:2px}\
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
-.results li{margin:.75rem 0}table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}\
-input,select,button,textarea{font:inherit;padding:.25rem}fieldset{margin:.75rem 0;border:1px solid #767676}\
-.bar{display:inline-block;height:.8rem;background:#0b4f9c}.ok{border-left:4px solid #1d6b2c;padding-left:.5rem}\
-.problem{border-left:4px solid #a4000f;padding-left:.5rem}table.result{margin:1rem 0}table.areas{display:block;overflow-x:auto}svg.facilities{max-width:24rem;width:100%;display:block}dt{font-weight:bold}\
-@media (max-width:40rem){header{display:block}table{font-size:.9rem}th,td{padding:.2rem}}footer{border-top:1px solid #767676;margin-top:2rem;font-size:.9rem}";
-
 /// What every page's frame needs: its language, its title (also its
 /// heading) and its path (to switch the language on the same page).
 pub struct Frame<'a> {
@@ -1212,9 +1224,29 @@ impl Frame<'_> {
         self.lang.texts()
     }
 
-    /// The stylesheet, inline.
-    pub fn style(&self) -> &'static str {
-        STYLE
+    /// The site's identity (name, operator, logo) of the request.
+    pub fn site(&self) -> std::sync::Arc<super::site::Site> {
+        super::site::current()
+    }
+
+    /// The portal's name in the page's language.
+    pub fn site_name(&self) -> String {
+        self.site().name(self.lang).to_string()
+    }
+
+    /// The stylesheet's version, for its address.
+    pub fn style_version(&self) -> &'static str {
+        super::site::stylesheet_version()
+    }
+
+    /// Whether a menu item's page is this one (or holds it: `/planovani/…`).
+    pub fn is_current(&self, href: &str) -> bool {
+        let path = self.path.split('?').next().unwrap_or_default();
+        if href == "/" {
+            path == "/"
+        } else {
+            path == href || path.starts_with(&format!("{href}/"))
+        }
     }
 
     /// The other language's code.

@@ -37,7 +37,7 @@ pub fn contact_links(c: &Contacts) -> Vec<ContactLink> {
         nofollow: false,
     });
     let phones = c.phones.iter().map(|p| ContactLink {
-        href: format!("tel:{}", p.replace(' ', "")),
+        href: super::format::tel(p),
         text: p.clone(),
         nofollow: false,
     });

@@ -33,6 +33,7 @@ async fn all_three_services_start_together_and_report_ready() {
             codelists_dir: None,
             jwt_secret: None,
             command_url: None,
+            site: query_service::web::Site::default(),
         }),
         projection_service::Application::build(projection_service::Settings {
             http: HttpSettings::for_tests(),

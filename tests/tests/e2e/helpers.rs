@@ -58,6 +58,7 @@ async fn spawn_portal_with(dir: &TempDir, demo_data: bool) -> TestApp {
         territory_dir: Some(infra::testing::shared_data_dir().join("territory")),
         codelists_dir: Some(infra::testing::shared_data_dir().join("codelists")),
         demo_data,
+        site: query_service::web::Site::default(),
     };
     let app = portal::Application::build(settings).await.unwrap();
     let (base, shutdown, store) = (base(app.addr()), app.shutdown_handle(), app.event_store());
@@ -167,6 +168,7 @@ pub async fn spawn_distributed_on(
         codelists_dir: Some(shared_data_dir().join("codelists")),
         jwt_secret: Some(infra::testing::TEST_JWT_SECRET.as_bytes().to_vec()),
         command_url: Some(format!("http://{}", command.addr())),
+        site: query_service::web::Site::default(),
     })
     .await
     .unwrap();

@@ -731,6 +731,7 @@ async fn an_imported_registry_shows_closed_and_ended_as_such_and_no_secret_addre
         territory_dir: Some(shared_data_dir().join("territory")),
         codelists_dir: Some(shared_data_dir().join("codelists")),
         demo_data: false,
+        site: query_service::web::Site::default(),
     };
     let summary = portal::import::rpss(&file, &settings).await.unwrap();
     assert_eq!(

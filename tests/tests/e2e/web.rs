@@ -51,14 +51,39 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(html.starts_with("<!doctype html><html lang=\"cs\">"));
     assert!(html.len() < 100_000, "{} bytes", html.len());
     for landmark in [
-        "<header>",
-        "<nav aria-label=",
+        "<header class=\"site-header\">",
+        "<nav class=\"site-menu\" aria-label=",
         "<main id=\"main\">",
-        "<footer>",
+        "<footer class=\"site-footer\">",
         "<form role=\"search\" method=\"get\"",
+        "<a href=\"/?lang=cs\" aria-current=\"page\">Hledat</a>",
+        "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">",
     ] {
         assert!(html.contains(landmark), "{landmark} missing");
     }
+    // The look: the stylesheet (cached for good under its version), the favicon; no logo set.
+    let sheet = html
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet");
+    let css = reqwest::get(format!("{queries}{sheet}")).await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert!(css
+        .text()
+        .await
+        .unwrap()
+        .contains("--gov-color-primary-600"));
+    let (status, kind, icon) = page(queries, "/favicon.svg").await;
+    assert_eq!((status, kind.as_str()), (200, "image/svg+xml"));
+    assert!(icon.starts_with("<svg"));
+    let (status, _, _) = page(queries, "/vzhled/logo").await;
+    assert_eq!(status, 404);
     for control in ["q", "kind", "kraj", "free_now"] {
         assert!(
             html.contains(&format!("<label for=\"{control}\">")),
@@ -258,15 +283,30 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(map.contains(
         "<a href=\"/mapa?kraj=CZ042&amp;measure=services&amp;lang=cs\" aria-label=\"Ústecký kraj: 1\"><path"
     ));
-    // Each area: services (by kind on demand), free places in the six kinds, the contacts.
+    // The areas are named on the drawing; a legend says what each colour stands for.
+    assert!(map.contains(">Ústecký</text>"), "{map}");
     assert!(
-        map.contains("<tr><th scope=\"row\"><a href=\"/?kraj=CZ042&amp;lang=cs\">Ústecký kraj</a></th><td>1<details><summary>podle druhu</summary><ul><li>azylové domy: 1</li></ul></details></td>\
-            <td>4</td><td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>\
-            <td>Petr Metodik (metodik/metodička, Krajský úřad Ústeckého kraje) <a href=\"mailto:socialni@kr-ustecky.cz\">socialni@kr-ustecky.cz</a></td></tr>"),
+        map.contains("<h2 id=\"legenda\">Legenda</h2><p>služby:</p>"),
         "{map}"
     );
     assert!(
-        map.contains("<th scope=\"col\">volná místa: noclehárny</th>"),
+        map.contains(
+            "<rect width=\"20\" height=\"14\" fill=\"#deebf7\" stroke=\"#686868\"/></svg>0</li>"
+        ),
+        "{map}"
+    );
+    // A card an area: first its contacts, then the services (by kind on
+    // demand) and the free places reported in the six kinds.
+    assert_eq!(map.matches("<li><h3>").count(), 14, "a card a kraj");
+    assert!(
+        map.contains("<li><h3><a href=\"/?kraj=CZ042&amp;lang=cs\">Ústecký kraj</a></h3><p><strong>Metodici a sociální kurátoři</strong></p>\
+            <ul><li>Petr Metodik (metodik/metodička, Krajský úřad Ústeckého kraje)<br><a href=\"mailto:socialni@kr-ustecky.cz\">socialni@kr-ustecky.cz</a></li></ul>\
+            <dl><dt>Služby</dt><dd>1<details><summary>podle druhu</summary><ul><li>azylové domy: 1</li></ul></details></dd>\
+            <dt>Volná místa (hlášení za 7 dní)</dt><dd>azylové domy: 4</dd></dl></li>"),
+        "{map}"
+    );
+    assert!(
+        map.contains("<li><h3><a href=\"/?kraj=CZ010&amp;lang=cs\">Hlavní město Praha</a></h3><dl><dt>Služby</dt><dd>0</dd><dt>Volná místa (hlášení za 7 dní)</dt><dd>nenahlášena</dd></dl></li>"),
         "{map}"
     );
     let (_, _, usti) = page(queries, "/mapa?kraj=CZ042&measure=free_places").await;
@@ -274,7 +314,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(usti.matches("<path ").count(), 16, "the 16 ORP of the kraj");
     assert!(
         usti.contains(
-            "<a href=\"/?kraj=CZ042&amp;orp=4202&amp;lang=cs\">Děčín</a></th><td>1<details>"
+            "<li><h3><a href=\"/?kraj=CZ042&amp;orp=4202&amp;lang=cs\">Děčín</a></h3><p><strong>Metodici a sociální kurátoři</strong></p>"
         ),
         "the ORP keeps its kraj: {usti}"
     );
@@ -418,7 +458,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         covered.contains("aria-label=\"Ústecký kraj: 1\""),
         "{covered}"
     );
-    assert!(covered.contains("<td>1 %</td>"), "{covered}");
+    assert!(
+        covered.contains("<dt>pokrytí potřeby (%)</dt><dd>1\u{a0}%</dd>"),
+        "{covered}"
+    );
+    assert!(covered.contains("100\u{a0}% a více</li>"), "{covered}");
     let (status, _, bad) = page(queries, "/statistiky?date=yesterday").await;
     assert_eq!(status, 422, "{bad}");
 
