@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -240,7 +241,9 @@ async fn harden(request: Request, next: Next) -> Response {
     response
 }
 
-/// Adds the shared middleware and the problem+json 404 to a service's routes.
+/// Adds the shared middleware and the problem+json 404 to a service's routes:
+/// metrics, the body limit, the timeout, the security headers, gzip for the
+/// clients that accept it (the exports and GeoJSON shrink to a fifth), tracing.
 pub fn with_middleware(router: Router, service: &'static str, settings: &HttpSettings) -> Router {
     router
         .fallback(not_found)
@@ -251,6 +254,7 @@ pub fn with_middleware(router: Router, service: &'static str, settings: &HttpSet
             settings.request_timeout,
         ))
         .layer(middleware::from_fn(harden))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
 

@@ -471,6 +471,25 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     }
     let (status, _, _) = get(format!("{queries}/api/v1/exports/services.csv?radius_km=5")).await;
     assert_eq!(status, 422);
+
+    // Large answers are compressed for the clients that accept it.
+    let url = format!("{queries}/api/v1/map.geojson?level=kraj");
+    let plain = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    let zipped = reqwest::Client::new()
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "accept-encoding");
+    let zipped = zipped.bytes().await.unwrap();
+    assert!(
+        zipped.starts_with(&[0x1f, 0x8b]) && zipped.len() * 3 < plain.len(),
+        "{} bytes of gzip for {}",
+        zipped.len(),
+        plain.len()
+    );
 }
 
 crate::helpers::in_both_modes!(
