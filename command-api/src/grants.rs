@@ -20,7 +20,9 @@ pub struct AnnounceBody {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitBody {
-    /// Its id; a new UUID when absent.
+    /// Its id, when the client gives one: it must be the one derived from
+    /// the call and the service (one application per service and call),
+    /// which the portal uses when it is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_id: Option<Uuid>,
     /// The application.

@@ -102,6 +102,18 @@ pub(crate) async fn cancel(
     Ok(respond(result, false))
 }
 
+/// The namespace of applications' ids.
+const APPLICATION_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x7d3e_51c2_90aa_4b61_8f05_a11c_a710_0001);
+
+/// The id of the application of `service` to `call`.
+pub fn application_id(call: &str, service: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(
+        &APPLICATION_NAMESPACE,
+        format!("{call}/{service}").as_bytes(),
+    )
+}
+
 #[utoipa::path(post, path = "/api/v1/grants/applications", tag = "grants", request_body = SubmitBody, security(("bearer" = [])), responses((status = 201, description = "Submitted", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 409, description = "The deadline has passed or the call was cancelled", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 pub(crate) async fn submit(
     State(state): State<AppState>,
@@ -129,7 +141,16 @@ pub(crate) async fn submit(
         service_kind,
     };
     let ctx = CommandContext::new(principal.actor(), headers);
-    let id = creation_id::<GrantApplication>(&state, &ctx, body.application_id).await?;
+    // One application per service and call: its id is derived from both, so
+    // a second one meets the first and is refused by it.
+    let derived = application_id(&body.details.call_id, &body.details.service_id);
+    if body.application_id.is_some_and(|chosen| chosen != derived) {
+        return Err(ApiError::invalid(
+            "application_id",
+            format!("an application's id is derived from its call and service: {derived}"),
+        ));
+    }
+    let id = derived.to_string();
     let command = GrantApplicationCommand::Submit {
         details: body.details,
         facts,

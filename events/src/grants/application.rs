@@ -335,8 +335,18 @@ impl Aggregate for GrantApplication {
         let requested = self.details.as_ref().map_or(0, |d| d.requested_amount);
         match command {
             C::Submit { details, facts } => {
-                if self.details.is_some() {
-                    return Err(DomainError::AlreadyExists("the application".into()));
+                if let Some(earlier) = &self.details {
+                    // One application per service and call (its id is derived from both).
+                    return Err(DomainError::AlreadyExists(format!(
+                        "an application of service {} to call {}{}",
+                        earlier.service_id,
+                        earlier.call_id,
+                        if self.status == S::Withdrawn {
+                            " (withdrawn; a withdrawn application is not submitted again)"
+                        } else {
+                            ""
+                        }
+                    )));
                 }
                 if !facts.open {
                     return Err(DomainError::Rejected(

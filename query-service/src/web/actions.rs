@@ -269,9 +269,9 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     };
     if !answer.status.is_success() {
         let text = if editing.is_some() {
-            answer.refusal_labelled(&super::roles::edit_labels(lang))
+            answer.refusal_labelled(lang, &super::roles::edit_labels(lang))
         } else {
-            answer.refusal()
+            answer.refusal(lang)
         };
         return refused(answer.status, &text);
     }

@@ -5,6 +5,7 @@
 //! the same process in embedded mode. The command API decides as for any
 //! client; the pages only show its answer.
 
+use super::page::Lang;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use command_api::CommandResult;
@@ -97,17 +98,26 @@ impl Answer {
         self.accepted::<CommandResult>()?.after()
     }
 
-    /// What a refusal says: its detail and every named field with its reason.
-    pub fn refusal(&self) -> String {
-        self.refusal_labelled(&[])
+    /// What a refusal says, in `lang`: its detail and every named field with its reason.
+    pub fn refusal(&self, lang: Lang) -> String {
+        self.refusal_labelled(lang, &[])
     }
 
     /// [`Answer::refusal`] with the fields a form shows named by their
     /// labels (`labels`: a field's path in the body, without its index, and
-    /// the label): `contacts.emails[1]` → "E-maily (oddělené čárkou)".
-    pub fn refusal_labelled(&self, labels: &[(&str, &str)]) -> String {
+    /// the label): `contacts.emails[1]` → "E-maily (oddělené čárkou)". In
+    /// Czech, the reasons the portal knows are said in Czech.
+    pub fn refusal_labelled(&self, lang: Lang, labels: &[(&str, &str)]) -> String {
+        let said = |text: &str| match lang {
+            Lang::Cs => super::refusals::in_czech(text),
+            Lang::En => text.to_string(),
+        };
         let Ok(problem) = serde_json::from_value::<Problem>(self.body.clone()) else {
-            return format!("the command was refused ({})", self.status);
+            return format!(
+                "{} ({})",
+                lang.tr("Příkaz nebyl přijat", "the command was refused"),
+                self.status
+            );
         };
         let label = |field: &str| {
             let path = field.split('[').next().unwrap_or(field);
@@ -120,19 +130,19 @@ impl Answer {
             let named: Vec<String> = problem
                 .errors
                 .iter()
-                .map(|e| format!("{}: {}", label(&e.field), e.reason))
+                .map(|e| format!("{}: {}", label(&e.field), said(&e.reason)))
                 .collect();
             return named.join("; ");
         }
-        let mut text = problem.detail.unwrap_or(problem.title);
-        for e in &problem.errors {
-            let named = format!("{}: {}", e.field, e.reason);
-            // The detail often is the one error already.
-            if !text.contains(&named) {
-                text.push_str(&format!("; {named}"));
-            }
+        if !problem.errors.is_empty() {
+            let named: Vec<String> = problem
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, said(&e.reason)))
+                .collect();
+            return named.join("; ");
         }
-        text
+        said(&problem.detail.unwrap_or(problem.title))
     }
 }
 
@@ -258,19 +268,39 @@ mod tests {
                            { "field": "name", "reason": "is empty" }] }),
         };
         assert_eq!(
-            answer.refusal(),
+            answer.refusal(Lang::En),
             "contacts.emails[1]: is not an e-mail address; name: is empty"
         );
         assert_eq!(
-            answer.refusal_labelled(&[("contacts.emails", "E-maily")]),
+            answer.refusal_labelled(Lang::En, &[("contacts.emails", "E-maily")]),
             "E-maily: is not an e-mail address; name: is empty"
         );
+        let czech = Answer {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({ "type": "x", "title": "The request is not valid", "status": 422,
+                "errors": [{ "field": "contacts.emails[0]", "reason": "\"jana@\" is not an e-mail address" },
+                           { "field": "name", "reason": "must not be empty" }] }),
+        };
+        assert_eq!(
+            czech.refusal_labelled(
+                Lang::Cs,
+                &[("contacts.emails", "E-maily"), ("name", "Název")]
+            ),
+            "E-maily: \"jana@\" není e-mailová adresa; Název: je třeba vyplnit"
+        );
+        let refused = Answer {
+            status: StatusCode::CONFLICT,
+            body: json!({ "type": "x", "title": "The command does not fit the record's current state",
+                "status": 409, "detail": "the survey is closed" }),
+        };
+        assert_eq!(refused.refusal(Lang::Cs), "Anketa je uzavřená.");
+        assert_eq!(refused.refusal(Lang::En), "the survey is closed");
         let not_json = Answer {
             status: StatusCode::BAD_GATEWAY,
             body: Value::Null,
         };
         assert_eq!(
-            not_json.refusal_labelled(&[]),
+            not_json.refusal_labelled(Lang::En, &[]),
             "the command was refused (502 Bad Gateway)"
         );
     }

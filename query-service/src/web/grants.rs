@@ -167,6 +167,35 @@ struct OpenCall {
     services: Vec<(String, String)>,
 }
 
+/// A provider's application as it stands.
+struct MyApplication {
+    call_id: String,
+    call: String,
+    service: String,
+    requested: String,
+    status: &'static str,
+    /// The amount granted and the reasons, once decided.
+    decision: Option<(String, String)>,
+}
+
+/// Where an application stands, in words.
+fn status_name(status: ApplicationStatus, lang: Lang) -> &'static str {
+    use ApplicationStatus as S;
+    match status {
+        S::None | S::Submitted => lang.tr(
+            "podaná, čeká na hodnocení",
+            "submitted, awaiting evaluation",
+        ),
+        S::Evaluated => lang.tr(
+            "hodnocená, čeká na rozhodnutí",
+            "evaluated, awaiting the decision",
+        ),
+        S::Granted => lang.tr("podpořená", "granted"),
+        S::Rejected => lang.tr("zamítnutá", "refused"),
+        S::Withdrawn => lang.tr("vzatá zpět", "withdrawn"),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "forms/grants.html")]
 struct GrantSections<'a> {
@@ -175,6 +204,7 @@ struct GrantSections<'a> {
     kinds: Vec<(u16, &'static str)>,
     any_open: bool,
     open_calls: Vec<OpenCall>,
+    mine: Vec<MyApplication>,
 }
 
 /// The signed-in forms of grant procedures: a commissioner's calls and
@@ -278,12 +308,48 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
             })
         })
         .collect();
+    // A provider's applications: the newest call first, with the decisions.
+    let mut mine: Vec<_> = index
+        .grant_applications
+        .values()
+        .filter(|a| providers.contains(&a.details.provider_ico))
+        .collect();
+    mine.sort_by_key(|a| {
+        let deadline = index
+            .grant_calls
+            .get(&a.details.call_id)
+            .map(|c| c.details.deadline);
+        (std::cmp::Reverse(deadline), a.id.clone())
+    });
+    let mine = mine
+        .into_iter()
+        .map(|a| MyApplication {
+            call_id: a.details.call_id.clone(),
+            call: index
+                .grant_calls
+                .get(&a.details.call_id)
+                .map_or_else(|| a.details.call_id.clone(), |c| c.details.title.clone()),
+            service: index.service(&a.details.service_id).map_or_else(
+                || a.details.service_id.clone(),
+                |s| s.view.details.name.clone(),
+            ),
+            requested: super::format::czk(a.details.requested_amount),
+            status: status_name(a.status, lang),
+            decision: a.granted_amount.map(|granted| {
+                (
+                    super::format::czk(granted),
+                    a.reasons.clone().unwrap_or_default(),
+                )
+            }),
+        })
+        .collect();
     Template::render(&GrantSections {
         frame: Frame::section(lang),
         procedures,
         kinds: KINDS.iter().map(|(code, name, _)| (*code, *name)).collect(),
         any_open: !open.is_empty(),
         open_calls,
+        mine,
     })
     .unwrap_or_default()
 }

@@ -393,7 +393,7 @@ pub async fn history(
         Err(e) => return session::unreachable_commands(lang, title, &e),
     };
     if !answer.status.is_success() {
-        return super::alert(answer.status, lang, title, "/moje", &answer.refusal());
+        return super::alert(answer.status, lang, title, "/moje", &answer.refusal(lang));
     }
     let history: History = match serde_json::from_value(answer.body) {
         Ok(h) => h,

@@ -18,6 +18,7 @@ mod page;
 mod plan_forms;
 mod planning;
 mod records;
+mod refusals;
 mod roles;
 mod search_form;
 mod self_service;

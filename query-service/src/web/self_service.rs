@@ -291,7 +291,7 @@ pub async fn report(State(state): State<QueryState>, signed: SignedIn<VacancyFor
             lang,
             answer.status,
             None,
-            Some(&answer.refusal()),
+            Some(&answer.refusal(lang)),
         );
     }
     // Read your writes: the page after the redirect shows the report.

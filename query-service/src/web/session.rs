@@ -239,7 +239,7 @@ pub async fn login(
         let text = match answer.status {
             StatusCode::UNAUTHORIZED => lang.texts().wrong_login.to_string(),
             StatusCode::TOO_MANY_REQUESTS => lang.texts().too_many_attempts.to_string(),
-            _ => answer.refusal(),
+            _ => answer.refusal(lang),
         };
         return refused(answer.status, &text);
     }

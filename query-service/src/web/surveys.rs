@@ -553,7 +553,7 @@ pub async fn answer(
             lang,
             answer.status,
             None,
-            Some(&answer.refusal()),
+            Some(&answer.refusal(lang)),
             Some(&typed_answers(&questions, &fields)),
         );
     }

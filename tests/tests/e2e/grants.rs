@@ -49,8 +49,10 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let service = json!({ "provider_ico": ICO, "details": { "name": "Azylový dům", "kind": 20,
         "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
         "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }] } });
-    let registered = admin.post("/services", service).await;
+    let registered = admin.post("/services", service.clone()).await;
     let service_id = registered.body["stream_id"].as_str().unwrap().to_string();
+    let second = admin.post("/services", service).await;
+    let second_service = second.body["stream_id"].as_str().unwrap().to_string();
     let ustecky = account(
         &admin,
         "komisar-ul",
@@ -114,6 +116,18 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(submitted.status, 201, "{:?}", submitted.body);
     let app_id = submitted.body["stream_id"].as_str().unwrap().to_string();
+    // One application per service and call: a second one is refused, saying why.
+    let again = charita
+        .post("/grants/applications", application(&call_id, &service_id))
+        .await;
+    assert_eq!(again.status, 409, "{:?}", again.body);
+    assert!(
+        again.body["detail"].as_str().unwrap().contains(&format!(
+            "an application of service {service_id} to call {call_id} exists already"
+        )),
+        "{:?}",
+        again.body
+    );
     let other = admin
         .post(
             "/grants/applications",
@@ -244,7 +258,10 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(closed["open"], false);
     // An application still being evaluated shows its state only.
     let pending = charita
-        .post("/grants/applications", application(&call_id, &service_id))
+        .post(
+            "/grants/applications",
+            application(&call_id, &second_service),
+        )
         .await;
     let pending_id = pending.body["stream_id"].as_str().unwrap();
     let (_, p) = get(
@@ -410,7 +427,7 @@ async fn audit(admin: &Client, provider: &Client, app_id: &str, evaluated_at: Of
     let provider_history = get_as(&auditor, format!("/audit/providers/{ICO}")).await;
     assert_eq!(
         provider_history.body["services"].as_array().unwrap().len(),
-        1
+        2
     );
 }
 

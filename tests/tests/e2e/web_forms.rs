@@ -469,7 +469,13 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     };
     let stale = act(&charita, edit("7")).await;
     assert_eq!(stale.status, 409, "{}", stale.html);
-    assert!(stale.html.contains("role=\"alert\""));
+    assert!(
+        stale
+            .html
+            .contains("Záznam mezitím změnil někdo jiný (čekali jsme verzi 7, je ve verzi 1)"),
+        "the refusal in Czech: {}",
+        stale.html
+    );
     // A bad e-mail: the form again, with what was typed and the field named by its label.
     let mut bad = edit("1");
     bad[5] = ("emails", "azyl@example.cz, neni-email");
@@ -477,7 +483,7 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(bad.status, 422, "{}", bad.html);
     assert!(
         bad.html
-            .contains("<p role=\"alert\" class=\"problem\">E-maily (oddělené čárkou)")
+            .contains("<p role=\"alert\" class=\"problem\">E-maily (oddělené čárkou): &quot;neni-email&quot; není e-mailová adresa")
             && bad.html.contains("value=\"azyl@example.cz, neni-email\"")
             && bad.html.contains(">Nový popis</textarea>"),
         "{}",
@@ -1035,6 +1041,33 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     )
     .await;
     assert_eq!(applied.status, 303, "{}", applied.html);
+    // The provider sees its application and where it stands; a second one is refused.
+    let theirs = charita.get("/moje").await;
+    assert!(
+        theirs.html.contains("<h2>Moje žádosti o dotace</h2>")
+            && theirs.html.contains("— Azyl Děčín<br>žádá 350\u{a0}000\u{a0}Kč · <strong>podaná, čeká na hodnocení</strong></li>"),
+        "{}",
+        theirs.html
+    );
+    let again = act(
+        &charita,
+        vec![
+            ("action", "submit_application"),
+            ("call", call.as_str()),
+            ("service", service_choice.as_str()),
+            ("budget_lines", "Mzdy | 300 000"),
+            ("justification", "Podruhé."),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, 409, "{}", again.html);
+    assert!(
+        again
+            .html
+            .contains("žádost podala; jedna služba podává do výzvy jednu žádost."),
+        "{}",
+        again.html
+    );
     let mine = k.get("/moje").await;
     assert!(
         mine.html.contains("žádá 350\u{a0}000\u{a0}Kč"),
@@ -1083,6 +1116,12 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     )
     .await;
     assert_eq!(decided.status, 303, "{}", decided.html);
+    let theirs = charita.get("/moje").await;
+    assert!(
+        theirs.html.contains("<strong>podpořená</strong><br>Přiděleno: 300\u{a0}000\u{a0}Kč — Potřebné, rozpočet krácen.</li>"),
+        "{}",
+        theirs.html
+    );
     let list = Browser::new(queries).get("/dotace").await;
     assert!(
         list.html
