@@ -20,7 +20,7 @@ use blake2::digest::{FixedOutput, KeyInit, Update};
 use command_api::surveys::{AnswerBody, DefineBody};
 use events::accounts::{Role, Scope};
 use events::registry::provider::Provider;
-use events::registry::service::Service;
+use events::registry::service::{Service, ServiceStatus};
 use events::surveys::response::{SurveyFacts, SurveyResponse, SurveyResponseCommand};
 use events::surveys::survey::{Audience, Survey, SurveyCommand, SurveyDefinition, SurveyStatus};
 use events::{Actor, DomainError};
@@ -160,19 +160,38 @@ async fn invited(
             let wanted = t
                 .kraj_by_any_code(code)
                 .map_or(code.clone(), |k| k.nuts.clone());
-            let actual = provider
+            let office = provider
                 .address
                 .municipality_code
                 .as_deref()
-                .and_then(|m| t.municipalities.get(m))
-                .map(|m| m.kraj_nuts.clone());
-            match actual {
-                Some(k) if k == wanted => Ok(()),
-                Some(k) => refuse(format!(
-                    "its registered office is in {k}, the survey asks {wanted}"
-                )),
-                None => refuse("its registered office has no known municipality".into()),
+                .and_then(|m| t.kraj_of_municipality(m))
+                .map(str::to_string);
+            if office.as_deref() == Some(wanted.as_str()) {
+                return Ok(());
             }
+            // A provider registered elsewhere answers for a service working in the kraj.
+            if let Some(id) = service_id {
+                let (service, _) = load::<Service>(state, id).await?;
+                let works_there = service.provider_ico == ico
+                    && service.status == ServiceStatus::Active
+                    && service
+                        .details
+                        .as_ref()
+                        .is_some_and(|d| t.serves_kraj(d, &wanted));
+                if works_there {
+                    return Ok(());
+                }
+            }
+            let name = |nuts: &str| {
+                t.kraje
+                    .get(nuts)
+                    .map_or(nuts.to_string(), |k| k.name.clone())
+            };
+            let office = office.map_or_else(|| "no known municipality".into(), |k| name(&k));
+            refuse(format!(
+                "its registered office is in {office} and no service of its named works in {}",
+                name(&wanted)
+            ))
         }
         Audience::ServiceKind { kind } => {
             let Some(id) = service_id else {

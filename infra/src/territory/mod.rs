@@ -124,4 +124,36 @@ impl Territory {
     pub fn orp_in_kraj<'a>(&'a self, nuts: &'a str) -> impl Iterator<Item = &'a Orp> + 'a {
         self.orp.values().filter(move |o| o.kraj_nuts == nuts)
     }
+
+    /// The kraj (NUTS) of a municipality's code.
+    pub fn kraj_of_municipality(&self, code: &str) -> Option<&str> {
+        self.municipalities.get(code).map(|m| m.kraj_nuts.as_str())
+    }
+
+    /// Whether a service works in the kraj `nuts`: one of its facilities is
+    /// there, or its catchment names the kraj, an ORP or a municipality of it.
+    pub fn serves_kraj(
+        &self,
+        service: &events::registry::service::ServiceDetails,
+        nuts: &str,
+    ) -> bool {
+        let facility = service.facilities.iter().any(|f| {
+            f.address
+                .municipality_code
+                .as_deref()
+                .and_then(|m| self.kraj_of_municipality(m))
+                == Some(nuts)
+        });
+        let c = &service.catchment;
+        facility
+            || c.kraje
+                .iter()
+                .any(|k| self.kraj_by_any_code(k).is_some_and(|k| k.nuts == nuts))
+            || c.orp
+                .iter()
+                .any(|o| self.orp_by_any_code(o).is_some_and(|o| o.kraj_nuts == nuts))
+            || c.municipalities
+                .iter()
+                .any(|m| self.kraj_of_municipality(m) == Some(nuts))
+    }
 }

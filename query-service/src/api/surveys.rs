@@ -43,28 +43,80 @@ pub(crate) fn responses<'a>(index: &'a Index, id: &str) -> Vec<&'a ResponseView>
     all.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Whether the provider `ico` is in the audience: every provider, those with
-/// their registered office in the kraj, or those with a service of the kind.
-pub fn invites(index: &Index, audience: &Audience, ico: &str) -> bool {
-    let t = index.territory();
+/// The kraj (NUTS) a provider's registered office is in, when known.
+fn office_kraj<'a>(index: &'a Index, ico: &str) -> Option<&'a str> {
+    index
+        .providers
+        .get(ico)?
+        .address
+        .municipality_code
+        .as_deref()
+        .and_then(|m| index.territory().kraj_of_municipality(m))
+}
+
+/// A provided service of `ico` that works in the kraj `nuts` (a facility
+/// there, or its catchment), which answers a survey of the kraj for it.
+pub fn service_in_kraj<'a>(
+    index: &'a Index,
+    ico: &str,
+    nuts: &str,
+) -> Option<&'a crate::index::ServiceEntry> {
+    use events::registry::service::ServiceStatus;
+    index.services().find(|e| {
+        e.view.provider_ico == ico
+            && e.view.status == ServiceStatus::Active
+            && index.territory().serves_kraj(&e.view.details, nuts)
+    })
+}
+
+/// Why the provider `ico` is not in the audience (`None`: it is): every
+/// provider; those with their registered office in the kraj or a service
+/// working there; those with a service of the kind.
+pub fn not_invited(index: &Index, audience: &Audience, ico: &str) -> Option<NotInvited> {
+    if !index.providers.contains_key(ico) {
+        return Some(NotInvited::Unknown);
+    }
     match audience {
-        Audience::AllProviders => index.providers.contains_key(ico),
+        Audience::AllProviders => None,
         Audience::Kraj { code } => {
-            let kraj = t
+            let kraj = index
+                .territory()
                 .kraj_by_any_code(code)
                 .map_or(code.as_str(), |k| k.nuts.as_str());
-            index.providers.get(ico).is_some_and(|p| {
-                p.address
-                    .municipality_code
-                    .as_deref()
-                    .and_then(|m| t.municipalities.get(m))
-                    .is_some_and(|m| m.kraj_nuts == kraj)
+            let office = office_kraj(index, ico);
+            (office != Some(kraj) && service_in_kraj(index, ico, kraj).is_none()).then(|| {
+                NotInvited::OutsideKraj {
+                    kraj: kraj.to_string(),
+                    office: office.map(str::to_string),
+                }
             })
         }
-        Audience::ServiceKind { kind } => index
+        Audience::ServiceKind { kind } => (!index
             .services()
-            .any(|e| e.view.provider_ico == ico && e.view.details.kind == *kind),
+            .any(|e| e.view.provider_ico == ico && e.view.details.kind == *kind))
+        .then_some(NotInvited::NoServiceOfKind(*kind)),
     }
+}
+
+/// Why a provider is not asked by a survey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotInvited {
+    /// Not a provider of the registry.
+    Unknown,
+    /// Its office is elsewhere (or unknown) and no service of its works in the kraj.
+    OutsideKraj {
+        /// The survey's kraj (NUTS).
+        kraj: String,
+        /// Its office's kraj, when known.
+        office: Option<String>,
+    },
+    /// It has no service of the kind.
+    NoServiceOfKind(u16),
+}
+
+/// Whether the provider `ico` is in the audience (see [`not_invited`]).
+pub fn invites(index: &Index, audience: &Audience, ico: &str) -> bool {
+    not_invited(index, audience, ico).is_none()
 }
 
 /// How many providers are invited (see [`invites`]).

@@ -37,7 +37,7 @@ const SUBJECTS: [(&str, &str); 25] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 74] = [
+const TEXTS: [(&str, &str); 75] = [
     // The domain's refusals of a command in the record's state.
     ("a decided application cannot be withdrawn", "O žádosti už bylo rozhodnuto; nelze ji vzít zpět."),
     ("a hidden post cannot be edited", "Skrytý příspěvek nelze upravit."),
@@ -83,7 +83,14 @@ const TEXTS: [(&str, &str); 74] = [
     ("this account may not act for the provider {}", "Tento účet nesmí jednat za poskytovatele {}."),
     ("only a commissioner of {} may do this", "To smí jen zadavatel území {}."),
     ("the provider {} is not invited: {}", "Poskytovatel {} není do ankety pozván: {}"),
-    ("its registered office is in {}, the survey asks {}", "jeho sídlo je v {}, anketa se ptá v {}"),
+    (
+        "its registered office is in no known municipality and no service of its named works in {}",
+        "u jeho sídla není známa obec a žádná jeho služba v kraji {} nepůsobí",
+    ),
+    (
+        "its registered office is in {} and no service of its named works in {}",
+        "jeho sídlo je mimo kraj ({}) a žádná jeho služba v kraji {} nepůsobí",
+    ),
     // Reasons of fields.
     ("must not be empty", "je třeba vyplnit"),
     ("must be one line", "musí být na jednom řádku"),

@@ -72,6 +72,8 @@ struct Report {
     services: Vec<ReportService>,
     /// Open surveys it is asked to answer: id and title.
     surveys: Vec<(String, String)>,
+    /// Open surveys it is not asked to answer: id, title and why not.
+    not_asked: Vec<(String, String, String)>,
 }
 
 #[derive(askama::Template)]
@@ -190,18 +192,99 @@ fn report_of(state: &QueryState, providers: &[String], lang: Lang) -> Report {
             }
         })
         .collect();
-    let surveys = index
+    let (surveys, not_asked): (Vec<_>, Vec<_>) = index
         .surveys
         .values()
         .filter(|s| s.status == SurveyStatus::Open)
-        .filter(|s| {
-            providers
+        .map(|s| {
+            let why: Vec<_> = providers
                 .iter()
-                .any(|ico| crate::api::surveys::invites(&index, &s.definition.audience, ico))
+                .map(|ico| crate::api::surveys::not_invited(&index, &s.definition.audience, ico))
+                .collect();
+            (
+                s,
+                why.iter().any(Option::is_none),
+                why.into_iter().flatten().next(),
+            )
         })
-        .map(|s| (s.id.clone(), s.definition.title.clone()))
+        .partition(|(_, asked, _)| *asked);
+    let surveys = surveys
+        .into_iter()
+        .map(|(s, _, _)| (s.id.clone(), s.definition.title.clone()))
         .collect();
-    Report { services, surveys }
+    let not_asked = not_asked
+        .into_iter()
+        .filter_map(|(s, _, why)| {
+            Some((
+                s.id.clone(),
+                s.definition.title.clone(),
+                why_not(&index, &why?, lang),
+            ))
+        })
+        .collect();
+    Report {
+        services,
+        surveys,
+        not_asked,
+    }
+}
+
+/// Why a provider is not asked by a survey, in words.
+fn why_not(
+    index: &crate::index::Index,
+    why: &crate::api::surveys::NotInvited,
+    lang: Lang,
+) -> String {
+    use crate::api::surveys::NotInvited;
+    match why {
+        NotInvited::Unknown => lang
+            .tr(
+                "poskytovatel není v registru",
+                "the provider is not in the registry",
+            )
+            .to_string(),
+        NotInvited::OutsideKraj { kraj, office } => {
+            let name = |nuts: &str| {
+                index
+                    .territory()
+                    .kraje
+                    .get(nuts)
+                    .map_or(nuts.to_string(), |k| k.name.clone())
+            };
+            let office = office.as_deref().map_or_else(
+                || {
+                    lang.tr(
+                        "u sídla poskytovatele není známa obec",
+                        "the office's municipality is not known",
+                    )
+                    .to_string()
+                },
+                |k| {
+                    format!(
+                        "{} ({})",
+                        lang.tr(
+                            "sídlo poskytovatele je v jiném kraji",
+                            "the office is in another kraj"
+                        ),
+                        name(k)
+                    )
+                },
+            );
+            format!(
+                "{office} {} {}",
+                lang.tr(
+                    "a žádná jeho služba nepůsobí v kraji",
+                    "and no service of its works in",
+                ),
+                name(kraj)
+            )
+        }
+        NotInvited::NoServiceOfKind(kind) => format!(
+            "{} {}",
+            lang.tr("nemá službu druhu", "it has no service of the kind"),
+            super::stats::kind_name(*kind)
+        ),
+    }
 }
 
 /// The name of a form's or a capacity unit's code.

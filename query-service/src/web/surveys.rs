@@ -521,17 +521,22 @@ pub async fn answer(
             )
         }
     };
-    // A survey of a kind of service is answered for the provider's service of that kind.
-    let service_id = match audience {
-        Audience::ServiceKind { kind } => {
-            let index = state.indexer.read();
-            let id = index
+    // A survey of a kind of service is answered for the provider's service
+    // of that kind; one of a kraj, for its service working there.
+    let service_id = {
+        let index = state.indexer.read();
+        match audience {
+            Audience::ServiceKind { kind } => index
                 .services()
                 .find(|e| e.view.provider_ico == provider_ico && e.view.details.kind == kind)
-                .map(|e| e.view.id.clone());
-            id
+                .map(|e| e.view.id.clone()),
+            Audience::Kraj { code } => index
+                .territory()
+                .kraj_by_any_code(&code)
+                .and_then(|k| crate::api::surveys::service_in_kraj(&index, &provider_ico, &k.nuts))
+                .map(|e| e.view.id.clone()),
+            Audience::AllProviders => None,
         }
-        _ => None,
     };
     let command = Command::post(
         format!("/surveys/{}/answers", super::self_service::urlencode(&id)),

@@ -271,6 +271,57 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             assert!(!text.contains(trace), "{trace} leaks: {text}");
         }
     }
+
+    // A survey of a kraj asks the providers registered elsewhere with a
+    // service working in the kraj: Praha's provider, once it runs a
+    // shelter in Děčín, answers for it.
+    let mut named = definition("CZ042");
+    named["definition"]["anonymous"] = json!(false);
+    let second = metodik.post("/surveys", named).await;
+    let second_id = second.body["stream_id"].as_str().unwrap().to_string();
+    let opened = metodik
+        .post(&format!("/surveys/{second_id}/open"), json!({}))
+        .await;
+    assert_eq!(opened.status, 200, "{:?}", opened.body);
+    let path = format!("/surveys/{second_id}/answers");
+    let not_yet = c
+        .post(
+            &path,
+            json!({ "provider_ico": C, "answers": { "beds": 5 } }),
+        )
+        .await;
+    assert_eq!(not_yet.status, 403, "{:?}", not_yet.body);
+    assert_eq!(
+        not_yet.body["detail"],
+        format!("the provider {C} is not invited: its registered office is in Hlavní město Praha and no service of its named works in Ústecký kraj")
+    );
+    let shelter = json!({ "provider_ico": C, "details": { "name": "Noclehárna Naděje Děčín", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 12 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Noclehárna", "address": { "city": "Děčín", "postcode": "40502", "municipality_code": "562335" } }] } });
+    let registered = admin.post("/services", shelter).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let service = registered.body["stream_id"].as_str().unwrap();
+    let answered = c
+        .post(
+            &path,
+            json!({ "provider_ico": C, "service_id": service, "answers": { "beds": 12 } }),
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{:?}", answered.body);
+    let r: Value = reqwest::get(format!(
+        "{queries}/api/v1/surveys/{second_id}/results?after={}",
+        answered.after()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (r["invited"].clone(), r["responses"].clone()),
+        (json!(4), json!(1)),
+        "{r}"
+    );
 }
 
 crate::helpers::in_both_modes!(

@@ -248,8 +248,10 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "only its own services"
     );
     assert!(
-        page.html.contains(">Čekatelé</a>") && !page.html.contains("Pražská anketa"),
-        "only the surveys that ask it: {}",
+        page.html.contains(">Čekatelé</a>")
+            && page.html.contains(&format!("<h2>Otevřené ankety, které se vás neptají</h2><ul><li><a href=\"/ankety/{prague_id}?lang=cs\">Pražská anketa</a>: \
+                sídlo poskytovatele je v jiném kraji (Ústecký kraj) a žádná jeho služba nepůsobí v kraji Hlavní město Praha</li></ul>")),
+        "the surveys that ask it, and why the others do not: {}",
         page.html
     );
     let other_kraj = b.get(&format!("/ankety/{prague_id}")).await;
