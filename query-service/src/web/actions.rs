@@ -236,17 +236,31 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     } = signed;
     let title = super::self_service::title(lang);
     let name = action.name();
-    // A refused edit of a service shows its form again, with what was typed.
+    // A refused edit of a service shows its form again, with what was typed;
+    // a revision of a plan, its preview.
     let editing = match &action {
         Action::EditService(form) => Some(form.clone()),
         _ => None,
     };
+    let proposing = match &action {
+        Action::ProposeRevision(form) => Some(form.clone()),
+        _ => None,
+    };
+    if let Some(form) = proposing.as_ref().filter(|f| f.is_preview()) {
+        let index = state.indexer.read();
+        return super::plan_forms::revision_page(&index, lang, form, StatusCode::OK, None);
+    }
     let decided = {
         let index = state.indexer.read();
         action.command(&index)
     };
     let back = back_here(back);
     let refused = |status: StatusCode, text: &str| match (&editing, &back) {
+        _ if proposing.is_some() => {
+            let index = state.indexer.read();
+            let form = proposing.as_ref().expect("a proposal");
+            super::plan_forms::revision_page(&index, lang, form, status, Some(text))
+        }
         (Some(form), _) => {
             let index = state.indexer.read();
             let service = index
@@ -261,7 +275,13 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     };
     let command = match decided {
         Ok(c) => c,
-        Err(text) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &text),
+        Err(text) => {
+            let text = match lang {
+                Lang::Cs => super::refusals::in_czech(&text),
+                Lang::En => text,
+            };
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, &text);
+        }
     };
     let answer = match commands.run(&command, &visitor.token, None).await {
         Ok(a) => a,

@@ -6,14 +6,19 @@
 //! ```text
 //! P | P1 | Bydlení a krizová pomoc
 //! C | C1 | Dostupné azylové bydlení
-//! O | O1 | Rozšíření azylového domu | Krajský úřad | 1000000 | 2027-12-31
+//! O | O1 | Rozšíření azylového domu | Krajský úřad | 1000000 | 2027-12-31 | C1
 //! ```
+//!
+//! A measure's last column names its goal, so that a measure added at the
+//! end of the text lands under the goal it names; without it, a measure
+//! belongs to the goal above it.
 //!
 //! A measure kept from the last revision (same id) keeps its indicators,
 //! sources and target group, which the text does not show.
 
 use super::actions::number;
 use super::commands::Command;
+use super::format::filters;
 use super::page::{Frame, Lang};
 use super::self_service::urlencode;
 use crate::index::Index;
@@ -38,8 +43,8 @@ pub fn to_text(c: &PlanContent) -> String {
             for m in &g.measures {
                 let _ = writeln!(
                     out,
-                    "O | {} | {} | {} | {} | {}",
-                    m.id, m.title, m.responsible, m.budget, m.deadline
+                    "O | {} | {} | {} | {} | {} | {}",
+                    m.id, m.title, m.responsible, m.budget, m.deadline, g.id
                 );
             }
         }
@@ -60,6 +65,8 @@ pub fn from_text(
         .flat_map(|g| g.measures.iter())
         .collect();
     let mut priorities: Vec<Priority> = Vec::new();
+    // Measures that name their goal: the line, the goal, the measure.
+    let mut named: Vec<(usize, String, Measure)> = Vec::new();
     for (i, line) in text.lines().map(str::trim).enumerate() {
         if line.is_empty() {
             continue;
@@ -81,11 +88,8 @@ pub fn from_text(
                     title: (*title).into(),
                     measures: Vec::new(),
                 }),
-            ["O", id, title, responsible, budget, deadline] => {
-                let goal = priorities
-                    .last_mut()
-                    .and_then(|p| p.goals.last_mut())
-                    .ok_or(format!("content, line {n}: a measure (O) before any goal (C)"))?;
+            ["O", id, title, responsible, budget, deadline, goal @ ..] if goal.len() <= 1 => {
+                let goal = goal.first().filter(|g| !g.is_empty());
                 let budget: i64 = budget
                     .replace([' ', '\u{a0}'], "")
                     .parse()
@@ -96,7 +100,7 @@ pub fn from_text(
                 )
                 .map_err(|_| format!("content, line {n}: the deadline {deadline:?} is not YYYY-MM-DD"))?;
                 let before = kept.iter().find(|m| m.id == *id);
-                goal.measures.push(Measure {
+                let measure = Measure {
                     id: (*id).into(),
                     title: (*title).into(),
                     responsible: (*responsible).into(),
@@ -105,14 +109,34 @@ pub fn from_text(
                     budget,
                     sources: before.map(|m| m.sources.clone()).unwrap_or_default(),
                     deadline,
-                });
+                };
+                match goal {
+                    Some(goal) => named.push((n, (*goal).to_string(), measure)),
+                    None => priorities
+                        .last_mut()
+                        .and_then(|p| p.goals.last_mut())
+                        .ok_or(format!("content, line {n}: a measure (O) before any goal (C)"))?
+                        .measures
+                        .push(measure),
+                }
             }
             _ => {
                 return Err(format!(
-                    "content, line {n}: P | id | title, C | id | title or O | id | title | responsible | budget | YYYY-MM-DD"
+                    "content, line {n}: P | id | title, C | id | title or O | id | title | responsible | budget | YYYY-MM-DD | goal"
                 ))
             }
         }
+    }
+    for (n, goal, measure) in named {
+        priorities
+            .iter_mut()
+            .flat_map(|p| p.goals.iter_mut())
+            .find(|g| g.id == goal)
+            .ok_or(format!(
+                "content, line {n}: the goal {goal} is not in the text"
+            ))?
+            .measures
+            .push(measure);
     }
     Ok(PlanContent {
         period_from: period.0,
@@ -131,6 +155,8 @@ struct PlanForms {
     text: String,
     /// The measures of the revision in force: id and title.
     measures: Vec<(String, String)>,
+    /// The years of the revision in force, and the one its evaluation form offers.
+    evaluation_years: (i32, i32, i32),
 }
 
 #[derive(askama::Template)]
@@ -141,7 +167,6 @@ struct PlansSection<'a> {
     /// The territory's name.
     place: String,
     plans: Vec<PlanForms>,
-    year: i32,
 }
 
 /// The forms for the plans of `territory`.
@@ -158,9 +183,10 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
         .map(|plan| {
             let base = latest(plan);
             let (from, to) = base.map_or((year, year + 2), |c| (c.period_from, c.period_to));
-            let measures = plan
-                .in_force
-                .and_then(|n| plan.revisions.get(&n))
+            let in_force = plan.in_force.and_then(|n| plan.revisions.get(&n));
+            let (first, last) =
+                in_force.map_or((from, to), |r| (r.content.period_from, r.content.period_to));
+            let measures = in_force
                 .iter()
                 .flat_map(|r| r.content.priorities.iter())
                 .flat_map(|p| p.goals.iter())
@@ -174,6 +200,7 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
                 to,
                 text: base.map(to_text).unwrap_or_default(),
                 measures,
+                evaluation_years: (first, last, year.clamp(first, last.max(first))),
             }
         })
         .collect();
@@ -182,7 +209,6 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
         territory,
         place: super::planning::territory_name(index, territory),
         plans,
-        year,
     })
     .unwrap_or_default()
 }
@@ -208,30 +234,84 @@ impl NewPlanForm {
     }
 }
 
-/// A proposed revision as its form posts it: the plan's text (see [`from_text`]).
-#[derive(Debug, Default, Deserialize)]
+/// A proposed revision as its form posts it: the plan's text (see
+/// [`from_text`]); `preview` set, it is shown, not proposed.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ProposalForm {
     plan: String,
     period_from: String,
     period_to: String,
     content: String,
+    preview: String,
 }
 
 impl ProposalForm {
-    /// The revision keeps what the text does not show of the plan's latest one.
-    pub(super) fn command(self, index: &Index) -> Result<Command, String> {
+    /// The content the form describes; it keeps what the text does not show
+    /// of the plan's latest revision.
+    fn content(&self, index: &Index) -> Result<PlanContent, String> {
         let base = index.plans.get(self.plan.trim()).and_then(latest);
         let period = (
             number("period_from", &self.period_from, "a year")?,
             number("period_to", &self.period_to, "a year")?,
         );
-        let content = from_text(&self.content, period, base)?;
+        from_text(&self.content, period, base)
+    }
+
+    pub(super) fn command(self, index: &Index) -> Result<Command, String> {
+        let content = self.content(index)?;
         Ok(Command::post(
             format!("/plans/{}/revisions", urlencode(self.plan.trim())),
             &content,
         ))
     }
+
+    /// Whether the form asks for a preview only.
+    pub(super) fn is_preview(&self) -> bool {
+        !self.preview.is_empty()
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "forms/revision_preview.html")]
+struct RevisionPreview<'a> {
+    frame: Frame<'a>,
+    form: &'a ProposalForm,
+    /// The content as it would be proposed, when the text reads.
+    content: Option<PlanContent>,
+    problem: Option<&'a str>,
+}
+
+/// A proposed revision shown before it is proposed (or refused): the
+/// priorities, goals and measures as the text gives them, and the form
+/// again with what was typed.
+pub(super) fn revision_page(
+    index: &Index,
+    lang: Lang,
+    form: &ProposalForm,
+    status: axum::http::StatusCode,
+    problem: Option<&str>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let plan = index
+        .plans
+        .get(form.plan.trim())
+        .map_or_else(String::new, |p| p.title.clone());
+    let title = format!(
+        "{} — {plan}",
+        lang.tr("Náhled revize", "Preview of the revision")
+    );
+    let page = RevisionPreview {
+        frame: Frame {
+            lang,
+            title: &title,
+            path: "/moje",
+        },
+        form,
+        content: form.content(index).ok(),
+        problem,
+    };
+    (status, super::page::render(&page)).into_response()
 }
 
 /// How a measure was fulfilled, as its form posts it.
@@ -285,6 +365,20 @@ mod tests {
         )
         .unwrap_err()
         .contains("line 3: the budget"));
+        // A measure added at the end lands under the goal it names.
+        let text = "P | P1 | Bydlení\nC | C1 | Azylové bydlení\nC | C2 | Prevence\nO | O2 | Terén | Obec | 5 | 2027-01-31\nO | O9 | Noclehárna | Kraj | 10 | 2027-06-30 | C1\n";
+        let c = from_text(text, (2026, 2028), None).unwrap();
+        assert_eq!(c.priorities[0].goals[0].measures[0].id, "O9");
+        assert_eq!(c.priorities[0].goals[1].measures[0].id, "O2");
+        assert_eq!(
+            from_text(
+                "P | P1 | X\nC | C1 | Y\nO | O1 | Z | K | 1 | 2027-12-31 | C7",
+                (2026, 2028),
+                None
+            )
+            .unwrap_err(),
+            "content, line 3: the goal C7 is not in the text"
+        );
         assert!(from_text("X | Y", (2026, 2028), None)
             .unwrap_err()
             .contains("line 1"));

@@ -119,6 +119,8 @@ struct PlanPage<'a> {
     territory: String,
     revisions: Vec<RevisionItem>,
     revision: Option<&'a RevisionView>,
+    /// What the shown revision changed against the one before it.
+    diff: Option<crate::api::plans::PlanDiff>,
 }
 
 impl PlanPage<'_> {
@@ -128,6 +130,45 @@ impl PlanPage<'_> {
             RevisionStatus::Proposed => t.revision_proposed,
             RevisionStatus::Approved => t.revision_approved,
             RevisionStatus::Rejected => t.revision_rejected,
+        }
+    }
+
+    /// A measure's field, named in the page's language.
+    fn field_name(&self, field: &str) -> &'static str {
+        let t = self.frame.t();
+        match field {
+            "title" => self.frame.lang.tr("název", "title"),
+            "responsible" => t.responsible,
+            "deadline" => t.term,
+            "budget" => t.budget_czk,
+            "indicators" => self.frame.lang.tr("ukazatele", "indicators"),
+            "sources" => self
+                .frame
+                .lang
+                .tr("zdroje financování", "sources of funding"),
+            "target_group" => self.frame.lang.tr("cílová skupina", "target group"),
+            _ => self.frame.lang.tr("jiný údaj", "another field"),
+        }
+    }
+
+    /// A value of a measure's field as people read it.
+    fn value(&self, field: &str, value: &serde_json::Value) -> String {
+        use serde_json::Value;
+        match (field, value) {
+            ("budget", Value::Number(n)) => n.as_i64().map_or(n.to_string(), super::format::czk),
+            ("deadline", Value::String(s)) => {
+                time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+                    .map_or(s.clone(), super::format::day)
+            }
+            (_, Value::String(s)) => s.clone(),
+            (_, Value::Null) => "—".into(),
+            (_, Value::Array(items)) if items.is_empty() => "—".into(),
+            (_, Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
+            (_, other) => other.to_string(),
         }
     }
 
@@ -191,6 +232,14 @@ pub async fn plan(
         territory: territory_name(&index, &p.territory),
         revisions,
         revision: chosen.and_then(|n| p.revisions.get(&n)),
+        diff: chosen.and_then(|n| {
+            let (before, earlier) = p.revisions.range(..n).next_back()?;
+            let now = p.revisions.get(&n)?;
+            Some(crate::api::plans::compare(
+                (*before, &earlier.content),
+                (n, &now.content),
+            ))
+        }),
     })
 }
 

@@ -37,7 +37,7 @@ const SUBJECTS: [(&str, &str); 25] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 75] = [
+const TEXTS: [(&str, &str); 92] = [
     // The domain's refusals of a command in the record's state.
     ("a decided application cannot be withdrawn", "O žádosti už bylo rozhodnuto; nelze ji vzít zpět."),
     ("a hidden post cannot be edited", "Skrytý příspěvek nelze upravit."),
@@ -91,6 +91,27 @@ const TEXTS: [(&str, &str); 75] = [
         "its registered office is in {} and no service of its named works in {}",
         "jeho sídlo je mimo kraj ({}) a žádná jeho služba v kraji {} nepůsobí",
     ),
+    // The web forms' own checks.
+    ("content, line {}: a goal (C) before any priority (P)", "obsah, řádek {}: cíl (C) před první prioritou (P)"),
+    ("content, line {}: a measure (O) before any goal (C)", "obsah, řádek {}: opatření (O) před prvním cílem (C) – doplňte na konec řádku id cíle"),
+    ("content, line {}: the budget {} is not a whole number", "obsah, řádek {}: rozpočet {} není celé číslo"),
+    ("content, line {}: the deadline {} is not YYYY-MM-DD", "obsah, řádek {}: termín {} není datum RRRR-MM-DD"),
+    ("content, line {}: the goal {} is not in the text", "obsah, řádek {}: cíl {} v textu není"),
+    (
+        "content, line {}: P | id | title, C | id | title or O | id | title | responsible | budget | YYYY-MM-DD | goal",
+        "obsah, řádek {}: čeká se P | id | název, C | id | název nebo O | id | název | kdo odpovídá | rozpočet | RRRR-MM-DD | id cíle",
+    ),
+    ("budget_lines, line {}: item | amount", "rozpočet, řádek {}: čeká se položka | částka"),
+    ("budget_lines, line {}: the amount is not a whole number", "rozpočet, řádek {}: částka není celé číslo"),
+    ("criteria, line {}: the points are not a number", "kritéria, řádek {}: body nejsou číslo"),
+    ("criteria, line {}: the weight is not a number", "kritéria, řádek {}: váha není číslo"),
+    ("questions, line {}: kind | question", "otázky, řádek {}: čeká se druh | otázka"),
+    ("{}: {} is not a day and time", "{}: {} není den a čas"),
+    ("{}: {} is not a whole number", "{}: {} není celé číslo"),
+    ("{}: {} is not a year", "{}: {} není rok"),
+    ("{}: {} is not a day", "{}: {} není den (datum)"),
+    ("{}: {} is not a per cent", "{}: {} není procento"),
+    ("{}: {} is not a number", "{}: {} není číslo"),
     // Reasons of fields.
     ("must not be empty", "je třeba vyplnit"),
     ("must be one line", "musí být na jednom řádku"),
@@ -139,9 +160,7 @@ fn fit(template: &str, text: &str) -> Option<Vec<String>> {
         let last = i == parts.len() - 1;
         let at = if last {
             // The last literal ends the text.
-            rest.len()
-                .checked_sub(part.len())
-                .filter(|at| rest[*at..] == **part)?
+            rest.strip_suffix(part)?.len()
         } else if part.is_empty() {
             return None;
         } else {
@@ -295,6 +314,12 @@ mod tests {
             "Služba s1 už do výzvy c1 žádost podala; jedna služba podává do výzvy jednu žádost."
         );
         assert_eq!(czech("something else entirely"), None);
+        // Letters of more than a byte anywhere.
+        assert_eq!(
+            czech("waiting: \"hodně\" is not a number").unwrap(),
+            "waiting: \"hodně\" není číslo"
+        );
+        assert_eq!(czech("ž"), None);
         assert_eq!(in_czech("something else"), "something else");
         assert_eq!(fit("a {} b", "a x b c"), None);
     }

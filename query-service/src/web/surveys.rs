@@ -509,6 +509,10 @@ pub async fn answer(
     let answers = match answers_of(&questions, &fields) {
         Ok(a) => a,
         Err(text) => {
+            let text = match lang {
+                Lang::Cs => super::refusals::in_czech(&text),
+                Lang::En => text,
+            };
             return render(
                 &state,
                 &id,
@@ -518,7 +522,7 @@ pub async fn answer(
                 None,
                 Some(&text),
                 Some(&typed_answers(&questions, &fields)),
-            )
+            );
         }
     };
     // A survey of a kind of service is answered for the provider's service

@@ -235,6 +235,17 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             && first_revision.contains("Doplnit rozpočet M2")
     );
     assert!(first_revision.contains("aria-current=\"page\">revision 1</a>"));
+    // A revision is compared with the one before it.
+    let second_revision = html(queries, &format!("/planovani/{id}?revize=2")).await;
+    for change in [
+        "<h2>Změny proti revizi 1</h2><ul>",
+        "<li>Nové opatření: M3 Terénní program Teplice</li>",
+        "<li>Zrušené opatření: M2 Noclehárna Most</li>",
+        "<li>Změněné opatření M1: Rozpočet (Kč) 1\u{a0}000\u{a0}000\u{a0}Kč → 1\u{a0}200\u{a0}000\u{a0}Kč</li>",
+    ] {
+        assert!(second_revision.contains(change), "{change}: {second_revision}");
+    }
+    assert!(!first_revision.contains("Changes against revision"));
     let list = html(queries, "/planovani").await;
     assert!(list.contains(&format!("<a href=\"/planovani/{id}?lang=cs\">{title}</a>")));
     let missing = reqwest::get(format!("{queries}/planovani/nope"))

@@ -355,8 +355,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(p.status, 422);
     assert!(
-        p.html
-            .contains("waiting: &quot;hodně&quot; is not a number"),
+        p.html.contains("waiting: &quot;hodně&quot; není číslo"),
         "{}",
         p.html
     );
@@ -923,12 +922,46 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     )
     .await;
     assert_eq!(bad_text.status, 422);
+    // Refused: said in Czech, and the form again with what was typed.
     assert!(
         bad_text
             .html
-            .contains("content, line 2: a measure (O) before any goal (C)"),
+            .contains("obsah, řádek 2: opatření (O) před prvním cílem (C)")
+            && bad_text.html.contains(
+                ">P | P1 | Prevence\nO | O1 | Bez cíle | Kraj | 5 | 2027-12-31</textarea>"
+            ),
         "{}",
         bad_text.html
+    );
+    // A preview shows where each measure lands, and proposes nothing: a
+    // measure added at the end goes under the goal it names.
+    let text = "P | P1 | Prevence\nC | C1 | Méně lidí na ulici\nC | C2 | Dluhy\nO | O2 | Poradna | Obec | 10 000 | 2027-03-31\nO | O1 | Terénní program | Město Děčín | 250 000 | 2027-06-30 | C1";
+    let preview = act(
+        &k,
+        vec![
+            ("action", "propose_revision"),
+            ("plan", prevence.as_str()),
+            ("period_from", "2026"),
+            ("period_to", "2028"),
+            ("content", text),
+            ("preview", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(preview.status, 200, "{}", preview.html);
+    assert!(
+        preview.html.contains("<h4>Cíl C1 Méně lidí na ulici</h4><ul><li>O1 Terénní program — Město Děčín, 250\u{a0}000\u{a0}Kč, 30. 6. 2027</li></ul>")
+            && preview.html.contains("<h4>Cíl C2 Dluhy</h4><ul><li>O2 Poradna"),
+        "{}",
+        preview.html
+    );
+    let plan_page = Browser::new(queries)
+        .get(&format!("/planovani/{prevence}"))
+        .await;
+    assert!(
+        plan_page.html.contains("Plán zatím nemá obsah."),
+        "a preview proposes nothing: {}",
+        plan_page.html
     );
     let text = "P | P1 | Prevence\nC | C1 | Méně lidí na ulici\nO | O1 | Terénní program | Město Děčín | 250 000 | 2027-06-30";
     let proposed = act(
@@ -1010,7 +1043,7 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     assert!(
         bad_call
             .html
-            .contains("budget: &quot;milion&quot; is not a whole number"),
+            .contains("budget: &quot;milion&quot; není celé číslo"),
         "{}",
         bad_call.html
     );
