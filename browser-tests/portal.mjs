@@ -118,6 +118,10 @@ try {
     const page = await newPage();
     await page.goto(`${base}/`);
     assert.equal(await page.getAttribute('html', 'lang'), 'cs');
+    // The "Kde" box suggests municipalities as one types.
+    await page.locator('#near').pressSequentially('Děč', { delay: 30 });
+    await page.locator('#obce option[value="Děčín"]').waitFor({ state: 'attached', timeout: 5000 });
+    await page.fill('#near', '');
     await page.fill('#q', need('SERVICE_WORDS'));
     await page.selectOption('#kind', '20');
     await page.selectOption('#kraj', need('KRAJ'));

@@ -101,6 +101,58 @@ impl Places {
             _ => Found::Several(found),
         }
     }
+
+    /// The municipalities whose name (or postcode) begins as `text` does, for
+    /// suggestions as someone types: a name of that very spelling first, then
+    /// the shorter names, in Czech order; at most `limit`. A name that
+    /// begins like none is shortened to its first three letters, so that a
+    /// typo at its end still suggests something.
+    pub fn suggest<'t>(
+        &self,
+        territory: &'t Territory,
+        text: &str,
+        limit: usize,
+    ) -> Vec<&'t Municipality> {
+        let text = text.trim();
+        let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let matching = |prefix: &str| -> Vec<&'t Municipality> {
+            let keys: Box<dyn Iterator<Item = (&String, &Vec<String>)>> =
+                if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+                    Box::new(
+                        self.by_postcode
+                            .iter()
+                            .filter(|(p, _)| p.starts_with(&digits)),
+                    )
+                } else {
+                    Box::new(self.by_name.iter().filter(|(n, _)| n.starts_with(prefix)))
+                };
+            let mut found: Vec<&Municipality> = keys
+                .flat_map(|(_, codes)| codes)
+                .filter_map(|c| territory.municipalities.get(c))
+                .collect();
+            found.sort_by_cached_key(|m| {
+                (
+                    normalise(&m.name) != prefix,
+                    m.name.chars().count(),
+                    crate::text::collation_key(&m.name),
+                    crate::text::collation_key(&m.okres),
+                )
+            });
+            found.dedup_by(|a, b| a.code == b.code);
+            found.truncate(limit);
+            found
+        };
+        let name = normalise(text);
+        if name.chars().count() < 2 {
+            return Vec::new();
+        }
+        let found = matching(&name);
+        if !found.is_empty() || name.chars().count() <= 3 {
+            return found;
+        }
+        let shorter: String = name.chars().take(3).collect();
+        matching(&shorter)
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +187,22 @@ mod tests {
             other => panic!("{text}: {other:?}"),
         };
         assert_eq!(one("decin"), "562335");
+        // Suggestions as someone types: by the beginning of the name, the exact one first.
+        let names = |text: &str| -> Vec<String> {
+            places
+                .suggest(&territory, text, 10)
+                .iter()
+                .map(|m| format!("{} ({})", m.name, m.okres))
+                .collect()
+        };
+        assert_eq!(
+            names("nová"),
+            ["Nová Ves (Brno-venkov)", "Nová Ves (Děčín)"]
+        );
+        assert_eq!(names("Dě"), ["Děčín (Děčín)"]);
+        assert_eq!(names("Děčínx"), ["Děčín (Děčín)"], "a typo at the end");
+        assert_eq!(names("664"), ["Nová Ves (Brno-venkov)"]);
+        assert!(names("D").is_empty());
         assert_eq!(one(" DĚČÍN "), "562335");
         assert_eq!(one("562335"), "562335");
         assert_eq!(one("Nová Ves, Brno"), "583375");

@@ -59,7 +59,7 @@ impl Modify for ReadYourWrites {
     ),
     modifiers(&ReadYourWrites),
     paths(
-        super::search::search, super::search::vacancies,
+        super::search::search, super::search::vacancies, super::search::places,
         super::records::service, super::records::provider, super::records::directory,
         super::records::directory_entry, super::records::regional_contacts,
         super::map::map, super::map::geojson,

@@ -17,6 +17,64 @@ pub(super) fn routes() -> Router<QueryState> {
     Router::new()
         .route("/services", get(search))
         .route("/vacancies", get(vacancies))
+        .route("/places", get(places))
+}
+
+/// What a place's name begins with.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlaceParams {
+    /// The beginning of a municipality's name (diacritics and case aside,
+    /// at least two letters) or of its postcode.
+    pub q: Option<String>,
+}
+
+/// A municipality to suggest for `near`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Place {
+    /// Its ČSÚ code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its okres.
+    pub okres: String,
+    /// Its postcode, when known.
+    pub postcode: Option<String>,
+    /// What `near` takes to name it alone: the name, with the okres after a
+    /// comma when another municipality has the name.
+    pub near: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/places", tag = "search", params(PlaceParams), responses((status = 200, description = "`{ total, items: [Place] }`: at most 10 municipalities whose name or postcode begins so, for `near`", body = crate::api::answers::List<Place>)))]
+pub(crate) async fn places(
+    State(state): State<QueryState>,
+    Query(p): Query<PlaceParams>,
+) -> Json<crate::api::answers::List<Place>> {
+    let index = state.indexer.read();
+    let places = index.places();
+    let territory = index.territory();
+    let items: Vec<Place> = places
+        .suggest(territory, p.q.as_deref().unwrap_or_default(), 10)
+        .into_iter()
+        .map(|m| {
+            let alone = matches!(
+                places.find(territory, &m.name),
+                crate::places::Found::One(_)
+            );
+            Place {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                okres: m.okres.clone(),
+                postcode: m.postcode.clone(),
+                near: if alone {
+                    m.name.clone()
+                } else {
+                    format!("{}, {}", m.name, m.okres)
+                },
+            }
+        })
+        .collect();
+    Json(items.into())
 }
 
 /// Largest page.

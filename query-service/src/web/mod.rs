@@ -71,6 +71,7 @@ pub fn routes(state: QueryState) -> Router {
         .route("/moje/sluzby/{id}", get(roles::edit_service))
         .route("/moje/historie", get(history::history))
         .route("/skripty/poloha.js", get(search_form::locate_script))
+        .route("/skripty/obce.js", get(search_form::places_script))
         .route("/vzhled/portal.css", get(site::stylesheet))
         .route("/vzhled/logo", get(site::logo))
         .route("/favicon.svg", get(site::favicon))
@@ -212,6 +213,9 @@ struct SearchPage<'a> {
     cards: Vec<Card>,
     /// For an ambiguous place: each municipality of the name, with its search.
     places: Vec<(String, String)>,
+    /// What the list of places is: the municipalities of an ambiguous
+    /// name, or those whose name begins as an unknown one does.
+    places_heading: &'static str,
     /// For a search that found nothing: the nearest searches that find something.
     suggestions: Vec<Suggestion>,
 }
@@ -409,13 +413,26 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         );
     };
     let index = state.indexer.read();
-    // A name of several municipalities: the form again, with each of them to choose.
-    if let Some(crate::places::Found::Several(all)) = p
+    // A name of several municipalities, or of none: the form again, with
+    // the municipalities to choose from (those whose name begins so).
+    let near = p
         .near
         .as_deref()
-        .filter(|n| !n.trim().is_empty() && p.lat.is_none() && p.lon.is_none())
-        .map(|n| index.places().find(index.territory(), n))
-    {
+        .filter(|n| !n.trim().is_empty() && p.lat.is_none() && p.lon.is_none());
+    let choice = near.and_then(|n| match index.places().find(index.territory(), n) {
+        crate::places::Found::One(_) => None,
+        crate::places::Found::Several(all) => Some((StatusCode::OK, t.which_place, all)),
+        crate::places::Found::Nothing => {
+            let like = index.places().suggest(index.territory(), n, 10);
+            let heading = if like.is_empty() {
+                t.no_such_place
+            } else {
+                t.unknown_place
+            };
+            Some((StatusCode::UNPROCESSABLE_ENTITY, heading, like))
+        }
+    });
+    if let Some((status, heading, all)) = choice {
         let places = all
             .iter()
             .map(|m| {
@@ -425,7 +442,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
             })
             .collect();
         let form = search_form::filter_form(&index, &state.codelists, &p, None, lang, "/");
-        return page::render(&SearchPage {
+        let page = page::render(&SearchPage {
             frame: page::Frame {
                 lang,
                 title: t.search_title,
@@ -442,8 +459,10 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
             },
             cards: Vec::new(),
             places,
+            places_heading: heading,
             suggestions: Vec::new(),
         });
+        return (status, page).into_response();
     }
     let result = match run(&index, &p, time::OffsetDateTime::now_utc()) {
         Ok(r) => r,
@@ -492,6 +511,7 @@ async fn search(State(state): State<QueryState>, RawQuery(raw): RawQuery) -> Res
         pager,
         cards,
         places: Vec::new(),
+        places_heading: "",
         suggestions,
     })
 }

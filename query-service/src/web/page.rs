@@ -215,6 +215,10 @@ pub struct Texts {
     pub page_not_found: &'static str,
     pub no_such_page: &'static str,
     pub which_place: &'static str,
+    /// A place that is no municipality, with those whose name begins so.
+    pub unknown_place: &'static str,
+    /// A place that is no municipality, and none begins so.
+    pub no_such_place: &'static str,
     pub nothing_found_for: &'static str,
     pub nearest_searches: &'static str,
     pub with_or_without_free_places: &'static str,
@@ -613,6 +617,8 @@ const CS: Texts = Texts {
     page_not_found: "Stránka nenalezena",
     no_such_page: "Taková stránka tu není. Zkuste hledat:",
     which_place: "Obcí toho jména je více. Kterou myslíte?",
+    unknown_place: "Takovou obec ani PSČ neznáme. Myslíte některou z těchto?",
+    no_such_place: "Takovou obec ani PSČ neznáme. Zkuste název obce nebo pětimístné PSČ.",
     nothing_found_for: "Nic jsme nenašli pro",
     nearest_searches: "Zkuste:",
     with_or_without_free_places: "i služby bez hlášených volných míst",
@@ -994,6 +1000,8 @@ const EN: Texts = Texts {
     page_not_found: "Page not found",
     no_such_page: "There is no such page here. Try a search:",
     which_place: "Several municipalities have this name. Which one?",
+    unknown_place: "No municipality or postcode of that name. Did you mean one of these?",
+    no_such_place: "No municipality or postcode of that name. Try a municipality's name or a five-digit postcode.",
     nothing_found_for: "Nothing found for",
     nearest_searches: "Try:",
     with_or_without_free_places: "services without reported free places too",

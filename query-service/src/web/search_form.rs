@@ -230,6 +230,27 @@ pub fn filter_form<'a>(
     }
 }
 
+/// `GET /skripty/obce.js`: suggests municipalities in the "Kde" box as
+/// someone types (from `/api/v1/places`); without it, a name that is none
+/// is answered by the form again with the municipalities it begins like.
+pub async fn places_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        "(function(){var i=document.getElementById('near'),l=document.getElementById('obce');\
+if(!i||!l||!window.fetch)return;var t,last='';i.addEventListener('input',function(){\
+clearTimeout(t);t=setTimeout(function(){var q=i.value.trim();if(q.length<2||q===last)return;last=q;\
+fetch('/api/v1/places?q='+encodeURIComponent(q)).then(function(r){return r.json();}).then(function(a){\
+l.textContent='';a.items.forEach(function(p){var o=document.createElement('option');o.value=p.near;\
+o.label=p.name+' ('+p.okres+(p.postcode?', '+p.postcode:'')+')';l.appendChild(o);});}).catch(function(){});},150);});})();",
+    )
+}
+
 /// `GET /skripty/poloha.js`: fills the point from the browser's location,
 /// when it has one (progressive enhancement).
 pub async fn locate_script() -> impl axum::response::IntoResponse {

@@ -253,6 +253,24 @@ async fn czech_search(admin: &Client, queries: &str, shelter: &str) {
         assert_eq!(status, 422, "{bad}: {r}");
         assert_eq!(r["errors"][0]["field"], "near", "{bad}: {r}");
     }
+    // Suggestions for `near` as someone types: what to send to name each place alone.
+    let (status, typed) = get(queries, "/places?q=de%C4%8D").await;
+    assert_eq!(status, 200, "{typed}");
+    assert_eq!(typed["items"][0]["name"], "Děčín", "{typed}");
+    assert_eq!(typed["items"][0]["near"], "Děčín", "{typed}");
+    assert_eq!(typed["items"][0]["postcode"], "40502", "{typed}");
+    let (_, many) = get(queries, "/places?q=nova%20ves").await;
+    let items = many["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10, "at most ten: {many}");
+    assert!(
+        items
+            .iter()
+            .filter(|p| p["name"] == "Nová Ves")
+            .all(|p| p["near"] == format!("Nová Ves, {}", p["okres"].as_str().unwrap())),
+        "{many}"
+    );
+    let (_, short) = get(queries, "/places?q=d").await;
+    assert_eq!(short["total"], 0, "{short}");
 }
 
 fn contact(role: &str, kraj: &str, orp: Option<&str>, name: &str) -> Value {

@@ -176,6 +176,27 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         which.contains("<a href=\"/?q=azyl&amp;near=Nov%C3%A1+Ves%2C+Brno-venkov&amp;lang=cs\">Nová Ves, Brno-venkov</a>"),
         "{which}"
     );
+    // A place that is none: the form again, with the municipalities it begins like.
+    let (status, _, typo) = page(queries, "/?q=azyl&near=D%C4%9B%C4%8D%C3%ADnn").await;
+    assert_eq!(status, 422);
+    assert!(
+        typo.contains("Takovou obec ani PSČ neznáme. Myslíte některou z těchto?")
+            && typo.contains("<a href=\"/?q=azyl&amp;near=D%C4%9B%C4%8D%C3%ADn%2C+D%C4%9B%C4%8D%C3%ADn&amp;lang=cs\">Děčín, Děčín</a>")
+            && typo.contains("value=\"Děčínn\""),
+        "{typo}"
+    );
+    let (status, _, none) = page(queries, "/?near=Qqqq").await;
+    assert_eq!(status, 422);
+    assert!(
+        none.contains("Zkuste název obce nebo pětimístné PSČ."),
+        "{none}"
+    );
+    let (status, kind, script) = page(queries, "/skripty/obce.js").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (200, "text/javascript; charset=utf-8")
+    );
+    assert!(script.contains("/api/v1/places?q="));
     // Nothing found: what was searched, and the nearest searches that find something.
     let (_, _, nothing) = page(
         queries,
