@@ -138,6 +138,8 @@ try {
     // Keyboard: the skip link is the first stop and leads to the content.
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+    await Promise.all([page.waitForNavigation(), page.click('main a[href^="/poskytovatele/"]')]);
+    await visit(page, 'provider');
     await page.context().close();
   });
 
@@ -176,6 +178,9 @@ try {
     assert.ok(await page.locator('[role=status]').isVisible(), 'the report is confirmed');
     assert.equal(await page.locator('input[name=free_places]').first().inputValue(), '7');
     await visit(page, 'reported');
+    await Promise.all([page.waitForNavigation(), page.click('a[href^="/moje/sluzby/"]')]);
+    assert.ok(await page.locator('textarea#description').isVisible(), 'the edit form');
+    await visit(page, 'edit-service');
     await page.goto(`${base}/volna-mista?kind=20`);
     const row = page.locator('tbody tr', { hasText: need('SERVICE_NAME') });
     assert.equal(await row.count(), 1);

@@ -45,7 +45,7 @@ pub struct Place {
     pub near: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/places", tag = "search", params(PlaceParams), responses((status = 200, description = "`{ total, items: [Place] }`: at most 10 municipalities whose name or postcode begins so, for `near`", body = crate::api::answers::List<Place>)))]
+#[utoipa::path(get, path = "/api/v1/places", tag = "search", params(PlaceParams), responses((status = 200, description = "`{ total, items: [Place] }`: at most 10 municipalities whose name or postcode begins so, for `near`", body = crate::api::answers::List<Place>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
 pub(crate) async fn places(
     State(state): State<QueryState>,
     Query(p): Query<PlaceParams>,

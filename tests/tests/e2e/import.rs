@@ -759,7 +759,7 @@ async fn an_imported_registry_shows_closed_and_ended_as_such_and_no_secret_addre
         "{page}"
     );
     assert!(
-        page.contains("<del>Azylový dům Pivovarská") && page.contains("uzavřeno od 30. 06. 2020"),
+        page.contains("<del>Azylový dům Pivovarská") && page.contains("uzavřeno od 30. 6. 2020"),
         "{page}"
     );
     assert!(
