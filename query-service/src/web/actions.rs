@@ -236,38 +236,18 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     } = signed;
     let title = super::self_service::title(lang);
     let name = action.name();
-    // A refused edit of a service shows its form again, with what was typed;
-    // a revision of a plan, its preview.
-    let editing = match &action {
-        Action::EditService(form) => Some(form.clone()),
-        _ => None,
-    };
-    let proposing = match &action {
-        Action::ProposeRevision(form) => Some(form.clone()),
-        _ => None,
-    };
-    if let Some(form) = proposing.as_ref().filter(|f| f.is_preview()) {
-        let index = state.indexer.read();
-        return super::plan_forms::revision_page(&index, lang, form, StatusCode::OK, None);
+    // The forms shown again with what was typed, when refused or asked for a preview.
+    let again = Again::of(&action);
+    if let Some(form) = again.as_ref().filter(|a| a.is_preview()) {
+        return form.page(&state, lang, StatusCode::OK, None);
     }
     let decided = {
         let index = state.indexer.read();
         action.command(&index)
     };
     let back = back_here(back);
-    let refused = |status: StatusCode, text: &str| match (&editing, &back) {
-        _ if proposing.is_some() => {
-            let index = state.indexer.read();
-            let form = proposing.as_ref().expect("a proposal");
-            super::plan_forms::revision_page(&index, lang, form, status, Some(text))
-        }
-        (Some(form), _) => {
-            let index = state.indexer.read();
-            let service = index
-                .service(form.service_id())
-                .map(|e| e.view.details.name.clone());
-            super::roles::edit_page(lang, &service.unwrap_or_default(), form, status, Some(text))
-        }
+    let refused = |status: StatusCode, text: &str| match (&again, &back) {
+        (Some(form), _) => form.page(&state, lang, status, Some(text)),
         (None, Some(back)) => super::alert(status, lang, title, back, text),
         (None, None) => {
             super::self_service::render(&state, &visitor, lang, status, None, Some(text))
@@ -288,7 +268,7 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
         Err(e) => return session::unreachable_commands(lang, title, &e),
     };
     if !answer.status.is_success() {
-        let text = if editing.is_some() {
+        let text = if matches!(again, Some(Again::Edit(_))) {
             answer.refusal_labelled(lang, &super::roles::edit_labels(lang))
         } else {
             answer.refusal(lang)
@@ -297,6 +277,61 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     }
     session::settle(&state, &answer).await;
     done(lang, back.as_deref(), name)
+}
+
+/// A form that is shown again, with what was typed, when its action is
+/// refused or a preview is asked for.
+enum Again {
+    Edit(EditServiceForm),
+    Revision(ProposalForm),
+    Survey(SurveyForm),
+    Call(CallForm),
+}
+
+impl Again {
+    fn of(action: &Action) -> Option<Self> {
+        Some(match action {
+            Action::EditService(f) => Self::Edit(f.clone()),
+            Action::ProposeRevision(f) => Self::Revision(f.clone()),
+            Action::DefineSurvey(f) => Self::Survey(f.clone()),
+            Action::AnnounceCall(f) => Self::Call(f.clone()),
+            _ => return None,
+        })
+    }
+
+    fn is_preview(&self) -> bool {
+        match self {
+            Self::Edit(_) => false,
+            Self::Revision(f) => f.is_preview(),
+            Self::Survey(f) => f.is_preview(),
+            Self::Call(f) => f.is_preview(),
+        }
+    }
+
+    fn page(
+        &self,
+        state: &QueryState,
+        lang: Lang,
+        status: StatusCode,
+        problem: Option<&str>,
+    ) -> Response {
+        match self {
+            Self::Edit(form) => {
+                let name = state
+                    .indexer
+                    .read()
+                    .service(form.service_id())
+                    .map(|e| e.view.details.name.clone());
+                super::roles::edit_page(lang, &name.unwrap_or_default(), form, status, problem)
+            }
+            Self::Revision(form) => {
+                let index = state.indexer.read();
+                super::plan_forms::revision_page(&index, lang, form, status, problem)
+            }
+            Self::Survey(form) => super::roles::survey_page(lang, form, status, problem),
+            Self::Call(form) => super::grants::call_page(lang, form, status, problem),
+        }
+    }
 }
 
 /// Where an accepted action goes: back to its page, or to the signed-in page saying what was done.

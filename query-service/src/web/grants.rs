@@ -354,8 +354,58 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
     .unwrap_or_default()
 }
 
+#[derive(Template)]
+#[template(path = "forms/call_preview.html")]
+struct CallPreview<'a> {
+    frame: Frame<'a>,
+    form: &'a CallForm,
+    /// The call as it would be announced, when the form reads.
+    details: Option<CallDetails>,
+    /// The kinds of service: code, name, chosen.
+    kinds: Vec<(u16, &'static str, bool)>,
+    problem: Option<&'a str>,
+}
+
+/// A call shown before it is announced (or when refused): its criteria,
+/// budget, deadline and kinds as the form gives them, and the form again
+/// with what was typed.
+pub(super) fn call_page(
+    lang: Lang,
+    form: &CallForm,
+    status: axum::http::StatusCode,
+    problem: Option<&str>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let title = format!(
+        "{} — {}",
+        lang.tr("Náhled výzvy", "Preview of the call"),
+        form.title.trim()
+    );
+    let page = CallPreview {
+        frame: Frame {
+            lang,
+            title: &title,
+            path: "/moje",
+        },
+        form,
+        details: form.details().ok(),
+        kinds: KINDS
+            .iter()
+            .map(|(code, name, _)| {
+                (
+                    *code,
+                    *name,
+                    form.kinds.iter().any(|k| k == &code.to_string()),
+                )
+            })
+            .collect(),
+        problem,
+    };
+    (status, render(&page)).into_response()
+}
+
 /// A grant call as its form posts it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct CallForm {
     territory: String,
@@ -369,10 +419,27 @@ pub struct CallForm {
     kinds: Vec<String>,
     /// `name | weight | most points`, one a line.
     criteria: String,
+    /// Set: the call is shown, not announced.
+    preview: String,
 }
 
 impl CallForm {
+    /// Whether the form asks for a preview only.
+    pub(super) fn is_preview(&self) -> bool {
+        !self.preview.is_empty()
+    }
+
     pub(super) fn command(self) -> Result<Command, String> {
+        Ok(Command::post(
+            "/grants/calls",
+            &AnnounceBody {
+                call_id: None,
+                details: self.details()?,
+            },
+        ))
+    }
+
+    fn details(&self) -> Result<CallDetails, String> {
         let mut criteria = Vec::new();
         for (i, l) in lines(&self.criteria).into_iter().enumerate() {
             let [name, weight, max] = l.as_slice() else {
@@ -403,7 +470,7 @@ impl CallForm {
             )),
             Err(not_a_day) => OffsetDateTime::parse(given, &Rfc3339).map_err(|_| not_a_day),
         }?;
-        let details = CallDetails {
+        Ok(CallDetails {
             title: self.title.trim().into(),
             description: self.description.trim().into(),
             territory: self.territory.trim().into(),
@@ -411,14 +478,7 @@ impl CallForm {
             eligible_kinds: self.kinds.iter().filter_map(|k| k.parse().ok()).collect(),
             criteria,
             deadline,
-        };
-        Ok(Command::post(
-            "/grants/calls",
-            &AnnounceBody {
-                call_id: None,
-                details,
-            },
-        ))
+        })
     }
 }
 

@@ -398,6 +398,10 @@ pub struct Texts {
     pub preview: &'static str,
     /// A goal without measures (in a preview).
     pub no_measures: &'static str,
+    /// The questions of a survey (a preview's heading).
+    pub questions_heading: &'static str,
+    /// A question that must be answered.
+    pub required: &'static str,
     pub propose_revision: &'static str,
     pub year: &'static str,
     pub fulfilment_percent: &'static str,
@@ -782,6 +786,8 @@ const CS: Texts = Texts {
     revision_text_help: "Řádek: P | id | priorita, C | id | cíl, O | id | opatření | kdo odpovídá | rozpočet v Kč | termín RRRR-MM-DD | id cíle. Opatření bez id cíle patří k cíli nad ním.",
     preview: "Náhled",
     no_measures: "Žádná opatření.",
+    questions_heading: "Otázky",
+    required: "povinná",
     propose_revision: "Navrhnout revizi",
     year: "Rok",
     fulfilment_percent: "Naplnění (%)",
@@ -1165,6 +1171,8 @@ const EN: Texts = Texts {
     revision_text_help: "A line: P | id | priority, C | id | goal, O | id | measure | responsible | budget in CZK | deadline YYYY-MM-DD | goal id. A measure without a goal id belongs to the goal above it.",
     preview: "Preview",
     no_measures: "No measures.",
+    questions_heading: "Questions",
+    required: "required",
     propose_revision: "Propose the revision",
     year: "Year",
     fulfilment_percent: "Fulfilment (%)",

@@ -37,7 +37,7 @@ const SUBJECTS: [(&str, &str); 25] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 92] = [
+const TEXTS: [(&str, &str); 94] = [
     // The domain's refusals of a command in the record's state.
     ("a decided application cannot be withdrawn", "O žádosti už bylo rozhodnuto; nelze ji vzít zpět."),
     ("a hidden post cannot be edited", "Skrytý příspěvek nelze upravit."),
@@ -106,6 +106,8 @@ const TEXTS: [(&str, &str); 92] = [
     ("criteria, line {}: the points are not a number", "kritéria, řádek {}: body nejsou číslo"),
     ("criteria, line {}: the weight is not a number", "kritéria, řádek {}: váha není číslo"),
     ("questions, line {}: kind | question", "otázky, řádek {}: čeká se druh | otázka"),
+    ("questions, line {}: {} is not a kind of question", "otázky, řádek {}: {} není druh otázky"),
+    ("criteria, line {}: name | weight | most points", "kritéria, řádek {}: čeká se název | váha | nejvýš bodů"),
     ("{}: {} is not a day and time", "{}: {} není den a čas"),
     ("{}: {} is not a whole number", "{}: {} není celé číslo"),
     ("{}: {} is not a year", "{}: {} není rok"),

@@ -234,8 +234,9 @@ impl NewsForm {
     }
 }
 
-/// A methodologist's survey as its form posts it: the questions one a line.
-#[derive(Debug, Default, Deserialize)]
+/// A methodologist's survey as its form posts it: the questions one a line;
+/// `preview` set, it is shown, not saved.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct SurveyForm {
     kraj: String,
@@ -245,11 +246,12 @@ pub struct SurveyForm {
     anonymous: Option<String>,
     /// `kind | question | options`, one a line; `*` before a required question.
     questions: String,
+    preview: String,
 }
 
 impl SurveyForm {
-    pub(super) fn command(self) -> Result<Command, String> {
-        let definition = SurveyDefinition {
+    fn definition(&self) -> Result<SurveyDefinition, String> {
+        Ok(SurveyDefinition {
             title: self.title.trim().into(),
             description: self.description.trim().into(),
             questions: questions(&self.questions)?,
@@ -258,15 +260,98 @@ impl SurveyForm {
             },
             anonymous: self.anonymous.as_deref() == Some("true"),
             results: ResultsAudience::default(),
-        };
+        })
+    }
+
+    pub(super) fn command(self) -> Result<Command, String> {
         Ok(Command::post(
             "/surveys",
             &DefineBody {
                 survey_id: None,
-                definition,
+                definition: self.definition()?,
             },
         ))
     }
+
+    /// Whether the form asks for a preview only.
+    pub(super) fn is_preview(&self) -> bool {
+        !self.preview.is_empty()
+    }
+}
+
+/// A question as a preview shows it: its text, whether it must be
+/// answered, and its kind in words.
+struct QuestionShown {
+    text: String,
+    required: bool,
+    kind: String,
+}
+
+/// A question's kind in words.
+fn kind_in_words(kind: &QuestionKind, lang: Lang) -> String {
+    match kind {
+        QuestionKind::YesNo => lang.tr("ano / ne", "yes / no").into(),
+        QuestionKind::Number { .. } => lang.tr("číslo", "a number").into(),
+        QuestionKind::ShortText => lang.tr("krátký text", "a short text").into(),
+        QuestionKind::LongText => lang.tr("delší text", "a longer text").into(),
+        QuestionKind::Date => lang.tr("datum", "a date").into(),
+        QuestionKind::Scale => lang.tr("škála 1–5", "a scale of 1–5").into(),
+        QuestionKind::SingleChoice { options } => format!(
+            "{}: {}",
+            lang.tr("jedna z možností", "one of"),
+            options.join("; ")
+        ),
+        QuestionKind::MultipleChoice { options, .. } => format!(
+            "{}: {}",
+            lang.tr("více možností", "several of"),
+            options.join("; ")
+        ),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "forms/survey_preview.html")]
+struct SurveyPreview<'a> {
+    frame: super::page::Frame<'a>,
+    form: &'a SurveyForm,
+    /// The questions as they would be saved, when the text reads.
+    questions: Option<Vec<QuestionShown>>,
+    problem: Option<&'a str>,
+}
+
+/// A survey shown before it is saved (or when refused): its questions as
+/// the text gives them, and the form again with what was typed.
+pub(super) fn survey_page(
+    lang: Lang,
+    form: &SurveyForm,
+    status: StatusCode,
+    problem: Option<&str>,
+) -> Response {
+    let title = format!(
+        "{} — {}",
+        lang.tr("Náhled ankety", "Preview of the survey"),
+        form.title.trim()
+    );
+    let page = SurveyPreview {
+        frame: super::page::Frame {
+            lang,
+            title: &title,
+            path: "/moje",
+        },
+        form,
+        questions: form.definition().ok().map(|d| {
+            d.questions
+                .iter()
+                .map(|q| QuestionShown {
+                    text: q.text.clone(),
+                    required: q.required,
+                    kind: kind_in_words(&q.kind, lang),
+                })
+                .collect()
+        }),
+        problem,
+    };
+    (status, super::page::render(&page)).into_response()
 }
 
 /// A survey's questions from the form's lines (`kind | question | options`).

@@ -556,9 +556,34 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(bad.status, 422);
     assert!(
         bad.html
-            .contains("questions, line 1: &quot;barva&quot; is not a kind of question"),
-        "{}",
+            .contains("otázky, řádek 1: &quot;barva&quot; není druh otázky")
+            && bad.html.contains(">barva | Jaká?</textarea>")
+            && bad
+                .html
+                .contains("name=\"title\" required size=\"50\" value=\"Anketa\""),
+        "refused, the form again with what was typed: {}",
         bad.html
+    );
+    // A preview: the questions as they would be saved; nothing is saved.
+    let preview = act(
+        &metodik,
+        vec![
+            ("action", "define_survey"),
+            ("kraj", "CZ042"),
+            ("title", "Náhled"),
+            (
+                "questions",
+                "cislo | *Kolik lidí čeká?\njedna | Trend | roste; klesá",
+            ),
+            ("preview", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(preview.status, 200, "{}", preview.html);
+    assert!(
+        preview.html.contains("<ol><li>Kolik lidí čeká? <strong>(povinná)</strong> — číslo</li><li>Trend — jedna z možností: roste; klesá</li></ol>"),
+        "{}",
+        preview.html
     );
     let defined = act(
         &metodik,
@@ -1043,9 +1068,38 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     assert!(
         bad_call
             .html
-            .contains("budget: &quot;milion&quot; není celé číslo"),
+            .contains("budget: &quot;milion&quot; není celé číslo")
+            && bad_call
+                .html
+                .contains("name=\"budget\" required value=\"milion\""),
         "{}",
         bad_call.html
+    );
+    let preview = act(
+        &k,
+        vec![
+            ("action", "announce_call"),
+            ("territory", "CZ042"),
+            ("title", "Náhled výzvy"),
+            ("budget", "500 000"),
+            ("deadline", "2099-06-30"),
+            ("kinds", "20"),
+            ("criteria", "Potřebnost | 70 | 10\nRozpočet | 30 | 5"),
+            ("preview", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(preview.status, 200, "{}", preview.html);
+    assert!(
+        preview
+            .html
+            .contains("<dd>500\u{a0}000\u{a0}Kč</dd><dt>Uzávěrka</dt><dd>30. 6. 2099 23:59</dd>")
+            && preview
+                .html
+                .contains("<tr><th scope=\"row\">Potřebnost</th><td>70</td><td>10</td></tr>")
+            && preview.html.contains("<option value=\"20\" selected>"),
+        "{}",
+        preview.html
     );
     let mine = charita.get("/moje").await;
     assert!(
