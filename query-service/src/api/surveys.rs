@@ -128,11 +128,32 @@ pub fn invited(index: &Index, audience: &Audience) -> usize {
             .map(|e| e.view.provider_ico.clone())
             .collect::<BTreeSet<_>>()
             .len(),
-        _ => index
-            .providers
-            .keys()
-            .filter(|ico| invites(index, audience, ico))
-            .count(),
+        Audience::Kraj { code } => {
+            // One walk of the services and one of the providers, not a walk
+            // of the services for each provider.
+            let kraj = index
+                .territory()
+                .kraj_by_any_code(code)
+                .map_or(code.as_str(), |k| k.nuts.as_str());
+            let mut asked: BTreeSet<&str> = index
+                .services()
+                .filter(|e| {
+                    e.view.status == events::registry::service::ServiceStatus::Active
+                        && index.territory().serves_kraj(&e.view.details, kraj)
+                })
+                .map(|e| e.view.provider_ico.as_str())
+                .filter(|ico| index.providers.contains_key(*ico))
+                .collect();
+            asked.extend(
+                index
+                    .providers
+                    .keys()
+                    .filter(|ico| office_kraj(index, ico) == Some(kraj))
+                    .map(String::as_str),
+            );
+            asked.len()
+        }
+        Audience::AllProviders => index.providers.len(),
     }
 }
 

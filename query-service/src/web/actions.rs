@@ -256,10 +256,7 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     let command = match decided {
         Ok(c) => c,
         Err(text) => {
-            let text = match lang {
-                Lang::Cs => super::refusals::in_czech(&text),
-                Lang::En => text,
-            };
+            let text = super::refusals::in_language(lang, &text);
             return refused(StatusCode::UNPROCESSABLE_ENTITY, &text);
         }
     };

@@ -108,10 +108,7 @@ impl Answer {
     /// the label): `contacts.emails[1]` → "E-maily (oddělené čárkou)". In
     /// Czech, the reasons the portal knows are said in Czech.
     pub fn refusal_labelled(&self, lang: Lang, labels: &[(&str, &str)]) -> String {
-        let said = |text: &str| match lang {
-            Lang::Cs => super::refusals::in_czech(text),
-            Lang::En => text.to_string(),
-        };
+        let said = |text: &str| super::refusals::in_language(lang, text);
         let Ok(problem) = serde_json::from_value::<Problem>(self.body.clone()) else {
             return format!(
                 "{} ({})",

@@ -423,35 +423,27 @@ pub async fn history(
 mod tests {
     use super::*;
 
-    /// The variants of the `pub enum …Event` of the source under `dir`.
-    fn event_types_in(dir: &std::path::Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                event_types_in(&path, out);
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap();
-            let mut inside = false;
-            for line in source.lines() {
-                if line.starts_with("pub enum ") && line.contains("Event {") {
-                    inside = true;
-                } else if inside && line.starts_with('}') {
-                    inside = false;
-                } else if inside {
-                    // A variant: four spaces, then its name.
-                    let name: String = line
-                        .strip_prefix("    ")
-                        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
-                        .map(|rest| {
-                            rest.chars()
-                                .take_while(char::is_ascii_alphanumeric)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    if !name.is_empty() {
-                        out.push(name);
-                    }
+    /// The variants of the `pub enum …Event` of `source`.
+    fn event_types_in(source: &str, out: &mut Vec<String>) {
+        let mut inside = false;
+        for line in source.lines() {
+            if line.starts_with("pub enum ") && line.contains("Event {") {
+                inside = true;
+            } else if inside && line.starts_with('}') {
+                inside = false;
+            } else if inside {
+                // A variant: four spaces, then its name.
+                let name: String = line
+                    .strip_prefix("    ")
+                    .filter(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+                    .map(|rest| {
+                        rest.chars()
+                            .take_while(char::is_ascii_alphanumeric)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !name.is_empty() {
+                    out.push(name);
                 }
             }
         }
@@ -460,10 +452,9 @@ mod tests {
     #[test]
     fn every_event_type_of_the_domain_has_its_names() {
         let mut types = Vec::new();
-        event_types_in(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/src"),
-            &mut types,
-        );
+        for source in super::super::domain_sources() {
+            event_types_in(&source, &mut types);
+        }
         assert!(types.len() > 70, "{types:?}");
         let unnamed: Vec<&String> = types
             .iter()

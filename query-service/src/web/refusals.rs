@@ -213,50 +213,50 @@ pub fn czech(text: &str) -> Option<String> {
 }
 
 /// `text` in Czech when it is known, else as it is.
-pub fn in_czech(text: &str) -> String {
+fn in_czech(text: &str) -> String {
     czech(text).unwrap_or_else(|| text.to_string())
+}
+
+/// `text` in the page's language: in Czech when it is known there.
+pub fn in_language(lang: super::page::Lang, text: &str) -> String {
+    match lang {
+        super::page::Lang::Cs => in_czech(text),
+        super::page::Lang::En => text.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The messages of `DomainError::{kind}(…)` in the source under `dir`.
-    fn refusals_in(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                refusals_in(&path, out);
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap();
-            for kind in ["Rejected", "AlreadyExists", "NotFound"] {
-                for (at, _) in source.match_indices(&format!("DomainError::{kind}(")) {
-                    let rest = &source[at..];
-                    let Some(open) = rest.find('"') else { continue };
-                    // Only a literal (or format!'s) right after the parenthesis.
-                    let between = &rest[kind.len() + 14..open];
-                    if !between.trim().is_empty() && between.trim() != "format!(" {
-                        continue;
-                    }
-                    let literal = &rest[open + 1..];
-                    let close = literal.find('"').unwrap();
-                    // `{n}`, `{:?}`, … stand for a value.
-                    let mut template = String::new();
-                    let mut inside = false;
-                    for c in literal[..close].chars() {
-                        match c {
-                            '{' => inside = true,
-                            '}' => {
-                                inside = false;
-                                template.push_str("{}");
-                            }
-                            _ if !inside => template.push(c),
-                            _ => {}
-                        }
-                    }
-                    out.push((kind.to_string(), template));
+    /// The messages of `DomainError::{kind}(…)` in `source`.
+    fn refusals_in(source: &str, out: &mut Vec<(String, String)>) {
+        for kind in ["Rejected", "AlreadyExists", "NotFound"] {
+            for (at, _) in source.match_indices(&format!("DomainError::{kind}(")) {
+                let rest = &source[at..];
+                let Some(open) = rest.find('"') else { continue };
+                // Only a literal (or format!'s) right after the parenthesis.
+                let between = &rest[kind.len() + 14..open];
+                if !between.trim().is_empty() && between.trim() != "format!(" {
+                    continue;
                 }
+                let literal = &rest[open + 1..];
+                let close = literal.find('"').unwrap();
+                // `{n}`, `{:?}`, … stand for a value.
+                let mut template = String::new();
+                let mut inside = false;
+                for c in literal[..close].chars() {
+                    match c {
+                        '{' => inside = true,
+                        '}' => {
+                            inside = false;
+                            template.push_str("{}");
+                        }
+                        _ if !inside => template.push(c),
+                        _ => {}
+                    }
+                }
+                out.push((kind.to_string(), template));
             }
         }
     }
@@ -264,10 +264,9 @@ mod tests {
     #[test]
     fn every_refusal_of_the_domain_reads_in_czech() {
         let mut refusals = Vec::new();
-        refusals_in(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/src"),
-            &mut refusals,
-        );
+        for source in super::super::domain_sources() {
+            refusals_in(&source, &mut refusals);
+        }
         assert!(refusals.len() > 50, "{refusals:?}");
         let untranslated: Vec<&(String, String)> = refusals
             .iter()

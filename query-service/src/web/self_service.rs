@@ -244,13 +244,7 @@ fn why_not(
             )
             .to_string(),
         NotInvited::OutsideKraj { kraj, office } => {
-            let name = |nuts: &str| {
-                index
-                    .territory()
-                    .kraje
-                    .get(nuts)
-                    .map_or(nuts.to_string(), |k| k.name.clone())
-            };
+            let name = |nuts: &str| super::planning::territory_name(index, nuts);
             let office = office.as_deref().map_or_else(
                 || {
                     lang.tr(

@@ -509,10 +509,7 @@ pub async fn answer(
     let answers = match answers_of(&questions, &fields) {
         Ok(a) => a,
         Err(text) => {
-            let text = match lang {
-                Lang::Cs => super::refusals::in_czech(&text),
-                Lang::En => text,
-            };
+            let text = super::refusals::in_language(lang, &text);
             return render(
                 &state,
                 &id,
