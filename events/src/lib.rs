@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod error;
 pub mod forum;
 pub mod grants;
+pub mod notifications;
 pub mod planning;
 pub mod registry;
 pub mod statistics;

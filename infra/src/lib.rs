@@ -9,6 +9,7 @@ pub mod connect;
 pub mod credentials;
 pub mod event_store;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod nats;
 pub mod params;

@@ -31,6 +31,10 @@ async fn contract(store: DynCredentialStore) {
         store.insert(twin).await,
         Err(CredentialError::LoginTaken)
     ));
+    let by_email = store.by_email(" JANA@example.cz").await.unwrap();
+    assert_eq!(by_email.len(), 1);
+    assert_eq!(by_email[0].account_id, id);
+    assert!(store.by_email("jan@example.cz").await.unwrap().is_empty());
     assert!(store.set_password_hash(id, "new").await.unwrap());
     assert_eq!(
         store.by_account(id).await.unwrap().unwrap().password_hash,
@@ -40,6 +44,7 @@ async fn contract(store: DynCredentialStore) {
     assert!(store.erase(id).await.unwrap());
     assert!(store.by_login("jana.novakova").await.unwrap().is_none());
     assert!(store.by_account(id).await.unwrap().is_none());
+    assert!(store.by_email("jana@example.cz").await.unwrap().is_empty());
     assert!(!store.erase(id).await.unwrap());
     // The login is free again after erasure.
     store.insert(jana(Uuid::now_v7())).await.unwrap();

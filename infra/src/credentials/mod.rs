@@ -57,6 +57,12 @@ pub trait CredentialStore: Send + Sync + 'static {
     /// Storage failures.
     async fn by_login(&self, login: &str) -> Result<Option<Credentials>, CredentialError>;
 
+    /// The accounts with this e-mail (case-insensitive; an address may serve several).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn by_email(&self, email: &str) -> Result<Vec<Credentials>, CredentialError>;
+
     /// The account's data.
     ///
     /// # Errors

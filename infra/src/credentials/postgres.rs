@@ -90,6 +90,18 @@ impl CredentialStore for PostgresCredentialStore {
         Ok(r.as_ref().map(row))
     }
 
+    async fn by_email(&self, email: &str) -> Result<Vec<Credentials>, CredentialError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!("SELECT {COLUMNS} FROM account_credentials WHERE lower(email) = $1"),
+                &[&email.trim().to_lowercase()],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(rows.iter().map(row).collect())
+    }
+
     async fn by_account(&self, account_id: Uuid) -> Result<Option<Credentials>, CredentialError> {
         let client = self.client().await?;
         let r = client

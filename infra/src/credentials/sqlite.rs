@@ -100,6 +100,17 @@ impl CredentialStore for SqliteCredentialStore {
         .map_err(backend)
     }
 
+    async fn by_email(&self, email: &str) -> Result<Vec<Credentials>, CredentialError> {
+        let email = email.trim().to_lowercase();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(&format!("{SELECT} WHERE lower(email) = ?1"))?;
+            let rows = stmt.query_map([email], row)?;
+            rows.collect()
+        })
+        .await
+        .map_err(backend)
+    }
+
     async fn by_account(&self, account_id: Uuid) -> Result<Option<Credentials>, CredentialError> {
         self.run(move |conn| {
             conn.query_row(
