@@ -12,6 +12,7 @@ pub mod execute;
 pub mod extract;
 pub mod import;
 pub mod limits;
+pub mod notify;
 pub mod outbox;
 pub mod settings;
 pub mod signing;

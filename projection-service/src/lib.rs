@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod consumer;
+pub mod notifications;
 pub mod registry;
 pub mod runner;
 pub mod settings;
@@ -62,6 +63,21 @@ pub fn spawn_statistics(
         territory,
     });
     tokio::spawn(projection.run(shutdown))
+}
+
+/// Starts the process manager of notifications (it follows the log); it stops with `shutdown`.
+pub fn spawn_notifications(
+    events: infra::event_store::DynEventStore,
+    territory: std::sync::Arc<infra::territory::Territory>,
+    rules: notifications::Rules,
+    shutdown: infra::shutdown::Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    let manager = std::sync::Arc::new(notifications::ProcessManager {
+        events,
+        territory,
+        rules,
+    });
+    tokio::spawn(manager.run(shutdown))
 }
 
 /// Every projection, for rebuilds.

@@ -38,6 +38,9 @@ pub struct Account {
     pub ended_sessions: BTreeMap<String, OffsetDateTime>,
     /// Tokens issued before this moment no longer work (the last password change).
     pub tokens_valid_from: Option<OffsetDateTime>,
+    /// Links to set the password (a reset or an invitation) not yet used, by
+    /// request id, with when they expire; any password change ends them all.
+    pub password_links: BTreeMap<uuid::Uuid, OffsetDateTime>,
 }
 
 /// What can be asked of an account.
@@ -75,6 +78,21 @@ pub enum AccountCommand {
     RevokeApiToken {
         /// Its id.
         token_id: String,
+    },
+    /// Send a link to set the password: a reset asked for, or the invitation of a new account.
+    RequestPasswordLink {
+        /// The request's id (random, chosen by the caller; the link's token names it).
+        request_id: uuid::Uuid,
+        /// When the link stops working.
+        expires_at: OffsetDateTime,
+        /// An invitation of a new account rather than a reset.
+        invitation: bool,
+    },
+    /// Set the password by a link (its hash lives in the credential store):
+    /// the link is used up, and every token issued before ends.
+    SetPasswordByLink {
+        /// The request the link names.
+        request_id: uuid::Uuid,
     },
     /// Disable the account.
     Disable,
@@ -133,6 +151,17 @@ pub enum AccountEvent {
     ApiTokenRevoked {
         /// Its id.
         token_id: String,
+    },
+    /// A link to set the password was asked for (its token is never recorded).
+    PasswordLinkRequested {
+        /// The request's id.
+        request_id: uuid::Uuid,
+        /// When the link stops working.
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+        /// The invitation of a new account rather than a reset.
+        #[serde(default)]
+        invitation: bool,
     },
     /// Disabled.
     AccountDisabled {},
@@ -207,6 +236,17 @@ impl Aggregate for Account {
                 if at.is_some() {
                     self.tokens_valid_from = *at;
                 }
+                self.password_links.clear();
+            }
+            AccountEvent::PasswordLinkRequested {
+                request_id,
+                expires_at,
+                ..
+            } => {
+                // Links live hours or days: expired ones need no memory.
+                let horizon = *expires_at - time::Duration::days(31);
+                self.password_links.retain(|_, e| *e > horizon);
+                self.password_links.insert(*request_id, *expires_at);
             }
             AccountEvent::SessionEnded {
                 session_id,
@@ -333,6 +373,39 @@ impl Aggregate for Account {
                     Some(_) => Ok(vec![AccountEvent::ApiTokenRevoked {
                         token_id: token_id.clone(),
                     }]),
+                }
+            }
+            AccountCommand::RequestPasswordLink {
+                request_id,
+                expires_at,
+                invitation,
+            } => {
+                self.live()?;
+                if *expires_at <= now {
+                    return Err(DomainError::Invalid(vec![crate::error::FieldError {
+                        field: "expires_at".into(),
+                        reason: "must be in the future".into(),
+                    }]));
+                }
+                if self.password_links.contains_key(request_id) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AccountEvent::PasswordLinkRequested {
+                    request_id: *request_id,
+                    expires_at: *expires_at,
+                    invitation: *invitation,
+                }])
+            }
+            AccountCommand::SetPasswordByLink { request_id } => {
+                self.live()?;
+                match self.password_links.get(request_id) {
+                    Some(expires_at) if *expires_at > now => {
+                        Ok(vec![AccountEvent::PasswordChanged { at: Some(now) }])
+                    }
+                    _ => Err(DomainError::Rejected(
+                        "the link is not valid: it was used, it expired, or a newer password was set"
+                            .into(),
+                    )),
                 }
             }
             AccountCommand::Disable => {

@@ -10,6 +10,7 @@
 //! at sending (ADR 0021).
 
 pub mod notification;
+pub mod settings;
 
 pub use notification::{
     Notification, NotificationCommand, NotificationEvent, NotificationKind, Recipient,

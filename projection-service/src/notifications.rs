@@ -1,0 +1,701 @@
+//! The process manager of notifications: a projection with side effects.
+//! It folds the log into what it needs (services, providers, surveys, calls,
+//! applications, accounts' password links, notifications already decided),
+//! and, once caught up with the log and then at every tick, decides which
+//! messages are due — from events (a survey opened, a call announced, an
+//! application decided, a password link asked for) and from time (a vacancy
+//! report or a verification overdue, a call's deadline near). Each decision
+//! is appended as the first event of its `notification` stream, whose id is
+//! derived from what it is about: deciding again (after a restart, on a
+//! second instance) meets the stream's expected version and is no second
+//! message. The mail sender delivers them (ADR 0021).
+//!
+//! Events only lead to a message while they are recent (`Rules::recent`):
+//! a portal started on an old log does not announce last year's calls.
+
+use anyhow::Context;
+use events::accounts::{Account, AccountEvent};
+use events::aggregate::{from_recorded, to_new_event};
+use events::grants::application::{GrantApplication, GrantApplicationEvent};
+use events::grants::call::{GrantCall, GrantCallEvent};
+use events::notifications::notification::{notification_id, Decision};
+use events::notifications::{NotificationEvent, NotificationKind as K, Recipient};
+use events::registry::provider::{Provider, ProviderEvent, ProviderStatus};
+use events::registry::service::{Service, ServiceEvent, ServiceStatus};
+use events::surveys::survey::{Audience, Survey, SurveyEvent};
+use events::{Aggregate, EventMetadata, ExpectedVersion, RecordedEvent, StreamRef};
+use infra::event_store::{DynEventStore, StoreError};
+use infra::shutdown::Shutdown;
+use infra::territory::Territory;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The kinds of service whose free places are reported (the vacancy board's).
+pub const VACANCY_KINDS: [u16; 6] = [20, 26, 21, 31, 34, 33];
+
+/// Events read per batch.
+const BATCH: usize = 2000;
+
+/// When messages are due.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// `PORTAL_VACANCY_REMINDER_AFTER`: a report older than this is reminded of (7 days).
+    pub vacancy_after: Duration,
+    /// `PORTAL_VERIFICATION_AFTER`: a record not verified for this long is asked to be (365 days).
+    pub verification_after: Duration,
+    /// `PORTAL_VERIFICATION_REMINDER_AFTER`: the second request, this long after the first (14 days).
+    pub verification_reminder_after: Duration,
+    /// `PORTAL_GRANT_REMINDER_BEFORE`: the reminder of a call's deadline, this long before it (7 days).
+    pub deadline_before: Duration,
+    /// An event older than this leads to no message (2 days).
+    pub recent: Duration,
+    /// How often time is looked at (a minute, or less when a period is shorter).
+    pub tick: Duration,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            vacancy_after: Duration::from_secs(7 * 86_400),
+            verification_after: Duration::from_secs(365 * 86_400),
+            verification_reminder_after: Duration::from_secs(14 * 86_400),
+            deadline_before: Duration::from_secs(7 * 86_400),
+            recent: Duration::from_secs(2 * 86_400),
+            tick: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Rules {
+    /// From the environment (durations like `7d`, `12h`, `5s`); unset: the defaults.
+    ///
+    /// # Errors
+    /// Naming the variable whose value is not a duration.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let mut rules = Self::default();
+        for (name, slot) in [
+            ("PORTAL_VACANCY_REMINDER_AFTER", &mut rules.vacancy_after),
+            ("PORTAL_VERIFICATION_AFTER", &mut rules.verification_after),
+            (
+                "PORTAL_VERIFICATION_REMINDER_AFTER",
+                &mut rules.verification_reminder_after,
+            ),
+            ("PORTAL_GRANT_REMINDER_BEFORE", &mut rules.deadline_before),
+        ] {
+            if let Ok(value) = std::env::var(name) {
+                *slot = infra::mail::parse_duration(&value)
+                    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            }
+        }
+        let shortest = rules
+            .vacancy_after
+            .min(rules.verification_after)
+            .min(rules.verification_reminder_after);
+        rules.tick = (shortest / 4).clamp(Duration::from_millis(500), Duration::from_secs(60));
+        Ok(rules)
+    }
+}
+
+/// A message the process manager found due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Due {
+    /// The notification's id.
+    pub id: Uuid,
+    /// What is decided.
+    pub decision: Decision,
+    /// The event that caused it, when one did (its id and correlation).
+    pub cause: Option<(Uuid, Uuid)>,
+}
+
+#[derive(Default)]
+struct ServiceState {
+    state: Service,
+    since: Option<OffsetDateTime>,
+}
+
+#[derive(Default)]
+struct CallState {
+    state: GrantCall,
+    /// Providers told of it.
+    announced: BTreeSet<String>,
+    /// Providers that applied.
+    applied: BTreeSet<String>,
+}
+
+#[derive(Default)]
+struct SurveyState {
+    state: Survey,
+    author: Option<Uuid>,
+}
+
+/// What the process manager knows: the log folded.
+#[derive(Default)]
+pub struct State {
+    services: BTreeMap<String, ServiceState>,
+    providers: BTreeMap<String, Provider>,
+    surveys: BTreeMap<String, SurveyState>,
+    calls: BTreeMap<String, CallState>,
+    applications: BTreeMap<String, GrantApplication>,
+    accounts: BTreeMap<Uuid, Account>,
+    decided: HashSet<Uuid>,
+    triggered: Vec<Due>,
+}
+
+fn due(kind: K, key: &str, recipient: Recipient, subject: String, link: String) -> Due {
+    Due {
+        id: notification_id(kind, key),
+        decision: Decision {
+            kind,
+            recipient,
+            subject,
+            link,
+            facts: BTreeMap::new(),
+        },
+        cause: None,
+    }
+}
+
+fn with(mut d: Due, facts: &[(&str, String)]) -> Due {
+    for (k, v) in facts {
+        d.decision.facts.insert((*k).to_string(), v.clone());
+    }
+    d
+}
+
+fn day(t: OffsetDateTime) -> String {
+    t.date().to_string()
+}
+
+impl State {
+    /// Notifications decided so far.
+    pub fn decided(&self) -> usize {
+        self.decided.len()
+    }
+
+    fn service_name(&self, id: &str) -> String {
+        self.services
+            .get(id)
+            .and_then(|s| s.state.details.as_ref())
+            .map_or_else(|| id.to_string(), |d| d.name.clone())
+    }
+
+    /// Folds one event; when it is recent, notes the messages it causes.
+    ///
+    /// # Errors
+    /// When an event does not read.
+    pub fn apply(
+        &mut self,
+        e: &RecordedEvent,
+        territory: &Territory,
+        recent: bool,
+    ) -> anyhow::Result<()> {
+        let read = || format!("event {} does not read", e.global_position);
+        let id = e.stream.stream_id.as_str();
+        let mut caused = Vec::new();
+        match e.stream.stream_type.as_str() {
+            Service::STREAM_TYPE => {
+                let event: ServiceEvent = from_recorded(e).with_context(read)?;
+                let s = self.services.entry(id.to_string()).or_default();
+                s.since.get_or_insert(e.occurred_at);
+                s.state.apply(&event);
+            }
+            Provider::STREAM_TYPE => {
+                let event: ProviderEvent = from_recorded(e).with_context(read)?;
+                self.providers
+                    .entry(id.to_string())
+                    .or_default()
+                    .apply(&event);
+            }
+            Survey::STREAM_TYPE => {
+                let event: SurveyEvent = from_recorded(e).with_context(read)?;
+                let author = Uuid::parse_str(&e.actor.account_id).ok();
+                let s = self.surveys.entry(id.to_string()).or_default();
+                s.state.apply(&event);
+                if matches!(event, SurveyEvent::SurveyDefined { .. }) {
+                    s.author = author;
+                }
+                let title = s
+                    .state
+                    .definition
+                    .as_ref()
+                    .map(|d| d.title.clone())
+                    .unwrap_or_default();
+                match event {
+                    SurveyEvent::SurveyOpened {} if recent => {
+                        let audience = s.state.definition.as_ref().map(|d| d.audience.clone());
+                        for ico in audience
+                            .map(|a| self.invited(&a, territory))
+                            .unwrap_or_default()
+                        {
+                            caused.push(with(
+                                due(
+                                    K::SurveyInvitation,
+                                    &format!("{id}/{ico}"),
+                                    Recipient::Provider { ico: ico.clone() },
+                                    format!("survey/{id}"),
+                                    format!("/ankety/{id}"),
+                                ),
+                                &[("title", title.clone())],
+                            ));
+                        }
+                    }
+                    SurveyEvent::SurveyClosed {} if recent => {
+                        if let Some(account_id) = self.surveys.get(id).and_then(|s| s.author) {
+                            caused.push(with(
+                                due(
+                                    K::SurveyClosed,
+                                    id,
+                                    Recipient::Account { account_id },
+                                    format!("survey/{id}"),
+                                    format!("/ankety/{id}"),
+                                ),
+                                &[("title", title)],
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            GrantCall::STREAM_TYPE => {
+                let event: GrantCallEvent = from_recorded(e).with_context(read)?;
+                self.calls
+                    .entry(id.to_string())
+                    .or_default()
+                    .state
+                    .apply(&event);
+                if matches!(event, GrantCallEvent::GrantCallAnnounced { .. }) && recent {
+                    let eligible = self.eligible(id, territory);
+                    let call = self.calls.get_mut(id).expect("just applied");
+                    let title = call
+                        .state
+                        .details
+                        .as_ref()
+                        .map(|d| d.title.clone())
+                        .unwrap_or_default();
+                    let deadline = call.state.details.as_ref().map(|d| day(d.deadline));
+                    for ico in eligible {
+                        call.announced.insert(ico.clone());
+                        caused.push(with(
+                            due(
+                                K::GrantCallAnnounced,
+                                &format!("{id}/{ico}"),
+                                Recipient::Provider { ico },
+                                format!("grant_call/{id}"),
+                                format!("/dotace/{id}"),
+                            ),
+                            &[
+                                ("title", title.clone()),
+                                ("deadline", deadline.clone().unwrap_or_default()),
+                            ],
+                        ));
+                    }
+                }
+            }
+            GrantApplication::STREAM_TYPE => {
+                let event: GrantApplicationEvent = from_recorded(e).with_context(read)?;
+                let a = self.applications.entry(id.to_string()).or_default();
+                a.apply(&event);
+                let details = a.details.clone();
+                if let Some(d) = &details {
+                    if let Some(call) = self.calls.get_mut(&d.call_id) {
+                        call.applied.insert(d.provider_ico.clone());
+                    }
+                }
+                let decided = match &event {
+                    GrantApplicationEvent::GrantApplicationDecided { granted_amount, .. }
+                    | GrantApplicationEvent::GrantDecisionAmended { granted_amount, .. } => {
+                        Some(*granted_amount)
+                    }
+                    _ => None,
+                };
+                if let (Some(amount), Some(d), true) = (decided, &details, recent) {
+                    let title = self
+                        .calls
+                        .get(&d.call_id)
+                        .and_then(|c| c.state.details.as_ref())
+                        .map(|c| c.title.clone())
+                        .unwrap_or_default();
+                    caused.push(with(
+                        due(
+                            K::GrantDecision,
+                            &format!("{id}/{}", e.event_id),
+                            Recipient::Provider {
+                                ico: d.provider_ico.clone(),
+                            },
+                            format!("grant_application/{id}"),
+                            "/moje#zadosti".to_string(),
+                        ),
+                        &[
+                            ("title", title),
+                            ("granted_amount", amount.to_string()),
+                            ("service", self.service_name(&d.service_id)),
+                        ],
+                    ));
+                }
+            }
+            Account::STREAM_TYPE => {
+                let event: AccountEvent = from_recorded(e).with_context(read)?;
+                let Ok(account_id) = Uuid::parse_str(id) else {
+                    return Ok(());
+                };
+                self.accounts.entry(account_id).or_default().apply(&event);
+                if let AccountEvent::PasswordLinkRequested {
+                    request_id,
+                    expires_at,
+                    invitation,
+                } = event
+                {
+                    if expires_at > OffsetDateTime::now_utc() {
+                        let kind = if invitation {
+                            K::AccountInvitation
+                        } else {
+                            K::PasswordReset
+                        };
+                        caused.push(with(
+                            due(
+                                kind,
+                                &request_id.to_string(),
+                                Recipient::Account { account_id },
+                                format!("account/{account_id}"),
+                                "/nove-heslo".to_string(),
+                            ),
+                            &[
+                                ("request_id", request_id.to_string()),
+                                ("expires_at", expires_at.unix_timestamp().to_string()),
+                            ],
+                        ));
+                    }
+                }
+            }
+            events::notifications::Notification::STREAM_TYPE => {
+                if e.event_type == "NotificationDecided" {
+                    if let Ok(id) = Uuid::parse_str(id) {
+                        self.decided.insert(id);
+                    }
+                }
+            }
+            _ => {}
+        }
+        for mut d in caused {
+            d.cause = Some((e.event_id, e.correlation_id));
+            self.triggered.push(d);
+        }
+        Ok(())
+    }
+
+    fn active_provider(&self, ico: &str) -> bool {
+        self.providers
+            .get(ico)
+            .is_some_and(|p| p.status == ProviderStatus::Active)
+    }
+
+    /// The providers a survey's audience invites.
+    fn invited(&self, audience: &Audience, territory: &Territory) -> BTreeSet<String> {
+        match audience {
+            Audience::AllProviders => self
+                .providers
+                .keys()
+                .filter(|ico| self.active_provider(ico))
+                .cloned()
+                .collect(),
+            Audience::Kraj { code } => {
+                let nuts = territory
+                    .kraj_by_any_code(code)
+                    .map_or(code.clone(), |k| k.nuts.clone());
+                let office = self.providers.iter().filter(|(ico, p)| {
+                    self.active_provider(ico)
+                        && p.address
+                            .municipality_code
+                            .as_deref()
+                            .and_then(|m| territory.kraj_of_municipality(m))
+                            == Some(nuts.as_str())
+                });
+                let working = self.services.values().filter_map(|s| {
+                    let d = s.state.details.as_ref()?;
+                    (s.state.status == ServiceStatus::Active && territory.serves_kraj(d, &nuts))
+                        .then(|| s.state.provider_ico.clone())
+                });
+                office
+                    .map(|(ico, _)| ico.clone())
+                    .chain(working)
+                    .filter(|ico| self.active_provider(ico))
+                    .collect()
+            }
+            Audience::ServiceKind { kind } => self
+                .services
+                .values()
+                .filter(|s| {
+                    s.state.status == ServiceStatus::Active
+                        && s.state.details.as_ref().is_some_and(|d| d.kind == *kind)
+                })
+                .map(|s| s.state.provider_ico.clone())
+                .filter(|ico| self.active_provider(ico))
+                .collect(),
+        }
+    }
+
+    /// The providers with an active service a call accepts: of an eligible
+    /// kind, working in the call's kraj (or municipality).
+    fn eligible(&self, call: &str, territory: &Territory) -> BTreeSet<String> {
+        let Some(details) = self.calls.get(call).and_then(|c| c.state.details.as_ref()) else {
+            return BTreeSet::new();
+        };
+        let kraj = territory
+            .kraj_by_any_code(&details.territory)
+            .map(|k| k.nuts.clone());
+        self.services
+            .values()
+            .filter(|s| s.state.status == ServiceStatus::Active)
+            .filter_map(|s| {
+                let d = s.state.details.as_ref()?;
+                let kind =
+                    details.eligible_kinds.is_empty() || details.eligible_kinds.contains(&d.kind);
+                let there = match &kraj {
+                    Some(nuts) => territory.serves_kraj(d, nuts),
+                    None => {
+                        d.catchment.municipalities.contains(&details.territory)
+                            || d.facilities.iter().any(|f| {
+                                f.address.municipality_code.as_deref()
+                                    == Some(details.territory.as_str())
+                            })
+                    }
+                };
+                (kind && there).then(|| s.state.provider_ico.clone())
+            })
+            .filter(|ico| self.active_provider(ico))
+            .collect()
+    }
+
+    /// What is due at `now` and not yet decided: what events caused, then what time brings.
+    pub fn due(&self, now: OffsetDateTime, rules: &Rules) -> Vec<Due> {
+        let mut out: Vec<Due> = self
+            .triggered
+            .iter()
+            .filter(|d| !self.decided.contains(&d.id))
+            .cloned()
+            .collect();
+        let period = time::Duration::try_from(rules.vacancy_after).unwrap_or(time::Duration::WEEK);
+        let verify =
+            time::Duration::try_from(rules.verification_after).unwrap_or(time::Duration::days(365));
+        let second = time::Duration::try_from(rules.verification_reminder_after)
+            .unwrap_or(time::Duration::days(14));
+        for (id, s) in &self.services {
+            let Some(details) = s.state.details.as_ref() else {
+                continue;
+            };
+            if s.state.status != ServiceStatus::Active
+                || !self.active_provider(&s.state.provider_ico)
+            {
+                continue;
+            }
+            let Some(since) = s.since else { continue };
+            if VACANCY_KINDS.contains(&details.kind) {
+                let last = s.state.vacancies.values().map(|v| v.reported_at).max();
+                let from = last.unwrap_or(since);
+                let overdue = now - from;
+                if overdue >= period && period.is_positive() {
+                    let n = overdue.whole_seconds() / period.whole_seconds().max(1);
+                    let free: i64 = s.state.vacancies.values().map(|v| v.free_places).sum();
+                    let mut facts = vec![("service", details.name.clone())];
+                    if let Some(last) = last {
+                        facts.push(("free_places", free.to_string()));
+                        facts.push(("reported_on", day(last)));
+                    }
+                    out.push(with(
+                        due(
+                            K::VacancyReminder,
+                            &format!("{id}/{}/{n}", from.unix_timestamp()),
+                            Recipient::Service {
+                                service_id: id.clone(),
+                            },
+                            format!("service/{id}"),
+                            format!("/moje#sluzba-{id}"),
+                        ),
+                        &facts,
+                    ));
+                }
+            }
+            let verified = s
+                .state
+                .last_verified_on
+                .and_then(|d| d.with_hms(0, 0, 0).ok())
+                .map(|d| d.assume_utc())
+                .unwrap_or(since);
+            let unverified = now - verified;
+            for (kind, after) in [
+                (K::VerificationRequest, verify),
+                (K::VerificationReminder, verify + second),
+            ] {
+                if unverified >= after && after.is_positive() {
+                    out.push(with(
+                        due(
+                            kind,
+                            &format!("{id}/{}", verified.unix_timestamp()),
+                            Recipient::Service {
+                                service_id: id.clone(),
+                            },
+                            format!("service/{id}"),
+                            format!("/moje#sluzba-{id}"),
+                        ),
+                        &[
+                            ("service", details.name.clone()),
+                            ("verified_on", day(verified)),
+                        ],
+                    ));
+                }
+            }
+        }
+        let before =
+            time::Duration::try_from(rules.deadline_before).unwrap_or(time::Duration::WEEK);
+        for (id, c) in &self.calls {
+            let Some(d) = c.state.details.as_ref() else {
+                continue;
+            };
+            if c.state.cancelled || now >= d.deadline || d.deadline - now > before {
+                continue;
+            }
+            for ico in c.announced.difference(&c.applied) {
+                out.push(with(
+                    due(
+                        K::GrantDeadlineReminder,
+                        &format!("{id}/{ico}"),
+                        Recipient::Provider { ico: ico.clone() },
+                        format!("grant_call/{id}"),
+                        format!("/dotace/{id}"),
+                    ),
+                    &[("title", d.title.clone()), ("deadline", day(d.deadline))],
+                ));
+            }
+        }
+        out.retain(|d| !self.decided.contains(&d.id));
+        out
+    }
+
+    /// The services whose record is overdue for verification at `now`, oldest first.
+    pub fn overdue_verifications(
+        &self,
+        now: OffsetDateTime,
+        rules: &Rules,
+    ) -> Vec<(String, time::Date)> {
+        let verify =
+            time::Duration::try_from(rules.verification_after).unwrap_or(time::Duration::days(365));
+        let mut out: Vec<(String, time::Date)> = self
+            .services
+            .iter()
+            .filter(|(_, s)| s.state.status == ServiceStatus::Active)
+            .filter_map(|(id, s)| {
+                let verified = s.state.last_verified_on.or(s.since.map(|t| t.date()))?;
+                (now.date() - verified >= verify).then(|| (id.clone(), verified))
+            })
+            .collect();
+        out.sort_by_key(|(id, d)| (*d, id.clone()));
+        out
+    }
+}
+
+/// The process manager.
+pub struct ProcessManager {
+    /// The log (read, and written to: the decisions).
+    pub events: DynEventStore,
+    /// For audiences and territories of calls.
+    pub territory: Arc<Territory>,
+    /// When messages are due.
+    pub rules: Rules,
+}
+
+impl ProcessManager {
+    /// Appends the decisions due; answers how many were new.
+    ///
+    /// # Errors
+    /// Store failures (the decisions not appended are due again at the next tick).
+    pub async fn decide(&self, state: &mut State, now: OffsetDateTime) -> anyhow::Result<usize> {
+        let mut new = 0;
+        for d in state.due(now, &self.rules) {
+            let stream = StreamRef::new(
+                events::notifications::Notification::STREAM_TYPE,
+                d.id.to_string(),
+            );
+            let event = to_new_event(
+                &NotificationEvent::NotificationDecided {
+                    decision: d.decision.clone(),
+                },
+                now,
+            );
+            let mut metadata = EventMetadata::new(events::Actor {
+                account_id: "system".into(),
+                role: "notifications".into(),
+            });
+            if let Some((cause, correlation)) = d.cause {
+                metadata.causation_id = Some(cause);
+                metadata.correlation_id = correlation;
+            }
+            match self
+                .events
+                .append(&stream, ExpectedVersion::NoStream, vec![event], &metadata)
+                .await
+            {
+                Ok(_) => new += 1,
+                // Decided before (by another instance, or before a restart).
+                Err(StoreError::WrongExpectedVersion { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            state.decided.insert(d.id);
+        }
+        let decided = &state.decided;
+        state.triggered.retain(|d| !decided.contains(&d.id));
+        Ok(new)
+    }
+
+    /// Follows the log from its start and decides, until `shutdown`.
+    pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
+        loop {
+            let result = tokio::select! {
+                r = self.follow() => r,
+                () = shutdown.wait() => return,
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %format!("{e:#}"), "notifications process manager failed; starting again");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                    () = shutdown.wait() => return,
+                }
+            }
+        }
+    }
+
+    async fn follow(&self) -> anyhow::Result<()> {
+        let mut state = State::default();
+        let mut sub = infra::event_store::subscribe(
+            self.events.clone(),
+            events::LogPosition::START,
+            BATCH,
+            self.rules.tick,
+        );
+        let recent = time::Duration::try_from(self.rules.recent).unwrap_or(time::Duration::DAY);
+        let mut next_tick = tokio::time::Instant::now();
+        loop {
+            let wait = next_tick.saturating_duration_since(tokio::time::Instant::now());
+            let batch = sub.next_batch_timeout(wait).await?;
+            let now = OffsetDateTime::now_utc();
+            for e in &batch {
+                state.apply(e, &self.territory, now - e.recorded_at < recent)?;
+            }
+            // Decide only when caught up: what a later event of the log settles is not decided again.
+            let caught_up = batch.len() < BATCH;
+            if caught_up
+                && (!state.triggered.is_empty() || tokio::time::Instant::now() >= next_tick)
+            {
+                let new = self.decide(&mut state, now).await?;
+                if new > 0 {
+                    tracing::info!(new, "notifications decided");
+                }
+                if tokio::time::Instant::now() >= next_tick {
+                    next_tick = tokio::time::Instant::now() + self.rules.tick;
+                }
+            }
+        }
+    }
+}
