@@ -166,7 +166,11 @@ pub async fn seed(store: &DynEventStore, territory: &Territory) -> anyhow::Resul
                     name,
                     legal_form: Some("706".into()),
                     address: address.clone(),
-                    contacts: Contacts::default(),
+                    // Reserved for examples (RFC 2606): the outbox shows the messages, nobody gets them.
+                    contacts: Contacts {
+                        emails: vec![format!("info@p{ico}.example.org")],
+                        ..Contacts::default()
+                    },
                     pending_verification: false,
                 },
                 ProviderEvent::ProviderVerified { verified_at: now },
@@ -231,7 +235,10 @@ pub async fn seed(store: &DynEventStore, territory: &Territory) -> anyhow::Resul
                 } else {
                     "Po–Pá 8–16".into()
                 },
-                contacts: Contacts::default(),
+                contacts: Contacts {
+                    emails: vec![format!("sluzba-{s:02}@p{ico}.example.org")],
+                    ..Contacts::default()
+                },
                 registered_on: None,
                 categories: vec![],
             };

@@ -57,6 +57,8 @@ pub struct Application {
     indexer: Arc<Indexer>,
     stats: infra::stats::DynStatsStore,
     territory: Arc<infra::territory::Territory>,
+    sender: Arc<command_service::notify::Sender>,
+    rules: projection_service::notifications::Rules,
 }
 
 impl Application {
@@ -95,7 +97,7 @@ impl Application {
         let auth = secrets::embedded_auth(&settings.data_dir)?;
         let mut command_state = command_service::bootstrap::app_state(
             store.clone(),
-            credentials,
+            credentials.clone(),
             personal_keys.clone(),
             &auth,
         )
@@ -110,6 +112,33 @@ impl Application {
             stats: Some(stats.clone()),
             territory: territory.clone(),
         }));
+        // Without an SMTP server, messages are written to data/outbox/ (ADR 0021).
+        let mailer = settings
+            .notify
+            .mail
+            .mailer(Some(settings.data_dir.join("outbox")))?
+            .ok_or_else(|| anyhow::anyhow!("no mailer"))?;
+        let mail_outbox: infra::mail::outbox::DynMailOutbox =
+            Arc::new(infra::mail::outbox::sqlite::SqliteMailOutbox::open(
+                settings.data_dir.join("mail.sqlite3"),
+            )?);
+        command_state.mail_outbox = Some(mail_outbox.clone());
+        let sender = command_service::notify::Sender {
+            events: store.clone(),
+            outbox: mail_outbox,
+            mailer,
+            credentials,
+            link_key: Arc::new(command_service::notify::link_key(&command_state.audit_key)),
+            public_url: String::new(),
+            site_name: settings
+                .notify
+                .site_name
+                .clone()
+                .or_else(|| settings.site.name.clone())
+                .unwrap_or_else(|| settings.notify.site()),
+            poll: std::time::Duration::from_secs(2),
+            retry_after: settings.notify.retry_after(),
+        };
         let indexer = Arc::new(Indexer::new(read_models.clone(), territory.clone()));
         indexer.refresh().await?;
         let accounts = infra::tokens::AccountCheck {
@@ -140,6 +169,11 @@ impl Application {
                 vec![Box::new(EventStoreCheck(store.clone()))],
             ));
         let server = Server::bind(router, NAME, &settings.http).await?;
+        let public_url = settings
+            .notify
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", server.addr()));
         Ok(Self {
             server,
             store,
@@ -147,6 +181,11 @@ impl Application {
             indexer,
             stats,
             territory,
+            sender: Arc::new(command_service::notify::Sender {
+                public_url,
+                ..sender
+            }),
+            rules: settings.notifications,
         })
     }
 
@@ -187,6 +226,13 @@ impl Application {
             self.territory.clone(),
             shutdown.clone(),
         ));
+        tasks.push(projection_service::spawn_notifications(
+            self.store.clone(),
+            self.territory.clone(),
+            self.rules,
+            shutdown.clone(),
+        ));
+        tasks.push(tokio::spawn(self.sender.run(shutdown.clone())));
         tasks.push(tokio::spawn(self.indexer.run(shutdown.clone())));
         let served = self.server.run_until_stopped().await;
         shutdown.trigger();

@@ -21,6 +21,10 @@ pub struct Settings {
     pub demo_data: bool,
     /// `PORTAL_SITE_NAME`, `PORTAL_OPERATOR`, `PORTAL_OPERATOR_URL`, `PORTAL_OPERATOR_LOGO`: who runs the portal.
     pub site: query_service::web::Site,
+    /// E-mail (`PORTAL_SMTP_URL` …; unset: `.eml` files in `<data>/outbox/`), `PORTAL_PUBLIC_URL`.
+    pub notify: command_service::notify::NotifySettings,
+    /// `PORTAL_VACANCY_REMINDER_AFTER`, `PORTAL_VERIFICATION_AFTER`, …: when messages are due.
+    pub notifications: projection_service::notifications::Rules,
 }
 
 impl Settings {
@@ -47,6 +51,8 @@ impl Settings {
             codelists_dir: infra::codelists::dir_from_env(),
             demo_data: infra::settings::parsed("PORTAL_DEMO_DATA", 1u8)? != 0,
             site: query_service::web::Site::from_env()?,
+            notify: command_service::notify::NotifySettings::from_env()?,
+            notifications: projection_service::notifications::Rules::from_env()?,
         })
     }
 }

@@ -62,3 +62,33 @@ pub struct TokenResponse {
     /// The account.
     pub account_id: Uuid,
 }
+
+/// Asks for a link that sets a new password, sent to the account's e-mail.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetBody {
+    /// The account's login…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    /// …or its e-mail (every account with it gets a link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Sets a new password by the link's token.
+#[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetConfirmBody {
+    /// The token of the link (its `t` parameter).
+    pub token: String,
+    /// The new password, at least 10 characters.
+    pub new_password: String,
+}
+
+/// A request accepted for later: the answer does not tell whether the account exists.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Accepted {
+    /// What happens now.
+    pub detail: String,
+}

@@ -52,6 +52,9 @@ pub enum ApiError {
     /// A conflict outside the event store (e.g. a login taken).
     #[error("{0}")]
     Conflict(String),
+    /// What this process cannot do as configured.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything else.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -126,6 +129,12 @@ impl IntoResponse for ApiError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 return response;
             }
+            ApiError::Unavailable(reason) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Not available here",
+            )
+            .detail(reason),
             ApiError::Forbidden(reason) => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed").detail(reason)
             }

@@ -216,6 +216,8 @@ pub struct Limits {
     pub self_registrations: RateLimiter,
     /// Erasures of forum authors by secret per address.
     pub author_erasures: RateLimiter,
+    /// Requests of password links per address (each sends an e-mail).
+    pub password_links: RateLimiter,
 }
 
 impl Default for Limits {
@@ -226,6 +228,7 @@ impl Default for Limits {
             forum_posts: RateLimiter::new(FORUM_POSTS, FORUM_WINDOW),
             self_registrations: RateLimiter::new(PUBLIC_ACTIONS, PUBLIC_WINDOW),
             author_erasures: RateLimiter::new(PUBLIC_ACTIONS, PUBLIC_WINDOW),
+            password_links: RateLimiter::new(PUBLIC_ACTIONS, PUBLIC_WINDOW),
         }
     }
 }

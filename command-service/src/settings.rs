@@ -112,6 +112,8 @@ pub struct Settings {
     pub clickhouse: Option<infra::settings::ClickHouseSettings>,
     /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): which kraj a provider is in (survey audiences).
     pub territory_dir: Option<std::path::PathBuf>,
+    /// E-mail: `PORTAL_SMTP_URL` … (unset: this service sends none), `PORTAL_PUBLIC_URL`, `PORTAL_SITE_NAME`.
+    pub notify: crate::notify::NotifySettings,
 }
 
 impl Settings {
@@ -130,6 +132,7 @@ impl Settings {
                 None => None,
             },
             territory_dir: infra::settings::territory_dir_from_env(),
+            notify: crate::notify::NotifySettings::from_env()?,
         })
     }
 }

@@ -42,6 +42,7 @@ pub fn well_known_router(state: &AppState) -> Router {
 pub struct Application {
     server: Server,
     relay: (DynEventStore, deadpool_postgres::Pool, EventPublisher),
+    sender: Option<Arc<crate::notify::Sender>>,
 }
 
 impl Application {
@@ -72,7 +73,7 @@ impl Application {
             )),
             None => None,
         };
-        let relay = (store.clone(), pool, publisher);
+        let relay = (store.clone(), pool.clone(), publisher);
         let mut state =
             crate::bootstrap::app_state(store.clone(), credentials, personal_keys, &settings.auth)
                 .await?;
@@ -88,6 +89,29 @@ impl Application {
             stats,
             territory: state.territory.clone(),
         }));
+        // E-mail goes out from here when an SMTP server is named (ADR 0021).
+        let sender = match settings.notify.mail.mailer(None)? {
+            Some(mailer) => {
+                let outbox: infra::mail::outbox::DynMailOutbox =
+                    Arc::new(infra::mail::outbox::postgres::PostgresMailOutbox::new(pool).await?);
+                state.mail_outbox = Some(outbox.clone());
+                let public_url = settings.notify.public_url.clone().ok_or_else(|| {
+                    anyhow::anyhow!("PORTAL_PUBLIC_URL is not set: the links of e-mail messages need the portal's address")
+                })?;
+                Some(Arc::new(crate::notify::Sender {
+                    events: store.clone(),
+                    outbox,
+                    mailer,
+                    credentials: state.credentials.clone(),
+                    link_key: Arc::new(crate::notify::link_key(&state.audit_key)),
+                    public_url,
+                    site_name: settings.notify.site(),
+                    poll: std::time::Duration::from_secs(5),
+                    retry_after: settings.notify.retry_after(),
+                }))
+            }
+            None => None,
+        };
         let router = Router::new()
             .merge(well_known_router(&state))
             .nest("/api/v1", api_router(state))
@@ -96,7 +120,11 @@ impl Application {
                 vec![Box::new(EventStoreCheck(store)), Box::new(NatsCheck(nats))],
             ));
         let server = Server::bind(router, NAME, &settings.http).await?;
-        Ok(Self { server, relay })
+        Ok(Self {
+            server,
+            relay,
+            sender,
+        })
     }
 
     /// The address it listens on.
@@ -122,10 +150,14 @@ impl Application {
         let shutdown = self.server.shutdown_handle();
         let (store, pool, publisher) = self.relay;
         let relay = tokio::spawn(crate::outbox::run(store, pool, publisher, shutdown.clone()));
+        let sender = self.sender.map(|s| tokio::spawn(s.run(shutdown.clone())));
         let served = self.server.run_until_stopped().await;
         // The server has stopped (or failed): the relay finishes its batch and stops too.
         shutdown.trigger();
         let _ = relay.await;
+        if let Some(sender) = sender {
+            let _ = sender.await;
+        }
         served
     }
 }

@@ -33,4 +33,6 @@ pub struct AppState {
     pub projections: Option<infra::projections::DynProjectionAdmin>,
     /// The territory (which kraj a provider's registered office is in).
     pub territory: Arc<infra::territory::Territory>,
+    /// The outbox of messages, for administrators (when this process sends e-mail).
+    pub mail_outbox: Option<infra::mail::outbox::DynMailOutbox>,
 }

@@ -47,6 +47,7 @@ async fn the_outbox_catches_up_after_nats_comes_back() {
         },
         clickhouse: None,
         territory_dir: None,
+        notify: Default::default(),
     })
     .await
     .unwrap();

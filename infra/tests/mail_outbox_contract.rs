@@ -68,7 +68,12 @@ async fn contract(outbox: DynMailOutbox) {
         .await
         .unwrap();
     outbox
-        .retry(b, 1, "421 busy".into(), later + backoff(0))
+        .retry(
+            b,
+            1,
+            "421 busy".into(),
+            later + backoff(Duration::from_secs(30), 0),
+        )
         .await
         .unwrap();
     outbox
@@ -116,7 +121,10 @@ async fn contract(outbox: DynMailOutbox) {
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].notification_id, c);
     assert_eq!(failures[0].error, "550 no such user");
-    assert!(backoff(0) < backoff(3) && backoff(30) == Duration::from_secs(3_600));
+    let first = Duration::from_secs(30);
+    assert!(backoff(first, 0) == first && backoff(first, 0) < backoff(first, 3));
+    assert_eq!(backoff(first, 30), Duration::from_secs(3_600));
+    assert_eq!(backoff(Duration::from_secs(1), 1), Duration::from_secs(2));
 }
 
 #[tokio::test]

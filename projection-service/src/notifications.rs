@@ -42,6 +42,8 @@ const BATCH: usize = 2000;
 /// When messages are due.
 #[derive(Debug, Clone)]
 pub struct Rules {
+    /// `PORTAL_NOTIFICATIONS` (default `1`): `0` decides no messages (a staging copy of the data).
+    pub enabled: bool,
     /// `PORTAL_VACANCY_REMINDER_AFTER`: a report older than this is reminded of (7 days).
     pub vacancy_after: Duration,
     /// `PORTAL_VERIFICATION_AFTER`: a record not verified for this long is asked to be (365 days).
@@ -59,6 +61,7 @@ pub struct Rules {
 impl Default for Rules {
     fn default() -> Self {
         Self {
+            enabled: true,
             vacancy_after: Duration::from_secs(7 * 86_400),
             verification_after: Duration::from_secs(365 * 86_400),
             verification_reminder_after: Duration::from_secs(14 * 86_400),
@@ -74,8 +77,11 @@ impl Rules {
     ///
     /// # Errors
     /// Naming the variable whose value is not a duration.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let mut rules = Self::default();
+    pub fn from_env() -> Result<Self, infra::settings::SettingsError> {
+        let mut rules = Self {
+            enabled: infra::settings::parsed("PORTAL_NOTIFICATIONS", 1u8)? != 0,
+            ..Self::default()
+        };
         for (name, slot) in [
             ("PORTAL_VACANCY_REMINDER_AFTER", &mut rules.vacancy_after),
             ("PORTAL_VERIFICATION_AFTER", &mut rules.verification_after),
@@ -86,16 +92,22 @@ impl Rules {
             ("PORTAL_GRANT_REMINDER_BEFORE", &mut rules.deadline_before),
         ] {
             if let Ok(value) = std::env::var(name) {
-                *slot = infra::mail::parse_duration(&value)
-                    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+                *slot = infra::mail::parse_duration(&value).map_err(|reason| {
+                    infra::settings::SettingsError::Invalid { var: name, reason }
+                })?;
             }
         }
-        let shortest = rules
-            .vacancy_after
-            .min(rules.verification_after)
-            .min(rules.verification_reminder_after);
-        rules.tick = (shortest / 4).clamp(Duration::from_millis(500), Duration::from_secs(60));
+        rules.tick = rules.tick_for_periods();
         Ok(rules)
+    }
+
+    /// A tick a quarter of the shortest period, between half a second and a minute.
+    pub fn tick_for_periods(&self) -> Duration {
+        let shortest = self
+            .vacancy_after
+            .min(self.verification_after)
+            .min(self.verification_reminder_after);
+        (shortest / 4).clamp(Duration::from_millis(500), Duration::from_secs(60))
     }
 }
 
@@ -651,6 +663,10 @@ impl ProcessManager {
 
     /// Follows the log from its start and decides, until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
+        if !self.rules.enabled {
+            tracing::info!("PORTAL_NOTIFICATIONS=0: no messages are decided");
+            return;
+        }
         loop {
             let result = tokio::select! {
                 r = self.follow() => r,

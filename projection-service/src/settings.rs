@@ -18,6 +18,9 @@ pub struct Settings {
     pub clickhouse: ClickHouseSettings,
     /// `PORTAL_TERRITORY_DIR` (default `../shared/data/territory` when present): the kraj and ORP of each service in the statistics.
     pub territory_dir: Option<std::path::PathBuf>,
+    /// `PORTAL_VACANCY_REMINDER_AFTER`, `PORTAL_VERIFICATION_AFTER`, …: when the
+    /// process manager of notifications finds messages due.
+    pub notifications: crate::notifications::Rules,
 }
 
 impl Settings {
@@ -32,6 +35,7 @@ impl Settings {
             nats: NatsSettings::from_env()?,
             clickhouse: ClickHouseSettings::from_env()?,
             territory_dir: infra::settings::territory_dir_from_env(),
+            notifications: crate::notifications::Rules::from_env()?,
         })
     }
 }

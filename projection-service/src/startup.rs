@@ -22,6 +22,7 @@ pub struct Application {
     prefix: String,
     stats: infra::stats::DynStatsStore,
     territory: Arc<infra::territory::Territory>,
+    rules: crate::notifications::Rules,
 }
 
 impl Application {
@@ -63,6 +64,7 @@ impl Application {
             prefix: settings.nats.prefix,
             stats,
             territory,
+            rules: settings.notifications,
         })
     }
 
@@ -87,12 +89,20 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.server.shutdown_handle();
-        let mut projections = vec![crate::spawn_statistics(
-            self.store.clone(),
-            self.stats,
-            self.territory,
-            shutdown.clone(),
-        )];
+        let mut projections = vec![
+            crate::spawn_statistics(
+                self.store.clone(),
+                self.stats,
+                self.territory.clone(),
+                shutdown.clone(),
+            ),
+            crate::spawn_notifications(
+                self.store.clone(),
+                self.territory,
+                self.rules,
+                shutdown.clone(),
+            ),
+        ];
         projections.extend(crate::spawn_consumers(
             self.store,
             self.read_models,

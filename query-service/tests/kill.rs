@@ -52,6 +52,7 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
         },
         clickhouse: None,
         territory_dir: None,
+        notify: Default::default(),
     })
     .await
     .unwrap();
@@ -61,6 +62,7 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
         nats: nats.settings.clone(),
         clickhouse: ch.settings.clone(),
         territory_dir: None,
+        notifications: Default::default(),
     })
     .await
     .unwrap();

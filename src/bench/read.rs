@@ -292,6 +292,11 @@ async fn embedded() -> anyhow::Result<Stack> {
         codelists_dir: None,
         demo_data: false,
         site: query_service::web::Site::default(),
+        notify: Default::default(),
+        notifications: projection_service::notifications::Rules {
+            enabled: false,
+            ..Default::default()
+        },
     };
     let app = crate::Application::build(settings).await?;
     let (base, store, shutdown) = (

@@ -148,8 +148,19 @@ async fn create(
             return Err(ApiError::invalid(format!("roles[{i}].{part}"), reason));
         }
     }
+    let invitation_headers = CommandHeaders {
+        idempotency_key: headers
+            .idempotency_key
+            .as_ref()
+            .map(|k| format!("{k}:invitation")),
+        if_match: None,
+        ..headers.clone()
+    };
     let ctx = CommandContext::new(principal.actor(), headers);
-    let (_, result) = create_account(&state, &body.account, body.roles, &ctx).await?;
+    let (account_id, result) = create_account(&state, &body.account, body.roles, &ctx).await?;
+    // The person sets a password of its own by the link of the invitation (ADR 0021).
+    let invitation = CommandContext::new(principal.actor(), invitation_headers);
+    super::notifications::request_link(&state, account_id, true, &invitation).await?;
     Ok(respond(result, true))
 }
 

@@ -10,6 +10,7 @@ pub mod forum;
 pub mod grants;
 pub mod groups;
 pub mod library;
+pub mod notifications;
 pub mod openapi;
 pub mod plans;
 pub mod providers;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(library::routes())
         .merge(regional_contacts::routes())
         .merge(accounts::routes())
+        .merge(notifications::routes())
         .merge(statistics::routes())
         .merge(surveys::routes())
         .merge(audit::routes())

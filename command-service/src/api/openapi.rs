@@ -208,6 +208,8 @@ impl Modify for StandardAnswers {
         super::accounts::login, super::accounts::logout, super::accounts::create, super::accounts::grant,
         super::accounts::revoke, super::accounts::disable, super::accounts::erase, super::accounts::change_password,
         super::accounts::issue_token, super::accounts::revoke_token,
+        super::notifications::request_reset, super::notifications::confirm_reset,
+        super::notifications::unsubscribe, super::notifications::failures,
     ),
     components(schemas(Problem, FieldErrorDoc, crate::execute::CommandResult)),
     tags(
@@ -225,7 +227,7 @@ impl Modify for StandardAnswers {
         (name = "admin", description = "Projections: checkpoints, lag, rebuilds (administrators)"),
         (name = "audit", description = "History of every record from the log, replays, signed exports (auditors, administrators)"),
         (name = "statistics", description = "Settings of the statistics: need norms"),
-        (name = "accounts", description = "Login, accounts, roles and API tokens"),
+        (name = "accounts", description = "Login, accounts, roles and API tokens; password links and the choice of messages by e-mail"),
     )
 )]
 pub struct ApiDoc;

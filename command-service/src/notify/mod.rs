@@ -33,6 +33,56 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// What the sender needs to know beside its stores.
+#[derive(Debug, Clone, Default)]
+pub struct NotifySettings {
+    /// `PORTAL_SMTP_URL`, `PORTAL_SMTP_USER`, `PORTAL_SMTP_PASSWORD_FILE`, `PORTAL_MAIL_FROM`.
+    pub mail: infra::mail::MailSettings,
+    /// `PORTAL_PUBLIC_URL`: the portal's address in the links of messages
+    /// (unset: the embedded portal's own address; the command service sends nothing without it).
+    pub public_url: Option<String>,
+    /// `PORTAL_SITE_NAME`: the portal's name in messages.
+    pub site_name: Option<String>,
+    /// `PORTAL_MAIL_RETRY_AFTER`: the pause after the first failed attempt, doubling after each (30 s).
+    pub retry_after: Option<Duration>,
+}
+
+impl NotifySettings {
+    /// Reads the environment.
+    ///
+    /// # Errors
+    /// Naming the variable that is malformed.
+    pub fn from_env() -> Result<Self, infra::settings::SettingsError> {
+        Ok(Self {
+            mail: infra::mail::MailSettings::from_env()?,
+            public_url: infra::settings::var("PORTAL_PUBLIC_URL")
+                .map(|u| u.trim_end_matches('/').to_string()),
+            site_name: infra::settings::var("PORTAL_SITE_NAME"),
+            retry_after: match infra::settings::var("PORTAL_MAIL_RETRY_AFTER") {
+                Some(v) => Some(infra::mail::parse_duration(&v).map_err(|reason| {
+                    infra::settings::SettingsError::Invalid {
+                        var: "PORTAL_MAIL_RETRY_AFTER",
+                        reason,
+                    }
+                })?),
+                None => None,
+            },
+        })
+    }
+
+    /// The pause after the first failed attempt.
+    pub fn retry_after(&self) -> Duration {
+        self.retry_after.unwrap_or(Duration::from_secs(30))
+    }
+
+    /// The portal's name in messages.
+    pub fn site(&self) -> String {
+        self.site_name
+            .clone()
+            .unwrap_or_else(|| "Portál sociálních služeb".into())
+    }
+}
+
 /// Attempts before a message is given up on.
 pub const MAX_ATTEMPTS: u32 = 10;
 /// How long a claimed message is held by its sender.
@@ -58,6 +108,8 @@ pub struct Sender {
     pub site_name: String,
     /// How often the outbox is looked at when nothing woke the sender.
     pub poll: Duration,
+    /// The pause after the first failed attempt (doubling after each).
+    pub retry_after: Duration,
 }
 
 /// The outcome of one message.
@@ -240,7 +292,12 @@ impl Sender {
                 Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
                     tracing::info!(notification = %id, attempts, error = %error, "message delayed");
                     self.outbox
-                        .retry(id, attempts, error, now + backoff(q.attempts))
+                        .retry(
+                            id,
+                            attempts,
+                            error,
+                            now + backoff(self.retry_after, q.attempts),
+                        )
                         .await?;
                 }
                 Outcome::Retry(reason) | Outcome::Failed(reason) => {

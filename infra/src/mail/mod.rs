@@ -92,12 +92,15 @@ impl MailSettings {
     ///
     /// # Errors
     /// Naming the variable whose value is unusable.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    pub fn from_env() -> Result<Self, crate::settings::SettingsError> {
+        use crate::settings::{var, SettingsError};
         let smtp_password = match var("PORTAL_SMTP_PASSWORD_FILE") {
             Some(path) => Some(
                 std::fs::read_to_string(&path)
-                    .with_context(|| format!("PORTAL_SMTP_PASSWORD_FILE={path} cannot be read"))?
+                    .map_err(|e| SettingsError::Invalid {
+                        var: "PORTAL_SMTP_PASSWORD_FILE",
+                        reason: format!("{path} cannot be read: {e}"),
+                    })?
                     .trim_end_matches(['\r', '\n'])
                     .to_string(),
             ),
@@ -109,16 +112,22 @@ impl MailSettings {
             smtp_password,
             from: var("PORTAL_MAIL_FROM").unwrap_or_else(|| DEFAULT_FROM.into()),
         };
-        settings
-            .from
-            .parse::<Mailbox>()
-            .with_context(|| format!("PORTAL_MAIL_FROM={:?} is not an address", settings.from))?;
+        if let Err(e) = settings.from.parse::<Mailbox>() {
+            return Err(SettingsError::Invalid {
+                var: "PORTAL_MAIL_FROM",
+                reason: format!("{:?} is not an address: {e}", settings.from),
+            });
+        }
         if let Some(url) = &settings.smtp_url {
-            anyhow::ensure!(
-                url.starts_with("smtp://") || url.starts_with("smtps://"),
-                "PORTAL_SMTP_URL={} must start with smtp:// or smtps://",
-                crate::postgres::redact_url(url)
-            );
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(SettingsError::Invalid {
+                    var: "PORTAL_SMTP_URL",
+                    reason: format!(
+                        "{} must start with smtp:// or smtps://",
+                        crate::postgres::redact_url(url)
+                    ),
+                });
+            }
         }
         Ok(settings)
     }

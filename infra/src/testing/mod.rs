@@ -5,7 +5,7 @@
 //! missing, it never skips.
 
 mod servers;
-pub use servers::{PrivateClickHouse, PrivateNats, PrivatePostgres};
+pub use servers::{PrivateClickHouse, PrivateNats, PrivatePostgres, PrivateSmtp, ReceivedMail};
 
 use crate::postgres::PgSettings;
 use crate::settings::{ClickHouseSettings, NatsSettings};

@@ -357,3 +357,212 @@ impl Drop for PrivateClickHouse {
         self.stop();
     }
 }
+
+/// A message an SMTP server of a test's own received, as stored in its Maildir.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    /// The envelope's recipients (`X-RcptTo`).
+    pub to: String,
+    /// The headers, names lower-case, values unfolded (RFC 2047 words left as they are).
+    pub headers: Vec<(String, String)>,
+    /// The whole message as received.
+    pub raw: String,
+}
+
+impl ReceivedMail {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The text of the message's parts, transfer encodings undone
+    /// (quoted-printable, base64): what a reader sees.
+    pub fn text(&self) -> String {
+        use base64::Engine;
+        let mut out = String::new();
+        for part in self.raw.split("\r\n--").chain(std::iter::once("")) {
+            let Some((head, body)) = part.split_once("\r\n\r\n") else {
+                continue;
+            };
+            let head = head.to_ascii_lowercase();
+            if head.contains("content-transfer-encoding: base64") {
+                let joined: String = body
+                    .split_whitespace()
+                    .take_while(|l| !l.starts_with("--"))
+                    .collect();
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(joined) {
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            } else if head.contains("content-transfer-encoding: quoted-printable") {
+                out.push_str(&decode_quoted_printable(body));
+            } else {
+                out.push_str(body);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn decode_quoted_printable(body: &str) -> String {
+    let body = body.replace("=\r\n", "");
+    let bytes = body.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..(i + 3).min(bytes.len())])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// An SMTP server of a test's own (Debian's `python3-aiosmtpd`, which
+/// scripts/test installs) on a free loopback port, keeping what it receives
+/// in a Maildir; the test may stop it and start it again.
+pub struct PrivateSmtp {
+    /// `smtp://127.0.0.1:PORT`.
+    pub url: String,
+    port: u16,
+    dir: TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateSmtp {
+    /// Starts it and waits until it accepts connections.
+    ///
+    /// # Panics
+    /// When aiosmtpd is missing or does not come up within 20 s.
+    pub fn start() -> Self {
+        let port = free_port();
+        let mut smtp = Self {
+            url: format!("smtp://127.0.0.1:{port}"),
+            port,
+            dir: TempDir::new(),
+            child: None,
+        };
+        smtp.start_again();
+        smtp
+    }
+
+    /// Kills it (SIGKILL): connections are refused until it starts again.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port and Maildir.
+    ///
+    /// # Panics
+    /// When aiosmtpd is missing or does not come up within 20 s.
+    pub fn start_again(&mut self) {
+        self.stop();
+        // Debian's interpreter, which python3-aiosmtpd is installed for.
+        let python =
+            std::env::var("PORTAL_TEST_SMTP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let child = Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(self.dir.path().join("maildir"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start an SMTP server with {python} -m aiosmtpd ({e}): install python3-aiosmtpd, or run the tests with scripts/test")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !port_open(self.port) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!("the SMTP server ({python} -m aiosmtpd) exited with {status}: install python3-aiosmtpd, or run the tests with scripts/test");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the SMTP server did not come up within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every message received so far, oldest first.
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        let dir = self.dir.path().join("maildir").join("new");
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| {
+                        let modified = e.metadata().ok()?.modified().ok()?;
+                        Some((modified, e.path()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(_, path)| std::fs::read(path).ok())
+            .map(|bytes| {
+                let raw = String::from_utf8_lossy(&bytes)
+                    .replace("\r\n", "\n")
+                    .replace('\n', "\r\n");
+                let head = raw.split("\r\n\r\n").next().unwrap_or_default();
+                let mut headers: Vec<(String, String)> = Vec::new();
+                for line in head.split("\r\n") {
+                    if line.starts_with([' ', '\t']) {
+                        if let Some(last) = headers.last_mut() {
+                            last.1.push(' ');
+                            last.1.push_str(line.trim());
+                        }
+                    } else if let Some((name, value)) = line.split_once(':') {
+                        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+                    }
+                }
+                let to = headers
+                    .iter()
+                    .find(|(n, _)| n == "x-rcptto")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                ReceivedMail { to, headers, raw }
+            })
+            .collect()
+    }
+
+    /// Waits until at least `n` messages arrived (or `timeout` passed) and answers them.
+    pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.received();
+            if got.len() >= n || Instant::now() >= deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for PrivateSmtp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

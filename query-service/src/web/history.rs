@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// The names of the event types: type, Czech, English.
-const EVENT_NAMES: [(&str, &str, &str); 77] = [
+const EVENT_NAMES: [(&str, &str, &str); 84] = [
     ("AccountCreated", "Účet založen", "Account created"),
     ("AccountDisabled", "Účet zablokován", "Account disabled"),
     ("AccountErased", "Účet vymazán", "Account erased"),
@@ -115,7 +115,38 @@ const EVENT_NAMES: [(&str, &str, &str); 77] = [
     ("NewsCorrected", "Aktualita opravena", "News corrected"),
     ("NewsPublished", "Aktualita zveřejněna", "News published"),
     ("NewsWithdrawn", "Aktualita stažena", "News withdrawn"),
+    (
+        "NotificationDecided",
+        "Zpráva rozhodnuta",
+        "Message decided",
+    ),
+    (
+        "NotificationFailed",
+        "Zprávu se nepodařilo doručit",
+        "Message failed",
+    ),
+    ("NotificationSent", "Zpráva odeslána", "Message sent"),
+    (
+        "NotificationSuppressed",
+        "Zpráva neodeslána",
+        "Message not sent",
+    ),
+    (
+        "NotificationsTurnedOff",
+        "Zprávy odhlášeny",
+        "Messages turned off",
+    ),
+    (
+        "NotificationsTurnedOn",
+        "Zprávy přihlášeny",
+        "Messages turned on",
+    ),
     ("PasswordChanged", "Heslo změněno", "Password changed"),
+    (
+        "PasswordLinkRequested",
+        "Odkaz na nastavení hesla vyžádán",
+        "Password link asked for",
+    ),
     ("PlanCreated", "Plán založen", "Plan created"),
     ("PostEdited", "Příspěvek upraven", "Post edited"),
     ("PostHidden", "Příspěvek skryt", "Post hidden"),
@@ -260,7 +291,10 @@ pub fn role_name(role: &str, lang: Lang) -> &str {
         "analyst" => t.role_analyst,
         "auditor" => t.role_auditor,
         "system" => lang.tr("systém", "the system"),
-        "anonymous" => lang.tr("veřejnost", "the public"),
+        "anonymous" | "public" => lang.tr("veřejnost", "the public"),
+        "notifications" => lang.tr("zprávy portálu", "the portal's messages"),
+        "recipient" => lang.tr("příjemce zpráv", "a recipient of messages"),
+        "account" => lang.tr("účet", "the account"),
         other => other,
     }
 }

@@ -8,8 +8,9 @@
 
 /// The records the domain names ("the service exists already", "the plan
 /// does not exist"), and their Czech names.
-const SUBJECTS: [(&str, &str); 25] = [
+const SUBJECTS: [(&str, &str); 26] = [
     ("the account", "Účet"),
+    ("the notification", "Zpráva"),
     ("the application", "Žádost"),
     ("the article", "Aktualita"),
     ("the award", "Ocenění"),
@@ -37,8 +38,11 @@ const SUBJECTS: [(&str, &str); 25] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 94] = [
+const TEXTS: [(&str, &str); 97] = [
     // The domain's refusals of a command in the record's state.
+    ("a notification's link is a path of the portal", "Odkaz zprávy musí vést na stránku portálu."),
+    ("{} messages are sent only when asked for", "Zprávy druhu {} se posílají jen na žádost; nelze je odhlásit."),
+    ("the link is not valid: it was used, it expired, or a newer password was set", "Odkaz už neplatí: byl použit, vypršel, nebo bylo mezitím nastaveno jiné heslo."),
     ("a decided application cannot be withdrawn", "O žádosti už bylo rozhodnuto; nelze ji vzít zpět."),
     ("a hidden post cannot be edited", "Skrytý příspěvek nelze upravit."),
     ("an archived document takes no new version", "K archivovanému dokumentu nelze přidat novou verzi."),

@@ -24,6 +24,7 @@ async fn all_three_services_start_together_and_report_ready() {
             },
             clickhouse: None,
             territory_dir: None,
+            notify: Default::default(),
         }),
         query_service::Application::build(query_service::Settings {
             http: HttpSettings::for_tests(),
@@ -41,6 +42,7 @@ async fn all_three_services_start_together_and_report_ready() {
             nats: nats.settings.clone(),
             clickhouse: ch.settings.clone(),
             territory_dir: None,
+            notifications: Default::default(),
         }),
     );
     let apps = [

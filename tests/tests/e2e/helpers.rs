@@ -52,6 +52,20 @@ pub async fn spawn_demo_portal(dir: &TempDir) -> TestApp {
 }
 
 async fn spawn_portal_with(dir: &TempDir, demo_data: bool) -> TestApp {
+    spawn_portal_mailing(dir, demo_data, Mail::default()).await
+}
+
+/// How a test's services send e-mail: the SMTP server and when messages are due.
+#[derive(Clone, Default)]
+pub struct Mail {
+    /// The sender's settings (an SMTP URL; none: `.eml` files in embedded mode, nothing distributed).
+    pub notify: command_service::notify::NotifySettings,
+    /// When messages are due.
+    pub rules: projection_service::notifications::Rules,
+}
+
+/// The embedded portal with the e-mail settings of `mail`.
+pub async fn spawn_portal_mailing(dir: &TempDir, demo_data: bool, mail: Mail) -> TestApp {
     let settings = portal::Settings {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: dir.path().to_path_buf(),
@@ -59,6 +73,8 @@ async fn spawn_portal_with(dir: &TempDir, demo_data: bool) -> TestApp {
         codelists_dir: Some(infra::testing::shared_data_dir().join("codelists")),
         demo_data,
         site: query_service::web::Site::default(),
+        notify: mail.notify,
+        notifications: mail.rules,
     };
     let app = portal::Application::build(settings).await.unwrap();
     let (base, shutdown, store) = (base(app.addr()), app.shutdown_handle(), app.event_store());
@@ -120,6 +136,18 @@ pub async fn spawn_distributed() -> Distributed {
     spawn_distributed_on(settings, Box::new((pg, nats, ch))).await
 }
 
+/// Starts the three services, sending e-mail as `mail` says.
+pub async fn spawn_distributed_mailing(mail: Mail) -> Distributed {
+    use infra::testing::{TestClickHouse, TestNats, TestPostgres};
+    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    let settings = (
+        pg.settings.clone(),
+        nats.settings.clone(),
+        ch.settings.clone(),
+    );
+    spawn_distributed_with(settings, Box::new((pg, nats, ch)), mail).await
+}
+
 /// The three services on the given servers; `servers` is kept alive with them.
 pub async fn spawn_distributed_on(
     (pg, nats, ch): (
@@ -128,6 +156,19 @@ pub async fn spawn_distributed_on(
         infra::settings::ClickHouseSettings,
     ),
     servers: Box<dyn std::any::Any + Send>,
+) -> Distributed {
+    spawn_distributed_with((pg, nats, ch), servers, Mail::default()).await
+}
+
+/// The three services on the given servers, sending e-mail as `mail` says.
+pub async fn spawn_distributed_with(
+    (pg, nats, ch): (
+        infra::postgres::PgSettings,
+        infra::settings::NatsSettings,
+        infra::settings::ClickHouseSettings,
+    ),
+    servers: Box<dyn std::any::Any + Send>,
+    mail: Mail,
 ) -> Distributed {
     use infra::testing::shared_data_dir;
     let http = infra::settings::HttpSettings::for_tests;
@@ -148,6 +189,7 @@ pub async fn spawn_distributed_on(
         },
         clickhouse: Some(ch.clone()),
         territory_dir: Some(shared_data_dir().join("territory")),
+        notify: mail.notify,
     })
     .await
     .unwrap();
@@ -157,6 +199,7 @@ pub async fn spawn_distributed_on(
         nats: nats.clone(),
         clickhouse: ch.clone(),
         territory_dir: Some(shared_data_dir().join("territory")),
+        notifications: mail.rules,
     })
     .await
     .unwrap();

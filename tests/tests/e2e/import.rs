@@ -732,6 +732,8 @@ async fn an_imported_registry_shows_closed_and_ended_as_such_and_no_secret_addre
         codelists_dir: Some(shared_data_dir().join("codelists")),
         demo_data: false,
         site: query_service::web::Site::default(),
+        notify: Default::default(),
+        notifications: Default::default(),
     };
     let summary = portal::import::rpss(&file, &settings).await.unwrap();
     assert_eq!(

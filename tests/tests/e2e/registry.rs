@@ -382,6 +382,7 @@ async fn the_registry_scenario_in_distributed_mode() {
         },
         clickhouse: None,
         territory_dir: None,
+        notify: Default::default(),
     };
     let app = spawn_service!(command_service::Application::build(settings).await.unwrap());
     let store: DynEventStore = std::sync::Arc::new(

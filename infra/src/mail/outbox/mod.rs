@@ -130,9 +130,9 @@ pub trait MailOutbox: Send + Sync + 'static {
 /// A shared handle to any outbox.
 pub type DynMailOutbox = std::sync::Arc<dyn MailOutbox>;
 
-/// The pause before attempt `attempts + 1`: 30 s doubling, at most an hour.
-pub fn backoff(attempts: u32) -> Duration {
-    Duration::from_secs((30u64 << attempts.min(7)).min(3_600))
+/// The pause before attempt `attempts + 1`: `first` (30 s by default) doubling, at most an hour.
+pub fn backoff(first: Duration, attempts: u32) -> Duration {
+    (first * (1u32 << attempts.min(12))).min(Duration::from_secs(3_600).max(first))
 }
 
 fn micros(t: OffsetDateTime) -> i64 {
