@@ -59,7 +59,7 @@ pub trait Mailer: Send + Sync + 'static {
 pub type DynMailer = std::sync::Arc<dyn Mailer>;
 
 /// The settings of e-mail.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct MailSettings {
     /// `PORTAL_SMTP_URL`: `smtp://host:port` (STARTTLS when offered… see lettre), `smtps://host:port`.
     pub smtp_url: Option<String>,
@@ -81,6 +81,17 @@ impl std::fmt::Debug for MailSettings {
             .field("smtp_user", &self.smtp_user)
             .field("from", &self.from)
             .finish_non_exhaustive()
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            smtp_user: None,
+            smtp_password: None,
+            from: DEFAULT_FROM.into(),
+        }
     }
 }
 

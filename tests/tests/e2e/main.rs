@@ -18,6 +18,7 @@ mod fuzz;
 mod grants;
 mod helpers;
 mod import;
+mod notifications;
 mod open_data;
 mod openapi;
 mod plans;

@@ -1,0 +1,427 @@
+//! E-mail, in both modes, through a real SMTP server of the test's own
+//! (aiosmtpd): a vacancy reminder with its one-click unsubscribe (and none
+//! for a suspended service), an account's invitation, a password reset that
+//! ends earlier sessions and works once, an SMTP server that is away
+//! delaying a message until it returns, and an erased account that gets
+//! nothing more.
+
+use crate::client::Client;
+use crate::helpers::Mail;
+use infra::testing::{PrivateSmtp, ReceivedMail};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const ICO: &str = "00064581";
+
+fn mail(smtp: &PrivateSmtp, public_url: Option<String>) -> Mail {
+    Mail {
+        notify: command_service::notify::NotifySettings {
+            mail: infra::mail::MailSettings {
+                smtp_url: Some(smtp.url.clone()),
+                from: "Portál Děčínska <portal@decin.example.org>".into(),
+                ..Default::default()
+            },
+            public_url,
+            site_name: Some("Sociální služby Děčínska".into()),
+            retry_after: Some(Duration::from_secs(1)),
+        },
+        rules: projection_service::notifications::Rules {
+            vacancy_after: Duration::from_secs(4),
+            tick: Duration::from_millis(500),
+            ..Default::default()
+        },
+    }
+}
+
+/// Waits (up to 60 s) for a message to `to` whose subject starts with `subject`, and answers it.
+async fn message(smtp: &PrivateSmtp, to: &str, subject: &str) -> ReceivedMail {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(m) = to_whom(smtp, to)
+            .into_iter()
+            .find(|m| decoded_subject(m).starts_with(subject))
+        {
+            return m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no message {subject:?} to {to} within 60 s; received: {:?}",
+            smtp.received()
+                .iter()
+                .map(|m| (m.to.clone(), decoded_subject(m)))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn to_whom(smtp: &PrivateSmtp, to: &str) -> Vec<ReceivedMail> {
+    smtp.received().into_iter().filter(|m| m.to == to).collect()
+}
+
+/// The subject with its RFC 2047 encoded words decoded.
+fn decoded_subject(m: &ReceivedMail) -> String {
+    use base64::Engine;
+    let raw = m.header("subject").unwrap_or_default();
+    let mut out = String::new();
+    // Whitespace between two encoded words is not part of the text (RFC 2047 §6.2).
+    let mut after_encoded = false;
+    for word in raw.split_whitespace() {
+        let decoded = word
+            .strip_prefix("=?utf-8?b?")
+            .or_else(|| word.strip_prefix("=?UTF-8?B?"))
+            .and_then(|w| w.strip_suffix("?="))
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        if !out.is_empty() && !(after_encoded && decoded.is_some()) {
+            out.push(' ');
+        }
+        after_encoded = decoded.is_some();
+        out.push_str(decoded.as_deref().unwrap_or(word));
+    }
+    out
+}
+
+/// The token `t` of the first link to `path` in the message.
+fn token(m: &ReceivedMail, path: &str) -> String {
+    let text = m.text();
+    let start = text
+        .find(&format!("{path}?t="))
+        .unwrap_or_else(|| panic!("no link to {path} in {text}"))
+        + path.len()
+        + 3;
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+        .collect()
+}
+
+async fn outbox(admin: &Client) -> Value {
+    let report = admin
+        .send(reqwest::Method::GET, "/notifications/failures", None, &[])
+        .await;
+    assert_eq!(report.status, 200, "{:?}", report.body);
+    report.body
+}
+
+/// Waits until the outbox holds nothing pending.
+async fn drained(admin: &Client) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let report = outbox(admin).await;
+        if report["pending"] == 0 {
+            return report;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "messages still pending: {report}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut PrivateSmtp) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let provider = json!({ "ico": ICO, "name": "Oblastní charita Děčín",
+        "address": { "city": "Děčín", "postcode": "40502" },
+        "contacts": { "emails": ["info@charita.example.org"] } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let service = |name: &str, email: &str| {
+        json!({ "provider_ico": ICO, "details": { "name": name, "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "contacts": { "emails": [email] },
+        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }] } })
+    };
+    let registered = admin
+        .post(
+            "/services",
+            service("Azylový dům Děčín", "azyl@charita.example.org"),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let service_id = registered.body["stream_id"].as_str().unwrap().to_string();
+    let suspended = admin
+        .post(
+            "/services",
+            service("Noclehárna Děčín", "nocleharna@charita.example.org"),
+        )
+        .await;
+    let suspended_id = suspended.body["stream_id"].as_str().unwrap().to_string();
+    let answer = admin
+        .post(
+            &format!("/services/{suspended_id}/suspend"),
+            json!({ "reason": "rekonstrukce" }),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+
+    // 1. The vacancy reminder: to the service's contact, with the link where it reports and a one-click unsubscribe.
+    let reminder = message(
+        smtp,
+        "azyl@charita.example.org",
+        "Nahlaste prosím volná místa: Azylový dům Děčín",
+    )
+    .await;
+    let host = public_url
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap();
+    let message_id = reminder.header("message-id").unwrap();
+    assert!(
+        message_id.starts_with('<') && message_id.ends_with(&format!("@{host}>")),
+        "{message_id}"
+    );
+    assert_eq!(reminder.header("content-language"), Some("cs"));
+    assert!(reminder
+        .header("from")
+        .unwrap()
+        .contains("portal@decin.example.org"));
+    assert!(reminder
+        .text()
+        .contains(&format!("{public_url}/moje#sluzba-{service_id}")));
+    assert!(reminder.text().contains("Sociální služby Děčínska"));
+    assert!(reminder.raw.contains("text/html") && reminder.raw.contains("text/plain"));
+    assert_eq!(
+        reminder.header("list-unsubscribe-post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let unsubscribe = reminder
+        .header("list-unsubscribe")
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .to_string();
+    assert!(unsubscribe.starts_with(&format!("{public_url}/api/v1/notifications/unsubscribe?t=")));
+
+    // A suspended service is not reminded.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(to_whom(smtp, "nocleharna@charita.example.org").is_empty());
+
+    // 2. One click (RFC 8058) stops the reminders; a forged link changes nothing.
+    let one_click = |url: String| async move {
+        reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let command_url = unsubscribe.replacen(public_url, commands, 1);
+    assert_eq!(one_click(format!("{command_url}x")).await, 422);
+    assert_eq!(one_click(command_url).await, 200);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while outbox(&admin).await["suppressed"].as_u64().unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "no reminder was suppressed");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let reminded = to_whom(smtp, "azyl@charita.example.org").len();
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert_eq!(to_whom(smtp, "azyl@charita.example.org").len(), reminded);
+
+    // 3. A new account is invited to set its password; a reset asked for by login or e-mail answers the same.
+    let person = json!({ "login": "jana", "email": "jana@charita.example.org", "display_name": "Jana Nováková",
+        "password": "docasne-heslo-1", "roles": [{ "role": "provider", "scope": { "kind": "provider", "code": ICO } }] });
+    let created = admin.post("/accounts", person).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let account_id = created.body["stream_id"].as_str().unwrap().to_string();
+    let invitation = message(smtp, "jana@charita.example.org", "Pozvánka na portál").await;
+    assert!(invitation.header("list-unsubscribe").is_none());
+    let invitation_token = token(&invitation, "/nove-heslo");
+    let public = Client::new(commands);
+    let session = public.login("jana", "docasne-heslo-1").await;
+    let asked = public
+        .post("/auth/password-reset", json!({ "login": "jana" }))
+        .await;
+    assert_eq!(asked.status, 202, "{:?}", asked.body);
+    let unknown = public
+        .post(
+            "/auth/password-reset",
+            json!({ "email": "nikdo@example.org" }),
+        )
+        .await;
+    assert_eq!((unknown.status, &unknown.body), (202, &asked.body));
+    assert_eq!(
+        public.post("/auth/password-reset", json!({})).await.status,
+        422
+    );
+    let reset = message(smtp, "jana@charita.example.org", "Obnovení hesla").await;
+    assert!(reset.header("list-unsubscribe").is_none());
+    let reset_token = token(&reset, "/nove-heslo");
+    let confirm = |token: String, password: &str| {
+        public.post(
+            "/auth/password-reset/confirm",
+            json!({ "token": token, "new_password": password }),
+        )
+    };
+    assert_eq!(
+        confirm(reset_token.clone(), "kratke").await.fields(),
+        ["new_password"]
+    );
+    let done = confirm(reset_token.clone(), "nove-heslo-jany-1").await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    // The earlier session ended; the new password works; the link works once, and the invitation's ended too.
+    assert_eq!(session.post("/auth/logout", json!({})).await.status, 401);
+    public.login("jana", "nove-heslo-jany-1").await;
+    assert_eq!(
+        confirm(reset_token, "jeste-jine-heslo-1").await.fields(),
+        ["token"]
+    );
+    assert_eq!(
+        confirm(invitation_token, "jeste-jine-heslo-1")
+            .await
+            .fields(),
+        ["token"]
+    );
+
+    // 4. An SMTP server that is away delays a message; it goes out when the server returns.
+    smtp.stop();
+    let before = to_whom(smtp, "jana@charita.example.org").len();
+    let asked = public
+        .post(
+            "/auth/password-reset",
+            json!({ "email": "JANA@charita.example.org" }),
+        )
+        .await;
+    assert_eq!(asked.status, 202);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while outbox(&admin).await["pending"].as_u64().unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "the message never waited");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    smtp.start_again();
+    drained(&admin).await;
+    let to_jana = |smtp: &PrivateSmtp| {
+        to_whom(smtp, "jana@charita.example.org")
+            .iter()
+            .map(|m| {
+                (
+                    decoded_subject(m),
+                    m.header("message-id").unwrap_or_default().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(to_jana(smtp).len(), before + 1, "{:?}", to_jana(smtp));
+
+    // 5. An erased account gets nothing more: a message decided before the erasure is not sent.
+    // (The reminders, suppressed since the unsubscription, stop with the service's suspension.)
+    let answer = admin
+        .post(
+            &format!("/services/{service_id}/suspend"),
+            json!({ "reason": "konec testu" }),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    drained(&admin).await;
+    smtp.stop();
+    let suppressed = outbox(&admin).await["suppressed"].as_u64().unwrap();
+    public
+        .post("/auth/password-reset", json!({ "login": "jana" }))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while outbox(&admin).await["pending"].as_u64().unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "the message never waited");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let erased = admin
+        .post(&format!("/accounts/{account_id}/erase"), json!({}))
+        .await;
+    assert_eq!(erased.status, 200, "{:?}", erased.body);
+    smtp.start_again();
+    let report = drained(&admin).await;
+    assert_eq!(to_jana(smtp).len(), before + 1, "{:?}", to_jana(smtp));
+    assert_eq!(report["suppressed"].as_u64().unwrap(), suppressed + 1);
+    assert_eq!(report["failed"], 0, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_mail_in_the_embedded_portal() {
+    let mut smtp = PrivateSmtp::start();
+    let dir = infra::testing::TempDir::new();
+    let app = crate::helpers::spawn_portal_mailing(&dir, false, mail(&smtp, None)).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim(), &mut smtp).await;
+    app.stop().await;
+    // The erased person's address is nowhere in the data folder.
+    assert_eq!(
+        infra::testing::files_holding(dir.path(), b"jana@charita.example.org"),
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_mail_in_the_distributed_services() {
+    let mut smtp = PrivateSmtp::start();
+    // The links point at the portal as people open it; the test's services each have their own port.
+    let public_url = "http://portal.example.org".to_string();
+    let stack =
+        crate::helpers::spawn_distributed_mailing(mail(&smtp, Some(public_url.clone()))).await;
+    scenario(&stack.commands, &public_url, "admin-password-1", &mut smtp).await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_smtp_server_the_embedded_portal_writes_eml_files() {
+    let dir = infra::testing::TempDir::new();
+    let app = crate::helpers::spawn_portal_mailing(
+        &dir,
+        false,
+        Mail {
+            rules: projection_service::notifications::Rules {
+                vacancy_after: Duration::from_secs(2),
+                tick: Duration::from_millis(500),
+                ..Default::default()
+            },
+            ..Mail::default()
+        },
+    )
+    .await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    let admin = Client::new(&app.base).login("admin", password.trim()).await;
+    let provider = json!({ "ico": ICO, "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let service = json!({ "provider_ico": ICO, "details": { "name": "Azylový dům", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "contacts": { "emails": ["azyl@charita.example.org"] },
+        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+    assert_eq!(admin.post("/services", service).await.status, 201);
+    let outbox = dir.path().join("outbox");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let file = loop {
+        let found = std::fs::read_dir(&outbox).ok().and_then(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "eml"))
+        });
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no .eml file in {}",
+            outbox.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let eml = std::fs::read_to_string(&file).unwrap();
+    assert!(eml.contains("To: azyl@charita.example.org"), "{eml}");
+    assert!(eml.contains("List-Unsubscribe:"));
+    // Named by the Message-ID: written again after a crash, it is the same file.
+    let id = file.file_stem().unwrap().to_string_lossy().to_string();
+    assert!(
+        eml.contains(&format!(
+            "Message-ID: <{}>",
+            id.replacen('_', "@", 1).replace('_', ".")
+        )),
+        "{id} {eml}"
+    );
+    app.stop().await;
+}
