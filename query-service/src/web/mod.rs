@@ -13,6 +13,7 @@ mod content_forms;
 mod format;
 mod grants;
 mod history;
+mod mail_links;
 mod map;
 mod page;
 mod plan_forms;
@@ -65,6 +66,18 @@ pub fn routes(state: QueryState) -> Router {
         .route("/dotace/{id}", get(grants::call))
         .route("/prihlaseni", get(session::login_page).post(session::login))
         .route("/odhlaseni", post(session::logout))
+        .route(
+            "/zapomenute-heslo",
+            get(mail_links::forgotten_form).post(mail_links::forgotten_post),
+        )
+        .route(
+            "/nove-heslo",
+            get(mail_links::new_password_form).post(mail_links::new_password_post),
+        )
+        .route(
+            "/odhlaseni-zprav",
+            get(mail_links::unsubscribe_form).post(mail_links::unsubscribe_post),
+        )
         .route("/moje", get(self_service::mine))
         .route("/moje/volna-mista", post(self_service::report))
         .route("/moje/akce", post(actions::act))

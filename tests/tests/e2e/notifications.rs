@@ -425,3 +425,124 @@ async fn without_an_smtp_server_the_embedded_portal_writes_eml_files() {
     );
     app.stop().await;
 }
+
+/// POSTs a web form as a browser of the portal would.
+async fn form(base: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("origin", base)
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_links_of_messages_open_pages_that_work_without_javascript() {
+    let smtp = PrivateSmtp::start();
+    let dir = infra::testing::TempDir::new();
+    let app = crate::helpers::spawn_portal_mailing(&dir, false, mail(&smtp, None)).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    let admin = Client::new(&app.base).login("admin", password.trim()).await;
+    let person = json!({ "login": "petr", "email": "petr@example.org", "display_name": "Petr",
+        "password": "docasne-heslo-1", "roles": [] });
+    assert_eq!(admin.post("/accounts", person).await.status, 201);
+    message(&smtp, "petr@example.org", "Pozvánka na portál").await;
+
+    // The sign-in page leads to the form that sends a link.
+    let (_, _, login) = app.get("/prihlaseni").await;
+    assert!(
+        login.contains("href=\"/zapomenute-heslo?lang=cs\""),
+        "{login}"
+    );
+    let (status, _, page) = app.get("/zapomenute-heslo").await;
+    assert!(status == 200 && page.contains("name=\"who\""), "{page}");
+    let (status, page) = form(&app.base, "/zapomenute-heslo", &[("who", "")]).await;
+    assert!(status == 422 && page.contains("Napište přihlašovací jméno, nebo e-mail."));
+    let (status, page) = form(
+        &app.base,
+        "/zapomenute-heslo",
+        &[("who", "petr@example.org")],
+    )
+    .await;
+    assert!(
+        status == 200 && page.contains("Odkaz platí jednu hodinu"),
+        "{page}"
+    );
+    let reset = message(&smtp, "petr@example.org", "Obnovení hesla").await;
+    let t = token(&reset, "/nove-heslo");
+
+    // The link's page sets the password; twice different, then right, then the link is used up.
+    let (status, _, page) = app.get(&format!("/nove-heslo?t={t}")).await;
+    assert!(
+        status == 200 && page.contains(&format!("name=\"t\" value=\"{t}\"")),
+        "{page}"
+    );
+    let (status, page) = form(
+        &app.base,
+        "/nove-heslo",
+        &[
+            ("t", &t),
+            ("password", "nove-heslo-petra"),
+            ("again", "jine-heslo-petra"),
+        ],
+    )
+    .await;
+    assert!(
+        status == 422 && page.contains("Hesla se neshodují"),
+        "{page}"
+    );
+    let (status, page) = form(
+        &app.base,
+        "/nove-heslo",
+        &[
+            ("t", &t),
+            ("password", "nove-heslo-petra"),
+            ("again", "nove-heslo-petra"),
+        ],
+    )
+    .await;
+    assert!(
+        status == 200 && page.contains("Heslo je nastavené"),
+        "{page}"
+    );
+    Client::new(&app.base)
+        .login("petr", "nove-heslo-petra")
+        .await;
+    let (status, page) = form(
+        &app.base,
+        "/nove-heslo",
+        &[
+            ("t", &t),
+            ("password", "treti-heslo-petra"),
+            ("again", "treti-heslo-petra"),
+        ],
+    )
+    .await;
+    assert!(status == 422 && page.contains("Odkaz"), "{page}");
+
+    // A message's unsubscribe page: a button, then done.
+    let provider = json!({ "ico": ICO, "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let service = json!({ "provider_ico": ICO, "details": { "name": "Azylový dům", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "contacts": { "emails": ["azyl@example.org"] },
+        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+    assert_eq!(admin.post("/services", service).await.status, 201);
+    let reminder = message(&smtp, "azyl@example.org", "Nahlaste prosím volná místa").await;
+    let t = token(&reminder, "/odhlaseni-zprav");
+    let (status, _, page) = app.get(&format!("/odhlaseni-zprav?t={t}")).await;
+    assert!(
+        status == 200 && page.contains("Odhlásit tyto zprávy"),
+        "{page}"
+    );
+    let (status, page) = form(&app.base, "/odhlaseni-zprav", &[("t", "padělek")]).await;
+    assert!(status == 422, "{page}");
+    let (status, page) = form(&app.base, "/odhlaseni-zprav", &[("t", &t)]).await;
+    assert!(
+        status == 200 && page.contains("už vám neposíláme"),
+        "{page}"
+    );
+    app.stop().await;
+}
