@@ -112,13 +112,13 @@ fn a_password_link_works_once_before_it_expires() {
         expires_at: NOW + Duration::hours(1),
         invitation: false,
     };
-    given::<Account>(&[created.clone()])
+    given::<Account>(std::slice::from_ref(&created))
         .when(&AC::RequestPasswordLink {
             request_id: request,
             expires_at: NOW + Duration::hours(1),
             invitation: false,
         })
-        .then(&[asked.clone()]);
+        .then(std::slice::from_ref(&asked));
     given::<Account>(&[created.clone(), asked.clone()])
         .when(&AC::SetPasswordByLink {
             request_id: request,

@@ -382,11 +382,11 @@ impl State {
                     }
                 }
             }
-            events::notifications::Notification::STREAM_TYPE => {
-                if e.event_type == "NotificationDecided" {
-                    if let Ok(id) = Uuid::parse_str(id) {
-                        self.decided.insert(id);
-                    }
+            events::notifications::Notification::STREAM_TYPE
+                if e.event_type == "NotificationDecided" =>
+            {
+                if let Ok(id) = Uuid::parse_str(id) {
+                    self.decided.insert(id);
                 }
             }
             _ => {}

@@ -73,7 +73,8 @@ fn decoded_subject(m: &ReceivedMail) -> String {
             .and_then(|w| w.strip_suffix("?="))
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned());
-        if !out.is_empty() && !(after_encoded && decoded.is_some()) {
+        let joined = after_encoded && decoded.is_some();
+        if !out.is_empty() && !joined {
             out.push(' ');
         }
         after_encoded = decoded.is_some();
