@@ -308,3 +308,102 @@ fn the_registry_import_writes_to_postgresql_when_told_to() {
     });
     assert_eq!(version, Some(1));
 }
+
+/// The sender killed (SIGKILL) in the middle of the demo's messages and
+/// started again: every message decided reaches the SMTP server, and at
+/// most the one in flight at the kill twice — with the same `Message-ID`,
+/// so that the recipient's mail program shows it once.
+#[test]
+fn a_crash_of_the_sender_loses_no_message_and_repeats_at_most_the_one_in_flight() {
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+    let smtp = infra::testing::PrivateSmtp::start();
+    let dir = TempDir::new();
+    let env = [
+        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
+        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
+        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
+        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
+        ("PORTAL_DEMO_DATA", "1".to_string()),
+        ("PORTAL_SMTP_URL", smtp.url.clone()),
+        ("PORTAL_MAIL_RETRY_AFTER", "1s".to_string()),
+        (
+            "PORTAL_TERRITORY_DIR",
+            infra::testing::shared_data_dir()
+                .join("territory")
+                .display()
+                .to_string(),
+        ),
+    ];
+    let bin = env!("CARGO_BIN_EXE_portal");
+    let first = ServiceProcess::spawn(bin, &env);
+    // The demo's open survey, open call and overdue vacancy reports make hundreds of messages.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while smtp.received().len() < 30 {
+        assert!(
+            Instant::now() < deadline,
+            "the demo portal sent too few messages"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.kill_hard();
+    let at_kill = smtp.received().len();
+
+    let second = ServiceProcess::spawn(bin, &env);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let report = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let base = format!("http://{}/api/v1", second.addr);
+        let login: serde_json::Value = http
+            .post(format!("{base}/auth/login"))
+            .json(&serde_json::json!({ "login": "admin", "password": "admin-password-1" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let report: serde_json::Value = http
+                .get(format!("{base}/notifications/failures"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if report["pending"] == 0 && report["sent"].as_u64().unwrap_or(0) > at_kill as u64 {
+                return report;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "messages still pending: {report}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    let received = smtp.received();
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &received {
+        *by_id
+            .entry(m.header("message-id").unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    let sent = report["sent"].as_u64().unwrap() as usize;
+    assert!(received.len() > at_kill, "the second start sent nothing");
+    assert_eq!(
+        by_id.len(),
+        sent,
+        "every message sent was received once: {report}"
+    );
+    let repeated: Vec<_> = by_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        received.len() - by_id.len() <= 1 && repeated.len() <= 1,
+        "repeated beyond the one in flight: {repeated:?}"
+    );
+    assert_eq!(report["failed"], 0, "{report}");
+    assert!(second.terminate().success());
+}
