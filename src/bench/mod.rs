@@ -5,6 +5,7 @@ pub mod append;
 pub mod commands;
 pub mod fold;
 pub mod import;
+pub mod mail;
 pub mod read;
 pub mod rebuild;
 pub mod search;

@@ -15,6 +15,10 @@
 //!
 //! `cargo run --release --bin bench -- search` (the in-memory index, 20,000 services)
 //!
+//! `cargo run --release --bin bench -- mail [--services 10000]` (reminders of
+//! overdue services decided and handed to an SMTP server of its own: aiosmtpd
+//! from Debian's python3-aiosmtpd)
+//!
 //! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
 //! [--clients 16] [--seconds N]` (build the server binaries first:
 //! `cargo build --release --bins --workspace`)
@@ -90,6 +94,14 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         println!("{}", portal::bench::stats::run(&config).await?);
+        return Ok(());
+    }
+    if what == "mail" {
+        let services = match (args.next().as_deref(), args.next()) {
+            (Some("--services"), Some(n)) => n.parse()?,
+            _ => 10_000,
+        };
+        println!("{}", portal::bench::mail::run(services).await?);
         return Ok(());
     }
     if what == "search" {

@@ -89,6 +89,10 @@ pub const MAX_ATTEMPTS: u32 = 10;
 const LEASE: Duration = Duration::from_secs(60);
 /// Messages claimed at a time.
 const CLAIM: usize = 50;
+/// Messages handed to the SMTP server at once (each on a connection of the
+/// pool): the most that a crash can leave sent but not recorded, and so
+/// sent again (with the same `Message-ID`).
+pub const IN_FLIGHT: usize = 8;
 
 /// The mail sender.
 pub struct Sender {
@@ -261,56 +265,71 @@ impl Sender {
     /// # Errors
     /// Outbox or store failures (the claimed messages come back after their lease).
     pub async fn work_once(&self, now: OffsetDateTime) -> anyhow::Result<usize> {
+        use futures_util::StreamExt;
         let claimed = self.outbox.claim(now, LEASE, CLAIM).await?;
         let n = claimed.len();
-        for q in claimed {
-            let id = q.notification_id;
-            let attempts = q.attempts + 1;
-            let outcome = self.deliver(&q).await;
-            let now = OffsetDateTime::now_utc();
-            match outcome {
-                Outcome::Sent => {
-                    self.outbox
-                        .settle(id, Settled::Sent, attempts, None, now)
-                        .await?;
-                    self.record(
-                        id,
-                        NotificationCommand::RecordSent {
-                            message_id: self.message_id(id),
-                            attempts,
-                        },
-                    )
-                    .await?;
-                }
-                Outcome::Suppressed(reason) => {
-                    self.outbox
-                        .settle(id, Settled::Suppressed, attempts, Some(reason.clone()), now)
-                        .await?;
-                    self.record(id, NotificationCommand::Suppress { reason })
-                        .await?;
-                }
-                Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
-                    tracing::info!(notification = %id, attempts, error = %error, "message delayed");
-                    self.outbox
-                        .retry(
-                            id,
-                            attempts,
-                            error,
-                            now + backoff(self.retry_after, q.attempts),
-                        )
-                        .await?;
-                }
-                Outcome::Retry(reason) | Outcome::Failed(reason) => {
-                    tracing::warn!(notification = %id, attempts, reason = %reason, "message given up on");
-                    self.outbox
-                        .settle(id, Settled::Failed, attempts, Some(reason.clone()), now)
-                        .await?;
-                    self.record(id, NotificationCommand::RecordFailure { reason, attempts })
-                        .await?;
-                }
+        let mut handled = futures_util::stream::iter(claimed)
+            .map(|q| self.handle(q))
+            .buffer_unordered(IN_FLIGHT);
+        let mut failed = None;
+        while let Some(result) = handled.next().await {
+            if let Err(e) = result {
+                failed = Some(e);
             }
         }
-        Ok(n)
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(n),
+        }
+    }
+
+    /// Delivers one claimed message and records its outcome.
+    async fn handle(&self, q: Queued) -> anyhow::Result<()> {
+        let id = q.notification_id;
+        let attempts = q.attempts + 1;
+        let outcome = self.deliver(&q).await;
+        let now = OffsetDateTime::now_utc();
+        match outcome {
+            Outcome::Sent => {
+                self.outbox
+                    .settle(id, Settled::Sent, attempts, None, now)
+                    .await?;
+                self.record(
+                    id,
+                    NotificationCommand::RecordSent {
+                        message_id: self.message_id(id),
+                        attempts,
+                    },
+                )
+                .await
+            }
+            Outcome::Suppressed(reason) => {
+                self.outbox
+                    .settle(id, Settled::Suppressed, attempts, Some(reason.clone()), now)
+                    .await?;
+                self.record(id, NotificationCommand::Suppress { reason })
+                    .await
+            }
+            Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
+                tracing::info!(notification = %id, attempts, error = %error, "message delayed");
+                self.outbox
+                    .retry(
+                        id,
+                        attempts,
+                        error,
+                        now + backoff(self.retry_after, q.attempts),
+                    )
+                    .await
+            }
+            Outcome::Retry(reason) | Outcome::Failed(reason) => {
+                tracing::warn!(notification = %id, attempts, reason = %reason, "message given up on");
+                self.outbox
+                    .settle(id, Settled::Failed, attempts, Some(reason.clone()), now)
+                    .await?;
+                self.record(id, NotificationCommand::RecordFailure { reason, attempts })
+                    .await
+            }
+        }
     }
 
     /// Records an outcome on the notification's stream (nothing when it is settled already).
