@@ -60,7 +60,7 @@ impl Modify for ReadYourWrites {
     modifiers(&ReadYourWrites),
     paths(
         super::search::search, super::search::vacancies, super::search::places,
-        super::records::service, super::records::provider, super::records::directory,
+        super::records::service, super::records::verification_overdue, super::records::provider, super::records::directory,
         super::records::directory_entry, super::records::regional_contacts,
         super::map::map, super::map::geojson,
         super::export::services_csv, super::export::services_spreadsheet, super::export::vacancies_csv, super::export::facilities_geojson,

@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 pub(super) fn routes() -> Router<QueryState> {
     Router::new()
+        .route("/services/verification-overdue", get(verification_overdue))
         .route("/services/{id}", get(service))
         .route("/providers/{ico}", get(provider))
         .route("/directory", get(directory))
@@ -275,4 +276,85 @@ async fn regional_contacts(
         .collect();
     items.sort_by(|a, b| (a.details.role, &a.details.name).cmp(&(b.details.role, &b.details.name)));
     Ok(Json(items.into()))
+}
+
+/// Which records are overdue for verification.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueParams {
+    /// Not verified for this many days (365 by default, the reminders' `PORTAL_VERIFICATION_AFTER`).
+    pub days: Option<u32>,
+    /// The page, from 1.
+    pub page: Option<usize>,
+    /// Items per page (at most 100, 50 by default).
+    pub per_page: Option<usize>,
+    /// Wait until the read models hold this change.
+    pub after: Option<String>,
+}
+
+/// An active service whose record waits for its verification.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OverdueVerification {
+    /// The service's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The provider's IČO.
+    pub provider_ico: String,
+    /// The provider's name.
+    pub provider_name: String,
+    /// The last verification (none: never verified).
+    pub last_verified_on: Option<time::Date>,
+    /// Days since the last verification, or since the record was made.
+    pub days: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/services/verification-overdue", tag = "records", params(OverdueParams), responses((status = 200, description = "`{ total, page, per_page, items }`: active services not verified for `days`, the longest overdue first (the records the verification reminders go to)", body = crate::api::answers::Page<OverdueVerification>), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+async fn verification_overdue(
+    State(state): State<QueryState>,
+    Query(p): Query<OverdueParams>,
+) -> Result<Json<crate::api::answers::Page<OverdueVerification>>, Problem> {
+    let (page, per_page) = super::search::paging(p.page, p.per_page, 50, 100)?;
+    wait_after(&state, p.after.as_deref()).await?;
+    let days = i64::from(p.days.unwrap_or(365));
+    let now = OffsetDateTime::now_utc();
+    let index = state.indexer.read();
+    let mut items: Vec<OverdueVerification> = index
+        .services()
+        .filter(|e| e.view.status == ServiceStatus::Active)
+        .filter_map(|e| {
+            let made = e
+                .view
+                .history
+                .iter()
+                .find(|n| n.action == "create")
+                .map_or(e.view.updated_at, |n| n.at)
+                .date();
+            let since = e.view.last_verified_on.unwrap_or(made);
+            let age = (now.date() - since).whole_days();
+            (age >= days).then(|| OverdueVerification {
+                id: e.view.id.clone(),
+                name: e.view.details.name.clone(),
+                provider_ico: e.view.provider_ico.clone(),
+                provider_name: index
+                    .provider_name(&e.view.provider_ico)
+                    .unwrap_or_default(),
+                last_verified_on: e.view.last_verified_on,
+                days: age,
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| b.days.cmp(&a.days).then_with(|| a.id.cmp(&b.id)));
+    let total = items.len();
+    let items = items
+        .into_iter()
+        .skip(super::search::offset(page, per_page))
+        .take(per_page)
+        .collect();
+    Ok(Json(crate::api::answers::Page {
+        total,
+        page,
+        per_page,
+        items,
+    }))
 }

@@ -547,3 +547,81 @@ async fn the_links_of_messages_open_pages_that_work_without_javascript() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unverified_record_is_asked_to_be_verified_twice_and_listed_for_administrators() {
+    let smtp = PrivateSmtp::start();
+    let dir = infra::testing::TempDir::new();
+    let mut settings = mail(&smtp, None);
+    settings.rules.vacancy_after = Duration::from_secs(7 * 86_400);
+    settings.rules.verification_after = Duration::from_secs(2);
+    settings.rules.verification_reminder_after = Duration::from_secs(3);
+    let app = crate::helpers::spawn_portal_mailing(&dir, false, settings).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    let admin = Client::new(&app.base).login("admin", password.trim()).await;
+    let provider = json!({ "ico": ICO, "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" },
+        "contacts": { "emails": ["info@charita.example.org"] } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    // No e-mail of its own: the provider's is used.
+    let service = json!({ "provider_ico": ICO, "details": { "name": "Odborné poradenství", "kind": 1,
+        "forms": [{ "form": "amb", "capacities": [{ "unit": "klient", "count": 30 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Poradna", "address": { "city": "Děčín", "postcode": "40502" } }] } });
+    let registered = admin.post("/services", service).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let id = registered.body["stream_id"].as_str().unwrap().to_string();
+    let first = message(
+        &smtp,
+        "info@charita.example.org",
+        "Ověřte prosím údaje služby Odborné poradenství",
+    )
+    .await;
+    assert!(
+        first.text().contains("naposledy ověřeny"),
+        "{}",
+        first.text()
+    );
+    message(
+        &smtp,
+        "info@charita.example.org",
+        "Připomínka: ověřte prosím údaje služby Odborné poradenství",
+    )
+    .await;
+    // A service of another kind gets no vacancy reminder.
+    assert!(smtp
+        .received()
+        .iter()
+        .all(|m| !decoded_subject(m).starts_with("Nahlaste")));
+
+    let (status, _, body) = app
+        .get(&format!(
+            "/api/v1/services/verification-overdue?days=0&after={}",
+            registered.after()
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let list: Value = serde_json::from_str(&body).unwrap();
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(row["last_verified_on"], Value::Null);
+    assert_eq!(row["provider_name"], "Charita");
+    let verified = admin
+        .post(&format!("/services/{id}/verify"), json!({}))
+        .await;
+    assert_eq!(verified.status, 200, "{:?}", verified.body);
+    let (_, _, body) = app
+        .get(&format!(
+            "/api/v1/services/verification-overdue?days=1&after={}",
+            verified.after()
+        ))
+        .await;
+    assert!(!body.contains(&id), "{body}");
+    let (status, _, _) = app
+        .get("/api/v1/services/verification-overdue?days=x")
+        .await;
+    assert_eq!(status, 422);
+    app.stop().await;
+}
