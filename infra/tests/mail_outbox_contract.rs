@@ -17,6 +17,7 @@ async fn contract(outbox: DynMailOutbox) {
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     assert_eq!(outbox.checkpoint().await.unwrap(), LogPosition::START);
     let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let person = Uuid::now_v7();
     let at = LogPosition {
         transaction_id: 7,
         global_position: 3,
@@ -26,7 +27,7 @@ async fn contract(outbox: DynMailOutbox) {
             vec![
                 (a, json!({"kind": "vacancy_reminder"}), now),
                 (b, json!({"kind": "survey_invitation"}), now),
-                (c, json!({"kind": "grant_decision"}), now),
+                (c, json!({"kind": "password_reset", "recipient": {"to": "account", "account_id": person}}), now),
             ],
             vec![],
             at,
@@ -34,6 +35,8 @@ async fn contract(outbox: DynMailOutbox) {
         .await
         .unwrap();
     assert_eq!(outbox.checkpoint().await.unwrap(), at);
+    assert_eq!(outbox.for_account(person).await.unwrap(), vec![c]);
+    assert!(outbox.for_account(Uuid::now_v7()).await.unwrap().is_empty());
     // Enqueued again (a replay): nothing changes.
     outbox
         .enqueue(vec![(a, json!({"kind": "other"}), now)], vec![], at)

@@ -10,7 +10,7 @@ use crate::execute::{execute, load, CommandContext, CommandResult};
 use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
 use crate::notify::links;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use command_api::accounts::{Accepted, PasswordResetBody, PasswordResetConfirmBod
 use events::accounts::{Account, AccountCommand};
 use events::notifications::settings::{NotificationSettings, SettingsCommand};
 use events::{Actor, Aggregate, DomainError};
+use infra::params::Query;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -187,7 +188,9 @@ pub(super) async fn confirm_reset(
 }
 
 /// The token of an unsubscribe link.
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
 pub(super) struct UnsubscribeQuery {
     /// The `t` parameter of the link in the message.
     t: String,
@@ -201,6 +204,12 @@ pub(super) async fn unsubscribe(
     Query(query): Query<UnsubscribeQuery>,
 ) -> Result<Response, ApiError> {
     let key = crate::notify::link_key(&state.audit_key);
+    if query.t.is_empty() {
+        return Err(ApiError::invalid(
+            "t",
+            "is required: the token of the link in the message",
+        ));
+    }
     let Some((recipient, kind)) = links::read_unsubscribe_token(&key, &query.t) else {
         return Err(ApiError::invalid(
             "t",

@@ -241,6 +241,16 @@ impl Sender {
             let last = last.log_position();
             let mut decided = Vec::new();
             let mut settled = Vec::new();
+            // An erased account: the copies kept of its messages go too.
+            for e in batch.iter().filter(|e| {
+                e.stream.stream_type == Account::STREAM_TYPE && e.event_type == "AccountErased"
+            }) {
+                if let Ok(account) = Uuid::parse_str(&e.stream.stream_id) {
+                    for id in self.outbox.for_account(account).await? {
+                        self.mailer.forget(&self.message_id(id)).await?;
+                    }
+                }
+            }
             for e in batch
                 .iter()
                 .filter(|e| e.stream.stream_type == Notification::STREAM_TYPE)

@@ -53,6 +53,15 @@ pub trait Mailer: Send + Sync + 'static {
 
     /// What it is, for logs and `/ready`.
     fn describe(&self) -> String;
+
+    /// Forgets the copy it kept of a message, if any (an erasure): the
+    /// `.eml` files of the embedded mode; an SMTP server keeps none here.
+    ///
+    /// # Errors
+    /// When the copy exists but cannot be removed.
+    async fn forget(&self, _message_id: &str) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A shared handle to any mailer.
@@ -286,12 +295,10 @@ impl FileMailer {
     }
 }
 
-#[async_trait::async_trait]
-impl Mailer for FileMailer {
-    async fn send(&self, email: &Email) -> Result<(), SendError> {
-        let bytes = build(&self.from, email)?.formatted();
-        let name: String = email
-            .message_id
+impl FileMailer {
+    /// The file a message is written to, named by its `Message-ID`.
+    fn file_of(&self, message_id: &str) -> (String, PathBuf) {
+        let name: String = message_id
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '-' {
@@ -301,6 +308,23 @@ impl Mailer for FileMailer {
                 }
             })
             .collect();
+        let file = self.dir.join(format!("{name}.eml"));
+        (name, file)
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for FileMailer {
+    async fn forget(&self, message_id: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(self.file_of(message_id).1) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    async fn send(&self, email: &Email) -> Result<(), SendError> {
+        let bytes = build(&self.from, email)?.formatted();
+        let (name, file) = self.file_of(&email.message_id);
         let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write;
@@ -308,7 +332,7 @@ impl Mailer for FileMailer {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&bytes)?;
             f.sync_all()?;
-            std::fs::rename(&tmp, dir.join(format!("{name}.eml")))?;
+            std::fs::rename(&tmp, file)?;
             std::fs::File::open(&dir)?.sync_all()
         })
         .await

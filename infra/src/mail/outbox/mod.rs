@@ -125,6 +125,9 @@ pub trait MailOutbox: Send + Sync + 'static {
 
     /// How many messages are in each state.
     async fn counts(&self) -> anyhow::Result<Counts>;
+
+    /// The messages for an account (its erasure forgets their copies).
+    async fn for_account(&self, account_id: Uuid) -> anyhow::Result<Vec<Uuid>>;
 }
 
 /// A shared handle to any outbox.

@@ -208,4 +208,17 @@ impl MailOutbox for PostgresMailOutbox {
         }
         Ok(counts)
     }
+
+    async fn for_account(&self, account_id: Uuid) -> anyhow::Result<Vec<Uuid>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT notification_id FROM mail_outbox \
+                 WHERE decision->'recipient'->>'to' = 'account' \
+                   AND decision->'recipient'->>'account_id' = $1",
+                &[&account_id.to_string()],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
 }

@@ -240,4 +240,18 @@ impl MailOutbox for SqliteMailOutbox {
         })
         .await
     }
+
+    async fn for_account(&self, account_id: Uuid) -> anyhow::Result<Vec<Uuid>> {
+        let id = account_id.to_string();
+        self.run(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT notification_id FROM mail_outbox \
+                 WHERE json_extract(decision, '$.recipient.to') = 'account' \
+                   AND json_extract(decision, '$.recipient.account_id') = ?1",
+            )?;
+            let rows = stmt.query_map([id], |r| uuid(r, 0))?;
+            rows.collect()
+        })
+        .await
+    }
 }
