@@ -7,7 +7,7 @@
 
 use super::commands::Answer;
 use super::page::{self, Frame, Lang};
-use super::session::{commands, lang_of_form, same_origin, unreachable_commands};
+use super::session::{commands, forwarded_for, lang_of_form, same_origin, unreachable_commands};
 use crate::api::QueryState;
 use axum::body::Bytes;
 use axum::extract::{Query, RawQuery, State};
@@ -117,24 +117,45 @@ struct ForgottenForm {
     who: String,
 }
 
+/// The browser's address, as the command API's limits count it.
+type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+/// What a form posts to the command API: where, on whose behalf, for which page.
+struct Post<'a> {
+    lang: Lang,
+    title: &'a str,
+    path: &'a str,
+    /// `X-Forwarded-For`: the command API limits requests per browser.
+    forwarded: String,
+}
+
 /// The command API's answer, or the page saying it cannot be reached.
 async fn post(
     state: &QueryState,
-    lang: Lang,
-    title: &str,
-    path: &str,
+    to: Post<'_>,
     body: Option<&serde_json::Value>,
 ) -> Result<Answer, Response> {
-    let commands = commands(state, lang, title)?;
+    let commands = commands(state, to.lang, to.title)?;
     commands
-        .send(Method::POST, path, None, &[], body)
+        .send(
+            Method::POST,
+            to.path,
+            None,
+            &[("X-Forwarded-For", to.forwarded.as_str())],
+            body,
+        )
         .await
-        .map_err(|e| unreachable_commands(lang, title, &e))
+        .map_err(|e| unreachable_commands(to.lang, to.title, &e))
+}
+
+fn forwarded(headers: &HeaderMap, peer: Peer) -> String {
+    forwarded_for(headers, peer.map(|p| p.0 .0.ip()))
 }
 
 /// `POST /zapomenute-heslo`: a login or an e-mail; the same answer whether or not an account has it.
 pub async fn forgotten_post(
     State(state): State<QueryState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -163,15 +184,13 @@ pub async fn forgotten_post(
         }
     };
     let json = serde_json::to_value(&request).unwrap_or_default();
-    let answer = match post(
-        &state,
+    let to = Post {
         lang,
-        forgotten_title(lang),
-        "/auth/password-reset",
-        Some(&json),
-    )
-    .await
-    {
+        title: forgotten_title(lang),
+        path: "/auth/password-reset",
+        forwarded: forwarded(&headers, peer),
+    };
+    let answer = match post(&state, to, Some(&json)).await {
         Ok(a) => a,
         Err(page) => return page,
     };
@@ -210,6 +229,7 @@ struct NewPasswordForm {
 /// `POST /nove-heslo`: sets the password; then the sign-in page.
 pub async fn new_password_post(
     State(state): State<QueryState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -231,15 +251,13 @@ pub async fn new_password_post(
     })
     .unwrap_or_default();
     let title = new_password_title(lang);
-    let answer = match post(
-        &state,
+    let to = Post {
         lang,
         title,
-        "/auth/password-reset/confirm",
-        Some(&json),
-    )
-    .await
-    {
+        path: "/auth/password-reset/confirm",
+        forwarded: forwarded(&headers, peer),
+    };
+    let answer = match post(&state, to, Some(&json)).await {
         Ok(a) => a,
         Err(page) => return page,
     };
@@ -273,6 +291,7 @@ pub async fn unsubscribe_form(RawQuery(raw): RawQuery, Query(token): Query<Token
 /// `POST /odhlaseni-zprav`: stops the kind of message the link names.
 pub async fn unsubscribe_post(
     State(state): State<QueryState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -286,7 +305,13 @@ pub async fn unsubscribe_post(
         "/notifications/unsubscribe?{}",
         serde_urlencoded::to_string([("t", form.t.as_str())]).unwrap_or_default()
     );
-    let answer = match post(&state, lang, title, &path, None).await {
+    let to = Post {
+        lang,
+        title,
+        path: &path,
+        forwarded: forwarded(&headers, peer),
+    };
+    let answer = match post(&state, to, None).await {
         Ok(a) => a,
         Err(page) => return page,
     };

@@ -173,7 +173,7 @@ pub async fn login_page(RawQuery(raw): RawQuery) -> Response {
 }
 
 /// The `X-Forwarded-For` to send on: what came in, then the peer.
-fn forwarded_for(headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> String {
+pub fn forwarded_for(headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> String {
     let came = headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())

@@ -480,30 +480,23 @@ async fn the_links_of_messages_open_pages_that_work_without_javascript() {
         status == 200 && page.contains(&format!("name=\"t\" value=\"{t}\"")),
         "{page}"
     );
-    let (status, page) = form(
-        &app.base,
-        "/nove-heslo",
-        &[
-            ("t", &t),
-            ("password", "nove-heslo-petra"),
-            ("again", "jine-heslo-petra"),
-        ],
-    )
-    .await;
+    let set = |password: &'static str, again: &'static str| {
+        let (base, t) = (app.base.clone(), t.clone());
+        async move {
+            form(
+                &base,
+                "/nove-heslo",
+                &[("t", &t), ("password", password), ("again", again)],
+            )
+            .await
+        }
+    };
+    let (status, page) = set("nove-heslo-petra", "jine-heslo-petra").await;
     assert!(
         status == 422 && page.contains("Hesla se neshodují"),
         "{page}"
     );
-    let (status, page) = form(
-        &app.base,
-        "/nove-heslo",
-        &[
-            ("t", &t),
-            ("password", "nove-heslo-petra"),
-            ("again", "nove-heslo-petra"),
-        ],
-    )
-    .await;
+    let (status, page) = set("nove-heslo-petra", "nove-heslo-petra").await;
     assert!(
         status == 200 && page.contains("Heslo je nastavené"),
         "{page}"
@@ -511,16 +504,7 @@ async fn the_links_of_messages_open_pages_that_work_without_javascript() {
     Client::new(&app.base)
         .login("petr", "nove-heslo-petra")
         .await;
-    let (status, page) = form(
-        &app.base,
-        "/nove-heslo",
-        &[
-            ("t", &t),
-            ("password", "treti-heslo-petra"),
-            ("again", "treti-heslo-petra"),
-        ],
-    )
-    .await;
+    let (status, page) = set("treti-heslo-petra", "treti-heslo-petra").await;
     assert!(status == 422 && page.contains("Odkaz"), "{page}");
 
     // A message's unsubscribe page: a button, then done.
