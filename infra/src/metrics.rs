@@ -73,6 +73,20 @@ pub static DEPENDENCY_UP: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+/// Messages handed to the mailer, by outcome (`sent`, `delayed`, `failed`, `suppressed`).
+pub static MAIL_MESSAGES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "mail_messages_total",
+                "E-mail messages by outcome of their attempt",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric"),
+    )
+});
+
 /// Records one append.
 pub fn observe_append(adapter: &str, elapsed: Duration, events: usize) {
     APPEND_SECONDS

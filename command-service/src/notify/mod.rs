@@ -299,6 +299,15 @@ impl Sender {
         let attempts = q.attempts + 1;
         let outcome = self.deliver(&q).await;
         let now = OffsetDateTime::now_utc();
+        let label = match &outcome {
+            Outcome::Sent => "sent",
+            Outcome::Suppressed(_) => "suppressed",
+            Outcome::Retry(_) if attempts < MAX_ATTEMPTS => "delayed",
+            Outcome::Retry(_) | Outcome::Failed(_) => "failed",
+        };
+        infra::metrics::MAIL_MESSAGES
+            .with_label_values(&[label])
+            .inc();
         match outcome {
             Outcome::Sent => {
                 self.outbox

@@ -349,6 +349,13 @@ async fn e_mail_in_the_embedded_portal() {
     let app = crate::helpers::spawn_portal_mailing(&dir, false, mail(&smtp, None)).await;
     let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
     scenario(&app.base, &app.base, password.trim(), &mut smtp).await;
+    let (_, _, metrics) = app.get("/metrics").await;
+    for outcome in ["sent", "delayed", "suppressed"] {
+        assert!(
+            metrics.contains(&format!("mail_messages_total{{outcome=\"{outcome}\"}}")),
+            "{metrics}"
+        );
+    }
     app.stop().await;
     // The erased person's address is nowhere in the data folder.
     assert_eq!(
