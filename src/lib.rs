@@ -128,6 +128,7 @@ impl Application {
             outbox: mail_outbox,
             mailer,
             credentials,
+            personal: personal_keys.clone(),
             link_key: Arc::new(command_service::notify::link_key(&command_state.audit_key)),
             public_url: String::new(),
             site_name: settings

@@ -16,6 +16,7 @@ pub mod plans;
 pub mod providers;
 pub mod regional_contacts;
 pub mod services;
+pub mod subscriptions;
 pub mod surveys;
 
 use serde::{Deserialize, Serialize};

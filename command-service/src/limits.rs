@@ -218,6 +218,8 @@ pub struct Limits {
     pub author_erasures: RateLimiter,
     /// Requests of password links per address (each sends an e-mail).
     pub password_links: RateLimiter,
+    /// Subscriptions per address and per e-mail (each sends a confirmation).
+    pub subscriptions: RateLimiter,
 }
 
 impl Default for Limits {
@@ -229,6 +231,7 @@ impl Default for Limits {
             self_registrations: RateLimiter::new(PUBLIC_ACTIONS, PUBLIC_WINDOW),
             author_erasures: RateLimiter::new(PUBLIC_ACTIONS, PUBLIC_WINDOW),
             password_links: RateLimiter::new(PUBLIC_ACTIONS, PUBLIC_WINDOW),
+            subscriptions: RateLimiter::new(PUBLIC_ACTIONS, PUBLIC_WINDOW),
         }
     }
 }

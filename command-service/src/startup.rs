@@ -103,6 +103,7 @@ impl Application {
                     outbox,
                     mailer,
                     credentials: state.credentials.clone(),
+                    personal: state.personal_keys.clone(),
                     link_key: Arc::new(crate::notify::link_key(&state.audit_key)),
                     public_url,
                     site_name: settings.notify.site(),

@@ -172,3 +172,111 @@ fn a_password_link_works_once_before_it_expires() {
         .to_string()
         .contains("disabled"));
 }
+
+mod subscriptions {
+    use super::support::{given, NOW};
+    use events::forum::Sealed;
+    use events::notifications::subscription::{
+        Subscription, SubscriptionCommand as C, SubscriptionEvent as E, Topic, CONFIRM_WITHIN,
+    };
+    use events::DomainError;
+
+    fn sealed() -> Sealed {
+        Sealed {
+            nonce: "n".into(),
+            ciphertext: "c".into(),
+        }
+    }
+
+    fn requested(topic: Topic) -> E {
+        E::SubscriptionRequested {
+            topic,
+            address: sealed(),
+            confirm_by: NOW + CONFIRM_WITHIN,
+        }
+    }
+
+    fn news() -> Topic {
+        Topic::KrajNews {
+            kraj: "CZ080".into(),
+        }
+    }
+
+    #[test]
+    fn a_subscription_is_requested_confirmed_within_a_week_and_cancelled() {
+        given::<Subscription>(&[])
+            .when(&C::Request {
+                topic: news(),
+                address: sealed(),
+            })
+            .then(&[requested(news())]);
+        given::<Subscription>(&[requested(news())])
+            .when(&C::Confirm)
+            .then(&[E::SubscriptionConfirmed {}]);
+        let confirmed = [requested(news()), E::SubscriptionConfirmed {}];
+        given::<Subscription>(&confirmed)
+            .when(&C::Confirm)
+            .then(&[]);
+        given::<Subscription>(&confirmed)
+            .when(&C::Cancel {
+                reason: "unsubscribed".into(),
+            })
+            .then(&[E::SubscriptionCancelled {
+                reason: "unsubscribed".into(),
+            }]);
+        let cancelled = [
+            requested(news()),
+            E::SubscriptionCancelled {
+                reason: "unsubscribed".into(),
+            },
+        ];
+        given::<Subscription>(&cancelled)
+            .when(&C::Cancel {
+                reason: "again".into(),
+            })
+            .then(&[]);
+        assert!(matches!(
+            given::<Subscription>(&cancelled).when(&C::Confirm).error(),
+            DomainError::Rejected(_)
+        ));
+        let late = [E::SubscriptionRequested {
+            topic: news(),
+            address: sealed(),
+            confirm_by: NOW - time::Duration::seconds(1),
+        }];
+        assert!(matches!(
+            given::<Subscription>(&late).when(&C::Confirm).error(),
+            DomainError::Rejected(_)
+        ));
+        assert!(matches!(
+            given::<Subscription>(&[]).when(&C::Confirm).error(),
+            DomainError::NotFound(_)
+        ));
+    }
+
+    #[test]
+    fn a_topic_names_a_territory_and_a_kind() {
+        let e = given::<Subscription>(&[])
+            .when(&C::Request {
+                topic: Topic::Vacancies {
+                    orp: "".into(),
+                    kind: 0,
+                },
+                address: sealed(),
+            })
+            .error();
+        let DomainError::Invalid(v) = e else {
+            panic!("{e:?}")
+        };
+        let fields: Vec<&str> = v.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["orp", "kind"]);
+        let json = serde_json::to_value(requested(Topic::Vacancies {
+            orp: "8103".into(),
+            kind: 20,
+        }))
+        .unwrap();
+        assert_eq!(json["topic"], "vacancies");
+        assert_eq!(json["orp"], "8103");
+        assert!(json.get("email").is_none() && json["address"]["ciphertext"] == "c");
+    }
+}

@@ -35,8 +35,22 @@ async fn contract(outbox: DynMailOutbox) {
         .await
         .unwrap();
     assert_eq!(outbox.checkpoint().await.unwrap(), at);
-    assert_eq!(outbox.for_account(person).await.unwrap(), vec![c]);
-    assert!(outbox.for_account(Uuid::now_v7()).await.unwrap().is_empty());
+    let for_account = |id: Uuid| {
+        let outbox = outbox.clone();
+        async move {
+            outbox
+                .for_recipient("account", "account_id", &id.to_string())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(for_account(person).await, vec![c]);
+    assert!(for_account(Uuid::now_v7()).await.is_empty());
+    assert!(outbox
+        .for_recipient("subscriber", "account_id", &person.to_string())
+        .await
+        .unwrap()
+        .is_empty());
     // Enqueued again (a replay): nothing changes.
     outbox
         .enqueue(vec![(a, json!({"kind": "other"}), now)], vec![], at)

@@ -16,9 +16,13 @@
 use anyhow::Context;
 use events::accounts::{Account, AccountEvent};
 use events::aggregate::{from_recorded, to_new_event};
+use events::content::news::{News, NewsEvent};
 use events::grants::application::{GrantApplication, GrantApplicationEvent};
 use events::grants::call::{GrantCall, GrantCallEvent};
 use events::notifications::notification::{notification_id, Decision};
+use events::notifications::subscription::{
+    Subscription, SubscriptionEvent, SubscriptionStatus, Topic,
+};
 use events::notifications::{NotificationEvent, NotificationKind as K, Recipient};
 use events::registry::provider::{Provider, ProviderEvent, ProviderStatus};
 use events::registry::service::{Service, ServiceEvent, ServiceStatus};
@@ -33,8 +37,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// The kinds of service whose free places are reported (the vacancy board's).
-pub const VACANCY_KINDS: [u16; 6] = [20, 26, 21, 31, 34, 33];
+pub use events::values::codes::VACANCY_KINDS;
 
 /// Events read per batch.
 const BATCH: usize = 2000;
@@ -52,6 +55,8 @@ pub struct Rules {
     pub verification_reminder_after: Duration,
     /// `PORTAL_GRANT_REMINDER_BEFORE`: the reminder of a call's deadline, this long before it (7 days).
     pub deadline_before: Duration,
+    /// `PORTAL_DIGEST_EVERY`: the period of subscriptions' digests (7 days, from Monday 0:00 UTC).
+    pub digest_every: Duration,
     /// An event older than this leads to no message (2 days).
     pub recent: Duration,
     /// How often time is looked at (a minute, or less when a period is shorter).
@@ -66,6 +71,7 @@ impl Default for Rules {
             verification_after: Duration::from_secs(365 * 86_400),
             verification_reminder_after: Duration::from_secs(14 * 86_400),
             deadline_before: Duration::from_secs(7 * 86_400),
+            digest_every: Duration::from_secs(7 * 86_400),
             recent: Duration::from_secs(2 * 86_400),
             tick: Duration::from_secs(60),
         }
@@ -90,6 +96,7 @@ impl Rules {
                 &mut rules.verification_reminder_after,
             ),
             ("PORTAL_GRANT_REMINDER_BEFORE", &mut rules.deadline_before),
+            ("PORTAL_DIGEST_EVERY", &mut rules.digest_every),
         ] {
             if let Ok(value) = std::env::var(name) {
                 *slot = infra::mail::parse_duration(&value).map_err(|reason| {
@@ -106,7 +113,8 @@ impl Rules {
         let shortest = self
             .vacancy_after
             .min(self.verification_after)
-            .min(self.verification_reminder_after);
+            .min(self.verification_reminder_after)
+            .min(self.digest_every);
         (shortest / 4).clamp(Duration::from_millis(500), Duration::from_secs(60))
     }
 }
@@ -143,6 +151,33 @@ struct SurveyState {
     author: Option<Uuid>,
 }
 
+#[derive(Default)]
+struct SubscriptionState {
+    state: Subscription,
+    version: u64,
+    confirmed_at: Option<OffsetDateTime>,
+    /// What it is to, in Czech.
+    about: String,
+}
+
+/// An article published, for the digests of its kraj.
+struct Article {
+    kraj: String,
+    title: String,
+    at: OffsetDateTime,
+}
+
+/// A service that reported free places after having none, for the digests of its kind and ORP.
+struct Opening {
+    service: String,
+    kind: u16,
+    orp: BTreeSet<String>,
+    at: OffsetDateTime,
+}
+
+/// The most items a digest lists.
+pub const DIGEST_ITEMS: usize = 30;
+
 /// What the process manager knows: the log folded.
 #[derive(Default)]
 pub struct State {
@@ -152,6 +187,9 @@ pub struct State {
     calls: BTreeMap<String, CallState>,
     applications: BTreeMap<String, GrantApplication>,
     accounts: BTreeMap<Uuid, Account>,
+    subscriptions: BTreeMap<Uuid, SubscriptionState>,
+    news: BTreeMap<String, Article>,
+    openings: Vec<Opening>,
     decided: HashSet<Uuid>,
     triggered: Vec<Due>,
 }
@@ -179,6 +217,69 @@ fn with(mut d: Due, facts: &[(&str, String)]) -> Due {
 
 fn day(t: OffsetDateTime) -> String {
     t.date().to_string()
+}
+
+fn free_places(s: &Service) -> i64 {
+    s.vacancies.values().map(|v| v.free_places.max(0)).sum()
+}
+
+/// The ORP (ČSÚ codes) where a service has its facilities, else those its catchment names.
+fn orp_of(
+    d: &events::registry::service::ServiceDetails,
+    territory: &Territory,
+) -> BTreeSet<String> {
+    let facilities: BTreeSet<String> = d
+        .facilities
+        .iter()
+        .filter_map(|f| f.address.municipality_code.as_deref())
+        .filter_map(|m| territory.orp_of_municipality(m))
+        .map(|o| o.csu_code.clone())
+        .collect();
+    if !facilities.is_empty() {
+        return facilities;
+    }
+    d.catchment
+        .orp
+        .iter()
+        .filter_map(|o| territory.orp_by_any_code(o))
+        .map(|o| o.csu_code.clone())
+        .collect()
+}
+
+/// What a subscription is to, in Czech (`novinky: Jihomoravský kraj`).
+pub fn about(topic: &Topic, territory: &Territory) -> String {
+    match topic {
+        Topic::KrajNews { kraj } => {
+            let name = territory
+                .kraj_by_any_code(kraj)
+                .map_or(kraj.as_str(), |k| k.name.as_str());
+            format!("aktuality: {name}")
+        }
+        Topic::Vacancies { orp, kind } => {
+            let name = territory
+                .orp_by_any_code(orp)
+                .map_or(orp.as_str(), |o| o.name.as_str());
+            let kind = events::values::codes::ServiceKind::from_code(*kind)
+                .map_or_else(|_| kind.to_string(), |k| k.name().to_string());
+            format!("nová volná místa: {kind}, ORP {name}")
+        }
+    }
+}
+
+/// The digests' periods start on Monday 5 January 1970, 0:00 UTC.
+fn digest_epoch() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + time::Duration::days(4)
+}
+
+/// The last period that ended by `now`: its number, start and end.
+pub fn last_period(
+    now: OffsetDateTime,
+    every: Duration,
+) -> Option<(i64, OffsetDateTime, OffsetDateTime)> {
+    let len = i64::try_from(every.as_secs()).ok().filter(|l| *l > 0)?;
+    let n = (now - digest_epoch()).whole_seconds().div_euclid(len) - 1;
+    let start = digest_epoch() + time::Duration::seconds(n * len);
+    Some((n, start, start + time::Duration::seconds(len)))
 }
 
 impl State {
@@ -212,7 +313,66 @@ impl State {
                 let event: ServiceEvent = from_recorded(e).with_context(read)?;
                 let s = self.services.entry(id.to_string()).or_default();
                 s.since.get_or_insert(e.occurred_at);
+                let before = free_places(&s.state);
                 s.state.apply(&event);
+                if before == 0 && free_places(&s.state) > 0 {
+                    if let Some(d) = &s.state.details {
+                        self.openings.push(Opening {
+                            service: id.to_string(),
+                            kind: d.kind,
+                            orp: orp_of(d, territory),
+                            at: e.recorded_at,
+                        });
+                    }
+                }
+            }
+            News::STREAM_TYPE => match from_recorded::<NewsEvent>(e).with_context(read)? {
+                NewsEvent::NewsPublished { article } | NewsEvent::NewsCorrected { article } => {
+                    let at = self.news.get(id).map_or(e.recorded_at, |a| a.at);
+                    self.news.insert(
+                        id.to_string(),
+                        Article {
+                            kraj: article.kraj,
+                            title: article.title,
+                            at,
+                        },
+                    );
+                }
+                NewsEvent::NewsWithdrawn { .. } => {
+                    self.news.remove(id);
+                }
+            },
+            Subscription::STREAM_TYPE => {
+                let event: SubscriptionEvent = from_recorded(e).with_context(read)?;
+                let Ok(subscription_id) = Uuid::parse_str(id) else {
+                    return Ok(());
+                };
+                let s = self.subscriptions.entry(subscription_id).or_default();
+                s.state.apply(&event);
+                s.version = e.stream_version;
+                if let (true, Some(topic)) = (s.about.is_empty(), &s.state.topic) {
+                    s.about = about(topic, territory);
+                }
+                match event {
+                    SubscriptionEvent::SubscriptionConfirmed {} => {
+                        s.confirmed_at = Some(e.recorded_at);
+                    }
+                    SubscriptionEvent::SubscriptionRequested { confirm_by, .. }
+                        if recent && confirm_by > OffsetDateTime::now_utc() =>
+                    {
+                        caused.push(with(
+                            due(
+                                K::SubscriptionConfirmation,
+                                id,
+                                Recipient::Subscriber { subscription_id },
+                                format!("subscription/{id}"),
+                                "/odber/potvrdit".to_string(),
+                            ),
+                            &[("about", s.about.clone())],
+                        ));
+                    }
+                    _ => {}
+                }
             }
             Provider::STREAM_TYPE => {
                 let event: ProviderEvent = from_recorded(e).with_context(read)?;
@@ -582,8 +742,115 @@ impl State {
                 ));
             }
         }
+        out.extend(self.digests(now, rules));
         out.retain(|d| !self.decided.contains(&d.id));
         out
+    }
+
+    /// The digests of the last period that ended, for each confirmed subscription with news in it.
+    fn digests(&self, now: OffsetDateTime, rules: &Rules) -> Vec<Due> {
+        let Some((n, start, end)) = last_period(now, rules.digest_every) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for (id, s) in &self.subscriptions {
+            let (SubscriptionStatus::Confirmed, Some(topic), Some(confirmed)) =
+                (s.state.status, &s.state.topic, s.confirmed_at)
+            else {
+                continue;
+            };
+            if confirmed >= end {
+                continue;
+            }
+            let from = start.max(confirmed);
+            let (items, link): (Vec<(String, String)>, String) = match topic {
+                Topic::KrajNews { kraj } => (
+                    self.news
+                        .iter()
+                        .filter(|(_, a)| &a.kraj == kraj && a.at >= from && a.at < end)
+                        .map(|(id, a)| (a.title.clone(), format!("/aktuality/{id}")))
+                        .collect(),
+                    "/aktuality".to_string(),
+                ),
+                Topic::Vacancies { orp, kind } => {
+                    let mut seen = BTreeSet::new();
+                    let items = self
+                        .openings
+                        .iter()
+                        .filter(|o| o.kind == *kind && o.orp.contains(orp))
+                        .filter(|o| o.at >= from && o.at < end)
+                        .filter(|o| seen.insert(o.service.clone()))
+                        .filter_map(|o| {
+                            // Only those that still have free places.
+                            let service = self.services.get(&o.service)?;
+                            let free = free_places(&service.state);
+                            (free > 0 && service.state.status == ServiceStatus::Active).then(|| {
+                                (
+                                    format!(
+                                        "{} – volných míst: {free}",
+                                        self.service_name(&o.service)
+                                    ),
+                                    format!("/sluzby/{}", o.service),
+                                )
+                            })
+                        })
+                        .collect();
+                    (items, format!("/volna-mista?orp={orp}&kind={kind}"))
+                }
+            };
+            if items.is_empty() {
+                continue;
+            }
+            let mut facts = vec![
+                ("about", s.about.clone()),
+                ("count", items.len().to_string()),
+                ("from", day(start)),
+                ("to", day(end - time::Duration::seconds(1))),
+            ];
+            let keys: Vec<(String, String)> = (0..items.len().min(DIGEST_ITEMS))
+                .map(|i| (format!("item.{i:03}"), format!("link.{i:03}")))
+                .collect();
+            let mut d = due(
+                K::Digest,
+                &format!("{id}/{n}"),
+                Recipient::Subscriber {
+                    subscription_id: *id,
+                },
+                format!("subscription/{id}"),
+                link,
+            );
+            for ((item, link), (label, path)) in keys.iter().zip(items) {
+                d.decision.facts.insert(item.clone(), label);
+                d.decision.facts.insert(link.clone(), path);
+            }
+            facts.push((
+                "kind_of_topic",
+                match topic {
+                    Topic::KrajNews { .. } => "kraj_news".to_string(),
+                    Topic::Vacancies { .. } => "vacancies".to_string(),
+                },
+            ));
+            out.push(with(d, &facts));
+        }
+        out
+    }
+
+    /// The subscriptions not confirmed in time, with their streams' versions.
+    pub fn unconfirmed(&self, now: OffsetDateTime) -> Vec<(Uuid, u64)> {
+        self.subscriptions
+            .iter()
+            .filter(|(_, s)| {
+                s.state.status == SubscriptionStatus::Requested
+                    && s.state.confirm_by.is_some_and(|by| by < now)
+            })
+            .map(|(id, s)| (*id, s.version))
+            .collect()
+    }
+
+    /// Forgets what no digest will list any more.
+    fn prune(&mut self, now: OffsetDateTime, rules: &Rules) {
+        let keep = time::Duration::try_from(rules.digest_every * 2).unwrap_or(time::Duration::WEEK);
+        self.openings.retain(|o| now - o.at < keep);
     }
 
     /// The services whose record is overdue for verification at `now`, oldest first.
@@ -606,6 +873,13 @@ impl State {
         out.sort_by_key(|(id, d)| (*d, id.clone()));
         out
     }
+}
+
+fn system() -> EventMetadata {
+    EventMetadata::new(events::Actor {
+        account_id: "system".into(),
+        role: "notifications".into(),
+    })
 }
 
 /// The process manager.
@@ -636,10 +910,7 @@ impl ProcessManager {
                 },
                 now,
             );
-            let mut metadata = EventMetadata::new(events::Actor {
-                account_id: "system".into(),
-                role: "notifications".into(),
-            });
+            let mut metadata = system();
             if let Some((cause, correlation)) = d.cause {
                 metadata.causation_id = Some(cause);
                 metadata.correlation_id = correlation;
@@ -658,6 +929,33 @@ impl ProcessManager {
         }
         let decided = &state.decided;
         state.triggered.retain(|d| !decided.contains(&d.id));
+        // A subscription not confirmed within a week ends; the sender erases its address.
+        for (id, version) in state.unconfirmed(now) {
+            let event = to_new_event(
+                &SubscriptionEvent::SubscriptionCancelled {
+                    reason: "not confirmed".into(),
+                },
+                now,
+            );
+            match self
+                .events
+                .append(
+                    &StreamRef::new(Subscription::STREAM_TYPE, id.to_string()),
+                    ExpectedVersion::Exact(version),
+                    vec![event],
+                    &system(),
+                )
+                .await
+            {
+                // Moved on meanwhile (confirmed, or cancelled by another instance): seen when folded.
+                Ok(_) | Err(StoreError::WrongExpectedVersion { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if let Some(s) = state.subscriptions.get_mut(&id) {
+                s.state.status = SubscriptionStatus::Cancelled;
+            }
+        }
+        state.prune(now, &self.rules);
         Ok(new)
     }
 

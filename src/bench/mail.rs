@@ -158,6 +158,9 @@ pub async fn run(services: usize) -> anyhow::Result<String> {
         credentials: Arc::new(infra::credentials::sqlite::SqliteCredentialStore::open(
             dir.path().join("private.sqlite3"),
         )?),
+        personal: Arc::new(infra::personal::sqlite::SqlitePersonalKeyStore::open(
+            dir.path().join("personal-keys.sqlite3"),
+        )?),
         link_key: Arc::new(command_service::notify::link_key(
             b"a key of the benchmark's portal",
         )),

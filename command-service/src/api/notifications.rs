@@ -1,6 +1,7 @@
 //! What people do with the portal's e-mail: ask for a link that sets a new
-//! password and use it, stop a kind of message in one click (RFC 8058), and,
-//! for administrators, the messages given up on.
+//! password and use it, subscribe to a weekly digest and confirm it (double
+//! opt-in), stop a kind of message or a subscription in one click (RFC
+//! 8058), and, for administrators, the messages given up on.
 
 use super::respond;
 use crate::api::openapi::Problem;
@@ -16,8 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use command_api::accounts::{Accepted, PasswordResetBody, PasswordResetConfirmBody};
+use command_api::subscriptions::{ConfirmSubscriptionBody, SubscribeBody};
 use events::accounts::{Account, AccountCommand};
 use events::notifications::settings::{NotificationSettings, SettingsCommand};
+use events::notifications::subscription::{Subscription, SubscriptionCommand, Topic};
+use events::values::codes::VACANCY_KINDS;
 use events::{Actor, Aggregate, DomainError};
 use infra::params::Query;
 use serde::{Deserialize, Serialize};
@@ -33,6 +37,8 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/password-reset", post(request_reset))
         .route("/auth/password-reset/confirm", post(confirm_reset))
+        .route("/subscriptions", post(subscribe))
+        .route("/subscriptions/confirm", post(confirm_subscription))
         .route("/notifications/unsubscribe", post(unsubscribe))
         .route("/notifications/failures", get(failures))
 }
@@ -187,6 +193,135 @@ pub(super) async fn confirm_reset(
     Ok(respond(result, false))
 }
 
+/// What a subscription is to, from the body: a kraj, or an ORP and a kind.
+fn topic(state: &AppState, body: &SubscribeBody) -> Result<Topic, ApiError> {
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    match (given(&body.kraj), given(&body.orp), body.kind) {
+        (Some(kraj), None, None) => state
+            .territory
+            .kraj_by_any_code(&kraj)
+            .map(|k| Topic::KrajNews {
+                kraj: k.nuts.clone(),
+            })
+            .ok_or_else(|| ApiError::invalid("kraj", format!("{kraj:?} is not a kraj"))),
+        (None, Some(orp), Some(kind)) => {
+            let Some(orp) = state.territory.orp_by_any_code(&orp) else {
+                return Err(ApiError::invalid("orp", format!("{orp:?} is not an ORP")));
+            };
+            if !VACANCY_KINDS.contains(&kind) {
+                return Err(ApiError::invalid(
+                    "kind",
+                    format!("is a kind whose free places are reported: one of {VACANCY_KINDS:?}"),
+                ));
+            }
+            Ok(Topic::Vacancies {
+                orp: orp.csu_code.clone(),
+                kind,
+            })
+        }
+        (None, Some(_), None) => Err(ApiError::invalid("kind", "is required with an ORP")),
+        (None, None, Some(_)) => Err(ApiError::invalid("orp", "is required with a kind")),
+        (None, None, None) => Err(ApiError::invalid(
+            "kraj",
+            "give a kraj (its news), or an ORP and a kind (new free places)",
+        )),
+        (Some(_), _, _) => Err(ApiError::invalid(
+            "kraj",
+            "give either a kraj, or an ORP and a kind, not both",
+        )),
+    }
+}
+
+/// Subscribes an e-mail to a weekly digest; nothing is sent but the confirmation until it is confirmed.
+#[utoipa::path(post, path = "/api/v1/subscriptions", tag = "accounts", request_body = SubscribeBody, responses((status = 202, description = "A message with the link that confirms the subscription is on its way; the link works seven days", body = Accepted), (status = 422, description = "Not an e-mail, or no kraj, or no ORP and kind of those whose free places are reported", body = Problem), (status = 429, description = "Too many subscriptions from this address or for this e-mail", body = Problem)))]
+pub(super) async fn subscribe(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<SubscribeBody>,
+) -> Result<Response, ApiError> {
+    let email = body.email.trim();
+    if email.is_empty() {
+        return Err(ApiError::invalid("email", "is required"));
+    }
+    events::values::address::check_email(email).map_err(|r| ApiError::invalid("email", r))?;
+    let topic = topic(&state, &body)?;
+    let (address, mailbox) = (client.key(), format!("mailbox:{}", email.to_lowercase()));
+    state.limits.subscriptions.check(&address)?;
+    state.limits.subscriptions.check(&mailbox)?;
+    state.limits.subscriptions.record(&address);
+    state.limits.subscriptions.record(&mailbox);
+    // The address enters the log only sealed under the subscription's own key.
+    let id = Uuid::now_v7();
+    let key = state
+        .personal_keys
+        .key_for_writing(id)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a new subscription has no key")))?;
+    let sealed = infra::personal::seal(&key, id, &email);
+    let ctx = CommandContext::new(public("public"), headers);
+    execute::<Subscription>(
+        &state,
+        &id.to_string(),
+        SubscriptionCommand::Request {
+            topic,
+            address: sealed,
+        },
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            detail: "a message with a link that confirms the subscription is on its way; nothing else is sent before it is confirmed, and an address not confirmed within seven days is erased".into(),
+        }),
+    )
+        .into_response())
+}
+
+/// Confirms a subscription by the link of its confirmation message.
+#[utoipa::path(post, path = "/api/v1/subscriptions/confirm", tag = "accounts", request_body = ConfirmSubscriptionBody, responses((status = 200, description = "Confirmed: the digest comes weekly when there is news", body = CommandResult), (status = 422, description = "The token is not valid, or the link expired, or the subscription was cancelled", body = Problem), (status = 429, description = "Too many attempts from this address", body = Problem)))]
+pub(super) async fn confirm_subscription(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: CommandHeaders,
+    JsonBody(body): JsonBody<ConfirmSubscriptionBody>,
+) -> Result<Response, ApiError> {
+    let address = client.key();
+    state.limits.login_addresses.check(&address)?;
+    let key = crate::notify::link_key(&state.audit_key);
+    let Some(id) = links::read_subscription_token(&key, &body.token) else {
+        state.limits.login_addresses.record(&address);
+        return Err(ApiError::invalid(
+            "token",
+            "is not a confirmation link of this portal",
+        ));
+    };
+    let ctx = CommandContext::new(public("subscriber"), headers);
+    let result = execute::<Subscription>(
+        &state,
+        &id.to_string(),
+        SubscriptionCommand::Confirm,
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Domain(DomainError::Rejected(reason) | DomainError::NotFound(reason)) => {
+            ApiError::invalid("token", reason)
+        }
+        other => other,
+    })?;
+    Ok(respond(result, false))
+}
+
 /// The token of an unsubscribe link.
 #[derive(Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -217,6 +352,28 @@ pub(super) async fn unsubscribe(
         ));
     };
     let ctx = CommandContext::new(public("recipient"), headers);
+    // A subscriber's link ends the subscription and erases the address.
+    if let Some(id) = recipient
+        .strip_prefix("subscriber:")
+        .and_then(|id| Uuid::parse_str(id).ok())
+    {
+        let result = execute::<Subscription>(
+            &state,
+            &id.to_string(),
+            SubscriptionCommand::Cancel {
+                reason: "unsubscribed".into(),
+            },
+            &ctx,
+            |_, _| Ok(()),
+        )
+        .await?;
+        state
+            .personal_keys
+            .erase(id)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        return Ok(respond(result, false));
+    }
     let result = execute::<NotificationSettings>(
         &state,
         &recipient,

@@ -210,6 +210,7 @@ impl Modify for StandardAnswers {
         super::accounts::issue_token, super::accounts::revoke_token,
         super::notifications::request_reset, super::notifications::confirm_reset,
         super::notifications::unsubscribe, super::notifications::failures,
+        super::notifications::subscribe, super::notifications::confirm_subscription,
     ),
     components(schemas(Problem, FieldErrorDoc, crate::execute::CommandResult)),
     tags(

@@ -1,7 +1,8 @@
-//! The links that set a password (a reset or an invitation): the token
-//! names the account and the request and carries a keyed hash of both, so
-//! that it is never stored anywhere; the account's stream says whether the
-//! request is still open (once, before it expires).
+//! The links of messages: those that set a password (a reset or an
+//! invitation), stop a kind of message, or confirm a subscription. A token
+//! names what it is for and carries a keyed hash of it, so that it is never
+//! stored anywhere; the stream it names says whether it still works (a
+//! password request once, before it expires; a subscription within a week).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -37,22 +38,38 @@ pub fn read_password_token(key: &[u8], token: &str) -> Option<(Uuid, Uuid)> {
     }
     let account = Uuid::from_slice(&bytes[..16]).ok()?;
     let request = Uuid::from_slice(&bytes[16..32]).ok()?;
-    let expected = mac(key, account, request);
-    // Constant time: no early exit on the first differing byte.
-    let same = expected
-        .iter()
-        .zip(&bytes[32..])
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0;
-    same.then_some((account, request))
+    same(&mac(key, account, request), &bytes[32..]).then_some((account, request))
 }
 
-fn mac_of(key: &[u8], what: &[u8]) -> [u8; 16] {
+fn mac_of(key: &[u8], purpose: &[u8], what: &[u8]) -> [u8; 16] {
     let mut m = <Mac as KeyInit>::new_from_slice(&key[..key.len().min(64)])
         .unwrap_or_else(|_| <Mac as KeyInit>::new_from_slice(b"portal").expect("a short key"));
-    Update::update(&mut m, b"unsubscribe:");
+    Update::update(&mut m, purpose);
     Update::update(&mut m, what);
     m.finalize_fixed().into()
+}
+
+/// Compares in constant time: no early exit on the first differing byte.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The token of the link that confirms a subscription (double opt-in).
+pub fn subscription_token(key: &[u8], subscription: Uuid) -> String {
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(subscription.as_bytes());
+    bytes.extend_from_slice(&mac_of(key, b"subscription:", subscription.as_bytes()));
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The subscription a confirmation token names, when it was made with `key`.
+pub fn read_subscription_token(key: &[u8], token: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+    if bytes.len() != 32 {
+        return None;
+    }
+    let id = Uuid::from_slice(&bytes[..16]).ok()?;
+    same(&mac_of(key, b"subscription:", id.as_bytes()), &bytes[16..]).then_some(id)
 }
 
 /// The token of the link that stops `kind` for the recipient `recipient_key`
@@ -62,7 +79,7 @@ pub fn unsubscribe_token(key: &[u8], recipient_key: &str, kind: NotificationKind
     format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(what.as_bytes()),
-        URL_SAFE_NO_PAD.encode(mac_of(key, what.as_bytes()))
+        URL_SAFE_NO_PAD.encode(mac_of(key, b"unsubscribe:", what.as_bytes()))
     )
 }
 
@@ -71,14 +88,7 @@ pub fn read_unsubscribe_token(key: &[u8], token: &str) -> Option<(String, Notifi
     let (what, mac) = token.trim().split_once('.')?;
     let what = URL_SAFE_NO_PAD.decode(what).ok()?;
     let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
-    let expected = mac_of(key, &what);
-    if mac.len() != 16
-        || expected
-            .iter()
-            .zip(&mac)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            != 0
-    {
+    if !same(&mac_of(key, b"unsubscribe:", &what), &mac) {
         return None;
     }
     let what = String::from_utf8(what).ok()?;
@@ -123,5 +133,19 @@ mod tests {
             t.split('.').nth(1).unwrap()
         );
         assert_eq!(read_unsubscribe_token(b"k", &forged), None);
+    }
+
+    #[test]
+    fn a_confirmation_token_names_its_subscription() {
+        let id = Uuid::now_v7();
+        let t = subscription_token(b"k", id);
+        assert_eq!(read_subscription_token(b"k", &t), Some(id));
+        assert_eq!(read_subscription_token(b"other", &t), None);
+        let other = subscription_token(b"k", Uuid::now_v7());
+        assert_eq!(
+            read_subscription_token(b"k", &format!("{}{}", &other[..22], &t[22..])),
+            None
+        );
+        assert_eq!(read_subscription_token(b"k", "x"), None);
     }
 }

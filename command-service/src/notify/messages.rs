@@ -15,6 +15,8 @@ pub struct Words {
     pub paragraphs: Vec<String>,
     /// The action's label.
     pub action: String,
+    /// What a digest lists: each item's label and link (a path, made absolute by the sender).
+    pub items: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -24,6 +26,7 @@ struct Html<'a> {
     site: &'a str,
     subject: &'a str,
     paragraphs: &'a [String],
+    items: &'a [(String, String)],
     action_label: &'a str,
     action_url: &'a str,
     link_note: &'a str,
@@ -62,6 +65,7 @@ pub fn words(d: &Decision, site: &str, english: bool) -> Words {
         subject,
         paragraphs,
         action: action.to_string(),
+        items: Vec::new(),
     };
     if english {
         return match d.kind {
@@ -175,15 +179,45 @@ pub fn words(d: &Decision, site: &str, english: bool) -> Words {
             "Nastavit nové heslo",
         ),
         K::SubscriptionConfirmation => w(
-            format!("Potvrďte odběr novinek z portálu {site}"),
-            vec!["Potvrďte prosím, že chcete dostávat novinky. Pokud jste se nepřihlásili, zprávu ignorujte.".into()],
+            format!("Potvrďte odběr z portálu {site}"),
+            vec![
+                format!("Někdo (nejspíš vy) přihlásil tuto adresu k odběru: {}. Jednou týdně vám pošleme přehled novinek.", f("about")),
+                "Odběr začne, až ho potvrdíte odkazem níže (platí sedm dní). Pokud jste se nepřihlásili, zprávu ignorujte – bez potvrzení vám nic dalšího nepošleme a adresu smažeme.".into(),
+            ],
             "Potvrdit odběr",
         ),
-        K::Digest => w(
-            format!("Novinky týdne z portálu {site}"),
-            vec![title],
-            "Otevřít portál",
-        ),
+        K::Digest => {
+            let items: Vec<(String, String)> = d
+                .facts
+                .iter()
+                .filter_map(|(k, label)| {
+                    let n = k.strip_prefix("item.")?;
+                    Some((label.clone(), d.facts.get(&format!("link.{n}"))?.clone()))
+                })
+                .collect();
+            let count: usize = f("count").parse().unwrap_or(items.len());
+            let mut paragraphs = vec![format!(
+                "{}–{}: {}",
+                czech_day(&f("from")),
+                czech_day(&f("to")),
+                if f("kind_of_topic") == "vacancies" {
+                    "tyto služby nově nahlásily volná místa a stále je mají."
+                } else {
+                    "nové aktuality."
+                }
+            )];
+            if count > items.len() {
+                paragraphs.push(format!("Uvádíme prvních {}, všechny ({count}) najdete na portálu.", items.len()));
+            }
+            Words {
+                items,
+                ..w(
+                    format!("Přehled týdne – {}", f("about")),
+                    paragraphs,
+                    "Otevřít na portálu",
+                )
+            }
+        }
     }
 }
 
@@ -214,6 +248,12 @@ pub fn bodies(
         text.push_str(p);
         text.push_str("\n\n");
     }
+    for (label, url) in &words.items {
+        text.push_str(&format!("- {label}\n  {url}\n"));
+    }
+    if !words.items.is_empty() {
+        text.push('\n');
+    }
     text.push_str(&format!(
         "{}: {action_url}\n\n-- \n{footer}\n",
         words.action
@@ -226,6 +266,7 @@ pub fn bodies(
         site,
         subject: &words.subject,
         paragraphs: &words.paragraphs,
+        items: &words.items,
         action_label: &words.action,
         action_url,
         link_note,

@@ -5,7 +5,8 @@
 //! crash between the server's acceptance and the outbox's record is the
 //! same message, not a second one. Addresses are resolved only now, from
 //! the record (a service's or provider's public contact) or the credential
-//! store (an account); an erased account, a record without an e-mail or a
+//! store (an account), or the subscription's sealed address opened with its
+//! key; an erased account or subscriber, a record without an e-mail or a
 //! kind the recipient turned off is suppressed. Each outcome is recorded on
 //! the notification's stream, so the audit shows who was told what and
 //! when. A server that is away delays messages (30 s doubling to an hour);
@@ -19,6 +20,7 @@ use events::accounts::Account;
 use events::aggregate::{from_recorded, to_new_event};
 use events::notifications::notification::{Decision, Delivery};
 use events::notifications::settings::{recipient_key, NotificationSettings};
+use events::notifications::subscription::{Subscription, SubscriptionStatus};
 use events::notifications::{Notification, NotificationCommand, NotificationKind, Recipient};
 use events::registry::provider::Provider;
 use events::registry::service::Service;
@@ -104,6 +106,8 @@ pub struct Sender {
     pub mailer: DynMailer,
     /// Accounts' e-mails.
     pub credentials: DynCredentialStore,
+    /// The keys that seal subscribers' addresses.
+    pub personal: infra::personal::DynPersonalKeyStore,
     /// The key of password links and unsubscribe links (derived from the token secret).
     pub link_key: Arc<Vec<u8>>,
     /// The portal's address as people open it, e.g. `https://socialni.mesto.cz`.
@@ -245,10 +249,21 @@ impl Sender {
             for e in batch.iter().filter(|e| {
                 e.stream.stream_type == Account::STREAM_TYPE && e.event_type == "AccountErased"
             }) {
-                if let Ok(account) = Uuid::parse_str(&e.stream.stream_id) {
-                    for id in self.outbox.for_account(account).await? {
-                        self.mailer.forget(&self.message_id(id)).await?;
-                    }
+                for id in self
+                    .outbox
+                    .for_recipient("account", "account_id", &e.stream.stream_id)
+                    .await?
+                {
+                    self.mailer.forget(&self.message_id(id)).await?;
+                }
+            }
+            // An ended subscription: its address's key is erased, and the copies of its messages go.
+            for e in batch.iter().filter(|e| {
+                e.stream.stream_type == Subscription::STREAM_TYPE
+                    && e.event_type == "SubscriptionCancelled"
+            }) {
+                if let Ok(subscription) = Uuid::parse_str(&e.stream.stream_id) {
+                    self.forget_subscriber(subscription).await?;
                 }
             }
             for e in batch
@@ -268,6 +283,22 @@ impl Sender {
             }
             self.outbox.enqueue(decided, settled, last).await?;
         }
+    }
+
+    /// Erases a subscriber's address (its key) and the copies kept of its messages.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn forget_subscriber(&self, subscription: Uuid) -> anyhow::Result<()> {
+        self.personal.erase(subscription).await?;
+        for id in self
+            .outbox
+            .for_recipient("subscriber", "subscription_id", &subscription.to_string())
+            .await?
+        {
+            self.mailer.forget(&self.message_id(id)).await?;
+        }
+        Ok(())
     }
 
     /// Claims and delivers the due messages once; answers how many were handled.
@@ -386,9 +417,9 @@ impl Sender {
     }
 
     /// The address a recipient has now, or why there is none.
-    async fn address(&self, recipient: &Recipient) -> anyhow::Result<Result<String, String>> {
+    async fn address(&self, decision: &Decision) -> anyhow::Result<Result<String, String>> {
         let first = |emails: &[String]| emails.iter().find(|e| !e.trim().is_empty()).cloned();
-        Ok(match recipient {
+        Ok(match &decision.recipient {
             Recipient::Account { account_id } => {
                 let (account, _) = load::<Account>(&self.events, &account_id.to_string()).await?;
                 if account.erased {
@@ -424,7 +455,32 @@ impl Sender {
                     }
                 }
             }
-            Recipient::Subscriber { .. } => Err("subscriptions are not sent yet".into()),
+            Recipient::Subscriber { subscription_id } => {
+                let (subscription, _) =
+                    load::<Subscription>(&self.events, &subscription_id.to_string()).await?;
+                let confirmation = decision.kind == NotificationKind::SubscriptionConfirmation;
+                match (subscription.status, confirmation) {
+                    (SubscriptionStatus::Cancelled, _) => {
+                        return Ok(Err("the subscription was cancelled".into()))
+                    }
+                    (SubscriptionStatus::Requested, false) => {
+                        return Ok(Err("the subscription is not confirmed".into()))
+                    }
+                    (SubscriptionStatus::Confirmed, true) => {
+                        return Ok(Err("the subscription is confirmed already".into()))
+                    }
+                    _ => {}
+                }
+                let keys = self.personal.keys(&[*subscription_id]).await?;
+                subscription
+                    .address
+                    .as_ref()
+                    .zip(keys.get(subscription_id))
+                    .and_then(|(sealed, key)| {
+                        infra::personal::open::<String>(key, *subscription_id, sealed)
+                    })
+                    .ok_or_else(|| "the subscriber's address was erased".to_string())
+            }
         })
     }
 
@@ -474,7 +530,7 @@ impl Sender {
                 return Ok(Err("the recipient turned this kind of message off".into()));
             }
         }
-        let to = match self.address(&decision.recipient).await? {
+        let to = match self.address(decision).await? {
             Ok(to) => to,
             Err(why) => return Ok(Err(why)),
         };
@@ -500,6 +556,13 @@ impl Sender {
                 let token = links::password_token(&self.link_key, *account_id, request);
                 self.url(&format!("{}?t={token}", decision.link))
             }
+            NotificationKind::SubscriptionConfirmation => {
+                let Recipient::Subscriber { subscription_id } = &decision.recipient else {
+                    return Ok(Err("a confirmation not for a subscriber".into()));
+                };
+                let token = links::subscription_token(&self.link_key, *subscription_id);
+                self.url(&format!("{}?t={token}", decision.link))
+            }
             _ => self.url(&decision.link),
         };
         let unsubscribe = (!transactional).then(|| {
@@ -510,7 +573,10 @@ impl Sender {
             )
         });
         let english = false;
-        let words = messages::words(decision, &self.site_name, english);
+        let mut words = messages::words(decision, &self.site_name, english);
+        for (_, path) in &mut words.items {
+            *path = self.url(path);
+        }
         let (text, html) = messages::bodies(
             &words,
             &self.site_name,

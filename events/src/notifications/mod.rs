@@ -11,6 +11,7 @@
 
 pub mod notification;
 pub mod settings;
+pub mod subscription;
 
 pub use notification::{
     Notification, NotificationCommand, NotificationEvent, NotificationKind, Recipient,

@@ -57,6 +57,11 @@ pub const KINDS: &[(u16, &str, &str)] = &[
     (35, "centrum duševního zdraví", ""),
 ];
 
+/// The kinds whose free places are reported (the vacancy board's and the
+/// map's): azylové domy, noclehárny, domy na půl cesty, terapeutické
+/// komunity, intervenční centra, sociální rehabilitace.
+pub const VACANCY_KINDS: [u16; 6] = [20, 26, 21, 31, 34, 33];
+
 impl ServiceKind {
     /// A known kind.
     ///

@@ -20,9 +20,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-/// Kinds whose free places the map shows: azylové domy, noclehárny, domy na
-/// půl cesty, terapeutické komunity, intervenční centra, sociální rehabilitace.
-pub const MAP_VACANCY_KINDS: [u16; 6] = [20, 26, 21, 31, 34, 33];
+/// Kinds whose free places the map shows.
+pub const MAP_VACANCY_KINDS: [u16; 6] = events::values::codes::VACANCY_KINDS;
 
 pub(super) fn routes() -> Router<QueryState> {
     Router::new()

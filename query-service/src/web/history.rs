@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// The names of the event types: type, Czech, English.
-const EVENT_NAMES: [(&str, &str, &str); 84] = [
+const EVENT_NAMES: [(&str, &str, &str); 87] = [
     ("AccountCreated", "Účet založen", "Account created"),
     ("AccountDisabled", "Účet zablokován", "Account disabled"),
     ("AccountErased", "Účet vymazán", "Account erased"),
@@ -148,6 +148,21 @@ const EVENT_NAMES: [(&str, &str, &str); 84] = [
         "Password link asked for",
     ),
     ("PlanCreated", "Plán založen", "Plan created"),
+    (
+        "SubscriptionCancelled",
+        "Odběr zrušen",
+        "Subscription cancelled",
+    ),
+    (
+        "SubscriptionConfirmed",
+        "Odběr potvrzen",
+        "Subscription confirmed",
+    ),
+    (
+        "SubscriptionRequested",
+        "Odběr vyžádán",
+        "Subscription asked for",
+    ),
     ("PostEdited", "Příspěvek upraven", "Post edited"),
     ("PostHidden", "Příspěvek skryt", "Post hidden"),
     ("PostRestored", "Příspěvek obnoven", "Post restored"),

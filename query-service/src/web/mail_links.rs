@@ -19,7 +19,7 @@ use serde::Deserialize;
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct Token {
-    t: String,
+    pub(super) t: String,
 }
 
 #[derive(askama::Template)]
@@ -46,7 +46,7 @@ struct UnsubscribePage<'a> {
     problem: Option<&'a str>,
 }
 
-fn lang_of(raw: Option<&str>) -> Lang {
+pub(super) fn lang_of(raw: Option<&str>) -> Lang {
     Lang::from_query(raw.unwrap_or_default())
 }
 
@@ -118,19 +118,19 @@ struct ForgottenForm {
 }
 
 /// The browser's address, as the command API's limits count it.
-type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+pub(super) type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
 
 /// What a form posts to the command API: where, on whose behalf, for which page.
-struct Post<'a> {
-    lang: Lang,
-    title: &'a str,
-    path: &'a str,
+pub(super) struct Post<'a> {
+    pub(super) lang: Lang,
+    pub(super) title: &'a str,
+    pub(super) path: &'a str,
     /// `X-Forwarded-For`: the command API limits requests per browser.
-    forwarded: String,
+    pub(super) forwarded: String,
 }
 
 /// The command API's answer, or the page saying it cannot be reached.
-async fn post(
+pub(super) async fn post(
     state: &QueryState,
     to: Post<'_>,
     body: Option<&serde_json::Value>,
@@ -148,7 +148,7 @@ async fn post(
         .map_err(|e| unreachable_commands(to.lang, to.title, &e))
 }
 
-fn forwarded(headers: &HeaderMap, peer: Peer) -> String {
+pub(super) fn forwarded(headers: &HeaderMap, peer: Peer) -> String {
     forwarded_for(headers, peer.map(|p| p.0 .0.ip()))
 }
 

@@ -26,6 +26,7 @@ mod self_service;
 mod session;
 mod site;
 mod stats;
+mod subscriptions;
 mod surveys;
 
 pub use commands::Commands;
@@ -77,6 +78,14 @@ pub fn routes(state: QueryState) -> Router {
         .route(
             "/odhlaseni-zprav",
             get(mail_links::unsubscribe_form).post(mail_links::unsubscribe_post),
+        )
+        .route(
+            "/odber",
+            get(subscriptions::subscribe_form).post(subscriptions::subscribe_post),
+        )
+        .route(
+            "/odber/potvrdit",
+            get(subscriptions::confirm_form).post(subscriptions::confirm_post),
         )
         .route("/moje", get(self_service::mine))
         .route("/moje/volna-mista", post(self_service::report))

@@ -8,8 +8,9 @@
 
 /// The records the domain names ("the service exists already", "the plan
 /// does not exist"), and their Czech names.
-const SUBJECTS: [(&str, &str); 26] = [
+const SUBJECTS: [(&str, &str); 27] = [
     ("the account", "Účet"),
+    ("the subscription", "Odběr"),
     ("the notification", "Zpráva"),
     ("the application", "Žádost"),
     ("the article", "Aktualita"),
@@ -38,7 +39,7 @@ const SUBJECTS: [(&str, &str); 26] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 97] = [
+const TEXTS: [(&str, &str); 108] = [
     // The domain's refusals of a command in the record's state.
     ("a notification's link is a path of the portal", "Odkaz zprávy musí vést na stránku portálu."),
     ("{} messages are sent only when asked for", "Zprávy druhu {} se posílají jen na žádost; nelze je odhlásit."),
@@ -73,6 +74,8 @@ const TEXTS: [(&str, &str); 97] = [
     ("the survey is closed", "Anketa je uzavřená."),
     ("the survey was never opened", "Anketa nebyla nikdy otevřena."),
     ("the thread is locked", "Vlákno je uzamčené."),
+    ("the subscription was cancelled; subscribe again", "Odběr byl zrušen; přihlaste se znovu."),
+    ("the confirmation link expired; subscribe again", "Odkaz k potvrzení vypršel; přihlaste se k odběru znovu."),
     (
         "an application of service {} to call {} (withdrawn; a withdrawn application is not submitted again) exists already",
         "Služba {} už do výzvy {} žádost podala a vzala ji zpět; znovu ji podat nelze.",
@@ -155,6 +158,15 @@ const TEXTS: [(&str, &str); 97] = [
     ("a plan needs at least one priority", "plán potřebuje aspoň jednu prioritu"),
     ("a survey needs at least one question", "anketa potřebuje aspoň jednu otázku"),
     ("an e-mail or a phone is needed to be reachable", "je třeba e-mail nebo telefon, aby šlo vás zastihnout"),
+    ("is a kind of service of the MPSV code list", "je druh služby z číselníku MPSV"),
+    ("is required", "je třeba vyplnit"),
+    ("{} is not a kraj", "{} není kraj"),
+    ("{} is not an ORP", "{} není obec s rozšířenou působností"),
+    ("is a kind whose free places are reported: one of {}", "je druh služby, která hlásí volná místa (jeden z {})"),
+    ("is required with an ORP", "je třeba vybrat spolu s ORP"),
+    ("is required with a kind", "je třeba vybrat spolu s druhem služby"),
+    ("give a kraj (its news), or an ORP and a kind (new free places)", "vyberte kraj (jeho aktuality), nebo ORP a druh služby (nová volná místa)"),
+    ("is not a confirmation link of this portal", "není odkaz k potvrzení z tohoto portálu"),
 ];
 
 /// The values of `text` where `template` has `{}`, when it fits.

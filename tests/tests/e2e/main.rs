@@ -26,6 +26,7 @@ mod read_side;
 mod registry;
 mod security;
 mod statistics;
+mod subscriptions;
 mod surveys;
 mod web;
 mod web_forms;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 const ICO: &str = "00064581";
 
-fn mail(smtp: &PrivateSmtp, public_url: Option<String>) -> Mail {
+pub(crate) fn mail(smtp: &PrivateSmtp, public_url: Option<String>) -> Mail {
     Mail {
         notify: command_service::notify::NotifySettings {
             mail: infra::mail::MailSettings {
@@ -34,7 +34,7 @@ fn mail(smtp: &PrivateSmtp, public_url: Option<String>) -> Mail {
 }
 
 /// Waits (up to 60 s) for a message to `to` whose subject starts with `subject`, and answers it.
-async fn message(smtp: &PrivateSmtp, to: &str, subject: &str) -> ReceivedMail {
+pub(crate) async fn message(smtp: &PrivateSmtp, to: &str, subject: &str) -> ReceivedMail {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(m) = to_whom(smtp, to)
@@ -55,12 +55,12 @@ async fn message(smtp: &PrivateSmtp, to: &str, subject: &str) -> ReceivedMail {
     }
 }
 
-fn to_whom(smtp: &PrivateSmtp, to: &str) -> Vec<ReceivedMail> {
+pub(crate) fn to_whom(smtp: &PrivateSmtp, to: &str) -> Vec<ReceivedMail> {
     smtp.received().into_iter().filter(|m| m.to == to).collect()
 }
 
 /// The subject with its RFC 2047 encoded words decoded.
-fn decoded_subject(m: &ReceivedMail) -> String {
+pub(crate) fn decoded_subject(m: &ReceivedMail) -> String {
     use base64::Engine;
     let raw = m.header("subject").unwrap_or_default();
     let mut out = String::new();
@@ -84,7 +84,7 @@ fn decoded_subject(m: &ReceivedMail) -> String {
 }
 
 /// The token `t` of the first link to `path` in the message.
-fn token(m: &ReceivedMail, path: &str) -> String {
+pub(crate) fn token(m: &ReceivedMail, path: &str) -> String {
     let text = m.text();
     let start = text
         .find(&format!("{path}?t="))
@@ -435,7 +435,7 @@ async fn without_an_smtp_server_the_embedded_portal_writes_eml_files() {
 }
 
 /// POSTs a web form as a browser of the portal would.
-async fn form(base: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+pub(crate) async fn form(base: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
     let response = reqwest::Client::new()
         .post(format!("{base}{path}"))
         .header("origin", base)

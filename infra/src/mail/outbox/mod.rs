@@ -5,7 +5,7 @@
 //! claims due messages for a lease (so that two senders never hold the same
 //! one), and records each outcome; a failed attempt comes back after a
 //! growing pause. Adapters: PostgreSQL and embedded SQLite, one contract
-//! suite in `infra/tests/mail_outbox.rs`.
+//! suite in `infra/tests/mail_outbox_contract.rs`.
 
 pub mod postgres;
 pub mod sqlite;
@@ -126,8 +126,9 @@ pub trait MailOutbox: Send + Sync + 'static {
     /// How many messages are in each state.
     async fn counts(&self) -> anyhow::Result<Counts>;
 
-    /// The messages for an account (its erasure forgets their copies).
-    async fn for_account(&self, account_id: Uuid) -> anyhow::Result<Vec<Uuid>>;
+    /// The messages for a recipient, named by the decision's `recipient.to`
+    /// and the value of its id field (an erasure forgets their copies).
+    async fn for_recipient(&self, to: &str, field: &str, id: &str) -> anyhow::Result<Vec<Uuid>>;
 }
 
 /// A shared handle to any outbox.

@@ -209,14 +209,14 @@ impl MailOutbox for PostgresMailOutbox {
         Ok(counts)
     }
 
-    async fn for_account(&self, account_id: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    async fn for_recipient(&self, to: &str, field: &str, id: &str) -> anyhow::Result<Vec<Uuid>> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
                 "SELECT notification_id FROM mail_outbox \
-                 WHERE decision->'recipient'->>'to' = 'account' \
-                   AND decision->'recipient'->>'account_id' = $1",
-                &[&account_id.to_string()],
+                 WHERE decision->'recipient'->>'to' = $1 \
+                   AND decision->'recipient'->>$2 = $3",
+                &[&to, &field, &id],
             )
             .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())

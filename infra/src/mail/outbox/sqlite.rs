@@ -241,15 +241,19 @@ impl MailOutbox for SqliteMailOutbox {
         .await
     }
 
-    async fn for_account(&self, account_id: Uuid) -> anyhow::Result<Vec<Uuid>> {
-        let id = account_id.to_string();
+    async fn for_recipient(&self, to: &str, field: &str, id: &str) -> anyhow::Result<Vec<Uuid>> {
+        let (to, path, id) = (
+            to.to_string(),
+            format!("$.recipient.{field}"),
+            id.to_string(),
+        );
         self.run(move |c| {
             let mut stmt = c.prepare(
                 "SELECT notification_id FROM mail_outbox \
-                 WHERE json_extract(decision, '$.recipient.to') = 'account' \
-                   AND json_extract(decision, '$.recipient.account_id') = ?1",
+                 WHERE json_extract(decision, '$.recipient.to') = ?1 \
+                   AND json_extract(decision, ?2) = ?3",
             )?;
-            let rows = stmt.query_map([id], |r| uuid(r, 0))?;
+            let rows = stmt.query_map([to, path, id], |r| uuid(r, 0))?;
             rows.collect()
         })
         .await
