@@ -243,7 +243,8 @@ try {
     for (const [path, name] of [['/aktuality', 'news'], ['/kalendar', 'calendar'], ['/dotace', 'grants'],
       ['/forum', 'forum'], ['/mapa?measure=coverage&kind=20', 'map-coverage'], ['/dokumenty', 'documents'],
       ['/prace', 'jobs'], ['/tato-stranka-neni', 'not-found'], ['/zapomenute-heslo', 'forgotten-password'],
-      ['/nove-heslo?t=odkaz', 'new-password'], ['/odhlaseni-zprav?t=odkaz', 'stop-messages']]) {
+      ['/nove-heslo?t=odkaz', 'new-password'], ['/odhlaseni-zprav?t=odkaz', 'stop-messages'],
+      ['/odber', 'subscribe'], ['/odber/potvrdit?t=odkaz', 'confirm-subscription']]) {
       await page.goto(`${base}${path}`);
       await visit(page, name);
     }

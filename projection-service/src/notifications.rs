@@ -1013,3 +1013,168 @@ impl ProcessManager {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use events::aggregate::to_new_event;
+    use events::content::news::Article as Published;
+    use events::forum::Sealed;
+    use events::{Actor, RecordedEvent};
+    use serde::Serialize;
+
+    /// `event` as the store hands it back, recorded at `at`.
+    fn recorded<E: Serialize>(
+        stream: (&str, &str),
+        version: u64,
+        event: &E,
+        at: OffsetDateTime,
+    ) -> RecordedEvent {
+        let new = to_new_event(event, at);
+        RecordedEvent {
+            event_id: new.event_id,
+            stream: StreamRef::new(stream.0, stream.1),
+            stream_version: version,
+            global_position: version,
+            transaction_id: version,
+            event_type: new.event_type,
+            schema_version: new.schema_version,
+            occurred_at: at,
+            recorded_at: at,
+            actor: Actor {
+                account_id: "anonymous".into(),
+                role: "public".into(),
+            },
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            idempotency_key: None,
+            payload: new.payload,
+        }
+    }
+
+    fn news(kraj: &str, title: &str) -> NewsEvent {
+        NewsEvent::NewsPublished {
+            article: Published {
+                kraj: kraj.into(),
+                title: title.into(),
+                body: "Text.".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_digests_periods_are_whole_weeks_from_monday() {
+        let week = Duration::from_secs(7 * 86_400);
+        // Wednesday 2 December 2026: the last whole week is Monday 23 to Sunday 29 November.
+        let now = time::macros::datetime!(2026-12-02 10:00 UTC);
+        let (_, start, end) = last_period(now, week).unwrap();
+        assert_eq!(start, time::macros::datetime!(2026-11-23 0:00 UTC));
+        assert_eq!(end, time::macros::datetime!(2026-11-30 0:00 UTC));
+        let (n, _, _) = last_period(end, week).unwrap();
+        let (next, _, _) = last_period(end + time::Duration::WEEK, week).unwrap();
+        assert_eq!(next, n + 1);
+        assert!(last_period(now, Duration::ZERO).is_none());
+    }
+
+    #[test]
+    fn a_digest_lists_only_what_came_after_the_confirmation_and_in_its_kraj() {
+        let rules = Rules::default();
+        let territory = Territory::default();
+        let (_, start, end) = last_period(OffsetDateTime::now_utc(), rules.digest_every).unwrap();
+        let id = Uuid::now_v7();
+        let sub = (Subscription::STREAM_TYPE, id.to_string());
+        let requested = SubscriptionEvent::SubscriptionRequested {
+            topic: Topic::KrajNews {
+                kraj: "CZ042".into(),
+            },
+            address: Sealed {
+                nonce: "n".into(),
+                ciphertext: "c".into(),
+            },
+            confirm_by: start + time::Duration::DAY * 7,
+        };
+        let at = |h: i64| start + time::Duration::hours(h);
+        let mut state = State::default();
+        let events = [
+            recorded((News::STREAM_TYPE, "n0"), 1, &news("CZ042", "Před"), at(1)),
+            recorded((sub.0, &sub.1), 1, &requested, at(2)),
+            recorded(
+                (sub.0, &sub.1),
+                2,
+                &SubscriptionEvent::SubscriptionConfirmed {},
+                at(3),
+            ),
+            recorded((News::STREAM_TYPE, "n1"), 1, &news("CZ042", "Po"), at(4)),
+            recorded((News::STREAM_TYPE, "n2"), 1, &news("CZ010", "Jinde"), at(5)),
+        ];
+        for e in &events {
+            state.apply(e, &territory, false).unwrap();
+        }
+        let digests: Vec<Due> = state
+            .due(end + time::Duration::seconds(1), &rules)
+            .into_iter()
+            .filter(|d| d.decision.kind == K::Digest)
+            .collect();
+        assert_eq!(digests.len(), 1, "{digests:?}");
+        let facts = &digests[0].decision.facts;
+        assert_eq!(facts.get("item.000").map(String::as_str), Some("Po"));
+        assert_eq!(
+            facts.get("link.000").map(String::as_str),
+            Some("/aktuality/n1")
+        );
+        assert_eq!(facts.get("count").map(String::as_str), Some("1"));
+        assert_eq!(
+            digests[0].decision.recipient,
+            Recipient::Subscriber {
+                subscription_id: id
+            }
+        );
+        // Not recent: no confirmation is sent again on a replay; confirmed: not ended as unconfirmed.
+        assert!(state.triggered.is_empty());
+        assert!(state.unconfirmed(end + time::Duration::WEEK * 2).is_empty());
+    }
+
+    #[test]
+    fn a_subscription_not_confirmed_in_time_is_ended_and_its_request_confirmed_once() {
+        let territory = Territory::default();
+        let now = OffsetDateTime::now_utc();
+        let id = Uuid::now_v7();
+        let requested = SubscriptionEvent::SubscriptionRequested {
+            topic: Topic::Vacancies {
+                orp: "4202".into(),
+                kind: 20,
+            },
+            address: Sealed {
+                nonce: "n".into(),
+                ciphertext: "c".into(),
+            },
+            confirm_by: now + time::Duration::DAY * 7,
+        };
+        let mut state = State::default();
+        state
+            .apply(
+                &recorded(
+                    (Subscription::STREAM_TYPE, &id.to_string()),
+                    1,
+                    &requested,
+                    now,
+                ),
+                &territory,
+                true,
+            )
+            .unwrap();
+        let due = state.due(now, &Rules::default());
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].decision.kind, K::SubscriptionConfirmation);
+        assert_eq!(due[0].decision.link, "/odber/potvrdit");
+        assert_eq!(
+            due[0].decision.facts.get("about").map(String::as_str),
+            Some("nová volná místa: azylové domy, ORP 4202")
+        );
+        assert!(state.unconfirmed(now + time::Duration::DAY * 6).is_empty());
+        assert_eq!(
+            state.unconfirmed(now + time::Duration::DAY * 8),
+            vec![(id, 1)]
+        );
+    }
+}
