@@ -130,9 +130,9 @@ pub(super) struct Post<'a> {
 }
 
 /// The command API's answer, or the page saying it cannot be reached.
-pub(super) async fn post(
+async fn post(
     state: &QueryState,
-    to: Post<'_>,
+    to: &Post<'_>,
     body: Option<&serde_json::Value>,
 ) -> Result<Answer, Response> {
     let commands = commands(state, to.lang, to.title)?;
@@ -146,6 +146,39 @@ pub(super) async fn post(
         )
         .await
         .map_err(|e| unreachable_commands(to.lang, to.title, &e))
+}
+
+/// What the command API made of a form.
+pub(super) enum Submitted {
+    /// Accepted.
+    Done,
+    /// Refused: the status, and why in the page's language.
+    Refused(StatusCode, String),
+    /// The command API cannot be reached: the page that says so.
+    Unreachable(Response),
+}
+
+/// Posts a form's request; `expected` is the status of its success, and
+/// `labels` name the fields of a refusal as the form shows them.
+pub(super) async fn submit(
+    state: &QueryState,
+    to: Post<'_>,
+    body: Option<&serde_json::Value>,
+    expected: StatusCode,
+    labels: &[(&str, &str)],
+) -> Submitted {
+    let answer = match post(state, &to, body).await {
+        Ok(a) => a,
+        Err(page) => return Submitted::Unreachable(page),
+    };
+    if answer.status == expected {
+        return Submitted::Done;
+    }
+    let text = match answer.status {
+        StatusCode::TOO_MANY_REQUESTS => to.lang.texts().too_many_attempts.to_string(),
+        _ => answer.refusal_labelled(to.lang, labels),
+    };
+    Submitted::Refused(answer.status, text)
 }
 
 pub(super) fn forwarded(headers: &HeaderMap, peer: Peer) -> String {
@@ -190,16 +223,10 @@ pub async fn forgotten_post(
         path: "/auth/password-reset",
         forwarded: forwarded(&headers, peer),
     };
-    let answer = match post(&state, to, Some(&json)).await {
-        Ok(a) => a,
-        Err(page) => return page,
-    };
-    if answer.status != StatusCode::ACCEPTED {
-        let text = match answer.status {
-            StatusCode::TOO_MANY_REQUESTS => lang.texts().too_many_attempts.to_string(),
-            _ => answer.refusal(lang),
-        };
-        return forgotten(lang, answer.status, who, Some(&text));
+    match submit(&state, to, Some(&json), StatusCode::ACCEPTED, &[]).await {
+        Submitted::Done => {}
+        Submitted::Refused(status, text) => return forgotten(lang, status, who, Some(&text)),
+        Submitted::Unreachable(page) => return page,
     }
     super::alert(
         StatusCode::OK,
@@ -257,19 +284,16 @@ pub async fn new_password_post(
         path: "/auth/password-reset/confirm",
         forwarded: forwarded(&headers, peer),
     };
-    let answer = match post(&state, to, Some(&json)).await {
-        Ok(a) => a,
-        Err(page) => return page,
-    };
-    if answer.status != StatusCode::OK {
-        let text = answer.refusal_labelled(
-            lang,
-            &[
-                ("token", lang.tr("Odkaz", "The link")),
-                ("new_password", lang.tr("Nové heslo", "The new password")),
-            ],
-        );
-        return new_password(lang, answer.status, &form.t, Some(&text));
+    let labels = [
+        ("token", lang.tr("Odkaz", "The link")),
+        ("new_password", lang.tr("Nové heslo", "The new password")),
+    ];
+    match submit(&state, to, Some(&json), StatusCode::OK, &labels).await {
+        Submitted::Done => {}
+        Submitted::Refused(status, text) => {
+            return new_password(lang, status, &form.t, Some(&text))
+        }
+        Submitted::Unreachable(page) => return page,
     }
     super::alert(
         StatusCode::OK,
@@ -311,13 +335,13 @@ pub async fn unsubscribe_post(
         path: &path,
         forwarded: forwarded(&headers, peer),
     };
-    let answer = match post(&state, to, None).await {
-        Ok(a) => a,
-        Err(page) => return page,
-    };
-    if answer.status != StatusCode::OK {
-        let text = answer.refusal_labelled(lang, &[("t", lang.tr("Odkaz", "The link"))]);
-        return unsubscribe_page(lang, answer.status, &form.t, Some(&text));
+    let labels = [("t", lang.tr("Odkaz", "The link"))];
+    match submit(&state, to, None, StatusCode::OK, &labels).await {
+        Submitted::Done => {}
+        Submitted::Refused(status, text) => {
+            return unsubscribe_page(lang, status, &form.t, Some(&text))
+        }
+        Submitted::Unreachable(page) => return page,
     }
     super::alert(
         StatusCode::OK,

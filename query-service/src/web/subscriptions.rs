@@ -5,7 +5,7 @@
 //! scanners open links. Both post to the command API (ADR 0021); a refusal
 //! shows the form again with the reason in Czech and what was typed.
 
-use super::mail_links::{forwarded, lang_of, post, Peer, Post, Token};
+use super::mail_links::{forwarded, lang_of, submit, Peer, Post, Submitted, Token};
 use super::page::{self, Frame, Lang};
 use super::session::{lang_of_form, same_origin};
 use crate::api::QueryState;
@@ -148,24 +148,18 @@ pub async fn subscribe_post(
         path: "/subscriptions",
         forwarded: forwarded(&headers, peer),
     };
-    let answer = match post(&state, to, Some(&json)).await {
-        Ok(a) => a,
-        Err(page) => return page,
-    };
-    if answer.status != StatusCode::ACCEPTED {
-        let text = match answer.status {
-            StatusCode::TOO_MANY_REQUESTS => lang.texts().too_many_attempts.to_string(),
-            _ => answer.refusal_labelled(
-                lang,
-                &[
-                    ("email", "E-mail"),
-                    ("kraj", lang.tr("Kraj", "Kraj")),
-                    ("orp", "ORP"),
-                    ("kind", lang.tr("Druh služby", "Kind of service")),
-                ],
-            ),
-        };
-        return subscribe_page(&state, lang, answer.status, &form, Some(&text));
+    let labels = [
+        ("email", "E-mail"),
+        ("kraj", "Kraj"),
+        ("orp", "ORP"),
+        ("kind", lang.tr("Druh služby", "Kind of service")),
+    ];
+    match submit(&state, to, Some(&json), StatusCode::ACCEPTED, &labels).await {
+        Submitted::Done => {}
+        Submitted::Refused(status, text) => {
+            return subscribe_page(&state, lang, status, &form, Some(&text))
+        }
+        Submitted::Unreachable(page) => return page,
     }
     super::alert(
         StatusCode::OK,
@@ -220,16 +214,13 @@ pub async fn confirm_post(
         path: "/subscriptions/confirm",
         forwarded: forwarded(&headers, peer),
     };
-    let answer = match post(&state, to, Some(&json)).await {
-        Ok(a) => a,
-        Err(page) => return page,
-    };
-    if answer.status != StatusCode::OK {
-        let text = match answer.status {
-            StatusCode::TOO_MANY_REQUESTS => lang.texts().too_many_attempts.to_string(),
-            _ => answer.refusal_labelled(lang, &[("token", lang.tr("Odkaz", "The link"))]),
-        };
-        return confirm_page(lang, answer.status, &form.t, Some(&text));
+    let labels = [("token", lang.tr("Odkaz", "The link"))];
+    match submit(&state, to, Some(&json), StatusCode::OK, &labels).await {
+        Submitted::Done => {}
+        Submitted::Refused(status, text) => {
+            return confirm_page(lang, status, &form.t, Some(&text))
+        }
+        Submitted::Unreachable(page) => return page,
     }
     super::alert(
         StatusCode::OK,
