@@ -8,6 +8,7 @@ pub mod codelists;
 pub mod connect;
 pub mod credentials;
 pub mod event_store;
+pub mod files;
 pub mod http;
 pub mod mail;
 pub mod metrics;
