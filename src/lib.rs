@@ -106,6 +106,14 @@ impl Application {
             infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
         );
         command_state.territory = territory.clone();
+        // Uploaded files, content-addressed, in data/files/ (ADR 0022).
+        let files: infra::files::DynFileStore = Arc::new(infra::files::dir::DirFileStore::open(
+            settings.data_dir.join("files"),
+        )?);
+        command_state.files = Some(command_service::state::FileKeeping {
+            store: files.clone(),
+            limit: settings.http.file_limit,
+        });
         command_state.projections = Some(Arc::new(projection_service::admin::Admin {
             events: store.clone(),
             read_models: read_models.clone(),
@@ -150,6 +158,7 @@ impl Application {
             .with_stats(stats.clone())
             .with_forum(personal_keys, Some(accounts))
             .with_events(store.clone())
+            .with_files(files)
             .with_site(settings.site.clone());
         let well_known = command_service::startup::well_known_router(&command_state);
         let commands = command_service::api_router(command_state);

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod content;
 pub mod directory;
+pub mod files;
 pub mod forum;
 pub mod grants;
 pub mod groups;

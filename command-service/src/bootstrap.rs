@@ -40,6 +40,7 @@ pub async fn app_state(
         projections: None,
         territory: Arc::default(),
         mail_outbox: None,
+        files: None,
     };
     if let Some(admin) = &auth.admin {
         if state.credentials.by_login(&admin.login).await?.is_none() {

@@ -147,7 +147,10 @@ pub async fn fingerprint_requests(
     use axum::response::IntoResponse;
     use blake2::digest::consts::U16;
     use blake2::{Blake2b, Digest};
-    if !request.headers().contains_key("idempotency-key") {
+    // An upload is its own fingerprint (the file's hash), and is never held in memory.
+    let upload = request.method() == axum::http::Method::POST
+        && matches!(request.uri().path(), "/files" | infra::http::FILE_UPLOADS);
+    if upload || !request.headers().contains_key("idempotency-key") {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();

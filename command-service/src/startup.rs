@@ -89,6 +89,10 @@ impl Application {
             stats,
             territory: state.territory.clone(),
         }));
+        state.files = Some(crate::state::FileKeeping {
+            store: Arc::new(infra::files::postgres::PostgresFileStore::new(pool.clone()).await?),
+            limit: settings.http.file_limit,
+        });
         // E-mail goes out from here when an SMTP server is named (ADR 0021).
         let sender = match settings.notify.mail.mailer(None)? {
             Some(mailer) => {

@@ -35,4 +35,15 @@ pub struct AppState {
     pub territory: Arc<infra::territory::Territory>,
     /// The outbox of messages, for administrators (when this process sends e-mail).
     pub mail_outbox: Option<infra::mail::outbox::DynMailOutbox>,
+    /// Where uploaded files go (when this process keeps files).
+    pub files: Option<FileKeeping>,
+}
+
+/// The file store and the largest file it takes.
+#[derive(Clone)]
+pub struct FileKeeping {
+    /// The store.
+    pub store: infra::files::DynFileStore,
+    /// `PORTAL_FILE_LIMIT_BYTES`.
+    pub limit: u64,
 }

@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod content;
 pub mod envelope;
 pub mod error;
+pub mod files;
 pub mod forum;
 pub mod grants;
 pub mod notifications;

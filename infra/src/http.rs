@@ -19,9 +19,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// A dependency whose health decides readiness.
@@ -241,6 +240,52 @@ async fn harden(request: Request, next: Next) -> Response {
     response
 }
 
+/// The path that uploads files (`POST`): its body may be as large as a
+/// file may be, and it may take as long as an upload takes.
+pub const FILE_UPLOADS: &str = "/api/v1/files";
+
+/// How long an upload may take.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// The limits of a request.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    body: u64,
+    timeout: Duration,
+    file: u64,
+}
+
+/// The largest body (413 beyond it, by `Content-Length` at once, else when
+/// read) and the longest time to answer (408): `PORTAL_BODY_LIMIT_BYTES` and
+/// `PORTAL_REQUEST_TIMEOUT_SECS`, but `PORTAL_FILE_LIMIT_BYTES` and an hour
+/// for an upload of a file, which its handler reads as a stream.
+async fn limit(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    let upload =
+        request.method() == axum::http::Method::POST && request.uri().path() == FILE_UPLOADS;
+    let (most, timeout) = if upload {
+        (limits.file, UPLOAD_TIMEOUT)
+    } else {
+        (limits.body, limits.timeout)
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > most) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let request = if upload {
+        request
+    } else {
+        let most = usize::try_from(most).unwrap_or(usize::MAX);
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, most)))
+    };
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
+
 /// Adds the shared middleware and the problem+json 404 to a service's routes:
 /// metrics, the body limit, the timeout, the security headers, gzip for the
 /// clients that accept it (the exports and GeoJSON shrink to a fifth), tracing.
@@ -248,13 +293,26 @@ pub fn with_middleware(router: Router, service: &'static str, settings: &HttpSet
     router
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(service, record_metrics))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            settings.request_timeout,
+        .layer(middleware::from_fn_with_state(
+            Limits {
+                body: settings.body_limit as u64,
+                timeout: settings.request_timeout,
+                file: settings.file_limit,
+            },
+            limit,
         ))
         .layer(middleware::from_fn(harden))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(
+            // Files are sent as they are: their ranges count their own bytes.
+            DefaultPredicate::new().and(
+                |_: StatusCode,
+                 _: axum::http::Version,
+                 headers: &axum::http::HeaderMap,
+                 _: &axum::http::Extensions| {
+                    !headers.contains_key(axum::http::header::ACCEPT_RANGES)
+                },
+            ),
+        ))
         .layer(TraceLayer::new_for_http())
 }
 

@@ -78,6 +78,8 @@ pub struct HttpSettings {
     /// `PORTAL_METRICS_ADDR`: serve `/metrics` on this address only, not on the
     /// public one (default: on the public address).
     pub metrics_addr: Option<SocketAddr>,
+    /// `PORTAL_FILE_LIMIT_BYTES`: the largest file an upload may send (default 100 MiB).
+    pub file_limit: u64,
 }
 
 impl HttpSettings {
@@ -105,6 +107,7 @@ impl HttpSettings {
                     reason: format!("{v:?} is not an address (host:port)"),
                 })?),
             },
+            file_limit: parsed("PORTAL_FILE_LIMIT_BYTES", 100 * 1024 * 1024u64)?,
         })
     }
 
@@ -116,6 +119,7 @@ impl HttpSettings {
             body_limit: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             metrics_addr: None,
+            file_limit: 100 * 1024 * 1024,
         }
     }
 }

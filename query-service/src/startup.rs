@@ -50,6 +50,9 @@ impl Application {
             infra::personal::postgres::PostgresPersonalKeyStore::new(pg_store.pool().clone())
                 .await?,
         );
+        let files: infra::files::DynFileStore = Arc::new(
+            infra::files::postgres::PostgresFileStore::new(pg_store.pool().clone()).await?,
+        );
         let store: DynEventStore = Arc::new(pg_store);
         let accounts = settings
             .jwt_secret
@@ -77,6 +80,7 @@ impl Application {
             .with_stats(stats)
             .with_forum(keys, accounts)
             .with_events(store.clone())
+            .with_files(files)
             .with_site(settings.site.clone());
         match &settings.command_url {
             Some(url) => state = state.with_commands(crate::web::Commands::remote(url)?),

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod content;
 pub mod directory;
+pub mod files;
 pub mod forum;
 pub mod grants;
 pub mod groups;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(providers::routes())
         .merge(services::routes())
         .merge(directory::routes())
+        .merge(files::routes())
         .merge(grants::routes())
         .merge(plans::routes())
         .merge(content::routes())

@@ -211,6 +211,7 @@ impl Modify for StandardAnswers {
         super::notifications::request_reset, super::notifications::confirm_reset,
         super::notifications::unsubscribe, super::notifications::failures,
         super::notifications::subscribe, super::notifications::confirm_subscription,
+        super::files::upload,
     ),
     components(schemas(Problem, FieldErrorDoc, crate::execute::CommandResult)),
     tags(
@@ -228,7 +229,8 @@ impl Modify for StandardAnswers {
         (name = "admin", description = "Projections: checkpoints, lag, rebuilds (administrators)"),
         (name = "audit", description = "History of every record from the log, replays, signed exports (auditors, administrators)"),
         (name = "statistics", description = "Settings of the statistics: need norms"),
-        (name = "accounts", description = "Login, accounts, roles and API tokens; password links and the choice of messages by e-mail"),
+        (name = "accounts", description = "Login, accounts, roles and API tokens; password links and the choice of messages by e-mail; subscriptions of the public"),
+        (name = "files", description = "Files kept by the portal: documents, photos, videos"),
     )
 )]
 pub struct ApiDoc;

@@ -90,10 +90,7 @@ pub trait FileStore: Send + Sync + 'static {
 /// A shared handle to any file store.
 pub type DynFileStore = std::sync::Arc<dyn FileStore>;
 
-/// Whether `s` is a SHA-256 as the store names files (64 lowercase hex digits).
-pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+pub use events::files::is_sha256;
 
 /// Hashes and counts bytes as they pass, refusing more than a limit.
 pub(crate) struct Meter {

@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod content;
 pub mod export;
+pub mod files;
 pub mod forum;
 pub mod grants;
 pub mod map;
@@ -44,6 +45,8 @@ pub struct QueryState {
     pub public_url: Option<String>,
     /// The portal's name and operator (`PORTAL_SITE_NAME`, `PORTAL_OPERATOR`, …).
     pub site: Arc<crate::web::Site>,
+    /// The files uploaded, when this process serves them.
+    pub files: Option<infra::files::DynFileStore>,
 }
 
 impl QueryState {
@@ -56,11 +59,18 @@ impl QueryState {
             forum: None,
             commands: None,
             events: None,
+            files: None,
             site: Arc::default(),
             public_url: std::env::var("PORTAL_PUBLIC_URL")
                 .ok()
                 .filter(|u| !u.trim().is_empty()),
         }
+    }
+
+    /// The same, serving the files of `files`.
+    pub fn with_files(mut self, files: infra::files::DynFileStore) -> Self {
+        self.files = Some(files);
+        self
     }
 
     /// The same, checking `after=` positions against the log `events`.
@@ -106,6 +116,7 @@ pub fn routes(state: QueryState) -> Router {
         .merge(records::routes())
         .merge(map::routes())
         .merge(export::routes())
+        .merge(files::routes())
         .merge(stats::routes())
         .merge(grants::routes())
         .merge(surveys::routes())

@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// The names of the event types: type, Czech, English.
-const EVENT_NAMES: [(&str, &str, &str); 87] = [
+const EVENT_NAMES: [(&str, &str, &str); 88] = [
     ("AccountCreated", "Účet založen", "Account created"),
     ("AccountDisabled", "Účet zablokován", "Account disabled"),
     ("AccountErased", "Účet vymazán", "Account erased"),
@@ -57,6 +57,7 @@ const EVENT_NAMES: [(&str, &str, &str); 87] = [
     ),
     ("EventCancelled", "Akce zrušena", "Event cancelled"),
     ("EventScheduled", "Akce naplánována", "Event scheduled"),
+    ("FileUploaded", "Soubor nahrán", "File uploaded"),
     (
         "ForumAuthorErased",
         "Autor ve fóru vymazán",

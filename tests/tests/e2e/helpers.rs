@@ -66,7 +66,12 @@ pub struct Mail {
 
 /// The embedded portal with the e-mail settings of `mail`.
 pub async fn spawn_portal_mailing(dir: &TempDir, demo_data: bool, mail: Mail) -> TestApp {
-    let settings = portal::Settings {
+    spawn_portal_from(portal_settings(dir, demo_data, mail)).await
+}
+
+/// The settings of an embedded portal in `dir` on the shared reference data.
+pub fn portal_settings(dir: &TempDir, demo_data: bool, mail: Mail) -> portal::Settings {
+    portal::Settings {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: dir.path().to_path_buf(),
         territory_dir: Some(infra::testing::shared_data_dir().join("territory")),
@@ -75,7 +80,11 @@ pub async fn spawn_portal_mailing(dir: &TempDir, demo_data: bool, mail: Mail) ->
         site: query_service::web::Site::default(),
         notify: mail.notify,
         notifications: mail.rules,
-    };
+    }
+}
+
+/// Starts an embedded portal with `settings`.
+pub async fn spawn_portal_from(settings: portal::Settings) -> TestApp {
     let app = portal::Application::build(settings).await.unwrap();
     let (base, shutdown, store) = (base(app.addr()), app.shutdown_handle(), app.event_store());
     TestApp {

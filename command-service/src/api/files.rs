@@ -1,0 +1,254 @@
+//! Uploads of files (`POST /api/v1/files`): the body is the file, streamed
+//! to the file store without ever being held whole; its type is checked
+//! from its first bytes against the declared `Content-Type` and the kinds
+//! the portal keeps; the first upload of some bytes is recorded on the
+//! `file` stream named by their SHA-256, and the same bytes again answer
+//! the same file (ADR 0022).
+
+use crate::api::openapi::Problem;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::execute::{execute, CommandContext};
+use crate::extract::CommandHeaders;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use bytes::Bytes;
+use command_api::files::StoredFile;
+use events::accounts::Role;
+use events::files::{File, FileCommand, FileRef};
+use futures_util::StreamExt;
+use infra::files::kinds::{self, TypeError};
+use infra::files::{ByteStream, PutError};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/files", post(upload))
+}
+
+/// Who may upload: administrators, organisers, providers.
+const UPLOADERS: [Role; 4] = [
+    Role::Administrator,
+    Role::Methodologist,
+    Role::Commissioner,
+    Role::Provider,
+];
+
+fn refuse(status: StatusCode, slug: &str, title: &str, detail: String) -> Response {
+    infra::problem::Problem::new(status, slug, title)
+        .detail(detail)
+        .into_response()
+}
+
+/// Decodes `%XX` escapes (RFC 5987 `filename*`).
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The file's name from `Content-Disposition` (`filename*=UTF-8''…` before
+/// `filename="…"`), without any folder; `None` when there is none.
+pub fn file_name(disposition: &str) -> Option<String> {
+    let mut plain = None;
+    let mut extended = None;
+    for part in disposition.split(';').map(str::trim) {
+        let Some((key, value)) = part.split_once('=') else {
+            continue;
+        };
+        match key.trim().to_ascii_lowercase().as_str() {
+            "filename*" => {
+                let value = value.trim().trim_matches('"');
+                let (charset, rest) = value.split_once('\'').unwrap_or(("", value));
+                let encoded = rest.split_once('\'').map_or(rest, |(_, v)| v);
+                if charset.eq_ignore_ascii_case("utf-8") || charset.is_empty() {
+                    extended = Some(percent_decoded(encoded));
+                }
+            }
+            "filename" => plain = Some(value.trim().trim_matches('"').to_string()),
+            _ => {}
+        }
+    }
+    let name = extended.or(plain)?;
+    let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    (!name.is_empty() && name != "." && name != "..").then_some(name)
+}
+
+/// Encodes a file's name for a path segment of its URL.
+pub fn path_segment(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Reads the first [`kinds::HEAD`] bytes of `body`; answers them and the
+/// whole body again (those bytes first).
+async fn head_of(mut body: ByteStream) -> (Bytes, ByteStream) {
+    let mut head = bytes::BytesMut::new();
+    let mut failed = None;
+    while head.len() < kinds::HEAD {
+        match body.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let head = head.freeze();
+    let first: Vec<std::io::Result<Bytes>> = match failed {
+        Some(e) => vec![Ok(head.clone()), Err(e)],
+        None => vec![Ok(head.clone())],
+    };
+    (head, futures_util::stream::iter(first).chain(body).boxed())
+}
+
+/// Uploads a file: the body is the file, `Content-Type` its type, `Content-Disposition` its name.
+#[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
+    request_body(content = Vec<u8>, description = "The file's bytes; `Content-Type` its type (PDF, office documents, ODF, JPEG, PNG, GIF, WebP, MP4, WebM, plain text), `Content-Disposition: attachment; filename=\"…\"` its name", content_type = "application/octet-stream"),
+    responses((status = 201, description = "Stored", body = StoredFile), (status = 200, description = "The same bytes were stored before: the same file", body = StoredFile), (status = 401, description = "Not signed in", body = Problem), (status = 403, description = "The account may not publish", body = Problem), (status = 413, description = "Larger than PORTAL_FILE_LIMIT_BYTES", body = Problem), (status = 415, description = "Not a type of file the portal keeps", body = Problem), (status = 422, description = "The bytes are not of the declared type, or the name is not a name", body = Problem), (status = 503, description = "This process keeps no files", body = Problem)))]
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    principal: Principal,
+    command: CommandHeaders,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    if !principal.has_any(&UPLOADERS) {
+        return Err(ApiError::Forbidden(
+            "only administrators, methodologists, commissioners and providers upload files".into(),
+        ));
+    }
+    let Some(files) = state.files.clone() else {
+        return Err(ApiError::Unavailable("this process keeps no files".into()));
+    };
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body: ByteStream = body
+        .into_data_stream()
+        .map(|c| c.map_err(std::io::Error::other))
+        .boxed();
+    let (head, body) = head_of(body).await;
+    let content_type = match kinds::check(&declared, &head) {
+        Ok(t) => t,
+        Err(TypeError::NotAccepted(reason)) => {
+            return Ok(refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Not a type of file the portal keeps",
+                reason,
+            ))
+        }
+        Err(TypeError::Mismatch(reason)) => {
+            return Err(ApiError::invalid("content_type", reason));
+        }
+    };
+    let name = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(file_name)
+        .unwrap_or_else(|| format!("soubor.{}", kinds::extension(content_type)));
+    let stored = match files.store.put(body, files.limit, content_type).await {
+        Ok(s) => s,
+        Err(PutError::TooLarge { limit }) => {
+            return Ok(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "The file is too large",
+                format!("a file may have at most {limit} bytes"),
+            ))
+        }
+        Err(PutError::Body(e)) => return Err(ApiError::invalid("body", format!("broke off: {e}"))),
+        Err(PutError::Storage(e)) => return Err(ApiError::Internal(e)),
+    };
+    let file = FileRef {
+        sha256: stored.sha256.clone(),
+        size: stored.size,
+        content_type: stored.content_type.clone(),
+    };
+    let ctx = CommandContext::new(principal.actor(), command);
+    let result = execute::<File>(
+        &state,
+        &stored.sha256,
+        FileCommand::Upload {
+            file,
+            name: name.clone(),
+        },
+        &ctx,
+        |_, _| Ok(()),
+    )
+    .await?;
+    let status = if result.events > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let answer = StoredFile {
+        url: format!("/api/v1/files/{}/{}", stored.sha256, path_segment(&name)),
+        id: stored.sha256.clone(),
+        sha256: stored.sha256,
+        size: stored.size,
+        content_type: stored.content_type,
+    };
+    Ok((
+        status,
+        [(header::LOCATION, answer.url.clone())],
+        Json(answer),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_comes_from_content_disposition_without_a_folder() {
+        assert_eq!(
+            file_name("attachment; filename=\"plan.pdf\"").as_deref(),
+            Some("plan.pdf")
+        );
+        assert_eq!(
+            file_name("attachment; filename=\"plan.pdf\"; filename*=UTF-8''pl%C3%A1n%202026.pdf")
+                .as_deref(),
+            Some("plán 2026.pdf")
+        );
+        assert_eq!(
+            file_name("attachment; filename=\"C:\\\\x\\\\..\\\\zápis.odt\"").as_deref(),
+            Some("zápis.odt")
+        );
+        assert_eq!(
+            file_name("attachment; filename=\"../../\"").as_deref(),
+            None
+        );
+        assert_eq!(file_name("inline").as_deref(), None);
+        assert_eq!(path_segment("plán 2026.pdf"), "pl%C3%A1n%202026.pdf");
+    }
+}

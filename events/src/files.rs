@@ -1,0 +1,100 @@
+//! A file kept by the portal, named by the SHA-256 of its bytes (its
+//! stream id): its first upload records who uploaded it, under which name,
+//! its size and type. The bytes are in the file store, never in an event;
+//! events of other records refer to a file by a [`FileRef`] (ADR 0022).
+
+use crate::aggregate::Aggregate;
+use crate::error::{required_text, DomainError, Violations};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A file as events refer to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileRef {
+    /// The SHA-256 of its bytes, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its type, checked from its bytes.
+    pub content_type: String,
+}
+
+/// The state of a file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct File {
+    /// The file, once uploaded.
+    pub file: Option<FileRef>,
+    /// The name it was first uploaded under.
+    pub name: Option<String>,
+}
+
+/// What can be asked of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileCommand {
+    /// Record an upload (the same bytes again record nothing).
+    Upload {
+        /// The stored file.
+        file: FileRef,
+        /// Its name, e.g. `komunitni-plan-2026.pdf`.
+        name: String,
+    },
+}
+
+/// What happens to a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum FileEvent {
+    /// Uploaded for the first time.
+    FileUploaded {
+        /// The file.
+        #[serde(flatten)]
+        file: FileRef,
+        /// Its name.
+        name: String,
+    },
+}
+
+/// Whether `s` is a SHA-256 as files are named (64 lowercase hex digits).
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl Aggregate for File {
+    const STREAM_TYPE: &'static str = "file";
+    type Command = FileCommand;
+    type Event = FileEvent;
+
+    fn apply(&mut self, event: &FileEvent) {
+        match event {
+            FileEvent::FileUploaded { file, name } => {
+                self.file = Some(file.clone());
+                self.name = Some(name.clone());
+            }
+        }
+    }
+
+    fn decide(
+        &self,
+        command: &FileCommand,
+        _now: OffsetDateTime,
+    ) -> Result<Vec<FileEvent>, DomainError> {
+        let FileCommand::Upload { file, name } = command;
+        if self.file.is_some() {
+            return Ok(vec![]);
+        }
+        let mut v = Violations::new();
+        if !is_sha256(&file.sha256) {
+            v.add("sha256", "is 64 lowercase hex digits");
+        }
+        v.check("name", required_text(name, 255));
+        if name.contains(['/', '\\', '\n', '\r']) {
+            v.add("name", "is a file's name, without a folder");
+        }
+        v.finish()?;
+        Ok(vec![FileEvent::FileUploaded {
+            file: file.clone(),
+            name: name.clone(),
+        }])
+    }
+}

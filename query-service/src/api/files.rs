@@ -1,0 +1,225 @@
+//! Downloads of files (`GET /api/v1/files/{sha256}/{name}`): streamed from
+//! the file store with their type, `Content-Length`, the hash as `ETag`,
+//! `Cache-Control: immutable` (the bytes of a hash never change), HTTP
+//! ranges (206, for video seeking) and `Content-Disposition` with the name
+//! (ADR 0022). Files are public once uploaded; what may see an upload is
+//! decided by the records that refer to it.
+
+use super::QueryState;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use infra::files::kinds;
+use infra::problem::Problem;
+use std::ops::Range;
+
+pub(super) fn routes() -> Router<QueryState> {
+    Router::new()
+        .route("/files/{sha256}", get(unnamed))
+        .route("/files/{sha256}/{name}", get(named))
+}
+
+/// The byte range a `Range` header asks of a file of `size` bytes: `None`
+/// for the whole file (no header, or several ranges, which may be
+/// answered whole), `Some(Err(()))` when it cannot be satisfied.
+pub fn range(header: Option<&str>, size: u64) -> Option<Result<Range<u64>, ()>> {
+    let spec = header?.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (from, to) = spec.split_once('-')?;
+    let (from, to) = (from.trim(), to.trim());
+    let parsed = match (from.is_empty(), to.is_empty()) {
+        (true, true) => return Some(Err(())),
+        // The last `to` bytes.
+        (true, false) => to
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| size.saturating_sub(n)..size),
+        (false, _) => {
+            let start = from.parse::<u64>().ok();
+            let end = if to.is_empty() {
+                Some(size)
+            } else {
+                to.parse::<u64>()
+                    .ok()
+                    .map(|e| e.saturating_add(1).min(size))
+            };
+            start.zip(end).map(|(s, e)| s..e)
+        }
+    };
+    Some(match parsed {
+        Some(r) if r.start < r.end && r.start < size => Ok(r),
+        _ => Err(()),
+    })
+}
+
+/// `Content-Disposition`: shown in the browser (PDF, images, video, text) or saved, with the name.
+fn disposition(content_type: &str, name: &str) -> String {
+    let shown = content_type == "application/pdf"
+        || content_type.starts_with("image/")
+        || content_type.starts_with("video/")
+        || content_type == "text/plain";
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!(
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
+        if shown { "inline" } else { "attachment" }
+    )
+}
+
+/// A file by its hash.
+#[utoipa::path(get, path = "/api/v1/files/{sha256}", tag = "files", params(("sha256" = String, Path, description = "The SHA-256 of the file's bytes")), responses((status = 200, description = "The file (`Range: bytes=…` asks for a part)", body = Vec<u8>, content_type = "application/octet-stream"), (status = 206, description = "The part asked for, with `Content-Range`", body = Vec<u8>, content_type = "application/octet-stream"), (status = 304, description = "Not modified (`If-None-Match` names its hash)"), (status = 404, description = "No such file", body = crate::api::openapi::Problem), (status = 416, description = "The range is not within the file", body = crate::api::openapi::Problem), (status = 503, description = "This process keeps no files", body = crate::api::openapi::Problem)))]
+pub(super) async fn unnamed(
+    State(state): State<QueryState>,
+    Path(sha256): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    serve(&state, &sha256, None, &headers).await
+}
+
+/// A file by its hash, saved under `name`.
+#[utoipa::path(get, path = "/api/v1/files/{sha256}/{name}", tag = "files", params(("sha256" = String, Path, description = "The SHA-256 of the file's bytes"), ("name" = String, Path, description = "The name to save it under")), responses((status = 200, description = "The file (`Range: bytes=…` asks for a part)", body = Vec<u8>, content_type = "application/octet-stream"), (status = 206, description = "The part asked for, with `Content-Range`", body = Vec<u8>, content_type = "application/octet-stream"), (status = 304, description = "Not modified (`If-None-Match` names its hash)"), (status = 404, description = "No such file", body = crate::api::openapi::Problem), (status = 416, description = "The range is not within the file", body = crate::api::openapi::Problem), (status = 503, description = "This process keeps no files", body = crate::api::openapi::Problem)))]
+pub(super) async fn named(
+    State(state): State<QueryState>,
+    Path((sha256, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    serve(&state, &sha256, Some(&name), &headers).await
+}
+
+fn no_file() -> Response {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", "No such file").into_response()
+}
+
+/// Streams a file, whole or the range asked for.
+async fn serve(
+    state: &QueryState,
+    sha256: &str,
+    name: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(files) = &state.files else {
+        return Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "This process keeps no files",
+        )
+        .into_response();
+    };
+    if !infra::files::is_sha256(sha256) {
+        return no_file();
+    }
+    let stored = match files.stat(sha256).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return no_file(),
+        Err(e) => return Problem::internal(e.as_ref() as &dyn std::error::Error).into_response(),
+    };
+    let etag = format!("\"{sha256}\"");
+    let mut out = HeaderMap::new();
+    let mut set = |name: header::HeaderName, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            out.insert(name, v);
+        }
+    };
+    set(header::ETAG, &etag);
+    set(header::CACHE_CONTROL, "public, max-age=31536000, immutable");
+    set(header::ACCEPT_RANGES, "bytes");
+    let fallback = format!("soubor.{}", kinds::extension(&stored.content_type));
+    set(
+        header::CONTENT_DISPOSITION,
+        &disposition(&stored.content_type, name.unwrap_or(&fallback)),
+    );
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, out).into_response();
+    }
+    let asked = range(
+        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+        stored.size,
+    );
+    let (status, bytes) = match asked {
+        None => (StatusCode::OK, 0..stored.size),
+        Some(Ok(r)) => {
+            set(
+                header::CONTENT_RANGE,
+                &format!("bytes {}-{}/{}", r.start, r.end - 1, stored.size),
+            );
+            (StatusCode::PARTIAL_CONTENT, r)
+        }
+        Some(Err(())) => {
+            set(header::CONTENT_RANGE, &format!("bytes */{}", stored.size));
+            let problem = Problem::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range-not-satisfiable",
+                "The range is not within the file",
+            )
+            .detail(format!("the file has {} bytes", stored.size));
+            return (out, problem).into_response();
+        }
+    };
+    set(header::CONTENT_TYPE, &stored.content_type);
+    set(
+        header::CONTENT_LENGTH,
+        &(bytes.end - bytes.start).to_string(),
+    );
+    match files.read(sha256, bytes).await {
+        Ok(Some(stream)) => (status, out, Body::from_stream(stream)).into_response(),
+        Ok(None) => no_file(),
+        Err(e) => Problem::internal(e.as_ref() as &dyn std::error::Error).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_read_as_rfc_9110_says() {
+        assert_eq!(range(None, 100), None);
+        assert_eq!(range(Some("bytes=0-9"), 100), Some(Ok(0..10)));
+        assert_eq!(range(Some("bytes=90-"), 100), Some(Ok(90..100)));
+        assert_eq!(range(Some("bytes=-5"), 100), Some(Ok(95..100)));
+        assert_eq!(range(Some("bytes=90-1000"), 100), Some(Ok(90..100)));
+        assert_eq!(range(Some("bytes=100-"), 100), Some(Err(())));
+        assert_eq!(range(Some("bytes=9-3"), 100), Some(Err(())));
+        assert_eq!(range(Some("bytes=x-3"), 100), Some(Err(())));
+        assert_eq!(range(Some("bytes=0-1,5-6"), 100), None);
+        assert_eq!(range(Some("items=0-1"), 100), None);
+    }
+
+    #[test]
+    fn the_name_is_given_for_every_browser() {
+        assert_eq!(
+            disposition("application/pdf", "plán 2026.pdf"),
+            "inline; filename=\"pl_n 2026.pdf\"; filename*=UTF-8''pl%C3%A1n%202026.pdf"
+        );
+        assert!(
+            disposition("application/vnd.oasis.opendocument.text", "a\"b.odt")
+                .starts_with("attachment; filename=\"a_b.odt\"")
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! Files, in both modes: an upload by an account that may publish (the
+//! public gets 401, an analyst 403), its SHA-256 as its id, the same bytes
+//! again the same file, the type checked from the bytes (415, 422), the
+//! limit (413, declared or streamed), and the download whole, by range
+//! (206, 416), cached (304) and never compressed.
+
+use crate::client::Client;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+
+/// A PDF's signature and 300 KiB that do not repeat.
+fn pdf() -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    bytes.extend((0u32..75_000).flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()));
+    bytes.extend_from_slice(b"\n%%EOF\n");
+    bytes
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+struct Upload {
+    status: u16,
+    body: Value,
+}
+
+async fn upload(
+    base: &str,
+    token: Option<&str>,
+    content_type: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Upload {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}/api/v1/files"))
+        .header("content-type", content_type)
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"x.bin\"; filename*=UTF-8''{name}"),
+        )
+        .body(bytes);
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    Upload {
+        status,
+        body: response.json().await.unwrap_or(Value::Null),
+    }
+}
+
+/// Sends an upload by hand over TCP: `head` (the request line and headers),
+/// then `size` bytes as chunks of 64 KiB (chunked transfer coding) when
+/// `size` is given; answers the status of the reply.
+fn raw(base: &str, head: &str, size: Option<usize>) -> u16 {
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut request = head.as_bytes().to_vec();
+    if let Some(size) = size {
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(65_536);
+            request.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+            request.extend(std::iter::repeat_n(b'a', n));
+            request.extend_from_slice(b"\r\n");
+            left -= n;
+        }
+        request.extend_from_slice(b"0\r\n\r\n");
+    }
+    tcp.write_all(&request).unwrap();
+    let mut answer = [0u8; 12];
+    tcp.read_exact(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer[9..12]).parse().unwrap()
+}
+
+/// `limit` is the service's file limit; with `streamed_limit`, a body
+/// streamed past it (without a length) is sent too.
+async fn scenario(
+    commands: &str,
+    queries: &str,
+    password: &str,
+    limit: u64,
+    streamed_limit: Option<u64>,
+) {
+    let admin = Client::new(commands).login("admin", password).await;
+    let token = admin.token.clone().unwrap();
+    let bytes = pdf();
+    let sha = sha256(&bytes);
+
+    // Who may upload.
+    let public = upload(commands, None, "application/pdf", "plan.pdf", bytes.clone()).await;
+    assert_eq!(public.status, 401, "{:?}", public.body);
+    let analyst = json!({ "login": "analytik", "email": "analytik@example.org", "display_name": "Analytik",
+        "password": "heslo-analytika-1", "roles": [{ "role": "analyst", "scope": { "kind": "global" } }] });
+    assert_eq!(admin.post("/accounts", analyst).await.status, 201);
+    let analyst = Client::new(commands)
+        .login("analytik", "heslo-analytika-1")
+        .await;
+    let refused = upload(
+        commands,
+        analyst.token.as_deref(),
+        "application/pdf",
+        "plan.pdf",
+        bytes.clone(),
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+
+    // The upload: its hash is its id; the same bytes again are the same file.
+    let stored = upload(
+        commands,
+        Some(&token),
+        "application/pdf",
+        "pl%C3%A1n%202026.pdf",
+        bytes.clone(),
+    )
+    .await;
+    assert_eq!(stored.status, 201, "{:?}", stored.body);
+    assert_eq!(stored.body["sha256"], sha);
+    assert_eq!(stored.body["id"], sha);
+    assert_eq!(stored.body["size"], bytes.len());
+    assert_eq!(stored.body["content_type"], "application/pdf");
+    let url = stored.body["url"].as_str().unwrap().to_string();
+    assert_eq!(url, format!("/api/v1/files/{sha}/pl%C3%A1n%202026.pdf"));
+    let again = upload(
+        commands,
+        Some(&token),
+        "application/pdf",
+        "znovu.pdf",
+        bytes.clone(),
+    )
+    .await;
+    assert_eq!((again.status, &again.body["id"]), (200, &stored.body["id"]));
+
+    // Types: from the bytes, among those the portal keeps.
+    let png = upload(
+        commands,
+        Some(&token),
+        "image/png",
+        "obrazek.png",
+        bytes.clone(),
+    )
+    .await;
+    assert_eq!(png.status, 422, "{:?}", png.body);
+    assert_eq!(png.body["errors"][0]["field"], "content_type");
+    let html = upload(
+        commands,
+        Some(&token),
+        "text/html",
+        "a.html",
+        b"<script>".to_vec(),
+    )
+    .await;
+    assert_eq!(html.status, 415, "{:?}", html.body);
+    let text = upload(
+        commands,
+        Some(&token),
+        "text/plain; charset=utf-8",
+        "z%C3%A1pis.txt",
+        "Zápis z jednání".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(text.status, 201, "{:?}", text.body);
+
+    // The limit: declared, refused before the body is read; streamed, refused when passed.
+    let head = |framing: String| {
+        format!("POST /api/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/plain\r\n{framing}\r\n\r\n")
+    };
+    let (address, declared) = (
+        commands.to_string(),
+        head(format!("Content-Length: {}", limit + 1)),
+    );
+    let status = tokio::task::spawn_blocking(move || raw(&address, &declared, None))
+        .await
+        .unwrap();
+    assert_eq!(status, 413);
+    if let Some(small) = streamed_limit {
+        let (address, chunked) = (
+            commands.to_string(),
+            head("Transfer-Encoding: chunked".into()),
+        );
+        let size = usize::try_from(small).unwrap() + 1;
+        let status = tokio::task::spawn_blocking(move || raw(&address, &chunked, Some(size)))
+            .await
+            .unwrap();
+        assert_eq!(status, 413);
+    }
+
+    // The download: whole, with its type, length, hash and name; never compressed.
+    let http = reqwest::Client::new();
+    let whole = http
+        .get(format!("{queries}{url}"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.status(), 200);
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(header(&whole, "content-type"), "application/pdf");
+    assert_eq!(header(&whole, "content-length"), bytes.len().to_string());
+    assert_eq!(header(&whole, "etag"), format!("\"{sha}\""));
+    assert!(header(&whole, "cache-control").contains("immutable"));
+    assert_eq!(header(&whole, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&whole, "accept-ranges"), "bytes");
+    assert!(header(&whole, "content-encoding").is_empty());
+    assert!(
+        header(&whole, "content-disposition").ends_with("filename*=UTF-8''pl%C3%A1n%202026.pdf"),
+        "{}",
+        header(&whole, "content-disposition")
+    );
+    assert_eq!(whole.bytes().await.unwrap(), bytes);
+
+    // By range (a video's seeking), cached by its hash.
+    let part = http
+        .get(format!("{queries}{url}"))
+        .header("range", "bytes=100000-100099")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        header(&part, "content-range"),
+        format!("bytes 100000-100099/{}", bytes.len())
+    );
+    assert_eq!(part.bytes().await.unwrap(), bytes[100_000..100_100]);
+    let past = http
+        .get(format!("{queries}{url}"))
+        .header("range", format!("bytes={}-", bytes.len()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(past.status(), 416);
+    assert_eq!(
+        header(&past, "content-range"),
+        format!("bytes */{}", bytes.len())
+    );
+    let cached = http
+        .get(format!("{queries}/api/v1/files/{sha}"))
+        .header("if-none-match", format!("\"{sha}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    let missing = http
+        .get(format!("{queries}/api/v1/files/{}", "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let odd = http
+        .get(format!("{queries}/api/v1/files/..%2F..%2Fetc%2Fpasswd"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 404);
+
+    // The audit shows who uploaded which bytes.
+    let history = admin
+        .send(
+            reqwest::Method::GET,
+            &format!("/audit/streams/file/{sha}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(history.status, 200, "{:?}", history.body);
+    let text = history.body.to_string();
+    assert!(
+        text.contains("FileUploaded") && text.contains(&sha),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_the_embedded_portal() {
+    let dir = infra::testing::TempDir::new();
+    let mut settings =
+        crate::helpers::portal_settings(&dir, false, crate::helpers::Mail::default());
+    settings.http.file_limit = 1024 * 1024;
+    let app = crate::helpers::spawn_portal_from(settings).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(
+        &app.base,
+        &app.base,
+        password.trim(),
+        1024 * 1024,
+        Some(1024 * 1024),
+    )
+    .await;
+    app.stop().await;
+    // Stored once, under its hash; nothing half-written is left.
+    let sha = sha256(&pdf());
+    assert!(dir.path().join("files").join(&sha[..2]).join(&sha).exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("files/tmp"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_the_distributed_services() {
+    let stack = crate::helpers::spawn_distributed().await;
+    scenario(
+        &stack.commands,
+        &stack.queries,
+        "admin-password-1",
+        100 * 1024 * 1024,
+        None,
+    )
+    .await;
+    stack.stop().await;
+}
