@@ -20,6 +20,28 @@ pub struct FileRef {
     pub content_type: String,
 }
 
+/// What a smaller size of a photo is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VariantKind {
+    /// For pages (at most 1600 px).
+    Web,
+    /// For lists (at most 320 px).
+    Thumbnail,
+}
+
+/// A smaller size of a photo, made at its upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Variant {
+    /// What it is for.
+    pub kind: VariantKind,
+    /// The file.
+    #[serde(flatten)]
+    pub file: FileRef,
+}
+
 /// The state of a file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct File {
@@ -27,6 +49,8 @@ pub struct File {
     pub file: Option<FileRef>,
     /// The name it was first uploaded under.
     pub name: Option<String>,
+    /// Its smaller sizes (a photo's).
+    pub variants: Vec<Variant>,
 }
 
 /// What can be asked of a file.
@@ -38,6 +62,8 @@ pub enum FileCommand {
         file: FileRef,
         /// Its name, e.g. `komunitni-plan-2026.pdf`.
         name: String,
+        /// Its smaller sizes (a photo's).
+        variants: Vec<Variant>,
     },
 }
 
@@ -52,6 +78,9 @@ pub enum FileEvent {
         file: FileRef,
         /// Its name.
         name: String,
+        /// Its smaller sizes (a photo's).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        variants: Vec<Variant>,
     },
 }
 
@@ -67,9 +96,14 @@ impl Aggregate for File {
 
     fn apply(&mut self, event: &FileEvent) {
         match event {
-            FileEvent::FileUploaded { file, name } => {
+            FileEvent::FileUploaded {
+                file,
+                name,
+                variants,
+            } => {
                 self.file = Some(file.clone());
                 self.name = Some(name.clone());
+                self.variants.clone_from(variants);
             }
         }
     }
@@ -79,13 +113,27 @@ impl Aggregate for File {
         command: &FileCommand,
         _now: OffsetDateTime,
     ) -> Result<Vec<FileEvent>, DomainError> {
-        let FileCommand::Upload { file, name } = command;
+        let FileCommand::Upload {
+            file,
+            name,
+            variants,
+        } = command;
         if self.file.is_some() {
             return Ok(vec![]);
         }
         let mut v = Violations::new();
-        if !is_sha256(&file.sha256) {
-            v.add("sha256", "is 64 lowercase hex digits");
+        for (i, f) in std::iter::once(file)
+            .chain(variants.iter().map(|v| &v.file))
+            .enumerate()
+        {
+            if !is_sha256(&f.sha256) {
+                let field = if i == 0 {
+                    "sha256".to_string()
+                } else {
+                    format!("variants[{}].sha256", i - 1)
+                };
+                v.add(field, "is 64 lowercase hex digits");
+            }
         }
         v.check("name", required_text(name, 255));
         if name.contains(['/', '\\', '\n', '\r']) {
@@ -95,6 +143,7 @@ impl Aggregate for File {
         Ok(vec![FileEvent::FileUploaded {
             file: file.clone(),
             name: name.clone(),
+            variants: variants.clone(),
         }])
     }
 }

@@ -19,21 +19,27 @@ fn a_file_is_recorded_at_its_first_upload_only() {
     let upload = C::Upload {
         file: pdf(),
         name: "plan.pdf".into(),
+        variants: vec![],
     };
     let uploaded = E::FileUploaded {
         file: pdf(),
         name: "plan.pdf".into(),
+        variants: vec![],
     };
-    given::<File>(&[]).when(&upload).then(std::slice::from_ref(&uploaded));
+    given::<File>(&[])
+        .when(&upload)
+        .then(std::slice::from_ref(&uploaded));
     given::<File>(std::slice::from_ref(&uploaded))
         .when(&C::Upload {
             file: pdf(),
             name: "jiny-nazev.pdf".into(),
+            variants: vec![],
         })
         .then(&[]);
     let json = serde_json::to_value(&uploaded).unwrap();
     assert_eq!(json["sha256"], pdf().sha256);
     assert_eq!(json["type"], "FileUploaded");
+    assert!(json.get("variants").is_none(), "no photo, no variants");
 }
 
 #[test]
@@ -45,6 +51,7 @@ fn a_name_is_a_name_and_a_hash_a_hash() {
                 ..pdf()
             },
             name: "../../etc/passwd".into(),
+            variants: vec![],
         })
         .error();
     let DomainError::Invalid(v) = e else {

@@ -3,7 +3,9 @@
 //! from its first bytes against the declared `Content-Type` and the kinds
 //! the portal keeps; the first upload of some bytes is recorded on the
 //! `file` stream named by their SHA-256, and the same bytes again answer
-//! the same file (ADR 0022).
+//! the same file. A photo is read whole (at most 40 MiB), written again
+//! without its metadata and stored with a web size and a thumbnail
+//! (ADR 0022).
 
 use crate::api::openapi::Problem;
 use crate::auth::Principal;
@@ -18,12 +20,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
-use command_api::files::StoredFile;
+use command_api::files::{StoredFile, StoredVariant};
 use events::accounts::Role;
-use events::files::{File, FileCommand, FileRef};
+use events::files::{File, FileCommand, FileRef, Variant, VariantKind};
 use futures_util::StreamExt;
 use infra::files::kinds::{self, TypeError};
-use infra::files::{ByteStream, PutError};
+use infra::files::{images, ByteStream, DynFileStore, PutError};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/files", post(upload))
@@ -127,6 +129,61 @@ async fn head_of(mut body: ByteStream) -> (Bytes, ByteStream) {
     (head, futures_util::stream::iter(first).chain(body).boxed())
 }
 
+fn reference(f: &infra::files::StoredFile) -> FileRef {
+    FileRef {
+        sha256: f.sha256.clone(),
+        size: f.size,
+        content_type: f.content_type.clone(),
+    }
+}
+
+/// Stores bytes held in memory.
+async fn put_bytes(
+    store: &DynFileStore,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> Result<infra::files::StoredFile, PutError> {
+    let body = futures_util::stream::once(async move { Ok(Bytes::from(bytes)) }).boxed();
+    store.put(body, u64::MAX, content_type).await
+}
+
+/// A photo: read whole (at most `limit` bytes), written again without its
+/// metadata, and stored with its smaller sizes; nothing of the original is kept.
+async fn put_photo(
+    store: &DynFileStore,
+    mut body: ByteStream,
+    limit: u64,
+    content_type: &'static str,
+) -> Result<(infra::files::StoredFile, Vec<Variant>), PutError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(PutError::Body)?;
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(PutError::TooLarge { limit });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let cleaned = tokio::task::spawn_blocking(move || images::clean(&bytes, content_type))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|e| {
+            PutError::Unreadable(format!("the bytes do not read as a {content_type}: {e:#}"))
+        })?;
+    let main = put_bytes(store, cleaned.main, cleaned.content_type).await?;
+    let mut variants = Vec::new();
+    for (kind, (bytes, t)) in [
+        (VariantKind::Web, cleaned.web),
+        (VariantKind::Thumbnail, cleaned.thumbnail),
+    ] {
+        let stored = put_bytes(store, bytes, t).await?;
+        variants.push(Variant {
+            kind,
+            file: reference(&stored),
+        });
+    }
+    Ok((main, variants))
+}
+
 /// Uploads a file: the body is the file, `Content-Type` its type, `Content-Disposition` its name.
 #[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
     request_body(content = Vec<u8>, description = "The file's bytes; `Content-Type` its type (PDF, office documents, ODF, JPEG, PNG, GIF, WebP, MP4, WebM, plain text), `Content-Disposition: attachment; filename=\"…\"` its name", content_type = "application/octet-stream"),
@@ -175,7 +232,23 @@ pub(super) async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(file_name)
         .unwrap_or_else(|| format!("soubor.{}", kinds::extension(content_type)));
-    let stored = match files.store.put(body, files.limit, content_type).await {
+    let photo = content_type.starts_with("image/");
+    let stored = if photo {
+        put_photo(
+            &files.store,
+            body,
+            files.limit.min(images::LIMIT),
+            content_type,
+        )
+        .await
+    } else {
+        files
+            .store
+            .put(body, files.limit, content_type)
+            .await
+            .map(|f| (f, vec![]))
+    };
+    let (stored, variants) = match stored {
         Ok(s) => s,
         Err(PutError::TooLarge { limit }) => {
             return Ok(refuse(
@@ -186,13 +259,12 @@ pub(super) async fn upload(
             ))
         }
         Err(PutError::Body(e)) => return Err(ApiError::invalid("body", format!("broke off: {e}"))),
+        Err(PutError::Unreadable(reason)) => {
+            return Err(ApiError::invalid("content_type", reason));
+        }
         Err(PutError::Storage(e)) => return Err(ApiError::Internal(e)),
     };
-    let file = FileRef {
-        sha256: stored.sha256.clone(),
-        size: stored.size,
-        content_type: stored.content_type.clone(),
-    };
+    let file = reference(&stored);
     let ctx = CommandContext::new(principal.actor(), command);
     let result = execute::<File>(
         &state,
@@ -200,6 +272,7 @@ pub(super) async fn upload(
         FileCommand::Upload {
             file,
             name: name.clone(),
+            variants: variants.clone(),
         },
         &ctx,
         |_, _| Ok(()),
@@ -210,12 +283,32 @@ pub(super) async fn upload(
     } else {
         StatusCode::OK
     };
+    let stem = name
+        .rsplit_once('.')
+        .map_or(name.as_str(), |(stem, _)| stem);
     let answer = StoredFile {
         url: format!("/api/v1/files/{}/{}", stored.sha256, path_segment(&name)),
         id: stored.sha256.clone(),
         sha256: stored.sha256,
         size: stored.size,
         content_type: stored.content_type,
+        variants: variants
+            .into_iter()
+            .map(|v| {
+                let (kind, suffix) = match v.kind {
+                    VariantKind::Web => ("web", "web"),
+                    VariantKind::Thumbnail => ("thumbnail", "nahled"),
+                };
+                let name = format!("{stem}-{suffix}.{}", kinds::extension(&v.file.content_type));
+                StoredVariant {
+                    kind: kind.into(),
+                    url: format!("/api/v1/files/{}/{}", v.file.sha256, path_segment(&name)),
+                    sha256: v.file.sha256,
+                    size: v.file.size,
+                    content_type: v.file.content_type,
+                }
+            })
+            .collect(),
     };
     Ok((
         status,

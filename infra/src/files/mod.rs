@@ -7,6 +7,7 @@
 //! contract suite in `infra/tests/file_store_contract.rs` (ADR 0022).
 
 pub mod dir;
+pub mod images;
 pub mod kinds;
 pub mod postgres;
 
@@ -41,6 +42,9 @@ pub enum PutError {
     /// The body broke off (the client went away).
     #[error("the upload broke off: {0}")]
     Body(std::io::Error),
+    /// The bytes do not read as their type (a photo that does not decode).
+    #[error("{0}")]
+    Unreadable(String),
     /// The storage failed.
     #[error("file storage failure: {0:#}")]
     Storage(#[from] anyhow::Error),

@@ -170,6 +170,65 @@ async fn scenario(
     .await;
     assert_eq!(text.status, 201, "{:?}", text.body);
 
+    // A photo: written again without what the camera recorded (the GPS position), with smaller sizes.
+    let photo = infra::files::images::jpeg_with_exif(400, 200);
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    assert!(contains(&photo, b"TestCamera GPS"));
+    let stored_photo = upload(
+        commands,
+        Some(&token),
+        "image/jpeg",
+        "dum.jpg",
+        photo.clone(),
+    )
+    .await;
+    assert_eq!(stored_photo.status, 201, "{:?}", stored_photo.body);
+    assert_ne!(
+        stored_photo.body["sha256"],
+        sha256(&photo),
+        "the original is not kept"
+    );
+    let kinds: Vec<&str> = stored_photo.body["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["web", "thumbnail"]);
+    let kept = reqwest::get(format!(
+        "{queries}{}",
+        stored_photo.body["url"].as_str().unwrap()
+    ))
+    .await
+    .unwrap()
+    .bytes()
+    .await
+    .unwrap();
+    assert!(kept.starts_with(&[0xff, 0xd8]), "a JPEG");
+    assert!(!contains(&kept, b"TestCamera") && !contains(&kept, b"Exif\0\0"));
+    let thumbnail = reqwest::get(format!(
+        "{queries}{}",
+        stored_photo.body["variants"][1]["url"].as_str().unwrap()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(thumbnail.status(), 200);
+    assert!(thumbnail.url().path().ends_with("dum-nahled.jpg"));
+    let again = upload(commands, Some(&token), "image/jpeg", "dum.jpg", photo).await;
+    assert_eq!(
+        (again.status, &again.body["id"]),
+        (200, &stored_photo.body["id"])
+    );
+    let broken = upload(
+        commands,
+        Some(&token),
+        "image/png",
+        "x.png",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRbroken".to_vec(),
+    )
+    .await;
+    assert_eq!(broken.status, 422, "{:?}", broken.body);
+
     // The limit: declared, refused before the body is read; streamed, refused when passed.
     let head = |framing: String| {
         format!("POST /api/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/plain\r\n{framing}\r\n\r\n")
