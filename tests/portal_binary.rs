@@ -408,3 +408,105 @@ fn a_crash_of_the_sender_loses_no_message_and_repeats_only_those_in_flight() {
     assert_eq!(report["failed"], 0, "{report}");
     assert!(second.terminate().success());
 }
+
+/// An upload cut by a crash (SIGKILL) of the embedded portal leaves no half
+/// file: nothing is stored under any hash, and what the upload had written
+/// is removed at the next start.
+#[test]
+fn a_crash_in_the_middle_of_an_upload_leaves_no_half_file() {
+    use std::io::Write;
+    let dir = TempDir::new();
+    let env = [
+        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
+        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
+        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
+        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
+        ("PORTAL_DEMO_DATA", "0".to_string()),
+    ];
+    let bin = env!("CARGO_BIN_EXE_portal");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let first = ServiceProcess::spawn(bin, &env);
+    let login = |addr: std::net::SocketAddr| {
+        runtime.block_on(async move {
+            let answer: serde_json::Value = reqwest::Client::new()
+                .post(format!("http://{addr}/api/v1/auth/login"))
+                .json(&serde_json::json!({ "login": "admin", "password": "admin-password-1" }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["token"].as_str().unwrap().to_string()
+        })
+    };
+    let token = login(first.addr);
+    let mut tcp = std::net::TcpStream::connect(first.addr).unwrap();
+    write!(
+        tcp,
+        "POST /api/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .unwrap();
+    let chunk = vec![b'a'; 65_536];
+    for _ in 0..80 {
+        write!(tcp, "{:x}\r\n", chunk.len()).unwrap();
+        tcp.write_all(&chunk).unwrap();
+        tcp.write_all(b"\r\n").unwrap();
+    }
+    // The upload is under way: part of it is on disk.
+    let tmp = dir.path().join("files").join("tmp");
+    let written = || -> u64 {
+        std::fs::read_dir(&tmp)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while written() < 1024 * 1024 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never reached the disk"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    first.kill_hard();
+    drop(tcp);
+    let stored = || -> Vec<String> {
+        std::fs::read_dir(dir.path().join("files"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n != "tmp")
+            .collect()
+    };
+    assert!(stored().is_empty(), "{:?}", stored());
+    let second = ServiceProcess::spawn(bin, &env);
+    assert_eq!(
+        written(),
+        0,
+        "the interrupted upload's bytes are removed at start"
+    );
+    assert!(stored().is_empty());
+    // And the next upload is whole.
+    let token = login(second.addr);
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("http://{}/api/v1/files", second.addr))
+            .bearer_auth(token)
+            .header("content-type", "text/plain")
+            .body("celý soubor")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 201);
+    assert_eq!(stored().len(), 1);
+    assert!(second.terminate().success());
+}
