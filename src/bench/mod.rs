@@ -3,6 +3,7 @@
 
 pub mod append;
 pub mod commands;
+pub mod files;
 pub mod fold;
 pub mod import;
 pub mod mail;

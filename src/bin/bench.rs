@@ -19,6 +19,10 @@
 //! overdue services decided and handed to an SMTP server of its own: aiosmtpd
 //! from Debian's python3-aiosmtpd)
 //!
+//! `cargo run --release --bin bench -- files [--small 10] [--large 100]` (a
+//! file uploaded to and downloaded from the `portal` binary against `cp`,
+//! and the server's peak memory; build the binaries first)
+//!
 //! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
 //! [--clients 16] [--seconds N]` (build the server binaries first:
 //! `cargo build --release --bins --workspace`)
@@ -94,6 +98,18 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         println!("{}", portal::bench::stats::run(&config).await?);
+        return Ok(());
+    }
+    if what == "files" {
+        let (mut small, mut large) = (10, 100);
+        while let (Some(flag), Some(v)) = (args.next(), args.next()) {
+            match flag.as_str() {
+                "--small" => small = v.parse()?,
+                "--large" => large = v.parse()?,
+                other => anyhow::bail!("unknown option {other}"),
+            }
+        }
+        println!("{}", portal::bench::files::run(small, large).await?);
         return Ok(());
     }
     if what == "mail" {
