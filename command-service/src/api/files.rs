@@ -93,19 +93,6 @@ pub fn file_name(disposition: &str) -> Option<String> {
     (!name.is_empty() && name != "." && name != "..").then_some(name)
 }
 
-/// Encodes a file's name for a path segment of its URL.
-pub fn path_segment(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Reads the first [`kinds::HEAD`] bytes of `body`; answers them and the
 /// whole body again (those bytes first).
 async fn head_of(mut body: ByteStream) -> (Bytes, ByteStream) {
@@ -127,6 +114,32 @@ async fn head_of(mut body: ByteStream) -> (Bytes, ByteStream) {
         None => vec![Ok(head.clone())],
     };
     (head, futures_util::stream::iter(first).chain(body).boxed())
+}
+
+/// Checks that a record's `file` (at `field`) names a file uploaded to
+/// this portal, with the size and type it has.
+///
+/// # Errors
+/// 422 naming `field` when it does not; store failures.
+pub(crate) async fn check_file(
+    state: &AppState,
+    field: &str,
+    file: &FileRef,
+) -> Result<(), ApiError> {
+    let (uploaded, _) = crate::execute::load::<File>(state, &file.sha256).await?;
+    match uploaded.file {
+        None => Err(ApiError::invalid(
+            format!("{field}.sha256"),
+            "names no file uploaded to this portal (POST /api/v1/files first)",
+        )),
+        Some(f) if f.size != file.size || f.content_type != file.content_type => {
+            Err(ApiError::invalid(
+                field.to_string(),
+                format!("the file has {} bytes of {}", f.size, f.content_type),
+            ))
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 fn reference(f: &infra::files::StoredFile) -> FileRef {
@@ -287,7 +300,7 @@ pub(super) async fn upload(
         .rsplit_once('.')
         .map_or(name.as_str(), |(stem, _)| stem);
     let answer = StoredFile {
-        url: format!("/api/v1/files/{}/{}", stored.sha256, path_segment(&name)),
+        url: infra::files::url(&stored.sha256, &name),
         id: stored.sha256.clone(),
         sha256: stored.sha256,
         size: stored.size,
@@ -302,7 +315,7 @@ pub(super) async fn upload(
                 let name = format!("{stem}-{suffix}.{}", kinds::extension(&v.file.content_type));
                 StoredVariant {
                     kind: kind.into(),
-                    url: format!("/api/v1/files/{}/{}", v.file.sha256, path_segment(&name)),
+                    url: infra::files::url(&v.file.sha256, &name),
                     sha256: v.file.sha256,
                     size: v.file.size,
                     content_type: v.file.content_type,
@@ -342,6 +355,9 @@ mod tests {
             None
         );
         assert_eq!(file_name("inline").as_deref(), None);
-        assert_eq!(path_segment("plán 2026.pdf"), "pl%C3%A1n%202026.pdf");
+        assert_eq!(
+            infra::files::encoded("plán 2026.pdf"),
+            "pl%C3%A1n%202026.pdf"
+        );
     }
 }

@@ -38,6 +38,9 @@ pub(crate) async fn register(
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
     principal.require_scoped(&Role::ORGANISERS, &body.info.territory, "documents")?;
+    if let Some(file) = &body.version.file {
+        super::files::check_file(&state, "version.file", file).await?;
+    }
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<Document>(&state, &ctx, body.document_id).await?;
     let result = execute::<Document>(
@@ -75,6 +78,9 @@ pub(crate) async fn add_version(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DocumentVersion>,
 ) -> Result<Response, ApiError> {
+    if let Some(file) = &body.file {
+        super::files::check_file(&state, "file", file).await?;
+    }
     document(
         &state,
         &principal,

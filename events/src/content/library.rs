@@ -1,9 +1,10 @@
-//! Documents (metadata, versions with a link to the file's storage, an
-//! archive), links and awards of the portal.
+//! Documents (metadata, versions — a file kept by the portal, or a link
+//! to one kept elsewhere —, an archive), links and awards of the portal.
 
 use super::check_text;
 use crate::aggregate::Aggregate;
 use crate::error::{optional_text, required_text, DomainError, Violations};
+use crate::files::{is_sha256, FileRef};
 use crate::values::codes::check_code;
 use crate::values::Ico;
 use serde::{Deserialize, Serialize};
@@ -33,12 +34,17 @@ pub struct DocumentInfo {
     pub territory: String,
 }
 
-/// One version of a document's file.
+/// One version of a document's file: a file kept by the portal, or the
+/// address of one kept elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentVersion {
-    /// Where the file is stored.
+    /// Where the file is stored elsewhere (empty with `file`).
+    #[serde(default)]
     pub url: String,
+    /// The file kept by the portal (as `POST /api/v1/files` answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileRef>,
     /// What changed.
     #[serde(default)]
     pub note: String,
@@ -114,7 +120,16 @@ impl Aggregate for Document {
     ) -> Result<Vec<DocumentEvent>, DomainError> {
         let mut v = Violations::new();
         let check_version = |v: &mut Violations, d: &DocumentVersion| {
-            check_url(v, "url", &d.url);
+            match &d.file {
+                None => check_url(v, "url", &d.url),
+                Some(_) if !d.url.is_empty() => {
+                    v.add("url", "give a file or an address, not both");
+                }
+                Some(f) if !is_sha256(&f.sha256) => {
+                    v.add("file.sha256", "is 64 lowercase hex digits");
+                }
+                Some(_) => {}
+            }
             v.check("note", optional_text(&d.note, 2000));
         };
         match command {

@@ -96,6 +96,25 @@ pub type DynFileStore = std::sync::Arc<dyn FileStore>;
 
 pub use events::files::is_sha256;
 
+/// `name` percent-encoded for a URL's path segment or RFC 5987's `filename*`
+/// (all but the unreserved ASCII characters).
+pub fn encoded(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The path a file is downloaded at, saved under `name`.
+pub fn url(sha256: &str, name: &str) -> String {
+    format!("/api/v1/files/{sha256}/{}", encoded(name))
+}
+
 /// Hashes and counts bytes as they pass, refusing more than a limit.
 pub(crate) struct Meter {
     hasher: Sha256,

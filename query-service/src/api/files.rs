@@ -74,14 +74,7 @@ fn disposition(content_type: &str, name: &str) -> String {
             }
         })
         .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
+    let encoded = infra::files::encoded(name);
     format!(
         "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
         if shown { "inline" } else { "attachment" }

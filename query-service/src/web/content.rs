@@ -114,7 +114,17 @@ pub async fn documents(State(state): State<QueryState>, RawQuery(raw): RawQuery)
         .map(|d| DocumentItem {
             kind: super::content_forms::doc_kind_name(lang, &d.info.kind),
             territory: territory_name(&index, &d.info.territory),
-            latest_url: d.versions.last().map(|v| v.url.clone()),
+            latest_url: d.versions.last().map(|v| match &v.file {
+                Some(f) => infra::files::url(
+                    &f.sha256,
+                    &format!(
+                        "{}.{}",
+                        d.info.title.trim(),
+                        infra::files::kinds::extension(&f.content_type)
+                    ),
+                ),
+                None => v.url.clone(),
+            }),
             versions: d.versions.len(),
             title: d.info.title,
             body: d.info.body,

@@ -214,6 +214,7 @@ impl DocumentForm {
                 },
                 version: DocumentVersion {
                     url: self.url.trim().into(),
+                    file: None,
                     note: self.note.trim().into(),
                 },
             },

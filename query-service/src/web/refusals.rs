@@ -39,7 +39,7 @@ const SUBJECTS: [(&str, &str); 27] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 108] = [
+const TEXTS: [(&str, &str); 111] = [
     // The domain's refusals of a command in the record's state.
     ("a notification's link is a path of the portal", "Odkaz zprávy musí vést na stránku portálu."),
     ("{} messages are sent only when asked for", "Zprávy druhu {} se posílají jen na žádost; nelze je odhlásit."),
@@ -167,6 +167,9 @@ const TEXTS: [(&str, &str); 108] = [
     ("is required with a kind", "je třeba vybrat spolu s druhem služby"),
     ("give a kraj (its news), or an ORP and a kind (new free places)", "vyberte kraj (jeho aktuality), nebo ORP a druh služby (nová volná místa)"),
     ("is not a confirmation link of this portal", "není odkaz k potvrzení z tohoto portálu"),
+    ("give a file or an address, not both", "vyberte soubor, nebo adresu, ne obojí"),
+    ("names no file uploaded to this portal (POST /api/v1/files first)", "neodkazuje na soubor nahraný na tento portál"),
+    ("is 64 lowercase hex digits", "je 64 malých šestnáctkových číslic"),
 ];
 
 /// The values of `text` where `template` has `{}`, when it fits.

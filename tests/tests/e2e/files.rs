@@ -326,6 +326,49 @@ async fn scenario(
         .unwrap();
     assert_eq!(odd.status(), 404);
 
+    // A document of the library whose version is the file; a file never uploaded is refused.
+    let file = json!({ "sha256": sha, "size": bytes.len(), "content_type": "application/pdf" });
+    let document = |file: Value| {
+        json!({ "info": { "title": "Komunitní plán 2026", "kind": "plan", "territory": "CZ042" },
+        "version": { "file": file, "note": "schválená verze" } })
+    };
+    let forged = json!({ "sha256": "0".repeat(64), "size": 1, "content_type": "application/pdf" });
+    assert_eq!(
+        admin.post("/documents", document(forged)).await.fields(),
+        ["version.file.sha256"]
+    );
+    let wrong = json!({ "sha256": sha, "size": 1, "content_type": "application/pdf" });
+    assert_eq!(
+        admin.post("/documents", document(wrong)).await.fields(),
+        ["version.file"]
+    );
+    let registered = admin.post("/documents", document(file)).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let page = loop {
+        let page = http
+            .get(format!("{queries}/dokumenty"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains("Komunitní plán 2026") {
+            break page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the document is not listed: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let link = format!("/api/v1/files/{sha}/Komunitn%C3%AD%20pl%C3%A1n%202026.pdf");
+    assert!(page.contains(&link), "{page}");
+    let linked = http.get(format!("{queries}{link}")).send().await.unwrap();
+    assert_eq!(linked.status(), 200);
+    assert_eq!(linked.bytes().await.unwrap(), bytes);
+
     // The audit shows who uploaded which bytes.
     let history = admin
         .send(
