@@ -49,6 +49,21 @@ pub async fn rebuild(settings: &Settings) -> anyhow::Result<i64> {
     Ok(generation)
 }
 
+/// `portal check-files`: every file the log names is in `data/files/`, and
+/// which stored files no event names.
+///
+/// # Errors
+/// When a store cannot be opened or read.
+pub async fn check_files(settings: &Settings) -> anyhow::Result<infra::files::check::Report> {
+    let events: DynEventStore = Arc::new(SqliteEventStore::open(
+        settings.data_dir.join("events.sqlite3"),
+    )?);
+    let files: infra::files::DynFileStore = Arc::new(infra::files::dir::DirFileStore::as_it_is(
+        settings.data_dir.join("files"),
+    ));
+    infra::files::check::check(&events, &files).await
+}
+
 /// The whole portal backend in one process.
 pub struct Application {
     server: Server,

@@ -11,6 +11,12 @@ async fn main() -> std::process::ExitCode {
         if args.first().map(String::as_str) == Some("import") {
             return portal::import::run(&args[1..], &settings).await;
         }
+        if args.first().map(String::as_str) == Some("check-files") {
+            let report = portal::check_files(&settings).await?;
+            print!("{report}");
+            anyhow::ensure!(report.is_sound(), "files named by the log are missing from the store");
+            return Ok(());
+        }
         if args.first().map(String::as_str) == Some("rebuild") {
             let generation = portal::rebuild(&settings).await?;
             println!("read models rebuilt from the start of the log; generation {generation} is active");

@@ -510,3 +510,81 @@ fn a_crash_in_the_middle_of_an_upload_leaves_no_half_file() {
     assert_eq!(stored().len(), 1);
     assert!(second.terminate().success());
 }
+
+/// `portal check-files` names a file the log refers to that is missing from
+/// `data/files/` (and fails), and a stored file no event refers to.
+#[test]
+fn check_files_names_the_missing_and_the_unreferenced() {
+    let dir = TempDir::new();
+    let env = [
+        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
+        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
+        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
+        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
+        ("PORTAL_DEMO_DATA", "0".to_string()),
+    ];
+    let bin = env!("CARGO_BIN_EXE_portal");
+    let portal = ServiceProcess::spawn(bin, &env);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sha = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let login: serde_json::Value = http
+            .post(format!("http://{}/api/v1/auth/login", portal.addr))
+            .json(&serde_json::json!({ "login": "admin", "password": "admin-password-1" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let stored: serde_json::Value = http
+            .post(format!("http://{}/api/v1/files", portal.addr))
+            .bearer_auth(login["token"].as_str().unwrap())
+            .header("content-type", "text/plain")
+            .body("zápis z jednání")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored["sha256"].as_str().unwrap().to_string()
+    });
+    assert!(portal.terminate().success());
+    let check = || {
+        let out = std::process::Command::new(bin)
+            .arg("check-files")
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (sound, said) = check();
+    assert!(
+        sound && said.contains("1 files stored; 0 missing, 0 referred to by no event"),
+        "{said}"
+    );
+    // A file nobody names.
+    let orphan = "ab".repeat(32);
+    let folder = dir.path().join("files").join("ab");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(&orphan), b"orphan").unwrap();
+    let (sound, said) = check();
+    assert!(
+        sound && said.contains(&format!("unreferenced: {orphan}")),
+        "{said}"
+    );
+    // A file the log names, gone from the folder.
+    std::fs::remove_file(dir.path().join("files").join(&sha[..2]).join(&sha)).unwrap();
+    let (sound, said) = check();
+    assert!(!sound, "{said}");
+    assert!(
+        said.contains(&format!(
+            "missing: {sha} (named by FileUploaded of file/{sha})"
+        )),
+        "{said}"
+    );
+}

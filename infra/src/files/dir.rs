@@ -52,6 +52,12 @@ impl DirFileStore {
         Ok(Self { root })
     }
 
+    /// The store in `root` as it is, for reading while a portal may be
+    /// writing to it (`portal check-files`): nothing is removed.
+    pub fn as_it_is(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
     fn path(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[..2]).join(sha256)
     }
@@ -194,7 +200,12 @@ impl FileStore for DirFileStore {
         let root = self.root.clone();
         blocking(move || {
             let mut out = Vec::new();
-            for dir in std::fs::read_dir(&root)? {
+            let dirs = match std::fs::read_dir(&root) {
+                Ok(d) => d,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+                Err(e) => return Err(e),
+            };
+            for dir in dirs {
                 let dir = dir?.path();
                 if !dir.is_dir() || dir.file_name().is_some_and(|n| n == "tmp") {
                     continue;

@@ -6,6 +6,7 @@
 //! folder (`data/files/`, embedded mode) and PostgreSQL (distributed), one
 //! contract suite in `infra/tests/file_store_contract.rs` (ADR 0022).
 
+pub mod check;
 pub mod dir;
 pub mod images;
 pub mod kinds;
