@@ -241,6 +241,7 @@ pub async fn seed(store: &DynEventStore, territory: &Territory) -> anyhow::Resul
                 },
                 registered_on: None,
                 categories: vec![],
+                media: Vec::new(),
             };
             let mut events = vec![ServiceEvent::ServiceRegistered {
                 provider_ico: ico.to_string(),

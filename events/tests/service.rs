@@ -53,6 +53,7 @@ fn details() -> ServiceDetails {
         contacts: Contacts::default(),
         registered_on: Some(time::macros::date!(2007 - 01 - 01)),
         categories: vec!["bydlení".into()],
+        media: Vec::new(),
     }
 }
 

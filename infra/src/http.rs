@@ -189,7 +189,7 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 /// The Content-Security-Policy of HTML pages: nothing from elsewhere, no
 /// inline script, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
 form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Security headers on every answer (`nosniff`, a referrer policy; on HTML

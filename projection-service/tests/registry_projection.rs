@@ -86,6 +86,7 @@ fn details() -> ServiceDetails {
         contacts: Contacts::default(),
         registered_on: None,
         categories: vec![],
+        media: Vec::new(),
     }
 }
 

@@ -77,6 +77,7 @@ fn details() -> ServiceDetails {
         contacts: Contacts::default(),
         registered_on: None,
         categories: vec![],
+        media: Vec::new(),
     }
 }
 

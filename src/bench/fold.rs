@@ -33,6 +33,7 @@ fn recorded(n: usize) -> Vec<RecordedEvent> {
         contacts: Default::default(),
         registered_on: None,
         categories: vec![],
+        media: Vec::new(),
     };
     (0..n)
         .map(|i| {

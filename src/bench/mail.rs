@@ -89,6 +89,7 @@ async fn seed(store: &DynEventStore, services: usize) -> anyhow::Result<()> {
             },
             registered_on: None,
             categories: vec![],
+            media: Vec::new(),
         };
         let event = ServiceEvent::ServiceRegistered {
             provider_ico: ico.into(),

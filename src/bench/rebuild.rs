@@ -40,6 +40,7 @@ async fn write_log(store: &DynEventStore, n: usize) -> anyhow::Result<()> {
         contacts: Default::default(),
         registered_on: None,
         categories: vec![],
+        media: Vec::new(),
     };
     let meta = EventMetadata::new(Actor::system());
     for s in 0..SERVICES {

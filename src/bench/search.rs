@@ -67,6 +67,7 @@ fn services(territory: &infra::territory::Territory, n: usize) -> Vec<ServiceVie
                     contacts: Contacts::default(),
                     registered_on: None,
                     categories: vec![],
+                    media: Vec::new(),
                 },
                 kind_name: kind_name.to_string(),
                 paragraph: Some(paragraph.to_string()).filter(|p| !p.is_empty()),

@@ -90,6 +90,7 @@ async fn ingestion(client: &clickhouse::Client, events: usize) -> anyhow::Result
         contacts: Default::default(),
         registered_on: None,
         categories: vec![],
+        media: Vec::new(),
     };
     let services = 2000;
     for s in 0..services {

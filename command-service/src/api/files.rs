@@ -142,6 +142,25 @@ pub(crate) async fn check_file(
     }
 }
 
+/// Checks each photo and video (at `field[i].file`) against its upload and
+/// gives photos the smaller sizes made then (whatever the client sent).
+///
+/// # Errors
+/// 422 naming the file that was not uploaded here; store failures.
+pub(crate) async fn fill_media(
+    state: &AppState,
+    field: &str,
+    media: &mut [events::registry::service::Media],
+) -> Result<(), ApiError> {
+    for (i, m) in media.iter_mut().enumerate() {
+        let at = format!("{field}[{i}].file");
+        check_file(state, &at, &m.file).await?;
+        let (uploaded, _) = crate::execute::load::<File>(state, &m.file.sha256).await?;
+        m.variants = uploaded.variants;
+    }
+    Ok(())
+}
+
 fn reference(f: &infra::files::StoredFile) -> FileRef {
     FileRef {
         sha256: f.sha256.clone(),

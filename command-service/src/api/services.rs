@@ -57,11 +57,13 @@ async fn register(
             return Err(DomainError::Rejected("the provider is suspended or ended".into()).into())
         }
     }
+    let mut details = body.details;
+    super::files::fill_media(&state, "details.media", &mut details.media).await?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<Service>(&state, &ctx, body.service_id).await?;
     let command = ServiceCommand::Register {
         provider_ico: body.provider_ico,
-        details: body.details,
+        details,
     };
     let result = execute::<Service>(&state, &id, command, &ctx, |_, _| Ok(()))
         .await
@@ -113,8 +115,11 @@ async fn change(
     principal: Principal,
     headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ServiceChanges>,
+    JsonBody(mut body): JsonBody<ServiceChanges>,
 ) -> Result<Response, ApiError> {
+    if let Some(media) = &mut body.media {
+        super::files::fill_media(&state, "media", media).await?;
+    }
     run(
         &state,
         &principal,

@@ -526,6 +526,7 @@ pub fn read_item(
         contacts: r.contacts(item, ""),
         registered_on: r.date(&item["datumPoskytovaniOd"], "datumPoskytovaniOd"),
         categories: Vec::new(),
+        media: Vec::new(),
     };
     let provider = RegisterProvider {
         ico,

@@ -6,6 +6,7 @@
 
 use crate::aggregate::Aggregate;
 use crate::error::{optional_text, required_text, DomainError, Violations};
+use crate::files::{is_sha256, FileRef, Variant};
 use crate::values::codes::check_code;
 use crate::values::{Address, CapacityUnit, Contacts, Form, Location, ServiceKind};
 use serde::{Deserialize, Serialize};
@@ -123,7 +124,27 @@ pub struct ServiceDetails {
     /// Category tags of the portal.
     #[serde(default)]
     pub categories: Vec<String>,
+    /// Photos and a video of the service, each with its alternative text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<Media>,
 }
+
+/// A photo or a video of a service: a file kept by the portal and the
+/// alternative text that says what it shows (for those who cannot see it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Media {
+    /// The file (as `POST /api/v1/files` answered): an image or a video.
+    pub file: FileRef,
+    /// What it shows, in a sentence.
+    pub alt: String,
+    /// A photo's smaller sizes (filled from its upload).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+}
+
+/// The most photos of a service.
+pub const MAX_PHOTOS: usize = 12;
 
 /// Changes of a service: each section given replaces the old one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -165,6 +186,9 @@ pub struct ServiceChanges {
     /// New categories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,
+    /// New photos and video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<Vec<Media>>,
 }
 
 /// Where a service stands.
@@ -431,6 +455,44 @@ fn check_changes(c: &ServiceChanges, v: &mut Violations) {
             v.check(format!("categories[{i}]"), required_text(t, 50));
         }
     }
+    if let Some(media) = &c.media {
+        check_media(media, v);
+    }
+}
+
+fn check_media(media: &[Media], v: &mut Violations) {
+    let (mut photos, mut videos) = (0, 0);
+    for (i, m) in media.iter().enumerate() {
+        let field = format!("media[{i}]");
+        let t = m.file.content_type.as_str();
+        if t.starts_with("image/") {
+            photos += 1;
+        } else if t.starts_with("video/") {
+            videos += 1;
+        } else {
+            v.add(
+                format!("{field}.file.content_type"),
+                "is a photo or a video",
+            );
+        }
+        if !is_sha256(&m.file.sha256) {
+            v.add(format!("{field}.file.sha256"), "is 64 lowercase hex digits");
+        }
+        match required_text(&m.alt, 300) {
+            Err(reason) => v.add(
+                format!("{field}.alt"),
+                format!("{reason}: say in a sentence what it shows, for those who cannot see it"),
+            ),
+            Ok(()) if m.alt.contains('\n') => v.add(format!("{field}.alt"), "must be one line"),
+            Ok(()) => {}
+        }
+    }
+    if photos > MAX_PHOTOS {
+        v.add("media", format!("at most {MAX_PHOTOS} photos"));
+    }
+    if videos > 1 {
+        v.add("media", "at most one video");
+    }
 }
 
 impl ServiceDetails {
@@ -449,6 +511,7 @@ impl ServiceDetails {
             contacts: Some(self.contacts.clone()),
             registered_on: self.registered_on,
             categories: Some(self.categories.clone()),
+            media: Some(self.media.clone()),
         }
     }
 
@@ -473,6 +536,7 @@ impl ServiceDetails {
             self.registered_on = c.registered_on;
         }
         set(&mut self.categories, c.categories.as_ref());
+        set(&mut self.media, c.media.as_ref());
     }
 
     /// The current places of the service (closed facilities left out).
@@ -513,6 +577,7 @@ fn only_differences(mut c: ServiceChanges, current: &ServiceDetails) -> ServiceC
         c.registered_on = None;
     }
     keep(&mut c.categories, &current.categories);
+    keep(&mut c.media, &current.media);
     c
 }
 

@@ -62,6 +62,7 @@ pub fn details() -> ServiceDetails {
         contacts: Contacts::default(),
         registered_on: None,
         categories: vec![],
+        media: Vec::new(),
     }
 }
 

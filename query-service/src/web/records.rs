@@ -82,6 +82,48 @@ struct ServicePage<'a> {
     facilities: Vec<FacilityItem>,
     map: Option<super::map::FacilitiesMap>,
     vacancies: Vec<VacancyItem>,
+    media: Vec<MediaItem>,
+}
+
+/// A photo or the video of a service, as its page shows it.
+struct MediaItem {
+    video: bool,
+    /// What the page shows (a photo's web size).
+    url: String,
+    /// The whole file.
+    full: String,
+    alt: String,
+}
+
+fn media_items(d: &events::registry::service::ServiceDetails) -> Vec<MediaItem> {
+    use events::files::VariantKind;
+    let name = |f: &events::files::FileRef, suffix: &str| {
+        format!(
+            "{}{suffix}.{}",
+            d.name.trim(),
+            infra::files::kinds::extension(&f.content_type)
+        )
+    };
+    d.media
+        .iter()
+        .map(|m| {
+            let full = infra::files::url(&m.file.sha256, &name(&m.file, ""));
+            let url = m
+                .variants
+                .iter()
+                .find(|v| v.kind == VariantKind::Web)
+                .map_or_else(
+                    || full.clone(),
+                    |v| infra::files::url(&v.file.sha256, &name(&v.file, "-web")),
+                );
+            MediaItem {
+                video: m.file.content_type.starts_with("video/"),
+                url,
+                full,
+                alt: m.alt.clone(),
+            }
+        })
+        .collect()
 }
 
 impl ServicePage<'_> {
@@ -225,6 +267,7 @@ pub async fn service(
         facilities,
         map,
         vacancies,
+        media: media_items(d),
         service: detail,
     })
 }

@@ -342,7 +342,7 @@ async fn scenario(
         admin.post("/documents", document(wrong)).await.fields(),
         ["version.file"]
     );
-    let registered = admin.post("/documents", document(file)).await;
+    let registered = admin.post("/documents", document(file.clone())).await;
     assert_eq!(registered.status, 201, "{:?}", registered.body);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let page = loop {
@@ -368,6 +368,73 @@ async fn scenario(
     let linked = http.get(format!("{queries}{link}")).send().await.unwrap();
     assert_eq!(linked.status(), 200);
     assert_eq!(linked.bytes().await.unwrap(), bytes);
+
+    // A service's photo with its alternative text, shown on its page in its web size.
+    let provider = json!({ "ico": "00064581", "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
+    assert_eq!(admin.post("/providers", provider).await.status, 201);
+    let photo_ref = json!({ "sha256": stored_photo.body["sha256"], "size": stored_photo.body["size"], "content_type": "image/jpeg" });
+    let service = |media: Value| {
+        json!({ "provider_ico": "00064581", "details": { "name": "Azylový dům", "kind": 20,
+        "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 30 }] }],
+        "facilities": [{ "facility_id": "A", "name": "Dům", "address": { "city": "Děčín", "postcode": "40502" } }],
+        "media": media } })
+    };
+    let no_alt = admin
+        .post(
+            "/services",
+            service(json!([{ "file": photo_ref, "alt": " " }])),
+        )
+        .await;
+    assert_eq!(
+        no_alt.fields(),
+        ["details.media[0].alt"],
+        "{:?}",
+        no_alt.body
+    );
+    let not_a_photo = admin
+        .post(
+            "/services",
+            service(json!([{ "file": file, "alt": "plán" }])),
+        )
+        .await;
+    assert_eq!(
+        not_a_photo.fields(),
+        ["details.media[0].file.content_type"],
+        "{:?}",
+        not_a_photo.body
+    );
+    let registered = admin
+        .post(
+            "/services",
+            service(json!([{ "file": photo_ref, "alt": "Společná kuchyně azylového domu" }])),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let service_id = registered.body["stream_id"].as_str().unwrap().to_string();
+    let web = stored_photo.body["variants"][0]["sha256"].as_str().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let page = http
+            .get(format!("{queries}/sluzby/{service_id}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains("alt=\"Společná kuchyně azylového domu\"") {
+            assert!(
+                page.contains(&format!("src=\"/api/v1/files/{web}/")),
+                "{page}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no photo on the page: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 
     // The audit shows who uploaded which bytes.
     let history = admin

@@ -53,6 +53,7 @@ fn details(kind: u16, beds: i64, municipality: &str, city: &str) -> ServiceDetai
         contacts: Contacts::default(),
         registered_on: None,
         categories: vec![],
+        media: Vec::new(),
     }
 }
 
