@@ -39,13 +39,7 @@ fn a_malformed_setting_is_named() {
 fn a_crash_loses_no_accepted_command() {
     use serde_json::{json, Value};
     let dir = TempDir::new();
-    let env = [
-        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
-        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
-        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
-        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
-        ("PORTAL_DEMO_DATA", "0".to_string()),
-    ];
+    let env = embedded_env(&dir);
     let bin = env!("CARGO_BIN_EXE_portal");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let first = ServiceProcess::spawn(bin, &env);
@@ -416,31 +410,11 @@ fn a_crash_of_the_sender_loses_no_message_and_repeats_only_those_in_flight() {
 fn a_crash_in_the_middle_of_an_upload_leaves_no_half_file() {
     use std::io::Write;
     let dir = TempDir::new();
-    let env = [
-        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
-        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
-        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
-        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
-        ("PORTAL_DEMO_DATA", "0".to_string()),
-    ];
+    let env = embedded_env(&dir);
     let bin = env!("CARGO_BIN_EXE_portal");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let first = ServiceProcess::spawn(bin, &env);
-    let login = |addr: std::net::SocketAddr| {
-        runtime.block_on(async move {
-            let answer: serde_json::Value = reqwest::Client::new()
-                .post(format!("http://{addr}/api/v1/auth/login"))
-                .json(&serde_json::json!({ "login": "admin", "password": "admin-password-1" }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            answer["token"].as_str().unwrap().to_string()
-        })
-    };
-    let token = login(first.addr);
+    let token = admin_token(&runtime, first.addr);
     let mut tcp = std::net::TcpStream::connect(first.addr).unwrap();
     write!(
         tcp,
@@ -493,7 +467,7 @@ fn a_crash_in_the_middle_of_an_upload_leaves_no_half_file() {
     );
     assert!(stored().is_empty());
     // And the next upload is whole.
-    let token = login(second.addr);
+    let token = admin_token(&runtime, second.addr);
     let status = runtime.block_on(async {
         reqwest::Client::new()
             .post(format!("http://{}/api/v1/files", second.addr))
@@ -516,30 +490,15 @@ fn a_crash_in_the_middle_of_an_upload_leaves_no_half_file() {
 #[test]
 fn check_files_names_the_missing_and_the_unreferenced() {
     let dir = TempDir::new();
-    let env = [
-        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
-        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
-        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
-        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
-        ("PORTAL_DEMO_DATA", "0".to_string()),
-    ];
+    let env = embedded_env(&dir);
     let bin = env!("CARGO_BIN_EXE_portal");
     let portal = ServiceProcess::spawn(bin, &env);
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    let token = admin_token(&runtime, portal.addr);
     let sha = runtime.block_on(async {
-        let http = reqwest::Client::new();
-        let login: serde_json::Value = http
-            .post(format!("http://{}/api/v1/auth/login", portal.addr))
-            .json(&serde_json::json!({ "login": "admin", "password": "admin-password-1" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let stored: serde_json::Value = http
+        let stored: serde_json::Value = reqwest::Client::new()
             .post(format!("http://{}/api/v1/files", portal.addr))
-            .bearer_auth(login["token"].as_str().unwrap())
+            .bearer_auth(token)
             .header("content-type", "text/plain")
             .body("zápis z jednání")
             .send()
@@ -587,4 +546,31 @@ fn check_files_names_the_missing_and_the_unreferenced() {
         )),
         "{said}"
     );
+}
+
+/// The environment of an embedded portal in `dir` without demo data, admin `admin`.
+fn embedded_env(dir: &TempDir) -> [(&'static str, String); 5] {
+    [
+        ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
+        ("PORTAL_DATA_DIR", dir.path().display().to_string()),
+        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
+        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
+        ("PORTAL_DEMO_DATA", "0".to_string()),
+    ]
+}
+
+/// The administrator's token from the portal at `addr`.
+fn admin_token(runtime: &tokio::runtime::Runtime, addr: std::net::SocketAddr) -> String {
+    runtime.block_on(async move {
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("http://{addr}/api/v1/auth/login"))
+            .json(&serde_json::json!({ "login": "admin", "password": "admin-password-1" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["token"].as_str().unwrap().to_string()
+    })
 }
