@@ -45,6 +45,18 @@ pub struct Application {
     sender: Option<Arc<crate::notify::Sender>>,
 }
 
+/// The files the log names against the file store (`command-service check-files`).
+///
+/// # Errors
+/// When PostgreSQL cannot be reached or read.
+pub async fn check_files(settings: &Settings) -> anyhow::Result<infra::files::check::Report> {
+    let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
+    let files: infra::files::DynFileStore =
+        Arc::new(infra::files::postgres::PostgresFileStore::new(pg_store.pool().clone()).await?);
+    let events: DynEventStore = Arc::new(pg_store);
+    infra::files::check::check(&events, &files).await
+}
+
 impl Application {
     /// Connects to PostgreSQL and NATS, applies migrations and binds the listener.
     ///

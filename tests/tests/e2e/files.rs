@@ -492,5 +492,24 @@ async fn files_in_the_distributed_services() {
         None,
     )
     .await;
+    // Every file the log names is in PostgreSQL, and every stored file is named
+    // (`command-service check-files`): the PDF, the text, the photo and its
+    // thumbnail (its web size is the photo itself: it is smaller than 1600 px).
+    let pg = infra::connect::postgres_event_store(&stack.postgres)
+        .await
+        .unwrap();
+    let files: infra::files::DynFileStore = std::sync::Arc::new(
+        infra::files::postgres::PostgresFileStore::new(pg.pool().clone())
+            .await
+            .unwrap(),
+    );
+    let events: infra::event_store::DynEventStore = std::sync::Arc::new(pg);
+    let report = infra::files::check::check(&events, &files).await.unwrap();
+    assert!(report.is_sound(), "{report}");
+    assert_eq!(
+        (report.stored, report.unreferenced.len()),
+        (4, 0),
+        "{report}"
+    );
     stack.stop().await;
 }
