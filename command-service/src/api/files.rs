@@ -117,7 +117,7 @@ async fn head_of(mut body: ByteStream) -> (Bytes, ByteStream) {
 }
 
 /// Checks that a record's `file` (at `field`) names a file uploaded to
-/// this portal, with the size and type it has.
+/// this portal, with the size and type it has; answers its upload.
 ///
 /// # Errors
 /// 422 naming `field` when it does not; store failures.
@@ -125,9 +125,9 @@ pub(crate) async fn check_file(
     state: &AppState,
     field: &str,
     file: &FileRef,
-) -> Result<(), ApiError> {
+) -> Result<File, ApiError> {
     let (uploaded, _) = crate::execute::load::<File>(state, &file.sha256).await?;
-    match uploaded.file {
+    match &uploaded.file {
         None => Err(ApiError::invalid(
             format!("{field}.sha256"),
             "names no file uploaded to this portal (POST /api/v1/files first)",
@@ -138,7 +138,7 @@ pub(crate) async fn check_file(
                 format!("the file has {} bytes of {}", f.size, f.content_type),
             ))
         }
-        Some(_) => Ok(()),
+        Some(_) => Ok(uploaded),
     }
 }
 
@@ -154,9 +154,7 @@ pub(crate) async fn fill_media(
 ) -> Result<(), ApiError> {
     for (i, m) in media.iter_mut().enumerate() {
         let at = format!("{field}[{i}].file");
-        check_file(state, &at, &m.file).await?;
-        let (uploaded, _) = crate::execute::load::<File>(state, &m.file.sha256).await?;
-        m.variants = uploaded.variants;
+        m.variants = check_file(state, &at, &m.file).await?.variants;
     }
     Ok(())
 }
