@@ -391,7 +391,7 @@ async fn planning(
             store,
             StreamRef::new("news", id),
             &[NewsEvent::NewsPublished {
-                article: Article { kraj: kraj.into(), title: title.into(), body: body.into() },
+                article: Article { kraj: kraj.into(), title: title.into(), body: body.into(), attachments: vec![] },
             }],
         )
         .await?;
@@ -423,6 +423,7 @@ async fn planning(
                     territory: kraj.into(),
                     starts_at,
                     ends_at: starts_at + time::Duration::hours(2),
+                    attachments: vec![],
                 },
             }],
         )

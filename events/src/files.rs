@@ -20,6 +20,43 @@ pub struct FileRef {
     pub content_type: String,
 }
 
+/// A file attached to a record (an application, an article, an event, a
+/// plan's revision), with the name it is offered under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    /// The file.
+    #[serde(flatten)]
+    pub file: FileRef,
+    /// Its name, e.g. `rozpocet-2027.xlsx`.
+    pub name: String,
+}
+
+/// The most files one record carries.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// Checks the attachments of a record at `field`: at most
+/// [`MAX_ATTACHMENTS`], each a hash and a name without a folder.
+pub fn check_attachments(v: &mut Violations, field: &str, attachments: &[Attachment]) {
+    if attachments.len() > MAX_ATTACHMENTS {
+        v.add(field, format!("at most {MAX_ATTACHMENTS} files"));
+    }
+    for (i, a) in attachments.iter().enumerate() {
+        if !is_sha256(&a.file.sha256) {
+            v.add(format!("{field}[{i}].sha256"), "is 64 lowercase hex digits");
+        }
+        check_name(v, &format!("{field}[{i}].name"), &a.name);
+    }
+}
+
+/// Checks a file's name (at `field`): given, at most 255 characters, without a folder.
+fn check_name(v: &mut Violations, field: &str, name: &str) {
+    v.check(field, required_text(name, 255));
+    if name.contains(['/', '\\', '\n', '\r']) {
+        v.add(field, "is a file's name, without a folder");
+    }
+}
+
 /// What a smaller size of a photo is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,10 +172,7 @@ impl Aggregate for File {
                 v.add(field, "is 64 lowercase hex digits");
             }
         }
-        v.check("name", required_text(name, 255));
-        if name.contains(['/', '\\', '\n', '\r']) {
-            v.add("name", "is a file's name, without a folder");
-        }
+        check_name(&mut v, "name", name);
         v.finish()?;
         Ok(vec![FileEvent::FileUploaded {
             file: file.clone(),

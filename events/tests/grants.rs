@@ -56,6 +56,7 @@ fn application() -> ApplicationDetails {
             },
         ],
         justification: "Provoz azylového domu".into(),
+        attachments: vec![],
     }
 }
 
@@ -139,6 +140,47 @@ fn an_application_in_time_for_an_eligible_service_is_submitted() {
         })
         .error();
     assert_eq!(fields(&err), ["budget_lines", "service_id"]);
+}
+
+#[test]
+fn an_application_carries_at_most_ten_files_each_named_by_its_hash() {
+    let file = |sha: &str, name: &str| events::files::Attachment {
+        file: events::files::FileRef {
+            sha256: sha.into(),
+            size: 10,
+            content_type: "application/pdf".into(),
+        },
+        name: name.into(),
+    };
+    let mut with_files = application();
+    with_files.attachments = vec![file(&"a".repeat(64), "rozpočet.pdf")];
+    given::<GrantApplication>(&[])
+        .when(&C::Submit {
+            details: with_files.clone(),
+            facts: facts(),
+        })
+        .then(&[E::GrantApplicationSubmitted {
+            details: with_files.clone(),
+        }]);
+    with_files.attachments = vec![file("AB", "../rozpočet.pdf")];
+    let err = given::<GrantApplication>(&[])
+        .when(&C::Submit {
+            details: with_files.clone(),
+            facts: facts(),
+        })
+        .error();
+    assert_eq!(
+        fields(&err),
+        ["attachments[0].sha256", "attachments[0].name"]
+    );
+    with_files.attachments = (0..11).map(|_| file(&"b".repeat(64), "x.pdf")).collect();
+    let err = given::<GrantApplication>(&[])
+        .when(&C::Submit {
+            details: with_files,
+            facts: facts(),
+        })
+        .error();
+    assert_eq!(fields(&err), ["attachments"]);
 }
 
 #[test]

@@ -244,6 +244,11 @@ async fn harden(request: Request, next: Next) -> Response {
 /// file may be, and it may take as long as an upload takes.
 pub const FILE_UPLOADS: &str = "/api/v1/files";
 
+/// The path the portal's forms post to (`POST`): one sent with files
+/// (`multipart/form-data`) may be as large as a file may be, their files
+/// together, and take as long as an upload takes.
+pub const FORM_UPLOADS: &str = "/moje/akce";
+
 /// How long an upload may take.
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 
@@ -260,10 +265,19 @@ struct Limits {
 /// `PORTAL_REQUEST_TIMEOUT_SECS`, but `PORTAL_FILE_LIMIT_BYTES` and an hour
 /// for an upload of a file, which its handler reads as a stream.
 async fn limit(State(limits): State<Limits>, request: Request, next: Next) -> Response {
-    let upload =
-        request.method() == axum::http::Method::POST && request.uri().path() == FILE_UPLOADS;
+    let post = request.method() == axum::http::Method::POST;
+    let upload = post && request.uri().path() == FILE_UPLOADS;
+    let form_with_files = post
+        && request.uri().path() == FORM_UPLOADS
+        && request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("multipart/form-data"));
     let (most, timeout) = if upload {
         (limits.file, UPLOAD_TIMEOUT)
+    } else if form_with_files {
+        (limits.file.saturating_add(limits.body), UPLOAD_TIMEOUT)
     } else {
         (limits.body, limits.timeout)
     };

@@ -1058,6 +1058,7 @@ mod tests {
                 kraj: kraj.into(),
                 title: title.into(),
                 body: "Text.".into(),
+                attachments: vec![],
             },
         }
     }

@@ -137,6 +137,8 @@ pub struct Index {
     reporting: BTreeSet<usize>,
     /// Bumped by every change of a service or provider.
     version: u64,
+    /// Files attached to grant applications: hash → the applications.
+    attached: HashMap<String, BTreeSet<String>>,
     /// Map aggregates by (level, kraj), with the version and time they were computed at.
     map_cache: std::sync::Mutex<HashMap<(String, Option<String>), CachedAreas>>,
 }
@@ -155,6 +157,59 @@ impl Index {
             territory,
             ..Self::default()
         }
+    }
+
+    /// Puts (or, with `None`, removes) a grant application, and the files attached to it.
+    pub fn put_application(
+        &mut self,
+        id: String,
+        view: Option<read_models::grants::ApplicationView>,
+    ) {
+        if let Some(old) = self.grant_applications.remove(&id) {
+            for a in &old.details.attachments {
+                if let Some(apps) = self.attached.get_mut(&a.file.sha256) {
+                    apps.remove(&id);
+                    if apps.is_empty() {
+                        self.attached.remove(&a.file.sha256);
+                    }
+                }
+            }
+        }
+        if let Some(view) = view {
+            for a in &view.details.attachments {
+                self.attached
+                    .entry(a.file.sha256.clone())
+                    .or_default()
+                    .insert(id.clone());
+            }
+            self.grant_applications.insert(id, view);
+        }
+    }
+
+    /// The applications a file is attached to (none: it is not an attachment).
+    pub fn applications_with(&self, sha256: &str) -> Option<&BTreeSet<String>> {
+        self.attached.get(sha256)
+    }
+
+    /// Whether a public record names the file: a document's version, a
+    /// service's photo or video (or one of its sizes), or an attachment
+    /// of an article or a calendar event.
+    pub fn published(&self, sha256: &str) -> bool {
+        let documents = self
+            .documents
+            .values()
+            .flat_map(|d| &d.versions)
+            .filter_map(|v| v.file.as_ref());
+        let news = self.news.values().flat_map(|n| &n.article.attachments);
+        let calendar = self.calendar.values().flat_map(|e| &e.entry.attachments);
+        documents
+            .chain(news.chain(calendar).map(|a| &a.file))
+            .any(|f| f.sha256 == sha256)
+            || self.services.iter().flatten().any(|e| {
+                e.view.details.media.iter().any(|m| {
+                    m.file.sha256 == sha256 || m.variants.iter().any(|v| v.file.sha256 == sha256)
+                })
+            })
     }
 
     /// The municipalities by the names and postcodes people use.

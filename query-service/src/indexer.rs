@@ -190,7 +190,7 @@ fn apply(index: &mut Index, collection: &str, key: String, doc: Option<serde_jso
         },
         DIRECTORY => keep(&mut index.directory, key, doc),
         GRANT_CALLS => keep(&mut index.grant_calls, key, doc),
-        GRANT_APPLICATIONS => keep(&mut index.grant_applications, key, doc),
+        GRANT_APPLICATIONS => index.put_application(key, view(doc)),
         SURVEYS => keep(&mut index.surveys, key, doc),
         SURVEY_RESPONSES => keep(&mut index.survey_responses, key, doc),
         PLANS => keep(&mut index.plans, key, doc),

@@ -143,6 +143,7 @@ fn news_corrected_keeps_its_first_publication_and_withdrawn_leaves() {
         kraj: "CZ042".into(),
         title: title.into(),
         body: "Text".into(),
+        attachments: vec![],
     };
     let published = NewsEvent::NewsPublished {
         article: article("První"),

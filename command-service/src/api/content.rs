@@ -39,6 +39,8 @@ pub(crate) async fn publish(
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response, ApiError> {
     principal.require_scoped(&[Role::Methodologist], &body.article.kraj, "news")?;
+    super::files::check_attachments(&state, "article.attachments", &body.article.attachments)
+        .await?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<News>(&state, &ctx, body.news_id).await?;
     let result = execute::<News>(
@@ -61,6 +63,7 @@ pub(crate) async fn correct(
     JsonBody(body): JsonBody<Article>,
 ) -> Result<Response, ApiError> {
     principal.require_scoped(&[Role::Methodologist], &body.kraj, "news")?;
+    super::files::check_attachments(&state, "attachments", &body.attachments).await?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<News>(
         &state,
@@ -109,6 +112,7 @@ pub(crate) async fn schedule(
     JsonBody(body): JsonBody<ScheduleBody>,
 ) -> Result<Response, ApiError> {
     principal.require_scoped(&Role::ORGANISERS, &body.entry.territory, "events")?;
+    super::files::check_attachments(&state, "entry.attachments", &body.entry.attachments).await?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<CalendarEvent>(&state, &ctx, body.event_id).await?;
     let result = execute::<CalendarEvent>(
@@ -131,6 +135,7 @@ pub(crate) async fn reschedule(
     JsonBody(body): JsonBody<CalendarEntry>,
 ) -> Result<Response, ApiError> {
     principal.require_scoped(&Role::ORGANISERS, &body.territory, "events")?;
+    super::files::check_attachments(&state, "attachments", &body.attachments).await?;
     let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<CalendarEvent>(
         &state,

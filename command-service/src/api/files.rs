@@ -93,29 +93,6 @@ pub fn file_name(disposition: &str) -> Option<String> {
     (!name.is_empty() && name != "." && name != "..").then_some(name)
 }
 
-/// Reads the first [`kinds::HEAD`] bytes of `body`; answers them and the
-/// whole body again (those bytes first).
-async fn head_of(mut body: ByteStream) -> (Bytes, ByteStream) {
-    let mut head = bytes::BytesMut::new();
-    let mut failed = None;
-    while head.len() < kinds::HEAD {
-        match body.next().await {
-            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
-            Some(Err(e)) => {
-                failed = Some(e);
-                break;
-            }
-            None => break,
-        }
-    }
-    let head = head.freeze();
-    let first: Vec<std::io::Result<Bytes>> = match failed {
-        Some(e) => vec![Ok(head.clone()), Err(e)],
-        None => vec![Ok(head.clone())],
-    };
-    (head, futures_util::stream::iter(first).chain(body).boxed())
-}
-
 /// Checks that a record's `file` (at `field`) names a file uploaded to
 /// this portal, with the size and type it has; answers its upload.
 ///
@@ -140,6 +117,21 @@ pub(crate) async fn check_file(
         }
         Some(_) => Ok(uploaded),
     }
+}
+
+/// Checks each attachment (at `field[i]`) against its upload.
+///
+/// # Errors
+/// 422 naming the file that was not uploaded here; store failures.
+pub(crate) async fn check_attachments(
+    state: &AppState,
+    field: &str,
+    attachments: &[events::files::Attachment],
+) -> Result<(), ApiError> {
+    for (i, a) in attachments.iter().enumerate() {
+        check_file(state, &format!("{field}[{i}]"), &a.file).await?;
+    }
+    Ok(())
 }
 
 /// Checks each photo and video (at `field[i].file`) against its upload and
@@ -242,7 +234,7 @@ pub(super) async fn upload(
         .into_data_stream()
         .map(|c| c.map_err(std::io::Error::other))
         .boxed();
-    let (head, body) = head_of(body).await;
+    let (head, body) = infra::files::head(body).await;
     let content_type = match kinds::check(&declared, &head) {
         Ok(t) => t,
         Err(TypeError::NotAccepted(reason)) => {

@@ -122,6 +122,8 @@ pub(crate) async fn submit(
     JsonBody(body): JsonBody<SubmitBody>,
 ) -> Result<Response, ApiError> {
     principal.require_provider(&body.details.provider_ico)?;
+    super::files::check_attachments(&state, "details.attachments", &body.details.attachments)
+        .await?;
     let (call, _) = load::<GrantCall>(&state, &body.details.call_id).await?;
     let details = call.details.clone().ok_or_else(|| {
         ApiError::invalid(

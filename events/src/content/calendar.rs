@@ -44,6 +44,9 @@ pub struct CalendarEntry {
     /// Ends.
     #[serde(with = "time::serde::rfc3339")]
     pub ends_at: OffsetDateTime,
+    /// Files that go with it (an invitation, a programme, minutes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::files::Attachment>,
 }
 
 /// The state of an event.
@@ -112,6 +115,7 @@ impl Aggregate for CalendarEvent {
                 if e.ends_at < e.starts_at {
                     v.add("ends_at", "is before starts_at");
                 }
+                crate::files::check_attachments(&mut v, "attachments", &e.attachments);
                 v.finish()?;
                 if self.entry.as_ref() == Some(e) {
                     return Ok(vec![]);

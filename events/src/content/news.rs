@@ -17,6 +17,9 @@ pub struct Article {
     pub title: String,
     /// The text.
     pub body: String,
+    /// Files that go with it (an invitation, a report).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::files::Attachment>,
 }
 
 /// The state of an article.
@@ -67,6 +70,7 @@ fn check(a: &Article) -> Result<(), DomainError> {
     let mut v = Violations::new();
     v.check("kraj", check_code(&a.kraj));
     check_text(&mut v, &a.title, &a.body, 20_000);
+    crate::files::check_attachments(&mut v, "attachments", &a.attachments);
     v.finish()
 }
 

@@ -38,6 +38,10 @@ pub struct ApplicationDetails {
     /// Why.
     #[serde(default)]
     pub justification: String,
+    /// Files of the application (a budget, statutes, a reference): seen
+    /// only by the applicant, the call's commissioners and auditors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::files::Attachment>,
 }
 
 /// The points given for one criterion.
@@ -189,6 +193,7 @@ fn check_details(d: &ApplicationDetails, facts: &CallFacts) -> Result<(), Domain
     if d.budget_lines.is_empty() {
         v.add("budget_lines", "at least one line");
     }
+    crate::files::check_attachments(&mut v, "attachments", &d.attachments);
     for (i, l) in d.budget_lines.iter().enumerate() {
         v.check(
             format!("budget_lines[{i}].item"),

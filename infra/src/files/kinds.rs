@@ -73,10 +73,15 @@ pub fn check(content_type: &str, head: &[u8]) -> Result<&'static str, TypeError>
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    let declared = if declared == "image/jpg" {
-        "image/jpeg".to_string()
-    } else {
-        declared
+    let declared = match declared.as_str() {
+        "image/jpg" => "image/jpeg".to_string(),
+        // A browser that does not know the file's type says only that it is bytes:
+        // then the bytes say what it is, when it is a type they name.
+        "" | "application/octet-stream" => match infer::get(head).map(|t| t.mime_type()) {
+            Some(sniffed) if ACCEPTED.iter().any(|(t, _)| *t == sniffed) => sniffed.to_string(),
+            _ => declared,
+        },
+        _ => declared,
     };
     let Some((accepted, _)) = ACCEPTED.iter().find(|(t, _)| *t == declared) else {
         return Err(TypeError::NotAccepted(format!(
@@ -152,5 +157,15 @@ mod tests {
         assert!(check("text/plain", b"a\0b").is_err());
         assert!(check("application/pdf", b"just text").is_err());
         assert_eq!(extension("application/pdf"), "pdf");
+        // Bytes of no declared type are what they are, when the portal keeps that.
+        assert_eq!(
+            check("application/octet-stream", pdf),
+            Ok("application/pdf")
+        );
+        assert_eq!(check("", png), Ok("image/png"));
+        assert!(matches!(
+            check("application/octet-stream", b"MZ\x90\0"),
+            Err(TypeError::NotAccepted(_))
+        ));
     }
 }

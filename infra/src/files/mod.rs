@@ -14,6 +14,7 @@ pub mod postgres;
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 
@@ -116,6 +117,29 @@ pub fn url(sha256: &str, name: &str) -> String {
     format!("/api/v1/files/{sha256}/{}", encoded(name))
 }
 
+/// Reads the first [`kinds::HEAD`] bytes of `body`; answers them and the
+/// whole body again (those bytes first).
+pub async fn head(mut body: ByteStream) -> (Bytes, ByteStream) {
+    let mut head = bytes::BytesMut::new();
+    let mut failed = None;
+    while head.len() < kinds::HEAD {
+        match body.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let head = head.freeze();
+    let first: Vec<std::io::Result<Bytes>> = match failed {
+        Some(e) => vec![Ok(head.clone()), Err(e)],
+        None => vec![Ok(head.clone())],
+    };
+    (head, futures_util::stream::iter(first).chain(body).boxed())
+}
+
 /// Hashes and counts bytes as they pass, refusing more than a limit.
 pub(crate) struct Meter {
     hasher: Sha256,
@@ -158,7 +182,6 @@ impl Meter {
 
 /// Regroups a stream of chunks of any size into chunks of `size` bytes (the last shorter).
 pub(crate) fn rechunk(body: ByteStream, size: usize) -> ByteStream {
-    use futures_util::StreamExt;
     let state = (body, bytes::BytesMut::new(), false);
     futures_util::stream::unfold(state, move |(mut body, mut buf, mut done)| async move {
         loop {
@@ -186,7 +209,6 @@ pub(crate) fn rechunk(body: ByteStream, size: usize) -> ByteStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt;
 
     #[tokio::test]
     async fn chunks_are_regrouped_to_one_size() {

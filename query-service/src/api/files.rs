@@ -3,7 +3,9 @@
 //! `Cache-Control: immutable` (the bytes of a hash never change), HTTP
 //! ranges (206, for video seeking) and `Content-Disposition` with the name
 //! (ADR 0022). Files are public once uploaded; what may see an upload is
-//! decided by the records that refer to it.
+//! decided by the records that refer to it: a file attached to a grant
+//! application is served only at the application's own route, to those
+//! who may see the application.
 
 use super::QueryState;
 use axum::body::Body;
@@ -12,6 +14,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use events::accounts::account::Account;
+use events::accounts::role::{Role, Scope};
 use infra::files::kinds;
 use infra::problem::Problem;
 use std::ops::Range;
@@ -20,6 +24,10 @@ pub(super) fn routes() -> Router<QueryState> {
     Router::new()
         .route("/files/{sha256}", get(unnamed))
         .route("/files/{sha256}/{name}", get(named))
+        .route(
+            "/grants/applications/{id}/files/{sha256}/{name}",
+            get(attachment),
+        )
 }
 
 /// The byte range a `Range` header asks of a file of `size` bytes: `None`
@@ -88,6 +96,9 @@ pub(super) async fn unnamed(
     Path(sha256): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    if !public(&state, &sha256) {
+        return no_file();
+    }
     serve(&state, &sha256, None, &headers).await
 }
 
@@ -98,7 +109,88 @@ pub(super) async fn named(
     Path((sha256, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
+    if !public(&state, &sha256) {
+        return no_file();
+    }
     serve(&state, &sha256, Some(&name), &headers).await
+}
+
+/// Whether the public may download a file: not when it is attached to a
+/// grant application (then only its own route serves it), unless a public
+/// record names the same bytes too.
+fn public(state: &QueryState, sha256: &str) -> bool {
+    let index = state.indexer.read();
+    index.applications_with(sha256).is_none() || index.published(sha256)
+}
+
+/// A file attached to a grant application, for its applicant, the call's
+/// commissioners, auditors and administrators (a bearer token or the
+/// portal's session cookie).
+#[utoipa::path(get, path = "/api/v1/grants/applications/{id}/files/{sha256}/{name}", tag = "grants", security(("bearer" = [])), params(("id" = String, Path, description = "The application"), ("sha256" = String, Path, description = "The SHA-256 of the attached file"), ("name" = String, Path, description = "The name to save it under")), responses((status = 200, description = "The file", body = Vec<u8>, content_type = "application/octet-stream"), (status = 206, description = "The part asked for", body = Vec<u8>, content_type = "application/octet-stream"), (status = 401, description = "Not signed in", body = crate::api::openapi::Problem), (status = 404, description = "No such application, or the file is not attached to it, or the account may not see it", body = crate::api::openapi::Problem)))]
+pub(super) async fn attachment(
+    State(state): State<QueryState>,
+    Path((id, sha256, name)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(check) = state.forum.as_ref().and_then(|f| f.accounts.as_ref()) else {
+        return no_file();
+    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| crate::web::session_token(&headers).map(|t| format!("Bearer {t}")));
+    let account = match check.admitted(bearer.as_deref()).await {
+        Ok((_, account)) => account,
+        Err(e) => {
+            return Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication is required",
+            )
+            .detail(e.to_string())
+            .into_response()
+        }
+    };
+    let allowed = {
+        let index = state.indexer.read();
+        index.grant_applications.get(&id).is_some_and(|a| {
+            let territory = index
+                .grant_calls
+                .get(&a.details.call_id)
+                .map(|c| c.details.territory.as_str());
+            a.details
+                .attachments
+                .iter()
+                .any(|f| f.file.sha256 == sha256)
+                && sees_application(&account, &a.details.provider_ico, territory)
+        })
+    };
+    if !allowed {
+        // Not told apart from a file that is not there: the hash says nothing to a stranger.
+        return no_file();
+    }
+    let mut response = serve(&state, &sha256, Some(&name), &headers).await;
+    // Not for shared caches: the next visitor may not see it.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    response
+}
+
+/// Whether `account` sees the files of an application of the provider
+/// `ico` to a call of `territory`: the applicant's accounts, the
+/// commissioners of the territory, auditors and administrators.
+pub fn sees_application(account: &Account, ico: &str, territory: Option<&str>) -> bool {
+    account.roles.iter().any(|g| match (&g.role, &g.scope) {
+        (Role::Administrator | Role::Auditor, _) => true,
+        (Role::Provider, Scope::Provider(p)) => p == ico,
+        (Role::Commissioner, Scope::Kraj(t) | Scope::Municipality(t)) => {
+            Some(t.as_str()) == territory
+        }
+        _ => false,
+    })
 }
 
 fn no_file() -> Response {

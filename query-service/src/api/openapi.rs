@@ -62,7 +62,7 @@ impl Modify for ReadYourWrites {
         super::search::search, super::search::vacancies, super::search::places,
         super::records::service, super::records::verification_overdue, super::records::provider, super::records::directory,
         super::records::directory_entry, super::records::regional_contacts,
-        super::map::map, super::map::geojson, super::files::unnamed, super::files::named,
+        super::map::map, super::map::geojson, super::files::unnamed, super::files::named, super::files::attachment,
         super::export::services_csv, super::export::services_spreadsheet, super::export::vacancies_csv, super::export::facilities_geojson,
         super::stats::services, super::stats::trend, super::stats::capacity_vs_need,
         super::stats::vacancies, super::stats::norms,

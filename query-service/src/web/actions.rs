@@ -146,7 +146,7 @@ impl Action {
     pub fn command(self, index: &Index) -> Result<Command, String> {
         let seg = |id: &str| urlencode(id.trim());
         Ok(match self {
-            Self::PublishNews(f) => f.command(),
+            Self::PublishNews(f) => f.command()?,
             Self::DefineSurvey(f) => f.command()?,
             Self::OpenSurvey(f) => Command::post_bare(format!("/surveys/{}/open", seg(&f.id))),
             Self::CloseSurvey(f) => Command::post_bare(format!("/surveys/{}/close", seg(&f.id))),
@@ -155,7 +155,7 @@ impl Action {
             Self::CommentRevision(f) => f.comment(),
             Self::OpenThread(f) => f.command()?,
             Self::ReplyThread(f) => f.command(),
-            Self::EditService(f) => f.command(),
+            Self::EditService(f) => f.command(index)?,
             Self::AnnounceCall(f) => f.command()?,
             Self::CancelCall(f) => {
                 Command::post(format!("/grants/calls/{}/cancel", seg(&f.id)), &f.reason())
@@ -172,7 +172,7 @@ impl Action {
             Self::CancelEvent(f) => {
                 Command::post(format!("/calendar/{}/cancel", seg(&f.id)), &f.reason())
             }
-            Self::RegisterDocument(f) => f.command(),
+            Self::RegisterDocument(f) => f.command()?,
         })
     }
 }
@@ -314,12 +314,9 @@ impl Again {
     ) -> Response {
         match self {
             Self::Edit(form) => {
-                let name = state
-                    .indexer
-                    .read()
-                    .service(form.service_id())
-                    .map(|e| e.view.details.name.clone());
-                super::roles::edit_page(lang, &name.unwrap_or_default(), form, status, problem)
+                let index = state.indexer.read();
+                let service = index.service(form.service_id());
+                super::roles::edit_page(lang, service, form, status, problem)
             }
             Self::Revision(form) => {
                 let index = state.indexer.read();

@@ -200,12 +200,61 @@ impl Commands {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> anyhow::Result<Answer> {
-        match self {
+        let mut headers = headers.to_vec();
+        let payload = match body {
+            Some(b) => {
+                headers.push(("Content-Type", "application/json"));
+                Payload::Bytes(serde_json::to_vec(b)?)
+            }
+            None => Payload::Bytes(Vec::new()),
+        };
+        self.exchange(method, path, token, &headers, payload).await
+    }
+
+    /// Uploads a file (`POST /files`) as the holder of `token`, streamed as it comes.
+    ///
+    /// # Errors
+    /// When the command API cannot be reached or the body broke off (not when it refuses).
+    pub async fn upload(
+        &self,
+        token: &str,
+        name: &str,
+        content_type: &str,
+        body: infra::files::ByteStream,
+    ) -> anyhow::Result<Answer> {
+        let disposition = format!(
+            "attachment; filename*=UTF-8''{}",
+            infra::files::encoded(name)
+        );
+        let headers = [
+            ("Content-Type", content_type),
+            ("Content-Disposition", disposition.as_str()),
+        ];
+        self.exchange(
+            Method::POST,
+            "/files",
+            Some(token),
+            &headers,
+            Payload::Stream(body),
+        )
+        .await
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        payload: Payload,
+    ) -> anyhow::Result<Answer> {
+        let (status, bytes) = match self {
             Self::Remote { base, client } => {
                 let mut request = client.request(method, format!("{base}/api/v1{path}"));
-                if let Some(body) = body {
-                    request = request.json(body);
-                }
+                request = match payload {
+                    Payload::Bytes(b) => request.body(b),
+                    Payload::Stream(s) => request.body(reqwest::Body::wrap_stream(s)),
+                };
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
@@ -214,40 +263,43 @@ impl Commands {
                 }
                 let response = request.send().await?;
                 let status = StatusCode::from_u16(response.status().as_u16())?;
-                let bytes = response.bytes().await?;
-                Ok(Answer {
-                    status,
-                    body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-                })
+                (status, response.bytes().await?)
             }
             Self::Local(router) => {
                 let mut request = Request::builder()
                     .method(method)
-                    .uri(format!("/api/v1{path}"))
-                    .header(header::CONTENT_TYPE, "application/json");
+                    .uri(format!("/api/v1{path}"));
                 if let Some(token) = token {
                     request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
                 }
                 for (k, v) in headers {
                     request = request.header(*k, *v);
                 }
-                let bytes = match body {
-                    Some(b) => serde_json::to_vec(b)?,
-                    None => Vec::new(),
+                let body = match payload {
+                    Payload::Bytes(b) => Body::from(b),
+                    Payload::Stream(s) => Body::from_stream(s),
                 };
-                let response = router
-                    .clone()
-                    .oneshot(request.body(Body::from(bytes))?)
-                    .await?;
+                let response = router.clone().oneshot(request.body(body)?).await?;
                 let status = response.status();
-                let bytes = axum::body::to_bytes(response.into_body(), ANSWER_LIMIT).await?;
-                Ok(Answer {
+                (
                     status,
-                    body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-                })
+                    axum::body::to_bytes(response.into_body(), ANSWER_LIMIT).await?,
+                )
             }
-        }
+        };
+        Ok(Answer {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        })
     }
+}
+
+/// What a request to the command API carries.
+enum Payload {
+    /// Bytes in hand (JSON, or nothing).
+    Bytes(Vec<u8>),
+    /// A file, as it arrives.
+    Stream(infra::files::ByteStream),
 }
 
 #[cfg(test)]

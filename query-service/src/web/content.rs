@@ -41,6 +41,7 @@ struct EventItem {
     place: String,
     territory: String,
     body: String,
+    files: Vec<super::uploads::FileLink>,
 }
 
 #[derive(Template)]
@@ -69,6 +70,7 @@ pub async fn calendar(State(state): State<QueryState>, RawQuery(raw): RawQuery) 
             title: e.entry.title,
             cancelled: e.cancelled,
             place: e.entry.place,
+            files: super::uploads::links(&e.entry.attachments),
             body: e.entry.body,
         })
         .collect();
@@ -190,6 +192,7 @@ struct ArticlePage<'a> {
     frame: Frame<'a>,
     published: String,
     paragraphs: Vec<&'a str>,
+    files: Vec<super::uploads::FileLink>,
 }
 
 /// `GET /aktuality/{id}`: one article.
@@ -212,6 +215,7 @@ pub async fn article(
         },
         published: day_time(n.published_at),
         paragraphs: paragraphs(&n.article.body),
+        files: super::uploads::links(&n.article.attachments),
     })
 }
 

@@ -3,11 +3,12 @@
 //! commissioners) schedule and cancel its calendar's events and register
 //! its documents. Times are typed in Czech local time (CET/CEST).
 
-use super::actions::typed;
+use super::actions::{one_or_many, typed};
 use super::commands::Command;
 use super::format::filters;
 use super::format::prague;
 use super::page::{Frame, Lang};
+use super::uploads::{attachments, uploaded};
 use crate::index::Index;
 use command_api::content::{PostBody, ScheduleBody};
 use command_api::library::RegisterBody;
@@ -165,6 +166,9 @@ pub struct EventForm {
     place: String,
     starts_at: String,
     ends_at: String,
+    /// Files sent with the form.
+    #[serde(deserialize_with = "one_or_many")]
+    attachments: Vec<String>,
 }
 
 impl EventForm {
@@ -177,6 +181,7 @@ impl EventForm {
             territory: self.territory.trim().into(),
             starts_at: instant("starts_at", &self.starts_at)?,
             ends_at: instant("ends_at", &self.ends_at)?,
+            attachments: attachments("attachments", &self.attachments)?,
         };
         Ok(Command::post(
             "/calendar",
@@ -195,14 +200,17 @@ pub struct DocumentForm {
     territory: String,
     title: String,
     kind: String,
-    /// Where the file is.
+    /// Where the file is, when it is not sent with the form.
     url: String,
+    /// The file, sent with the form (then no `url`).
+    file: String,
     note: String,
 }
 
 impl DocumentForm {
-    pub(super) fn command(self) -> Command {
-        Command::post(
+    pub(super) fn command(self) -> Result<Command, String> {
+        let file = uploaded("file", &self.file)?.map(|u| u.file);
+        Ok(Command::post(
             "/documents",
             &RegisterBody {
                 document_id: None,
@@ -214,11 +222,11 @@ impl DocumentForm {
                 },
                 version: DocumentVersion {
                     url: self.url.trim().into(),
-                    file: None,
+                    file,
                     note: self.note.trim().into(),
                 },
             },
-        )
+        ))
     }
 }
 

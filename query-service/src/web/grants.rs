@@ -139,6 +139,8 @@ struct ApplicationForms {
     requested: String,
     justification: String,
     evaluated: bool,
+    /// Its attachments.
+    files: Vec<super::uploads::FileLink>,
 }
 
 /// A call of the commissioner's territory, with its applications.
@@ -176,6 +178,8 @@ struct MyApplication {
     status: &'static str,
     /// The amount granted and the reasons, once decided.
     decision: Option<(String, String)>,
+    /// Its attachments.
+    files: Vec<super::uploads::FileLink>,
 }
 
 /// Where an application stands, in words.
@@ -261,6 +265,10 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
                                 requested: super::format::czk(a.details.requested_amount),
                                 justification: a.details.justification.clone(),
                                 evaluated: a.status == ApplicationStatus::Evaluated,
+                                files: super::uploads::application_links(
+                                    &a.id,
+                                    &a.details.attachments,
+                                ),
                             })
                             .collect(),
                     }
@@ -335,6 +343,7 @@ pub fn sections(state: &QueryState, visitor: &Visitor, lang: Lang) -> String {
             ),
             requested: super::format::czk(a.details.requested_amount),
             status: status_name(a.status, lang),
+            files: super::uploads::application_links(&a.id, &a.details.attachments),
             decision: a.granted_amount.map(|granted| {
                 (
                     super::format::czk(granted),
@@ -492,6 +501,9 @@ pub struct ApplicationForm {
     /// `item | amount`, one a line.
     budget_lines: String,
     justification: String,
+    /// Files sent with the form.
+    #[serde(deserialize_with = "super::actions::one_or_many")]
+    attachments: Vec<String>,
 }
 
 impl ApplicationForm {
@@ -523,6 +535,7 @@ impl ApplicationForm {
             requested_amount: budget_lines.iter().map(|l| l.amount).sum(),
             budget_lines,
             justification: self.justification.trim().into(),
+            attachments: super::uploads::attachments("attachments", &self.attachments)?,
         };
         Ok(Command::post(
             "/grants/applications",

@@ -28,8 +28,10 @@ mod site;
 mod stats;
 mod subscriptions;
 mod surveys;
+mod uploads;
 
 pub use commands::Commands;
+pub use session::token as session_token;
 pub use site::Site;
 
 use crate::api::search::{run, SearchParams};

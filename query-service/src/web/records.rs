@@ -86,16 +86,18 @@ struct ServicePage<'a> {
 }
 
 /// A photo or the video of a service, as its page shows it.
-struct MediaItem {
-    video: bool,
+pub(super) struct MediaItem {
+    /// The file's hash.
+    pub(super) sha256: String,
+    pub(super) video: bool,
     /// What the page shows (a photo's web size).
-    url: String,
+    pub(super) url: String,
     /// The whole file.
-    full: String,
-    alt: String,
+    pub(super) full: String,
+    pub(super) alt: String,
 }
 
-fn media_items(d: &events::registry::service::ServiceDetails) -> Vec<MediaItem> {
+pub(super) fn media_items(d: &events::registry::service::ServiceDetails) -> Vec<MediaItem> {
     use events::files::VariantKind;
     let name = |f: &events::files::FileRef, suffix: &str| {
         format!(
@@ -117,6 +119,7 @@ fn media_items(d: &events::registry::service::ServiceDetails) -> Vec<MediaItem> 
                     |v| infra::files::url(&v.file.sha256, &name(&v.file, "-web")),
                 );
             MediaItem {
+                sha256: m.file.sha256.clone(),
                 video: m.file.content_type.starts_with("video/"),
                 url,
                 full,

@@ -7,11 +7,12 @@
 //! `/moje/akce` with the action's name; the command API decides, as for any
 //! client, and its refusal is shown with the reason.
 
-use super::actions::{lines, typed};
+use super::actions::{lines, one_or_many, typed};
 use super::commands::Command;
 use super::page::Lang;
 use super::self_service::urlencode;
 use super::session::{self, Visitor};
+use super::uploads::{attachments, uploaded};
 use crate::api::QueryState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,7 +26,7 @@ use events::accounts::role::{Role, Scope};
 use events::content::news::Article;
 use events::forum::PostText;
 use events::planning::plan::RevisionStatus;
-use events::registry::service::ServiceChanges;
+use events::registry::service::{Media, ServiceChanges};
 use events::surveys::survey::{
     Audience, Question, QuestionKind, ResultsAudience, SurveyDefinition, SurveyStatus,
 };
@@ -216,11 +217,14 @@ pub struct NewsForm {
     kraj: String,
     title: String,
     body: String,
+    /// Files sent with the form.
+    #[serde(deserialize_with = "one_or_many")]
+    attachments: Vec<String>,
 }
 
 impl NewsForm {
-    pub(super) fn command(self) -> Command {
-        Command::post(
+    pub(super) fn command(self) -> Result<Command, String> {
+        Ok(Command::post(
             "/news",
             &PublishBody {
                 news_id: None,
@@ -228,9 +232,10 @@ impl NewsForm {
                     kraj: self.kraj.trim().into(),
                     title: self.title.trim().into(),
                     body: self.body.trim().into(),
+                    attachments: attachments("attachments", &self.attachments)?,
                 },
             },
-        )
+        ))
     }
 }
 
@@ -512,6 +517,13 @@ pub struct EditServiceForm {
     emails: String,
     phones: String,
     webs: String,
+    /// A photo or a video to add, sent with the form.
+    photo: String,
+    /// What it shows (required with it).
+    alt: String,
+    /// Hashes of the photos and videos to take off.
+    #[serde(deserialize_with = "one_or_many")]
+    remove: Vec<String>,
 }
 
 /// Splits a field of several values (one a line, or comma-separated).
@@ -524,8 +536,24 @@ fn list(text: &str) -> Vec<String> {
 }
 
 impl EditServiceForm {
-    pub(super) fn command(self) -> Command {
+    /// The command, the photos and the video changed on those the service has in `index`.
+    pub(super) fn command(self, index: &crate::index::Index) -> Result<Command, String> {
+        let added = uploaded("photo", &self.photo)?;
+        let media = (added.is_some() || !self.remove.is_empty()).then(|| {
+            let mut media: Vec<Media> = index
+                .service(self.service_id())
+                .map(|e| e.view.details.media.clone())
+                .unwrap_or_default();
+            media.retain(|m| !self.remove.contains(&m.file.sha256));
+            media.extend(added.map(|u| Media {
+                file: u.file,
+                alt: self.alt.trim().into(),
+                variants: vec![],
+            }));
+            media
+        });
         let changes = ServiceChanges {
+            media,
             description: Some(self.description.trim().into()),
             opening_hours: Some(self.opening_hours.trim().into()),
             contacts: Some(Contacts {
@@ -535,11 +563,11 @@ impl EditServiceForm {
             }),
             ..ServiceChanges::default()
         };
-        Command::patch(
+        Ok(Command::patch(
             format!("/services/{}", urlencode(self.id.trim())),
             &changes,
             self.version.trim().to_string(),
-        )
+        ))
     }
 }
 
@@ -575,8 +603,9 @@ pub async fn edit_service(
         emails: d.contacts.emails.join(", "),
         phones: d.contacts.phones.join(", "),
         webs: d.contacts.webs.join(", "),
+        ..EditServiceForm::default()
     };
-    edit_page(lang, &d.name, &form, StatusCode::OK, None)
+    edit_page(lang, Some(entry), &form, StatusCode::OK, None)
 }
 
 #[derive(askama::Template)]
@@ -584,6 +613,8 @@ pub async fn edit_service(
 struct EditServicePage<'a> {
     frame: super::page::Frame<'a>,
     form: &'a EditServiceForm,
+    /// Its photos and video.
+    media: Vec<super::records::MediaItem>,
     problem: Option<String>,
 }
 
@@ -591,12 +622,13 @@ struct EditServicePage<'a> {
 /// for a refusal, its reason with the field named by its label.
 pub(super) fn edit_page(
     lang: Lang,
-    name: &str,
+    service: Option<&crate::index::ServiceEntry>,
     form: &EditServiceForm,
     status: StatusCode,
     problem: Option<&str>,
 ) -> Response {
     let t = lang.texts();
+    let name = service.map_or("", |e| e.view.details.name.as_str());
     let title = format!("{} — {name}", t.editing);
     let path = format!("/moje/sluzby/{}", urlencode(&form.id));
     let page = EditServicePage {
@@ -606,6 +638,7 @@ pub(super) fn edit_page(
             path: &path,
         },
         form,
+        media: service.map_or_else(Vec::new, |e| super::records::media_items(&e.view.details)),
         problem: problem.map(str::to_string),
     };
     (status, super::page::render(&page)).into_response()
@@ -613,7 +646,7 @@ pub(super) fn edit_page(
 
 /// The fields of the service's edit form by their paths in the command's
 /// body, with their labels: a refusal names them so.
-pub(super) fn edit_labels(lang: Lang) -> [(&'static str, &'static str); 5] {
+pub(super) fn edit_labels(lang: Lang) -> [(&'static str, &'static str); 6] {
     let t = lang.texts();
     [
         ("contacts.emails", t.emails_comma),
@@ -621,6 +654,7 @@ pub(super) fn edit_labels(lang: Lang) -> [(&'static str, &'static str); 5] {
         ("contacts.webs", t.webs_comma),
         ("opening_hours", t.opening_hours),
         ("description", t.service_description),
+        ("media", lang.tr("Fotografie a video", "Photos and video")),
     ]
 }
 

@@ -45,7 +45,7 @@ impl Visitor {
 }
 
 /// The session token in the request's cookies.
-fn token(headers: &HeaderMap) -> Option<String> {
+pub fn token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -342,6 +342,32 @@ impl<T: DeserializeOwned> FromRequest<QueryState> for SignedIn<T> {
     async fn from_request(request: Request, state: &QueryState) -> Result<Self, Response> {
         let headers = request.headers().clone();
         same_origin(state, &headers)?;
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        if content_type.starts_with("multipart/form-data") {
+            // A form with files: the visitor first, as whom the files are sent on.
+            let Some(visitor) = visitor(state, &headers).await else {
+                return Err(to_login(Lang::Cs));
+            };
+            let commands = commands(state, Lang::Cs, super::self_service::title(Lang::Cs))?;
+            let body =
+                super::uploads::read(&commands, &visitor.token, &content_type, request.into_body())
+                    .await
+                    .ok_or_else(|| {
+                        super::alert(
+                            StatusCode::BAD_REQUEST,
+                            Lang::Cs,
+                            super::self_service::title(Lang::Cs),
+                            "/moje",
+                            "Formulář nedorazil celý, nebo byly jeho soubory dohromady příliš velké; odešlete jej prosím znovu.",
+                        )
+                    })?;
+            let lang = lang_of_form(&body);
+            return Self::of(&body, lang, visitor, commands);
+        }
         let body = Bytes::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -351,7 +377,15 @@ impl<T: DeserializeOwned> FromRequest<QueryState> for SignedIn<T> {
         };
         let title = super::self_service::title(lang);
         let commands = commands(state, lang, title)?;
-        let form = serde_html_form::from_bytes(&body).map_err(|e| {
+        Self::of(&body, lang, visitor, commands)
+    }
+}
+
+impl<T: DeserializeOwned> SignedIn<T> {
+    /// The form read from its urlencoded `body`.
+    fn of(body: &[u8], lang: Lang, visitor: Visitor, commands: Commands) -> Result<Self, Response> {
+        let title = super::self_service::title(lang);
+        let form = serde_html_form::from_bytes(body).map_err(|e| {
             super::alert(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 lang,

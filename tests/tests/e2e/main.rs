@@ -13,6 +13,7 @@ mod distributed;
 mod embedded;
 mod erasure;
 mod faults;
+mod file_forms;
 mod files;
 mod forum;
 mod fuzz;

@@ -1,0 +1,417 @@
+//! Files sent with the portal's forms (`multipart/form-data`, as a browser
+//! sends them without JavaScript), in both modes: a provider's grant
+//! application with an attachment that only the applicant, the call's
+//! commissioner and an auditor may download (the public and another
+//! provider may not, not even by the file's hash); a file whose bytes are
+//! not its type is refused on the form, in Czech, and nothing is
+//! submitted; a document of the library, an article's attachment and a
+//! service's photo (its alternative text required, its camera and GPS
+//! position gone) sent with their forms.
+
+use crate::helpers::{account, asylum_house, in_both_modes};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+
+const ICO: &str = "00064581";
+const OTHER: &str = "25596641";
+const BOUNDARY: &str = "----portal-test-7f3a";
+
+/// A part of a form: a text field, or a file (name, type, bytes).
+enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a str, &'a str, &'a [u8]),
+}
+
+/// A signed-in browser: its session cookie.
+struct Browser {
+    base: String,
+    cookie: String,
+    http: reqwest::Client,
+}
+
+struct Page {
+    status: u16,
+    location: String,
+    html: String,
+}
+
+impl Browser {
+    async fn signed_in(base: &str, login: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = http
+            .post(format!("{base}/prihlaseni"))
+            .form(&[("login", login), ("password", "heslo-pro-test-1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{login}");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+        Self {
+            base: base.to_string(),
+            cookie: cookie.split(';').next().unwrap().to_string(),
+            http,
+        }
+    }
+
+    async fn page(&self, r: reqwest::RequestBuilder) -> Page {
+        let r = r.header("cookie", &self.cookie).send().await.unwrap();
+        Page {
+            status: r.status().as_u16(),
+            location: r
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default(),
+            html: r.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.page(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    async fn download(&self, path: &str) -> (u16, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+    }
+
+    /// Posts a form with files to `/moje/akce`, as a browser encodes it.
+    async fn act(&self, parts: &[Part<'_>]) -> Page {
+        let mut body = Vec::new();
+        for part in parts {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+            match part {
+                Part::Text(name, value) => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}")
+                            .as_bytes(),
+                    );
+                }
+                Part::File(name, file, content_type, bytes) => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: {content_type}\r\n\r\n")
+                            .as_bytes(),
+                    );
+                    body.extend_from_slice(bytes);
+                }
+            }
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.page(
+            self.http
+                .post(format!("{}/moje/akce", self.base))
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(body),
+        )
+        .await
+    }
+}
+
+/// A PDF's signature and 100 KiB that do not repeat (`seed` makes another).
+fn pdf(seed: u32) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    bytes.extend((0u32..25_000).flat_map(|i| (i ^ seed).wrapping_mul(2_654_435_761).to_le_bytes()));
+    bytes.extend_from_slice(b"\n%%EOF\n");
+    bytes
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The first link of `html` that starts with `prefix`.
+fn link(html: &str, prefix: &str) -> String {
+    let at = html
+        .find(&format!("href=\"{prefix}"))
+        .unwrap_or_else(|| panic!("no link {prefix} in {html}"));
+    let rest = &html[at + 6..];
+    rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+}
+
+async fn scenario(commands: &str, queries: &str, password: &str) {
+    let admin = crate::client::Client::new(commands)
+        .login("admin", password)
+        .await;
+    let registered = asylum_house(&admin, ICO, "Azyl Děčín", "Azyl Děčín", "Popis").await;
+    let service = registered.body["stream_id"].as_str().unwrap().to_string();
+    asylum_house(&admin, OTHER, "Jiný poskytovatel", "Jiný dům", "Popis").await;
+    account(
+        &admin,
+        "charita",
+        "provider",
+        json!({ "kind": "provider", "code": ICO }),
+    )
+    .await;
+    account(
+        &admin,
+        "jiny",
+        "provider",
+        json!({ "kind": "provider", "code": OTHER }),
+    )
+    .await;
+    account(
+        &admin,
+        "metodik",
+        "methodologist",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let auditor = account(&admin, "auditor", "auditor", json!({ "kind": "global" })).await;
+    let komisar = account(
+        &admin,
+        "komisar",
+        "commissioner",
+        json!({ "kind": "kraj", "code": "CZ042" }),
+    )
+    .await;
+    let deadline = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    let call = komisar
+        .post(
+            "/grants/calls",
+            json!({ "details": { "title": "Podpora azylových domů", "territory": "CZ042", "budget": 1_000_000,
+                "eligible_kinds": [20], "criteria": [{ "id": "need", "name": "Potřebnost", "weight": 100, "max_points": 10 }],
+                "deadline": deadline.format(&Rfc3339).unwrap() } }),
+        )
+        .await;
+    assert_eq!(call.status, 201, "{:?}", call.body);
+    let call_id = call.body["stream_id"].as_str().unwrap().to_string();
+    reqwest::get(format!(
+        "{queries}/api/v1/grants/calls?after={}",
+        call.after()
+    ))
+    .await
+    .unwrap();
+
+    let charita = Browser::signed_in(queries, "charita").await;
+    let chosen = format!("{ICO}|{service}");
+    let application = |file: Part<'static>| {
+        let call_id = call_id.clone();
+        let chosen = chosen.clone();
+        let charita = &charita;
+        async move {
+            charita
+                .act(&[
+                    Part::Text("lang", "cs"),
+                    Part::Text("action", "submit_application"),
+                    Part::Text("call", &call_id),
+                    Part::Text("service", &chosen),
+                    Part::Text("budget_lines", "mzdy | 300000"),
+                    Part::Text("justification", "Provoz v zimě"),
+                    file,
+                ])
+                .await
+        }
+    };
+
+    // A file whose bytes are not what its type says is refused on the form, and nothing is submitted.
+    static NOT_A_PDF: &[u8] = b"MZ\x90\0\x03\0\0\0 this is a program, not a PDF";
+    let refused = application(Part::File(
+        "attachments",
+        "rozpocet.pdf",
+        "application/pdf",
+        NOT_A_PDF,
+    ))
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(
+        refused
+            .html
+            .contains("obsah souboru neodpovídá jeho druhu (application/pdf)"),
+        "{}",
+        refused.html
+    );
+    let mine = charita.get("/moje").await;
+    assert!(
+        !mine.html.contains("/api/v1/grants/applications/"),
+        "{}",
+        mine.html
+    );
+
+    // The application with its budget as a PDF.
+    let budget: &'static [u8] = Box::leak(pdf(1).into_boxed_slice());
+    let sha = sha256(budget);
+    let sent = application(Part::File(
+        "attachments",
+        "rozpočet 2027.pdf",
+        "application/pdf",
+        budget,
+    ))
+    .await;
+    assert_eq!(sent.status, 303, "{}", sent.html);
+    let mine = charita.get("/moje").await;
+    let url = link(&mine.html, "/api/v1/grants/applications/");
+    assert!(
+        url.ends_with(&format!("/files/{sha}/rozpo%C4%8Det%202027.pdf")),
+        "{url}"
+    );
+
+    // Who may download it: the applicant, the call's commissioner and an auditor; not the
+    // public, not another provider, and not by the file's hash either.
+    assert_eq!(charita.download(&url).await, (200, budget.to_vec()));
+    let komisar_page = Browser::signed_in(queries, "komisar").await;
+    assert!(komisar_page.get("/moje").await.html.contains(&url));
+    assert_eq!(komisar_page.download(&url).await.0, 200);
+    let by_token = reqwest::Client::new()
+        .get(format!("{queries}{url}"))
+        .bearer_auth(auditor.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), 200);
+    assert_eq!(by_token.headers()["cache-control"], "private, max-age=3600");
+    let jiny = Browser::signed_in(queries, "jiny").await;
+    assert_eq!(jiny.download(&url).await.0, 404);
+    assert_eq!(
+        reqwest::get(format!("{queries}{url}"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    for public in [
+        format!("/api/v1/files/{sha}"),
+        format!("/api/v1/files/{sha}/x.pdf"),
+    ] {
+        assert_eq!(
+            reqwest::get(format!("{queries}{public}"))
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "{public}"
+        );
+    }
+
+    // A document of the library, sent with its form, is public.
+    let metodik = Browser::signed_in(queries, "metodik").await;
+    let plan = pdf(2);
+    let document = metodik
+        .act(&[
+            Part::Text("action", "register_document"),
+            Part::Text("territory", "CZ042"),
+            Part::Text("title", "Komunitní plán 2027"),
+            Part::Text("kind", "plan"),
+            Part::Text("url", ""),
+            Part::File("file", "komunitni-plan.pdf", "application/pdf", &plan),
+            Part::Text("note", "schválená verze"),
+        ])
+        .await;
+    assert_eq!(document.status, 303, "{}", document.html);
+    let documents = metodik.get("/dokumenty").await;
+    let url = link(&documents.html, &format!("/api/v1/files/{}", sha256(&plan)));
+    let got = reqwest::get(format!("{queries}{url}")).await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), plan);
+
+    // An article with an attachment; an empty file input is no attachment.
+    let invitation = pdf(3);
+    let article = metodik
+        .act(&[
+            Part::Text("action", "publish_news"),
+            Part::Text("kraj", "CZ042"),
+            Part::Text("title", "Pozvánka na setkání"),
+            Part::Text("body", "Zveme poskytovatele."),
+            Part::File(
+                "attachments",
+                "pozvanka.pdf",
+                "application/pdf",
+                &invitation,
+            ),
+            Part::File("attachments", "", "application/octet-stream", b""),
+        ])
+        .await;
+    assert_eq!(article.status, 303, "{}", article.html);
+    let news = metodik.get("/aktuality").await;
+    let article = metodik.get(&link(&news.html, "/aktuality/")).await;
+    assert!(
+        article.html.contains(&format!(
+            "/api/v1/files/{}/pozvanka.pdf",
+            sha256(&invitation)
+        )),
+        "{}",
+        article.html
+    );
+
+    // A service's photo: its alternative text is required; stored without the camera's metadata.
+    let photo = infra::files::images::jpeg_with_exif(400, 200);
+    let form = charita.get(&format!("/moje/sluzby/{service}")).await;
+    assert!(
+        form.html.contains("enctype=\"multipart/form-data\""),
+        "{}",
+        form.html
+    );
+    let version = {
+        let at = form.html.find("name=\"version\" value=\"").unwrap() + 22;
+        form.html[at..at + form.html[at..].find('"').unwrap()].to_string()
+    };
+    let edit = |alt: &'static str| {
+        let photo = photo.clone();
+        let (service, version, charita) = (service.clone(), version.clone(), &charita);
+        async move {
+            charita
+                .act(&[
+                    Part::Text("action", "edit_service"),
+                    Part::Text("id", &service),
+                    Part::Text("version", &version),
+                    Part::Text("description", "Popis"),
+                    Part::Text("opening_hours", "nonstop"),
+                    Part::File("photo", "dum.jpg", "image/jpeg", &photo),
+                    Part::Text("alt", alt),
+                ])
+                .await
+        }
+    };
+    let without_alt = edit("").await;
+    assert_eq!(without_alt.status, 422, "{}", without_alt.html);
+    assert!(
+        without_alt.html.contains("Fotografie a video"),
+        "{}",
+        without_alt.html
+    );
+    let with_alt = edit("Vchod do azylového domu").await;
+    assert_eq!(with_alt.status, 303, "{}", with_alt.html);
+    let page = reqwest::get(format!("{queries}/sluzby/{service}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("alt=\"Vchod do azylového domu\""), "{page}");
+    let shown = link(&page, "/api/v1/files/");
+    let kept = reqwest::get(format!("{queries}{shown}"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(kept.starts_with(b"\xff\xd8"), "a JPEG");
+    assert!(
+        !kept.windows(14).any(|w| w == b"TestCamera GPS"),
+        "the camera and the GPS position are gone"
+    );
+    let _ = with_alt.location;
+}
+
+in_both_modes!(
+    scenario,
+    files_sent_with_forms_in_the_embedded_portal,
+    files_sent_with_forms_in_the_distributed_services
+);
