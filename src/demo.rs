@@ -303,6 +303,7 @@ async fn planning(
     let content = |budget: i64| PlanContent {
         period_from: year,
         period_to: year + 2,
+        attachments: vec![],
         priorities: vec![
             Priority {
                 id: "P1".into(),

@@ -548,6 +548,81 @@ fn check_files_names_the_missing_and_the_unreferenced() {
     );
 }
 
+/// The backup of the embedded mode is a copy of its stopped data folder: a
+/// portal started on the copy serves what was stored, its files included;
+/// `portal rebuild` does not need the files, and `portal check-files` says
+/// when a restore forgot them.
+#[test]
+fn a_copy_of_the_stopped_data_folder_restores_the_portal_with_its_files() {
+    let dir = TempDir::new();
+    let env = embedded_env(&dir);
+    let bin = env!("CARGO_BIN_EXE_portal");
+    let portal = ServiceProcess::spawn(bin, &env);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let token = admin_token(&runtime, portal.addr);
+    let minutes = "Zápis z jednání pracovní skupiny, 2. 12. 2026".as_bytes();
+    let url = runtime.block_on(async {
+        let stored: serde_json::Value = reqwest::Client::new()
+            .post(format!("http://{}/api/v1/files", portal.addr))
+            .bearer_auth(&token)
+            .header("content-type", "text/plain")
+            .header("content-disposition", "attachment; filename=\"zapis.txt\"")
+            .body(minutes)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored["url"].as_str().unwrap().to_string()
+    });
+    assert!(portal.terminate().success());
+
+    let restored = TempDir::new();
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", dir.path().display()))
+        .arg(restored.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let env = embedded_env(&restored);
+    let portal = ServiceProcess::spawn(bin, &env);
+    let got = runtime.block_on(async {
+        reqwest::get(format!("http://{}{url}", portal.addr))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    assert_eq!(&got[..], minutes);
+    assert!(portal.terminate().success());
+
+    // A restore without the files: the log rebuilds, the check names what is missing.
+    std::fs::remove_dir_all(restored.path().join("files")).unwrap();
+    let run = |command: &str| {
+        std::process::Command::new(bin)
+            .arg(command)
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .output()
+            .unwrap()
+    };
+    let rebuilt = run("rebuild");
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    let checked = run("check-files");
+    assert!(!checked.status.success());
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains("1 missing"),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+}
+
 /// The environment of an embedded portal in `dir` without demo data, admin `admin`.
 fn embedded_env(dir: &TempDir) -> [(&'static str, String); 5] {
     [

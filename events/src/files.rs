@@ -82,7 +82,7 @@ pub struct Variant {
 /// The state of a file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct File {
-    /// The file, once uploaded.
+    /// The file, once uploaded (and not erased since).
     pub file: Option<FileRef>,
     /// The name it was first uploaded under.
     pub name: Option<String>,
@@ -102,6 +102,12 @@ pub enum FileCommand {
         /// Its smaller sizes (a photo's).
         variants: Vec<Variant>,
     },
+    /// Record that its bytes were deleted (the person who attached it was
+    /// erased); the same bytes may be uploaded again later.
+    Erase {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What happens to a file.
@@ -118,6 +124,11 @@ pub enum FileEvent {
         /// Its smaller sizes (a photo's).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         variants: Vec<Variant>,
+    },
+    /// Its bytes were deleted from the store.
+    FileErased {
+        /// Why.
+        reason: String,
     },
 }
 
@@ -142,6 +153,7 @@ impl Aggregate for File {
                 self.name = Some(name.clone());
                 self.variants.clone_from(variants);
             }
+            FileEvent::FileErased { .. } => *self = Self::default(),
         }
     }
 
@@ -150,11 +162,24 @@ impl Aggregate for File {
         command: &FileCommand,
         _now: OffsetDateTime,
     ) -> Result<Vec<FileEvent>, DomainError> {
-        let FileCommand::Upload {
-            file,
-            name,
-            variants,
-        } = command;
+        let (file, name, variants) = match command {
+            FileCommand::Upload {
+                file,
+                name,
+                variants,
+            } => (file, name, variants),
+            FileCommand::Erase { reason } => {
+                if self.file.is_none() {
+                    return Ok(vec![]);
+                }
+                let mut v = Violations::new();
+                v.check("reason", required_text(reason, 1000));
+                v.finish()?;
+                return Ok(vec![FileEvent::FileErased {
+                    reason: reason.trim().to_string(),
+                }]);
+            }
+        };
         if self.file.is_some() {
             return Ok(vec![]);
         }

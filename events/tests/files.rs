@@ -60,3 +60,32 @@ fn a_name_is_a_name_and_a_hash_a_hash() {
     let fields: Vec<&str> = v.iter().map(|v| v.field.as_str()).collect();
     assert_eq!(fields, ["sha256", "name"]);
 }
+
+#[test]
+fn an_erased_file_is_gone_until_its_bytes_are_uploaded_again() {
+    let uploaded = E::FileUploaded {
+        file: pdf(),
+        name: "plan.pdf".into(),
+        variants: vec![],
+    };
+    let erase = C::Erase {
+        reason: "its author was erased".into(),
+    };
+    let erased = E::FileErased {
+        reason: "its author was erased".into(),
+    };
+    given::<File>(std::slice::from_ref(&uploaded))
+        .when(&erase)
+        .then(std::slice::from_ref(&erased));
+    given::<File>(&[]).when(&erase).then(&[]);
+    given::<File>(&[uploaded.clone(), erased.clone()])
+        .when(&erase)
+        .then(&[]);
+    given::<File>(&[uploaded.clone(), erased])
+        .when(&C::Upload {
+            file: pdf(),
+            name: "plan.pdf".into(),
+            variants: vec![],
+        })
+        .then(&[uploaded]);
+}

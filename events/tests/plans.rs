@@ -13,6 +13,7 @@ fn content() -> PlanContent {
     PlanContent {
         period_from: 2026,
         period_to: 2028,
+        attachments: vec![],
         priorities: vec![Priority {
             id: "P1".into(),
             title: "Bydlení".into(),

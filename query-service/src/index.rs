@@ -193,7 +193,7 @@ impl Index {
 
     /// Whether a public record names the file: a document's version, a
     /// service's photo or video (or one of its sizes), or an attachment
-    /// of an article or a calendar event.
+    /// of an article, a calendar event or a plan's revision.
     pub fn published(&self, sha256: &str) -> bool {
         let documents = self
             .documents
@@ -202,8 +202,13 @@ impl Index {
             .filter_map(|v| v.file.as_ref());
         let news = self.news.values().flat_map(|n| &n.article.attachments);
         let calendar = self.calendar.values().flat_map(|e| &e.entry.attachments);
+        let plans = self
+            .plans
+            .values()
+            .flat_map(|p| p.revisions.values())
+            .flat_map(|r| &r.content.attachments);
         documents
-            .chain(news.chain(calendar).map(|a| &a.file))
+            .chain(news.chain(calendar).chain(plans).map(|a| &a.file))
             .any(|f| f.sha256 == sha256)
             || self.services.iter().flatten().any(|e| {
                 e.view.details.media.iter().any(|m| {

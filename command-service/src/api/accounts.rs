@@ -279,7 +279,9 @@ pub(crate) async fn erase(
     let result =
         execute::<Account>(&state, &id, AccountCommand::Erase, &ctx, |_, _| Ok(())).await?;
     state.credentials.erase(account_id).await?;
-    // What the account wrote in the forum was sealed under its own key.
+    // What the account wrote in the forum was sealed under its own key;
+    // the files of its posts go first, while the key still says which they are.
+    super::files::erase_author_files(&state, account_id, &ctx).await?;
     state
         .personal_keys
         .erase(account_id)

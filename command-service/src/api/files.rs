@@ -134,6 +134,44 @@ pub(crate) async fn check_attachments(
     Ok(())
 }
 
+/// Deletes the files `person` attached to forum posts that nothing else
+/// names, each recorded as erased on its `file` stream; to be done while
+/// the person's key still opens the posts (a retry finds them again).
+///
+/// # Errors
+/// Store failures.
+pub(crate) async fn erase_author_files(
+    state: &AppState,
+    person: uuid::Uuid,
+    erasure: &CommandContext,
+) -> Result<usize, ApiError> {
+    let theirs = infra::files::erasure::files_of_author(&state.store, &state.personal_keys, person)
+        .await
+        .map_err(ApiError::Internal)?;
+    for sha in &theirs {
+        if let Some(files) = &state.files {
+            files.store.delete(sha).await.map_err(ApiError::Internal)?;
+        }
+        // Its own command, in the erasure's correlation (the erasure's idempotency key is the erasure's).
+        let headers = CommandHeaders {
+            correlation_id: erasure.headers.correlation_id,
+            ..CommandHeaders::default()
+        };
+        let ctx = CommandContext::new(erasure.actor.clone(), headers);
+        execute::<File>(
+            state,
+            sha,
+            FileCommand::Erase {
+                reason: "the person who attached it was erased".into(),
+            },
+            &ctx,
+            |_, _| Ok(()),
+        )
+        .await?;
+    }
+    Ok(theirs.len())
+}
+
 /// Checks each photo and video (at `field[i].file`) against its upload and
 /// gives photos the smaller sizes made then (whatever the client sent).
 ///

@@ -175,6 +175,7 @@ async fn seal(
     opening: bool,
 ) -> Result<Sealed, ApiError> {
     text.check(opening)?;
+    super::files::check_attachments(state, "text.attachments", &text.attachments).await?;
     let key = state
         .personal_keys
         .key_for_writing(author.person)
@@ -413,6 +414,8 @@ async fn erase(state: &AppState, person: Uuid, ctx: &CommandContext) -> Result<R
         |_, _| Ok(()),
     )
     .await?;
+    // The files of the posts first: only the key says which they are.
+    super::files::erase_author_files(state, person, ctx).await?;
     state
         .personal_keys
         .erase(person)

@@ -78,6 +78,7 @@ pub(crate) async fn propose(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<PlanContent>,
 ) -> Result<Response, ApiError> {
+    super::files::check_attachments(&state, "attachments", &body.attachments).await?;
     run(
         &state,
         &principal,

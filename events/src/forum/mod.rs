@@ -58,7 +58,14 @@ pub struct PostText {
     pub title: Option<String>,
     /// The text.
     pub body: String,
+    /// Files that go with it (sealed with the text: who attached what is
+    /// the author's, and goes with the author's key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::files::Attachment>,
 }
+
+/// The most files of one post.
+pub const MAX_POST_FILES: usize = 4;
 
 impl PostText {
     /// Checks the fields; `opening` says whether this is a thread's first post (which needs a title).
@@ -80,6 +87,11 @@ impl PostText {
             (None, false) => {}
         }
         v.check("body", required_text(&self.body, 10_000));
+        if self.attachments.len() > MAX_POST_FILES {
+            v.add("attachments", format!("at most {MAX_POST_FILES} files"));
+        } else {
+            crate::files::check_attachments(&mut v, "attachments", &self.attachments);
+        }
         v.finish()
     }
 }

@@ -489,6 +489,7 @@ mod tests {
             name: "Jana\nN".into(),
             title: None,
             body: String::new(),
+            attachments: vec![],
         };
         let Err(DomainError::Invalid(errors)) = text.check(true) else {
             panic!("must be refused")
@@ -499,8 +500,25 @@ mod tests {
             name: "Jana".into(),
             title: Some("t".into()),
             body: "ok".into(),
+            attachments: vec![],
         };
         assert!(reply.check(false).is_err());
         assert!(reply.check(true).is_ok());
+        let file = crate::files::Attachment {
+            file: crate::files::FileRef {
+                sha256: "c".repeat(64),
+                size: 1,
+                content_type: "image/png".into(),
+            },
+            name: "fotka.png".into(),
+        };
+        let many = super::super::PostText {
+            attachments: vec![file; 5],
+            ..reply
+        };
+        let Err(DomainError::Invalid(errors)) = many.check(true) else {
+            panic!("five files are refused")
+        };
+        assert_eq!(errors[0].field, "attachments");
     }
 }

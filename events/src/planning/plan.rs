@@ -84,6 +84,9 @@ pub struct PlanContent {
     pub period_to: i32,
     /// Priorities.
     pub priorities: Vec<Priority>,
+    /// The plan's documents (its full text, annexes), as files kept by the portal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::files::Attachment>,
 }
 
 impl PlanContent {
@@ -233,6 +236,7 @@ fn check(c: &PlanContent) -> Result<(), DomainError> {
     if c.period_to < c.period_from {
         v.add("period_to", "is before period_from");
     }
+    crate::files::check_attachments(&mut v, "attachments", &c.attachments);
     let mut ids = std::collections::BTreeSet::new();
     for (i, p) in c.priorities.iter().enumerate() {
         v.check(format!("priorities[{i}].id"), check_code(&p.id));

@@ -2,11 +2,12 @@
 //! an event refers to — a `FileRef` anywhere in a payload, its upload's
 //! smaller sizes included — must be in the store; a file in the store that
 //! no event refers to is listed (an upload whose event was never appended,
-//! left for an operator to remove).
+//! left for an operator to remove). A file recorded as erased (with the
+//! forum author who attached it) is not missing.
 
 use super::DynFileStore;
 use crate::event_store::DynEventStore;
-use events::LogPosition;
+use events::{Aggregate, LogPosition};
 use std::collections::BTreeSet;
 
 /// What the check found.
@@ -50,7 +51,7 @@ impl std::fmt::Display for Report {
 }
 
 /// The hashes of the file references (`sha256` beside `size` and `content_type`) in `value`.
-fn references(value: &serde_json::Value, out: &mut Vec<String>) {
+pub(crate) fn references(value: &serde_json::Value, out: &mut Vec<String>) {
     match value {
         serde_json::Value::Object(o) => {
             if let (Some(serde_json::Value::String(sha)), true, true) = (
@@ -84,6 +85,8 @@ pub async fn check(events: &DynEventStore, files: &DynFileStore) -> anyhow::Resu
         stored: stored.len(),
         ..Report::default()
     };
+    // Files erased with the person who attached them (until uploaded again).
+    let mut erased = BTreeSet::new();
     let mut at = LogPosition::START;
     loop {
         let batch = events.read_all(at, 5000).await?;
@@ -91,6 +94,12 @@ pub async fn check(events: &DynEventStore, files: &DynFileStore) -> anyhow::Resu
         at = last.log_position();
         for e in &batch {
             report.events += 1;
+            if e.stream.stream_type == events::files::File::STREAM_TYPE {
+                match e.event_type.as_str() {
+                    "FileErased" => erased.insert(e.stream.stream_id.clone()),
+                    _ => erased.remove(&e.stream.stream_id),
+                };
+            }
             let mut found = Vec::new();
             references(&e.payload, &mut found);
             for sha in found {
@@ -107,6 +116,7 @@ pub async fn check(events: &DynEventStore, files: &DynFileStore) -> anyhow::Resu
             }
         }
     }
+    report.missing.retain(|(sha, _)| !erased.contains(sha));
     report.unreferenced = stored.difference(&referred).cloned().collect();
     Ok(report)
 }

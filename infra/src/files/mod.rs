@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod dir;
+pub mod erasure;
 pub mod images;
 pub mod kinds;
 pub mod postgres;

@@ -81,6 +81,8 @@ pub struct PostOut {
     pub hidden: Option<String>,
     /// The author was erased: nothing of what they wrote can be read.
     pub erased: bool,
+    /// Files that go with it (none when hidden or erased).
+    pub attachments: Vec<events::files::Attachment>,
 }
 
 /// A thread in the list of a section.
@@ -211,6 +213,10 @@ fn post_out(keys: &HashMap<Uuid, PersonKey>, p: &PostView) -> PostOut {
         author_id: p.author.person,
         registered: p.author.account.is_some(),
         name: shown.as_ref().map(|t| t.name.clone()),
+        attachments: shown
+            .as_ref()
+            .map(|t| t.attachments.clone())
+            .unwrap_or_default(),
         body: shown.map(|t| t.body),
         written_at: p.written_at,
         edited_at: p.edited_at,

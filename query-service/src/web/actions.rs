@@ -154,7 +154,7 @@ impl Action {
             Self::RejectRevision(f) => f.reject(),
             Self::CommentRevision(f) => f.comment(),
             Self::OpenThread(f) => f.command()?,
-            Self::ReplyThread(f) => f.command(),
+            Self::ReplyThread(f) => f.command()?,
             Self::EditService(f) => f.command(index)?,
             Self::AnnounceCall(f) => f.command()?,
             Self::CancelCall(f) => {

@@ -345,6 +345,10 @@ impl ThreadPage<'_> {
     fn paragraphs<'b>(&self, text: &'b str) -> Vec<&'b str> {
         paragraphs(text)
     }
+
+    fn files(&self, post: &crate::api::forum::PostOut) -> Vec<super::uploads::FileLink> {
+        super::uploads::links(&post.attachments)
+    }
 }
 
 /// `GET /forum/{id}`: a thread's posts.

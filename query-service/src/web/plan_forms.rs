@@ -142,6 +142,7 @@ pub fn from_text(
         period_from: period.0,
         period_to: period.1,
         priorities,
+        attachments: base.map(|b| b.attachments.clone()).unwrap_or_default(),
     })
 }
 
@@ -157,6 +158,8 @@ struct PlanForms {
     measures: Vec<(String, String)>,
     /// The years of the revision in force, and the one its evaluation form offers.
     evaluation_years: (i32, i32, i32),
+    /// The latest revision's documents: hash and name.
+    documents: Vec<(String, String)>,
 }
 
 #[derive(askama::Template)]
@@ -199,6 +202,11 @@ pub fn section(index: &Index, territory: &str, lang: Lang) -> String {
                 from,
                 to,
                 text: base.map(to_text).unwrap_or_default(),
+                documents: base
+                    .iter()
+                    .flat_map(|c| &c.attachments)
+                    .map(|a| (a.file.sha256.clone(), a.name.clone()))
+                    .collect(),
                 measures,
                 evaluation_years: (first, last, year.clamp(first, last.max(first))),
             }
@@ -244,6 +252,12 @@ pub struct ProposalForm {
     period_to: String,
     content: String,
     preview: String,
+    /// Files sent with the form (or, after a preview, the uploads it carries on).
+    #[serde(deserialize_with = "super::actions::one_or_many")]
+    attachments: Vec<String>,
+    /// Hashes of the latest revision's documents to leave out.
+    #[serde(deserialize_with = "super::actions::one_or_many")]
+    remove: Vec<String>,
 }
 
 impl ProposalForm {
@@ -255,7 +269,24 @@ impl ProposalForm {
             number("period_from", &self.period_from, "a year")?,
             number("period_to", &self.period_to, "a year")?,
         );
-        from_text(&self.content, period, base)
+        let mut content = from_text(&self.content, period, base)?;
+        content
+            .attachments
+            .retain(|a| !self.remove.contains(&a.file.sha256));
+        content.attachments.extend(super::uploads::attachments(
+            "attachments",
+            &self.attachments,
+        )?);
+        Ok(content)
+    }
+
+    /// The uploads to carry on from a preview (those the form sent, stored).
+    fn carried(&self) -> Vec<&str> {
+        self.attachments
+            .iter()
+            .filter(|a| matches!(super::uploads::uploaded("", a), Ok(Some(_))))
+            .map(String::as_str)
+            .collect()
     }
 
     pub(super) fn command(self, index: &Index) -> Result<Command, String> {
@@ -280,6 +311,16 @@ struct RevisionPreview<'a> {
     /// The content as it would be proposed, when the text reads.
     content: Option<PlanContent>,
     problem: Option<&'a str>,
+}
+
+impl RevisionPreview<'_> {
+    /// The documents the revision would have.
+    fn files(&self) -> Vec<super::uploads::FileLink> {
+        self.content
+            .as_ref()
+            .map(|c| super::uploads::links(&c.attachments))
+            .unwrap_or_default()
+    }
 }
 
 /// A proposed revision shown before it is proposed (or refused): the

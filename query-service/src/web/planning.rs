@@ -124,6 +124,13 @@ struct PlanPage<'a> {
 }
 
 impl PlanPage<'_> {
+    fn files(
+        &self,
+        content: &events::planning::plan::PlanContent,
+    ) -> Vec<super::uploads::FileLink> {
+        super::uploads::links(&content.attachments)
+    }
+
     fn status(&self, status: &RevisionStatus) -> &'static str {
         let t = self.frame.t();
         match status {

@@ -458,6 +458,9 @@ pub struct ThreadForm {
     name: String,
     title: String,
     body: String,
+    /// Files sent with the form.
+    #[serde(deserialize_with = "one_or_many")]
+    attachments: Vec<String>,
 }
 
 impl ThreadForm {
@@ -471,6 +474,7 @@ impl ThreadForm {
                     name: self.name.trim().into(),
                     title: Some(self.title.trim().into()),
                     body: self.body.trim().into(),
+                    attachments: attachments("attachments", &self.attachments)?,
                 },
                 author_secret: None,
             },
@@ -485,11 +489,14 @@ pub struct ReplyForm {
     thread: String,
     name: String,
     body: String,
+    /// Files sent with the form.
+    #[serde(deserialize_with = "one_or_many")]
+    attachments: Vec<String>,
 }
 
 impl ReplyForm {
-    pub(super) fn command(self) -> Command {
-        Command::post(
+    pub(super) fn command(self) -> Result<Command, String> {
+        Ok(Command::post(
             format!("/forum/threads/{}/posts", urlencode(self.thread.trim())),
             &ReplyBody {
                 post_id: None,
@@ -497,10 +504,11 @@ impl ReplyForm {
                     name: self.name.trim().into(),
                     title: None,
                     body: self.body.trim().into(),
+                    attachments: attachments("attachments", &self.attachments)?,
                 },
                 author_secret: None,
             },
-        )
+        ))
     }
 }
 

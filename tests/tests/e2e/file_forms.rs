@@ -6,11 +6,14 @@
 //! not its type is refused on the form, in Czech, and nothing is
 //! submitted; a document of the library, an article's attachment and a
 //! service's photo (its alternative text required, its camera and GPS
-//! position gone) sent with their forms.
+//! position gone) sent with their forms; a forum post's files, deleted with
+//! their author unless another record names the same bytes; a plan's
+//! revision with its full text, carried on from the preview.
 
-use crate::helpers::{account, asylum_house, in_both_modes};
+use crate::files::{pdf_of, sha256};
+use crate::helpers::{account, asylum_house};
+use crate::web_forms::{Browser, Page};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 
 const ICO: &str = "00064581";
@@ -23,66 +26,13 @@ enum Part<'a> {
     File(&'a str, &'a str, &'a str, &'a [u8]),
 }
 
-/// A signed-in browser: its session cookie.
-struct Browser {
-    base: String,
-    cookie: String,
-    http: reqwest::Client,
-}
-
-struct Page {
-    status: u16,
-    location: String,
-    html: String,
-}
-
 impl Browser {
-    async fn signed_in(base: &str, login: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let r = http
-            .post(format!("{base}/prihlaseni"))
-            .form(&[("login", login), ("password", "heslo-pro-test-1")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "{login}");
-        let cookie = r.headers()["set-cookie"].to_str().unwrap();
-        Self {
-            base: base.to_string(),
-            cookie: cookie.split(';').next().unwrap().to_string(),
-            http,
-        }
-    }
-
-    async fn page(&self, r: reqwest::RequestBuilder) -> Page {
-        let r = r.header("cookie", &self.cookie).send().await.unwrap();
-        Page {
-            status: r.status().as_u16(),
-            location: r
-                .headers()
-                .get("location")
-                .map(|v| v.to_str().unwrap().to_string())
-                .unwrap_or_default(),
-            html: r.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        self.page(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
     async fn download(&self, path: &str) -> (u16, Vec<u8>) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap();
+        let mut r = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c);
+        }
+        let r = r.send().await.unwrap();
         (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
     }
 
@@ -109,7 +59,7 @@ impl Browser {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-        self.page(
+        self.send(
             self.http
                 .post(format!("{}/moje/akce", self.base))
                 .header(
@@ -122,19 +72,8 @@ impl Browser {
     }
 }
 
-/// A PDF's signature and 100 KiB that do not repeat (`seed` makes another).
 fn pdf(seed: u32) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    bytes.extend((0u32..25_000).flat_map(|i| (i ^ seed).wrapping_mul(2_654_435_761).to_le_bytes()));
-    bytes.extend_from_slice(b"\n%%EOF\n");
-    bytes
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    pdf_of(25_000, seed)
 }
 
 /// The first link of `html` that starts with `prefix`.
@@ -407,11 +346,181 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         !kept.windows(14).any(|w| w == b"TestCamera GPS"),
         "the camera and the GPS position are gone"
     );
-    let _ = with_alt.location;
+
+    forum_files(&admin, queries, &plan).await;
+    plan_documents(&komisar, queries).await;
 }
 
-in_both_modes!(
-    scenario,
-    files_sent_with_forms_in_the_embedded_portal,
-    files_sent_with_forms_in_the_distributed_services
-);
+/// A provider's forum post with two files: a photo only the post names, and
+/// the library's plan. Erasing the author deletes the photo's bytes (its
+/// `file` stream says so) and keeps the plan, which the library names too.
+async fn forum_files(admin: &crate::client::Client, queries: &str, plan: &[u8]) {
+    let charita = Browser::signed_in(queries, "charita").await;
+    let photo = infra::files::images::jpeg_with_exif(64, 48);
+    let opened = charita
+        .act(&[
+            Part::Text("action", "open_thread"),
+            Part::Text("section", "public"),
+            Part::Text("back", "/forum"),
+            Part::Text("name", "Charita"),
+            Part::Text("title", "Fotky ze dne otevřených dveří"),
+            Part::Text("body", "Posíláme fotku a plán."),
+            Part::File("attachments", "den.jpg", "image/jpeg", &photo),
+            Part::File("attachments", "plan.pdf", "application/pdf", plan),
+        ])
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.html);
+    let list = charita.get("/forum").await;
+    let thread_path = link(&list.html, "/forum/");
+    let page = charita.get(&thread_path).await;
+    let shown = link(&page.html, "/api/v1/files/");
+    assert!(shown.ends_with("/den.jpg"), "{shown}");
+    assert!(page.html.contains("/plan.pdf\""), "{}", page.html);
+    let photo_sha = shown.split('/').nth(4).unwrap().to_string();
+    assert_eq!(charita.download(&shown).await.0, 200);
+    let id = thread_path
+        .trim_start_matches("/forum/")
+        .split('?')
+        .next()
+        .unwrap();
+    let thread: serde_json::Value = reqwest::get(format!("{queries}/api/v1/forum/threads/{id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let author = thread["posts"][0]["author_id"].as_str().unwrap();
+    assert_eq!(
+        thread["posts"][0]["attachments"].as_array().unwrap().len(),
+        2
+    );
+
+    let erased = admin
+        .post(&format!("/forum/authors/{author}/erase"), json!({}))
+        .await;
+    assert_eq!(erased.status, 200, "{:?}", erased.body);
+    reqwest::get(format!(
+        "{queries}/api/v1/forum/threads/{id}?after={}",
+        erased.after()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        reqwest::get(format!("{queries}{shown}"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let kept = reqwest::get(format!("{queries}/api/v1/files/{}", sha256(plan)))
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), 200, "the library names the plan too");
+    let history = admin
+        .send(
+            reqwest::Method::GET,
+            &format!("/audit/streams/file/{photo_sha}"),
+            None,
+            &[],
+        )
+        .await;
+    assert!(
+        history.body.to_string().contains("FileErased"),
+        "{:?}",
+        history.body
+    );
+}
+
+/// A commissioner's revision of a community plan with its full text as a
+/// PDF: shown in the preview and carried on from it, then on the plan's page.
+async fn plan_documents(komisar: &crate::client::Client, queries: &str) {
+    let created = komisar
+        .post(
+            "/plans",
+            json!({ "title": "Komunitní plán Ústeckého kraje", "territory": "CZ042" }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let plan_id = created.body["stream_id"].as_str().unwrap().to_string();
+    reqwest::get(format!(
+        "{queries}/api/v1/plans/{plan_id}?after={}",
+        created.after()
+    ))
+    .await
+    .unwrap();
+    let browser = Browser::signed_in(queries, "komisar").await;
+    let full_text = pdf(4);
+    let text = "P | P1 | Bydlení\nC | C1 | Dostupné bydlení\nO | O1 | Azylový dům | Město | 100000 | 2027-12-31";
+    let fields = |preview: bool| {
+        let mut f = vec![
+            Part::Text("action", "propose_revision"),
+            Part::Text("plan", &plan_id),
+            Part::Text("period_from", "2027"),
+            Part::Text("period_to", "2029"),
+            Part::Text("content", text),
+        ];
+        if preview {
+            f.push(Part::Text("preview", "1"));
+        }
+        f
+    };
+    let mut with_file = fields(true);
+    with_file.push(Part::File(
+        "attachments",
+        "plan-2027.pdf",
+        "application/pdf",
+        &full_text,
+    ));
+    let preview = browser.act(&with_file).await;
+    assert_eq!(preview.status, 200, "{}", preview.html);
+    let url = format!("/api/v1/files/{}/plan-2027.pdf", sha256(&full_text));
+    assert!(preview.html.contains(&url), "{}", preview.html);
+    // The preview carries the upload on in a hidden field; proposing sends it again, not the file.
+    let hidden = "type=\"hidden\" name=\"attachments\" value=\"";
+    let at = preview.html.find(hidden).unwrap() + hidden.len();
+    let carried = preview.html[at..at + preview.html[at..].find('"').unwrap()]
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&");
+    let mut proposed = fields(false);
+    proposed.push(Part::Text("attachments", &carried));
+    let sent = browser.act(&proposed).await;
+    assert_eq!(sent.status, 303, "{}", sent.html);
+    let page = browser.get(&format!("/planovani/{plan_id}")).await;
+    assert!(page.html.contains(&url), "{}", page.html);
+    assert_eq!(
+        reqwest::get(format!("{queries}{url}"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_sent_with_forms_in_the_embedded_portal() {
+    let dir = infra::testing::TempDir::new();
+    let app = crate::helpers::spawn_portal(&dir).await;
+    let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
+    scenario(&app.base, &app.base, password.trim()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_sent_with_forms_in_the_distributed_services() {
+    let stack = crate::helpers::spawn_distributed().await;
+    scenario(&stack.commands, &stack.queries, "admin-password-1").await;
+    // The erased forum photo is gone from PostgreSQL and, recorded as erased, not missing.
+    let pg = infra::connect::postgres_event_store(&stack.postgres)
+        .await
+        .unwrap();
+    let files: infra::files::DynFileStore = std::sync::Arc::new(
+        infra::files::postgres::PostgresFileStore::new(pg.pool().clone())
+            .await
+            .unwrap(),
+    );
+    let events: infra::event_store::DynEventStore = std::sync::Arc::new(pg);
+    let report = infra::files::check::check(&events, &files).await.unwrap();
+    assert!(report.is_sound(), "{report}");
+    stack.stop().await;
+}

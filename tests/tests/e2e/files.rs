@@ -11,13 +11,18 @@ use std::io::{Read, Write};
 
 /// A PDF's signature and 300 KiB that do not repeat.
 fn pdf() -> Vec<u8> {
+    pdf_of(75_000, 0)
+}
+
+/// A PDF's signature and `words` × 4 bytes that do not repeat (`seed` makes others).
+pub(crate) fn pdf_of(words: u32, seed: u32) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    bytes.extend((0u32..75_000).flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()));
+    bytes.extend((0u32..words).flat_map(|i| (i ^ seed).wrapping_mul(2_654_435_761).to_le_bytes()));
     bytes.extend_from_slice(b"\n%%EOF\n");
     bytes
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

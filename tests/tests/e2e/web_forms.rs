@@ -18,17 +18,19 @@ use serde_json::{json, Value};
 const ICO: &str = "00064581";
 const OTHER: &str = "25596641";
 
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookie: Option<String>,
+/// A browser: its HTTP client (redirects not followed) and session cookie.
+pub(crate) struct Browser {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) cookie: Option<String>,
 }
 
-struct Page {
-    status: u16,
-    location: String,
-    set_cookie: String,
-    html: String,
+/// A page as it came.
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: String,
+    pub(crate) set_cookie: String,
+    pub(crate) html: String,
 }
 
 impl Browser {
@@ -43,7 +45,7 @@ impl Browser {
         }
     }
 
-    async fn send(&self, r: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn send(&self, r: reqwest::RequestBuilder) -> Page {
         let r = match &self.cookie {
             Some(c) => r.header("cookie", c),
             None => r,
@@ -66,7 +68,7 @@ impl Browser {
     }
 
     /// Signs in with the test password and keeps the session cookie.
-    async fn signed_in(base: &str, login: &str) -> Self {
+    pub(crate) async fn signed_in(base: &str, login: &str) -> Self {
         let mut b = Self::new(base);
         let p = b
             .post(
@@ -80,7 +82,7 @@ impl Browser {
         b
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
     }
