@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// The names of the event types: type, Czech, English.
-const EVENT_NAMES: [(&str, &str, &str); 88] = [
+const EVENT_NAMES: [(&str, &str, &str); 89] = [
     ("AccountCreated", "Účet založen", "Account created"),
     ("AccountDisabled", "Účet zablokován", "Account disabled"),
     ("AccountErased", "Účet vymazán", "Account erased"),
@@ -58,6 +58,11 @@ const EVENT_NAMES: [(&str, &str, &str); 88] = [
     ("EventCancelled", "Akce zrušena", "Event cancelled"),
     ("EventScheduled", "Akce naplánována", "Event scheduled"),
     ("FileUploaded", "Soubor nahrán", "File uploaded"),
+    (
+        "FileErased",
+        "Soubor smazán s autorem",
+        "File erased with its author",
+    ),
     (
         "ForumAuthorErased",
         "Autor ve fóru vymazán",

@@ -39,7 +39,7 @@ const SUBJECTS: [(&str, &str); 27] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 111] = [
+const TEXTS: [(&str, &str); 114] = [
     // The domain's refusals of a command in the record's state.
     ("a notification's link is a path of the portal", "Odkaz zprávy musí vést na stránku portálu."),
     ("{} messages are sent only when asked for", "Zprávy druhu {} se posílají jen na žádost; nelze je odhlásit."),
@@ -128,6 +128,9 @@ const TEXTS: [(&str, &str); 111] = [
     ("must be at most {} characters", "smí mít nejvýš {} znaků"),
     ("must be at most {} characters long", "smí mít nejvýš {} znaků"),
     ("at most {} characters", "nejvýš {} znaků"),
+    ("at most {} files", "nejvýš {} souborů"),
+    ("is a file's name, without a folder", "je název souboru bez složky"),
+    ("the file has {} bytes of {}", "soubor má {} bajtů typu {}"),
     ("{} is not an e-mail address", "{} není e-mailová adresa"),
     ("{} is not a telephone number", "{} není telefonní číslo"),
     ("{} is not an http(s) address", "{} není webová adresa (http:// nebo https://)"),
