@@ -495,20 +495,10 @@ fn check_files_names_the_missing_and_the_unreferenced() {
     let portal = ServiceProcess::spawn(bin, &env);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let token = admin_token(&runtime, portal.addr);
-    let sha = runtime.block_on(async {
-        let stored: serde_json::Value = reqwest::Client::new()
-            .post(format!("http://{}/api/v1/files", portal.addr))
-            .bearer_auth(token)
-            .header("content-type", "text/plain")
-            .body("zápis z jednání")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        stored["sha256"].as_str().unwrap().to_string()
-    });
+    let sha = upload_text(&runtime, portal.addr, &token, "zápis z jednání".as_bytes())["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(portal.terminate().success());
     let check = || {
         let out = std::process::Command::new(bin)
@@ -561,21 +551,10 @@ fn a_copy_of_the_stopped_data_folder_restores_the_portal_with_its_files() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let token = admin_token(&runtime, portal.addr);
     let minutes = "Zápis z jednání pracovní skupiny, 2. 12. 2026".as_bytes();
-    let url = runtime.block_on(async {
-        let stored: serde_json::Value = reqwest::Client::new()
-            .post(format!("http://{}/api/v1/files", portal.addr))
-            .bearer_auth(&token)
-            .header("content-type", "text/plain")
-            .header("content-disposition", "attachment; filename=\"zapis.txt\"")
-            .body(minutes)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        stored["url"].as_str().unwrap().to_string()
-    });
+    let url = upload_text(&runtime, portal.addr, &token, minutes)["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(portal.terminate().success());
 
     let restored = TempDir::new();
@@ -621,6 +600,29 @@ fn a_copy_of_the_stopped_data_folder_restores_the_portal_with_its_files() {
         "{}",
         String::from_utf8_lossy(&checked.stdout)
     );
+}
+
+/// Uploads `text` as a plain text file to the portal at `addr`; answers the upload's answer.
+fn upload_text(
+    runtime: &tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    token: &str,
+    text: &'static [u8],
+) -> serde_json::Value {
+    runtime.block_on(async move {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/api/v1/files"))
+            .bearer_auth(token)
+            .header("content-type", "text/plain")
+            .header("content-disposition", "attachment; filename=\"zapis.txt\"")
+            .body(text)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
 }
 
 /// The environment of an embedded portal in `dir` without demo data, admin `admin`.

@@ -74,6 +74,25 @@ pub(crate) fn references(value: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
+/// Reads the whole log, in batches, passing each event to `each`.
+///
+/// # Errors
+/// Store failures.
+pub(crate) async fn whole_log(
+    events: &DynEventStore,
+    mut each: impl FnMut(&events::RecordedEvent),
+) -> anyhow::Result<()> {
+    let mut at = LogPosition::START;
+    loop {
+        let batch = events.read_all(at, 5000).await?;
+        let Some(last) = batch.last() else {
+            return Ok(());
+        };
+        at = last.log_position();
+        batch.iter().for_each(&mut each);
+    }
+}
+
 /// Reads the whole log and the store's list.
 ///
 /// # Errors
@@ -87,35 +106,30 @@ pub async fn check(events: &DynEventStore, files: &DynFileStore) -> anyhow::Resu
     };
     // Files erased with the person who attached them (until uploaded again).
     let mut erased = BTreeSet::new();
-    let mut at = LogPosition::START;
-    loop {
-        let batch = events.read_all(at, 5000).await?;
-        let Some(last) = batch.last() else { break };
-        at = last.log_position();
-        for e in &batch {
-            report.events += 1;
-            if e.stream.stream_type == events::files::File::STREAM_TYPE {
-                match e.event_type.as_str() {
-                    "FileErased" => erased.insert(e.stream.stream_id.clone()),
-                    _ => erased.remove(&e.stream.stream_id),
-                };
-            }
-            let mut found = Vec::new();
-            references(&e.payload, &mut found);
-            for sha in found {
-                if !stored.contains(&sha) && !report.missing.iter().any(|(m, _)| *m == sha) {
-                    report.missing.push((
-                        sha.clone(),
-                        format!(
-                            "{} of {}/{}",
-                            e.event_type, e.stream.stream_type, e.stream.stream_id
-                        ),
-                    ));
-                }
-                referred.insert(sha);
-            }
+    whole_log(events, |e| {
+        report.events += 1;
+        if e.stream.stream_type == events::files::File::STREAM_TYPE {
+            match e.event_type.as_str() {
+                "FileErased" => erased.insert(e.stream.stream_id.clone()),
+                _ => erased.remove(&e.stream.stream_id),
+            };
         }
-    }
+        let mut found = Vec::new();
+        references(&e.payload, &mut found);
+        for sha in found {
+            if !stored.contains(&sha) && !report.missing.iter().any(|(m, _)| *m == sha) {
+                report.missing.push((
+                    sha.clone(),
+                    format!(
+                        "{} of {}/{}",
+                        e.event_type, e.stream.stream_type, e.stream.stream_id
+                    ),
+                ));
+            }
+            referred.insert(sha);
+        }
+    })
+    .await?;
     report.missing.retain(|(sha, _)| !erased.contains(sha));
     report.unreferenced = stored.difference(&referred).cloned().collect();
     Ok(report)

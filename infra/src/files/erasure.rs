@@ -8,7 +8,7 @@ use crate::event_store::DynEventStore;
 use crate::personal::DynPersonalKeyStore;
 use events::forum::thread::{Thread, ThreadEvent};
 use events::forum::{PostText, Sealed};
-use events::{Aggregate, LogPosition};
+use events::Aggregate;
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -26,47 +26,42 @@ pub async fn files_of_author(
     let mut authors: HashMap<Uuid, Uuid> = HashMap::new();
     let mut posts: Vec<(Uuid, Sealed)> = Vec::new();
     let mut named = BTreeSet::new();
-    let mut at = LogPosition::START;
-    loop {
-        let batch = events.read_all(at, 5000).await?;
-        let Some(last) = batch.last() else { break };
-        at = last.log_position();
-        for e in &batch {
-            if e.stream.stream_type == events::files::File::STREAM_TYPE {
-                continue;
-            }
-            if e.stream.stream_type != Thread::STREAM_TYPE {
-                let mut found = Vec::new();
-                super::check::references(&e.payload, &mut found);
-                named.extend(found);
-                continue;
-            }
-            match events::aggregate::from_recorded::<ThreadEvent>(e) {
-                Ok(
-                    ThreadEvent::ThreadOpened {
-                        post_id,
-                        author,
-                        content,
-                        ..
-                    }
-                    | ThreadEvent::PostWritten {
-                        post_id,
-                        author,
-                        content,
-                    },
-                ) => {
-                    authors.insert(post_id, author.person);
-                    posts.push((author.person, content));
-                }
-                Ok(ThreadEvent::PostEdited { post_id, content }) => {
-                    if let Some(author) = authors.get(&post_id) {
-                        posts.push((*author, content));
-                    }
-                }
-                _ => {}
-            }
+    super::check::whole_log(events, |e| {
+        if e.stream.stream_type == events::files::File::STREAM_TYPE {
+            return;
         }
-    }
+        if e.stream.stream_type != Thread::STREAM_TYPE {
+            let mut found = Vec::new();
+            super::check::references(&e.payload, &mut found);
+            named.extend(found);
+            return;
+        }
+        match events::aggregate::from_recorded::<ThreadEvent>(e) {
+            Ok(
+                ThreadEvent::ThreadOpened {
+                    post_id,
+                    author,
+                    content,
+                    ..
+                }
+                | ThreadEvent::PostWritten {
+                    post_id,
+                    author,
+                    content,
+                },
+            ) => {
+                authors.insert(post_id, author.person);
+                posts.push((author.person, content));
+            }
+            Ok(ThreadEvent::PostEdited { post_id, content }) => {
+                if let Some(author) = authors.get(&post_id) {
+                    posts.push((*author, content));
+                }
+            }
+            _ => {}
+        }
+    })
+    .await?;
     let persons: Vec<Uuid> = posts
         .iter()
         .map(|(p, _)| *p)

@@ -511,16 +511,7 @@ async fn files_sent_with_forms_in_the_distributed_services() {
     let stack = crate::helpers::spawn_distributed().await;
     scenario(&stack.commands, &stack.queries, "admin-password-1").await;
     // The erased forum photo is gone from PostgreSQL and, recorded as erased, not missing.
-    let pg = infra::connect::postgres_event_store(&stack.postgres)
-        .await
-        .unwrap();
-    let files: infra::files::DynFileStore = std::sync::Arc::new(
-        infra::files::postgres::PostgresFileStore::new(pg.pool().clone())
-            .await
-            .unwrap(),
-    );
-    let events: infra::event_store::DynEventStore = std::sync::Arc::new(pg);
-    let report = infra::files::check::check(&events, &files).await.unwrap();
+    let report = crate::files::check_postgres(&stack.postgres).await;
     assert!(report.is_sound(), "{report}");
     stack.stop().await;
 }

@@ -458,6 +458,20 @@ async fn scenario(
     );
 }
 
+/// `command-service check-files` on the distributed services' PostgreSQL.
+pub(crate) async fn check_postgres(
+    pg: &infra::postgres::PgSettings,
+) -> infra::files::check::Report {
+    let pg = infra::connect::postgres_event_store(pg).await.unwrap();
+    let files: infra::files::DynFileStore = std::sync::Arc::new(
+        infra::files::postgres::PostgresFileStore::new(pg.pool().clone())
+            .await
+            .unwrap(),
+    );
+    let events: infra::event_store::DynEventStore = std::sync::Arc::new(pg);
+    infra::files::check::check(&events, &files).await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_in_the_embedded_portal() {
     let dir = infra::testing::TempDir::new();
@@ -500,16 +514,7 @@ async fn files_in_the_distributed_services() {
     // Every file the log names is in PostgreSQL, and every stored file is named
     // (`command-service check-files`): the PDF, the text, the photo and its
     // thumbnail (its web size is the photo itself: it is smaller than 1600 px).
-    let pg = infra::connect::postgres_event_store(&stack.postgres)
-        .await
-        .unwrap();
-    let files: infra::files::DynFileStore = std::sync::Arc::new(
-        infra::files::postgres::PostgresFileStore::new(pg.pool().clone())
-            .await
-            .unwrap(),
-    );
-    let events: infra::event_store::DynEventStore = std::sync::Arc::new(pg);
-    let report = infra::files::check::check(&events, &files).await.unwrap();
+    let report = check_postgres(&stack.postgres).await;
     assert!(report.is_sound(), "{report}");
     assert_eq!(
         (report.stored, report.unreferenced.len()),
