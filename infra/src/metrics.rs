@@ -97,8 +97,29 @@ pub fn observe_append(adapter: &str, elapsed: Duration, events: usize) {
         .inc_by(events as u64);
 }
 
+/// `portal_build_info{version}` 1 (the version of the build that answers),
+/// and the process's own figures (`process_cpu_seconds_total`,
+/// `process_resident_memory_bytes`, open files, start time).
+static PROCESS_AND_BUILD: LazyLock<()> = LazyLock::new(|| {
+    let build = register(
+        IntGaugeVec::new(
+            Opts::new("portal_build_info", "The build: its version, always 1"),
+            &["version"],
+        )
+        .expect("valid metric"),
+    );
+    build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+    #[cfg(target_os = "linux")]
+    REGISTRY
+        .register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))
+        .expect("metric registered twice");
+});
+
 /// The registry in Prometheus's text format.
 pub fn render() -> String {
+    LazyLock::force(&PROCESS_AND_BUILD);
     // Touch the shared families so that they are listed before their first sample.
     LazyLock::force(&HTTP_REQUESTS);
     LazyLock::force(&APPEND_SECONDS);
@@ -110,4 +131,29 @@ pub fn render() -> String {
         tracing::error!(error = %e, "cannot encode metrics");
     }
     String::from_utf8(buffer).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_and_the_process_are_served() {
+        let text = render();
+        assert!(
+            text.contains(&format!(
+                "portal_build_info{{version=\"{}\"}} 1",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{text}"
+        );
+        for family in [
+            "process_cpu_seconds_total",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_start_time_seconds",
+        ] {
+            assert!(text.contains(&format!("\n{family} ")), "{family}: {text}");
+        }
+    }
 }
