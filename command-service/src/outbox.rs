@@ -2,7 +2,8 @@
 //! every committed event to JetStream in log order, once per event id (the
 //! message id), saving the checkpoint after each acknowledged batch. After a
 //! crash it resumes from the checkpoint; what it publishes again is dropped by
-//! JetStream as a duplicate.
+//! JetStream as a duplicate. Of several command services, one runs the relay
+//! (it holds the `outbox_relay` lock, [`infra::leader`]); the others stand by.
 
 use deadpool_postgres::Pool;
 use infra::bus::EventPublisher;
@@ -74,7 +75,9 @@ async fn save_checkpoint(pool: &Pool, p: LogPosition) -> anyhow::Result<()> {
         .execute(
             "INSERT INTO outbox_checkpoint (relay, transaction_id, global_position) VALUES ($1, $2, $3) \
              ON CONFLICT (relay) DO UPDATE SET transaction_id = excluded.transaction_id, \
-             global_position = excluded.global_position, updated_at = now()",
+             global_position = excluded.global_position, updated_at = now() \
+             WHERE (outbox_checkpoint.transaction_id, outbox_checkpoint.global_position) \
+                 < (excluded.transaction_id, excluded.global_position)",
             &[&RELAY, &(p.transaction_id as i64), &(p.global_position as i64)],
         )
         .await?;
@@ -106,8 +109,22 @@ async fn relay_once(
     }
 }
 
-/// Runs the relay until `shutdown`, starting again after failures with a back-off.
-pub async fn run(store: DynEventStore, pool: Pool, publisher: EventPublisher, shutdown: Shutdown) {
+/// Runs the relay while this instance holds its lock, until `shutdown`.
+pub async fn run(
+    store: DynEventStore,
+    pool: Pool,
+    schema: String,
+    publisher: EventPublisher,
+    shutdown: Shutdown,
+) {
+    infra::leader::lead(pool.clone(), schema, "outbox_relay", shutdown, |stop| {
+        relay(store.clone(), pool.clone(), publisher.clone(), stop)
+    })
+    .await;
+}
+
+/// Relays until `shutdown`, starting again after failures with a back-off.
+async fn relay(store: DynEventStore, pool: Pool, publisher: EventPublisher, shutdown: Shutdown) {
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_triggered() {
         match relay_once(&store, &pool, &publisher, &shutdown).await {

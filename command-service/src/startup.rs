@@ -41,7 +41,12 @@ pub fn well_known_router(state: &AppState) -> Router {
 /// A built, bound command service.
 pub struct Application {
     server: Server,
-    relay: (DynEventStore, deadpool_postgres::Pool, EventPublisher),
+    relay: (
+        DynEventStore,
+        deadpool_postgres::Pool,
+        String,
+        EventPublisher,
+    ),
     sender: Option<Arc<crate::notify::Sender>>,
 }
 
@@ -85,7 +90,12 @@ impl Application {
             )),
             None => None,
         };
-        let relay = (store.clone(), pool.clone(), publisher);
+        let relay = (
+            store.clone(),
+            pool.clone(),
+            settings.postgres.schema.clone(),
+            publisher,
+        );
         let mut state =
             crate::bootstrap::app_state(store.clone(), credentials, personal_keys, &settings.auth)
                 .await?;
@@ -165,8 +175,14 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.server.shutdown_handle();
-        let (store, pool, publisher) = self.relay;
-        let relay = tokio::spawn(crate::outbox::run(store, pool, publisher, shutdown.clone()));
+        let (store, pool, schema, publisher) = self.relay;
+        let relay = tokio::spawn(crate::outbox::run(
+            store,
+            pool,
+            schema,
+            publisher,
+            shutdown.clone(),
+        ));
         let sender = self.sender.map(|s| tokio::spawn(s.run(shutdown.clone())));
         let served = self.server.run_until_stopped().await;
         // The server has stopped (or failed): the relay finishes its batch and stops too.

@@ -120,8 +120,13 @@ async fn ready(State(state): State<OpsState>) -> Response {
             }
         }
     }
+    // Which background tasks this instance runs, and which it leaves to another.
+    let roles: serde_json::Map<String, serde_json::Value> = crate::leader::roles()
+        .into_iter()
+        .map(|(task, role)| (task.to_string(), json!(role.as_str())))
+        .collect();
     if failed.is_empty() {
-        Json(json!({ "status": "ready", "service": state.service, "checks": results }))
+        Json(json!({ "status": "ready", "service": state.service, "checks": results, "roles": roles }))
             .into_response()
     } else {
         Problem::new(

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod event_store;
 pub mod files;
 pub mod http;
+pub mod leader;
 pub mod mail;
 pub mod metrics;
 pub mod nats;

@@ -36,6 +36,7 @@ async fn contract(store: DynReadModelStore) {
                 put("services", "a", json!({ "name": "Azylový dům" })),
                 put("services", "b", json!({ "n": 1 })),
             ],
+            None,
             at(5, 10),
         )
         .await
@@ -55,12 +56,28 @@ async fn contract(store: DynReadModelStore) {
             g,
             "registry",
             vec![put("services", "a", json!({ "name": "changed" }))],
+            None,
             at(5, 10),
         )
         .await
     {
-        Err(ReadModelError::AlreadyApplied { .. }) => {}
-        other => panic!("expected AlreadyApplied, got {other:?}"),
+        Err(ReadModelError::CheckpointMoved { .. }) => {}
+        other => panic!("expected CheckpointMoved, got {other:?}"),
+    }
+    // Nor one built on a checkpoint that has moved since (a second instance's
+    // overlapping batch): its documents were read before the other commit.
+    match store
+        .commit(
+            g,
+            "registry",
+            vec![put("services", "a", json!({ "name": "stale" }))],
+            Some(at(4, 7)),
+            at(9, 20),
+        )
+        .await
+    {
+        Err(ReadModelError::CheckpointMoved { from, .. }) => assert_eq!(from, Some(at(4, 7))),
+        other => panic!("expected CheckpointMoved, got {other:?}"),
     }
     // An older one neither.
     assert!(store
@@ -68,6 +85,7 @@ async fn contract(store: DynReadModelStore) {
             g,
             "registry",
             vec![put("services", "z", json!({}))],
+            Some(at(5, 10)),
             at(4, 99)
         )
         .await
@@ -97,6 +115,7 @@ async fn contract(store: DynReadModelStore) {
                 },
                 put("providers", "p", json!({})),
             ],
+            Some(at(5, 10)),
             at(6, 11),
         )
         .await
@@ -124,6 +143,7 @@ async fn contract(store: DynReadModelStore) {
             g,
             "registry",
             vec![put("news", "n", json!({})), put("services", "c", json!({}))],
+            Some(at(6, 11)),
             at(7, 12),
         )
         .await
@@ -160,6 +180,7 @@ async fn contract(store: DynReadModelStore) {
             g2,
             "registry",
             vec![put("services", "b", json!({ "n": 2 }))],
+            None,
             at(6, 11),
         )
         .await

@@ -94,11 +94,21 @@ async fn handle(
     messages: Vec<async_nats::jetstream::Message>,
 ) -> anyhow::Result<()> {
     let generation = read_models.active_generation().await?;
-    let mut checkpoint = read_models
+    let mut stored = read_models
         .checkpoint(generation, projection.name())
-        .await?
-        .unwrap_or(LogPosition::START);
+        .await?;
+    let mut checkpoint = stored.unwrap_or(LogPosition::START);
     let mut batch: Vec<RecordedEvent> = Vec::new();
+    let apply = |from: Option<LogPosition>, batch: Vec<RecordedEvent>| async move {
+        if apply_batch(projection, read_models, generation, from, &batch).await? {
+            Ok(batch.last().map(RecordedEvent::log_position).or(from))
+        } else {
+            anyhow::bail!(
+                "the checkpoint of {} moved: another instance applies it",
+                projection.name()
+            )
+        }
+    };
     for message in &messages {
         if message.info().is_ok_and(|i| i.delivered > 1) {
             REDELIVERIES.with_label_values(&[projection.name()]).inc();
@@ -120,22 +130,22 @@ async fn handle(
         }
         // A gap: apply what we have, then read the store up to this event.
         if !batch.is_empty() {
-            apply_batch(projection, read_models, generation, &batch).await?;
-            batch.clear();
+            apply(stored, std::mem::take(&mut batch)).await?;
         }
-        while checkpoint < position {
+        loop {
             catch_up(projection, events, read_models, generation, BATCH).await?;
-            checkpoint = read_models
+            stored = read_models
                 .checkpoint(generation, projection.name())
-                .await?
-                .unwrap_or(LogPosition::START);
-            if checkpoint < position {
-                tokio::time::sleep(Duration::from_millis(5)).await;
+                .await?;
+            checkpoint = stored.unwrap_or(LogPosition::START);
+            if checkpoint >= position {
+                break;
             }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
     if !batch.is_empty() {
-        apply_batch(projection, read_models, generation, &batch).await?;
+        apply(stored, batch).await?;
     }
     // Acknowledged only once what they carry is committed: the message last
     // in the stream acknowledges all before it (ack policy `all`).

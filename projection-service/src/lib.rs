@@ -32,24 +32,6 @@ pub fn spawn_projections(
     ))]
 }
 
-/// Starts every projection on the bus (JetStream), with the store as catch-up path.
-pub fn spawn_consumers(
-    events: infra::event_store::DynEventStore,
-    read_models: infra::read_model::DynReadModelStore,
-    nats: async_nats::Client,
-    prefix: String,
-    shutdown: infra::shutdown::Shutdown,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(consumer::consume(
-        std::sync::Arc::new(registry::RegistryProjection),
-        events,
-        read_models,
-        nats,
-        prefix,
-        shutdown,
-    ))]
-}
-
 /// Starts the statistics projection (it follows the log); it stops with `shutdown`.
 pub fn spawn_statistics(
     events: infra::event_store::DynEventStore,

@@ -129,8 +129,10 @@ pub trait Projection: Send + Sync + 'static {
     }
 }
 
-/// Applies one batch and commits it with its checkpoint; returns whether it was applied
-/// (false: another run had applied it already).
+/// Applies one batch onto the checkpoint `from` (the one it follows; `None`:
+/// the start) and commits it with its last position; returns whether it was
+/// applied (false: the checkpoint had moved — another run applied it, or
+/// part of it — and nothing was written).
 ///
 /// # Errors
 /// Read-model store failures or events that do not read.
@@ -138,6 +140,7 @@ pub async fn apply_batch(
     projection: &dyn Projection,
     read_models: &DynReadModelStore,
     generation: i64,
+    from: Option<LogPosition>,
     batch: &[RecordedEvent],
 ) -> anyhow::Result<bool> {
     let Some(last) = batch.last() else {
@@ -162,6 +165,7 @@ pub async fn apply_batch(
             generation,
             projection.name(),
             docs.into_changes(),
+            from,
             last.log_position(),
         )
         .await
@@ -172,7 +176,7 @@ pub async fn apply_batch(
                 .inc_by(batch.len() as u64);
             Ok(true)
         }
-        Err(ReadModelError::AlreadyApplied { .. }) => Ok(false),
+        Err(ReadModelError::CheckpointMoved { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
@@ -188,20 +192,26 @@ pub async fn catch_up(
     generation: i64,
     batch_size: usize,
 ) -> anyhow::Result<u64> {
-    let mut position = read_models
+    let mut from = read_models
         .checkpoint(generation, projection.name())
-        .await?
-        .unwrap_or(LogPosition::START);
+        .await?;
     let mut applied = 0;
     loop {
-        let batch = events.read_all(position, batch_size).await?;
+        let batch = events
+            .read_all(from.unwrap_or(LogPosition::START), batch_size)
+            .await?;
         let Some(last) = batch.last() else {
             return Ok(applied);
         };
-        if apply_batch(projection, read_models, generation, &batch).await? {
+        if apply_batch(projection, read_models, generation, from, &batch).await? {
             applied += batch.len() as u64;
+            from = Some(last.log_position());
+        } else {
+            // Another run moved the checkpoint: go on from where it is.
+            from = read_models
+                .checkpoint(generation, projection.name())
+                .await?;
         }
-        position = last.log_position();
     }
 }
 
@@ -270,20 +280,28 @@ pub async fn follow(
     while !shutdown.is_triggered() {
         let run = async {
             let generation = read_models.active_generation().await?;
-            let from = read_models
+            let mut from = read_models
                 .checkpoint(generation, projection.name())
-                .await?
-                .unwrap_or(LogPosition::START);
-            let mut sub = subscribe(events.clone(), from, batch_size, Duration::from_millis(200));
+                .await?;
+            let mut sub = subscribe(
+                events.clone(),
+                from.unwrap_or(LogPosition::START),
+                batch_size,
+                Duration::from_millis(200),
+            );
             loop {
                 let batch = tokio::select! {
                     b = sub.next_batch() => b?,
                     () = shutdown.wait() => return anyhow::Ok(()),
                 };
-                apply_batch(projection.as_ref(), &read_models, generation, &batch).await?;
-                if let Some(last) = batch.last() {
-                    record_lag(projection.name(), &events, last).await;
+                let Some(last) = batch.last() else { continue };
+                if !apply_batch(projection.as_ref(), &read_models, generation, from, &batch).await?
+                {
+                    // Another run moved the checkpoint: start again from it.
+                    return Ok(());
                 }
+                from = Some(last.log_position());
+                record_lag(projection.name(), &events, last).await;
                 if read_models.active_generation().await? != generation {
                     // A rebuild switched generations: continue in the new one.
                     return Ok(());

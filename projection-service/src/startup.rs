@@ -4,6 +4,7 @@
 use crate::Settings;
 use infra::event_store::DynEventStore;
 use infra::http::{self, ClickHouseCheck, EventStoreCheck, NatsCheck, Server};
+use infra::leader;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
@@ -23,6 +24,8 @@ pub struct Application {
     stats: infra::stats::DynStatsStore,
     territory: Arc<infra::territory::Territory>,
     rules: crate::notifications::Rules,
+    pool: deadpool_postgres::Pool,
+    schema: String,
 }
 
 impl Application {
@@ -32,6 +35,7 @@ impl Application {
     /// Naming the variable of a dependency that cannot be reached, or the address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
+        let pool = pg_store.pool().clone();
         let read_models: DynReadModelStore =
             Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
         let store: DynEventStore = Arc::new(pg_store);
@@ -65,6 +69,8 @@ impl Application {
             stats,
             territory,
             rules: settings.notifications,
+            pool,
+            schema: settings.postgres.schema,
         })
     }
 
@@ -89,27 +95,40 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.server.shutdown_handle();
-        let mut projections = vec![
-            crate::spawn_statistics(
-                self.store.clone(),
-                self.stats,
-                self.territory.clone(),
-                shutdown.clone(),
-            ),
-            crate::spawn_notifications(
-                self.store.clone(),
-                self.territory,
-                self.rules,
-                shutdown.clone(),
-            ),
+        // Each task runs on the instance holding its lock; the others stand by.
+        let (pool, schema) = (self.pool, self.schema);
+        let statistics = Arc::new(crate::statistics::Statistics {
+            events: self.store.clone(),
+            store: self.stats,
+            territory: self.territory.clone(),
+        });
+        let notifications = Arc::new(crate::notifications::ProcessManager {
+            events: self.store.clone(),
+            territory: self.territory,
+            rules: self.rules,
+        });
+        let registry: Arc<dyn crate::runner::Projection> =
+            Arc::new(crate::registry::RegistryProjection);
+        let (events, read_models, nats, prefix) =
+            (self.store, self.read_models, self.nats, self.prefix);
+        let projections = [
+            leader::spawn(&pool, &schema, "statistics", &shutdown, move |stop| {
+                statistics.clone().run(stop)
+            }),
+            leader::spawn(&pool, &schema, "notifications", &shutdown, move |stop| {
+                notifications.clone().run(stop)
+            }),
+            leader::spawn(&pool, &schema, registry.name(), &shutdown, move |stop| {
+                crate::consumer::consume(
+                    registry.clone(),
+                    events.clone(),
+                    read_models.clone(),
+                    nats.clone(),
+                    prefix.clone(),
+                    stop,
+                )
+            }),
         ];
-        projections.extend(crate::spawn_consumers(
-            self.store,
-            self.read_models,
-            self.nats,
-            self.prefix,
-            shutdown.clone(),
-        ));
         let served = self.server.run_until_stopped().await;
         shutdown.trigger();
         for p in projections {

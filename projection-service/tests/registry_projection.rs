@@ -353,7 +353,19 @@ async fn contract(events: DynEventStore, rm: DynReadModelStore) {
         .read_all(infra::event_store::LogPosition::START, 3)
         .await
         .unwrap();
-    assert!(!apply_batch(&projection, &rm, live, &old).await.unwrap());
+    assert!(!apply_batch(&projection, &rm, live, None, &old)
+        .await
+        .unwrap());
+    // Nor one built on a checkpoint that has moved on (a second instance's).
+    let current = rm.checkpoint(live, "registry").await.unwrap();
+    let stale = old
+        .first()
+        .map(infra::event_store::RecordedEvent::log_position);
+    assert_ne!(stale, current);
+    let after_stale = events.read_all(stale.unwrap(), 2).await.unwrap();
+    assert!(!apply_batch(&projection, &rm, live, stale, &after_stale)
+        .await
+        .unwrap());
     assert_eq!(snapshot(&rm, live).await, before);
 
     // A rebuild from zero in one large batch equals the live read models.

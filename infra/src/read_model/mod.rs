@@ -35,11 +35,15 @@ pub struct Document {
 /// Why the read-model store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadModelError {
-    /// The batch was applied already (the stored checkpoint is at or past it); nothing was written.
-    #[error("projection {projection} is already at or past {position:?}")]
-    AlreadyApplied {
+    /// The stored checkpoint is no longer the one the batch was built on (the
+    /// batch, or one overlapping it, was applied already — a redelivery, or
+    /// another instance); nothing was written.
+    #[error("projection {projection}: the checkpoint moved from {from:?} before {position:?} was committed")]
+    CheckpointMoved {
         /// The projection.
         projection: String,
+        /// The checkpoint the batch was built on (`None`: none yet).
+        from: Option<LogPosition>,
         /// The batch's checkpoint.
         position: LogPosition,
     },
@@ -84,17 +88,22 @@ pub trait ReadModelStore: Send + Sync + 'static {
         key: &str,
     ) -> Result<Option<Value>, ReadModelError>;
 
-    /// Writes `changes` and moves the projection's checkpoint to `position`,
-    /// atomically; refuses with [`ReadModelError::AlreadyApplied`] (writing
-    /// nothing) when the checkpoint is already at or past `position`.
+    /// Writes `changes` and moves the projection's checkpoint from `from`
+    /// (the checkpoint the documents were read at; `None`: none yet) forward
+    /// to `position`, atomically. Refuses with
+    /// [`ReadModelError::CheckpointMoved`], writing nothing, when the stored
+    /// checkpoint is not `from` or `position` is not past it: a batch built
+    /// on documents another run has changed since cannot overwrite them, and
+    /// a read model never goes backwards.
     ///
     /// # Errors
-    /// `AlreadyApplied`, or storage failures (nothing written).
+    /// `CheckpointMoved`, or storage failures (nothing written).
     async fn commit(
         &self,
         generation: i64,
         projection: &str,
         changes: Vec<Change>,
+        from: Option<LogPosition>,
         position: LogPosition,
     ) -> Result<(), ReadModelError>;
 

@@ -122,6 +122,7 @@ impl ReadModelStore for PostgresReadModelStore {
         generation: i64,
         projection: &str,
         changes: Vec<Change>,
+        from: Option<LogPosition>,
         position: LogPosition,
     ) -> Result<(), ReadModelError> {
         let mut client = self.client().await?;
@@ -130,21 +131,37 @@ impl ReadModelStore for PostgresReadModelStore {
             position.transaction_id as i64,
             position.global_position as i64,
         );
-        // Lock the checkpoint row (or create it) and move it forward only.
-        let moved = tx
-            .execute(
-                "INSERT INTO rm_checkpoints (generation, projection, transaction_id, global_position) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (generation, projection) DO UPDATE \
-                 SET transaction_id = excluded.transaction_id, global_position = excluded.global_position, updated_at = now() \
-                 WHERE (rm_checkpoints.transaction_id, rm_checkpoints.global_position) < (excluded.transaction_id, excluded.global_position)",
-                &[&generation, &projection, &t, &p],
-            )
-            .await
-            .map_err(backend)?;
+        // Move the checkpoint (locking its row) from where the batch was built, forward only.
+        let moved = match from {
+            None => tx
+                .execute(
+                    "INSERT INTO rm_checkpoints (generation, projection, transaction_id, global_position) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (generation, projection) DO NOTHING",
+                    &[&generation, &projection, &t, &p],
+                )
+                .await
+                .map_err(backend)?,
+            Some(from) if from < position => tx
+                .execute(
+                    "UPDATE rm_checkpoints SET transaction_id = $3, global_position = $4, updated_at = now() \
+                     WHERE generation = $1 AND projection = $2 AND transaction_id = $5 AND global_position = $6",
+                    &[
+                        &generation,
+                        &projection,
+                        &t,
+                        &p,
+                        &(from.transaction_id as i64),
+                        &(from.global_position as i64),
+                    ],
+                )
+                .await
+                .map_err(backend)?,
+            Some(_) => 0,
+        };
         if moved == 0 {
-            return Err(ReadModelError::AlreadyApplied {
+            return Err(ReadModelError::CheckpointMoved {
                 projection: projection.to_string(),
+                from,
                 position,
             });
         }

@@ -143,6 +143,7 @@ impl ReadModelStore for SqliteReadModelStore {
         generation: i64,
         projection: &str,
         changes: Vec<Change>,
+        from: Option<LogPosition>,
         position: LogPosition,
     ) -> Result<(), ReadModelError> {
         let projection = projection.to_string();
@@ -157,8 +158,9 @@ impl ReadModelStore for SqliteReadModelStore {
                 .optional()
                 .map_err(backend)?;
             let new = (position.transaction_id as i64, position.global_position as i64);
-            if current.is_some_and(|cur| cur >= new) {
-                return Err(ReadModelError::AlreadyApplied { projection, position });
+            let built_on = from.map(|f| (f.transaction_id as i64, f.global_position as i64));
+            if current != built_on || built_on.is_some_and(|f| f >= new) {
+                return Err(ReadModelError::CheckpointMoved { projection, from, position });
             }
             tx.execute(
                 "INSERT INTO rm_checkpoints (generation, projection, transaction_id, global_position) VALUES (?1, ?2, ?3, ?4) \

@@ -9,6 +9,7 @@ use crate::helpers::{spawn_distributed_on, Distributed};
 use events::StreamRef;
 use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::{DynEventStore, LogPosition};
+use infra::postgres::PgSettings;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::testing::{PrivateClickHouse, PrivatePostgres, TestClickHouse, TestNats, TestPostgres};
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 const REPORTS: usize = 60;
 
-async fn register(admin: &Client) -> String {
+pub(crate) async fn register(admin: &Client) -> String {
     let provider = json!({ "ico": "00064581", "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
     let service = json!({ "provider_ico": "00064581", "details": { "name": "Azylový dům", "kind": 20,
@@ -75,14 +76,14 @@ async fn until_accepted(
     }
 }
 
-fn position(answer: &Value) -> LogPosition {
+pub(crate) fn position(answer: &Value) -> LogPosition {
     LogPosition {
         transaction_id: answer["transaction_id"].as_u64().unwrap(),
         global_position: answer["global_position"].as_u64().unwrap(),
     }
 }
 
-async fn vacancy_reports(store: &DynEventStore, service_id: &str) -> usize {
+pub(crate) async fn vacancy_reports(store: &DynEventStore, service_id: &str) -> usize {
     store
         .read_stream(&StreamRef::new("service", service_id), 1, 10_000)
         .await
@@ -109,8 +110,8 @@ async fn snapshot(rm: &DynReadModelStore, generation: i64) -> BTreeMap<String, V
 }
 
 /// Waits until the registry read models reached `upto`, then compares them to a rebuild from zero.
-async fn read_models_equal_a_rebuild(stack: &Distributed, upto: LogPosition) {
-    let store = PostgresEventStore::connect(&stack.postgres).await.unwrap();
+pub(crate) async fn read_models_equal_a_rebuild(postgres: &PgSettings, upto: LogPosition) {
+    let store = PostgresEventStore::connect(postgres).await.unwrap();
     let rm: DynReadModelStore = Arc::new(
         PostgresReadModelStore::new(store.pool().clone())
             .await
@@ -221,7 +222,7 @@ async fn postgres_crashed_under_load_loses_and_duplicates_no_command() {
         Arc::new(PostgresEventStore::connect(&stack.postgres).await.unwrap());
     assert_eq!(vacancy_reports(&store, &service_id).await, REPORTS);
     let last = answers.iter().map(|(a, _)| position(a)).max().unwrap();
-    read_models_equal_a_rebuild(&stack, last).await;
+    read_models_equal_a_rebuild(&stack.postgres, last).await;
     let detail: Value = reqwest::get(format!(
         "{}/api/v1/services/{service_id}?after={}:{}",
         stack.queries, last.transaction_id, last.global_position
@@ -337,7 +338,7 @@ async fn clickhouse_away_for_a_while_delays_only_the_statistics() {
             .collect::<Vec<_>>()
     };
     assert_eq!(strip(stats.snapshots_on(day).await.unwrap()), strip(live));
-    read_models_equal_a_rebuild(&stack, at).await;
+    read_models_equal_a_rebuild(&stack.postgres, at).await;
     all_ready(&stack).await;
     stack.stop().await;
 }
@@ -378,7 +379,7 @@ async fn nats_restarted_under_load_delays_nothing_that_was_accepted() {
     let store: DynEventStore =
         Arc::new(PostgresEventStore::connect(&stack.postgres).await.unwrap());
     assert_eq!(vacancy_reports(&store, &service_id).await, REPORTS);
-    read_models_equal_a_rebuild(&stack, position(&last)).await;
+    read_models_equal_a_rebuild(&stack.postgres, position(&last)).await;
     all_ready(&stack).await;
     stack.stop().await;
 }

@@ -26,6 +26,7 @@ mod openapi;
 mod plans;
 mod read_side;
 mod registry;
+mod replicas;
 mod security;
 mod statistics;
 mod subscriptions;
