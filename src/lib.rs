@@ -84,6 +84,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         // Hashes, e-mails and every author's key live here: owner only.
         infra::sqlite::private_dir(&settings.data_dir)?;
+        infra::metrics::watch_data_dir(&settings.data_dir);
         let path = settings.data_dir.join("events.sqlite3");
         let store: DynEventStore = Arc::new(SqliteEventStore::open(&path)?);
         let credentials = Arc::new(SqliteCredentialStore::open(

@@ -9,9 +9,10 @@ use crate::state::AppState;
 use events::aggregate::{from_recorded, to_new_event};
 use events::{Actor, Aggregate, EventMetadata, ExpectedVersion, StreamRef};
 use infra::event_store::StoreError;
+use prometheus::{IntCounterVec, Opts};
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -198,12 +199,72 @@ async fn same_request(
     }
 }
 
+/// Commands decided, by stream type and outcome.
+static COMMANDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "portal_commands_total",
+            "Commands by stream type and outcome (recorded, unchanged, deduplicated, refused, failed)",
+        ),
+        &["stream_type", "outcome"],
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
+    c
+});
+
+/// Events recorded by commands, by type (e.g. `VacancyReported`: the vacancy reports).
+static RECORDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    let c = IntCounterVec::new(
+        Opts::new(
+            "portal_events_recorded_total",
+            "Events recorded by commands, by event type",
+        ),
+        &["type"],
+    )
+    .expect("valid metric");
+    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
+    c
+});
+
+fn outcome(result: &Result<CommandResult, ApiError>) -> &'static str {
+    match result {
+        Ok(r) if r.deduplicated => "deduplicated",
+        Ok(r) if r.events == 0 => "unchanged",
+        Ok(_) => "recorded",
+        Err(
+            ApiError::Store(_)
+            | ApiError::Internal(_)
+            | ApiError::Unavailable(_)
+            | ApiError::Credentials(infra::credentials::CredentialError::Backend(_)),
+        ) => "failed",
+        Err(_) => "refused",
+    }
+}
+
 /// Runs `command` on the aggregate `stream_id` after `authorise` accepts its state.
 ///
 /// # Errors
 /// 422 for invalid fields or a reused key, 404/409 from the domain, 409 on a
 /// version conflict, 403 from `authorise`; nothing is written then.
 pub async fn execute<A>(
+    app: &AppState,
+    stream_id: &str,
+    command: A::Command,
+    ctx: &CommandContext,
+    authorise: impl Fn(&A, u64) -> Result<(), ApiError>,
+) -> Result<CommandResult, ApiError>
+where
+    A: Aggregate + Clone + Send + Sync + 'static,
+{
+    let result = decide_and_append::<A>(app, stream_id, command, ctx, authorise).await;
+    COMMANDS
+        .with_label_values(&[A::STREAM_TYPE, outcome(&result)])
+        .inc();
+    result
+}
+
+async fn decide_and_append<A>(
     app: &AppState,
     stream_id: &str,
     command: A::Command,
@@ -289,6 +350,7 @@ where
             });
         }
         let new_events: Vec<_> = events.iter().map(|e| to_new_event(e, now)).collect();
+        let types: Vec<String> = new_events.iter().map(|e| e.event_type.clone()).collect();
         let metadata = EventMetadata {
             actor: ctx.actor.clone(),
             correlation_id: ctx.headers.correlation_id,
@@ -303,6 +365,9 @@ where
         match store.append(&stream, expected, new_events, &metadata).await {
             Ok(appended) => {
                 if !appended.deduplicated {
+                    for t in &types {
+                        RECORDED.with_label_values(&[t]).inc();
+                    }
                     let mut next = state;
                     for e in &events {
                         next.apply(e);

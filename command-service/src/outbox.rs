@@ -123,11 +123,23 @@ pub async fn run(
     .await;
 }
 
-/// Relays until `shutdown`, starting again after failures with a back-off.
+/// Relays until `shutdown`, starting again after failures with a back-off;
+/// the backlog shows 0 when it stops (the active instance shows the real one).
 async fn relay(store: DynEventStore, pool: Pool, publisher: EventPublisher, shutdown: Shutdown) {
+    PUBLISHED.inc_by(0);
+    relay_until(&store, &pool, &publisher, &shutdown).await;
+    BACKLOG.set(0);
+}
+
+async fn relay_until(
+    store: &DynEventStore,
+    pool: &Pool,
+    publisher: &EventPublisher,
+    shutdown: &Shutdown,
+) {
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_triggered() {
-        match relay_once(&store, &pool, &publisher, &shutdown).await {
+        match relay_once(store, pool, publisher, shutdown).await {
             Ok(()) => return,
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "outbox relay failed; resuming from its checkpoint");

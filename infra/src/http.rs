@@ -80,28 +80,51 @@ struct OpsState {
     checks: Arc<Vec<Box<dyn HealthCheck>>>,
 }
 
+/// How often the dependencies are checked for `dependency_up` when nobody asks `/ready`.
+const WATCH_EVERY: Duration = Duration::from_secs(15);
+
 /// `/health` (the process is alive) and `/ready` (every dependency answers);
-/// [`Server::bind`] adds `/metrics`, here or on `PORTAL_METRICS_ADDR`.
+/// [`Server::bind`] adds `/metrics`, here or on `PORTAL_METRICS_ADDR`. The
+/// dependencies are also checked every [`WATCH_EVERY`] while the router
+/// lives, so that `dependency_up` is current for alerts.
 pub fn ops_router(service: &'static str, checks: Vec<Box<dyn HealthCheck>>) -> Router {
+    let checks = Arc::new(checks);
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let watched = Arc::downgrade(&checks);
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(WATCH_EVERY).await;
+                let Some(checks) = watched.upgrade() else {
+                    return;
+                };
+                check_all(service, &checks).await;
+            }
+        });
+    }
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .with_state(OpsState {
-            service,
-            checks: Arc::new(checks),
-        })
+        .with_state(OpsState { service, checks })
 }
 
 async fn health(State(state): State<OpsState>) -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "service": state.service, "version": env!("CARGO_PKG_VERSION") }))
 }
 
-async fn ready(State(state): State<OpsState>) -> Response {
+/// Runs every check (each within 3 s) and records it in `dependency_up`:
+/// the outcome by dependency, and those that failed.
+async fn check_all(
+    service: &'static str,
+    checks: &[Box<dyn HealthCheck>],
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    Vec<&'static str>,
+) {
     let mut results = serde_json::Map::new();
     let mut failed = Vec::new();
-    for check in state.checks.iter() {
+    for check in checks {
         let outcome = tokio::time::timeout(Duration::from_secs(3), check.check()).await;
-        let gauge = metrics::DEPENDENCY_UP.with_label_values(&[state.service, check.name()]);
+        let gauge = metrics::DEPENDENCY_UP.with_label_values(&[service, check.name()]);
         match outcome {
             Ok(Ok(())) => {
                 gauge.set(1);
@@ -120,6 +143,11 @@ async fn ready(State(state): State<OpsState>) -> Response {
             }
         }
     }
+    (results, failed)
+}
+
+async fn ready(State(state): State<OpsState>) -> Response {
+    let (results, failed) = check_all(state.service, &state.checks).await;
     // Which background tasks this instance runs, and which it leaves to another.
     let roles: serde_json::Map<String, serde_json::Value> = crate::leader::roles()
         .into_iter()

@@ -71,6 +71,14 @@ impl Role {
     }
 }
 
+fn forget(task: &'static str) {
+    let _ = LEADER.remove_label_values(&[task]);
+    ROLES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(task);
+}
+
 fn set_role(task: &'static str, role: Role) {
     LEADER
         .with_label_values(&[task])
@@ -130,7 +138,8 @@ async fn try_lock(pool: &Pool, schema: &str, task: &str) -> anyhow::Result<Optio
 /// Runs `work` whenever this instance holds the lock of `task`, until
 /// `shutdown`. `work` gets a signal that fires on shutdown or when the lock
 /// is lost; it should then finish what it is doing and return. When it
-/// returns by itself, the task is over: the lock is let go and `lead` returns.
+/// returns by itself, the task is not run here at all: the lock is let go,
+/// the task's role forgotten, and `lead` returns.
 pub async fn lead<W, F>(
     pool: Pool,
     schema: String,
@@ -142,6 +151,7 @@ pub async fn lead<W, F>(
     F: Future<Output = ()>,
 {
     set_role(task, Role::Standby);
+    TAKEOVERS.with_label_values(&[task]).inc_by(0);
     while !shutdown.is_triggered() {
         let lease = match try_lock(&pool, &schema, task).await {
             Ok(Some(lease)) => lease,
@@ -166,7 +176,12 @@ pub async fn lead<W, F>(
         let running = work(stop.clone());
         tokio::pin!(running);
         let over = tokio::select! {
-            () = &mut running => true,
+            () = &mut running => {
+                // Not run here at all (e.g. switched off by a setting): no role to show.
+                forget(task);
+                drop(lease);
+                return;
+            }
             () = lease.lost() => {
                 tracing::warn!(task, "lost the task's lock; standing by");
                 stop.trigger();

@@ -117,9 +117,51 @@ static PROCESS_AND_BUILD: LazyLock<()> = LazyLock::new(|| {
         .expect("metric registered twice");
 });
 
+/// The folder whose file system `portal_data_dir_*` describe (the embedded portal's data).
+static DATA_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Space left and in all on the file system of the data folder, read at each scrape.
+static DATA_DIR_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "portal_data_dir_bytes",
+                "The data folder's file system: bytes available to the portal and in all",
+            ),
+            &["kind"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Makes `/metrics` report the free and total space of the file system holding `dir`.
+pub fn watch_data_dir(dir: &std::path::Path) {
+    let _ = DATA_DIR.set(dir.to_path_buf());
+}
+
+fn record_data_dir() {
+    let Some(dir) = DATA_DIR.get() else { return };
+    match rustix::fs::statvfs(dir) {
+        Ok(fs) => {
+            let bytes =
+                |blocks: u64| i64::try_from(blocks.saturating_mul(fs.f_frsize)).unwrap_or(i64::MAX);
+            DATA_DIR_BYTES
+                .with_label_values(&["available"])
+                .set(bytes(fs.f_bavail));
+            DATA_DIR_BYTES
+                .with_label_values(&["size"])
+                .set(bytes(fs.f_blocks));
+        }
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot read the data folder's file system")
+        }
+    }
+}
+
 /// The registry in Prometheus's text format.
 pub fn render() -> String {
     LazyLock::force(&PROCESS_AND_BUILD);
+    record_data_dir();
     // Touch the shared families so that they are listed before their first sample.
     LazyLock::force(&HTTP_REQUESTS);
     LazyLock::force(&APPEND_SECONDS);

@@ -172,6 +172,10 @@ pub async fn consume(
     shutdown: Shutdown,
 ) {
     let js = async_nats::jetstream::new(nats);
+    let _running = crate::runner::Running::start(projection.name());
+    REDELIVERIES
+        .with_label_values(&[projection.name()])
+        .inc_by(0);
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_triggered() {
         let run = async {

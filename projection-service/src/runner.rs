@@ -254,6 +254,26 @@ static APPLIED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     c
 });
 
+/// A projection's figures while this instance runs it: its counters are
+/// shown from 0 at once, and its lag is forgotten when it stops (dropped),
+/// so that a standby shows no lag that alerts could take for the active one's.
+pub struct Running(&'static str);
+
+impl Running {
+    /// This instance starts running the projection `name`.
+    pub fn start(name: &'static str) -> Self {
+        APPLIED.with_label_values(&[name]).inc_by(0);
+        Self(name)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = LAG_EVENTS.remove_label_values(&[self.0]);
+        let _ = LAG_MS.remove_label_values(&[self.0]);
+    }
+}
+
 async fn record_lag(name: &str, events: &DynEventStore, last: &RecordedEvent) {
     let ms = (time::OffsetDateTime::now_utc() - last.recorded_at).whole_milliseconds();
     LAG_MS
@@ -276,6 +296,7 @@ pub async fn follow(
     batch_size: usize,
     shutdown: Shutdown,
 ) {
+    let _running = Running::start(projection.name());
     let mut backoff = Duration::from_millis(100);
     while !shutdown.is_triggered() {
         let run = async {

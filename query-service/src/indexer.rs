@@ -129,11 +129,17 @@ impl Indexer {
         }
     }
 
-    /// Refreshes every [`POLL`] until `shutdown`.
+    /// Refreshes every [`POLL`] until `shutdown`, recording the portal's
+    /// figures every [`crate::figures::EVERY`].
     pub async fn run(self: Arc<Self>, shutdown: Shutdown) {
+        let mut recorded: Option<Instant> = None;
         while !shutdown.is_triggered() {
             if let Err(e) = self.refresh().await {
                 tracing::warn!(error = %format!("{e:#}"), "cannot refresh the search index");
+            }
+            if recorded.is_none_or(|at| at.elapsed() >= crate::figures::EVERY) {
+                crate::figures::record(&self.read(), time::OffsetDateTime::now_utc());
+                recorded = Some(Instant::now());
             }
             tokio::select! {
                 () = tokio::time::sleep(POLL) => {}

@@ -218,7 +218,30 @@ async fn client(
     while Instant::now() < until {
         i += 1;
         let key = format!("replicas-{c}-{i}");
-        if own.is_none() || i % 8 == 0 {
+        let report_on = own.as_mut().filter(|_| i % 8 != 0);
+        if let Some((id, version)) = report_on {
+            let free = (i % 90) as i64;
+            let body =
+                json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": free });
+            let path = format!("/services/{id}/vacancies");
+            let answer = until_accepted(
+                &http,
+                &commands,
+                &token,
+                &key,
+                &path,
+                &body,
+                &mut seen.retried,
+            )
+            .await;
+            *version += 1;
+            let read = read_own_write(&http, &queries, id, position(&answer)).await;
+            assert_eq!(
+                read["version"], *version,
+                "client {c} read an answer older than its own report: {read}"
+            );
+            seen.reports.push((id.clone(), answer));
+        } else {
             let name = format!("Noclehárna {c}-{i}");
             let body = json!({ "provider_ico": provider_ico, "details": { "name": name, "kind": 26,
                 "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 100 }] }],
@@ -241,29 +264,6 @@ async fn client(
             );
             seen.services.push((id.clone(), name));
             own = Some((id, 1));
-        } else {
-            let (id, version) = own.as_mut().unwrap();
-            let free = (i % 90) as i64;
-            let body =
-                json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": free });
-            let path = format!("/services/{id}/vacancies");
-            let answer = until_accepted(
-                &http,
-                &commands,
-                &token,
-                &key,
-                &path,
-                &body,
-                &mut seen.retried,
-            )
-            .await;
-            *version += 1;
-            let read = read_own_write(&http, &queries, id, position(&answer)).await;
-            assert_eq!(
-                read["version"], *version,
-                "client {c} read an answer older than its own report: {read}"
-            );
-            seen.reports.push((id.clone(), answer));
         }
     }
     seen
