@@ -87,18 +87,20 @@ async fn consumer(
 }
 
 /// Applies what the bus delivered; catches up from the store on a gap.
+/// Answers the last event delivered (for the lag figures).
 async fn handle(
     projection: &dyn Projection,
     events: &DynEventStore,
     read_models: &DynReadModelStore,
     messages: Vec<async_nats::jetstream::Message>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<RecordedEvent>> {
     let generation = read_models.active_generation().await?;
     let mut stored = read_models
         .checkpoint(generation, projection.name())
         .await?;
     let mut checkpoint = stored.unwrap_or(LogPosition::START);
     let mut batch: Vec<RecordedEvent> = Vec::new();
+    let mut newest: Option<RecordedEvent> = None;
     let apply = |from: Option<LogPosition>, batch: Vec<RecordedEvent>| async move {
         if apply_batch(projection, read_models, generation, from, &batch).await? {
             Ok(batch.last().map(RecordedEvent::log_position).or(from))
@@ -115,6 +117,9 @@ async fn handle(
         }
         let event: RecordedEvent = serde_json::from_slice(&message.payload)?;
         let position = event.log_position();
+        if newest.as_ref().is_none_or(|n| n.log_position() < position) {
+            newest = Some(event.clone());
+        }
         let last = batch.last().map_or(checkpoint, RecordedEvent::log_position);
         if position <= last {
             continue; // applied already
@@ -158,7 +163,7 @@ async fn handle(
             .await
             .map_err(|e| anyhow::anyhow!("ack: {e}"))?;
     }
-    Ok(())
+    Ok(newest)
 }
 
 /// Runs a projection from JetStream until `shutdown`, with the store as the
@@ -229,8 +234,11 @@ pub async fn consume(
                         BATCH,
                     )
                     .await?;
-                } else {
-                    handle(projection.as_ref(), &events, &read_models, messages).await?;
+                    crate::runner::record_caught_up(projection.name());
+                } else if let Some(last) =
+                    handle(projection.as_ref(), &events, &read_models, messages).await?
+                {
+                    crate::runner::record_lag(projection.name(), &events, &last).await;
                 }
                 if read_models.active_generation().await? != generation {
                     return Ok(());

@@ -274,7 +274,14 @@ impl Drop for Running {
     }
 }
 
-async fn record_lag(name: &str, events: &DynEventStore, last: &RecordedEvent) {
+/// Records that a projection has nothing left to apply (it read the log to its head).
+pub(crate) fn record_caught_up(name: &str) {
+    LAG_MS.with_label_values(&[name]).set(0);
+    LAG_EVENTS.with_label_values(&[name]).set(0);
+}
+
+/// Records how far behind the head of the log and its commit a projection is after applying `last`.
+pub(crate) async fn record_lag(name: &str, events: &DynEventStore, last: &RecordedEvent) {
     let ms = (time::OffsetDateTime::now_utc() - last.recorded_at).whole_milliseconds();
     LAG_MS
         .with_label_values(&[name])

@@ -23,6 +23,7 @@ mod import;
 mod notifications;
 mod open_data;
 mod openapi;
+mod operations;
 mod plans;
 mod read_side;
 mod registry;
