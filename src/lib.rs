@@ -2,6 +2,7 @@
 //! embedded mode (events in SQLite under `./data/`, in-process bus, embedded
 //! read models), the command a new user runs.
 
+pub mod backup;
 pub mod bench;
 pub mod demo;
 pub mod import;

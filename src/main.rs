@@ -17,6 +17,14 @@ async fn main() -> std::process::ExitCode {
             anyhow::ensure!(report.is_sound(), "files named by the log are missing from the store");
             return Ok(());
         }
+        if args.first().map(String::as_str) == Some("backup") {
+            let target = args.get(1).ok_or_else(|| {
+                anyhow::anyhow!("usage: portal backup <new folder> (a copy of PORTAL_DATA_DIR while the portal runs)")
+            })?;
+            let summary = portal::backup::backup(&settings.data_dir, std::path::Path::new(target))?;
+            print!("{summary}");
+            return Ok(());
+        }
         if args.first().map(String::as_str) == Some("rebuild") {
             let generation = portal::rebuild(&settings).await?;
             println!("read models rebuilt from the start of the log; generation {generation} is active");

@@ -602,6 +602,207 @@ fn a_copy_of_the_stopped_data_folder_restores_the_portal_with_its_files() {
     );
 }
 
+/// `portal backup` while the portal runs and a client keeps writing: the
+/// databases that cannot be derived are copied by SQLite's online backup (a
+/// state of one moment, checked), the files and secrets as they are, the
+/// read models and statistics left out. Restored on an empty machine and
+/// rebuilt, the portal answers as the old one did, its log a prefix of the
+/// old one's.
+#[test]
+fn a_backup_taken_while_the_portal_writes_restores_it_on_an_empty_machine() {
+    use serde_json::{json, Value};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = TempDir::new();
+    let env = embedded_env(&dir);
+    let bin = env!("CARGO_BIN_EXE_portal");
+    let portal = ServiceProcess::spawn(bin, &env);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let token = admin_token(&runtime, portal.addr);
+    let base = format!("http://{}/api/v1", portal.addr);
+    let (http, token_of_post) = (reqwest::Client::new(), token.clone());
+    let post = move |path: String, body: Value| {
+        let (http, token) = (http.clone(), token_of_post.clone());
+        async move {
+            let r = http
+                .post(path)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.status());
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let address = json!({ "city": "Děčín", "postcode": "40502" });
+    let (kept, busy) = runtime.block_on(async {
+        post(
+            format!("{base}/providers"),
+            json!({ "ico": "00064581", "name": "Charita", "address": address }),
+        )
+        .await;
+        let mut ids = Vec::new();
+        for name in ["Azylový dům", "Noclehárna"] {
+            let s = json!({ "provider_ico": "00064581", "details": { "name": name, "kind": 20,
+                "forms": [{ "form": "pob", "capacities": [{ "unit": "luzka", "count": 1000 }] }],
+                "facilities": [{ "facility_id": "A", "name": "Dům", "address": address }] } });
+            ids.push(
+                post(format!("{base}/services"), s).await["stream_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let report =
+            json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": 7 });
+        post(format!("{base}/services/{}/vacancies", ids[0]), report).await;
+        (ids[0].clone(), ids[1].clone())
+    });
+    let minutes = "Zápis z jednání komise, 2. 12. 2026".as_bytes();
+    let file_url = upload_text(&runtime, portal.addr, &token, minutes)["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A client reports vacancies of the other service all the while.
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let written = std::sync::Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (stop, written, post) = (stop.clone(), written.clone(), post.clone());
+        let url = format!("{base}/services/{busy}/vacancies");
+        runtime.spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let body = json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": n % 500 });
+                post(url.clone(), body).await;
+                written.fetch_add(1, Ordering::SeqCst);
+                n += 1;
+            }
+        })
+    };
+    while written.load(Ordering::SeqCst) < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let backups = TempDir::new();
+    let target = backups.path().join("2026-12-02");
+    let backed_up = std::process::Command::new(bin)
+        .arg("backup")
+        .arg(&target)
+        .envs(env.iter().map(|(k, v)| (*k, v)))
+        .output()
+        .unwrap();
+    let during = written.load(Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
+    runtime.block_on(writer).unwrap();
+    let said = String::from_utf8_lossy(&backed_up.stdout).into_owned();
+    assert!(
+        backed_up.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&backed_up.stderr)
+    );
+    for db in ["events.sqlite3", "private.sqlite3", "personal-keys.sqlite3"] {
+        assert!(
+            said.contains(&format!("{db}: ")) && said.contains("integrity ok"),
+            "{said}"
+        );
+    }
+    assert!(
+        !target.join("read_models.sqlite3").exists(),
+        "derived data was copied"
+    );
+    assert!(
+        target.join("jwt-secret").exists(),
+        "the key of tokens and audit signatures is missing"
+    );
+    assert!(
+        written.load(Ordering::SeqCst) > 20 && during >= 20,
+        "nothing was written during the backup"
+    );
+    // Into the same folder again: refused, nothing overwritten.
+    let again = std::process::Command::new(bin)
+        .arg("backup")
+        .arg(&target)
+        .envs(env.iter().map(|(k, v)| (*k, v)))
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"));
+
+    // An empty machine: the backup copied in, the read models and statistics rebuilt.
+    let restored = TempDir::new();
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", target.display()))
+        .arg(restored.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let restored_env = embedded_env(&restored);
+    for command in ["rebuild", "check-files"] {
+        let out = std::process::Command::new(bin)
+            .arg(command)
+            .envs(restored_env.iter().map(|(k, v)| (*k, v)))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "portal {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let second = ServiceProcess::spawn(bin, &restored_env);
+    let get = |addr: std::net::SocketAddr, path: &str| {
+        runtime.block_on(async {
+            let r = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        })
+    };
+    for path in [
+        format!("/api/v1/services/{kept}"),
+        "/api/v1/providers/00064581".to_string(),
+        file_url.clone(),
+    ] {
+        let (old, new) = (get(portal.addr, &path), get(second.addr, &path));
+        assert_eq!(old.0, 200, "{path}");
+        assert_eq!(new, old, "{path} answers otherwise after the restore");
+    }
+    assert!(
+        !admin_token(&runtime, second.addr).is_empty(),
+        "the account did not survive"
+    );
+
+    // The restored log is the old one up to a moment during the writes: no event torn or lost before it.
+    let read_all = |dir: &std::path::Path| {
+        use infra::event_store::EventStore;
+        runtime.block_on(async {
+            let store =
+                infra::event_store::sqlite::SqliteEventStore::open(dir.join("events.sqlite3"))
+                    .unwrap();
+            let mut all = Vec::new();
+            let mut from = infra::event_store::LogPosition::START;
+            loop {
+                let page = store.read_all(from, 1000).await.unwrap();
+                let Some(last) = page.last() else { break };
+                from = last.log_position();
+                all.extend(
+                    page.into_iter()
+                        .map(|e| (e.global_position, e.event_id, e.event_type)),
+                );
+            }
+            all
+        })
+    };
+    let (live, copy) = (read_all(dir.path()), read_all(restored.path()));
+    assert!(copy.len() <= live.len());
+    assert_eq!(
+        live[..copy.len()],
+        copy[..],
+        "the restored log is not a prefix of the live one"
+    );
+    assert!(second.terminate().success());
+    assert!(portal.terminate().success());
+}
+
 /// Uploads `text` as a plain text file to the portal at `addr`; answers the upload's answer.
 fn upload_text(
     runtime: &tokio::runtime::Runtime,

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use events::aggregate::{from_recorded, to_new_event};
 use events::{Actor, Aggregate, EventMetadata, ExpectedVersion, StreamRef};
 use infra::event_store::StoreError;
-use prometheus::{IntCounterVec, Opts};
+use prometheus::IntCounterVec;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -201,30 +201,20 @@ async fn same_request(
 
 /// Commands decided, by stream type and outcome.
 static COMMANDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
-        Opts::new(
-            "portal_commands_total",
-            "Commands by stream type and outcome (recorded, unchanged, deduplicated, refused, failed)",
-        ),
+    infra::metrics::counter_vec(
+        "portal_commands_total",
+        "Commands by stream type and outcome (recorded, unchanged, deduplicated, refused, failed)",
         &["stream_type", "outcome"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
-    c
 });
 
 /// Events recorded by commands, by type (e.g. `VacancyReported`: the vacancy reports).
 static RECORDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
-        Opts::new(
-            "portal_events_recorded_total",
-            "Events recorded by commands, by event type",
-        ),
+    infra::metrics::counter_vec(
+        "portal_events_recorded_total",
+        "Events recorded by commands, by event type",
         &["type"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
-    c
 });
 
 fn outcome(result: &Result<CommandResult, ApiError>) -> &'static str {

@@ -28,23 +28,17 @@ const RELAY: &str = "jetstream";
 const BATCH: usize = 500;
 
 static PUBLISHED: LazyLock<IntCounter> = LazyLock::new(|| {
-    let c = IntCounter::new(
+    infra::metrics::counter(
         "outbox_published_total",
         "Events published to JetStream by the outbox relay",
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
-    c
 });
 
 static BACKLOG: LazyLock<IntGauge> = LazyLock::new(|| {
-    let g = IntGauge::new(
+    infra::metrics::gauge(
         "outbox_backlog_events",
         "Global positions between the log head and the relay's checkpoint",
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
-    g
 });
 
 /// The relay's checkpoint table.

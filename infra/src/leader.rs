@@ -13,7 +13,7 @@
 
 use crate::shutdown::Shutdown;
 use deadpool_postgres::Pool;
-use prometheus::{IntCounterVec, IntGaugeVec, Opts};
+use prometheus::{IntCounterVec, IntGaugeVec};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{LazyLock, Mutex};
@@ -25,29 +25,19 @@ pub const RETRY: Duration = Duration::from_secs(1);
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
 static LEADER: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    let g = IntGaugeVec::new(
-        Opts::new(
-            "portal_leader",
-            "Whether this instance runs the task (1) or stands by (0)",
-        ),
+    crate::metrics::gauge_vec(
+        "portal_leader",
+        "Whether this instance runs the task (1) or stands by (0)",
         &["task"],
     )
-    .expect("valid metric");
-    let _ = crate::metrics::REGISTRY.register(Box::new(g.clone()));
-    g
 });
 
 static TAKEOVERS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
-        Opts::new(
-            "portal_leader_acquired_total",
-            "Times this instance took the task's lock",
-        ),
+    crate::metrics::counter_vec(
+        "portal_leader_acquired_total",
+        "Times this instance took the task's lock",
         &["task"],
     )
-    .expect("valid metric");
-    let _ = crate::metrics::REGISTRY.register(Box::new(c.clone()));
-    c
 });
 
 static ROLES: Mutex<BTreeMap<&'static str, Role>> = Mutex::new(BTreeMap::new());

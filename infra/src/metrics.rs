@@ -2,7 +2,8 @@
 //! adapters and services share, and the text exposition for `/metrics`.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -16,6 +17,38 @@ fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
         .register(Box::new(c.clone()))
         .expect("metric registered twice");
     c
+}
+
+/// A counter with labels, registered in the process's registry (make it once, in a `LazyLock`).
+///
+/// # Panics
+/// When `name` is registered already, or is no valid metric name.
+pub fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    register(IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric"))
+}
+
+/// A gauge with labels, registered as [`counter_vec`].
+///
+/// # Panics
+/// As [`counter_vec`].
+pub fn gauge_vec(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    register(IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric"))
+}
+
+/// A counter, registered as [`counter_vec`].
+///
+/// # Panics
+/// As [`counter_vec`].
+pub fn counter(name: &str, help: &str) -> IntCounter {
+    register(IntCounter::new(name, help).expect("valid metric"))
+}
+
+/// A gauge, registered as [`counter_vec`].
+///
+/// # Panics
+/// As [`counter_vec`].
+pub fn gauge(name: &str, help: &str) -> IntGauge {
+    register(IntGauge::new(name, help).expect("valid metric"))
 }
 
 /// HTTP request latency by service, method, route and status.
@@ -117,8 +150,9 @@ static PROCESS_AND_BUILD: LazyLock<()> = LazyLock::new(|| {
         .expect("metric registered twice");
 });
 
-/// The folder whose file system `portal_data_dir_*` describe (the embedded portal's data).
-static DATA_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+/// The folder whose file system `portal_data_dir_bytes` describes (the embedded portal's data;
+/// the last one named, when a process runs several portals, as tests do).
+static DATA_DIR: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
 
 /// Space left and in all on the file system of the data folder, read at each scrape.
 static DATA_DIR_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
@@ -136,12 +170,18 @@ static DATA_DIR_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
 
 /// Makes `/metrics` report the free and total space of the file system holding `dir`.
 pub fn watch_data_dir(dir: &std::path::Path) {
-    let _ = DATA_DIR.set(dir.to_path_buf());
+    *DATA_DIR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(dir.to_path_buf());
 }
 
 fn record_data_dir() {
-    let Some(dir) = DATA_DIR.get() else { return };
-    match rustix::fs::statvfs(dir) {
+    let watched = DATA_DIR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let Some(dir) = watched else { return };
+    match rustix::fs::statvfs(&dir) {
         Ok(fs) => {
             let bytes =
                 |blocks: u64| i64::try_from(blocks.saturating_mul(fs.f_frsize)).unwrap_or(i64::MAX);

@@ -24,16 +24,11 @@ pub const BATCH: usize = 500;
 const IDLE: Duration = Duration::from_millis(500);
 
 static REDELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
-        prometheus::Opts::new(
-            "projection_redeliveries_total",
-            "JetStream messages delivered more than once",
-        ),
+    infra::metrics::counter_vec(
+        "projection_redeliveries_total",
+        "JetStream messages delivered more than once",
         &["projection"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
-    c
 });
 
 /// The durable consumer of a projection.

@@ -9,7 +9,7 @@ use anyhow::Context;
 use infra::event_store::{subscribe, DynEventStore, LogPosition, RecordedEvent};
 use infra::read_model::{Change, DynReadModelStore, ReadModelError};
 use infra::shutdown::Shutdown;
-use prometheus::{IntCounterVec, IntGaugeVec, Opts};
+use prometheus::{IntCounterVec, IntGaugeVec};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -216,42 +216,27 @@ pub async fn catch_up(
 }
 
 static LAG_EVENTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    let g = IntGaugeVec::new(
-        Opts::new(
-            "projection_lag_events",
-            "Global positions between the log head and the projection",
-        ),
+    infra::metrics::gauge_vec(
+        "projection_lag_events",
+        "Global positions between the log head and the projection",
         &["projection"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
-    g
 });
 
 static LAG_MS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    let g = IntGaugeVec::new(
-        Opts::new(
-            "projection_lag_milliseconds",
-            "Time from an event's commit to its projection",
-        ),
+    infra::metrics::gauge_vec(
+        "projection_lag_milliseconds",
+        "Time from an event's commit to its projection",
         &["projection"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
-    g
 });
 
 static APPLIED: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let c = IntCounterVec::new(
-        Opts::new(
-            "projection_events_total",
-            "Events applied by each projection",
-        ),
+    infra::metrics::counter_vec(
+        "projection_events_total",
+        "Events applied by each projection",
         &["projection"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(c.clone()));
-    c
 });
 
 /// A projection's figures while this instance runs it: its counters are

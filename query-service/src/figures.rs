@@ -5,7 +5,7 @@
 
 use crate::index::{Index, STALE_AFTER};
 use events::registry::service::ServiceStatus;
-use prometheus::{IntGauge, IntGaugeVec, Opts};
+use prometheus::{IntGauge, IntGaugeVec};
 use std::sync::LazyLock;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -14,36 +14,26 @@ use time::OffsetDateTime;
 pub const EVERY: Duration = Duration::from_secs(15);
 
 static SERVICES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    let g = IntGaugeVec::new(
-        Opts::new("portal_services", "Services in the registry by status"),
+    infra::metrics::gauge_vec(
+        "portal_services",
+        "Services in the registry by status",
         &["status"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
-    g
 });
 
 static REPORTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    let g = IntGaugeVec::new(
-        Opts::new(
-            "portal_vacancy_reports",
-            "Current vacancy reports (one per facility, form and unit), fresh or stale (older than 7 days)",
-        ),
+    infra::metrics::gauge_vec(
+        "portal_vacancy_reports",
+        "Current vacancy reports (one per facility, form and unit), fresh or stale (older than 7 days)",
         &["freshness"],
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
-    g
 });
 
 static NEWEST: LazyLock<IntGauge> = LazyLock::new(|| {
-    let g = IntGauge::new(
+    infra::metrics::gauge(
         "portal_vacancy_last_report_timestamp_seconds",
         "When the newest current vacancy report was made (Unix time; 0: none)",
     )
-    .expect("valid metric");
-    let _ = infra::metrics::REGISTRY.register(Box::new(g.clone()));
-    g
 });
 
 fn status_label(status: ServiceStatus) -> &'static str {

@@ -136,6 +136,72 @@ pub(crate) async fn read_models_equal_a_rebuild(postgres: &PgSettings, upto: Log
     );
 }
 
+/// Every event of the log, counted.
+pub(crate) async fn log_length(events: &DynEventStore) -> u64 {
+    let (mut n, mut from) = (0, LogPosition::START);
+    loop {
+        let page = events.read_all(from, 2000).await.unwrap();
+        let Some(last) = page.last() else {
+            return n;
+        };
+        from = last.log_position();
+        n += page.len() as u64;
+    }
+}
+
+/// Waits (up to 90 s) until the statistics reached `upto`, then checks a
+/// fact per event of the log, once, and the last day's snapshots equal to a
+/// rebuild from zero; answers how many services that day has.
+pub(crate) async fn statistics_equal_a_rebuild(
+    ch: &infra::settings::ClickHouseSettings,
+    store: &DynEventStore,
+    upto: LogPosition,
+) -> usize {
+    let client = infra::connect::clickhouse(ch).await.unwrap();
+    let stats: infra::stats::DynStatsStore = Arc::new(
+        infra::stats::clickhouse::ClickHouseStatsStore::new(client)
+            .await
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while stats
+        .checkpoint(projection_service::statistics::NAME)
+        .await
+        .ok()
+        .flatten()
+        .is_none_or(|(p, _)| p < upto)
+    {
+        assert!(Instant::now() < deadline, "the statistics did not catch up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let logged = log_length(store).await;
+    assert_eq!(
+        stats.fact_count().await.unwrap(),
+        logged,
+        "a fact per event, once"
+    );
+    let (_, day) = stats.days().await.unwrap().unwrap();
+    let strip = |rows: Vec<infra::stats::Snapshot>| {
+        rows.into_iter()
+            .map(|s| (s.service_id, s.free_places, s.capacity, s.active))
+            .collect::<Vec<_>>()
+    };
+    let live = strip(stats.snapshots_on(day).await.unwrap());
+    projection_service::rebuild_statistics(
+        store.clone(),
+        stats.clone(),
+        Arc::new(infra::territory::Territory::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        strip(stats.snapshots_on(day).await.unwrap()),
+        live,
+        "the statistics differ from a rebuild"
+    );
+    live.len()
+}
+
 /// Every service answers `/ready` 200 within 30 s.
 async fn all_ready(stack: &Distributed) {
     for app in &stack.apps {
@@ -293,51 +359,7 @@ async fn clickhouse_away_for_a_while_delays_only_the_statistics() {
     let store: DynEventStore =
         Arc::new(PostgresEventStore::connect(&stack.postgres).await.unwrap());
     let head = store.head().await.unwrap().unwrap();
-    let client = infra::connect::clickhouse(&ch.settings).await.unwrap();
-    let stats: infra::stats::DynStatsStore = Arc::new(
-        infra::stats::clickhouse::ClickHouseStatsStore::new(client)
-            .await
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while stats
-        .checkpoint(projection_service::statistics::NAME)
-        .await
-        .ok()
-        .flatten()
-        .is_none_or(|(p, _)| p < head)
-    {
-        assert!(Instant::now() < deadline, "the statistics did not catch up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut logged = 0u64;
-    let mut from = LogPosition::START;
-    loop {
-        let page = store.read_all(from, 1000).await.unwrap();
-        let Some(last) = page.last() else { break };
-        from = last.log_position();
-        logged += page.len() as u64;
-    }
-    assert_eq!(
-        stats.fact_count().await.unwrap(),
-        logged,
-        "a fact per event, once"
-    );
-    let (_, day) = stats.days().await.unwrap().unwrap();
-    let live = stats.snapshots_on(day).await.unwrap();
-    projection_service::rebuild_statistics(
-        store.clone(),
-        stats.clone(),
-        Arc::new(infra::territory::Territory::default()),
-    )
-    .await
-    .unwrap();
-    let strip = |rows: Vec<infra::stats::Snapshot>| {
-        rows.into_iter()
-            .map(|s| (s.service_id, s.free_places, s.capacity, s.active))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(strip(stats.snapshots_on(day).await.unwrap()), strip(live));
+    statistics_equal_a_rebuild(&ch.settings, &store, head).await;
     read_models_equal_a_rebuild(&stack.postgres, at).await;
     all_ready(&stack).await;
     stack.stop().await;

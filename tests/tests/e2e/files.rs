@@ -29,12 +29,12 @@ pub(crate) fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-struct Upload {
-    status: u16,
-    body: Value,
+pub(crate) struct Upload {
+    pub status: u16,
+    pub body: Value,
 }
 
-async fn upload(
+pub(crate) async fn upload(
     base: &str,
     token: Option<&str>,
     content_type: &str,

@@ -298,3 +298,15 @@ macro_rules! in_both_modes {
     };
 }
 pub(crate) use in_both_modes;
+
+/// A binary of the workspace, built beside this test (`cargo build --workspace`; `scripts/test` does).
+pub fn binary(name: &str) -> String {
+    let me = std::env::current_exe().unwrap();
+    let bin = me.parent().unwrap().parent().unwrap().join(name);
+    assert!(
+        bin.exists(),
+        "build the binaries first (cargo build --workspace): {}",
+        bin.display()
+    );
+    bin.display().to_string()
+}

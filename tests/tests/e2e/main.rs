@@ -5,6 +5,7 @@
 mod admin;
 mod audit_export;
 mod authorization;
+mod backup;
 mod bad_input;
 mod browser;
 mod client;

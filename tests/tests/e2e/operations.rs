@@ -263,15 +263,8 @@ async fn every_metric_a_rule_or_the_dashboard_names_is_served() {
     stack.stop().await;
 }
 
-fn built(binary: &str) -> PathBuf {
-    let me = std::env::current_exe().unwrap();
-    let bin = me.parent().unwrap().parent().unwrap().join(binary);
-    assert!(
-        bin.exists(),
-        "build the binaries first (cargo build --workspace): {}",
-        bin.display()
-    );
-    bin
+fn built(name: &str) -> PathBuf {
+    PathBuf::from(crate::helpers::binary(name))
 }
 
 #[test]

@@ -9,7 +9,10 @@
 //! instance, and no client ever read an answer older than its own writes.
 
 use crate::client::Client;
-use crate::faults::{position, read_models_equal_a_rebuild, register, vacancy_reports};
+use crate::faults::{
+    log_length, position, read_models_equal_a_rebuild, register, statistics_equal_a_rebuild,
+    vacancy_reports,
+};
 use events::StreamRef;
 use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::{DynEventStore, LogPosition};
@@ -17,11 +20,12 @@ use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long the clients send commands while instances are killed.
-const LOAD: Duration = Duration::from_secs(24);
+/// How long the clients go on after the last instance killed is started again.
+const AFTER_THE_KILLS: Duration = Duration::from_secs(2);
 const CLIENTS: usize = 4;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,14 +42,7 @@ impl Kind {
             Kind::Projection => "projection-service",
             Kind::Query => "query-service",
         };
-        let me = std::env::current_exe().unwrap();
-        let bin = me.parent().unwrap().parent().unwrap().join(name);
-        assert!(
-            bin.exists(),
-            "build the services first (cargo build --workspace): {}",
-            bin.display()
-        );
-        bin.display().to_string()
+        crate::helpers::binary(name)
     }
 
     fn addr_variable(self) -> &'static str {
@@ -206,7 +203,7 @@ async fn client(
     queries: Vec<String>,
     token: String,
     provider_ico: String,
-    until: Instant,
+    stop: Arc<AtomicBool>,
 ) -> Accepted {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -215,7 +212,7 @@ async fn client(
     let mut seen = Accepted::default();
     let mut i = 0;
     let mut own: Option<(String, u64)> = None; // the service and its version
-    while Instant::now() < until {
+    while !stop.load(Ordering::SeqCst) {
         i += 1;
         let key = format!("replicas-{c}-{i}");
         let report_on = own.as_mut().filter(|_| i % 8 != 0);
@@ -267,19 +264,6 @@ async fn client(
         }
     }
     seen
-}
-
-/// Every event of the log, counted.
-async fn log_length(events: &DynEventStore) -> (u64, LogPosition) {
-    let (mut n, mut from) = (0, LogPosition::START);
-    loop {
-        let page = events.read_all(from, 2000).await.unwrap();
-        let Some(last) = page.last() else {
-            return (n, from);
-        };
-        from = last.log_position();
-        n += page.len() as u64;
-    }
 }
 
 /// Each task of the kind is active on exactly one of its running instances (within 15 s).
@@ -351,7 +335,7 @@ async fn replicas_of_every_service_survive_kills_without_loss_or_duplicates() {
         .await;
     let token = admin.token.clone().unwrap();
     register(&admin).await; // the provider 00064581 and a first service
-    let until = Instant::now() + LOAD;
+    let stop = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|c| {
             tokio::spawn(client(
@@ -360,7 +344,7 @@ async fn replicas_of_every_service_survive_kills_without_loss_or_duplicates() {
                 queries.clone(),
                 token.clone(),
                 "00064581".into(),
-                until,
+                stop.clone(),
             ))
         })
         .collect();
@@ -396,10 +380,8 @@ async fn replicas_of_every_service_survive_kills_without_loss_or_duplicates() {
         tokio::time::sleep(Duration::from_millis(rng.random_range(200..1_500))).await;
         fleet[victim].start().await;
     }
-    assert!(
-        Instant::now() < until,
-        "the kills outlasted the load: raise LOAD"
-    );
+    tokio::time::sleep(AFTER_THE_KILLS).await;
+    stop.store(true, Ordering::SeqCst);
     let mut seen = Vec::new();
     for c in clients {
         seen.push(c.await.unwrap());
@@ -439,7 +421,8 @@ async fn replicas_of_every_service_survive_kills_without_loss_or_duplicates() {
             assert_eq!(vacancy_reports(&store, id).await, accepted, "{id}");
         }
     }
-    let (logged, head) = log_length(&store).await;
+    let logged = log_length(&store).await;
+    let head = store.head().await.unwrap().unwrap();
     let registered = {
         let mut n = 0;
         let mut from = LogPosition::START;
@@ -489,47 +472,8 @@ async fn replicas_of_every_service_survive_kills_without_loss_or_duplicates() {
 
     // The read models and the statistics equal a rebuild.
     read_models_equal_a_rebuild(&pg.settings, head).await;
-    let stats: infra::stats::DynStatsStore = Arc::new(
-        infra::stats::clickhouse::ClickHouseStatsStore::new(
-            infra::connect::clickhouse(&ch.settings).await.unwrap(),
-        )
-        .await
-        .unwrap(),
-    );
-    while stats
-        .checkpoint(projection_service::statistics::NAME)
-        .await
-        .unwrap()
-        .is_none_or(|(p, _)| p < head)
-    {
-        assert!(Instant::now() < deadline, "the statistics did not catch up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        stats.fact_count().await.unwrap(),
-        logged,
-        "a fact is missing or doubled"
-    );
-    let (_, last_day) = stats.days().await.unwrap().unwrap();
-    let strip = |rows: Vec<infra::stats::Snapshot>| {
-        rows.into_iter()
-            .map(|s| (s.service_id, s.free_places, s.capacity, s.active))
-            .collect::<Vec<_>>()
-    };
-    let live = strip(stats.snapshots_on(last_day).await.unwrap());
-    assert_eq!(live.len(), services + 1);
-    projection_service::rebuild_statistics(
-        store.clone(),
-        stats.clone(),
-        Arc::new(infra::territory::Territory::default()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        strip(stats.snapshots_on(last_day).await.unwrap()),
-        live,
-        "the statistics differ from a rebuild"
-    );
+    let services_that_day = statistics_equal_a_rebuild(&ch.settings, &store, head).await;
+    assert_eq!(services_that_day, services + 1);
 
     // After all the kills, each task runs on exactly one instance, and every instance is ready.
     for kind in [Kind::Command, Kind::Projection, Kind::Query] {
