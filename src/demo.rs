@@ -576,7 +576,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_demo_is_written_once_and_is_deterministic() {
-        let dir = infra::testing::TempDir::new();
+        let dir = test_support::TempDir::new();
         let store: DynEventStore = std::sync::Arc::new(
             infra::event_store::sqlite::SqliteEventStore::open(dir.path().join("e.sqlite3"))
                 .unwrap(),
@@ -588,7 +588,7 @@ mod tests {
             0,
             "written only into an empty store"
         );
-        let dir2 = infra::testing::TempDir::new();
+        let dir2 = test_support::TempDir::new();
         let store2: DynEventStore = std::sync::Arc::new(
             infra::event_store::sqlite::SqliteEventStore::open(dir2.path().join("e.sqlite3"))
                 .unwrap(),

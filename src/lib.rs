@@ -3,7 +3,6 @@
 //! read models), the command a new user runs.
 
 pub mod backup;
-pub mod bench;
 pub mod demo;
 pub mod import;
 pub mod secrets;

@@ -2,7 +2,7 @@
 //! no server installed, prints where it listens, answers, and stops cleanly
 //! on SIGTERM. (Built by the root package, which owns the binary.)
 
-use infra::testing::{http_get, ServiceProcess, TempDir};
+use test_support::{http_get, ServiceProcess, TempDir};
 
 #[test]
 fn the_portal_binary_starts_embedded_and_stops_on_sigterm() {
@@ -25,7 +25,7 @@ fn the_portal_binary_starts_embedded_and_stops_on_sigterm() {
 
 #[test]
 fn a_malformed_setting_is_named() {
-    let (ok, stderr) = infra::testing::run_to_exit(
+    let (ok, stderr) = test_support::run_to_exit(
         env!("CARGO_BIN_EXE_portal"),
         &[("PORTAL_HTTP_ADDR", "not-an-address".into())],
     );
@@ -174,7 +174,7 @@ fn the_import_commands_fill_the_embedded_store() {
             .env("PORTAL_DATA_DIR", dir.path())
             .env(
                 "PORTAL_TERRITORY_DIR",
-                infra::testing::shared_data_dir().join("territory"),
+                test_support::shared_data_dir().join("territory"),
             )
             .env("RUST_LOG", "warn")
             .output()
@@ -183,7 +183,7 @@ fn the_import_commands_fill_the_embedded_store() {
             + &String::from_utf8_lossy(&output.stderr);
         (output.status.success(), text)
     };
-    let territory = infra::testing::shared_data_dir().join("territory");
+    let territory = test_support::shared_data_dir().join("territory");
     let (ok, out) = run(&["import", "territory", &territory.display().to_string()]);
     assert!(ok, "{out}");
     assert!(
@@ -257,7 +257,7 @@ fn the_import_commands_fill_the_embedded_store() {
 /// `portal import rpss FILE` with `DATABASE_URL`: into the distributed store.
 #[test]
 fn the_registry_import_writes_to_postgresql_when_told_to() {
-    let pg = infra::testing::TestPostgres::new();
+    let pg = test_support::TestPostgres::new();
     let dir = TempDir::new();
     let file = dir.path().join("rpss.json");
     let item = serde_json::json!({ "polozky": [{ "id": 7, "datumPoskytovaniOd": "2015-01-01",
@@ -275,7 +275,7 @@ fn the_registry_import_writes_to_postgresql_when_told_to() {
         .env("PORTAL_DATA_DIR", dir.path())
         .env(
             "PORTAL_TERRITORY_DIR",
-            infra::testing::shared_data_dir().join("territory"),
+            test_support::shared_data_dir().join("territory"),
         )
         .env("RUST_LOG", "warn")
         .output()
@@ -311,7 +311,7 @@ fn the_registry_import_writes_to_postgresql_when_told_to() {
 fn a_crash_of_the_sender_loses_no_message_and_repeats_only_those_in_flight() {
     use std::collections::BTreeMap;
     use std::time::{Duration, Instant};
-    let smtp = infra::testing::PrivateSmtp::start();
+    let smtp = test_support::PrivateSmtp::start();
     let dir = TempDir::new();
     let env = [
         ("PORTAL_HTTP_ADDR", "127.0.0.1:0".to_string()),
@@ -323,7 +323,7 @@ fn a_crash_of_the_sender_loses_no_message_and_repeats_only_those_in_flight() {
         ("PORTAL_MAIL_RETRY_AFTER", "1s".to_string()),
         (
             "PORTAL_TERRITORY_DIR",
-            infra::testing::shared_data_dir()
+            test_support::shared_data_dir()
                 .join("territory")
                 .display()
                 .to_string(),

@@ -10,10 +10,10 @@ use infra::event_store::{
     StreamRef,
 };
 use infra::settings::NatsSettings;
-use infra::testing::{PrivateNats, TestPostgres};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use test_support::{PrivateNats, TestPostgres};
 
 async fn message_count(url: &str, name: &str) -> Option<u64> {
     let client = async_nats::connect(url).await.ok()?;
@@ -35,7 +35,7 @@ async fn the_outbox_catches_up_after_nats_comes_back() {
             prefix: prefix.clone(),
         },
         auth: command_service::settings::AuthSettings {
-            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+            jwt_secret: test_support::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
             trusted_proxies: Vec::new(),
             signing_key_file: None,

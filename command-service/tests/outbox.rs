@@ -8,10 +8,10 @@ use infra::event_store::{
     Actor, EventMetadata, EventStore, ExpectedVersion, LogPosition, NewEvent, RecordedEvent,
     StreamRef,
 };
-use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use test_support::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 
 const APPENDS: usize = 60;
 const PER_APPEND: usize = 40;

@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn the_published_code_lists_load() {
-        let dir = crate::testing::shared_data_dir().join("codelists");
+        let dir = test_support::shared_data_dir().join("codelists");
         let lists = load_dir(&dir).unwrap();
         assert_eq!(lists.name("CilovaSkupinaOsoby", "24"), Some("senioři"));
         assert_eq!(lists.name("DruhSocialniSluzby", "20"), Some("azylové domy"));

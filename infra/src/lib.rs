@@ -27,5 +27,4 @@ pub mod sqlite;
 pub mod stats;
 pub mod telemetry;
 pub mod territory;
-pub mod testing;
 pub mod tokens;

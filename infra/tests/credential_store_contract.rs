@@ -4,8 +4,8 @@
 use infra::credentials::postgres::PostgresCredentialStore;
 use infra::credentials::sqlite::SqliteCredentialStore;
 use infra::credentials::{CredentialError, Credentials, DynCredentialStore};
-use infra::testing::{TempDir, TestPostgres};
 use std::sync::Arc;
+use test_support::{TempDir, TestPostgres};
 use uuid::Uuid;
 
 fn jana(id: Uuid) -> Credentials {

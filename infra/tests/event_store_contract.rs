@@ -8,11 +8,11 @@ use infra::event_store::{
     subscribe, Actor, DynEventStore, EventMetadata, ExpectedVersion, LogPosition, NewEvent,
     RecordedEvent, StoreError, StreamRef,
 };
-use infra::testing::{TempDir, TestPostgres};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+use test_support::{TempDir, TestPostgres};
 
 /// A store and whatever must live as long as it (schema, folder).
 struct Harness {

@@ -8,9 +8,9 @@ use futures_util::StreamExt;
 use infra::files::dir::DirFileStore;
 use infra::files::postgres::PostgresFileStore;
 use infra::files::{ByteStream, DynFileStore, PutError};
-use infra::testing::{TempDir, TestPostgres};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use test_support::{TempDir, TestPostgres};
 
 /// 3 MiB and a bit of bytes that do not repeat, so a misplaced chunk shows.
 fn content() -> Vec<u8> {

@@ -5,10 +5,10 @@
 
 use infra::leader;
 use infra::shutdown::Shutdown;
-use infra::testing::TestPostgres;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use test_support::TestPostgres;
 
 /// An instance of the task: how many times it started and whether it runs now.
 #[derive(Default)]

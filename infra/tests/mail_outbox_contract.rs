@@ -6,10 +6,10 @@ use infra::event_store::LogPosition;
 use infra::mail::outbox::postgres::PostgresMailOutbox;
 use infra::mail::outbox::sqlite::SqliteMailOutbox;
 use infra::mail::outbox::{backoff, DynMailOutbox, Settled};
-use infra::testing::{TempDir, TestPostgres};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
+use test_support::{TempDir, TestPostgres};
 use time::OffsetDateTime;
 use uuid::Uuid;
 

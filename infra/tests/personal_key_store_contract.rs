@@ -4,8 +4,8 @@
 use infra::personal::postgres::PostgresPersonalKeyStore;
 use infra::personal::sqlite::SqlitePersonalKeyStore;
 use infra::personal::{open, seal, DynPersonalKeyStore, PersonalKeyStore};
-use infra::testing::{TempDir, TestPostgres};
 use std::sync::Arc;
+use test_support::{TempDir, TestPostgres};
 use uuid::Uuid;
 
 async fn contract(store: DynPersonalKeyStore) -> Uuid {

@@ -8,13 +8,13 @@ use infra::event_store::{
     subscribe, Actor, DynEventStore, EventMetadata, EventStore, ExpectedVersion, LogPosition,
     NewEvent, RecordedEvent, StreamRef,
 };
-use infra::testing::TestPostgres;
 use rand::Rng;
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use test_support::TestPostgres;
 use tokio_postgres::{Client, NoTls};
 use uuid::Uuid;
 

@@ -6,9 +6,9 @@ use infra::event_store::LogPosition;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::sqlite::SqliteReadModelStore;
 use infra::read_model::{Change, DynReadModelStore, ReadModelError};
-use infra::testing::{TempDir, TestPostgres};
 use serde_json::json;
 use std::sync::Arc;
+use test_support::{TempDir, TestPostgres};
 
 fn at(t: u64, p: u64) -> LogPosition {
     LogPosition {

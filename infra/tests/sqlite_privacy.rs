@@ -6,8 +6,8 @@ use infra::credentials::sqlite::SqliteCredentialStore;
 use infra::credentials::{CredentialStore, Credentials};
 use infra::personal::sqlite::SqlitePersonalKeyStore;
 use infra::personal::PersonalKeyStore;
-use infra::testing::{files_holding, TempDir};
 use std::path::Path;
+use test_support::{files_holding, TempDir};
 use uuid::Uuid;
 
 fn credentials(account_id: Uuid, login: &str) -> Credentials {

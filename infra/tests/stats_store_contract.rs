@@ -6,8 +6,8 @@ use infra::event_store::LogPosition;
 use infra::stats::clickhouse::ClickHouseStatsStore;
 use infra::stats::sqlite::SqliteStatsStore;
 use infra::stats::{AreaRow, DynStatsStore, Fact, Level, Snapshot};
-use infra::testing::{TempDir, TestClickHouse};
 use std::sync::Arc;
+use test_support::{TempDir, TestClickHouse};
 use time::macros::date;
 use time::Date;
 

@@ -3,7 +3,7 @@
 //! municipality → ORP → kraj mapping, centres and census population.
 
 use infra::territory::load_dir;
-use infra::testing::shared_data_dir;
+use test_support::shared_data_dir;
 
 #[test]
 fn the_real_structure_loads_with_its_known_facts() {
@@ -88,7 +88,7 @@ fn the_real_structure_loads_with_its_known_facts() {
 
 #[test]
 fn a_folder_without_the_structure_is_a_clear_error() {
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let err = load_dir(dir.path()).unwrap_err().to_string();
     assert!(err.contains("struktura_uzemi_cr.csv"), "{err}");
 }

@@ -14,12 +14,12 @@ use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::DynEventStore;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
-use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use projection_service::consumer::MAX_ACK_PENDING;
 use read_models::registry::SERVICES;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{command_service_binary, register_services};
+use test_support::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use time::OffsetDateTime;
 
 const SERVICES_N: usize = 50;
@@ -163,7 +163,7 @@ async fn a_slow_consumer_is_held_back_and_its_memory_stays_flat() {
     for d in docs {
         assert_eq!(d.doc.unwrap()["version"], (REPORTS + 1) as u64, "{}", d.key);
     }
-    assert_eq!(infra::testing::http_get(projection.addr, "/ready").0, 200);
+    assert_eq!(test_support::http_get(projection.addr, "/ready").0, 200);
     assert!(projection.terminate().success());
     assert!(relay.terminate().success());
 }

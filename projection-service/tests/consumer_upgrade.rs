@@ -10,10 +10,10 @@ use infra::event_store::{DynEventStore, LogPosition};
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
 use infra::shutdown::Shutdown;
-use infra::testing::{TestNats, TestPostgres};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::register_services;
+use test_support::{TestNats, TestPostgres};
 use time::OffsetDateTime;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

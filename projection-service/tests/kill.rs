@@ -13,12 +13,12 @@ use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::DynEventStore;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
-use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use read_models::registry::SERVICES;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{command_service_binary, register_services};
+use test_support::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use time::OffsetDateTime;
 
 const SERVICES_N: usize = 40;

@@ -17,7 +17,6 @@ use infra::event_store::DynEventStore;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::sqlite::SqliteReadModelStore;
 use infra::read_model::DynReadModelStore;
-use infra::testing::{TempDir, TestPostgres};
 use projection_service::registry::RegistryProjection;
 use projection_service::runner::{apply_batch, catch_up, rebuild};
 use read_models::registry::{
@@ -26,6 +25,7 @@ use read_models::registry::{
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use test_support::{TempDir, TestPostgres};
 use time::OffsetDateTime;
 
 async fn append<E: Serialize>(store: &DynEventStore, stream_type: &str, id: &str, events: &[E]) {

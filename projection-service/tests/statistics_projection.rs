@@ -11,10 +11,10 @@ use events::values::{Address, CapacityUnit, Contacts, Form};
 use events::{Actor, EventMetadata, ExpectedVersion, StreamRef};
 use infra::event_store::{DynEventStore, LogPosition};
 use infra::stats::{AreaRow, DynStatsStore, Fact, KindRow, Level, Snapshot, StatsStore};
-use infra::testing::{shared_data_dir, TempDir, TestClickHouse, TestPostgres};
 use projection_service::statistics::{State, Statistics};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use test_support::{shared_data_dir, TempDir, TestClickHouse, TestPostgres};
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 

@@ -3,10 +3,10 @@
 //! models and answers as if nothing had happened — each service's latest
 //! free places, the search's total — and reports ready.
 
-use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use rand::Rng;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+use test_support::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 
 const SERVICES: usize = 6;
 const REPORTS: usize = 120;
@@ -40,7 +40,7 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
         postgres: pg.settings.clone(),
         nats: nats.settings.clone(),
         auth: command_service::settings::AuthSettings {
-            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+            jwt_secret: test_support::TEST_JWT_SECRET.as_bytes().to_vec(),
             session_ttl: time::Duration::hours(1),
             trusted_proxies: Vec::new(),
             signing_key_file: None,
@@ -129,7 +129,7 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
     let (_, found) = get(&http, format!("{queries}/services?provider_ico=00064581")).await;
     assert_eq!(found["total"], SERVICES);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while infra::testing::http_get(second.addr, "/ready").0 != 200 {
+    while test_support::http_get(second.addr, "/ready").0 != 200 {
         assert!(Instant::now() < deadline, "not ready after the restart");
         std::thread::sleep(Duration::from_millis(100));
     }

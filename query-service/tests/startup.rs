@@ -3,7 +3,7 @@
 
 #[test]
 fn the_binary_starts_and_stops_as_a_service_should() {
-    infra::testing::service_binary_contract(
+    test_support::service_binary_contract(
         env!("CARGO_BIN_EXE_query-service"),
         &["DATABASE_URL", "CLICKHOUSE_URL"],
     );

@@ -631,8 +631,8 @@ mod tests {
 
     #[test]
     fn a_sample_has_the_asked_size_and_is_the_same_for_a_seed() {
-        let t = infra::territory::load_dir(&infra::testing::shared_data_dir().join("territory"))
-            .unwrap();
+        let t =
+            infra::territory::load_dir(&test_support::shared_data_dir().join("territory")).unwrap();
         let spec = SampleSpec::scaled(400);
         let mut a = Vec::new();
         let truth = write_sample(&t, &spec, &mut a).unwrap();

@@ -29,7 +29,7 @@ async fn verify_outside(jwks: &Value, export: &Value) -> (bool, String) {
         scripts.join("node_modules/jose").is_dir(),
         "the jose package is missing: run `npm ci` in browser-tests/ (scripts/test does)"
     );
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let (jwks_file, export_file) = (dir.path().join("jwks.json"), dir.path().join("export.json"));
     std::fs::write(&jwks_file, jwks.to_string()).unwrap();
     std::fs::write(&export_file, export.to_string()).unwrap();

@@ -10,12 +10,12 @@ use crate::client::Client;
 use crate::faults::{position, register};
 use crate::helpers::{account, binary, spawn_distributed_on};
 use infra::postgres::PgSettings;
-use infra::testing::{TempDir, TestClickHouse, TestNats, TestPostgres};
 use serde_json::json;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use test_support::{TempDir, TestClickHouse, TestNats, TestPostgres};
 
 /// The same server's URL with another database.
 fn with_database(url: &str, database: &str) -> String {

@@ -6,10 +6,10 @@
 
 use crate::client::Client;
 use crate::helpers::spawn_portal;
-use infra::testing::TempDir;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
+use test_support::TempDir;
 
 const ICO: &str = "00064581";
 

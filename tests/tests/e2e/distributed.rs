@@ -1,49 +1,24 @@
 //! The three services in distributed mode, in one test process, against the
 //! real servers: each builds, migrates, and reports ready.
 
-use crate::helpers::spawn_service;
-use infra::settings::HttpSettings;
-use infra::testing::{TestClickHouse, TestNats, TestPostgres};
+use crate::helpers::{command_settings, projection_settings, query_settings, spawn_service};
 use serde_json::Value;
+use test_support::{TestClickHouse, TestNats, TestPostgres};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_three_services_start_together_and_report_ready() {
     let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
     // Started together: the migrations run once under their advisory lock.
+    let mut command = command_settings(&pg.settings, &nats.settings);
+    command.auth.admin = None;
     let (command, query, projection) = tokio::join!(
-        command_service::Application::build(command_service::Settings {
-            http: HttpSettings::for_tests(),
-            postgres: pg.settings.clone(),
-            nats: nats.settings.clone(),
-            auth: command_service::settings::AuthSettings {
-                jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
-                session_ttl: time::Duration::hours(1),
-                trusted_proxies: Vec::new(),
-                signing_key_file: None,
-                admin: None,
-            },
-            clickhouse: None,
-            territory_dir: None,
-            notify: Default::default(),
-        }),
-        query_service::Application::build(query_service::Settings {
-            http: HttpSettings::for_tests(),
-            postgres: pg.settings.clone(),
-            clickhouse: ch.settings.clone(),
-            territory_dir: None,
-            codelists_dir: None,
-            jwt_secret: None,
-            command_url: None,
-            site: query_service::web::Site::default(),
-        }),
-        projection_service::Application::build(projection_service::Settings {
-            http: HttpSettings::for_tests(),
-            postgres: pg.settings.clone(),
-            nats: nats.settings.clone(),
-            clickhouse: ch.settings.clone(),
-            territory_dir: None,
-            notifications: Default::default(),
-        }),
+        command_service::Application::build(command),
+        query_service::Application::build(query_settings(&pg.settings, &ch.settings)),
+        projection_service::Application::build(projection_settings(
+            &pg.settings,
+            &nats.settings,
+            &ch.settings
+        )),
     );
     let apps = [
         (

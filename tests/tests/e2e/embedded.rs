@@ -3,8 +3,8 @@
 
 use crate::helpers::spawn_portal;
 use infra::event_store::{Actor, EventMetadata, ExpectedVersion, NewEvent, StreamRef};
-use infra::testing::TempDir;
 use serde_json::{json, Value};
+use test_support::TempDir;
 
 #[tokio::test]
 async fn health_ready_and_metrics_answer() {

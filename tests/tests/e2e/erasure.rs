@@ -150,7 +150,7 @@ crate::helpers::in_both_modes!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_erased_account_leaves_no_trace_in_the_data_folder() {
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let app = crate::helpers::spawn_portal(&dir).await;
     let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
     let admin = Client::new(&app.base).login("admin", password.trim()).await;
@@ -163,7 +163,7 @@ async fn an_erased_account_leaves_no_trace_in_the_data_folder() {
         .await;
     let thread = json!({ "section": "professional", "text": { "name": "Jana Nováková", "title": "Dotaz", "body": "Píše Jana." } });
     assert_eq!(jana.post("/forum/threads", thread).await.status, 201);
-    assert!(!infra::testing::files_holding(dir.path(), b"jana.novakova@example.cz").is_empty());
+    assert!(!test_support::files_holding(dir.path(), b"jana.novakova@example.cz").is_empty());
 
     let erased = admin
         .post(&format!("/accounts/{jana_id}/erase"), json!({}))
@@ -171,7 +171,7 @@ async fn an_erased_account_leaves_no_trace_in_the_data_folder() {
     assert_eq!(erased.status, 200, "{:?}", erased.body);
     for trace in ["jana.novakova", "Jana Nováková", "Píše Jana"] {
         assert_eq!(
-            infra::testing::files_holding(dir.path(), trace.as_bytes()),
+            test_support::files_holding(dir.path(), trace.as_bytes()),
             Vec::<String>::new(),
             "{trace} is still on disk"
         );

@@ -12,12 +12,12 @@ use infra::event_store::{DynEventStore, LogPosition};
 use infra::postgres::PgSettings;
 use infra::read_model::postgres::PostgresReadModelStore;
 use infra::read_model::DynReadModelStore;
-use infra::testing::{PrivateClickHouse, PrivatePostgres, TestClickHouse, TestNats, TestPostgres};
 use read_models::registry::{PROVIDERS, SERVICES};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use test_support::{PrivateClickHouse, PrivatePostgres, TestClickHouse, TestNats, TestPostgres};
 
 const REPORTS: usize = 60;
 
@@ -367,7 +367,7 @@ async fn clickhouse_away_for_a_while_delays_only_the_statistics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_restarted_under_load_delays_nothing_that_was_accepted() {
-    let mut nats = infra::testing::PrivateNats::start();
+    let mut nats = test_support::PrivateNats::start();
     let (pg, ch) = (TestPostgres::new(), TestClickHouse::new());
     let bus = infra::settings::NatsSettings {
         url: nats.url.clone(),

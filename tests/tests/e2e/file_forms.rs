@@ -499,7 +499,7 @@ async fn plan_documents(komisar: &crate::client::Client, queries: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_sent_with_forms_in_the_embedded_portal() {
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let app = crate::helpers::spawn_portal(&dir).await;
     let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
     scenario(&app.base, &app.base, password.trim()).await;

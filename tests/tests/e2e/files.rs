@@ -474,7 +474,7 @@ pub(crate) async fn check_postgres(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_in_the_embedded_portal() {
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let mut settings =
         crate::helpers::portal_settings(&dir, false, crate::helpers::Mail::default());
     settings.http.file_limit = 1024 * 1024;

@@ -18,7 +18,7 @@ async fn both_openapi_documents_hold_under_schemathesis() {
         "PORTAL_TEST_SCHEMATHESIS is not set: this test needs schemathesis (scripts/test \
          installs it in target/schemathesis; or pip install schemathesis and name its binary)",
     );
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     // With the demo data, so that the answers checked against their schemas
     // hold services, plans, grants, the map and HSDS objects, not empty lists.
     let app = crate::helpers::spawn_demo_portal(&dir).await;

@@ -2,8 +2,8 @@
 //! give the test its base URL and a way to stop it.
 
 use infra::shutdown::Shutdown;
-use infra::testing::TempDir;
 use std::net::SocketAddr;
+use test_support::TempDir;
 
 /// A running application.
 pub struct TestApp {
@@ -74,8 +74,8 @@ pub fn portal_settings(dir: &TempDir, demo_data: bool, mail: Mail) -> portal::Se
     portal::Settings {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: dir.path().to_path_buf(),
-        territory_dir: Some(infra::testing::shared_data_dir().join("territory")),
-        codelists_dir: Some(infra::testing::shared_data_dir().join("codelists")),
+        territory_dir: Some(test_support::shared_data_dir().join("territory")),
+        codelists_dir: Some(test_support::shared_data_dir().join("codelists")),
         demo_data,
         site: query_service::web::Site::default(),
         notify: mail.notify,
@@ -135,7 +135,7 @@ impl Distributed {
 
 /// Starts the command, projection and query services.
 pub async fn spawn_distributed() -> Distributed {
-    use infra::testing::{TestClickHouse, TestNats, TestPostgres};
+    use test_support::{TestClickHouse, TestNats, TestPostgres};
     let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
     let settings = (
         pg.settings.clone(),
@@ -147,7 +147,7 @@ pub async fn spawn_distributed() -> Distributed {
 
 /// Starts the three services, sending e-mail as `mail` says.
 pub async fn spawn_distributed_mailing(mail: Mail) -> Distributed {
-    use infra::testing::{TestClickHouse, TestNats, TestPostgres};
+    use test_support::{TestClickHouse, TestNats, TestPostgres};
     let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
     let settings = (
         pg.settings.clone(),
@@ -179,51 +179,25 @@ pub async fn spawn_distributed_with(
     servers: Box<dyn std::any::Any + Send>,
     mail: Mail,
 ) -> Distributed {
-    use infra::testing::shared_data_dir;
-    let http = infra::settings::HttpSettings::for_tests;
-    let command = command_service::Application::build(command_service::Settings {
-        http: http(),
-        postgres: pg.clone(),
-        nats: nats.clone(),
-        auth: command_service::settings::AuthSettings {
-            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
-            session_ttl: time::Duration::hours(1),
-            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-            signing_key_file: None,
-            admin: Some(command_service::settings::AdminSettings {
-                login: "admin".into(),
-                password: "admin-password-1".into(),
-                email: "admin@portal.invalid".into(),
-            }),
-        },
-        clickhouse: Some(ch.clone()),
-        territory_dir: Some(shared_data_dir().join("territory")),
-        notify: mail.notify,
-    })
-    .await
-    .unwrap();
-    let projection = projection_service::Application::build(projection_service::Settings {
-        http: http(),
-        postgres: pg.clone(),
-        nats: nats.clone(),
-        clickhouse: ch.clone(),
-        territory_dir: Some(shared_data_dir().join("territory")),
-        notifications: mail.rules,
-    })
-    .await
-    .unwrap();
-    let query = query_service::Application::build(query_service::Settings {
-        http: http(),
-        postgres: pg.clone(),
-        clickhouse: ch.clone(),
-        territory_dir: Some(shared_data_dir().join("territory")),
-        codelists_dir: Some(shared_data_dir().join("codelists")),
-        jwt_secret: Some(infra::testing::TEST_JWT_SECRET.as_bytes().to_vec()),
-        command_url: Some(format!("http://{}", command.addr())),
-        site: query_service::web::Site::default(),
-    })
-    .await
-    .unwrap();
+    use test_support::shared_data_dir;
+    let mut command = command_settings(&pg, &nats);
+    command.auth.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    command.clickhouse = Some(ch.clone());
+    command.territory_dir = Some(shared_data_dir().join("territory"));
+    command.notify = mail.notify;
+    let command = command_service::Application::build(command).await.unwrap();
+    let mut projection = projection_settings(&pg, &nats, &ch);
+    projection.territory_dir = Some(shared_data_dir().join("territory"));
+    projection.notifications = mail.rules;
+    let projection = projection_service::Application::build(projection)
+        .await
+        .unwrap();
+    let mut query = query_settings(&pg, &ch);
+    query.territory_dir = Some(shared_data_dir().join("territory"));
+    query.codelists_dir = Some(shared_data_dir().join("codelists"));
+    query.jwt_secret = Some(test_support::TEST_JWT_SECRET.as_bytes().to_vec());
+    query.command_url = Some(format!("http://{}", command.addr()));
+    let query = query_service::Application::build(query).await.unwrap();
     let (command, projection, query) = (
         spawn_service!(command),
         spawn_service!(projection),
@@ -282,7 +256,7 @@ macro_rules! in_both_modes {
     ($scenario:ident, $embedded:ident, $distributed:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $embedded() {
-            let dir = infra::testing::TempDir::new();
+            let dir = test_support::TempDir::new();
             let app = $crate::helpers::spawn_portal(&dir).await;
             let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
             $scenario(&app.base, &app.base, password.trim()).await;
@@ -309,4 +283,65 @@ pub fn binary(name: &str) -> String {
         bin.display()
     );
     bin.display().to_string()
+}
+
+/// The command service's settings for a test: its PostgreSQL schema and
+/// JetStream prefix, the tests' token key, the administrator `admin` with
+/// the password `admin-password-1`; no ClickHouse, territory or e-mail.
+pub fn command_settings(
+    pg: &infra::postgres::PgSettings,
+    nats: &infra::settings::NatsSettings,
+) -> command_service::Settings {
+    command_service::Settings {
+        http: infra::settings::HttpSettings::for_tests(),
+        postgres: pg.clone(),
+        nats: nats.clone(),
+        auth: command_service::settings::AuthSettings {
+            jwt_secret: test_support::TEST_JWT_SECRET.as_bytes().to_vec(),
+            session_ttl: time::Duration::hours(1),
+            trusted_proxies: Vec::new(),
+            signing_key_file: None,
+            admin: Some(command_service::settings::AdminSettings {
+                login: "admin".into(),
+                password: "admin-password-1".into(),
+                email: "admin@portal.invalid".into(),
+            }),
+        },
+        clickhouse: None,
+        territory_dir: None,
+        notify: Default::default(),
+    }
+}
+
+/// The projection service's settings for a test; no territory, notifications as by default.
+pub fn projection_settings(
+    pg: &infra::postgres::PgSettings,
+    nats: &infra::settings::NatsSettings,
+    ch: &infra::settings::ClickHouseSettings,
+) -> projection_service::Settings {
+    projection_service::Settings {
+        http: infra::settings::HttpSettings::for_tests(),
+        postgres: pg.clone(),
+        nats: nats.clone(),
+        clickhouse: ch.clone(),
+        territory_dir: None,
+        notifications: Default::default(),
+    }
+}
+
+/// The query service's settings for a test; no territory, code lists, token key or command service.
+pub fn query_settings(
+    pg: &infra::postgres::PgSettings,
+    ch: &infra::settings::ClickHouseSettings,
+) -> query_service::Settings {
+    query_service::Settings {
+        http: infra::settings::HttpSettings::for_tests(),
+        postgres: pg.clone(),
+        clickhouse: ch.clone(),
+        territory_dir: None,
+        codelists_dir: None,
+        jwt_secret: None,
+        command_url: None,
+        site: query_service::web::Site::default(),
+    }
 }

@@ -11,13 +11,13 @@ use infra::credentials::DynCredentialStore;
 use infra::event_store::{DynEventStore, LogPosition, RecordedEvent};
 use infra::read_model::DynReadModelStore;
 use infra::territory::Territory;
-use infra::testing::{shared_data_dir, TempDir, TestPostgres};
 use projection_service::registry::RegistryProjection;
 use read_models::registry::{PROVIDERS, SERVICES};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+use test_support::{shared_data_dir, TempDir, TestPostgres};
 
 const KINDS: [(u16, &str, &str); 7] = [
     (20, "pob", "luzka"),
@@ -141,7 +141,7 @@ async fn import(
     t: &Territory,
 ) -> anyhow::Result<ImportSummary> {
     let auth = AuthSettings {
-        jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
+        jwt_secret: test_support::TEST_JWT_SECRET.as_bytes().to_vec(),
         session_ttl: time::Duration::hours(1),
         trusted_proxies: Vec::new(),
         signing_key_file: None,
@@ -817,7 +817,7 @@ async fn an_imported_registry_shows_closed_and_ended_as_such_and_no_secret_addre
     }
     app.stop().await;
     for needle in ["Skrytá", "99887766"] {
-        let found = infra::testing::files_holding(dir.path(), needle.as_bytes());
+        let found = test_support::files_holding(dir.path(), needle.as_bytes());
         assert!(
             found.is_empty(),
             "the secret address is stored in {found:?}"

@@ -7,9 +7,9 @@
 
 use crate::client::Client;
 use crate::helpers::Mail;
-use infra::testing::{PrivateSmtp, ReceivedMail};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+use test_support::{PrivateSmtp, ReceivedMail};
 
 const ICO: &str = "00064581";
 
@@ -345,7 +345,7 @@ async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut P
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e_mail_in_the_embedded_portal() {
     let mut smtp = PrivateSmtp::start();
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let app = crate::helpers::spawn_portal_mailing(&dir, false, mail(&smtp, None)).await;
     let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
     scenario(&app.base, &app.base, password.trim(), &mut smtp).await;
@@ -359,7 +359,7 @@ async fn e_mail_in_the_embedded_portal() {
     app.stop().await;
     // The erased person's address is nowhere in the data folder.
     assert_eq!(
-        infra::testing::files_holding(dir.path(), b"jana@charita.example.org"),
+        test_support::files_holding(dir.path(), b"jana@charita.example.org"),
         Vec::<String>::new()
     );
 }
@@ -377,7 +377,7 @@ async fn e_mail_in_the_distributed_services() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_smtp_server_the_embedded_portal_writes_eml_files() {
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let app = crate::helpers::spawn_portal_mailing(
         &dir,
         false,
@@ -449,7 +449,7 @@ pub(crate) async fn form(base: &str, path: &str, fields: &[(&str, &str)]) -> (u1
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_links_of_messages_open_pages_that_work_without_javascript() {
     let smtp = PrivateSmtp::start();
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let app = crate::helpers::spawn_portal_mailing(&dir, false, mail(&smtp, None)).await;
     let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
     let admin = Client::new(&app.base).login("admin", password.trim()).await;
@@ -542,7 +542,7 @@ async fn the_links_of_messages_open_pages_that_work_without_javascript() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unverified_record_is_asked_to_be_verified_twice_and_listed_for_administrators() {
     let smtp = PrivateSmtp::start();
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let mut settings = mail(&smtp, None);
     settings.rules.vacancy_after = Duration::from_secs(7 * 86_400);
     settings.rules.verification_after = Duration::from_secs(2);

@@ -5,9 +5,9 @@
 //! exports hold what the search finds.
 
 use crate::client::Client;
-use infra::testing::shared_data_dir;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
+use test_support::shared_data_dir;
 
 fn hsds_dir() -> PathBuf {
     shared_data_dir().join("hsds-3.1")

@@ -154,7 +154,7 @@ async fn both_openapi_documents_validate_with_unique_operation_ids_and_typed_ans
          (scripts/test installs it in target/openapi-spec-validator; or pip install \
          openapi-spec-validator and name its binary)",
     );
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let app = crate::helpers::spawn_portal(&dir).await;
     let http = reqwest::Client::new();
     let mut wrong = Vec::new();

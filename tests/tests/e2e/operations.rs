@@ -9,14 +9,14 @@
 
 use crate::client::Client;
 use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::{
-    distributed_env, ServiceProcess, TempDir, TestClickHouse, TestNats, TestPostgres,
-};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use test_support::{
+    distributed_env, ServiceProcess, TempDir, TestClickHouse, TestNats, TestPostgres,
+};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn deploy() -> PathBuf {
@@ -492,7 +492,7 @@ fn the_compose_file_gives_every_service_what_it_needs() {
         }
         run_env.push((addr_var, "127.0.0.1:0".into()));
         let process = ServiceProcess::spawn(&built(service).display().to_string(), &run_env);
-        let (status, body) = infra::testing::http_get(process.addr, "/ready");
+        let (status, body) = test_support::http_get(process.addr, "/ready");
         assert_eq!(
             status, 200,
             "{service} with compose.yml's environment: {body}"

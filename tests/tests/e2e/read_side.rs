@@ -8,8 +8,8 @@
 
 use crate::client::Client;
 use crate::helpers::{spawn_distributed, spawn_portal};
-use infra::testing::TempDir;
 use serde_json::{json, Value};
+use test_support::TempDir;
 
 fn after(result: &Value) -> String {
     format!("{}:{}", result["transaction_id"], result["global_position"])

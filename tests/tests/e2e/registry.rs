@@ -7,9 +7,9 @@ use crate::client::Client;
 use crate::helpers::{spawn_portal, spawn_service};
 use events::StreamRef;
 use infra::event_store::DynEventStore;
-use infra::testing::{TempDir, TestNats, TestPostgres};
 use reqwest::Method;
 use serde_json::{json, Value};
+use test_support::{TempDir, TestNats, TestPostgres};
 
 const ICO_A: &str = "00064581";
 const ICO_B: &str = "45242623";
@@ -365,25 +365,7 @@ async fn the_registry_scenario_in_embedded_mode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_registry_scenario_in_distributed_mode() {
     let (pg, nats) = (TestPostgres::new(), TestNats::new());
-    let settings = command_service::Settings {
-        http: infra::settings::HttpSettings::for_tests(),
-        postgres: pg.settings.clone(),
-        nats: nats.settings.clone(),
-        auth: command_service::settings::AuthSettings {
-            jwt_secret: infra::testing::TEST_JWT_SECRET.as_bytes().to_vec(),
-            session_ttl: time::Duration::hours(1),
-            trusted_proxies: Vec::new(),
-            signing_key_file: None,
-            admin: Some(command_service::settings::AdminSettings {
-                login: "admin".into(),
-                password: "admin-password-1".into(),
-                email: "admin@portal.invalid".into(),
-            }),
-        },
-        clickhouse: None,
-        territory_dir: None,
-        notify: Default::default(),
-    };
+    let settings = crate::helpers::command_settings(&pg.settings, &nats.settings);
     let app = spawn_service!(command_service::Application::build(settings).await.unwrap());
     let store: DynEventStore = std::sync::Arc::new(
         infra::event_store::postgres::PostgresEventStore::connect(&pg.settings)

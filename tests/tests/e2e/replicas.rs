@@ -16,13 +16,13 @@ use crate::faults::{
 use events::StreamRef;
 use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::{DynEventStore, LogPosition};
-use infra::testing::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use test_support::{distributed_env, ServiceProcess, TestClickHouse, TestNats, TestPostgres};
 
 /// How long the clients go on after the last instance killed is started again.
 const AFTER_THE_KILLS: Duration = Duration::from_secs(2);

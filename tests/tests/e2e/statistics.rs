@@ -13,9 +13,9 @@ use events::registry::service::{
 use events::values::{Address, CapacityUnit, Contacts, Form};
 use events::{Actor, EventMetadata, ExpectedVersion, StreamRef};
 use infra::event_store::DynEventStore;
-use infra::testing::TempDir;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use test_support::TempDir;
 use time::macros::datetime;
 use time::OffsetDateTime;
 

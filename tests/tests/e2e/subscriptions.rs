@@ -10,9 +10,9 @@ use crate::client::Client;
 use crate::helpers::Mail;
 use crate::notifications::{decoded_subject, form, mail, message, to_whom, token};
 use base64::Engine;
-use infra::testing::PrivateSmtp;
 use serde_json::json;
 use std::time::Duration;
+use test_support::PrivateSmtp;
 use uuid::Uuid;
 
 const ICO: &str = "00064581";
@@ -253,7 +253,7 @@ async fn scenario(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_in_the_embedded_portal() {
     let smtp = PrivateSmtp::start();
-    let dir = infra::testing::TempDir::new();
+    let dir = test_support::TempDir::new();
     let app = crate::helpers::spawn_portal_mailing(&dir, false, digests(&smtp, None)).await;
     let password = std::fs::read_to_string(dir.path().join("admin-password")).unwrap();
     let (unsubscribed, subscribed) =
@@ -272,7 +272,7 @@ async fn subscriptions_in_the_embedded_portal() {
     // No address is anywhere in the data folder in plain text.
     for address in [&b"lide@example.org"[..], b"hledam@example.org"] {
         assert_eq!(
-            infra::testing::files_holding(dir.path(), address),
+            test_support::files_holding(dir.path(), address),
             Vec::<String>::new()
         );
     }

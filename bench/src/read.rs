@@ -48,7 +48,7 @@ fn territory() -> anyhow::Result<(std::path::PathBuf, infra::territory::Territor
 }
 
 fn ico(n: usize) -> String {
-    crate::demo::ico(n as u32).to_string()
+    portal::demo::ico(n as u32).to_string()
 }
 
 fn after(result: &Value) -> String {
@@ -285,7 +285,7 @@ struct Stack {
 /// The embedded portal in this process.
 async fn embedded() -> anyhow::Result<Stack> {
     let data = std::env::temp_dir().join(format!("portal-bench-{}", uuid::Uuid::now_v7().simple()));
-    let settings = crate::Settings {
+    let settings = portal::Settings {
         http: infra::settings::HttpSettings::for_tests(),
         data_dir: data.clone(),
         territory_dir: infra::settings::territory_dir_from_env(),
@@ -298,7 +298,7 @@ async fn embedded() -> anyhow::Result<Stack> {
             ..Default::default()
         },
     };
-    let app = crate::Application::build(settings).await?;
+    let app = portal::Application::build(settings).await?;
     let (base, store, shutdown) = (
         format!("http://{}/api/v1", app.addr()),
         app.event_store(),

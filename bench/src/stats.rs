@@ -135,7 +135,7 @@ async fn ingestion(client: &clickhouse::Client, events: usize) -> anyhow::Result
     }
     let store: DynStatsStore = Arc::new(ClickHouseStatsStore::new(client.clone()).await?);
     let t = Instant::now();
-    let processed = crate::bench::stats::rebuild(log.clone(), store.clone()).await?;
+    let processed = crate::stats::rebuild(log.clone(), store.clone()).await?;
     let took = t.elapsed();
     // Baseline: the same facts alone, in the same batches.
     store.clear().await?;

@@ -1,46 +1,46 @@
 //! `bench`: measures the portal against the targets of DESIGN.md §4, each
 //! figure beside a baseline run in the same process and minute.
 //!
-//! `cargo run --release --bin bench -- append [--seconds N] [--writers 1,4,16]
+//! `cargo run --release -p bench -- append [--seconds N] [--writers 1,4,16]
 //! [--batches 1,10,100] [--adapter postgres|sqlite|both]`
 //!
-//! `cargo run --release --bin bench -- fold` (rebuild, in-memory fold of 500,000 events)
+//! `cargo run --release -p bench -- fold` (rebuild, in-memory fold of 500,000 events)
 //!
-//! `cargo run --release --bin bench -- rebuild [--events 200000]` (read models
+//! `cargo run --release -p bench -- rebuild [--events 200000]` (read models
 //! from the log into PostgreSQL when `BENCH_DATABASE_URL` is set, and SQLite)
 //!
-//! `cargo run --release --bin bench -- stats [--services 20000] [--days 1825]
+//! `cargo run --release -p bench -- stats [--services 20000] [--days 1825]
 //! [--events 200000]` (ClickHouse from `BENCH_CLICKHOUSE_URL`, territory from
 //! `PORTAL_TERRITORY_DIR`)
 //!
-//! `cargo run --release --bin bench -- search` (the in-memory index, 20,000 services)
+//! `cargo run --release -p bench -- search` (the in-memory index, 20,000 services)
 //!
-//! `cargo run --release --bin bench -- mail [--services 10000]` (reminders of
+//! `cargo run --release -p bench -- mail [--services 10000]` (reminders of
 //! overdue services decided and handed to an SMTP server of its own: aiosmtpd
 //! from Debian's python3-aiosmtpd)
 //!
-//! `cargo run --release --bin bench -- files [--small 10] [--large 100]` (a
+//! `cargo run --release -p bench -- files [--small 10] [--large 100]` (a
 //! file uploaded to and downloaded from the `portal` binary against `cp`,
 //! and the server's peak memory; build the binaries first)
 //!
-//! `cargo run --release --bin bench -- commands [--mode embedded|postgres]
+//! `cargo run --release -p bench -- commands [--mode embedded|postgres]
 //! [--clients 16] [--seconds N]` (build the server binaries first:
 //! `cargo build --release --bins --workspace`)
 //!
-//! `cargo run --release --bin bench -- http-search [--rate 2000] [--seconds 10]
+//! `cargo run --release -p bench -- http-search [--rate 2000] [--seconds 10]
 //! [--services 20000]` (search through HTTP against the `portal` binary; needs
 //! `PORTAL_TERRITORY_DIR` or `../shared/data/territory`)
 //!
-//! `cargo run --release --bin bench -- freshness [--rate 5000] [--seconds 10]
+//! `cargo run --release -p bench -- freshness [--rate 5000] [--seconds 10]
 //! [--mode embedded|distributed]` (command → visible in the query API under
 //! background events; distributed: the three service binaries on
 //! PostgreSQL, NATS and ClickHouse from `BENCH_CLICKHOUSE_URL`)
 //!
-//! `cargo run --release --bin bench -- import [--services 6733]
+//! `cargo run --release -p bench -- import [--services 6733]
 //! [--mode embedded|postgres|both]` (a registry file in the real shape,
 //! generated, imported twice by `portal import rpss`; build the binaries first)
 //!
-//! `cargo run --release --bin bench -- national [--rate 2000] [--seconds 10]`
+//! `cargo run --release -p bench -- national [--rate 2000] [--seconds 10]`
 //! (the embedded portal on the imported national registry: checked, then
 //! search, map, statistics and HSDS measured)
 //!
@@ -49,8 +49,8 @@
 //! temporary folder (`BENCH_DATA_DIR` to choose another disk).
 
 use anyhow::Context;
-use portal::bench::commands::{self, CommandsConfig};
-use portal::bench::{append, Adapter, AppendConfig};
+use bench::commands::{self, CommandsConfig};
+use bench::{append, Adapter, AppendConfig};
 use std::time::Duration;
 
 fn list(value: &str) -> anyhow::Result<Vec<usize>> {
@@ -69,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "append".into());
     if what == "fold" {
-        println!("{}", portal::bench::fold::measure(500_000)?);
+        println!("{}", bench::fold::measure(500_000)?);
         return Ok(());
     }
     if what == "rebuild" {
@@ -77,11 +77,11 @@ async fn main() -> anyhow::Result<()> {
             (Some("--events"), Some(n)) => n.parse()?,
             _ => 200_000,
         };
-        println!("{}", portal::bench::rebuild::run(n).await?);
+        println!("{}", bench::rebuild::run(n).await?);
         return Ok(());
     }
     if what == "stats" {
-        let mut config = portal::bench::stats::StatsConfig {
+        let mut config = bench::stats::StatsConfig {
             services: 20_000,
             days: 5 * 365,
             events: 200_000,
@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown flag {other:?}"),
             }
         }
-        println!("{}", portal::bench::stats::run(&config).await?);
+        println!("{}", bench::stats::run(&config).await?);
         return Ok(());
     }
     if what == "files" {
@@ -109,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown option {other}"),
             }
         }
-        println!("{}", portal::bench::files::run(small, large).await?);
+        println!("{}", bench::files::run(small, large).await?);
         return Ok(());
     }
     if what == "mail" {
@@ -117,11 +117,11 @@ async fn main() -> anyhow::Result<()> {
             (Some("--services"), Some(n)) => n.parse()?,
             _ => 10_000,
         };
-        println!("{}", portal::bench::mail::run(services).await?);
+        println!("{}", bench::mail::run(services).await?);
         return Ok(());
     }
     if what == "search" {
-        println!("{}", portal::bench::search::measure(20_000, 20_000)?);
+        println!("{}", bench::search::measure(20_000, 20_000)?);
         return Ok(());
     }
     if what == "import" {
@@ -139,11 +139,11 @@ async fn main() -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown flag {other:?}"),
             }
         }
-        println!("{}", portal::bench::import::import(services, &modes).await?);
+        println!("{}", bench::import::import(services, &modes).await?);
         return Ok(());
     }
     if what == "http-search" || what == "freshness" || what == "national" {
-        let mut config = portal::bench::read::ReadConfig {
+        let mut config = bench::read::ReadConfig {
             seconds: Duration::from_secs(10),
             rate: if what == "freshness" { 5000.0 } else { 2000.0 },
             services: 20_000,
@@ -162,11 +162,11 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         let report = if what == "national" {
-            portal::bench::import::national(&config).await?
+            bench::import::national(&config).await?
         } else if what == "freshness" {
-            portal::bench::read::freshness(&config, &mode).await?
+            bench::read::freshness(&config, &mode).await?
         } else {
-            portal::bench::read::search(&config).await?
+            bench::read::search(&config).await?
         };
         println!("{report}");
         return Ok(());

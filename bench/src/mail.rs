@@ -112,8 +112,8 @@ async fn seed(store: &DynEventStore, services: usize) -> anyhow::Result<()> {
 /// # Errors
 /// When a store or the SMTP server fails.
 pub async fn run(services: usize) -> anyhow::Result<String> {
-    let dir = infra::testing::TempDir::new();
-    let smtp = infra::testing::PrivateSmtp::start();
+    let dir = test_support::TempDir::new();
+    let smtp = test_support::PrivateSmtp::start();
     let store: DynEventStore = Arc::new(SqliteEventStore::open(dir.path().join("events.sqlite3"))?);
     seed(&store, services).await?;
     let before = peak_mib();

@@ -7,8 +7,8 @@
 mod servers;
 pub use servers::{PrivateClickHouse, PrivateNats, PrivatePostgres, PrivateSmtp, ReceivedMail};
 
-use crate::postgres::PgSettings;
-use crate::settings::{ClickHouseSettings, NatsSettings};
+use infra::postgres::PgSettings;
+use infra::settings::{ClickHouseSettings, NatsSettings};
 use std::path::{Path, PathBuf};
 
 fn unique_name(prefix: &str) -> String {

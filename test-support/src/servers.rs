@@ -4,8 +4,8 @@
 //! ClickHouse. Each panics with what to install when its binary is missing.
 
 use super::{unique_name, TempDir};
-use crate::postgres::PgSettings;
-use crate::settings::ClickHouseSettings;
+use infra::postgres::PgSettings;
+use infra::settings::ClickHouseSettings;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
