@@ -2,10 +2,11 @@
 //! over 5 years of daily history of 20,000 services. The history (one
 //! snapshot row per service per day, 36.5 million rows) is generated inside
 //! ClickHouse (`INSERT … SELECT … FROM numbers(…)`) over the real kraje and
-//! ORP; then the aggregate capacity against need reads (by kind and area on
-//! a day, `FINAL`) is timed on random days, and a 5-year monthly trend.
-//! Baseline in the same run: counting the rows of the same day without
-//! `FINAL` or grouping (the floor of reading a day).
+//! ORP, and its daily totals per area and kind (`stats_areas`) computed;
+//! then the reads of capacity against need (by kind and area on a day) are
+//! timed on random days, and a 5-year monthly trend. Baselines in the same
+//! run: the trend read from every snapshot (as before `stats_areas`), and
+//! counting the rows of a day without `FINAL` or grouping.
 //!
 //! Ingestion: the statistics projection rebuilt from a generated log of
 //! 200,000 events (2,000 services, vacancy reports over 100 days) into
@@ -207,7 +208,8 @@ pub async fn run(config: &StatsConfig) -> anyhow::Result<String> {
 }
 
 async fn measure(client: &clickhouse::Client, config: &StatsConfig) -> anyhow::Result<String> {
-    let store = ClickHouseStatsStore::new(client.clone()).await?;
+    // The tables, empty; the history is generated into them below.
+    ClickHouseStatsStore::new(client.clone()).await?;
     let dir = infra::settings::territory_dir_from_env().context("set PORTAL_TERRITORY_DIR")?;
     let t = infra::territory::load_dir(&dir)?;
     let quoted = |codes: Vec<&String>| {
@@ -247,6 +249,10 @@ async fn measure(client: &clickhouse::Client, config: &StatsConfig) -> anyhow::R
         .await
         .context("cannot generate the history")?;
     let generated = started.elapsed();
+    // A store opened over snapshots without their totals computes them once.
+    let started = Instant::now();
+    let store = ClickHouseStatsStore::new(client.clone()).await?;
+    let aggregated = started.elapsed();
     let mut rng = StdRng::seed_from_u64(3);
     let pick: Vec<Date> = (0..50)
         .map(|_| first + time::Duration::days(rng.random_range(0..days as i64)))
@@ -259,6 +265,30 @@ async fn measure(client: &clickhouse::Client, config: &StatsConfig) -> anyhow::R
         .map(|m| first + time::Duration::days((m * 30) as i64))
         .collect();
     let trend = timed(5, |_| store.by_area(&months, Level::Kraj)).await?;
+    // Baseline: the same trend read from every service's snapshot of those days (before stats_areas).
+    let month_list = months
+        .iter()
+        .map(|d| format!("toDate({})", day_number(*d)))
+        .collect::<Vec<_>>()
+        .join(",");
+    let direct = timed(5, |_| {
+        let sql = format!(
+            "SELECT toInt64(toUInt16(day)) AS d, kraj AS area, count() AS services,
+                uniqExact(provider_ico) AS providers, sum(cap_luzka) AS c
+             FROM stats_snapshots FINAL WHERE active = 1 AND day IN ({month_list})
+             GROUP BY d, area ORDER BY d, area"
+        );
+        let client = client.clone();
+        async move {
+            let bytes = client
+                .query(&sql)
+                .fetch_bytes("JSONEachRow")?
+                .collect()
+                .await?;
+            Ok::<usize, anyhow::Error>(bytes.len())
+        }
+    })
+    .await?;
     let base = timed(pick.len(), |i| {
         let sql = format!(
             "SELECT count() FROM stats_snapshots WHERE day = toDate({})",
@@ -270,13 +300,16 @@ async fn measure(client: &clickhouse::Client, config: &StatsConfig) -> anyhow::R
     .await?;
     let ingest = ingestion(client, config.events).await?;
     Ok(format!(
-        "{rows} snapshot rows ({n} services × {days} days from {first}) generated inside ClickHouse in {:.1} s\n\n\
-         | what | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n{}\n{}\n{}\n{}\n\n\
+        "{rows} snapshot rows ({n} services × {days} days from {first}) generated inside ClickHouse in {:.1} s; \
+         their daily totals per area and kind (stats_areas) computed in {:.1} s\n\n\
+         | what | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n{}\n{}\n{}\n{}\n{}\n\n\
          | ingestion | rate | time |\n|---|---:|---:|\n{}",
         generated.as_secs_f64(),
-        row("capacity against need on a day, by kraj and kind (FINAL, GROUP BY)", &kraj),
+        aggregated.as_secs_f64(),
+        row("capacity against need on a day, by kraj and kind (stats_areas)", &kraj),
         row("the same by ORP and kind", &orp_l),
-        row(&format!("trend: {} month ends over 5 years, by kraj", months.len()), &trend),
+        row(&format!("trend: {} month ends over 5 years, by kraj (stats_areas)", months.len()), &trend),
+        row("baseline: the same trend from every snapshot of those days (FINAL, GROUP BY)", &direct),
         row("baseline: count the rows of a day (no FINAL, no grouping)", &base),
         ingest.join("\n"),
         rows = n * days,

@@ -174,3 +174,91 @@ async fn the_clickhouse_statistics_store_keeps_the_contract() {
     let store = ClickHouseStatsStore::new(client).await.unwrap();
     contract(Arc::new(store)).await;
 }
+
+/// ClickHouse answers from `stats_areas`, kept as snapshots arrive; SQLite
+/// from the snapshots themselves. Random histories — services moving between
+/// areas and kinds, ending, written again with older and newer versions,
+/// days written in several batches — read the same from both, at every
+/// level; and a store from before `stats_areas` fills it at its first start.
+#[tokio::test]
+async fn the_aggregates_answer_as_the_snapshots_do() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let ch = TestClickHouse::new();
+    let client = infra::connect::clickhouse(&ch.settings).await.unwrap();
+    let clickhouse: DynStatsStore =
+        Arc::new(ClickHouseStatsStore::new(client.clone()).await.unwrap());
+    let dir = TempDir::new();
+    let sqlite: DynStatsStore =
+        Arc::new(SqliteStatsStore::open(dir.path().join("s.sqlite3")).unwrap());
+    let seed: u64 = rand::random();
+    eprintln!("seeded with {seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let days: Vec<Date> = (0..6)
+        .map(|i| date!(2025 - 12 - 30) + time::Duration::days(i))
+        .collect();
+    let (kraje, orps) = (
+        ["CZ042", "CZ080", "CZ010"],
+        ["4202", "8104", "1000", "4203"],
+    );
+    let mut version = 0;
+    for batch in 0..12u64 {
+        let mut snaps = Vec::new();
+        for _ in 0..rng.random_range(5..40) {
+            version += 1;
+            let day = days[rng.random_range(0..days.len())];
+            let mut s = snapshot(
+                day,
+                &format!("s{}", rng.random_range(0..15)),
+                ["A", "B", "C", "D"][rng.random_range(0..4)],
+                kraje[rng.random_range(0..kraje.len())],
+                rng.random_range(0..50),
+                // Now and then an older version than one written before.
+                if rng.random_bool(0.2) {
+                    version / 2
+                } else {
+                    version
+                },
+            );
+            s.orp = orps[rng.random_range(0..orps.len())].into();
+            let (kind, paragraph) = [(20, "57"), (26, "63"), (13, "49")][rng.random_range(0..3)];
+            (s.kind, s.paragraph) = (kind, paragraph.to_string());
+            s.active = rng.random_bool(0.8);
+            s.free_places = rng.random_range(0..5);
+            (s.reporting, s.stale) = (rng.random_bool(0.7), rng.random_bool(0.2));
+            snaps.push(s);
+        }
+        for store in [&clickhouse, &sqlite] {
+            store
+                .write("stats", &[], &snaps, at(batch + 1))
+                .await
+                .unwrap();
+        }
+    }
+    let same = |label: &'static str| {
+        let (clickhouse, sqlite, days) = (clickhouse.clone(), sqlite.clone(), days.clone());
+        async move {
+            for level in [Level::Country, Level::Kraj, Level::Orp] {
+                assert_eq!(
+                    clickhouse.by_area(&days, level).await.unwrap(),
+                    sqlite.by_area(&days, level).await.unwrap(),
+                    "{label}: by area at {level:?}"
+                );
+                assert_eq!(
+                    clickhouse.by_kind(&days, level).await.unwrap(),
+                    sqlite.by_kind(&days, level).await.unwrap(),
+                    "{label}: by kind at {level:?}"
+                );
+            }
+        }
+    };
+    same("kept as written").await;
+    assert!(!sqlite.by_kind(&days, Level::Orp).await.unwrap().is_empty());
+    client
+        .query("TRUNCATE TABLE stats_areas")
+        .execute()
+        .await
+        .unwrap();
+    let _ = ClickHouseStatsStore::new(client).await.unwrap();
+    same("filled at the first start").await;
+}

@@ -1,19 +1,24 @@
 //! The statistics store in ClickHouse (distributed mode), with what version
 //! 18.16 has: `ReplacingMergeTree` keyed on the global position (facts) and
 //! on (day, service) with the snapshot's version, read with `FINAL`, so a
-//! batch written twice counts once. Inserts are RowBinary (the crate's
+//! batch written twice counts once. What the statistics ask for (services,
+//! providers, capacities, free places by day, area and kind) is kept
+//! aggregated in `stats_areas`, recomputed by ClickHouse for each day whose
+//! snapshots a write brings, so that a trend over years reads thousands of
+//! rows instead of every service's every day (its newest rows read with
+//! `argMax` by version, faster than `FINAL` there). Inserts are RowBinary (the crate's
 //! schema validation is off for 18.16, so the row structs below follow the
 //! column types exactly); reads are JSONEachRow. The tables are documented
 //! for analysts in `docs/statistics.md`.
 
-use super::{day_number, day_of, AreaRow, Fact, KindRow, Level, Snapshot, StatsStore, UNITS};
+use super::{day_number, day_of, AreaRow, Fact, KindRow, Level, Snapshot, StatsStore};
 use crate::event_store::LogPosition;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// The tables, created when missing.
-pub const SCHEMA: [&str; 3] = [
+pub const SCHEMA: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS stats_facts (
         position UInt64, transaction_id UInt64, occurred_at DateTime, day Date,
         stream_type String, stream_id String, event_type String)
@@ -28,7 +33,50 @@ pub const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS stats_checkpoints (
         projection String, transaction_id UInt64, position UInt64, processed UInt64)
      ENGINE = MergeTree() ORDER BY (projection, processed)",
+    // What the statistics ask for, per day, level, area and kind (kind 0: all
+    // kinds together), recomputed from the day's snapshots whenever they are
+    // written: a 5-year trend reads some thousands of rows, not every
+    // service's every day. The highest version of a key counts.
+    "CREATE TABLE IF NOT EXISTS stats_areas (
+        day Date, level String, area String, kind UInt16, paragraph String,
+        services UInt64, providers UInt64,
+        c_luzka Int64, c_klient Int64, c_kontakt Int64, c_interv Int64, c_hovor Int64,
+        free Int64, reporting UInt64, stale UInt64, version UInt64)
+     ENGINE = ReplacingMergeTree(version) PARTITION BY toYear(day) ORDER BY (level, day, area, kind, paragraph)",
 ];
+
+/// The two statements that bring `stats_areas` up to date for the days
+/// `days_in` selects (an SQL condition on `day`) from the snapshots as they
+/// stand: every row those days have is first zeroed (version `2v`), so that
+/// an area or kind left with no active service shows none, then the day is
+/// counted again (version `2v + 1`), every level and kind in one pass (each
+/// active snapshot in its three areas, under its kind and under "all kinds").
+fn aggregate_days(days_in: &str, version: u64) -> [String; 2] {
+    let (zeroed, counted) = (2 * version, 2 * version + 1);
+    [
+        format!(
+            "INSERT INTO stats_areas
+             SELECT day, level, area, kind, paragraph, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, toUInt64({zeroed})
+             FROM stats_areas FINAL WHERE {days_in}"
+        ),
+        format!(
+            "INSERT INTO stats_areas
+             SELECT day, tupleElement(place, 1) AS level, tupleElement(place, 2) AS area,
+                k, if(k = 0, '', paragraph) AS p,
+                count(), uniqExact(provider_ico),
+                sum(cap_luzka), sum(cap_klient), sum(cap_kontakt), sum(cap_interv), sum(cap_hovor),
+                sum(free_places), toUInt64(sum(reporting)), toUInt64(sum(stale)), toUInt64({counted})
+             FROM (
+                SELECT day, provider_ico, paragraph, cap_luzka, cap_klient, cap_kontakt, cap_interv,
+                    cap_hovor, free_places, reporting, stale,
+                    arrayJoin([('country', 'CZ'), ('kraj', kraj), ('orp', orp)]) AS place,
+                    arrayJoin([kind, toUInt16(0)]) AS k
+                FROM (SELECT * FROM stats_snapshots FINAL WHERE {days_in})
+                WHERE active = 1)
+             GROUP BY day, level, area, k, p"
+        ),
+    ]
+}
 
 #[derive(clickhouse::Row, Serialize)]
 struct FactRow<'a> {
@@ -91,9 +139,52 @@ impl ClickHouseStatsStore {
                 .await
                 .context("cannot create the statistics tables")?;
         }
-        Ok(Self {
+        let store = Self {
             client: client.with_setting("output_format_json_quote_64bit_integers", "0"),
-        })
+        };
+        // A store from before `stats_areas`: fill it once from every snapshot.
+        #[derive(Deserialize)]
+        struct Counts {
+            areas: u64,
+            snapshots: u64,
+        }
+        let counts: Vec<Counts> = store
+            .rows("SELECT (SELECT count() FROM stats_areas) AS areas, (SELECT count() FROM stats_snapshots) AS snapshots")
+            .await?;
+        if counts
+            .first()
+            .is_some_and(|c| c.areas == 0 && c.snapshots > 0)
+        {
+            // A month at a time: a statement over years of snapshots would hold them all in memory.
+            #[derive(Deserialize)]
+            struct Month {
+                m: u32,
+            }
+            let months: Vec<Month> = store
+                .rows("SELECT DISTINCT toYYYYMM(day) AS m FROM stats_snapshots ORDER BY m")
+                .await?;
+            for Month { m } in months {
+                store
+                    .aggregate(&format!("toYYYYMM(day) = {m}"), 0)
+                    .await
+                    .with_context(|| {
+                        format!("cannot fill stats_areas for {m} from the snapshots")
+                    })?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Brings `stats_areas` up to date for the days `days_in` selects.
+    async fn aggregate(&self, days_in: &str, version: u64) -> anyhow::Result<()> {
+        for statement in aggregate_days(days_in, version) {
+            self.client
+                .query(&statement)
+                .execute()
+                .await
+                .with_context(|| format!("ClickHouse refused: {statement}"))?;
+        }
+        Ok(())
     }
 
     async fn rows<T: for<'de> Deserialize<'de>>(&self, sql: &str) -> anyhow::Result<Vec<T>> {
@@ -112,27 +203,38 @@ impl ClickHouseStatsStore {
     }
 }
 
-fn area_column(level: Level) -> &'static str {
+fn level_name(level: Level) -> &'static str {
     match level {
-        Level::Country => "'CZ'",
+        Level::Country => "country",
         Level::Kraj => "kraj",
         Level::Orp => "orp",
     }
 }
+
+/// The newest row of each key of `stats_areas` at `level` (the caller adds
+/// its conditions and `GROUP BY day, area, kind, paragraph`), its figures in
+/// one tuple `t`: `argMax` by version reads several times faster than
+/// `FINAL` on ClickHouse 18.16 and gives the same rows.
+fn newest_totals(level: Level) -> String {
+    format!(
+        "SELECT day, area, kind, paragraph,
+            argMax((services, providers, c_luzka, c_klient, c_kontakt, c_interv, c_hovor, free, reporting, stale), version) AS t
+         FROM stats_areas WHERE level = '{}'",
+        level_name(level)
+    )
+}
+
+/// The figures of [`newest_totals`]' tuple under their names.
+const TOTALS: &str = "tupleElement(t, 1) AS services, tupleElement(t, 2) AS providers,
+    tupleElement(t, 3) AS c_luzka, tupleElement(t, 4) AS c_klient, tupleElement(t, 5) AS c_kontakt,
+    tupleElement(t, 6) AS c_interv, tupleElement(t, 7) AS c_hovor, tupleElement(t, 8) AS free,
+    tupleElement(t, 9) AS reporting, tupleElement(t, 10) AS stale";
 
 fn day_list(days: &[Date]) -> String {
     days.iter()
         .map(|d| format!("toDate({})", day_number(*d)))
         .collect::<Vec<_>>()
         .join(",")
-}
-
-fn capacity_sums() -> String {
-    UNITS
-        .iter()
-        .map(|u| format!("sum(cap_{u}) AS c_{u}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[derive(Deserialize)]
@@ -285,6 +387,11 @@ impl StatsStore for ClickHouseStatsStore {
                     .await?;
             }
             insert.end().await.context("cannot insert snapshots")?;
+            let days: std::collections::BTreeSet<Date> = snapshots.iter().map(|s| s.day).collect();
+            let days: Vec<Date> = days.into_iter().collect();
+            self.aggregate(&format!("day IN ({})", day_list(&days)), checkpoint.1)
+                .await
+                .context("cannot aggregate the snapshots' days")?;
         }
         let mut insert = self
             .client
@@ -308,14 +415,11 @@ impl StatsStore for ClickHouseStatsStore {
         }
         let rows: Vec<KindOut> = self
             .rows(&format!(
-                "SELECT toInt64(toUInt16(day)) AS d, {area} AS area, kind, paragraph,
-                    count() AS services, uniqExact(provider_ico) AS providers, {caps},
-                    sum(free_places) AS free, toUInt64(sum(reporting)) AS reporting,
-                    toUInt64(sum(stale)) AS stale
-                 FROM stats_snapshots FINAL WHERE active = 1 AND day IN ({days})
-                 GROUP BY d, area, kind, paragraph ORDER BY d, area, kind",
-                area = area_column(level),
-                caps = capacity_sums(),
+                "SELECT toInt64(toUInt16(day)) AS d, area, kind, paragraph, {totals}
+                 FROM ({newest} AND kind != 0 AND day IN ({days}) GROUP BY day, area, kind, paragraph)
+                 WHERE services > 0 ORDER BY d, area, kind",
+                totals = TOTALS,
+                newest = newest_totals(level),
                 days = day_list(days),
             ))
             .await?;
@@ -342,12 +446,11 @@ impl StatsStore for ClickHouseStatsStore {
         }
         let rows: Vec<AreaOut> = self
             .rows(&format!(
-                "SELECT toInt64(toUInt16(day)) AS d, {area} AS area, count() AS services,
-                    uniqExact(provider_ico) AS providers, {caps}
-                 FROM stats_snapshots FINAL WHERE active = 1 AND day IN ({days})
-                 GROUP BY d, area ORDER BY d, area",
-                area = area_column(level),
-                caps = capacity_sums(),
+                "SELECT toInt64(toUInt16(day)) AS d, area, {totals}
+                 FROM ({newest} AND kind = 0 AND day IN ({days}) GROUP BY day, area, kind, paragraph)
+                 WHERE services > 0 ORDER BY d, area",
+                totals = TOTALS,
+                newest = newest_totals(level),
                 days = day_list(days),
             ))
             .await?;
@@ -429,7 +532,12 @@ impl StatsStore for ClickHouseStatsStore {
     }
 
     async fn clear(&self) -> anyhow::Result<()> {
-        for table in ["stats_facts", "stats_snapshots", "stats_checkpoints"] {
+        for table in [
+            "stats_facts",
+            "stats_snapshots",
+            "stats_areas",
+            "stats_checkpoints",
+        ] {
             self.client
                 .query(&format!("TRUNCATE TABLE {table}"))
                 .execute()
