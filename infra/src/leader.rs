@@ -115,14 +115,18 @@ impl Lease {
 /// Tries the lock of `task` once (named by the schema and the task, so that
 /// portals sharing a database keep apart).
 async fn try_lock(pool: &Pool, schema: &str, task: &str) -> anyhow::Result<Option<Lease>> {
-    let client = deadpool_postgres::Object::take(pool.get().await?);
+    let client = pool.get().await?;
     let row = client
         .query_one(
             "SELECT pg_try_advisory_lock(hashtextextended('portal.leader.' || $1 || '.' || $2, 0))",
             &[&schema, &task],
         )
         .await?;
-    Ok(row.get::<_, bool>(0).then_some(Lease { client }))
+    // Refused, the connection holds no lock and goes back to the pool; taken,
+    // it leaves the pool for good, so that no one else ever uses its session.
+    Ok(row.get::<_, bool>(0).then(|| Lease {
+        client: deadpool_postgres::Object::take(client),
+    }))
 }
 
 /// Runs `work` whenever this instance holds the lock of `task`, until
