@@ -74,6 +74,7 @@ fn services(territory: &infra::territory::Territory, n: usize) -> Vec<ServiceVie
                 status: ServiceStatus::Active,
                 last_verified_on: None,
                 ended_on: None,
+                suspended_until: None,
                 vacancies: if query_service::api::map::MAP_VACANCY_KINDS.contains(&kind) {
                     vec![read_models::registry::VacancyView {
                         facility_id: "1".into(),

@@ -135,4 +135,29 @@ impl Settings {
             notify: crate::notify::NotifySettings::from_env()?,
         })
     }
+
+    /// A service on loopback on a free port, for tests: tokens signed with
+    /// `jwt_secret`, the administrator `admin` with the password
+    /// `admin-password-1`; no ClickHouse, territory or e-mail.
+    pub fn for_tests(postgres: PgSettings, nats: NatsSettings, jwt_secret: &[u8]) -> Self {
+        Self {
+            http: HttpSettings::for_tests(),
+            postgres,
+            nats,
+            auth: AuthSettings {
+                jwt_secret: jwt_secret.to_vec(),
+                session_ttl: time::Duration::hours(1),
+                trusted_proxies: Vec::new(),
+                signing_key_file: None,
+                admin: Some(AdminSettings {
+                    login: "admin".into(),
+                    password: "admin-password-1".into(),
+                    email: "admin@portal.invalid".into(),
+                }),
+            },
+            clickhouse: None,
+            territory_dir: None,
+            notify: crate::notify::NotifySettings::default(),
+        }
+    }
 }

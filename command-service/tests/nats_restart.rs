@@ -27,28 +27,14 @@ async fn the_outbox_catches_up_after_nats_comes_back() {
     let pg = TestPostgres::new();
     let mut nats = PrivateNats::start();
     let prefix = "fault".to_string();
-    let app = command_service::Application::build(command_service::Settings {
-        http: infra::settings::HttpSettings::for_tests(),
-        postgres: pg.settings.clone(),
-        nats: NatsSettings {
+    let app = command_service::Application::build(command_service::Settings::for_tests(
+        pg.settings.clone(),
+        NatsSettings {
             url: nats.url.clone(),
             prefix: prefix.clone(),
         },
-        auth: command_service::settings::AuthSettings {
-            jwt_secret: test_support::TEST_JWT_SECRET.as_bytes().to_vec(),
-            session_ttl: time::Duration::hours(1),
-            trusted_proxies: Vec::new(),
-            signing_key_file: None,
-            admin: Some(command_service::settings::AdminSettings {
-                login: "admin".into(),
-                password: "admin-password-1".into(),
-                email: "admin@portal.invalid".into(),
-            }),
-        },
-        clickhouse: None,
-        territory_dir: None,
-        notify: Default::default(),
-    })
+        test_support::TEST_JWT_SECRET.as_bytes(),
+    ))
     .await
     .unwrap();
     let base = format!("http://{}", app.addr());

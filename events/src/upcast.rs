@@ -7,6 +7,11 @@
 //! - `ServiceEnded` v2 (2026-11): the day the service ended, `ended_on`, is
 //!   recorded (it may be earlier than the recording, e.g. when the registry
 //!   import learns of an end). v1 events get the day they occurred.
+//! - `ServiceSuspended` v2 (2026-12): the day the provider expects to provide
+//!   the service again, `until`, when announced. v1 events announced none.
+//!   A new version although the field may be empty: a reader of v1 would
+//!   build its read models without it and never learn; it refuses v2 instead
+//!   (a rolling upgrade starts with the readers, `docs/operations.md`).
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -14,7 +19,7 @@ use time::OffsetDateTime;
 /// The version events of `event_type` are written with now.
 pub fn current_version(event_type: &str) -> u32 {
     match event_type {
-        "ServiceEnded" => 2,
+        "ServiceEnded" | "ServiceSuspended" => 2,
         _ => 1,
     }
 }
@@ -39,6 +44,7 @@ pub fn upcast(
     while v < current {
         payload = match (event_type, v) {
             ("ServiceEnded", 1) => service_ended_v1_to_v2(payload, occurred_at),
+            ("ServiceSuspended", 1) => service_suspended_v1_to_v2(payload),
             _ => return Err(format!("no upcaster for {event_type} v{v}")),
         };
         v += 1;
@@ -51,6 +57,14 @@ fn service_ended_v1_to_v2(mut payload: Value, occurred_at: OffsetDateTime) -> Va
     if let Some(o) = payload.as_object_mut() {
         o.entry("ended_on")
             .or_insert_with(|| Value::String(occurred_at.date().to_string()));
+    }
+    payload
+}
+
+/// v1 `{ reason }` → v2 `{ reason, until }`: no resumption was announced.
+fn service_suspended_v1_to_v2(mut payload: Value) -> Value {
+    if let Some(o) = payload.as_object_mut() {
+        o.entry("until").or_insert(Value::Null);
     }
     payload
 }

@@ -248,6 +248,7 @@ fn vacancies_name_an_unknown_facility_form_or_unit() {
 fn a_suspended_or_ended_service_takes_no_vacancies() {
     let suspended = E::ServiceSuspended {
         reason: "renovation".into(),
+        until: None,
     };
     let err = given::<Service>(&[registered(), suspended.clone()])
         .when(&report("A", 1))
@@ -307,7 +308,10 @@ fn events_round_trip_through_the_envelope() {
                 ..ServiceChanges::default()
             },
         },
-        E::ServiceSuspended { reason: "r".into() },
+        E::ServiceSuspended {
+            reason: "r".into(),
+            until: Some(NOW.date().next_day().unwrap()),
+        },
         E::ServiceResumed {},
         E::ServiceVerified {
             verified_on: NOW.date(),
@@ -389,6 +393,80 @@ fn an_old_service_ended_is_upcast() {
     // New events are written with the current version.
     let new = events::aggregate::to_new_event(&event, NOW);
     assert_eq!(new.schema_version, 2);
+}
+
+#[test]
+fn a_suspension_may_announce_its_end_but_not_a_past_one() {
+    let later = time::macros::date!(2027 - 01 - 15);
+    given::<Service>(&[registered()])
+        .when(&C::Suspend {
+            reason: " renovation ".into(),
+            until: Some(later),
+        })
+        .then(&[E::ServiceSuspended {
+            reason: "renovation".into(),
+            until: Some(later),
+        }]);
+    given::<Service>(&[registered()])
+        .when(&C::Suspend {
+            reason: "no staff".into(),
+            until: None,
+        })
+        .then(&[E::ServiceSuspended {
+            reason: "no staff".into(),
+            until: None,
+        }]);
+    for day in [NOW.date(), NOW.date().previous_day().unwrap()] {
+        let err = given::<Service>(&[registered()])
+            .when(&C::Suspend {
+                reason: "r".into(),
+                until: Some(day),
+            })
+            .error();
+        assert_eq!(fields(&err), ["until"], "{day}");
+    }
+}
+
+/// A `ServiceSuspended` stored with schema v1 (`{ reason }`, before an end
+/// could be announced) reads through its upcaster: none was announced.
+#[test]
+fn an_old_service_suspended_is_upcast() {
+    let old = RecordedEvent {
+        event_id: uuid::Uuid::now_v7(),
+        stream: StreamRef::new("service", "s1"),
+        stream_version: 2,
+        global_position: 2,
+        transaction_id: 2,
+        event_type: "ServiceSuspended".into(),
+        schema_version: 1,
+        occurred_at: time::macros::datetime!(2026-11-14 18:00 UTC),
+        recorded_at: time::macros::datetime!(2026-11-14 18:00 UTC),
+        actor: events::Actor::system(),
+        correlation_id: uuid::Uuid::now_v7(),
+        causation_id: None,
+        idempotency_key: None,
+        payload: serde_json::json!({ "reason": "renovation" }),
+    };
+    let event: E = from_recorded(&old).unwrap();
+    assert_eq!(
+        event,
+        E::ServiceSuspended {
+            reason: "renovation".into(),
+            until: None,
+        }
+    );
+    let new = events::aggregate::to_new_event(&event, NOW);
+    assert_eq!(new.schema_version, 2);
+    assert_eq!(new.payload["until"], serde_json::Value::Null);
+    // A release that reads only v1 refuses a v2 event instead of dropping `until`.
+    let v3 = RecordedEvent {
+        schema_version: 3,
+        ..old
+    };
+    assert!(from_recorded::<E>(&v3)
+        .unwrap_err()
+        .to_string()
+        .contains("newer"));
 }
 
 #[test]

@@ -38,4 +38,21 @@ impl Settings {
             notifications: crate::notifications::Rules::from_env()?,
         })
     }
+
+    /// A service on loopback on a free port, for tests: no territory,
+    /// notifications as by default.
+    pub fn for_tests(
+        postgres: PgSettings,
+        nats: NatsSettings,
+        clickhouse: ClickHouseSettings,
+    ) -> Self {
+        Self {
+            http: HttpSettings::for_tests(),
+            postgres,
+            nats,
+            clickhouse,
+            territory_dir: None,
+            notifications: crate::notifications::Rules::default(),
+        }
+    }
 }

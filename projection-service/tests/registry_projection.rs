@@ -7,7 +7,7 @@ use events::registry::directory::{DirectoryEvent, EntryDetails};
 use events::registry::provider::ProviderEvent;
 use events::registry::regional_contact::{ContactDetails, ContactRole, RegionalContactEvent};
 use events::registry::service::{
-    Capacity, Facility, FormSpec, ServiceChanges, ServiceDetails, ServiceEvent,
+    Capacity, Facility, FormSpec, ServiceChanges, ServiceDetails, ServiceEvent, ServiceStatus,
 };
 use events::values::{Address, CapacityUnit, Contacts, Form, Ico, Location};
 use events::{Actor, EventMetadata, ExpectedVersion, StreamRef};
@@ -169,6 +169,20 @@ async fn history(store: &DynEventStore) {
         )
         .await
         .unwrap();
+    // A suspension of before `until` (v1).
+    store
+        .append(
+            &StreamRef::new("service", "s1"),
+            ExpectedVersion::Any,
+            vec![events::NewEvent::new(
+                "ServiceSuspended",
+                1,
+                serde_json::json!({ "reason": "renovation" }),
+            )],
+            &EventMetadata::new(Actor::system()),
+        )
+        .await
+        .unwrap();
     let entry = EntryDetails {
         name: "Potravinová banka".into(),
         operator: "Spolek".into(),
@@ -299,7 +313,7 @@ async fn contract(events: DynEventStore, rm: DynReadModelStore) {
         applied += catch_up(&projection, &events, &rm, live, 2).await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    assert_eq!(applied, 18);
+    assert_eq!(applied, 19);
     let provider = rm.get(live, PROVIDERS, "00064581").await.unwrap().unwrap();
     assert_eq!(
         (provider["status"].as_str(), provider["version"].as_u64()),
@@ -320,7 +334,11 @@ async fn contract(events: DynEventStore, rm: DynReadModelStore) {
         ("A", 5)
     );
     assert_eq!(s1.details.facilities.len(), 1);
-    assert_eq!(s1.version, 5);
+    assert_eq!(s1.version, 6);
+    assert_eq!(
+        (s1.status, s1.suspended_until),
+        (ServiceStatus::Suspended, None)
+    );
     let s2 = rm.get(live, SERVICES, "s2").await.unwrap().unwrap();
     assert_eq!(s2["status"], "ended");
     assert!(rm.get(live, DIRECTORY, "d1").await.unwrap().is_some());

@@ -43,6 +43,21 @@ impl Settings {
             site: crate::web::Site::from_env()?,
         })
     }
+
+    /// A service on loopback on a free port, for tests: no territory, code
+    /// lists, token key or command service.
+    pub fn for_tests(postgres: PgSettings, clickhouse: ClickHouseSettings) -> Self {
+        Self {
+            http: HttpSettings::for_tests(),
+            postgres,
+            clickhouse,
+            territory_dir: None,
+            codelists_dir: None,
+            jwt_secret: None,
+            command_url: None,
+            site: crate::web::Site::default(),
+        }
+    }
 }
 
 fn command_url_from_env() -> Result<Option<String>, SettingsError> {

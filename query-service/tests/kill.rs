@@ -35,37 +35,21 @@ async fn a_killed_query_service_answers_the_same_when_started_again() {
     env.push(("QUERY_SERVICE_ADDR", "127.0.0.1:0".into()));
     let bin = env!("CARGO_BIN_EXE_query-service");
     // The command and projection services in this process; the query service a process of its own.
-    let commands = command_service::Application::build(command_service::Settings {
-        http: infra::settings::HttpSettings::for_tests(),
-        postgres: pg.settings.clone(),
-        nats: nats.settings.clone(),
-        auth: command_service::settings::AuthSettings {
-            jwt_secret: test_support::TEST_JWT_SECRET.as_bytes().to_vec(),
-            session_ttl: time::Duration::hours(1),
-            trusted_proxies: Vec::new(),
-            signing_key_file: None,
-            admin: Some(command_service::settings::AdminSettings {
-                login: "admin".into(),
-                password: "admin-password-1".into(),
-                email: "admin@portal.invalid".into(),
-            }),
-        },
-        clickhouse: None,
-        territory_dir: None,
-        notify: Default::default(),
-    })
+    let commands = command_service::Application::build(command_service::Settings::for_tests(
+        pg.settings.clone(),
+        nats.settings.clone(),
+        test_support::TEST_JWT_SECRET.as_bytes(),
+    ))
     .await
     .unwrap();
-    let projection = projection_service::Application::build(projection_service::Settings {
-        http: infra::settings::HttpSettings::for_tests(),
-        postgres: pg.settings.clone(),
-        nats: nats.settings.clone(),
-        clickhouse: ch.settings.clone(),
-        territory_dir: None,
-        notifications: Default::default(),
-    })
-    .await
-    .unwrap();
+    let projection =
+        projection_service::Application::build(projection_service::Settings::for_tests(
+            pg.settings.clone(),
+            nats.settings.clone(),
+            ch.settings.clone(),
+        ))
+        .await
+        .unwrap();
     let base = format!("http://{}/api/v1", commands.addr());
     let stops = [commands.shutdown_handle(), projection.shutdown_handle()];
     let running = [

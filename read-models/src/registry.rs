@@ -109,6 +109,10 @@ pub struct ServiceView {
     /// The day the service ended (its registration in the registry), when it has.
     #[serde(default)]
     pub ended_on: Option<time::Date>,
+    /// While it is suspended: the day the provider expects to provide it
+    /// again, when announced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<time::Date>,
     /// Current vacancies.
     pub vacancies: Vec<VacancyView>,
     /// The last changes of the record (vacancy reports aside), oldest first.
@@ -204,6 +208,7 @@ pub fn service(
                 status: ServiceStatus::Active,
                 last_verified_on: None,
                 ended_on: None,
+                suspended_until: None,
                 vacancies: Vec::new(),
                 history: vec![note(e, "create", Vec::new())],
                 version: 0,
@@ -242,11 +247,18 @@ pub fn service(
                             && d.capacity(x.form, x.unit).is_some()
                     });
                 }
-                ServiceEvent::ServiceSuspended { .. } => v.status = ServiceStatus::Suspended,
-                ServiceEvent::ServiceResumed {} => v.status = ServiceStatus::Active,
+                ServiceEvent::ServiceSuspended { until, .. } => {
+                    v.status = ServiceStatus::Suspended;
+                    v.suspended_until = until;
+                }
+                ServiceEvent::ServiceResumed {} => {
+                    v.status = ServiceStatus::Active;
+                    v.suspended_until = None;
+                }
                 ServiceEvent::ServiceEnded { ended_on, .. } => {
                     v.status = ServiceStatus::Ended;
                     v.ended_on = Some(ended_on);
+                    v.suspended_until = None;
                 }
                 ServiceEvent::ServiceVerified { verified_on } => {
                     v.last_verified_on = Some(verified_on)

@@ -117,6 +117,7 @@ fn a_service_keeps_the_latest_report_per_facility_in_order_and_a_bounded_history
     }
     events.push(ServiceEvent::ServiceSuspended {
         reason: "rekonstrukce".into(),
+        until: Some(time::macros::date!(2027 - 01 - 15)),
     });
     let view = fold_service(&events).unwrap();
     let free: Vec<(&str, i64)> = view
@@ -135,6 +136,16 @@ fn a_service_keeps_the_latest_report_per_facility_in_order_and_a_bounded_history
         ("suspend", "provider")
     );
     assert_eq!(view.history[0].action, "verify", "the oldest changes left");
+    assert_eq!(
+        view.suspended_until,
+        Some(time::macros::date!(2027 - 01 - 15))
+    );
+    events.push(ServiceEvent::ServiceResumed {});
+    assert_eq!(
+        fold_service(&events).unwrap().suspended_until,
+        None,
+        "a resumed service announces no end of its suspension"
+    );
 }
 
 #[test]

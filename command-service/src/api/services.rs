@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{patch, post};
 use axum::Router;
-use command_api::services::RegisterServiceBody;
+use command_api::services::{RegisterServiceBody, SuspendServiceBody};
 use events::registry::provider::{Provider, ProviderStatus};
 use events::registry::service::{ReportVacancy, Service, ServiceChanges, ServiceCommand};
 use events::DomainError;
@@ -130,13 +130,13 @@ async fn change(
     .await
 }
 
-#[utoipa::path(operation_id = "suspend_service", post, path = "/api/v1/services/{id}/suspend", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(operation_id = "suspend_service", post, path = "/api/v1/services/{id}/suspend", tag = "services", params(("id" = String, Path, description = "Id of the record")), request_body = SuspendServiceBody, security(("bearer" = [])), responses((status = 200, description = "Suspended", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
 async fn suspend(
     State(state): State<AppState>,
     principal: Principal,
     headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
+    JsonBody(body): JsonBody<SuspendServiceBody>,
 ) -> Result<Response, ApiError> {
     run(
         &state,
@@ -145,6 +145,7 @@ async fn suspend(
         &id,
         ServiceCommand::Suspend {
             reason: body.reason,
+            until: body.until,
         },
     )
     .await

@@ -275,6 +275,9 @@ pub enum ServiceCommand {
     Suspend {
         /// Why.
         reason: String,
+        /// The day the provider expects to provide it again, if announced
+        /// (a day after today).
+        until: Option<Date>,
     },
     /// Resume.
     Resume,
@@ -307,10 +310,13 @@ pub enum ServiceEvent {
         /// The changes.
         changes: ServiceChanges,
     },
-    /// Suspended.
+    /// Suspended (schema v2: with the announced resumption; v1 events are
+    /// upcast, see `upcast.rs`).
     ServiceSuspended {
         /// Why.
         reason: String,
+        /// The day the provider expects to provide it again, if announced.
+        until: Option<Date>,
     },
     /// Resumed.
     ServiceResumed {},
@@ -772,9 +778,14 @@ impl Aggregate for Service {
                 }
                 Ok(vec![ServiceEvent::ServiceChanged { changes }])
             }
-            ServiceCommand::Suspend { reason } => {
+            ServiceCommand::Suspend { reason, until } => {
                 self.details()?;
                 check_reason(reason)?;
+                if until.is_some_and(|d| d <= now.date()) {
+                    let mut v = Violations::new();
+                    v.add("until", "must be a day after today");
+                    v.finish()?;
+                }
                 if self.status == ServiceStatus::Suspended {
                     return Err(DomainError::Rejected(
                         "the service is already suspended".into(),
@@ -782,6 +793,7 @@ impl Aggregate for Service {
                 }
                 Ok(vec![ServiceEvent::ServiceSuspended {
                     reason: reason.trim().to_string(),
+                    until: *until,
                 }])
             }
             ServiceCommand::Resume => {

@@ -73,6 +73,8 @@ pub struct ServiceDetail {
     pub last_verified_on: Option<time::Date>,
     /// The day the service ended, when it has.
     pub ended_on: Option<time::Date>,
+    /// While it is suspended: the day the provider expects to provide it again, when announced.
+    pub suspended_until: Option<time::Date>,
     /// Kraje (NUTS) it is located in or serves.
     pub kraje: Vec<String>,
     /// ORP (ČSÚ codes) it is located in or serves.
@@ -120,6 +122,7 @@ pub fn service_detail(
         status: v.status,
         last_verified_on: v.last_verified_on,
         ended_on: v.ended_on,
+        suspended_until: v.suspended_until,
         kraje: e.kraje.iter().cloned().collect(),
         orp: e.orp.iter().cloned().collect(),
         free_places_now: e.free_now(now),

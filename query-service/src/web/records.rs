@@ -216,7 +216,15 @@ pub async fn service(
                 .map(|d| format!(" {}", super::format::day(d)))
                 .unwrap_or_default()
         )),
-        ServiceStatus::Suspended => Some(t.suspended_notice.to_string()),
+        ServiceStatus::Suspended => Some(match detail.suspended_until {
+            Some(d) => format!(
+                "{} {} {}.",
+                t.suspended_notice,
+                t.suspended_until,
+                super::format::day(d)
+            ),
+            None => t.suspended_notice.to_string(),
+        }),
         _ => None,
     };
     let facilities = d

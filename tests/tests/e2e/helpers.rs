@@ -285,6 +285,32 @@ pub fn binary(name: &str) -> String {
     bin.display().to_string()
 }
 
+/// The release the rolling-upgrade test starts from (`tests/upgrade-from`).
+pub fn previous_release() -> &'static str {
+    include_str!("../../upgrade-from")
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .expect("a commit in tests/upgrade-from")
+}
+
+/// A binary of the previous release, built by `scripts/test` into
+/// `target/upgrade-from/<commit>/`.
+pub fn previous_release_binary(name: &str) -> String {
+    let me = std::env::current_exe().unwrap();
+    let target = me.parent().unwrap().parent().unwrap().parent().unwrap();
+    let bin = target
+        .join("upgrade-from")
+        .join(previous_release())
+        .join(name);
+    assert!(
+        bin.exists(),
+        "the previous release's binaries are built by scripts/test: {} is missing",
+        bin.display()
+    );
+    bin.display().to_string()
+}
+
 /// The command service's settings for a test: its PostgreSQL schema and
 /// JetStream prefix, the tests' token key, the administrator `admin` with
 /// the password `admin-password-1`; no ClickHouse, territory or e-mail.
@@ -292,25 +318,11 @@ pub fn command_settings(
     pg: &infra::postgres::PgSettings,
     nats: &infra::settings::NatsSettings,
 ) -> command_service::Settings {
-    command_service::Settings {
-        http: infra::settings::HttpSettings::for_tests(),
-        postgres: pg.clone(),
-        nats: nats.clone(),
-        auth: command_service::settings::AuthSettings {
-            jwt_secret: test_support::TEST_JWT_SECRET.as_bytes().to_vec(),
-            session_ttl: time::Duration::hours(1),
-            trusted_proxies: Vec::new(),
-            signing_key_file: None,
-            admin: Some(command_service::settings::AdminSettings {
-                login: "admin".into(),
-                password: "admin-password-1".into(),
-                email: "admin@portal.invalid".into(),
-            }),
-        },
-        clickhouse: None,
-        territory_dir: None,
-        notify: Default::default(),
-    }
+    command_service::Settings::for_tests(
+        pg.clone(),
+        nats.clone(),
+        test_support::TEST_JWT_SECRET.as_bytes(),
+    )
 }
 
 /// The projection service's settings for a test; no territory, notifications as by default.
@@ -319,14 +331,7 @@ pub fn projection_settings(
     nats: &infra::settings::NatsSettings,
     ch: &infra::settings::ClickHouseSettings,
 ) -> projection_service::Settings {
-    projection_service::Settings {
-        http: infra::settings::HttpSettings::for_tests(),
-        postgres: pg.clone(),
-        nats: nats.clone(),
-        clickhouse: ch.clone(),
-        territory_dir: None,
-        notifications: Default::default(),
-    }
+    projection_service::Settings::for_tests(pg.clone(), nats.clone(), ch.clone())
 }
 
 /// The query service's settings for a test; no territory, code lists, token key or command service.
@@ -334,14 +339,5 @@ pub fn query_settings(
     pg: &infra::postgres::PgSettings,
     ch: &infra::settings::ClickHouseSettings,
 ) -> query_service::Settings {
-    query_service::Settings {
-        http: infra::settings::HttpSettings::for_tests(),
-        postgres: pg.clone(),
-        clickhouse: ch.clone(),
-        territory_dir: None,
-        codelists_dir: None,
-        jwt_secret: None,
-        command_url: None,
-        site: query_service::web::Site::default(),
-    }
+    query_service::Settings::for_tests(pg.clone(), ch.clone())
 }

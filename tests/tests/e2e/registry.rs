@@ -333,6 +333,43 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         403
     );
 
+    // A suspension may announce when the service resumes: a day after today, or
+    // it is refused naming the field and changes nothing; the event is of schema v2.
+    let suspend = format!("/services/{service_id}/suspend");
+    let before = version(&store, "service", &service_id).await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let answer = admin
+        .post(
+            &suspend,
+            json!({ "reason": "rekonstrukce", "until": today.to_string() }),
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{:?}", answer.body);
+    assert_eq!(answer.fields(), ["until"]);
+    assert_eq!(version(&store, "service", &service_id).await, before);
+    let until = today + time::Duration::days(45);
+    let answer = admin
+        .post(
+            &suspend,
+            json!({ "reason": "rekonstrukce", "until": until.to_string() }),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let stream = store
+        .read_stream(&StreamRef::new("service", &service_id), 1, 1000)
+        .await
+        .unwrap();
+    let last = stream.last().unwrap();
+    assert_eq!(
+        (last.event_type.as_str(), last.schema_version),
+        ("ServiceSuspended", 2)
+    );
+    assert_eq!(last.payload["until"], until.to_string());
+    let answer = admin
+        .post(&format!("/services/{service_id}/resume"), json!({}))
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+
     // A wrong password is refused; too many attempts are limited.
     let mut last = 0;
     for _ in 0..6 {
