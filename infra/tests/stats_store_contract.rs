@@ -3,11 +3,12 @@
 //! active services are counted, the checkpoint moves with the batches.
 
 use infra::event_store::LogPosition;
+use infra::settings::ClickHouseSettings;
 use infra::stats::clickhouse::ClickHouseStatsStore;
 use infra::stats::sqlite::SqliteStatsStore;
 use infra::stats::{AreaRow, DynStatsStore, Fact, Level, Snapshot};
 use std::sync::Arc;
-use test_support::{TempDir, TestClickHouse};
+use test_support::{ChdbClickHouse, TempDir, TestClickHouse};
 use time::macros::date;
 use time::Date;
 
@@ -167,12 +168,22 @@ async fn the_sqlite_statistics_store_keeps_the_contract() {
     contract(Arc::new(store)).await;
 }
 
-#[tokio::test]
-async fn the_clickhouse_statistics_store_keeps_the_contract() {
-    let ch = TestClickHouse::new();
-    let client = infra::connect::clickhouse(&ch.settings).await.unwrap();
+async fn clickhouse_contract(settings: &ClickHouseSettings) {
+    let client = infra::connect::clickhouse(settings).await.unwrap();
     let store = ClickHouseStatsStore::new(client).await.unwrap();
     contract(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn the_clickhouse_statistics_store_keeps_the_contract() {
+    clickhouse_contract(&TestClickHouse::new().settings).await;
+}
+
+/// Every statement the store sends to Debian's ClickHouse 18.16 works on a
+/// current one (chDB, ClickHouse 26) with the same answers.
+#[tokio::test]
+async fn the_clickhouse_statistics_store_keeps_the_contract_on_a_current_clickhouse() {
+    clickhouse_contract(&ChdbClickHouse::start().settings).await;
 }
 
 /// ClickHouse answers from `stats_areas`, kept as snapshots arrive; SQLite
@@ -182,10 +193,20 @@ async fn the_clickhouse_statistics_store_keeps_the_contract() {
 /// level; and a store from before `stats_areas` fills it at its first start.
 #[tokio::test]
 async fn the_aggregates_answer_as_the_snapshots_do() {
+    aggregates_answer_as_the_snapshots_do(&TestClickHouse::new().settings).await;
+}
+
+/// The same on a current ClickHouse (chDB, ClickHouse 26), the totals'
+/// statements and their first filling included.
+#[tokio::test]
+async fn the_aggregates_answer_as_the_snapshots_do_on_a_current_clickhouse() {
+    aggregates_answer_as_the_snapshots_do(&ChdbClickHouse::start().settings).await;
+}
+
+async fn aggregates_answer_as_the_snapshots_do(settings: &ClickHouseSettings) {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
-    let ch = TestClickHouse::new();
-    let client = infra::connect::clickhouse(&ch.settings).await.unwrap();
+    let client = infra::connect::clickhouse(settings).await.unwrap();
     let clickhouse: DynStatsStore =
         Arc::new(ClickHouseStatsStore::new(client.clone()).await.unwrap());
     let dir = TempDir::new();

@@ -5,7 +5,9 @@
 //! missing, it never skips.
 
 mod servers;
-pub use servers::{PrivateClickHouse, PrivateNats, PrivatePostgres, PrivateSmtp, ReceivedMail};
+pub use servers::{
+    ChdbClickHouse, PrivateClickHouse, PrivateNats, PrivatePostgres, PrivateSmtp, ReceivedMail,
+};
 
 use infra::postgres::PgSettings;
 use infra::settings::{ClickHouseSettings, NatsSettings};

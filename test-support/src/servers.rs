@@ -566,3 +566,70 @@ impl Drop for PrivateSmtp {
         self.stop();
     }
 }
+
+/// A current ClickHouse of a test's own: chDB (ClickHouse 26 in process,
+/// PyPI `chdb`) behind ClickHouse's HTTP interface (`chdb_http.py`), on a
+/// free loopback port, with the Python of `PORTAL_TEST_CHDB_PYTHON`
+/// (scripts/test makes a virtual environment with chdb in `target/chdb`).
+/// So the statements written for Debian's ClickHouse 18.16 are run by a
+/// current one too.
+pub struct ChdbClickHouse {
+    /// Settings pointing at it (a database of the test's own).
+    pub settings: ClickHouseSettings,
+    _dir: TempDir,
+    child: Child,
+}
+
+impl ChdbClickHouse {
+    /// Starts it and waits until it answers.
+    ///
+    /// # Panics
+    /// When `PORTAL_TEST_CHDB_PYTHON` is not set, or chDB does not come up within 60 s.
+    pub fn start() -> Self {
+        let python = std::env::var("PORTAL_TEST_CHDB_PYTHON").unwrap_or_else(|_| {
+            panic!(
+                "PORTAL_TEST_CHDB_PYTHON is not set: a Python with chdb (scripts/test makes one)"
+            )
+        });
+        let port = free_port();
+        let dir = TempDir::new();
+        let script = dir.path().join("chdb_http.py");
+        std::fs::write(&script, include_str!("chdb_http.py")).expect("script");
+        let mut child = Command::new(&python)
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {python} with chdb: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !port_open(port) {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("chdb_http.py ({python}) exited with {status}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chDB did not come up within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            settings: ClickHouseSettings {
+                url: format!("http://127.0.0.1:{port}"),
+                database: unique_name("t"),
+                user: "default".into(),
+                password: String::new(),
+            },
+            _dir: dir,
+            child,
+        }
+    }
+}
+
+impl Drop for ChdbClickHouse {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

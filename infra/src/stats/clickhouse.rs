@@ -30,8 +30,9 @@ pub const SCHEMA: [&str; 4] = [
         cap_luzka Int64, cap_klient Int64, cap_kontakt Int64, cap_interv Int64, cap_hovor Int64,
         free_places Int64, reporting UInt8, stale UInt8, version UInt64)
      ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(day) ORDER BY (day, service_id)",
+    // `projection` quoted: a keyword of CREATE TABLE since ClickHouse 21.6.
     "CREATE TABLE IF NOT EXISTS stats_checkpoints (
-        projection String, transaction_id UInt64, position UInt64, processed UInt64)
+        `projection` String, transaction_id UInt64, position UInt64, processed UInt64)
      ENGINE = MergeTree() ORDER BY (projection, processed)",
     // What the statistics ask for, per day, level, area and kind (kind 0: all
     // kinds together), recomputed from the day's snapshots whenever they are
