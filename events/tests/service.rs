@@ -354,26 +354,39 @@ fn an_end_records_its_day_and_refuses_a_future_one() {
     assert_eq!(fields(&err), ["ended_on"]);
 }
 
-/// A `ServiceEnded` stored with schema v1 (`{ reason }`, before the day was
-/// recorded) reads through its upcaster: it ended the day it occurred.
-#[test]
-fn an_old_service_ended_is_upcast() {
-    let old = RecordedEvent {
+/// An event of a service as stored with schema v1 at `at`.
+fn stored_v1(
+    event_type: &str,
+    at: time::OffsetDateTime,
+    payload: serde_json::Value,
+) -> RecordedEvent {
+    RecordedEvent {
         event_id: uuid::Uuid::now_v7(),
         stream: StreamRef::new("service", "s1"),
         stream_version: 2,
         global_position: 2,
         transaction_id: 2,
-        event_type: "ServiceEnded".into(),
+        event_type: event_type.into(),
         schema_version: 1,
-        occurred_at: time::macros::datetime!(2025-03-14 18:00 UTC),
-        recorded_at: time::macros::datetime!(2025-03-14 18:00 UTC),
+        occurred_at: at,
+        recorded_at: at,
         actor: events::Actor::system(),
         correlation_id: uuid::Uuid::now_v7(),
         causation_id: None,
         idempotency_key: None,
-        payload: serde_json::json!({ "reason": "closed" }),
-    };
+        payload,
+    }
+}
+
+/// A `ServiceEnded` stored with schema v1 (`{ reason }`, before the day was
+/// recorded) reads through its upcaster: it ended the day it occurred.
+#[test]
+fn an_old_service_ended_is_upcast() {
+    let old = stored_v1(
+        "ServiceEnded",
+        time::macros::datetime!(2025-03-14 18:00 UTC),
+        serde_json::json!({ "reason": "closed" }),
+    );
     let event: E = from_recorded(&old).unwrap();
     assert_eq!(
         event,
@@ -431,22 +444,11 @@ fn a_suspension_may_announce_its_end_but_not_a_past_one() {
 /// could be announced) reads through its upcaster: none was announced.
 #[test]
 fn an_old_service_suspended_is_upcast() {
-    let old = RecordedEvent {
-        event_id: uuid::Uuid::now_v7(),
-        stream: StreamRef::new("service", "s1"),
-        stream_version: 2,
-        global_position: 2,
-        transaction_id: 2,
-        event_type: "ServiceSuspended".into(),
-        schema_version: 1,
-        occurred_at: time::macros::datetime!(2026-11-14 18:00 UTC),
-        recorded_at: time::macros::datetime!(2026-11-14 18:00 UTC),
-        actor: events::Actor::system(),
-        correlation_id: uuid::Uuid::now_v7(),
-        causation_id: None,
-        idempotency_key: None,
-        payload: serde_json::json!({ "reason": "renovation" }),
-    };
+    let old = stored_v1(
+        "ServiceSuspended",
+        time::macros::datetime!(2026-11-14 18:00 UTC),
+        serde_json::json!({ "reason": "renovation" }),
+    );
     let event: E = from_recorded(&old).unwrap();
     assert_eq!(
         event,

@@ -155,34 +155,25 @@ async fn history(store: &DynEventStore) {
         }],
     )
     .await;
-    // Stored with the schema of before `ended_on` (v1): read through its upcaster.
-    store
-        .append(
-            &StreamRef::new("service", "s2"),
-            ExpectedVersion::Any,
-            vec![events::NewEvent::new(
-                "ServiceEnded",
-                1,
-                serde_json::json!({ "reason": "closed" }),
-            )],
-            &EventMetadata::new(Actor::system()),
-        )
-        .await
-        .unwrap();
-    // A suspension of before `until` (v1).
-    store
-        .append(
-            &StreamRef::new("service", "s1"),
-            ExpectedVersion::Any,
-            vec![events::NewEvent::new(
-                "ServiceSuspended",
-                1,
-                serde_json::json!({ "reason": "renovation" }),
-            )],
-            &EventMetadata::new(Actor::system()),
-        )
-        .await
-        .unwrap();
+    // Stored with the schemas of before `ended_on` and `until` (v1): read through their upcasters.
+    for (id, event_type, reason) in [
+        ("s2", "ServiceEnded", "closed"),
+        ("s1", "ServiceSuspended", "renovation"),
+    ] {
+        store
+            .append(
+                &StreamRef::new("service", id),
+                ExpectedVersion::Any,
+                vec![events::NewEvent::new(
+                    event_type,
+                    1,
+                    serde_json::json!({ "reason": reason }),
+                )],
+                &EventMetadata::new(Actor::system()),
+            )
+            .await
+            .unwrap();
+    }
     let entry = EntryDetails {
         name: "Potravinová banka".into(),
         operator: "Spolek".into(),

@@ -14,6 +14,7 @@
 //! the read models and the statistics equal a rebuild by the new release,
 //! and no client ever read an answer older than its own writes.
 
+use crate::client::Client;
 use crate::faults::position;
 use crate::fleet::{logged, read_own_write, Fleet, Kind};
 use crate::helpers::{binary, previous_release, previous_release_binary};
@@ -67,45 +68,31 @@ async fn rolling_upgrade_to_a_new_event_version_loses_nothing() {
     fleet.check(&seen).await;
 
     // The new release shows the announced day, in the API and on the service's page.
-    let commands = fleet.of(Kind::Command)[0].base();
-    let query = fleet.of(Kind::Query)[1].base();
-    let http = reqwest::Client::new();
-    let token = crate::client::Client::new(&commands)
+    let admin = Client::new(&fleet.of(Kind::Command)[0].base())
         .login("admin", "admin-password-1")
-        .await
-        .token
-        .unwrap();
+        .await;
+    let query = fleet.of(Kind::Query)[1].base();
     let id = &seen[0].services[0].0;
-    let state = http
-        .get(format!("{query}/api/v1/services/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    if state["status"] == "suspended" {
-        let resumed = http
-            .post(format!("{commands}/api/v1/services/{id}/resume"))
-            .bearer_auth(&token)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resumed.status(), 200);
-    }
+    // Resumed first if a client left it suspended (refused otherwise: nothing to resume).
+    admin
+        .post(&format!("/services/{id}/resume"), json!({}))
+        .await;
     let until = time::OffsetDateTime::now_utc().date() + time::Duration::days(20);
-    let answer: serde_json::Value = http
-        .post(format!("{commands}/api/v1/services/{id}/suspend"))
-        .bearer_auth(&token)
-        .json(&json!({ "reason": "rekonstrukce", "until": until.to_string() }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let read = read_own_write(&http, std::slice::from_ref(&query), id, position(&answer)).await;
+    let answer = admin
+        .post(
+            &format!("/services/{id}/suspend"),
+            json!({ "reason": "rekonstrukce", "until": until.to_string() }),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let http = reqwest::Client::new();
+    let read = read_own_write(
+        &http,
+        std::slice::from_ref(&query),
+        id,
+        position(&answer.body),
+    )
+    .await;
     assert_eq!(read["suspended_until"], until.to_string(), "{read}");
     let page = http
         .get(format!("{query}/sluzby/{id}"))
