@@ -23,7 +23,7 @@ use std::time::Duration;
 
 const CLIENTS: usize = 3;
 /// How long each release runs alone, before the first and after the last replacement.
-const ALONE: Duration = Duration::from_secs(2);
+const ALONE: Duration = Duration::from_secs(3);
 /// The pause after each instance is replaced.
 const BETWEEN: Duration = Duration::from_secs(1);
 
