@@ -10,7 +10,9 @@ use super::content_forms::{DocumentForm, EventForm, JobForm};
 use super::grants::{ApplicationForm, CallForm, DecisionForm, EvaluationForm};
 use super::page::Lang;
 use super::plan_forms::{MeasureForm, NewPlanForm, ProposalForm};
-use super::roles::{EditServiceForm, NewsForm, ReplyForm, RevisionForm, SurveyForm, ThreadForm};
+use super::roles::{
+    EditServiceForm, NewsForm, ReplyForm, RevisionForm, SurveyForm, SuspendServiceForm, ThreadForm,
+};
 use super::self_service::urlencode;
 use super::session::{self, SignedIn};
 use crate::api::QueryState;
@@ -58,6 +60,10 @@ pub enum Action {
     ReplyThread(ReplyForm),
     /// A provider's description, hours and contacts of its service.
     EditService(EditServiceForm),
+    /// A provider suspends its service.
+    SuspendService(SuspendServiceForm),
+    /// A provider provides its suspended service again.
+    ResumeService(Id),
     /// A grant call.
     AnnounceCall(CallForm),
     /// Cancels a grant call.
@@ -126,6 +132,8 @@ impl Action {
             Self::OpenThread(_) => "open_thread",
             Self::ReplyThread(_) => "reply_thread",
             Self::EditService(_) => "edit_service",
+            Self::SuspendService(_) => "suspend_service",
+            Self::ResumeService(_) => "resume_service",
             Self::AnnounceCall(_) => "announce_call",
             Self::CancelCall(_) => "cancel_call",
             Self::SubmitApplication(_) => "submit_application",
@@ -156,6 +164,10 @@ impl Action {
             Self::OpenThread(f) => f.command()?,
             Self::ReplyThread(f) => f.command()?,
             Self::EditService(f) => f.command(index)?,
+            Self::SuspendService(f) => f.command()?,
+            Self::ResumeService(f) => {
+                Command::post_bare(format!("/services/{}/resume", seg(&f.id)))
+            }
             Self::AnnounceCall(f) => f.command()?,
             Self::CancelCall(f) => {
                 Command::post(format!("/grants/calls/{}/cancel", seg(&f.id)), &f.reason())
@@ -267,6 +279,8 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
     if !answer.status.is_success() {
         let text = if matches!(again, Some(Again::Edit(_))) {
             answer.refusal_labelled(lang, &super::roles::edit_labels(lang))
+        } else if matches!(again, Some(Again::Suspend(_))) {
+            answer.refusal_labelled(lang, &super::roles::suspension_labels(lang))
         } else {
             answer.refusal(lang)
         };
@@ -280,6 +294,7 @@ pub async fn act(State(state): State<QueryState>, signed: SignedIn<Posted>) -> R
 /// refused or a preview is asked for.
 enum Again {
     Edit(EditServiceForm),
+    Suspend(SuspendServiceForm),
     Revision(ProposalForm),
     Survey(SurveyForm),
     Call(CallForm),
@@ -289,6 +304,7 @@ impl Again {
     fn of(action: &Action) -> Option<Self> {
         Some(match action {
             Action::EditService(f) => Self::Edit(f.clone()),
+            Action::SuspendService(f) => Self::Suspend(f.clone()),
             Action::ProposeRevision(f) => Self::Revision(f.clone()),
             Action::DefineSurvey(f) => Self::Survey(f.clone()),
             Action::AnnounceCall(f) => Self::Call(f.clone()),
@@ -298,7 +314,7 @@ impl Again {
 
     fn is_preview(&self) -> bool {
         match self {
-            Self::Edit(_) => false,
+            Self::Edit(_) | Self::Suspend(_) => false,
             Self::Revision(f) => f.is_preview(),
             Self::Survey(f) => f.is_preview(),
             Self::Call(f) => f.is_preview(),
@@ -316,7 +332,14 @@ impl Again {
             Self::Edit(form) => {
                 let index = state.indexer.read();
                 let service = index.service(form.service_id());
-                super::roles::edit_page(lang, service, form, status, problem)
+                let suspension = SuspendServiceForm::of(form.service_id());
+                super::roles::edit_page(lang, service, form, &suspension, status, problem)
+            }
+            Self::Suspend(suspension) => {
+                let index = state.indexer.read();
+                let service = index.service(suspension.service_id());
+                let form = EditServiceForm::of(service);
+                super::roles::edit_page(lang, service, &form, suspension, status, problem)
             }
             Self::Revision(form) => {
                 let index = state.indexer.read();

@@ -39,7 +39,7 @@ const SUBJECTS: [(&str, &str); 27] = [
 ];
 
 /// Refusals and reasons of fields: English template, Czech template.
-const TEXTS: [(&str, &str); 114] = [
+const TEXTS: [(&str, &str); 115] = [
     // The domain's refusals of a command in the record's state.
     ("a notification's link is a path of the portal", "Odkaz zprávy musí vést na stránku portálu."),
     ("{} messages are sent only when asked for", "Zprávy druhu {} se posílají jen na žádost; nelze je odhlásit."),
@@ -142,6 +142,7 @@ const TEXTS: [(&str, &str); 114] = [
     ("must be in the future", "musí být v budoucnosti"),
     ("is in the past", "je v minulosti"),
     ("must not be in the future", "nesmí být v budoucnosti"),
+    ("must be a day after today", "musí být pozdější den než dnes"),
     ("is before starts_at", "je před začátkem"),
     ("is before period_from", "je před začátkem období"),
     ("must be within two years", "nejvýš dva roky dopředu"),

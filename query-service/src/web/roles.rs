@@ -20,13 +20,14 @@ use axum::response::{IntoResponse, Response};
 use command_api::content::PublishBody;
 use command_api::forum::{OpenThreadBody, ReplyBody};
 use command_api::plans::CommentBody;
+use command_api::services::SuspendServiceBody;
 use command_api::surveys::DefineBody;
 use command_api::ReasonBody;
 use events::accounts::role::{Role, Scope};
 use events::content::news::Article;
 use events::forum::PostText;
 use events::planning::plan::RevisionStatus;
-use events::registry::service::{Media, ServiceChanges};
+use events::registry::service::{Media, ServiceChanges, ServiceStatus};
 use events::surveys::survey::{
     Audience, Question, QuestionKind, ResultsAudience, SurveyDefinition, SurveyStatus,
 };
@@ -544,6 +545,24 @@ fn list(text: &str) -> Vec<String> {
 }
 
 impl EditServiceForm {
+    /// The form filled with what the service holds (empty without one).
+    pub(super) fn of(service: Option<&crate::index::ServiceEntry>) -> Self {
+        let Some(entry) = service else {
+            return Self::default();
+        };
+        let (s, d) = (&entry.view, &entry.view.details);
+        Self {
+            id: s.id.clone(),
+            version: s.version.to_string(),
+            description: d.description.clone(),
+            opening_hours: d.opening_hours.clone(),
+            emails: d.contacts.emails.join(", "),
+            phones: d.contacts.phones.join(", "),
+            webs: d.contacts.webs.join(", "),
+            ..Self::default()
+        }
+    }
+
     /// The command, the photos and the video changed on those the service has in `index`.
     pub(super) fn command(self, index: &crate::index::Index) -> Result<Command, String> {
         let added = uploaded("photo", &self.photo)?;
@@ -579,6 +598,68 @@ impl EditServiceForm {
     }
 }
 
+/// A provider suspends its service, saying why and, when it can, the day it
+/// expects to provide it again (shown with the record).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SuspendServiceForm {
+    id: String,
+    reason: String,
+    /// A day (YYYY-MM-DD, as a date field sends it); empty: not announced.
+    until: String,
+}
+
+impl SuspendServiceForm {
+    /// The service it names.
+    pub(super) fn service_id(&self) -> &str {
+        self.id.trim()
+    }
+
+    /// Why, as typed.
+    pub(super) fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The day, as typed.
+    pub(super) fn until(&self) -> &str {
+        &self.until
+    }
+
+    /// `POST /services/{id}/suspend`, or what is wrong with the day.
+    pub(super) fn command(&self) -> Result<Command, String> {
+        let until = match self.until.trim() {
+            "" => None,
+            day => Some(typed("until", day, "a day")?),
+        };
+        Ok(Command::post(
+            format!("/services/{}/suspend", urlencode(self.service_id())),
+            &SuspendServiceBody {
+                reason: self.reason.trim().to_string(),
+                until,
+            },
+        ))
+    }
+
+    /// An empty one for the service `id`.
+    pub(super) fn of(id: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The fields of the suspension's form by their paths in the command's body, with their labels.
+pub(super) fn suspension_labels(lang: Lang) -> [(&'static str, &'static str); 2] {
+    [
+        ("reason", lang.tr("Důvod", "Why")),
+        (
+            "until",
+            lang.tr("Předpokládané obnovení", "Expected to resume on"),
+        ),
+    ]
+}
+
 /// `GET /moje/sluzby/{id}`: the form to edit a service's description, hours and contacts.
 pub async fn edit_service(
     State(state): State<QueryState>,
@@ -601,19 +682,9 @@ pub async fn edit_service(
             t.no_service,
         );
     };
-    let s = &entry.view;
-    let d = &s.details;
-    let form = EditServiceForm {
-        id: s.id.clone(),
-        version: s.version.to_string(),
-        description: d.description.clone(),
-        opening_hours: d.opening_hours.clone(),
-        emails: d.contacts.emails.join(", "),
-        phones: d.contacts.phones.join(", "),
-        webs: d.contacts.webs.join(", "),
-        ..EditServiceForm::default()
-    };
-    edit_page(lang, Some(entry), &form, StatusCode::OK, None)
+    let form = EditServiceForm::of(Some(entry));
+    let suspension = SuspendServiceForm::of(&entry.view.id);
+    edit_page(lang, Some(entry), &form, &suspension, StatusCode::OK, None)
 }
 
 #[derive(askama::Template)]
@@ -621,17 +692,24 @@ pub async fn edit_service(
 struct EditServicePage<'a> {
     frame: super::page::Frame<'a>,
     form: &'a EditServiceForm,
+    /// The suspension's form (what was typed, when refused).
+    suspension: &'a SuspendServiceForm,
+    /// Whether the service is suspended now, and until when it is announced to be.
+    suspended: bool,
+    suspended_until: Option<String>,
     /// Its photos and video.
     media: Vec<super::records::MediaItem>,
     problem: Option<String>,
 }
 
 /// The form to edit a service, with what it holds (or what was typed) and,
-/// for a refusal, its reason with the field named by its label.
+/// for a refusal, its reason with the field named by its label; below it,
+/// the service's suspension (or its resumption, when suspended).
 pub(super) fn edit_page(
     lang: Lang,
     service: Option<&crate::index::ServiceEntry>,
     form: &EditServiceForm,
+    suspension: &SuspendServiceForm,
     status: StatusCode,
     problem: Option<&str>,
 ) -> Response {
@@ -646,6 +724,11 @@ pub(super) fn edit_page(
             path: &path,
         },
         form,
+        suspension,
+        suspended: service.is_some_and(|e| e.view.status == ServiceStatus::Suspended),
+        suspended_until: service
+            .and_then(|e| e.view.suspended_until)
+            .map(super::format::day),
         media: service.map_or_else(Vec::new, |e| super::records::media_items(&e.view.details)),
         problem: problem.map(str::to_string),
     };

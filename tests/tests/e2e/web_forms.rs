@@ -510,6 +510,81 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     let unknown = act(&charita, vec![("action", "drop_everything")]).await;
     assert_eq!(unknown.status, 422);
 
+    // The provider suspends it, announcing when it resumes: a day not after
+    // today is refused with the form again, in Czech and with what was typed;
+    // a later one is shown on the public page; then it provides it again.
+    let today = time::OffsetDateTime::now_utc().date();
+    let (past, later) = (
+        today.previous_day().unwrap().to_string(),
+        today + time::Duration::days(40),
+    );
+    let back = format!("/moje/sluzby/{service}");
+    let suspend = |until: &str| {
+        let fields = [
+            ("action", "suspend_service"),
+            ("id", service.as_str()),
+            ("reason", "Rekonstrukce kuchyně"),
+            ("until", until),
+            ("back", back.as_str()),
+        ];
+        let owned = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        charita.post_owned("/moje/akce", owned, None)
+    };
+    let refused = suspend(&past).await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(
+        refused.html.contains(
+            "<p role=\"alert\" class=\"problem\">Předpokládané obnovení: musí být pozdější den než dnes"
+        ) && refused.html.contains(&format!("value=\"{past}\""))
+            && refused.html.contains("value=\"Rekonstrukce kuchyně\""),
+        "{}",
+        refused.html
+    );
+    let suspended = suspend(&later.to_string()).await;
+    assert_eq!(
+        (suspended.status, suspended.location.as_str()),
+        (303, format!("/moje/sluzby/{service}?lang=cs").as_str()),
+        "{}",
+        suspended.html
+    );
+    let day = format!(
+        "{}. {}. {}",
+        later.day(),
+        u8::from(later.month()),
+        later.year()
+    );
+    let notice =
+        format!("Poskytování služby je pozastaveno. Poskytovatel předpokládá obnovení {day}.");
+    let public = Browser::new(queries)
+        .get(&format!("/sluzby/{service}"))
+        .await;
+    assert!(public.html.contains(&notice), "{}", public.html);
+    let own = charita.get(&format!("/moje/sluzby/{service}")).await;
+    assert!(
+        own.html.contains("value=\"resume_service\"") && own.html.contains(&notice),
+        "{}",
+        own.html
+    );
+    let resumed = charita
+        .post(
+            "/moje/akce",
+            &[
+                ("action", "resume_service"),
+                ("id", service.as_str()),
+                ("back", back.as_str()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(resumed.status, 303, "{}", resumed.html);
+    let public = Browser::new(queries)
+        .get(&format!("/sluzby/{service}"))
+        .await;
+    assert!(!public.html.contains("pozastaveno"), "{}", public.html);
+
     // A methodologist publishes news and writes a survey, then opens it.
     let metodik = Browser::signed_in(queries, "metodik").await;
     let mine = metodik.get("/moje").await;
