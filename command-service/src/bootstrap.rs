@@ -1,7 +1,7 @@
 //! Start-up of the command side: the token keys and the first
 //! administrator, created from configuration when its login does not exist.
 
-use crate::api::providers::create_account;
+use crate::api::accounts::create_account;
 use crate::auth::Tokens;
 use crate::execute::CommandContext;
 use crate::extract::CommandHeaders;
@@ -50,7 +50,7 @@ pub async fn app_state(
                 display_name: "Administrator".into(),
                 password: admin.password.clone(),
             };
-            crate::api::providers::check_new_account(&account)
+            crate::api::accounts::check_new_account(&account)
                 .map_err(|e| anyhow::anyhow!("PORTAL_ADMIN_*: {e}"))?;
             let ctx = CommandContext::new(
                 Actor::system(),

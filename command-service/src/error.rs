@@ -175,3 +175,9 @@ impl From<infra::tokens::TokenError> for ApiError {
         ApiError::Unauthorized(e.to_string())
     }
 }
+
+impl From<std::convert::Infallible> for ApiError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}

@@ -1,8 +1,11 @@
-//! Request extractors of the command API: a JSON body whose errors name the
-//! field, and the command headers (`Idempotency-Key`, `If-Match`,
-//! `X-Correlation-Id`).
+//! Request extractors of the command API: a [`Command`] (who sends it, the
+//! command headers `Idempotency-Key`, `If-Match`, `X-Correlation-Id`, and
+//! its typed body), a JSON body whose errors name the field, the client's
+//! address.
 
+use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::execute::CommandContext;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -97,7 +100,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             .await
             .map_err(|e| ApiError::invalid("body", e.body_text()))?;
         check_texts(&bytes)?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        // No body is `null`: a command that takes none ([`NoBody`]) accepts it.
+        let json: &[u8] = if bytes.trim_ascii().is_empty() {
+            b"null"
+        } else {
+            &bytes
+        };
+        let mut de = serde_json::Deserializer::from_slice(json);
         match serde_path_to_error::deserialize(&mut de) {
             Ok(value) => Ok(Self(value)),
             Err(e) => {
@@ -107,6 +116,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 let missing = reason
                     .strip_prefix("missing field `")
                     .and_then(|rest| rest.split('`').next());
+                if json == b"null" {
+                    return Err(ApiError::invalid(
+                        "body",
+                        "is missing: a JSON body is expected",
+                    ));
+                }
                 let field = match (path.as_str(), missing) {
                     (".", Some(name)) => name.to_string(),
                     (_, Some(name)) => format!("{path}.{name}"),
@@ -116,6 +131,83 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 Err(ApiError::invalid(field, reason))
             }
         }
+    }
+}
+
+/// One command as its handler receives it, the shape every command endpoint
+/// shares: who sends it (`S`), the headers that steer it and its typed body
+/// (`B`). The sender is a signed-in [`Principal`] (the default), an
+/// `Option<Principal>` where the public may write too (the forum), or
+/// [`Public`]; a command without a body takes [`NoBody`].
+///
+/// A handler of a signed-in command starts with
+/// `let (principal, ctx, body) = command.into_parts();`.
+pub struct Command<B = NoBody, S = Principal> {
+    /// Who sends it.
+    pub principal: S,
+    /// `Idempotency-Key`, `If-Match`, `X-Correlation-Id`.
+    pub headers: CommandHeaders,
+    /// What it asks for.
+    pub body: B,
+}
+
+impl<B, S> FromRequest<AppState> for Command<B, S>
+where
+    B: DeserializeOwned + Send + 'static,
+    S: FromRequestParts<AppState> + Send,
+    ApiError: From<S::Rejection>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let principal = S::from_request_parts(&mut parts, state).await?;
+        let headers = CommandHeaders::from_request_parts(&mut parts, state).await?;
+        let body = if std::any::TypeId::of::<B>() == std::any::TypeId::of::<NoBody>() {
+            // Whatever a command without a body is sent (a form's fields, say) is not read.
+            serde_json::from_slice(b"null").map_err(|e| ApiError::invalid("body", e.to_string()))?
+        } else {
+            JsonBody::from_request(Request::from_parts(parts, body), state)
+                .await?
+                .0
+        };
+        Ok(Self {
+            principal,
+            headers,
+            body,
+        })
+    }
+}
+
+impl<B> Command<B> {
+    /// The principal, the context its command is recorded in (the
+    /// principal's actor, the headers) and the body.
+    pub fn into_parts(self) -> (Principal, CommandContext, B) {
+        let ctx = CommandContext::new(self.principal.actor(), self.headers);
+        (self.principal, ctx, self.body)
+    }
+}
+
+/// The body of a command that takes none: whatever is sent is not read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBody;
+
+impl<'de> serde::Deserialize<'de> for NoBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Self)
+    }
+}
+
+/// The sender of a command anyone may send (a registration, a password
+/// link): no token is read.
+#[derive(Debug, Clone, Copy)]
+pub struct Public;
+
+impl<S: Send + Sync> FromRequestParts<S> for Public {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self)
     }
 }
 

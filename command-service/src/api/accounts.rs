@@ -1,52 +1,55 @@
-//! Accounts: password login (rate limited), creation by an administrator,
+//! Accounts: password login (rate limited), creation (by an administrator,
+//! and the first account of a provider registering itself),
 //! role grants and revocations, password change, API tokens, disabling.
 
-use super::providers::{check_new_account, create_account};
-use super::respond;
-use crate::api::openapi::Problem;
+use super::answers::{CommandResponse, Problem, Refusals};
 use crate::auth::{
-    check_length, check_password, hash_password, verify_password, Principal, TokenKind,
-    MAX_LOGIN_LEN, MAX_PASSWORD_LEN,
+    check_length, check_password, hash_password, password_problem, verify_password, Principal,
+    TokenKind, MAX_LOGIN_LEN, MAX_PASSWORD_LEN,
 };
 use crate::error::ApiError;
 use crate::execute::CommandResult;
 use crate::execute::{execute, CommandContext};
-use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
+use crate::extract::{ClientAddr, Command, CommandHeaders, JsonBody};
 use crate::limits::login_key;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use command_api::accounts::{
     CreateAccountBody, IssueTokenBody, LoginBody, PasswordBody, TokenResponse,
 };
+use command_api::providers::NewAccountBody;
 use events::accounts::{Account, AccountCommand, RoleGrant};
 use events::DomainError;
-use infra::credentials::normalise_login;
+use infra::credentials::{normalise_login, Credentials};
 use serde::Serialize;
 use time::OffsetDateTime;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/accounts", post(create))
-        .route("/accounts/{id}/roles/grant", post(grant))
-        .route("/accounts/{id}/roles/revoke", post(revoke))
-        .route("/accounts/{id}/password", post(change_password))
-        .route("/accounts/{id}/api-tokens", post(issue_token))
-        .route(
-            "/accounts/{id}/api-tokens/{token_id}/revoke",
-            post(revoke_token),
-        )
-        .route("/accounts/{id}/disable", post(disable))
-        .route("/accounts/{id}/erase", post(erase))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(create))
+        .routes(routes!(grant))
+        .routes(routes!(revoke))
+        .routes(routes!(change_password))
+        .routes(routes!(issue_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(disable))
+        .routes(routes!(erase))
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody, responses((status = 200, description = "A session token", body = TokenResponse), (status = 401, description = "Wrong login or password", body = Problem), (status = 429, description = "Too many failed attempts", body = Problem)))]
+#[utoipa::path(
+    post, path = "/auth/login", tag = "accounts", request_body = LoginBody,
+    responses(
+        (status = 200, description = "A session token", body = TokenResponse),
+        (status = 401, description = "Wrong login or password", body = Problem),
+        (status = 429, description = "Too many failed attempts", body = Problem),
+    ),
+)]
 async fn login(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -90,13 +93,19 @@ async fn login(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "The token it was sent with no longer works (a session ends; an API token is revoked)", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem)))]
+#[utoipa::path(
+    post, path = "/auth/logout", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token it was sent with no longer works (a session ends; an API token is revoked)", body = CommandResult),
+        (status = 401, description = "Not authenticated", body = Problem),
+    ),
+)]
 async fn logout(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     request_headers: axum::http::HeaderMap,
-) -> Result<Response, ApiError> {
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
     let authorization = request_headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -116,16 +125,95 @@ async fn logout(
         TokenKind::Api => AccountCommand::RevokeApiToken { token_id },
     };
     let id = principal.account_id.to_string();
-    account_command(&state, &principal, headers, &id, command).await
+    account_command(&state, &principal, ctx, &id, command).await
 }
 
-#[utoipa::path(operation_id = "create_account", post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccountBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+/// Checks an account's personal data before anything is written.
+pub(crate) fn check_new_account(a: &NewAccountBody) -> Result<(), ApiError> {
+    let login = normalise_login(&a.login);
+    if login.len() < 3
+        || login.len() > 100
+        || login.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::invalid(
+            "account.login",
+            "must be 3–100 characters without spaces",
+        ));
+    }
+    let mut contacts = events::values::Contacts::default();
+    contacts.emails.push(a.email.clone());
+    let mut v = events::error::Violations::new();
+    contacts.check("account", &mut v);
+    v.check(
+        "account.display_name",
+        events::error::required_text(&a.display_name, 200),
+    );
+    if let Some(reason) = password_problem(&a.password) {
+        v.add("account.password", reason);
+    }
+    v.finish().map_err(|e| match e {
+        events::DomainError::Invalid(mut errors) => {
+            for err in &mut errors {
+                if err.field == "account.emails[0]" {
+                    err.field = "account.email".into();
+                }
+            }
+            ApiError::Domain(events::DomainError::Invalid(errors))
+        }
+        other => other.into(),
+    })
+}
+
+/// Creates an account: its credentials, then its stream.
+pub(crate) async fn create_account(
+    state: &AppState,
+    account: &NewAccountBody,
+    roles: Vec<RoleGrant>,
+    ctx: &CommandContext,
+) -> Result<(Uuid, crate::execute::CommandResult), ApiError> {
+    let account_id = Uuid::now_v7();
+    let password_hash = hash_password(&account.password)?;
+    state
+        .credentials
+        .insert(Credentials {
+            account_id,
+            login: account.login.clone(),
+            email: account.email.trim().to_string(),
+            display_name: account.display_name.trim().to_string(),
+            password_hash,
+        })
+        .await?;
+    let result = execute::<Account>(
+        state,
+        &account_id.to_string(),
+        AccountCommand::Create { roles },
+        ctx,
+        |_, _| Ok(()),
+    )
+    .await;
+    match result {
+        Ok(r) => Ok((account_id, r)),
+        Err(e) => {
+            // No account stream: the credentials must not stay behind.
+            let _ = state.credentials.erase(account_id).await;
+            Err(e)
+        }
+    }
+}
+
+#[utoipa::path(
+    operation_id = "create_account", post, path = "/accounts", tag = "accounts",
+    request_body = CreateAccountBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<CreateAccountBody>,
-) -> Result<Response, ApiError> {
+    command: Command<CreateAccountBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_admin()?;
     check_new_account(&body.account).map_err(|e| match e {
         ApiError::Domain(DomainError::Invalid(errors)) => ApiError::Domain(DomainError::Invalid(
@@ -149,19 +237,19 @@ async fn create(
         }
     }
     let invitation_headers = CommandHeaders {
-        idempotency_key: headers
+        idempotency_key: ctx
+            .headers
             .idempotency_key
             .as_ref()
             .map(|k| format!("{k}:invitation")),
         if_match: None,
-        ..headers.clone()
+        ..ctx.headers.clone()
     };
-    let ctx = CommandContext::new(principal.actor(), headers);
     let (account_id, result) = create_account(&state, &body.account, body.roles, &ctx).await?;
     // The person sets a password of its own by the link of the invitation (ADR 0021).
     let invitation = CommandContext::new(principal.actor(), invitation_headers);
     super::notifications::request_link(&state, account_id, true, &invitation).await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
 fn account_exists(_: &Account, version: u64) -> Result<(), ApiError> {
@@ -196,84 +284,98 @@ fn self_or_admin(principal: &Principal, id: &str) -> Result<(), ApiError> {
 
 async fn account_command(
     state: &AppState,
-    principal: &Principal,
-    headers: CommandHeaders,
+    _principal: &Principal,
+    ctx: CommandContext,
     id: &str,
     command: AccountCommand,
-) -> Result<Response, ApiError> {
-    let ctx = CommandContext::new(principal.actor(), headers);
-    Ok(respond(
+) -> Result<CommandResponse, ApiError> {
+    Ok(CommandResponse::changed(
         execute::<Account>(state, id, command, &ctx, account_exists).await?,
-        false,
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/roles/grant", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant, security(("bearer" = [])), responses((status = 200, description = "Granted", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/accounts/{id}/roles/grant", tag = "accounts",
+    params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Granted", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn grant(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<RoleGrant>,
-) -> Result<Response, ApiError> {
+    command: Command<RoleGrant>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_admin()?;
-    account_command(
-        &state,
-        &principal,
-        headers,
-        &id,
-        AccountCommand::Grant(body),
-    )
-    .await
+    account_command(&state, &principal, ctx, &id, AccountCommand::Grant(body)).await
 }
 
-#[utoipa::path(operation_id = "revoke_role", post, path = "/api/v1/accounts/{id}/roles/revoke", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant, security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "revoke_role", post, path = "/accounts/{id}/roles/revoke", tag = "accounts",
+    params(("id" = String, Path, description = "Id of the record")), request_body = RoleGrant,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn revoke(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<RoleGrant>,
-) -> Result<Response, ApiError> {
+    command: Command<RoleGrant>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_admin()?;
     if body.role == events::accounts::Role::Administrator {
         not_own_administration(&principal, &id, "revoke the administrator role of")?;
     }
-    account_command(
-        &state,
-        &principal,
-        headers,
-        &id,
-        AccountCommand::Revoke(body),
-    )
-    .await
+    account_command(&state, &principal, ctx, &id, AccountCommand::Revoke(body)).await
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])), responses((status = 200, description = "Disabled", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/accounts/{id}/disable", tag = "accounts",
+    params(("id" = String, Path, description = "Id of the record")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Disabled", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn disable(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
     principal.require_admin()?;
     not_own_administration(&principal, &id, "disable")?;
-    account_command(&state, &principal, headers, &id, AccountCommand::Disable).await
+    account_command(&state, &principal, ctx, &id, AccountCommand::Disable).await
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/erase", tag = "accounts", params(("id" = String, Path, description = "Id of the account")), security(("bearer" = [])), responses((status = 200, description = "Erased: the login, e-mail, name and password are deleted, its forum posts can no longer be read; the log keeps only the account's id", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such account", body = Problem), (status = 409, description = "An administrator cannot erase its own account", body = Problem)))]
+#[utoipa::path(
+    post, path = "/accounts/{id}/erase", tag = "accounts",
+    params(("id" = String, Path, description = "Id of the account")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Erased: the login, e-mail, name and password are deleted, its forum posts can no longer be read; the log keeps only the account's id", body = CommandResult),
+        Refusals,
+        (status = 404, description = "No such account", body = Problem),
+        (status = 409, description = "An administrator cannot erase its own account", body = Problem),
+    ),
+)]
 pub(crate) async fn erase(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
     principal.require_admin()?;
     let account_id: Uuid = id
         .parse()
         .map_err(|_| ApiError::invalid("id", "is not an account id"))?;
     not_own_administration(&principal, &id, "erase")?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     // The decision first: once recorded, erasing is idempotent, so a crash
     // before the deletion is healed by the administrator's retry.
     let result =
@@ -287,17 +389,24 @@ pub(crate) async fn erase(
         .erase(account_id)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts", params(("id" = String, Path, description = "Id of the record")), request_body = PasswordBody, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/accounts/{id}/password", tag = "accounts",
+    params(("id" = String, Path, description = "Id of the record")),
+    request_body = PasswordBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn change_password(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<PasswordBody>,
-) -> Result<Response, ApiError> {
+    command: Command<PasswordBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     self_or_admin(&principal, &id)?;
     let account_id = Uuid::parse_str(&id).map_err(|_| ApiError::invalid("id", "must be a UUID"))?;
     check_password("new_password", &body.new_password)?;
@@ -319,7 +428,7 @@ async fn change_password(
     account_command(
         &state,
         &principal,
-        headers,
+        ctx,
         &id,
         AccountCommand::RecordPasswordChange,
     )
@@ -338,14 +447,21 @@ pub struct IssuedToken {
     pub expires_at: OffsetDateTime,
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/api-tokens", tag = "accounts", params(("id" = String, Path, description = "Account id")), request_body = IssueTokenBody, security(("bearer" = [])), responses((status = 201, description = "Issued; the token is shown only now", body = IssuedToken), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 422, description = "Invalid fields", body = Problem)))]
+#[utoipa::path(
+    post, path = "/accounts/{id}/api-tokens", tag = "accounts",
+    params(("id" = String, Path, description = "Account id")), request_body = IssueTokenBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Issued; the token is shown only now", body = IssuedToken),
+        Refusals,
+    ),
+)]
 async fn issue_token(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<IssueTokenBody>,
-) -> Result<Response, ApiError> {
+    command: Command<IssueTokenBody>,
+) -> Result<(StatusCode, Json<IssuedToken>), ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     self_or_admin(&principal, &id)?;
     let account_id = Uuid::parse_str(&id).map_err(|_| ApiError::invalid("id", "must be a UUID"))?;
     let token_id = Uuid::now_v7().simple().to_string();
@@ -354,7 +470,6 @@ async fn issue_token(
         name: body.name,
         expires_at: body.expires_at,
     };
-    let ctx = CommandContext::new(principal.actor(), headers);
     execute::<Account>(&state, &id, command, &ctx, account_exists).await?;
     let token = state.tokens.api(account_id, &token_id, body.expires_at)?;
     Ok((
@@ -364,22 +479,29 @@ async fn issue_token(
             token,
             expires_at: body.expires_at,
         }),
-    )
-        .into_response())
+    ))
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/api-tokens/{token_id}/revoke", tag = "accounts", params(("id" = String, Path, description = "Account id"), ("token_id" = String, Path, description = "Token id")), security(("bearer" = [])), responses((status = 200, description = "Revoked", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/accounts/{id}/api-tokens/{token_id}/revoke", tag = "accounts",
+    params(("id" = String, Path, description = "Account id"), ("token_id" = String, Path, description = "Token id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn revoke_token(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path((id, token_id)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
     self_or_admin(&principal, &id)?;
     account_command(
         &state,
         &principal,
-        headers,
+        ctx,
         &id,
         AccountCommand::RevokeApiToken { token_id },
     )

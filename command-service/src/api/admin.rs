@@ -1,20 +1,21 @@
 //! Administration of the projections (administrators): their checkpoints
 //! and lag, and a rebuild by name.
 
+use super::answers::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use infra::projections::{DynProjectionAdmin, ProjectionStatus};
 use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/projections", get(list))
-        .route("/admin/projections/{name}/rebuild", post(rebuild))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(rebuild))
 }
 
 fn admin(state: &AppState, principal: &Principal) -> Result<DynProjectionAdmin, ApiError> {
@@ -24,7 +25,13 @@ fn admin(state: &AppState, principal: &Principal) -> Result<DynProjectionAdmin, 
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "`{ projections: [{ name, checkpoint, head, lag_events, lag_ms, detail }] }`", body = Projections), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/admin/projections", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ projections: [{ name, checkpoint, head, lag_events, lag_ms, detail }] }`", body = Projections),
+        (status = 403, description = "Not an administrator", body = Problem),
+    ),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -49,7 +56,16 @@ pub struct Rebuilt {
     pub done: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/rebuild", tag = "admin", params(("name" = String, Path, description = "`registry` or `statistics`")), security(("bearer" = [])), responses((status = 200, description = "`{ name, done }`: rebuilt from the start of the log (read models switch when caught up)", body = Rebuilt), (status = 403, description = "Not an administrator", body = crate::api::openapi::Problem), (status = 404, description = "No such projection", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    post, path = "/admin/projections/{name}/rebuild", tag = "admin",
+    params(("name" = String, Path, description = "`registry` or `statistics`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ name, done }`: rebuilt from the start of the log (read models switch when caught up)", body = Rebuilt),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 404, description = "No such projection", body = Problem),
+    ),
+)]
 pub(crate) async fn rebuild(
     State(state): State<AppState>,
     principal: Principal,

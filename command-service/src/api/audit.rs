@@ -5,6 +5,7 @@
 //! a provider's record with its services and vacancies, a search over the
 //! log, and signed exports (JSON or CSV) with their verification.
 
+use super::answers::Problem;
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -14,8 +15,7 @@ use audit::{Change, Entry};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use command_api::audit::History;
 use events::accounts::Role;
 use events::{RecordedEvent, StreamRef};
@@ -25,17 +25,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/audit/streams/{stream_type}/{id}", get(history))
-        .route("/audit/streams/{stream_type}/{id}/state", get(state_at))
-        .route("/audit/streams/{stream_type}/{id}/diff", get(diff))
-        .route("/audit/streams/{stream_type}/{id}/export", get(export))
-        .route("/audit/verify", post(verify))
-        .route("/audit/log", get(log))
-        .route("/audit/grants/applications/{id}", get(grant_chain))
-        .route("/audit/providers/{ico}", get(provider))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(history))
+        .routes(routes!(state_at))
+        .routes(routes!(diff))
+        .routes(routes!(export))
+        .routes(routes!(verify))
+        .routes(routes!(log))
+        .routes(routes!(grant_chain))
+        .routes(routes!(provider))
 }
 
 fn require_auditor(principal: &Principal) -> Result<(), ApiError> {
@@ -129,7 +130,16 @@ fn csv_of(entries: &[Entry], name: &str) -> Response {
         .into_response()
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}", tag = "audit", params(("stream_type" = String, Path, description = "e.g. service, provider, grant_application"), ("id" = String, Path, description = "The record"), Format), security(("bearer" = [])), responses((status = 200, description = "`{ stream, events: [{ version, occurred_at, actor, correlation_id, causation_id, event_type, description, payload, … }] }`, or CSV", body = History), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/audit/streams/{stream_type}/{id}", tag = "audit",
+    params(("stream_type" = String, Path, description = "e.g. service, provider, grant_application"), ("id" = String, Path, description = "The record"), Format),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ stream, events: [{ version, occurred_at, actor, correlation_id, causation_id, event_type, description, payload, … }] }`, or CSV", body = History),
+        (status = 403, description = "Not an auditor", body = Problem),
+        (status = 404, description = "No such record", body = Problem),
+    ),
+)]
 pub(crate) async fn history(
     State(state): State<AppState>,
     principal: Principal,
@@ -297,7 +307,16 @@ fn replay(stream_type: &str, events: &[RecordedEvent]) -> Result<Value, ApiError
     audit::state(stream_type, events).map_err(|reason| ApiError::invalid("stream_type", reason))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/state", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), At), security(("bearer" = [])), responses((status = 200, description = "`{ version, recorded_at, state }`: the record as it was, replayed from its events", body = StateAt), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such record", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/audit/streams/{stream_type}/{id}/state", tag = "audit",
+    params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), At),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ version, recorded_at, state }`: the record as it was, replayed from its events", body = StateAt),
+        (status = 403, description = "Not an auditor", body = Problem),
+        (status = 404, description = "No such record", body = Problem),
+    ),
+)]
 pub(crate) async fn state_at(
     State(state): State<AppState>,
     principal: Principal,
@@ -330,7 +349,15 @@ pub struct Versions {
     pub to: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/diff", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), Versions), security(("bearer" = [])), responses((status = 200, description = "`{ from, to, changes: [{ path, before, after }] }`", body = VersionDiff), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/audit/streams/{stream_type}/{id}/diff", tag = "audit",
+    params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record"), Versions),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ from, to, changes: [{ path, before, after }] }`", body = VersionDiff),
+        (status = 403, description = "Not an auditor", body = Problem),
+    ),
+)]
 pub(crate) async fn diff(
     State(state): State<AppState>,
     principal: Principal,
@@ -365,7 +392,15 @@ pub(crate) async fn diff(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/streams/{stream_type}/{id}/export", tag = "audit", params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record")), security(("bearer" = [])), responses((status = 200, description = "A signed export: a JWS (RFC 7515, flattened JSON: `protected`, `payload`, `signature`), EdDSA over Ed25519 by a key of `/.well-known/jwks.json`; its payload holds `stream`, the `entries` each with its link of a BLAKE2b-256 chain, the `digest`, `exported_at` and `exported_by`", body = SignedExport), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/audit/streams/{stream_type}/{id}/export", tag = "audit",
+    params(("stream_type" = String, Path, description = "Record type"), ("id" = String, Path, description = "The record")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A signed export: a JWS (RFC 7515, flattened JSON: `protected`, `payload`, `signature`), EdDSA over Ed25519 by a key of `/.well-known/jwks.json`; its payload holds `stream`, the `entries` each with its link of a BLAKE2b-256 chain, the `digest`, `exported_at` and `exported_by`", body = SignedExport),
+        (status = 403, description = "Not an auditor", body = Problem),
+    ),
+)]
 pub(crate) async fn export(
     State(state): State<AppState>,
     principal: Principal,
@@ -396,7 +431,14 @@ pub(crate) async fn export(
         .into_response())
 }
 
-#[utoipa::path(operation_id = "verify_export", post, path = "/api/v1/audit/verify", tag = "audit", request_body = Object, security(("bearer" = [])), responses((status = 200, description = "`{ valid, problem, stream, exported_at, exported_by }`: whether the export (signed, or sealed by an earlier version) is as this portal made it", body = Verification), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    operation_id = "verify_export", post, path = "/audit/verify", tag = "audit",
+    request_body = Object, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ valid, problem, stream, exported_at, exported_by }`: whether the export (signed, or sealed by an earlier version) is as this portal made it", body = Verification),
+        (status = 403, description = "Not an auditor", body = Problem),
+    ),
+)]
 pub(crate) async fn verify(
     State(state): State<AppState>,
     principal: Principal,
@@ -456,7 +498,14 @@ pub struct LogQuery {
     pub per_page: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/log", tag = "audit", params(LogQuery), security(("bearer" = [])), responses((status = 200, description = "`{ total, page, per_page, items }`: events in log order", body = LogPage), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/audit/log", tag = "audit", params(LogQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ total, page, per_page, items }`: events in log order", body = LogPage),
+        (status = 403, description = "Not an auditor", body = Problem),
+        (status = 422, description = "A bad parameter, named", body = Problem),
+    ),
+)]
 pub(crate) async fn log(
     State(state): State<AppState>,
     principal: Principal,
@@ -509,7 +558,16 @@ fn merged(mut events: Vec<RecordedEvent>) -> Vec<Entry> {
     events.iter().map(audit::entry).collect()
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/grants/applications/{id}", tag = "audit", params(("id" = String, Path, description = "The application"), At), security(("bearer" = [])), responses((status = 200, description = "`{ call, application, chain, state }`: everything that led to the decision in log order, who did what and when, and the application's state (at `at`/`version` when given)", body = GrantChain), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such application", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/audit/grants/applications/{id}", tag = "audit",
+    params(("id" = String, Path, description = "The application"), At),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ call, application, chain, state }`: everything that led to the decision in log order, who did what and when, and the application's state (at `at`/`version` when given)", body = GrantChain),
+        (status = 403, description = "Not an auditor", body = Problem),
+        (status = 404, description = "No such application", body = Problem),
+    ),
+)]
 pub(crate) async fn grant_chain(
     State(state): State<AppState>,
     principal: Principal,
@@ -547,7 +605,16 @@ pub(crate) async fn grant_chain(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit/providers/{ico}", tag = "audit", params(("ico" = String, Path, description = "The provider's IČO")), security(("bearer" = [])), responses((status = 200, description = "`{ provider, services: [{ id, events }] }`: the registry record and every service of the provider with its vacancy reports", body = ProviderAudit), (status = 403, description = "Not an auditor", body = crate::api::openapi::Problem), (status = 404, description = "No such provider", body = crate::api::openapi::Problem)))]
+#[utoipa::path(
+    get, path = "/audit/providers/{ico}", tag = "audit",
+    params(("ico" = String, Path, description = "The provider's IČO")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`{ provider, services: [{ id, events }] }`: the registry record and every service of the provider with its vacancy reports", body = ProviderAudit),
+        (status = 403, description = "Not an auditor", body = Problem),
+        (status = 404, description = "No such provider", body = Problem),
+    ),
+)]
 pub(crate) async fn provider(
     State(state): State<AppState>,
     principal: Principal,

@@ -2,46 +2,49 @@
 //! calendar events (methodologists and commissioners of the territory), job
 //! postings (providers). Administrators may do everything.
 
-use super::{respond, ReasonBody};
-use crate::api::openapi::Problem;
-use crate::auth::Principal;
+use super::answers::{CommandResponse, Problem, Refusals};
+use super::ReasonBody;
 use crate::error::ApiError;
-use crate::execute::{creation_id, execute, CommandContext, CommandResult};
-use crate::extract::{CommandHeaders, JsonBody};
+use crate::execute::{creation_id, execute, CommandResult};
+use crate::extract::Command;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::{post, put};
-use axum::Router;
 use command_api::content::{PostBody, PublishBody, ScheduleBody};
 use events::accounts::Role;
 use events::content::calendar::{CalendarCommand, CalendarEntry, CalendarEvent};
 use events::content::jobs::{JobCommand, JobPosting};
 use events::content::news::{Article, News, NewsCommand};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/news", post(publish))
-        .route("/news/{id}", put(correct))
-        .route("/news/{id}/withdraw", post(withdraw_news))
-        .route("/calendar", post(schedule))
-        .route("/calendar/{id}", put(reschedule))
-        .route("/calendar/{id}/cancel", post(cancel_event))
-        .route("/jobs", post(post_job))
-        .route("/jobs/{id}/close", post(close_job))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(publish))
+        .routes(routes!(correct))
+        .routes(routes!(withdraw_news))
+        .routes(routes!(schedule))
+        .routes(routes!(reschedule))
+        .routes(routes!(cancel_event))
+        .routes(routes!(post_job))
+        .routes(routes!(close_job))
 }
 
-#[utoipa::path(operation_id = "publish_news", post, path = "/api/v1/news", tag = "content", request_body = PublishBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "publish_news", post, path = "/news", tag = "content",
+    request_body = PublishBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Published", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a methodologist of the kraj", body = Problem),
+    ),
+)]
 pub(crate) async fn publish(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<PublishBody>,
-) -> Result<Response, ApiError> {
+    command: Command<PublishBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_scoped(&[Role::Methodologist], &body.article.kraj, "news")?;
     super::files::check_attachments(&state, "article.attachments", &body.article.attachments)
         .await?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<News>(&state, &ctx, body.news_id).await?;
     let result = execute::<News>(
         &state,
@@ -51,20 +54,28 @@ pub(crate) async fn publish(
         |_, _| Ok(()),
     )
     .await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
-#[utoipa::path(put, path = "/api/v1/news/{id}", tag = "content", params(("id" = String, Path, description = "The article")), request_body = Article, security(("bearer" = [])), responses((status = 200, description = "Corrected", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 404, description = "No such article", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    put, path = "/news/{id}", tag = "content",
+    params(("id" = String, Path, description = "The article")), request_body = Article,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Corrected", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a methodologist of the kraj", body = Problem),
+        (status = 404, description = "No such article", body = Problem),
+    ),
+)]
 pub(crate) async fn correct(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<Article>,
-) -> Result<Response, ApiError> {
+    command: Command<Article>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_scoped(&[Role::Methodologist], &body.kraj, "news")?;
     super::files::check_attachments(&state, "attachments", &body.attachments).await?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<News>(
         &state,
         &id,
@@ -76,18 +87,26 @@ pub(crate) async fn correct(
         },
     )
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/news/{id}/withdraw", tag = "content", params(("id" = String, Path, description = "The article")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 403, description = "Not a methodologist of the kraj", body = Problem), (status = 404, description = "No such article", body = Problem)))]
+#[utoipa::path(
+    post, path = "/news/{id}/withdraw", tag = "content",
+    params(("id" = String, Path, description = "The article")), request_body = ReasonBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a methodologist of the kraj", body = Problem),
+        (status = 404, description = "No such article", body = Problem),
+    ),
+)]
 pub(crate) async fn withdraw_news(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
-    let ctx = CommandContext::new(principal.actor(), headers);
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let result = execute::<News>(
         &state,
         &id,
@@ -101,19 +120,25 @@ pub(crate) async fn withdraw_news(
         },
     )
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(operation_id = "schedule_event", post, path = "/api/v1/calendar", tag = "content", request_body = ScheduleBody, security(("bearer" = [])), responses((status = 201, description = "Scheduled", body = CommandResult), (status = 403, description = "Not a methodologist or commissioner of the territory", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "schedule_event", post, path = "/calendar", tag = "content",
+    request_body = ScheduleBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Scheduled", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a methodologist or commissioner of the territory", body = Problem),
+    ),
+)]
 pub(crate) async fn schedule(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<ScheduleBody>,
-) -> Result<Response, ApiError> {
+    command: Command<ScheduleBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_scoped(&Role::ORGANISERS, &body.entry.territory, "events")?;
     super::files::check_attachments(&state, "entry.attachments", &body.entry.attachments).await?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<CalendarEvent>(&state, &ctx, body.event_id).await?;
     let result = execute::<CalendarEvent>(
         &state,
@@ -123,20 +148,28 @@ pub(crate) async fn schedule(
         |_, _| Ok(()),
     )
     .await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
-#[utoipa::path(put, path = "/api/v1/calendar/{id}", tag = "content", params(("id" = String, Path, description = "The event")), request_body = CalendarEntry, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 409, description = "Cancelled", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    put, path = "/calendar/{id}", tag = "content",
+    params(("id" = String, Path, description = "The event")), request_body = CalendarEntry,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not an organiser of the territory", body = Problem),
+        (status = 409, description = "Cancelled", body = Problem),
+    ),
+)]
 pub(crate) async fn reschedule(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<CalendarEntry>,
-) -> Result<Response, ApiError> {
+    command: Command<CalendarEntry>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_scoped(&Role::ORGANISERS, &body.territory, "events")?;
     super::files::check_attachments(&state, "attachments", &body.attachments).await?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<CalendarEvent>(
         &state,
         &id,
@@ -150,18 +183,26 @@ pub(crate) async fn reschedule(
         },
     )
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/calendar/{id}/cancel", tag = "content", params(("id" = String, Path, description = "The event")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Cancelled", body = CommandResult), (status = 403, description = "Not an organiser of the territory", body = Problem), (status = 404, description = "No such event", body = Problem)))]
+#[utoipa::path(
+    post, path = "/calendar/{id}/cancel", tag = "content",
+    params(("id" = String, Path, description = "The event")), request_body = ReasonBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cancelled", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not an organiser of the territory", body = Problem),
+        (status = 404, description = "No such event", body = Problem),
+    ),
+)]
 pub(crate) async fn cancel_event(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
-    let ctx = CommandContext::new(principal.actor(), headers);
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let result = execute::<CalendarEvent>(
         &state,
         &id,
@@ -175,16 +216,22 @@ pub(crate) async fn cancel_event(
         },
     )
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/jobs", tag = "content", request_body = PostBody, security(("bearer" = [])), responses((status = 201, description = "Posted", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/jobs", tag = "content", request_body = PostBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Posted", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not the provider's account", body = Problem),
+    ),
+)]
 pub(crate) async fn post_job(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<PostBody>,
-) -> Result<Response, ApiError> {
+    command: Command<PostBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_provider(&body.posting.provider_ico)?;
     let (provider, _) = crate::execute::load::<events::registry::provider::Provider>(
         &state,
@@ -197,24 +244,31 @@ pub(crate) async fn post_job(
             "is not a registered provider",
         ));
     }
-    let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<JobPosting>(&state, &ctx, body.job_id).await?;
     let result =
         execute::<JobPosting>(&state, &id, JobCommand::Post(body.posting), &ctx, |_, _| {
             Ok(())
         })
         .await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/close", tag = "content", params(("id" = String, Path, description = "The posting")), security(("bearer" = [])), responses((status = 200, description = "Closed", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 404, description = "No such posting", body = Problem)))]
+#[utoipa::path(
+    post, path = "/jobs/{id}/close", tag = "content",
+    params(("id" = String, Path, description = "The posting")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Closed", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not the provider's account", body = Problem),
+        (status = 404, description = "No such posting", body = Problem),
+    ),
+)]
 pub(crate) async fn close_job(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let ctx = CommandContext::new(principal.actor(), headers);
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
     let result = execute::<JobPosting>(&state, &id, JobCommand::Close, &ctx, |j, _| {
         match &j.posting {
             Some(p) => principal.require_provider(&p.provider_ico),
@@ -222,5 +276,5 @@ pub(crate) async fn close_job(
         }
     })
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }

@@ -1,27 +1,25 @@
 //! Supplementary directory commands, for administrators, methodologists and
 //! social curators.
 
-use super::{respond, ReasonBody};
-use crate::api::openapi::Problem;
+use super::answers::{CommandResponse, Refusals};
+use super::ReasonBody;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::CommandResult;
-use crate::execute::{creation_id, execute, CommandContext};
-use crate::extract::{CommandHeaders, JsonBody};
+use crate::execute::{creation_id, execute};
+use crate::extract::Command;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::{post, put};
-use axum::Router;
 use command_api::directory::AddEntryBody;
 use events::accounts::Role;
 use events::registry::directory::{DirectoryCommand, DirectoryEntry, EntryDetails};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/directory", post(add))
-        .route("/directory/{id}", put(change))
-        .route("/directory/{id}/remove", post(remove))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add))
+        .routes(routes!(change))
+        .routes(routes!(remove))
 }
 
 fn editor(principal: &Principal) -> Result<(), ApiError> {
@@ -38,15 +36,17 @@ fn editor(principal: &Principal) -> Result<(), ApiError> {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/directory", tag = "directory", request_body = AddEntryBody, security(("bearer" = [])), responses((status = 201, description = "Added", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/directory", tag = "directory", request_body = AddEntryBody,
+    security(("bearer" = [])),
+    responses((status = 201, description = "Added", body = CommandResult), Refusals),
+)]
 async fn add(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<AddEntryBody>,
-) -> Result<Response, ApiError> {
+    command: Command<AddEntryBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     editor(&principal)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<DirectoryEntry>(&state, &ctx, body.entry_id).await?;
     let result = execute::<DirectoryEntry>(
         &state,
@@ -56,40 +56,52 @@ async fn add(
         |_, _| Ok(()),
     )
     .await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
-#[utoipa::path(operation_id = "change_directory_entry", put, path = "/api/v1/directory/{id}", tag = "directory", params(("id" = String, Path, description = "Id of the record")), request_body = EntryDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "change_directory_entry", put, path = "/directory/{id}", tag = "directory",
+    params(("id" = String, Path, description = "Id of the record")),
+    request_body = EntryDetails, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn change(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<EntryDetails>,
-) -> Result<Response, ApiError> {
+    command: Command<EntryDetails>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     editor(&principal)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let result =
         execute::<DirectoryEntry>(&state, &id, DirectoryCommand::Change(body), &ctx, |_, _| {
             Ok(())
         })
         .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/directory/{id}/remove", tag = "directory", params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Removed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such record", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/directory/{id}/remove", tag = "directory",
+    params(("id" = String, Path, description = "Id of the record")), request_body = ReasonBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Removed", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn remove(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     editor(&principal)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let command = DirectoryCommand::Remove {
         reason: body.reason,
     };
     let result = execute::<DirectoryEntry>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }

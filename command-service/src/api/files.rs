@@ -7,7 +7,7 @@
 //! without its metadata and stored with a web size and a thumbnail
 //! (ADR 0022).
 
-use crate::api::openapi::Problem;
+use super::answers::Problem;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::{execute, CommandContext};
@@ -17,8 +17,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use bytes::Bytes;
 use command_api::files::{StoredFile, StoredVariant};
 use events::accounts::Role;
@@ -26,9 +25,10 @@ use events::files::{File, FileCommand, FileRef, Variant, VariantKind};
 use futures_util::StreamExt;
 use infra::files::kinds::{self, TypeError};
 use infra::files::{images, ByteStream, DynFileStore, PutError};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/files", post(upload))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload))
 }
 
 /// Who may upload: administrators, organisers, providers.
@@ -245,7 +245,7 @@ async fn put_photo(
 }
 
 /// Uploads a file: the body is the file, `Content-Type` its type, `Content-Disposition` its name.
-#[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
+#[utoipa::path(post, path = "/files", tag = "files", security(("bearer" = [])),
     request_body(content = Vec<u8>, description = "The file's bytes; `Content-Type` its type (PDF, office documents, ODF, JPEG, PNG, GIF, WebP, MP4, WebM, plain text), `Content-Disposition: attachment; filename=\"…\"` its name", content_type = "application/octet-stream"),
     responses((status = 201, description = "Stored", body = StoredFile), (status = 200, description = "The same bytes were stored before: the same file", body = StoredFile), (status = 401, description = "Not signed in", body = Problem), (status = 403, description = "The account may not publish", body = Problem), (status = 413, description = "Larger than PORTAL_FILE_LIMIT_BYTES", body = Problem), (status = 415, description = "Not a type of file the portal keeps", body = Problem), (status = 422, description = "The bytes are not of the declared type, or the name is not a name", body = Problem), (status = 503, description = "This process keeps no files", body = Problem)))]
 pub(super) async fn upload(

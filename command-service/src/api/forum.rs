@@ -9,19 +9,15 @@
 //! post answers a new one; sent again with later posts it keeps them under
 //! the same person, and it is what erases them (`POST /forum/authors/erase`).
 
-use super::{respond, ReasonBody};
-use crate::api::openapi::Problem;
+use super::answers::{CommandResponse, Problem, Refusals, Versioned};
+use super::ReasonBody;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::{creation_id, execute, CommandContext, CommandResult};
-use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
+use crate::extract::{ClientAddr, Command, CommandHeaders, Public};
 use crate::limits::Permit;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
-use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use blake2::digest::consts::U16;
@@ -32,25 +28,22 @@ use events::forum::author::{ForumAuthor, ForumAuthorCommand};
 use events::forum::thread::{Thread, ThreadCommand};
 use events::forum::{Author, PostText, Sealed, Section};
 use events::Actor;
-use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/forum/threads", post(open_thread))
-        .route("/forum/threads/{id}/posts", post(reply))
-        .route("/forum/threads/{id}/posts/{post_id}", put(edit))
-        .route("/forum/threads/{id}/posts/{post_id}/hide", post(hide_post))
-        .route(
-            "/forum/threads/{id}/posts/{post_id}/restore",
-            post(restore_post),
-        )
-        .route("/forum/threads/{id}/lock", post(lock))
-        .route("/forum/threads/{id}/unlock", post(unlock))
-        .route("/forum/threads/{id}/hide", post(hide_thread))
-        .route("/forum/threads/{id}/restore", post(restore_thread))
-        .route("/forum/authors/erase", post(erase_self))
-        .route("/forum/authors/{person}/erase", post(erase_author))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(open_thread))
+        .routes(routes!(reply))
+        .routes(routes!(edit))
+        .routes(routes!(hide_post))
+        .routes(routes!(restore_post))
+        .routes(routes!(lock))
+        .routes(routes!(unlock))
+        .routes(routes!(hide_thread))
+        .routes(routes!(restore_thread))
+        .routes(routes!(erase_self))
+        .routes(routes!(erase_author))
 }
 
 /// Those who moderate the forum.
@@ -212,27 +205,55 @@ fn settle(permit: Option<Permit<'_>>, result: &CommandResult) {
 
 /// The answer to a new thread or post: the command's result, the post's id
 /// and, for a new author without an account, the secret to keep.
-fn respond_written(result: CommandResult, post_id: Option<Uuid>, w: &Writer) -> Response {
-    let status = respond(result.clone(), true).status();
-    let mut body = serde_json::to_value(&result).unwrap_or_default();
-    if let Some(id) = post_id.filter(|_| !result.deduplicated) {
-        body["post_id"] = json!(id);
-    }
-    if let Some(secret) = &w.new_secret {
-        body["author_secret"] = json!(secret);
-    }
-    let etag = format!("\"{}\"", result.version);
-    (status, [(header::ETAG, etag)], Json(body)).into_response()
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Written {
+    /// What was recorded.
+    #[serde(flatten)]
+    result: CommandResult,
+    /// The new post (absent on a retry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    post_id: Option<Uuid>,
+    /// For a new author without an account: the secret that names the
+    /// author from now on (to write again, edit, or erase what they wrote).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author_secret: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads", tag = "forum", request_body = OpenThreadBody, security((), ("bearer" = [])), responses((status = 201, description = "Opened; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "The professional section needs an account", body = Problem), (status = 403, description = "The professional section needs a verified account", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
+impl Versioned for Written {
+    fn version(&self) -> u64 {
+        self.result.version
+    }
+}
+
+fn written(result: CommandResult, post_id: Uuid, w: &Writer) -> CommandResponse<Written> {
+    let post_id = Some(post_id).filter(|_| !result.deduplicated);
+    CommandResponse::created(result).map(|result| Written {
+        result,
+        post_id,
+        author_secret: w.new_secret.clone(),
+    })
+}
+
+#[utoipa::path(
+    post, path = "/forum/threads", tag = "forum", request_body = OpenThreadBody,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, description = "Opened; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = Written),
+        (status = 401, description = "The professional section needs an account", body = Problem),
+        (status = 403, description = "The professional section needs a verified account", body = Problem),
+        (status = 422, description = "Invalid fields, each named", body = Problem),
+        (status = 429, description = "Too many posts from this address", body = Problem),
+    ),
+)]
 pub(crate) async fn open_thread(
     State(state): State<AppState>,
-    principal: Option<Principal>,
     client: ClientAddr,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<OpenThreadBody>,
-) -> Result<Response, ApiError> {
+    Command {
+        principal,
+        headers,
+        body,
+    }: Command<OpenThreadBody, Option<Principal>>,
+) -> Result<CommandResponse<Written>, ApiError> {
     let w = writer(principal.as_ref(), body.author_secret.as_deref(), headers)?;
     if body.section == Section::Professional {
         require_verified(&state, principal.as_ref()).await?;
@@ -250,18 +271,33 @@ pub(crate) async fn open_thread(
     };
     let result = execute::<Thread>(&state, &id, command, &w.ctx, |_, _| Ok(())).await?;
     settle(permit, &result);
-    Ok(respond_written(result, Some(post_id), &w))
+    Ok(written(result, post_id, &w))
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReplyBody, security((), ("bearer" = [])), responses((status = 201, description = "Posted; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = CommandResult), (status = 401, description = "A professional thread needs an account", body = Problem), (status = 403, description = "A professional thread needs a verified account", body = Problem), (status = 404, description = "No such thread", body = Problem), (status = 409, description = "The thread is locked", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem), (status = 429, description = "Too many posts from this address", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/threads/{id}/posts", tag = "forum",
+    params(("id" = String, Path, description = "The thread")), request_body = ReplyBody,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, description = "Posted; the answer adds `post_id` and, for a new author without an account, `author_secret`", body = Written),
+        (status = 401, description = "A professional thread needs an account", body = Problem),
+        (status = 403, description = "A professional thread needs a verified account", body = Problem),
+        (status = 404, description = "No such thread", body = Problem),
+        (status = 409, description = "The thread is locked", body = Problem),
+        (status = 422, description = "Invalid fields, each named", body = Problem),
+        (status = 429, description = "Too many posts from this address", body = Problem),
+    ),
+)]
 pub(crate) async fn reply(
     State(state): State<AppState>,
-    principal: Option<Principal>,
     client: ClientAddr,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReplyBody>,
-) -> Result<Response, ApiError> {
+    Command {
+        principal,
+        headers,
+        body,
+    }: Command<ReplyBody, Option<Principal>>,
+) -> Result<CommandResponse<Written>, ApiError> {
     let w = writer(principal.as_ref(), body.author_secret.as_deref(), headers)?;
     body.text.check(false)?;
     // Before anything is written (the author's key included).
@@ -287,17 +323,30 @@ pub(crate) async fn reply(
     })
     .await?;
     settle(permit, &result);
-    Ok(respond_written(result, Some(post_id), &w))
+    Ok(written(result, post_id, &w))
 }
 
-#[utoipa::path(put, path = "/api/v1/forum/threads/{id}/posts/{post_id}", tag = "forum", params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")), request_body = PostText, security(("bearer" = [])), responses((status = 200, description = "Edited", body = CommandResult), (status = 403, description = "Not the post's author", body = Problem), (status = 404, description = "No such thread or post", body = Problem), (status = 409, description = "Locked thread or hidden post", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    put, path = "/forum/threads/{id}/posts/{post_id}", tag = "forum",
+    params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")),
+    request_body = PostText, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Edited", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not the post's author", body = Problem),
+        (status = 404, description = "No such thread or post", body = Problem),
+        (status = 409, description = "Locked thread or hidden post", body = Problem),
+    ),
+)]
 pub(crate) async fn edit(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path((id, post)): Path<(String, String)>,
-    JsonBody(body): JsonBody<PostText>,
-) -> Result<Response, ApiError> {
+    Command {
+        principal,
+        headers,
+        body,
+    }: Command<PostText>,
+) -> Result<CommandResponse, ApiError> {
     let post_id = parse_id("post_id", &post)?;
     let w = writer(Some(&principal), None, headers)?;
     let content = seal(&state, &w.author, &body, false).await?;
@@ -309,103 +358,161 @@ pub(crate) async fn edit(
         _ => Ok(()),
     })
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
 /// Runs a moderator's command on a thread.
 async fn moderate(
     state: &AppState,
     principal: &Principal,
-    headers: CommandHeaders,
+    ctx: CommandContext,
     id: &str,
     command: ThreadCommand,
-) -> Result<Response, ApiError> {
+) -> Result<CommandResponse, ApiError> {
     require_moderator(principal)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<Thread>(state, id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts/{post_id}/hide", tag = "forum", params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Hidden", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread or post", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/threads/{id}/posts/{post_id}/hide", tag = "forum",
+    params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")),
+    request_body = ReasonBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Hidden", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a moderator", body = Problem),
+        (status = 404, description = "No such thread or post", body = Problem),
+    ),
+)]
 pub(crate) async fn hide_post(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path((id, post)): Path<(String, String)>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let command = ThreadCommand::HidePost {
         post_id: parse_id("post_id", &post)?,
         reason: body.reason,
     };
-    moderate(&state, &principal, headers, &id, command).await
+    moderate(&state, &principal, ctx, &id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/posts/{post_id}/restore", tag = "forum", params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")), security(("bearer" = [])), responses((status = 200, description = "Shown again", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread or post", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/threads/{id}/posts/{post_id}/restore", tag = "forum",
+    params(("id" = String, Path, description = "The thread"), ("post_id" = String, Path, description = "The post")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Shown again", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a moderator", body = Problem),
+        (status = 404, description = "No such thread or post", body = Problem),
+    ),
+)]
 pub(crate) async fn restore_post(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path((id, post)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
     let command = ThreadCommand::RestorePost {
         post_id: parse_id("post_id", &post)?,
     };
-    moderate(&state, &principal, headers, &id, command).await
+    moderate(&state, &principal, ctx, &id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/lock", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Locked", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/threads/{id}/lock", tag = "forum",
+    params(("id" = String, Path, description = "The thread")), request_body = ReasonBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Locked", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a moderator", body = Problem),
+        (status = 404, description = "No such thread", body = Problem),
+    ),
+)]
 pub(crate) async fn lock(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let command = ThreadCommand::Lock {
         reason: body.reason,
     };
-    moderate(&state, &principal, headers, &id, command).await
+    moderate(&state, &principal, ctx, &id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/unlock", tag = "forum", params(("id" = String, Path, description = "The thread")), security(("bearer" = [])), responses((status = 200, description = "Unlocked", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/threads/{id}/unlock", tag = "forum",
+    params(("id" = String, Path, description = "The thread")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Unlocked", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a moderator", body = Problem),
+        (status = 404, description = "No such thread", body = Problem),
+    ),
+)]
 pub(crate) async fn unlock(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    moderate(&state, &principal, headers, &id, ThreadCommand::Unlock).await
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
+    moderate(&state, &principal, ctx, &id, ThreadCommand::Unlock).await
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/hide", tag = "forum", params(("id" = String, Path, description = "The thread")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Hidden", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/threads/{id}/hide", tag = "forum",
+    params(("id" = String, Path, description = "The thread")), request_body = ReasonBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Hidden", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a moderator", body = Problem),
+        (status = 404, description = "No such thread", body = Problem),
+    ),
+)]
 pub(crate) async fn hide_thread(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let command = ThreadCommand::Hide {
         reason: body.reason,
     };
-    moderate(&state, &principal, headers, &id, command).await
+    moderate(&state, &principal, ctx, &id, command).await
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/threads/{id}/restore", tag = "forum", params(("id" = String, Path, description = "The thread")), security(("bearer" = [])), responses((status = 200, description = "Shown again", body = CommandResult), (status = 403, description = "Not a moderator", body = Problem), (status = 404, description = "No such thread", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/threads/{id}/restore", tag = "forum",
+    params(("id" = String, Path, description = "The thread")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Shown again", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a moderator", body = Problem),
+        (status = 404, description = "No such thread", body = Problem),
+    ),
+)]
 pub(crate) async fn restore_thread(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    moderate(&state, &principal, headers, &id, ThreadCommand::Restore).await
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
+    moderate(&state, &principal, ctx, &id, ThreadCommand::Restore).await
 }
 
 /// Erases a person: the decision is recorded first (attributable), then the
 /// key is destroyed; a retry destroys it again, so a crash between the two
 /// is healed by repeating the request.
-async fn erase(state: &AppState, person: Uuid, ctx: &CommandContext) -> Result<Response, ApiError> {
+async fn erase(
+    state: &AppState,
+    person: Uuid,
+    ctx: &CommandContext,
+) -> Result<CommandResponse, ApiError> {
     let result = execute::<ForumAuthor>(
         state,
         &person.to_string(),
@@ -421,31 +528,45 @@ async fn erase(state: &AppState, person: Uuid, ctx: &CommandContext) -> Result<R
         .erase(person)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/authors/erase", tag = "forum", request_body = AuthorSecretBody, responses((status = 200, description = "Every post of this author can no longer be read by anyone (names, titles, texts)", body = CommandResult), (status = 422, description = "Not a secret this portal gave", body = Problem), (status = 429, description = "Too many erasures from this address", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/authors/erase", tag = "forum", request_body = AuthorSecretBody,
+    responses(
+        (status = 200, description = "Every post of this author can no longer be read by anyone (names, titles, texts)", body = CommandResult),
+        (status = 422, description = "Not a secret this portal gave", body = Problem),
+        (status = 429, description = "Too many erasures from this address", body = Problem),
+    ),
+)]
 pub(crate) async fn erase_self(
     State(state): State<AppState>,
     client: ClientAddr,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<AuthorSecretBody>,
-) -> Result<Response, ApiError> {
+    Command { headers, body, .. }: Command<AuthorSecretBody, Public>,
+) -> Result<CommandResponse, ApiError> {
     // Any well-formed secret names a person: a few tries per address.
     state.limits.author_erasures.acquire(&client.key())?;
     let w = writer(None, Some(&body.author_secret), headers)?;
     erase(&state, w.author.person, &w.ctx).await
 }
 
-#[utoipa::path(post, path = "/api/v1/forum/authors/{person}/erase", tag = "forum", params(("person" = String, Path, description = "The author (as the forum's read API names it)")), security(("bearer" = [])), responses((status = 200, description = "Every post of this author can no longer be read by anyone", body = CommandResult), (status = 403, description = "Not an administrator", body = Problem)))]
+#[utoipa::path(
+    post, path = "/forum/authors/{person}/erase", tag = "forum",
+    params(("person" = String, Path, description = "The author (as the forum's read API names it)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every post of this author can no longer be read by anyone", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not an administrator", body = Problem),
+    ),
+)]
 pub(crate) async fn erase_author(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(person): Path<String>,
-) -> Result<Response, ApiError> {
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
     principal.require_admin()?;
     let person = parse_id("person", &person)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     erase(&state, person, &ctx).await
 }

@@ -2,33 +2,31 @@
 //! for their territory, evaluate, decide and amend; providers apply for
 //! their services before the deadline and may withdraw before the decision.
 
-use super::{respond, ReasonBody};
-use crate::api::openapi::Problem;
+use super::answers::{CommandResponse, Problem, Refusals};
+use super::ReasonBody;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::execute::{creation_id, execute, load, CommandContext, CommandResult};
-use crate::extract::{CommandHeaders, JsonBody};
+use crate::execute::{creation_id, execute, load, CommandResult};
+use crate::extract::Command;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::post;
-use axum::Router;
 use command_api::grants::{AnnounceBody, DecisionBody, EvaluateBody, SubmitBody};
 use events::accounts::{Role, Scope};
 use events::grants::application::{CallFacts, GrantApplication, GrantApplicationCommand};
 use events::grants::call::{CallDetails, GrantCall, GrantCallCommand};
 use events::registry::service::Service;
 use time::OffsetDateTime;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/grants/calls", post(announce))
-        .route("/grants/calls/{id}/cancel", post(cancel))
-        .route("/grants/applications", post(submit))
-        .route("/grants/applications/{id}/withdraw", post(withdraw))
-        .route("/grants/applications/{id}/evaluations", post(evaluate))
-        .route("/grants/applications/{id}/decision", post(decide))
-        .route("/grants/applications/{id}/amendments", post(amend))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(announce))
+        .routes(routes!(cancel))
+        .routes(routes!(submit))
+        .routes(routes!(withdraw))
+        .routes(routes!(evaluate))
+        .routes(routes!(decide))
+        .routes(routes!(amend))
 }
 
 /// Commissioner of the territory (its kraj or municipality code), or administrator.
@@ -67,30 +65,44 @@ async fn application_call(
     Ok((app, call_of(state, &call_id).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/grants/calls", tag = "grants", request_body = AnnounceBody, security(("bearer" = [])), responses((status = 201, description = "Announced", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 409, description = "Conflict", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/grants/calls", tag = "grants", request_body = AnnounceBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Announced", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a commissioner of the territory", body = Problem),
+    ),
+)]
 pub(crate) async fn announce(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<AnnounceBody>,
-) -> Result<Response, ApiError> {
+    command: Command<AnnounceBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     require_commissioner(&principal, &body.details.territory)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<GrantCall>(&state, &ctx, body.call_id).await?;
     let command = GrantCallCommand::Announce(body.details);
     let result = execute::<GrantCall>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/grants/calls/{id}/cancel", tag = "grants", params(("id" = String, Path, description = "The call")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Cancelled", body = CommandResult), (status = 403, description = "Not a commissioner of the territory", body = Problem), (status = 404, description = "No such call", body = Problem)))]
+#[utoipa::path(
+    post, path = "/grants/calls/{id}/cancel", tag = "grants",
+    params(("id" = String, Path, description = "The call")), request_body = ReasonBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cancelled", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a commissioner of the territory", body = Problem),
+        (status = 404, description = "No such call", body = Problem),
+    ),
+)]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
-    let ctx = CommandContext::new(principal.actor(), headers);
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let command = GrantCallCommand::Cancel {
         reason: body.reason,
     };
@@ -99,7 +111,7 @@ pub(crate) async fn cancel(
         None => Ok(()),
     })
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
 /// The namespace of applications' ids.
@@ -114,13 +126,21 @@ pub fn application_id(call: &str, service: &str) -> uuid::Uuid {
     )
 }
 
-#[utoipa::path(post, path = "/api/v1/grants/applications", tag = "grants", request_body = SubmitBody, security(("bearer" = [])), responses((status = 201, description = "Submitted", body = CommandResult), (status = 403, description = "Not the provider's account", body = Problem), (status = 409, description = "The deadline has passed or the call was cancelled", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/grants/applications", tag = "grants", request_body = SubmitBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Submitted", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not the provider's account", body = Problem),
+        (status = 409, description = "The deadline has passed or the call was cancelled", body = Problem),
+    ),
+)]
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<SubmitBody>,
-) -> Result<Response, ApiError> {
+    command: Command<SubmitBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     principal.require_provider(&body.details.provider_ico)?;
     super::files::check_attachments(&state, "details.attachments", &body.details.attachments)
         .await?;
@@ -142,7 +162,6 @@ pub(crate) async fn submit(
         eligible_kinds: details.eligible_kinds,
         service_kind,
     };
-    let ctx = CommandContext::new(principal.actor(), headers);
     // One application per service and call: its id is derived from both, so
     // a second one meets the first and is refused by it.
     let derived = application_id(&body.details.call_id, &body.details.service_id);
@@ -158,18 +177,26 @@ pub(crate) async fn submit(
         facts,
     };
     let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
-#[utoipa::path(operation_id = "withdraw_application", post, path = "/api/v1/grants/applications/{id}/withdraw", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 403, description = "Not the applicant", body = Problem), (status = 409, description = "Already decided", body = Problem)))]
+#[utoipa::path(
+    operation_id = "withdraw_application", post, path = "/grants/applications/{id}/withdraw",
+    tag = "grants", params(("id" = String, Path, description = "The application")),
+    request_body = ReasonBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not the applicant", body = Problem),
+        (status = 409, description = "Already decided", body = Problem),
+    ),
+)]
 pub(crate) async fn withdraw(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
-    let ctx = CommandContext::new(principal.actor(), headers);
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let command = GrantApplicationCommand::Withdraw {
         reason: body.reason,
     };
@@ -179,63 +206,89 @@ pub(crate) async fn withdraw(
             None => Ok(()),
         })
         .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(operation_id = "evaluate_application", post, path = "/api/v1/grants/applications/{id}/evaluations", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = EvaluateBody, security(("bearer" = [])), responses((status = 200, description = "Evaluated (the evaluator's earlier evaluation is replaced)", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Withdrawn or decided", body = Problem), (status = 422, description = "Invalid scores, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "evaluate_application", post,
+    path = "/grants/applications/{id}/evaluations", tag = "grants",
+    params(("id" = String, Path, description = "The application")),
+    request_body = EvaluateBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Evaluated (the evaluator's earlier evaluation is replaced)", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a commissioner of the call's territory", body = Problem),
+        (status = 409, description = "Withdrawn or decided", body = Problem),
+        (status = 422, description = "Invalid scores, each named", body = Problem),
+    ),
+)]
 pub(crate) async fn evaluate(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<EvaluateBody>,
-) -> Result<Response, ApiError> {
+    command: Command<EvaluateBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let (_, call) = application_call(&state, &id).await?;
     require_commissioner(&principal, &call.territory)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let command = GrantApplicationCommand::Evaluate {
         evaluator: principal.account_id.to_string(),
         scores: body.scores,
         criteria: call.criteria,
     };
     let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/decision", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = DecisionBody, security(("bearer" = [])), responses((status = 200, description = "Decided", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Not evaluated, or already decided", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/grants/applications/{id}/decision", tag = "grants",
+    params(("id" = String, Path, description = "The application")),
+    request_body = DecisionBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decided", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a commissioner of the call's territory", body = Problem),
+        (status = 409, description = "Not evaluated, or already decided", body = Problem),
+    ),
+)]
 pub(crate) async fn decide(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<DecisionBody>,
-) -> Result<Response, ApiError> {
+    command: Command<DecisionBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let (_, call) = application_call(&state, &id).await?;
     require_commissioner(&principal, &call.territory)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let command = GrantApplicationCommand::Decide {
         granted_amount: body.granted_amount,
         reasons: body.reasons,
     };
     let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/grants/applications/{id}/amendments", tag = "grants", params(("id" = String, Path, description = "The application")), request_body = DecisionBody, security(("bearer" = [])), responses((status = 200, description = "Amended", body = CommandResult), (status = 403, description = "Not a commissioner of the call's territory", body = Problem), (status = 409, description = "Not decided yet", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/grants/applications/{id}/amendments", tag = "grants",
+    params(("id" = String, Path, description = "The application")),
+    request_body = DecisionBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Amended", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not a commissioner of the call's territory", body = Problem),
+        (status = 409, description = "Not decided yet", body = Problem),
+    ),
+)]
 pub(crate) async fn amend(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<DecisionBody>,
-) -> Result<Response, ApiError> {
+    command: Command<DecisionBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     let (_, call) = application_call(&state, &id).await?;
     require_commissioner(&principal, &call.territory)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let command = GrantApplicationCommand::Amend {
         granted_amount: body.granted_amount,
         reasons: body.reasons,
     };
     let result = execute::<GrantApplication>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod answers;
 pub mod audit;
 pub mod content;
 pub mod directory;
@@ -20,16 +21,15 @@ pub mod services;
 pub mod statistics;
 pub mod surveys;
 
-use crate::execute::CommandResult;
 use crate::state::AppState;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::Router;
 pub use command_api::ReasonBody;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
-/// Every command route.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Every command route with its OpenAPI entry, registered together.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(providers::routes())
         .merge(services::routes())
         .merge(directory::routes())
@@ -47,16 +47,15 @@ pub fn routes() -> Router<AppState> {
         .merge(surveys::routes())
         .merge(audit::routes())
         .merge(admin::routes())
-        .merge(openapi::routes())
 }
 
-/// 200 (or 201 when `created` and something was recorded) with the result and its version as `ETag`.
-pub fn respond(result: CommandResult, created: bool) -> Response {
-    let status = if created && result.events > 0 && !result.deduplicated {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let etag = format!("\"{}\"", result.version);
-    (status, [(header::ETAG, etag)], Json(result)).into_response()
+/// Every command route, and `/openapi.json` the document of them all.
+pub fn routes() -> Router<AppState> {
+    let (router, doc) = documented().split_for_parts();
+    router.merge(openapi::routes(&openapi::finish(doc)))
+}
+
+/// The OpenAPI document of the command API.
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::finish(documented().split_for_parts().1)
 }

@@ -3,19 +3,16 @@
 //! opt-in), stop a kind of message or a subscription in one click (RFC
 //! 8058), and, for administrators, the messages given up on.
 
-use super::respond;
-use crate::api::openapi::Problem;
+use super::answers::{CommandResponse, Problem};
 use crate::auth::{check_length, check_password, hash_password, Principal, MAX_LOGIN_LEN};
 use crate::error::ApiError;
 use crate::execute::{execute, load, CommandContext, CommandResult};
-use crate::extract::{ClientAddr, CommandHeaders, JsonBody};
+use crate::extract::{ClientAddr, Command, NoBody, Public};
 use crate::notify::links;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use command_api::accounts::{Accepted, PasswordResetBody, PasswordResetConfirmBody};
 use command_api::subscriptions::{ConfirmSubscriptionBody, SubscribeBody};
 use events::accounts::{Account, AccountCommand};
@@ -26,6 +23,7 @@ use events::{Actor, Aggregate, DomainError};
 use infra::params::Query;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 /// How long a reset link works.
@@ -33,14 +31,14 @@ pub const RESET_VALID: time::Duration = time::Duration::hours(1);
 /// How long an invitation's link works.
 pub const INVITATION_VALID: time::Duration = time::Duration::days(7);
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/password-reset", post(request_reset))
-        .route("/auth/password-reset/confirm", post(confirm_reset))
-        .route("/subscriptions", post(subscribe))
-        .route("/subscriptions/confirm", post(confirm_subscription))
-        .route("/notifications/unsubscribe", post(unsubscribe))
-        .route("/notifications/failures", get(failures))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(request_reset))
+        .routes(routes!(confirm_reset))
+        .routes(routes!(subscribe))
+        .routes(routes!(confirm_subscription))
+        .routes(routes!(unsubscribe))
+        .routes(routes!(failures))
 }
 
 fn public(role: &str) -> Actor {
@@ -86,13 +84,19 @@ pub(crate) async fn request_link(
 }
 
 /// Asks for a link that sets a new password; the answer is the same whether or not the account exists.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = PasswordResetBody, responses((status = 202, description = "When the login or e-mail belongs to an account, a link valid one hour is on its way to the account's e-mail", body = Accepted), (status = 422, description = "Neither a login nor an e-mail", body = Problem), (status = 429, description = "Too many requests from this address", body = Problem)))]
+#[utoipa::path(
+    post, path = "/auth/password-reset", tag = "accounts", request_body = PasswordResetBody,
+    responses(
+        (status = 202, description = "When the login or e-mail belongs to an account, a link valid one hour is on its way to the account's e-mail", body = Accepted),
+        (status = 422, description = "Neither a login nor an e-mail", body = Problem),
+        (status = 429, description = "Too many requests from this address", body = Problem),
+    ),
+)]
 pub(super) async fn request_reset(
     State(state): State<AppState>,
     client: ClientAddr,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<PasswordResetBody>,
-) -> Result<Response, ApiError> {
+    Command { headers, body, .. }: Command<PasswordResetBody, Public>,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let login = body
         .login
         .as_deref()
@@ -135,18 +139,24 @@ pub(super) async fn request_reset(
         Json(Accepted {
             detail: "if the login or e-mail belongs to an account, a link that sets a new password is on its way to the account's e-mail; it works once, for one hour".into(),
         }),
-    )
-        .into_response())
+    ))
 }
 
 /// Sets a new password by the link's token: the link is used up, and the account's earlier sessions end.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = PasswordResetConfirmBody, responses((status = 200, description = "The password is set; every token issued before no longer works", body = CommandResult), (status = 422, description = "The token is not valid (used, expired, or not a token of this portal) or the password is too short", body = Problem), (status = 429, description = "Too many attempts from this address", body = Problem)))]
+#[utoipa::path(
+    post, path = "/auth/password-reset/confirm", tag = "accounts",
+    request_body = PasswordResetConfirmBody,
+    responses(
+        (status = 200, description = "The password is set; every token issued before no longer works", body = CommandResult),
+        (status = 422, description = "The token is not valid (used, expired, or not a token of this portal) or the password is too short", body = Problem),
+        (status = 429, description = "Too many attempts from this address", body = Problem),
+    ),
+)]
 pub(super) async fn confirm_reset(
     State(state): State<AppState>,
     client: ClientAddr,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<PasswordResetConfirmBody>,
-) -> Result<Response, ApiError> {
+    Command { headers, body, .. }: Command<PasswordResetConfirmBody, Public>,
+) -> Result<CommandResponse, ApiError> {
     let address = client.key();
     state.limits.login_addresses.check(&address)?;
     let key = crate::notify::link_key(&state.audit_key);
@@ -190,7 +200,7 @@ pub(super) async fn confirm_reset(
             ApiError::Domain(_) => invalid(),
             other => other,
         })?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
 /// What a subscription is to, from the body: a kraj, or an ORP and a kind.
@@ -238,13 +248,19 @@ fn topic(state: &AppState, body: &SubscribeBody) -> Result<Topic, ApiError> {
 }
 
 /// Subscribes an e-mail to a weekly digest; nothing is sent but the confirmation until it is confirmed.
-#[utoipa::path(post, path = "/api/v1/subscriptions", tag = "accounts", request_body = SubscribeBody, responses((status = 202, description = "A message with the link that confirms the subscription is on its way; the link works seven days", body = Accepted), (status = 422, description = "Not an e-mail, or no kraj, or no ORP and kind of those whose free places are reported", body = Problem), (status = 429, description = "Too many subscriptions from this address or for this e-mail", body = Problem)))]
+#[utoipa::path(
+    post, path = "/subscriptions", tag = "accounts", request_body = SubscribeBody,
+    responses(
+        (status = 202, description = "A message with the link that confirms the subscription is on its way; the link works seven days", body = Accepted),
+        (status = 422, description = "Not an e-mail, or no kraj, or no ORP and kind of those whose free places are reported", body = Problem),
+        (status = 429, description = "Too many subscriptions from this address or for this e-mail", body = Problem),
+    ),
+)]
 pub(super) async fn subscribe(
     State(state): State<AppState>,
     client: ClientAddr,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<SubscribeBody>,
-) -> Result<Response, ApiError> {
+    Command { headers, body, .. }: Command<SubscribeBody, Public>,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let email = body.email.trim();
     if email.is_empty() {
         return Err(ApiError::invalid("email", "is required"));
@@ -282,18 +298,24 @@ pub(super) async fn subscribe(
         Json(Accepted {
             detail: "a message with a link that confirms the subscription is on its way; nothing else is sent before it is confirmed, and an address not confirmed within seven days is erased".into(),
         }),
-    )
-        .into_response())
+    ))
 }
 
 /// Confirms a subscription by the link of its confirmation message.
-#[utoipa::path(post, path = "/api/v1/subscriptions/confirm", tag = "accounts", request_body = ConfirmSubscriptionBody, responses((status = 200, description = "Confirmed: the digest comes weekly when there is news", body = CommandResult), (status = 422, description = "The token is not valid, or the link expired, or the subscription was cancelled", body = Problem), (status = 429, description = "Too many attempts from this address", body = Problem)))]
+#[utoipa::path(
+    post, path = "/subscriptions/confirm", tag = "accounts",
+    request_body = ConfirmSubscriptionBody,
+    responses(
+        (status = 200, description = "Confirmed: the digest comes weekly when there is news", body = CommandResult),
+        (status = 422, description = "The token is not valid, or the link expired, or the subscription was cancelled", body = Problem),
+        (status = 429, description = "Too many attempts from this address", body = Problem),
+    ),
+)]
 pub(super) async fn confirm_subscription(
     State(state): State<AppState>,
     client: ClientAddr,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<ConfirmSubscriptionBody>,
-) -> Result<Response, ApiError> {
+    Command { headers, body, .. }: Command<ConfirmSubscriptionBody, Public>,
+) -> Result<CommandResponse, ApiError> {
     let address = client.key();
     state.limits.login_addresses.check(&address)?;
     let key = crate::notify::link_key(&state.audit_key);
@@ -319,7 +341,7 @@ pub(super) async fn confirm_subscription(
         }
         other => other,
     })?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
 /// The token of an unsubscribe link.
@@ -332,12 +354,19 @@ pub(super) struct UnsubscribeQuery {
 }
 
 /// Stops a kind of message for its recipient (the one-click link of `List-Unsubscribe`, RFC 8058).
-#[utoipa::path(post, path = "/api/v1/notifications/unsubscribe", tag = "accounts", params(UnsubscribeQuery), responses((status = 200, description = "The kind of message is no longer sent to the recipient", body = CommandResult), (status = 422, description = "The token is not one of this portal's", body = Problem)))]
+#[utoipa::path(
+    post, path = "/notifications/unsubscribe", tag = "accounts", params(UnsubscribeQuery),
+    responses(
+        (status = 200, description = "The kind of message is no longer sent to the recipient", body = CommandResult),
+        (status = 422, description = "The token is not one of this portal's", body = Problem),
+    ),
+)]
 pub(super) async fn unsubscribe(
     State(state): State<AppState>,
-    headers: CommandHeaders,
     Query(query): Query<UnsubscribeQuery>,
-) -> Result<Response, ApiError> {
+    // The one-click POST (RFC 8058) sends a form: a command without a body does not read it.
+    Command { headers, .. }: Command<NoBody, Public>,
+) -> Result<CommandResponse, ApiError> {
     let key = crate::notify::link_key(&state.audit_key);
     if query.t.is_empty() {
         return Err(ApiError::invalid(
@@ -372,7 +401,7 @@ pub(super) async fn unsubscribe(
             .erase(id)
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
-        return Ok(respond(result, false));
+        return Ok(CommandResponse::changed(result));
     }
     let result = execute::<NotificationSettings>(
         &state,
@@ -382,7 +411,7 @@ pub(super) async fn unsubscribe(
         |_, _| Ok(()),
     )
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
 /// A message given up on.
@@ -419,7 +448,15 @@ pub struct MailReport {
 }
 
 /// The outbox of messages and its failures (administrators).
-#[utoipa::path(get, path = "/api/v1/notifications/failures", tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "Counts and failures", body = MailReport), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not an administrator", body = Problem), (status = 503, description = "This process sends no e-mail", body = Problem)))]
+#[utoipa::path(
+    get, path = "/notifications/failures", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Counts and failures", body = MailReport),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 503, description = "This process sends no e-mail", body = Problem),
+    ),
+)]
 pub(super) async fn failures(
     State(state): State<AppState>,
     principal: Principal,

@@ -1,37 +1,13 @@
-//! The OpenAPI document of the command API, served at `/api/v1/openapi.json`.
+//! The OpenAPI document of the command API, served at `/api/v1/openapi.json`:
+//! its description and tags here, each operation beside its handler (the
+//! routes register both, `super::documented`), the answers operations share
+//! added by [`finish`].
 
+use super::answers::{FieldErrorDoc, Problem};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-/// An RFC 9457 problem (`application/problem+json`), as documented.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct Problem {
-    /// A URI naming the kind of problem.
-    r#type: String,
-    /// A short summary.
-    title: String,
-    /// The HTTP status.
-    status: u16,
-    /// What went wrong this time.
-    detail: Option<String>,
-    /// For 422: each invalid field and why.
-    errors: Option<Vec<FieldErrorDoc>>,
-    /// For 409: the record's current version.
-    current_version: Option<u64>,
-}
-
-/// An invalid field.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct FieldErrorDoc {
-    /// Its path in the request body, e.g. `details.facilities[1].location.lat`.
-    field: String,
-    /// Why it is refused.
-    reason: String,
-}
 
 struct BearerAuth;
 
@@ -172,47 +148,6 @@ impl Modify for StandardAnswers {
             with `current_version`). Every answer names the record, its new version and the log \
             position of the change.",
     ),
-    modifiers(&BearerAuth, &StandardAnswers),
-    paths(
-        super::providers::register, super::providers::self_register, super::providers::verify,
-        super::providers::change, super::providers::suspend, super::providers::resume,
-        super::providers::end,
-        super::services::register, super::services::change, super::services::suspend,
-        super::services::resume, super::services::end, super::services::verify,
-        super::services::report_vacancy,
-        super::directory::add, super::directory::change, super::directory::remove,
-        super::regional_contacts::publish, super::regional_contacts::change,
-        super::regional_contacts::withdraw, super::statistics::set_norm,
-        super::grants::announce, super::grants::cancel, super::grants::submit,
-        super::grants::withdraw, super::grants::evaluate, super::grants::decide,
-        super::grants::amend,
-        super::audit::history, super::audit::state_at, super::audit::diff, super::audit::export,
-        super::audit::verify, super::audit::log, super::audit::grant_chain, super::audit::provider,
-        super::admin::list, super::admin::rebuild,
-        super::surveys::define, super::surveys::redefine, super::surveys::open,
-        super::surveys::close, super::surveys::answer,
-        super::plans::create, super::plans::propose, super::plans::comment, super::plans::approve,
-        super::plans::reject, super::plans::evaluate,
-        super::content::publish, super::content::correct, super::content::withdraw_news,
-        super::content::schedule, super::content::reschedule, super::content::cancel_event,
-        super::content::post_job, super::content::close_job,
-        super::forum::open_thread, super::forum::reply, super::forum::edit,
-        super::forum::hide_post, super::forum::restore_post, super::forum::lock,
-        super::forum::unlock, super::forum::hide_thread, super::forum::restore_thread,
-        super::forum::erase_self, super::forum::erase_author,
-        super::groups::form, super::groups::add_member, super::groups::remove_member,
-        super::groups::schedule, super::groups::minutes,
-        super::library::register, super::library::add_version, super::library::archive,
-        super::library::restore, super::library::put_link, super::library::remove_link,
-        super::library::confer, super::library::revoke,
-        super::accounts::login, super::accounts::logout, super::accounts::create, super::accounts::grant,
-        super::accounts::revoke, super::accounts::disable, super::accounts::erase, super::accounts::change_password,
-        super::accounts::issue_token, super::accounts::revoke_token,
-        super::notifications::request_reset, super::notifications::confirm_reset,
-        super::notifications::unsubscribe, super::notifications::failures,
-        super::notifications::subscribe, super::notifications::confirm_subscription,
-        super::files::upload,
-    ),
     components(schemas(Problem, FieldErrorDoc, crate::execute::CommandResult)),
     tags(
         (name = "providers", description = "Providers of social services"),
@@ -235,18 +170,42 @@ impl Modify for StandardAnswers {
 )]
 pub struct ApiDoc;
 
-/// `GET /openapi.json`.
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+/// The document of the operations `doc` holds (their paths relative to
+/// `/api/v1`): mounted under `/api/v1`, with the bearer scheme and the
+/// answers operations share.
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (format!("/api/v1{path}"), item))
+        .collect();
+    BearerAuth.modify(&mut doc);
+    StandardAnswers.modify(&mut doc);
+    doc
+}
+
+/// `GET /openapi.json`: `doc`, serialised once.
+pub fn routes<S: Clone + Send + Sync + 'static>(doc: &utoipa::openapi::OpenApi) -> Router<S> {
+    let json = doc.to_json().expect("an OpenAPI document serialises");
+    Router::new().route(
+        "/openapi.json",
+        get(move || {
+            let json = json.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    json,
+                )
+            }
+        }),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn the_document_lists_every_command_with_its_answers() {
-        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let doc = serde_json::to_value(super::super::document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
         let paths = doc["paths"].as_object().unwrap();
         for path in [
@@ -268,6 +227,24 @@ mod tests {
         for status in ["200", "401", "403", "404", "409", "422"] {
             assert!(vacancies["responses"].get(status).is_some(), "{status}");
         }
+        // The refusals every signed-in command shares, as problems; an
+        // operation's own word for one of them replaces the set's.
+        let refusal = &vacancies["responses"]["403"];
+        assert_eq!(refusal["description"], "Not allowed");
+        assert!(refusal["content"]["application/problem+json"].is_object());
+        let lock = &paths["/api/v1/forum/threads/{id}/lock"]["post"]["responses"];
+        assert_eq!(lock["403"]["description"], "Not a moderator");
+        assert_eq!(
+            lock["401"]["description"],
+            "Not authenticated, or a token that is not valid"
+        );
+        // Routes come with their entries: nothing served is left out.
+        assert!(paths.len() > 80, "{} paths", paths.len());
+        let opened = &paths["/api/v1/forum/threads"]["post"]["responses"]["201"];
+        assert_eq!(
+            opened["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Written"
+        );
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for schema in [
             "ServiceDetails",
@@ -275,6 +252,7 @@ mod tests {
             "RegisterProvider",
             "Problem",
             "CommandResult",
+            "Written",
         ] {
             assert!(schemas.contains_key(schema), "{schema} has no schema");
         }

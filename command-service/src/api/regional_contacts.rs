@@ -4,30 +4,28 @@
 //! must lie in the contact's kraj; codes (NUTS, ČSÚ, RÚIAN) are compared
 //! through the territory, or as written when the portal has none.
 
-use super::{respond, ReasonBody};
-use crate::api::openapi::Problem;
+use super::answers::{CommandResponse, Problem, Refusals};
+use super::ReasonBody;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::CommandResult;
-use crate::execute::{creation_id, execute, CommandContext};
-use crate::extract::{CommandHeaders, JsonBody};
+use crate::execute::{creation_id, execute};
+use crate::extract::Command;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::{post, put};
-use axum::Router;
 use command_api::regional_contacts::PublishContactBody;
 use events::accounts::{Role, Scope};
 use events::registry::regional_contact::{
     ContactDetails, ContactRole, RegionalContact, RegionalContactCommand,
 };
 use infra::territory::Territory;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/regional-contacts", post(publish))
-        .route("/regional-contacts/{id}", put(change))
-        .route("/regional-contacts/{id}/withdraw", post(withdraw))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(publish))
+        .routes(routes!(change))
+        .routes(routes!(withdraw))
 }
 
 /// The same kraj, whichever of its codes each names.
@@ -104,20 +102,25 @@ fn require(
     }
 }
 
-#[utoipa::path(operation_id = "publish_regional_contact", post, path = "/api/v1/regional-contacts", tag = "regional-contacts", request_body = PublishContactBody, security(("bearer" = [])), responses((status = 201, description = "Published", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "publish_regional_contact", post, path = "/regional-contacts",
+    tag = "regional-contacts", request_body = PublishContactBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Published", body = CommandResult),
+        Refusals,
+    ),
+)]
 async fn publish(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<PublishContactBody>,
-) -> Result<Response, ApiError> {
+    command: Command<PublishContactBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     check_place(&state.territory, &body.details, "details.")?;
     require(&state, &principal, &body.details)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<RegionalContact>(&state, &ctx, body.contact_id).await?;
     let command = RegionalContactCommand::Publish(body.details);
     let result = execute::<RegionalContact>(&state, &id, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
 /// The current details must be the account's to keep too.
@@ -132,33 +135,50 @@ fn keeps_current(
     }
 }
 
-#[utoipa::path(operation_id = "change_regional_contact", put, path = "/api/v1/regional-contacts/{id}", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ContactDetails, security(("bearer" = [])), responses((status = 200, description = "Changed", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "change_regional_contact", put, path = "/regional-contacts/{id}",
+    tag = "regional-contacts",
+    params(("id" = String, Path, description = "Id of the contact")),
+    request_body = ContactDetails, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = CommandResult),
+        Refusals,
+        (status = 404, description = "No such contact", body = Problem),
+    ),
+)]
 async fn change(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ContactDetails>,
-) -> Result<Response, ApiError> {
+    command: Command<ContactDetails>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     check_place(&state.territory, &body, "")?;
     require(&state, &principal, &body)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let command = RegionalContactCommand::Change(body);
     let result = execute::<RegionalContact>(&state, &id, command, &ctx, |current, _| {
         keeps_current(&state, &principal, current)
     })
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(operation_id = "withdraw_regional_contact", post, path = "/api/v1/regional-contacts/{id}/withdraw", tag = "regional-contacts", params(("id" = String, Path, description = "Id of the contact")), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "Withdrawn", body = CommandResult), (status = 401, description = "Not authenticated", body = Problem), (status = 403, description = "Not allowed", body = Problem), (status = 404, description = "No such contact", body = Problem), (status = 409, description = "Conflict: stale If-Match, concurrent change or a state rule", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    operation_id = "withdraw_regional_contact", post,
+    path = "/regional-contacts/{id}/withdraw", tag = "regional-contacts",
+    params(("id" = String, Path, description = "Id of the contact")),
+    request_body = ReasonBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = CommandResult),
+        Refusals,
+        (status = 404, description = "No such contact", body = Problem),
+    ),
+)]
 async fn withdraw(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<ReasonBody>,
-) -> Result<Response, ApiError> {
+    command: Command<ReasonBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     if !principal.has_any(&[
         Role::Administrator,
         Role::Methodologist,
@@ -168,7 +188,6 @@ async fn withdraw(
             "contacts are kept by administrators, methodologists and social curators".into(),
         ));
     }
-    let ctx = CommandContext::new(principal.actor(), headers);
     let command = RegionalContactCommand::Withdraw {
         reason: body.reason,
     };
@@ -176,5 +195,5 @@ async fn withdraw(
         keeps_current(&state, &principal, current)
     })
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }

@@ -4,17 +4,13 @@
 //! and the provider) and with an anonymous actor, so nothing read from the
 //! log or any endpoint leads back to the respondent.
 
-use super::respond;
-use crate::api::openapi::Problem;
+use super::answers::{CommandResponse, Problem, Refusals};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::execute::{creation_id, execute, load, CommandContext, CommandResult};
-use crate::extract::{CommandHeaders, JsonBody};
+use crate::extract::{Command, CommandHeaders};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::{post, put};
-use axum::Router;
 use blake2::digest::consts::U16;
 use blake2::digest::{FixedOutput, KeyInit, Update};
 use command_api::surveys::{AnswerBody, DefineBody};
@@ -24,14 +20,15 @@ use events::registry::service::{Service, ServiceStatus};
 use events::surveys::response::{SurveyFacts, SurveyResponse, SurveyResponseCommand};
 use events::surveys::survey::{Audience, Survey, SurveyCommand, SurveyDefinition, SurveyStatus};
 use events::{Actor, DomainError};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/surveys", post(define))
-        .route("/surveys/{id}", put(redefine))
-        .route("/surveys/{id}/open", post(open))
-        .route("/surveys/{id}/close", post(close))
-        .route("/surveys/{id}/answers", post(answer))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(define))
+        .routes(routes!(redefine))
+        .routes(routes!(open))
+        .routes(routes!(close))
+        .routes(routes!(answer))
 }
 
 /// Administrators; methodologists for surveys of their kraj.
@@ -53,15 +50,20 @@ fn require_author(principal: &Principal, d: &SurveyDefinition) -> Result<(), Api
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", request_body = DefineBody, security(("bearer" = [])), responses((status = 201, description = "Defined (a draft)", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/surveys", tag = "surveys", request_body = DefineBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Defined (a draft)", body = CommandResult),
+        Refusals,
+    ),
+)]
 pub(crate) async fn define(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
-    JsonBody(body): JsonBody<DefineBody>,
-) -> Result<Response, ApiError> {
+    command: Command<DefineBody>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     require_author(&principal, &body.definition)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let id = creation_id::<Survey>(&state, &ctx, body.survey_id).await?;
     let result = execute::<Survey>(
         &state,
@@ -71,19 +73,26 @@ pub(crate) async fn define(
         |_, _| Ok(()),
     )
     .await?;
-    Ok(respond(result, true))
+    Ok(CommandResponse::created(result))
 }
 
-#[utoipa::path(put, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = String, Path, description = "The survey")), request_body = SurveyDefinition, security(("bearer" = [])), responses((status = 200, description = "Redefined (drafts only)", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Already open", body = Problem), (status = 422, description = "Invalid fields, each named", body = Problem)))]
+#[utoipa::path(
+    put, path = "/surveys/{id}", tag = "surveys",
+    params(("id" = String, Path, description = "The survey")), request_body = SurveyDefinition,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Redefined (drafts only)", body = CommandResult),
+        Refusals,
+        (status = 409, description = "Already open", body = Problem),
+    ),
+)]
 pub(crate) async fn redefine(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<SurveyDefinition>,
-) -> Result<Response, ApiError> {
+    command: Command<SurveyDefinition>,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, body) = command.into_parts();
     require_author(&principal, &body)?;
-    let ctx = CommandContext::new(principal.actor(), headers);
     let result = execute::<Survey>(
         &state,
         &id,
@@ -95,43 +104,58 @@ pub(crate) async fn redefine(
         },
     )
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
 async fn transition(
     state: &AppState,
     principal: &Principal,
-    headers: CommandHeaders,
+    ctx: CommandContext,
     id: &str,
     command: SurveyCommand,
-) -> Result<Response, ApiError> {
-    let ctx = CommandContext::new(principal.actor(), headers);
+) -> Result<CommandResponse, ApiError> {
     let result = execute::<Survey>(state, id, command, &ctx, |s, _| match &s.definition {
         Some(d) => require_author(principal, d),
         None => Ok(()),
     })
     .await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
 
-#[utoipa::path(post, path = "/api/v1/surveys/{id}/open", tag = "surveys", params(("id" = String, Path, description = "The survey")), security(("bearer" = [])), responses((status = 200, description = "Open for answers", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Closed", body = Problem)))]
+#[utoipa::path(
+    post, path = "/surveys/{id}/open", tag = "surveys",
+    params(("id" = String, Path, description = "The survey")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Open for answers", body = CommandResult),
+        Refusals,
+        (status = 409, description = "Closed", body = Problem),
+    ),
+)]
 pub(crate) async fn open(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    transition(&state, &principal, headers, &id, SurveyCommand::Open).await
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
+    transition(&state, &principal, ctx, &id, SurveyCommand::Open).await
 }
 
-#[utoipa::path(post, path = "/api/v1/surveys/{id}/close", tag = "surveys", params(("id" = String, Path, description = "The survey")), security(("bearer" = [])), responses((status = 200, description = "Closed", body = CommandResult), (status = 403, description = "Not allowed", body = Problem), (status = 409, description = "Never opened", body = Problem)))]
+#[utoipa::path(
+    post, path = "/surveys/{id}/close", tag = "surveys",
+    params(("id" = String, Path, description = "The survey")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Closed", body = CommandResult),
+        Refusals,
+        (status = 409, description = "Never opened", body = Problem),
+    ),
+)]
 pub(crate) async fn close(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    transition(&state, &principal, headers, &id, SurveyCommand::Close).await
+    command: Command,
+) -> Result<CommandResponse, ApiError> {
+    let (principal, ctx, _) = command.into_parts();
+    transition(&state, &principal, ctx, &id, SurveyCommand::Close).await
 }
 
 /// Whether the provider is invited, and why not.
@@ -222,14 +246,27 @@ fn anonymous_stream(key: &[u8], survey_id: &str, ico: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(post, path = "/api/v1/surveys/{id}/answers", tag = "surveys", params(("id" = String, Path, description = "The survey")), request_body = AnswerBody, security(("bearer" = [])), responses((status = 200, description = "Answered (a later answer replaces this one while the survey is open); an anonymous answer's stream and actor name nobody", body = CommandResult), (status = 403, description = "Not the provider's account, or the provider is not invited", body = Problem), (status = 409, description = "The survey is not open", body = Problem), (status = 422, description = "Invalid answers, each named", body = Problem)))]
+#[utoipa::path(
+    post, path = "/surveys/{id}/answers", tag = "surveys",
+    params(("id" = String, Path, description = "The survey")), request_body = AnswerBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Answered (a later answer replaces this one while the survey is open); an anonymous answer's stream and actor name nobody", body = CommandResult),
+        Refusals,
+        (status = 403, description = "Not the provider's account, or the provider is not invited", body = Problem),
+        (status = 409, description = "The survey is not open", body = Problem),
+        (status = 422, description = "Invalid answers, each named", body = Problem),
+    ),
+)]
 pub(crate) async fn answer(
     State(state): State<AppState>,
-    principal: Principal,
-    headers: CommandHeaders,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<AnswerBody>,
-) -> Result<Response, ApiError> {
+    Command {
+        principal,
+        headers,
+        body,
+    }: Command<AnswerBody>,
+) -> Result<CommandResponse, ApiError> {
     principal.require_provider(&body.provider_ico)?;
     let (survey, _) = load::<Survey>(&state, &id).await?;
     let definition = survey
@@ -275,5 +312,5 @@ pub(crate) async fn answer(
         },
     };
     let result = execute::<SurveyResponse>(&state, &stream, command, &ctx, |_, _| Ok(())).await?;
-    Ok(respond(result, false))
+    Ok(CommandResponse::changed(result))
 }
