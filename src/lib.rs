@@ -11,14 +11,11 @@ pub mod settings;
 pub use settings::Settings;
 
 use axum::Router;
-use infra::credentials::sqlite::SqliteCredentialStore;
 use infra::event_store::sqlite::SqliteEventStore;
 use infra::event_store::DynEventStore;
-use infra::http::{self, EventStoreCheck, Server};
-use infra::read_model::sqlite::SqliteReadModelStore;
-use infra::read_model::DynReadModelStore;
+use infra::http::{self, Server};
+use infra::ports::{Embedded, Ports};
 use infra::shutdown::Shutdown;
-use query_service::indexer::Indexer;
 use query_service::QueryState;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,21 +28,14 @@ pub const NAME: &str = "portal";
 /// # Errors
 /// When the stores cannot be opened.
 pub async fn rebuild(settings: &Settings) -> anyhow::Result<i64> {
-    let events: DynEventStore = Arc::new(SqliteEventStore::open(
-        settings.data_dir.join("events.sqlite3"),
-    )?);
-    let read_models: DynReadModelStore = Arc::new(SqliteReadModelStore::open(
-        settings.data_dir.join("read_models.sqlite3"),
-    )?);
-    let generation = projection_service::rebuild_all(&events, &read_models).await?;
-    let stats: infra::stats::DynStatsStore = Arc::new(
-        infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
-    );
-    let territory = Arc::new(infra::settings::load_territory(
-        settings.territory_dir.as_deref(),
-    ));
-    let processed = projection_service::rebuild_statistics(events, stats, territory).await?;
-    println!("statistics rebuilt from {processed} events");
+    let ports = Ports::embedded(&settings.ports())?;
+    let generation = projection_service::rebuild_all(&ports.events, &ports.read_models).await?;
+    if let Some(stats) = ports.stats.clone() {
+        let processed =
+            projection_service::rebuild_statistics(ports.events.clone(), stats, ports.territory)
+                .await?;
+        println!("statistics rebuilt from {processed} events");
+    }
     Ok(generation)
 }
 
@@ -58,6 +48,7 @@ pub async fn check_files(settings: &Settings) -> anyhow::Result<infra::files::ch
     let events: DynEventStore = Arc::new(SqliteEventStore::open(
         settings.data_dir.join("events.sqlite3"),
     )?);
+    // As it is: a check makes no folder.
     let files: infra::files::DynFileStore = Arc::new(infra::files::dir::DirFileStore::as_it_is(
         settings.data_dir.join("files"),
     ));
@@ -67,13 +58,21 @@ pub async fn check_files(settings: &Settings) -> anyhow::Result<infra::files::ch
 /// The whole portal backend in one process.
 pub struct Application {
     server: Server,
-    store: DynEventStore,
-    read_models: DynReadModelStore,
-    indexer: Arc<Indexer>,
-    stats: infra::stats::DynStatsStore,
-    territory: Arc<infra::territory::Territory>,
+    ports: Ports,
+    queries: QueryState,
     sender: Arc<command_service::notify::Sender>,
     rules: projection_service::notifications::Rules,
+}
+
+impl Settings {
+    /// Where the embedded stores are.
+    pub fn ports(&self) -> Embedded {
+        Embedded {
+            data_dir: self.data_dir.clone(),
+            territory_dir: self.territory_dir.clone(),
+            codelists_dir: self.codelists_dir.clone(),
+        }
+    }
 }
 
 impl Application {
@@ -82,27 +81,11 @@ impl Application {
     /// # Errors
     /// When the data folder or the event store file cannot be opened, or the address cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        // Hashes, e-mails and every author's key live here: owner only.
-        infra::sqlite::private_dir(&settings.data_dir)?;
+        let ports = Ports::embedded(&settings.ports())?;
         infra::metrics::watch_data_dir(&settings.data_dir);
-        let path = settings.data_dir.join("events.sqlite3");
-        let store: DynEventStore = Arc::new(SqliteEventStore::open(&path)?);
-        let credentials = Arc::new(SqliteCredentialStore::open(
-            settings.data_dir.join("private.sqlite3"),
-        )?);
-        let personal_keys: infra::personal::DynPersonalKeyStore =
-            Arc::new(infra::personal::sqlite::SqlitePersonalKeyStore::open(
-                settings.data_dir.join("personal-keys.sqlite3"),
-            )?);
-        let read_models: DynReadModelStore = Arc::new(SqliteReadModelStore::open(
-            settings.data_dir.join("read_models.sqlite3"),
-        )?);
-        let territory = Arc::new(infra::settings::load_territory(
-            settings.territory_dir.as_deref(),
-        ));
         // Into an empty store only: before the first account is created.
         if settings.demo_data {
-            let written = demo::seed(&store, &territory).await?;
+            let written = demo::seed(&ports.events, &ports.territory).await?;
             if written > 0 {
                 tracing::info!(
                     services = written,
@@ -111,73 +94,16 @@ impl Application {
             }
         }
         let auth = secrets::embedded_auth(&settings.data_dir)?;
-        let mut command_state = command_service::bootstrap::app_state(
-            store.clone(),
-            credentials.clone(),
-            personal_keys.clone(),
-            &auth,
-        )
-        .await?;
-        let stats: infra::stats::DynStatsStore = Arc::new(
-            infra::stats::sqlite::SqliteStatsStore::open(settings.data_dir.join("stats.sqlite3"))?,
-        );
-        command_state.territory = territory.clone();
-        // Uploaded files, content-addressed, in data/files/ (ADR 0022).
-        let files: infra::files::DynFileStore = Arc::new(infra::files::dir::DirFileStore::open(
-            settings.data_dir.join("files"),
-        )?);
-        command_state.files = Some(command_service::state::FileKeeping {
-            store: files.clone(),
-            limit: settings.http.file_limit,
-        });
-        command_state.projections = Some(Arc::new(projection_service::admin::Admin {
-            events: store.clone(),
-            read_models: read_models.clone(),
-            stats: Some(stats.clone()),
-            territory: territory.clone(),
-        }));
-        // Without an SMTP server, messages are written to data/outbox/ (ADR 0021).
-        let mailer = settings
-            .notify
-            .mail
-            .mailer(Some(settings.data_dir.join("outbox")))?
-            .ok_or_else(|| anyhow::anyhow!("no mailer"))?;
-        let mail_outbox: infra::mail::outbox::DynMailOutbox =
-            Arc::new(infra::mail::outbox::sqlite::SqliteMailOutbox::open(
-                settings.data_dir.join("mail.sqlite3"),
-            )?);
-        command_state.mail_outbox = Some(mail_outbox.clone());
-        let sender = command_service::notify::Sender {
-            events: store.clone(),
-            outbox: mail_outbox,
-            mailer,
-            credentials,
-            personal: personal_keys.clone(),
-            link_key: Arc::new(command_service::notify::link_key(&command_state.audit_key)),
-            public_url: String::new(),
-            site_name: settings
-                .notify
-                .site_name
-                .clone()
-                .or_else(|| settings.site.name.clone())
-                .unwrap_or_else(|| settings.notify.site()),
-            poll: std::time::Duration::from_secs(2),
-            retry_after: settings.notify.retry_after(),
-        };
-        let indexer = Arc::new(Indexer::new(read_models.clone(), territory.clone()));
-        indexer.refresh().await?;
+        let command_state =
+            command_service::startup::state(&ports, &auth, settings.http.file_limit, true).await?;
         let accounts = infra::tokens::AccountCheck {
-            store: store.clone(),
+            store: ports.events.clone(),
             tokens: command_state.tokens.clone(),
         };
-        let queries = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
-            .with_stats(stats.clone())
-            .with_forum(personal_keys, Some(accounts))
-            .with_events(store.clone())
-            .with_files(files)
-            .with_site(settings.site.clone());
+        let queries =
+            query_service::startup::state(&ports, Some(accounts), settings.site.clone()).await?;
         let well_known = command_service::startup::well_known_router(&command_state);
-        let commands = command_service::api_router(command_state);
+        let commands = command_service::api_router(command_state.clone());
         // The web pages' forms reach the command API in this process (ADR 0015).
         let queries = queries.with_commands(query_service::web::Commands::Local(
             Router::new().nest("/api/v1", commands.clone()),
@@ -189,28 +115,41 @@ impl Application {
             .merge(well_known)
             .nest("/api/v1", api)
             .merge(query_service::hsds_router(queries.clone()))
-            .merge(query_service::web_router(queries))
-            .merge(http::ops_router(
-                NAME,
-                vec![Box::new(EventStoreCheck(store.clone()))],
-            ));
+            .merge(query_service::web_router(queries.clone()))
+            .merge(http::ops_router(NAME, ports.checks(false)));
         let server = Server::bind(router, NAME, &settings.http).await?;
-        let public_url = settings
+        // Without an SMTP server, messages are written to data/outbox/ (ADR 0021).
+        let mailer = settings
             .notify
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", server.addr()));
+            .mail
+            .mailer(Some(settings.data_dir.join("outbox")))?
+            .ok_or_else(|| anyhow::anyhow!("no mailer"))?;
+        let mail = command_service::startup::Mail {
+            mailer,
+            public_url: settings
+                .notify
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", server.addr())),
+            site_name: settings
+                .notify
+                .site_name
+                .clone()
+                .or_else(|| settings.site.name.clone())
+                .unwrap_or_else(|| settings.notify.site()),
+            poll: std::time::Duration::from_secs(2),
+            retry_after: settings.notify.retry_after(),
+        };
+        let sender = Arc::new(command_service::startup::sender(
+            &ports,
+            &command_state,
+            mail,
+        ));
         Ok(Self {
             server,
-            store,
-            read_models,
-            indexer,
-            stats,
-            territory,
-            sender: Arc::new(command_service::notify::Sender {
-                public_url,
-                ..sender
-            }),
+            ports,
+            queries,
+            sender,
             rules: settings.notifications,
         })
     }
@@ -227,7 +166,7 @@ impl Application {
 
     /// The event store, for tools and tests in the same process.
     pub fn event_store(&self) -> DynEventStore {
-        self.store.clone()
+        self.ports.events.clone()
     }
 
     /// A handle that stops the portal when triggered (SIGINT/SIGTERM also stop it).
@@ -241,25 +180,14 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.server.shutdown_handle();
-        let mut tasks = projection_service::spawn_projections(
-            self.store.clone(),
-            self.read_models.clone(),
-            shutdown.clone(),
-        );
-        tasks.push(projection_service::spawn_statistics(
-            self.store.clone(),
-            self.stats.clone(),
-            self.territory.clone(),
-            shutdown.clone(),
+        let mut tasks = projection_service::startup::background(&self.ports, self.rules, &shutdown);
+        tasks.extend(command_service::startup::background(
+            &self.ports,
+            None,
+            Some(self.sender),
+            &shutdown,
         ));
-        tasks.push(projection_service::spawn_notifications(
-            self.store.clone(),
-            self.territory.clone(),
-            self.rules,
-            shutdown.clone(),
-        ));
-        tasks.push(tokio::spawn(self.sender.run(shutdown.clone())));
-        tasks.push(tokio::spawn(self.indexer.run(shutdown.clone())));
+        tasks.push(query_service::startup::background(&self.queries, &shutdown));
         let served = self.server.run_until_stopped().await;
         shutdown.trigger();
         for t in tasks {

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod nats;
 pub mod params;
 pub mod personal;
+pub mod ports;
 pub mod postgres;
 pub mod problem;
 pub mod projections;

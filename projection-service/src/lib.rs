@@ -17,51 +17,6 @@ pub use startup::Application;
 /// Events applied per batch (and per transaction).
 pub const BATCH: usize = 500;
 
-/// Starts every projection's follower; they stop with `shutdown`.
-pub fn spawn_projections(
-    events: infra::event_store::DynEventStore,
-    read_models: infra::read_model::DynReadModelStore,
-    shutdown: infra::shutdown::Shutdown,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(runner::follow(
-        std::sync::Arc::new(registry::RegistryProjection),
-        events,
-        read_models,
-        BATCH,
-        shutdown,
-    ))]
-}
-
-/// Starts the statistics projection (it follows the log); it stops with `shutdown`.
-pub fn spawn_statistics(
-    events: infra::event_store::DynEventStore,
-    store: infra::stats::DynStatsStore,
-    territory: std::sync::Arc<infra::territory::Territory>,
-    shutdown: infra::shutdown::Shutdown,
-) -> tokio::task::JoinHandle<()> {
-    let projection = std::sync::Arc::new(statistics::Statistics {
-        events,
-        store,
-        territory,
-    });
-    tokio::spawn(projection.run(shutdown))
-}
-
-/// Starts the process manager of notifications (it follows the log); it stops with `shutdown`.
-pub fn spawn_notifications(
-    events: infra::event_store::DynEventStore,
-    territory: std::sync::Arc<infra::territory::Territory>,
-    rules: notifications::Rules,
-    shutdown: infra::shutdown::Shutdown,
-) -> tokio::task::JoinHandle<()> {
-    let manager = std::sync::Arc::new(notifications::ProcessManager {
-        events,
-        territory,
-        rules,
-    });
-    tokio::spawn(manager.run(shutdown))
-}
-
 /// Every projection, for rebuilds.
 pub fn projections() -> Vec<Box<dyn runner::Projection>> {
     vec![Box::new(registry::RegistryProjection)]
@@ -88,22 +43,21 @@ pub async fn rebuild_all(
 /// # Errors
 /// Naming the variable of an unreachable database, or a store failure.
 pub async fn rebuild_from_env() -> anyhow::Result<i64> {
-    let settings = infra::settings::postgres_from_env()?;
-    let store = infra::connect::postgres_event_store(&settings).await?;
-    let read_models: infra::read_model::DynReadModelStore = std::sync::Arc::new(
-        infra::read_model::postgres::PostgresReadModelStore::new(store.pool().clone()).await?,
-    );
-    let events: infra::event_store::DynEventStore = std::sync::Arc::new(store);
-    let generation = rebuild_all(&events, &read_models).await?;
-    if std::env::var_os("CLICKHOUSE_URL").is_some() {
-        let clickhouse =
-            infra::connect::clickhouse(&infra::settings::ClickHouseSettings::from_env()?).await?;
-        let stats: infra::stats::DynStatsStore = std::sync::Arc::new(
-            infra::stats::clickhouse::ClickHouseStatsStore::new(clickhouse).await?,
-        );
-        let territory =
-            infra::settings::load_territory(infra::settings::territory_dir_from_env().as_deref());
-        let events_done = rebuild_statistics(events, stats, std::sync::Arc::new(territory)).await?;
+    let clickhouse = match std::env::var_os("CLICKHOUSE_URL") {
+        Some(_) => Some(infra::settings::ClickHouseSettings::from_env()?),
+        None => None,
+    };
+    let ports = infra::ports::Ports::postgres(&infra::ports::Distributed {
+        postgres: infra::settings::postgres_from_env()?,
+        nats: None,
+        clickhouse,
+        territory_dir: infra::settings::territory_dir_from_env(),
+        codelists_dir: None,
+    })
+    .await?;
+    let generation = rebuild_all(&ports.events, &ports.read_models).await?;
+    if let Some(stats) = ports.stats.clone() {
+        let events_done = rebuild_statistics(ports.events.clone(), stats, ports.territory).await?;
         println!("statistics rebuilt from {events_done} events");
     }
     Ok(generation)

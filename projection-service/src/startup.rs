@@ -1,12 +1,12 @@
-//! Building and running the projection service (`Application::build`, `port`,
-//! `run_until_stopped`), so that tests can start it on port 0.
+//! Building and running the projection service: its [`background`] work
+//! over the ports (both modes), and the distributed service
+//! (`Application::build`, `port`, `run_until_stopped`), so that tests can
+//! start it on port 0.
 
 use crate::Settings;
-use infra::event_store::DynEventStore;
-use infra::http::{self, ClickHouseCheck, EventStoreCheck, NatsCheck, Server};
+use infra::http::{self, Server};
 use infra::leader;
-use infra::read_model::postgres::PostgresReadModelStore;
-use infra::read_model::DynReadModelStore;
+use infra::ports::{Distributed, Ports};
 use infra::shutdown::Shutdown;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,18 +14,76 @@ use std::sync::Arc;
 /// The service's name in logs, metrics and `/health`.
 pub const NAME: &str = "projection-service";
 
+/// The projections' work over `ports`, each task stopping with `shutdown`:
+/// the read models, the statistics (when there is a statistics store) and
+/// the process manager of notifications. Distributed (`ports.locks` and
+/// `ports.bus`): each task runs on the instance holding its advisory lock,
+/// the others stand by, and the read models are fed from JetStream with the
+/// log as the catch-up path. Embedded: each follows the log itself.
+pub fn background(
+    ports: &Ports,
+    rules: crate::notifications::Rules,
+    shutdown: &Shutdown,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let statistics = ports.stats.clone().map(|store| {
+        Arc::new(crate::statistics::Statistics {
+            events: ports.events.clone(),
+            store,
+            territory: ports.territory.clone(),
+        })
+    });
+    let notifications = Arc::new(crate::notifications::ProcessManager {
+        events: ports.events.clone(),
+        territory: ports.territory.clone(),
+        rules,
+    });
+    let registry: Arc<dyn crate::runner::Projection> =
+        Arc::new(crate::registry::RegistryProjection);
+    let (events, read_models) = (ports.events.clone(), ports.read_models.clone());
+    let (Some(locks), Some(bus)) = (&ports.locks, &ports.bus) else {
+        let mut tasks = vec![
+            tokio::spawn(crate::runner::follow(
+                registry,
+                events,
+                read_models,
+                crate::BATCH,
+                shutdown.clone(),
+            )),
+            tokio::spawn(notifications.run(shutdown.clone())),
+        ];
+        tasks.extend(statistics.map(|s| tokio::spawn(s.run(shutdown.clone()))));
+        return tasks;
+    };
+    let (pool, schema) = (&locks.pool, &locks.schema);
+    let (nats, prefix) = (bus.client.clone(), bus.prefix.clone());
+    let mut tasks = vec![
+        leader::spawn(pool, schema, "notifications", shutdown, move |stop| {
+            notifications.clone().run(stop)
+        }),
+        leader::spawn(pool, schema, registry.name(), shutdown, move |stop| {
+            crate::consumer::consume(
+                registry.clone(),
+                events.clone(),
+                read_models.clone(),
+                nats.clone(),
+                prefix.clone(),
+                stop,
+            )
+        }),
+    ];
+    tasks.extend(statistics.map(|statistics| {
+        leader::spawn(pool, schema, "statistics", shutdown, move |stop| {
+            statistics.clone().run(stop)
+        })
+    }));
+    tasks
+}
+
 /// A built, bound projection service.
 pub struct Application {
     server: Server,
-    store: DynEventStore,
-    read_models: DynReadModelStore,
-    nats: async_nats::Client,
-    prefix: String,
-    stats: infra::stats::DynStatsStore,
-    territory: Arc<infra::territory::Territory>,
+    ports: Ports,
     rules: crate::notifications::Rules,
-    pool: deadpool_postgres::Pool,
-    schema: String,
 }
 
 impl Application {
@@ -34,43 +92,25 @@ impl Application {
     /// # Errors
     /// Naming the variable of a dependency that cannot be reached, or the address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
-        let pool = pg_store.pool().clone();
-        let read_models: DynReadModelStore =
-            Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
-        let store: DynEventStore = Arc::new(pg_store);
-        let nats = infra::connect::nats(&settings.nats).await?;
+        let ports = Ports::postgres(&Distributed {
+            postgres: settings.postgres.clone(),
+            nats: Some(settings.nats.clone()),
+            clickhouse: Some(settings.clickhouse.clone()),
+            territory_dir: settings.territory_dir.clone(),
+            codelists_dir: None,
+        })
+        .await?;
         // The events stream, in case no command service has created it yet.
-        infra::bus::EventPublisher::new(nats.clone(), &settings.nats.prefix)
+        let bus = ports.bus.as_ref().expect("NATS is named");
+        infra::bus::EventPublisher::new(bus.client.clone(), &bus.prefix)
             .await
-            .map_err(|e| anyhow::anyhow!("NATS_URL={}: {e:#}", settings.nats.url))?;
-        let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
-        let stats: infra::stats::DynStatsStore = Arc::new(
-            infra::stats::clickhouse::ClickHouseStatsStore::new(clickhouse.clone()).await?,
-        );
-        let territory = Arc::new(infra::settings::load_territory(
-            settings.territory_dir.as_deref(),
-        ));
-        let router = http::ops_router(
-            NAME,
-            vec![
-                Box::new(EventStoreCheck(store.clone())),
-                Box::new(NatsCheck(nats.clone())),
-                Box::new(ClickHouseCheck(clickhouse)),
-            ],
-        );
+            .map_err(|e| anyhow::anyhow!("NATS_URL={}: {e:#}", bus.url))?;
+        let router = http::ops_router(NAME, ports.checks(true));
         let server = Server::bind(router, NAME, &settings.http).await?;
         Ok(Self {
             server,
-            store,
-            read_models,
-            nats,
-            prefix: settings.nats.prefix,
-            stats,
-            territory,
+            ports,
             rules: settings.notifications,
-            pool,
-            schema: settings.postgres.schema,
         })
     }
 
@@ -95,44 +135,11 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let shutdown = self.server.shutdown_handle();
-        // Each task runs on the instance holding its lock; the others stand by.
-        let (pool, schema) = (self.pool, self.schema);
-        let statistics = Arc::new(crate::statistics::Statistics {
-            events: self.store.clone(),
-            store: self.stats,
-            territory: self.territory.clone(),
-        });
-        let notifications = Arc::new(crate::notifications::ProcessManager {
-            events: self.store.clone(),
-            territory: self.territory,
-            rules: self.rules,
-        });
-        let registry: Arc<dyn crate::runner::Projection> =
-            Arc::new(crate::registry::RegistryProjection);
-        let (events, read_models, nats, prefix) =
-            (self.store, self.read_models, self.nats, self.prefix);
-        let projections = [
-            leader::spawn(&pool, &schema, "statistics", &shutdown, move |stop| {
-                statistics.clone().run(stop)
-            }),
-            leader::spawn(&pool, &schema, "notifications", &shutdown, move |stop| {
-                notifications.clone().run(stop)
-            }),
-            leader::spawn(&pool, &schema, registry.name(), &shutdown, move |stop| {
-                crate::consumer::consume(
-                    registry.clone(),
-                    events.clone(),
-                    read_models.clone(),
-                    nats.clone(),
-                    prefix.clone(),
-                    stop,
-                )
-            }),
-        ];
+        let tasks = background(&self.ports, self.rules, &shutdown);
         let served = self.server.run_until_stopped().await;
         shutdown.trigger();
-        for p in projections {
-            let _ = p.await;
+        for task in tasks {
+            let _ = task.await;
         }
         served
     }

@@ -1,14 +1,13 @@
-//! Building and running the query service (`Application::build`, `port`,
-//! `run_until_stopped`), so that tests can start it on port 0.
+//! Building and running the query service: its [`state`] and routers over
+//! the ports (both modes), and the distributed service (`Application::build`,
+//! `port`, `run_until_stopped`), so that tests can start it on port 0.
 
 use crate::api::QueryState;
 use crate::indexer::Indexer;
 use crate::Settings;
 use axum::Router;
-use infra::event_store::DynEventStore;
-use infra::http::{self, ClickHouseCheck, EventStoreCheck, Server};
-use infra::read_model::postgres::PostgresReadModelStore;
-use infra::read_model::DynReadModelStore;
+use infra::http::{self, Server};
+use infra::ports::{Distributed, Ports};
 use infra::shutdown::Shutdown;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,6 +30,40 @@ pub fn web_router(state: QueryState) -> Router {
     crate::web::routes(state)
 }
 
+/// The read side's state over `ports`: the index (filled before the first
+/// request is answered), the statistics, the forum's keys with the account
+/// check of its professional section (`accounts`), the log for `after=`,
+/// the files, and the site's name and operator.
+///
+/// # Errors
+/// When the read models cannot be read.
+pub async fn state(
+    ports: &Ports,
+    accounts: Option<infra::tokens::AccountCheck>,
+    site: crate::web::Site,
+) -> anyhow::Result<QueryState> {
+    let indexer = Arc::new(Indexer::new(
+        ports.read_models.clone(),
+        ports.territory.clone(),
+    ));
+    indexer.refresh().await?;
+    let mut state = QueryState::new(indexer, ports.codelists.clone())
+        .with_forum(ports.personal_keys.clone(), accounts)
+        .with_events(ports.events.clone())
+        .with_files(ports.files.clone())
+        .with_site(site);
+    if let Some(stats) = &ports.stats {
+        state = state.with_stats(stats.clone());
+    }
+    Ok(state)
+}
+
+/// The read side's background work: the index follows the read models
+/// until `shutdown`.
+pub fn background(state: &QueryState, shutdown: &Shutdown) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(state.indexer.clone().run(shutdown.clone()))
+}
+
 /// A built, bound query service.
 pub struct Application {
     server: Server,
@@ -43,22 +76,19 @@ impl Application {
     /// # Errors
     /// Naming the variable of a dependency that cannot be reached, or the address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pg_store = infra::connect::postgres_event_store(&settings.postgres).await?;
-        let read_models: DynReadModelStore =
-            Arc::new(PostgresReadModelStore::new(pg_store.pool().clone()).await?);
-        let keys = Arc::new(
-            infra::personal::postgres::PostgresPersonalKeyStore::new(pg_store.pool().clone())
-                .await?,
-        );
-        let files: infra::files::DynFileStore = Arc::new(
-            infra::files::postgres::PostgresFileStore::new(pg_store.pool().clone()).await?,
-        );
-        let store: DynEventStore = Arc::new(pg_store);
+        let ports = Ports::postgres(&Distributed {
+            postgres: settings.postgres.clone(),
+            nats: None,
+            clickhouse: Some(settings.clickhouse.clone()),
+            territory_dir: settings.territory_dir.clone(),
+            codelists_dir: settings.codelists_dir.clone(),
+        })
+        .await?;
         let accounts = settings
             .jwt_secret
             .as_ref()
             .map(|secret| infra::tokens::AccountCheck {
-                store: store.clone(),
+                store: ports.events.clone(),
                 // Only checks tokens: the lifetime of new ones does not matter here.
                 tokens: Arc::new(infra::tokens::Tokens::new(secret, time::Duration::hours(1))),
             });
@@ -67,38 +97,19 @@ impl Application {
                 "PORTAL_JWT_SECRET is not set: the forum's professional section answers 401"
             );
         }
-        let clickhouse = infra::connect::clickhouse(&settings.clickhouse).await?;
-        let stats: infra::stats::DynStatsStore = Arc::new(
-            infra::stats::clickhouse::ClickHouseStatsStore::new(clickhouse.clone()).await?,
-        );
-        let territory = Arc::new(infra::settings::load_territory(
-            settings.territory_dir.as_deref(),
-        ));
-        let indexer = Arc::new(Indexer::new(read_models, territory));
-        indexer.refresh().await?;
-        let mut state = QueryState::new(indexer.clone(), settings.codelists_dir.as_deref())
-            .with_stats(stats)
-            .with_forum(keys, accounts)
-            .with_events(store.clone())
-            .with_files(files)
-            .with_site(settings.site.clone());
+        let mut state = state(&ports, accounts, settings.site.clone()).await?;
         match &settings.command_url {
             Some(url) => state = state.with_commands(crate::web::Commands::remote(url)?),
             None => tracing::warn!(
                 "PORTAL_COMMAND_URL is not set: the web pages' sign-in and forms answer 503"
             ),
         }
+        let indexer = state.indexer.clone();
         let router = Router::new()
             .nest("/api/v1", api_router(state.clone()))
             .merge(hsds_router(state.clone()))
             .merge(web_router(state))
-            .merge(http::ops_router(
-                NAME,
-                vec![
-                    Box::new(EventStoreCheck(store)),
-                    Box::new(ClickHouseCheck(clickhouse)),
-                ],
-            ));
+            .merge(http::ops_router(NAME, ports.checks(true)));
         let server = Server::bind(router, NAME, &settings.http).await?;
         Ok(Self { server, indexer })
     }

@@ -50,11 +50,11 @@ pub struct QueryState {
 }
 
 impl QueryState {
-    /// The state over an index, with the code lists of `codelists_dir` when given.
-    pub fn new(indexer: Arc<Indexer>, codelists_dir: Option<&std::path::Path>) -> Self {
+    /// The state over an index, with the code lists `codelists`.
+    pub fn new(indexer: Arc<Indexer>, codelists: Arc<infra::codelists::CodeLists>) -> Self {
         Self {
             indexer,
-            codelists: Arc::new(infra::codelists::load(codelists_dir)),
+            codelists,
             stats: None,
             forum: None,
             commands: None,
