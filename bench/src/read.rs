@@ -4,8 +4,10 @@
 //!   services registered through the command API over the real territory;
 //!   this process sends search requests (text, filters, distance, facets) at
 //!   a fixed rate, open loop: each request is due at its slot and its latency
-//!   counts from the slot, so a slow server cannot hide its queue.
-//!   Baseline in the same run: `GET /health` at the same rate.
+//!   counts from the slot, so a slow server cannot hide its queue; then the
+//!   same mix with every query string distinct, so that none is answered
+//!   from the search cache. Baseline in the same run: `GET /health` at the
+//!   same rate.
 //! - `freshness`: the embedded portal in this process, or the three
 //!   distributed services as processes of their own; background vacancy
 //!   reports are appended to its store at a fixed rate while a probe sends a
@@ -251,17 +253,30 @@ pub async fn search(config: &ReadConfig) -> anyhow::Result<String> {
         .map(|q| format!("{api}/services?{q}"))
         .collect();
     let (rate, lat) = open_loop(&http, urls, config.rate).await?;
+    // The same mix with every query string made distinct (a parameter the
+    // search ignores): each is searched, none answered from the cache.
+    let distinct: Vec<String> = search_paths(n)
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| format!("{api}/services?{q}&bench={i}"))
+        .collect();
+    let (distinct_rate, distinct_lat) = open_loop(&http, distinct, config.rate).await?;
     let memory = server.memory();
     drop(server);
     Ok(format!(
         "{} services registered through the command API in {:.1} s, all searchable after {:.1} s; {memory}\n\n\
-         | what (open loop, {:.0} requests/s for {} s) | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms |\n|---|---:|---:|---:|---:|---:|\n{}\n{}",
+         | what (open loop, {:.0} requests/s for {} s) | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms |\n|---|---:|---:|---:|---:|---:|\n{}\n{}\n{}",
         config.services,
         registered.as_secs_f64(),
         indexed.as_secs_f64(),
         config.rate,
         config.seconds.as_secs(),
         row("GET /api/v1/services (text, filters, distance, facets)", rate, &lat),
+        row(
+            "the same mix, every query string distinct (searched each time)",
+            distinct_rate,
+            &distinct_lat
+        ),
         row("baseline: GET /health", health_rate, &health_lat),
     ))
 }

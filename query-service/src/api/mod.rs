@@ -47,6 +47,8 @@ pub struct QueryState {
     pub site: Arc<crate::web::Site>,
     /// The files uploaded, when this process serves them.
     pub files: Option<infra::files::DynFileStore>,
+    /// The answers of recent searches (`GET /api/v1/services`).
+    pub search_cache: Arc<search::SearchCache>,
 }
 
 impl QueryState {
@@ -60,6 +62,7 @@ impl QueryState {
             commands: None,
             events: None,
             files: None,
+            search_cache: Arc::default(),
             site: Arc::default(),
             public_url: std::env::var("PORTAL_PUBLIC_URL")
                 .ok()

@@ -4,7 +4,7 @@
 use super::params::Query;
 use super::{wait_after, QueryState};
 use crate::index::{Index, ServiceEntry, STALE_AFTER};
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use events::values::{CapacityUnit, Form, Location};
@@ -565,11 +565,105 @@ fn facets(found: &[(&ServiceEntry, Option<f64>, usize)]) -> Facets {
 #[utoipa::path(get, path = "/api/v1/services", tag = "search", params(SearchParams), responses((status = 200, description = "A page of results with the total and facets", body = SearchResult), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
 async fn search(
     State(state): State<QueryState>,
+    RawQuery(raw): RawQuery,
     Query(p): Query<SearchParams>,
-) -> Result<Json<SearchResult>, Problem> {
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
     wait_after(&state, p.after.as_deref()).await?;
-    let index = state.indexer.read();
-    Ok(Json(run(&index, &p, OffsetDateTime::now_utc())?))
+    let key = raw.unwrap_or_default();
+    let json = {
+        let index = state.indexer.read();
+        match state.search_cache.get(&key, index.version()) {
+            Some(json) => json,
+            None => {
+                let result = run(&index, &p, OffsetDateTime::now_utc())?;
+                let json = bytes::Bytes::from(
+                    serde_json::to_vec(&result).map_err(|e| Problem::internal(&e))?,
+                );
+                state.search_cache.put(key, index.version(), json.clone());
+                json
+            }
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response())
+}
+
+/// How long a cached answer may be served (a vacancy report's age is part of it).
+const SEARCH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The most answers kept, and their most bytes; when either is reached, the
+/// cache starts again empty.
+const SEARCH_CACHE_ENTRIES: usize = 4096;
+const SEARCH_CACHE_BYTES: usize = 32 << 20;
+
+/// The answers of searches asked since the index last changed, at most
+/// [`SEARCH_CACHE_TTL`] old: the same query string again is answered with
+/// the JSON sent the first time, without searching (popular searches —
+/// "azylový dům" in a kraj — come many times a second at busy hours).
+#[derive(Default)]
+pub struct SearchCache {
+    entries: std::sync::Mutex<CachedAnswers>,
+}
+
+#[derive(Default)]
+struct CachedAnswers {
+    by_query: std::collections::HashMap<String, CachedAnswer>,
+    bytes: usize,
+}
+
+struct CachedAnswer {
+    version: u64,
+    at: std::time::Instant,
+    json: bytes::Bytes,
+}
+
+static SEARCH_CACHE: std::sync::LazyLock<prometheus::IntCounterVec> =
+    std::sync::LazyLock::new(|| {
+        infra::metrics::counter_vec(
+            "portal_search_cache_total",
+            "Searches of the API answered from the cache (hit) or searched (miss).",
+            &["outcome"],
+        )
+    });
+
+impl SearchCache {
+    /// The answer to `query` cached at the index `version`, if fresh.
+    pub fn get(&self, query: &str, version: u64) -> Option<bytes::Bytes> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let hit = entries
+            .by_query
+            .get(query)
+            .filter(|c| c.version == version && c.at.elapsed() < SEARCH_CACHE_TTL)
+            .map(|c| c.json.clone());
+        let outcome = if hit.is_some() { "hit" } else { "miss" };
+        SEARCH_CACHE.with_label_values(&[outcome]).inc();
+        hit
+    }
+
+    /// Keeps `json`, the answer to `query` at the index `version`.
+    pub fn put(&self, query: String, version: u64, json: bytes::Bytes) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = entries.by_query.remove(&query) {
+            entries.bytes -= query.len() + old.json.len();
+        }
+        let size = query.len() + json.len();
+        if entries.by_query.len() >= SEARCH_CACHE_ENTRIES
+            || entries.bytes + size > SEARCH_CACHE_BYTES
+        {
+            *entries = CachedAnswers::default();
+        }
+        entries.bytes += size;
+        let answer = CachedAnswer {
+            version,
+            at: std::time::Instant::now(),
+            json,
+        };
+        entries.by_query.insert(query, answer);
+    }
 }
 
 /// A row of the vacancy board.
@@ -692,4 +786,49 @@ async fn vacancies(
         per_page,
         items,
     }))
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::{SearchCache, SEARCH_CACHE_ENTRIES};
+
+    #[test]
+    fn an_answer_is_served_again_only_for_the_same_query_at_the_same_index_version() {
+        let cache = SearchCache::default();
+        let json = bytes::Bytes::from_static(b"{\"total\":1}");
+        cache.put("q=azyl&kraj=CZ042".into(), 7, json.clone());
+        assert_eq!(cache.get("q=azyl&kraj=CZ042", 7), Some(json));
+        assert_eq!(cache.get("q=azyl&kraj=CZ042", 8), None, "the index changed");
+        assert_eq!(cache.get("q=azyl", 7), None, "another query");
+    }
+
+    #[test]
+    fn the_answers_kept_are_bounded_in_bytes() {
+        let cache = SearchCache::default();
+        let big = bytes::Bytes::from(vec![b' '; super::SEARCH_CACHE_BYTES / 3]);
+        for i in 0..3 {
+            cache.put(format!("q={i}"), 1, big.clone());
+        }
+        assert!(cache.get("q=0", 1).is_none(), "emptied at the third");
+        assert!(cache.get("q=2", 1).is_some());
+        cache.put("q=2".into(), 1, big.clone());
+        cache.put("q=3".into(), 1, big);
+        assert!(
+            cache.get("q=2", 1).is_some(),
+            "a query put again counts once"
+        );
+    }
+
+    #[test]
+    fn a_full_cache_starts_again_empty() {
+        let cache = SearchCache::default();
+        let json = bytes::Bytes::from_static(b"{}");
+        for i in 0..SEARCH_CACHE_ENTRIES {
+            cache.put(format!("q={i}"), 1, json.clone());
+        }
+        assert!(cache.get("q=0", 1).is_some());
+        cache.put("q=new".into(), 1, json.clone());
+        assert!(cache.get("q=0", 1).is_none(), "emptied when full");
+        assert!(cache.get("q=new", 1).is_some());
+    }
 }
