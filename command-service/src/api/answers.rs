@@ -56,7 +56,7 @@ impl CommandResponse {
 
 impl<T> CommandResponse<T> {
     /// The answer itself.
-    pub fn answer(&self) -> &T {
+    pub fn into_answer(self) -> T {
         match self {
             Self::Created(a) | Self::Changed(a) | Self::Unchanged(a) | Self::Deduplicated(a) => a,
         }
@@ -84,10 +84,8 @@ impl<T> CommandResponse<T> {
 impl<T: Serialize + Versioned> IntoResponse for CommandResponse<T> {
     fn into_response(self) -> Response {
         let status = self.status();
-        let etag = format!("\"{}\"", self.answer().version());
-        let answer = match self {
-            Self::Created(a) | Self::Changed(a) | Self::Unchanged(a) | Self::Deduplicated(a) => a,
-        };
+        let answer = self.into_answer();
+        let etag = format!("\"{}\"", answer.version());
         (status, [(header::ETAG, etag)], Json(answer)).into_response()
     }
 }

@@ -571,25 +571,24 @@ async fn search(
     use axum::response::IntoResponse;
     wait_after(&state, p.after.as_deref()).await?;
     let key = raw.unwrap_or_default();
-    let json = {
-        let index = state.indexer.read();
-        match state.search_cache.get(&key, index.version()) {
-            Some(json) => json,
-            None => {
-                let result = run(&index, &p, OffsetDateTime::now_utc())?;
-                let json = bytes::Bytes::from(
-                    serde_json::to_vec(&result).map_err(|e| Problem::internal(&e))?,
-                );
-                state.search_cache.put(key, index.version(), json.clone());
-                json
-            }
-        }
+    let answer = |json: bytes::Bytes| {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json,
+        )
+            .into_response()
     };
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        json,
-    )
-        .into_response())
+    let index = state.indexer.read();
+    let version = index.version();
+    if let Some(json) = state.search_cache.get(&key, version) {
+        return Ok(answer(json));
+    }
+    let result = run(&index, &p, OffsetDateTime::now_utc())?;
+    // Read-locked for the search only, not while the answer is written.
+    drop(index);
+    let json = bytes::Bytes::from(serde_json::to_vec(&result).map_err(|e| Problem::internal(&e))?);
+    state.search_cache.put(key, version, json.clone());
+    Ok(answer(json))
 }
 
 /// How long a cached answer may be served (a vacancy report's age is part of it).
