@@ -404,7 +404,42 @@ in_both_modes!(
     web_forms_in_the_distributed_services
 );
 
+/// The other roles' forms, each step signed in as the role it names.
 async fn roles_scenario(commands: &str, queries: &str, password: &str) {
+    let s = roles(commands, queries, password).await;
+    a_provider_edits_its_service(&s).await;
+    the_provider_suspends_its_service_and_resumes_it(&s).await;
+    a_methodologist_publishes_news_and_opens_a_survey(&s).await;
+    the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(&s).await;
+    the_professional_forum_is_for_signed_in_accounts(&s).await;
+    a_commissioner_rejects_a_revision_and_approves_the_next(&s).await;
+    the_commissioners_own_plan_is_written_as_text(&s).await;
+    a_commissioner_announces_a_grant_call(&s).await;
+    let call = the_provider_applies_once(&s).await;
+    the_commissioner_evaluates_and_decides_and_the_public_sees_it(&s, &call).await;
+    an_auditor_opens_the_history_a_provider_may_not(&s).await;
+}
+
+/// What the steps of the roles scenario share: the query service, the
+/// provider's service, the commissioner's API client and the browsers of
+/// the provider (`charita`), the methodologist and the commissioner (`k`).
+struct Roles {
+    queries: String,
+    service: String,
+    komisar: Client,
+    charita: Browser,
+    metodik: Browser,
+    k: Browser,
+}
+
+/// Posts a form of the signed-in pages' actions.
+async fn act(b: &Browser, fields: Vec<(&str, &str)>) -> Page {
+    b.post("/moje/akce", &fields, None).await
+}
+
+/// A provider's service and the accounts of its provider, a methodologist, an auditor and a
+/// commissioner, all signed in.
+async fn roles(commands: &str, queries: &str, password: &str) -> Roles {
     let admin = Client::new(commands).login("admin", password).await;
     let registered = asylum_house(&admin, ICO, "Azyl Děčín", "Azyl Děčín", "Původní popis").await;
     let service = registered.body["stream_id"].as_str().unwrap().to_string();
@@ -430,27 +465,30 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         json!({ "kind": "kraj", "code": "CZ042" }),
     )
     .await;
-    let act = |b: &Browser, fields: Vec<(&str, &str)>| {
-        let owned: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let b = Browser {
-            base: b.base.clone(),
-            http: b.http.clone(),
-            cookie: b.cookie.clone(),
-        };
-        async move { b.post_owned("/moje/akce", owned, None).await }
-    };
-
-    // A provider edits its service; a stale version is refused and changes nothing.
-    let charita = Browser::signed_in(queries, "charita").await;
     reqwest::get(format!(
         "{queries}/api/v1/services/{service}?after={}",
         registered.after()
     ))
     .await
     .unwrap();
+    Roles {
+        queries: queries.to_string(),
+        service,
+        komisar,
+        charita: Browser::signed_in(queries, "charita").await,
+        metodik: Browser::signed_in(queries, "metodik").await,
+        k: Browser::signed_in(queries, "komisar").await,
+    }
+}
+
+/// A provider edits its service; a stale version is refused and changes nothing.
+async fn a_provider_edits_its_service(s: &Roles) {
+    let Roles {
+        queries,
+        service,
+        charita,
+        ..
+    } = s;
     let form = charita.get(&format!("/moje/sluzby/{service}")).await;
     assert_eq!(form.status, 200);
     assert!(
@@ -509,10 +547,18 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     );
     let unknown = act(&charita, vec![("action", "drop_everything")]).await;
     assert_eq!(unknown.status, 422);
+}
 
-    // The provider suspends it, announcing when it resumes: a day not after
-    // today is refused with the form again, in Czech and with what was typed;
-    // a later one is shown on the public page; then it provides it again.
+/// The provider suspends it, announcing when it resumes: a day not after
+/// today is refused with the form again, in Czech and with what was typed;
+/// a later one is shown on the public page; then it provides it again.
+async fn the_provider_suspends_its_service_and_resumes_it(s: &Roles) {
+    let Roles {
+        queries,
+        service,
+        charita,
+        ..
+    } = s;
     let today = time::OffsetDateTime::now_utc().date();
     let (past, later) = (
         today.previous_day().unwrap().to_string(),
@@ -584,9 +630,13 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         .get(&format!("/sluzby/{service}"))
         .await;
     assert!(!public.html.contains("pozastaveno"), "{}", public.html);
+}
 
-    // A methodologist publishes news and writes a survey, then opens it.
-    let metodik = Browser::signed_in(queries, "metodik").await;
+/// A methodologist publishes news and writes a survey, then opens it.
+async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
+    let Roles {
+        queries, metodik, ..
+    } = s;
     let mine = metodik.get("/moje").await;
     assert!(
         mine.html.contains("name=\"action\" value=\"publish_news\""),
@@ -701,8 +751,16 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         "{}",
         page.html
     );
+}
 
-    // Calendar and documents of the kraj; a provider's job offer.
+/// Calendar and documents of the kraj; a provider's job offer.
+async fn the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(s: &Roles) {
+    let Roles {
+        queries,
+        charita,
+        metodik,
+        ..
+    } = s;
     let in_a_month = (time::OffsetDateTime::now_utc() + time::Duration::days(30))
         .date()
         .to_string();
@@ -801,9 +859,14 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         "another provider's offer: {}",
         other.html
     );
+}
 
-    // The forum: a signed-in account opens a professional thread and replies;
-    // the section is closed to others; the public section has no form for them.
+/// The forum: a signed-in account opens a professional thread and replies;
+/// the section is closed to others; the public section has no form for them.
+async fn the_professional_forum_is_for_signed_in_accounts(s: &Roles) {
+    let Roles {
+        queries, metodik, ..
+    } = s;
     let opened_thread = act(
         &metodik,
         vec![
@@ -911,8 +974,16 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         split.location, "/moje?lang=cs&done=reply_thread",
         "no header split"
     );
+}
 
-    // A commissioner rejects a revision (with a reason), then approves the next one.
+/// A commissioner rejects a revision (with a reason), then approves the next one.
+async fn a_commissioner_rejects_a_revision_and_approves_the_next(s: &Roles) {
+    let Roles {
+        queries,
+        komisar,
+        k,
+        ..
+    } = s;
     let plan = komisar
         .post(
             "/plans",
@@ -930,7 +1001,6 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
             .await
             .unwrap();
     }
-    let k = Browser::signed_in(queries, "komisar").await;
     let mine = k.get("/moje").await;
     assert_eq!(
         mine.html.matches("value=\"approve_revision\"").count(),
@@ -982,10 +1052,13 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     assert!(page
         .html
         .contains("revize 2</a> — schválená · <strong>platná</strong>"));
+}
 
-    // The commissioner's own plan: created, a revision written as text (a bad
-    // line is named), approved, a measure evaluated; the next revision's
-    // form starts from the last one.
+/// The commissioner's own plan: created, a revision written as text (a bad
+/// line is named), approved, a measure evaluated; the next revision's
+/// form starts from the last one.
+async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
+    let Roles { queries, k, .. } = s;
     let created = act(
         &k,
         vec![
@@ -1111,9 +1184,12 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
             .contains("O | O1 | Terénní program | Město Děčín | 250000 | 2027-06-30"),
         "the next revision starts from the last"
     );
+}
 
-    // A grant procedure: the commissioner announces a call, the provider
-    // applies, the commissioner evaluates and decides; the public sees the decision.
+/// A grant procedure: the commissioner announces a call (a bad budget is refused with the
+/// form again; a preview saves nothing).
+async fn a_commissioner_announces_a_grant_call(s: &Roles) {
+    let Roles { k, .. } = s;
     let announced = act(
         &k,
         vec![
@@ -1178,6 +1254,14 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         "{}",
         preview.html
     );
+}
+
+/// The provider applies to the call; it sees its application and where it stands; a
+/// second one is refused.
+async fn the_provider_applies_once(s: &Roles) -> String {
+    let Roles {
+        service, charita, ..
+    } = s;
     let mine = charita.get("/moje").await;
     assert!(
         mine.html.contains("Podpora azylových domů 2099")
@@ -1234,6 +1318,18 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         "{}",
         again.html
     );
+    call
+}
+
+/// The commissioner cannot decide before evaluating; evaluates, decides; the provider and
+/// the public see the decision.
+async fn the_commissioner_evaluates_and_decides_and_the_public_sees_it(s: &Roles, call: &str) {
+    let Roles {
+        queries,
+        charita,
+        k,
+        ..
+    } = s;
     let mine = k.get("/moje").await;
     assert!(
         mine.html.contains("žádá 350\u{a0}000\u{a0}Kč"),
@@ -1310,8 +1406,16 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
         page.html
     );
     assert!(page.html.contains("Potřebné, rozpočet krácen."));
+}
 
-    // An auditor opens the service's history; a provider may not.
+/// An auditor opens the service's history; a provider may not.
+async fn an_auditor_opens_the_history_a_provider_may_not(s: &Roles) {
+    let Roles {
+        queries,
+        service,
+        charita,
+        ..
+    } = s;
     let auditor = Browser::signed_in(queries, "auditor").await;
     let history = auditor
         .get(&format!("/moje/historie?typ=service&id={service}"))
