@@ -134,6 +134,29 @@ async fn responses(queries: &str, survey: &str) -> Value {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = forms(commands, queries, password).await;
+    let b = a_provider_signs_in(&s).await;
+    let key = its_page_shows_its_services_and_the_surveys_that_ask_it(&s, &b).await;
+    vacancy_reports_are_refused_with_their_reason_or_applied_once(&s, &b, key).await;
+    a_survey_answer_that_is_not_a_number_is_said(&s, &b).await;
+    a_forged_cookie_is_no_session_and_signing_out_forgets_the_real_one(&s, &b).await;
+}
+
+/// What the steps of the forms scenario share: the query service, the
+/// administrator's client, the provider's service and another provider's,
+/// the kraj's open survey and Prague's.
+struct Forms {
+    queries: String,
+    admin: Client,
+    mine: String,
+    theirs: String,
+    survey_id: String,
+    prague_id: String,
+}
+
+/// Two providers' services, the first provider's account and a methodologist's, an open
+/// survey of the provider's kraj and one of Prague.
+async fn forms(commands: &str, queries: &str, password: &str) -> Forms {
     let admin = Client::new(commands).login("admin", password).await;
     let mut ids = Vec::new();
     for (ico, name) in [(ICO, "Azyl Děčín"), (OTHER, "Azyl Ústí")] {
@@ -189,6 +212,20 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     ))
     .await
     .unwrap();
+    Forms {
+        queries: queries.to_string(),
+        admin,
+        mine,
+        theirs,
+        survey_id,
+        prague_id,
+    }
+}
+
+/// Not signed in: the login form; a wrong password or a form from another site sets no
+/// cookie; signed in, the session is an `HttpOnly`, `SameSite=Strict` cookie.
+async fn a_provider_signs_in(s: &Forms) -> Browser {
+    let Forms { queries, .. } = s;
     let mut b = Browser::new(queries);
     // Not signed in: the login form.
     let p = b.get("/moje").await;
@@ -243,6 +280,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         p.set_cookie
     );
     b.cookie = Some(p.set_cookie.split(';').next().unwrap().to_string());
+    b
+}
+
+/// The provider's page shows only its own services, the surveys that ask it and why the
+/// others do not. Gives the key of its vacancy form.
+async fn its_page_shows_its_services_and_the_surveys_that_ask_it(s: &Forms, b: &Browser) -> String {
+    let Forms { prague_id, .. } = s;
     let page = b.get("/moje").await;
     assert_eq!(page.status, 200);
     assert!(
@@ -272,6 +316,24 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .next()
         .unwrap()
         .to_string();
+    key
+}
+
+/// A vacancy report from another site, not a number, negative or for someone else's
+/// service is refused with its reason and changes nothing; an accepted one is shown at
+/// once, and sent twice with the same key it is applied once.
+async fn vacancy_reports_are_refused_with_their_reason_or_applied_once(
+    s: &Forms,
+    b: &Browser,
+    key: String,
+) {
+    let Forms {
+        queries,
+        admin,
+        mine,
+        theirs,
+        ..
+    } = s;
     let report = |service: &str, free: &str| {
         vec![
             ("service".to_string(), service.to_string()),
@@ -345,8 +407,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(history.status, 200, "{:?}", history.body);
     let reports = history.body.to_string().matches("VacancyReported").count();
     assert_eq!(reports, 1, "{}", history.body);
+}
 
-    // A survey answer that is not a number: said, nothing recorded.
+/// A survey answer that is not a number: said, nothing recorded.
+async fn a_survey_answer_that_is_not_a_number_is_said(s: &Forms, b: &Browser) {
+    let Forms {
+        queries, survey_id, ..
+    } = s;
     let path = format!("/ankety/{survey_id}");
     let p = b
         .post(
@@ -386,8 +453,14 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "{}",
         again.html
     );
+}
 
-    // A forged cookie is no session; signing out forgets the real one.
+/// A forged cookie is no session; signing out forgets the real one.
+async fn a_forged_cookie_is_no_session_and_signing_out_forgets_the_real_one(
+    s: &Forms,
+    b: &Browser,
+) {
+    let Forms { queries, .. } = s;
     let forged = Browser {
         cookie: Some("portal_session=eyJhbGciOiJIUzI1NiJ9.e30.x".into()),
         ..Browser::new(queries)
