@@ -22,6 +22,32 @@ async fn page(base: &str, path: &str) -> (u16, String, String) {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = a_service_with_free_places(commands, queries, password).await;
+    let html = the_search_in_czech_by_default(&s).await;
+    the_look_is_the_portals_own(&s, &html).await;
+    the_search_form_is_labelled_and_a_result_says_how_to_get_there(&s, &html).await;
+    the_other_filters_of_the_search(&s).await;
+    a_place_by_its_name(&s).await;
+    nothing_found_english_and_a_bad_filter(&s).await;
+    the_pages_of_the_service_and_its_provider(&s).await;
+    the_vacancy_board_is_filtered_like_the_search(&s).await;
+    the_map_of_the_kraje(&s).await;
+    an_unknown_page_for_a_browser_and_for_the_apis(&s).await;
+    the_statistics_of_capacity_against_need(&s).await;
+    the_need_per_orp_of_one_kraj(&s).await;
+    the_map_coloured_by_the_coverage_of_the_need(&s).await;
+}
+
+/// What the steps of the web scenario share: the query service, the
+/// administrator's client and the one service.
+struct Web {
+    queries: String,
+    admin: Client,
+    id: String,
+}
+
+/// A provider's asylum house in Děčín with 4 free beds reported.
+async fn a_service_with_free_places(commands: &str, queries: &str, password: &str) -> Web {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": "00064581", "name": "Charita & spol.", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
@@ -43,8 +69,16 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     )
     .await;
     assert_eq!(status, 200);
+    Web {
+        queries: queries.to_string(),
+        admin,
+        id,
+    }
+}
 
-    // The search, in Czech by default.
+/// The search, in Czech by default, a page of the portal's landmarks. Gives its HTML.
+async fn the_search_in_czech_by_default(s: &Web) -> String {
+    let Web { queries, .. } = s;
     let (status, kind, html) = page(queries, "/?q=nadeje&free_now=true").await;
     assert_eq!(status, 200);
     assert!(kind.starts_with("text/html"), "{kind}");
@@ -61,7 +95,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     ] {
         assert!(html.contains(landmark), "{landmark} missing");
     }
-    // The look: the stylesheet (cached for good under its version), the favicon; no logo set.
+    html
+}
+
+/// The look: the stylesheet (cached for good under its version), the favicon; no logo set.
+async fn the_look_is_the_portals_own(s: &Web, html: &str) {
+    let Web { queries, .. } = s;
     let sheet = html
         .split("<link rel=\"stylesheet\" href=\"")
         .nth(1)
@@ -84,6 +123,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(icon.starts_with("<svg"));
     let (status, _, _) = page(queries, "/vzhled/logo").await;
     assert_eq!(status, 404);
+}
+
+/// Every control of the search form is labelled and keeps what was typed; a result names
+/// the service, its provider (escaped), the free places, where it is and how to get there
+/// from the phone; nothing comes from other hosts; the kraj filters.
+async fn the_search_form_is_labelled_and_a_result_says_how_to_get_there(s: &Web, html: &str) {
+    let Web { queries, id, .. } = s;
     for control in ["q", "kind", "kraj", "free_now"] {
         assert!(
             html.contains(&format!("<label for=\"{control}\">")),
@@ -122,8 +168,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         none.contains("<h2 id=\"results\">Nalezeno služeb: 0</h2>"),
         "the kraj filters"
     );
+}
 
-    // A form sends every field: the unchosen ones are no filter.
+/// A form sends every field: the unchosen ones are no filter. The other filters: facet
+/// counts on the options, ORP once a kraj is chosen, municipalities once an ORP is,
+/// distance from a point.
+async fn the_other_filters_of_the_search(s: &Web) {
+    let Web { queries, .. } = s;
     let (status, _, all_fields) = page(
         queries,
         "/?q=nadeje&kind=&kraj=&paragraph=&target_group=&form=&lat=&lon=&radius_km=&sort=&lang=cs",
@@ -159,8 +210,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     );
     let (_, _, far) = page(queries, "/?lat=49.19&lon=16.60&radius_km=5").await;
     assert!(far.contains("Nalezeno služeb: 0"), "Brno is far from Děčín");
+}
 
-    // A place by its name; a name of several municipalities offers each of them.
+/// A place by its name; a name of several municipalities offers each of them.
+async fn a_place_by_its_name(s: &Web) {
+    let Web { queries, .. } = s;
     let (_, _, by_name) = page(queries, "/?near=D%C4%9B%C4%8D%C3%ADn&radius_km=5").await;
     assert!(
         by_name.contains("Nalezeno služeb: 1") && by_name.contains("value=\"Děčín\""),
@@ -197,7 +251,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         (200, "text/javascript; charset=utf-8")
     );
     assert!(script.contains("/api/v1/places?q="));
-    // Nothing found: what was searched, and the nearest searches that find something.
+}
+
+/// Nothing found: what was searched, and the nearest searches that find something; a
+/// point off the globe; the page in English; a bad filter is said, not a crash.
+async fn nothing_found_english_and_a_bad_filter(s: &Web) {
+    let Web { queries, id, .. } = s;
     let (_, _, nothing) = page(
         queries,
         "/?q=azyl%C3%A1k&near=D%C4%9B%C4%8D%C3%ADn&radius_km=0.1",
@@ -234,8 +293,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let (status, _, bad) = page(queries, "/?kind=abc").await;
     assert_eq!(status, 422);
     assert!(bad.contains("role=\"alert\""));
+}
 
-    // The service's page: provider, kind, facilities, vacancies with their age.
+/// The service's page: provider, kind, facilities, vacancies with their age.
+async fn the_pages_of_the_service_and_its_provider(s: &Web) {
+    let Web { queries, id, .. } = s;
     let (status, _, detail) = page(queries, &format!("/sluzby/{id}")).await;
     assert_eq!(status, 200);
     assert!(detail.contains("<h1>Azylový dům Naděje</h1>"));
@@ -265,7 +327,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "{detail}"
     );
     assert!(detail.contains("<th scope=\"col\">"));
-    // The vacancy board, filtered like the search.
+}
+
+/// The vacancy board, filtered like the search.
+async fn the_vacancy_board_is_filtered_like_the_search(s: &Web) {
+    let Web { queries, id, .. } = s;
     let (status, _, board) = page(queries, "/volna-mista?kind=20").await;
     assert_eq!(status, 200);
     assert!(board.contains("<h1>Volná místa</h1>"));
@@ -283,9 +349,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(!elsewhere.contains("Azylový dům Naděje"));
     let (_, _, en_board) = page(queries, "/volna-mista?lang=en").await;
     assert!(en_board.contains("<h1>Free places</h1>"));
+}
 
-    // The map: kraje drawn from the boundaries, coloured, linking to their ORP;
-    // the same figures as a table with links into the search.
+/// The map: kraje drawn from the boundaries, coloured, linking to their ORP;
+/// the same figures as a table with links into the search.
+async fn the_map_of_the_kraje(s: &Web) {
+    let Web { queries, admin, .. } = s;
     let contact = json!({ "details": { "role": "methodologist", "kraj": "CZ042", "name": "Petr Metodik",
         "office": "Krajský úřad Ústeckého kraje", "contacts": { "emails": ["socialni@kr-ustecky.cz"] } } });
     let published = admin.post("/regional-contacts", contact).await;
@@ -349,8 +418,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     );
     let (status, _, _) = page(queries, "/mapa?kraj=XX").await;
     assert_eq!(status, 422);
+}
 
-    // An unknown page: for a browser the portal's page with the search box, for the APIs problem+json.
+/// An unknown page: for a browser the portal's page with the search box, for the APIs problem+json.
+async fn an_unknown_page_for_a_browser_and_for_the_apis(s: &Web) {
+    let Web { queries, .. } = s;
     let r = reqwest::Client::new()
         .get(format!("{queries}/neni-tu?lang=en"))
         .header("accept", "text/html,application/xhtml+xml")
@@ -384,8 +456,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         (404, "application/problem+json"),
         "no Accept: the API's answer"
     );
+}
 
-    // Statistics: capacity against need per kraj, chart and table, CSV.
+/// Statistics: capacity against need per kraj, chart and table, CSV.
+async fn the_statistics_of_capacity_against_need(s: &Web) {
+    let Web { queries, admin, .. } = s;
     let (status, _, none_yet) = page(queries, "/statistiky").await;
     assert_eq!(status, 200);
     assert!(
@@ -446,7 +521,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(stats.contains(
         "/api/v1/stats/capacity-vs-need?format=csv&amp;level=kraj&amp;kind=20&amp;date="
     ));
-    // The need per ORP of one kraj.
+}
+
+/// The need per ORP of one kraj.
+async fn the_need_per_orp_of_one_kraj(s: &Web) {
+    let Web { queries, .. } = s;
     let (status, _, orp) = page(queries, "/statistiky?kind=20&need_kraj=CZ042").await;
     assert_eq!(status, 200, "{orp}");
     assert!(
@@ -468,7 +547,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "a bar an ORP"
     );
     assert!(orp.contains("capacity-vs-need?format=csv&amp;level=orp&amp;kind=20"));
-    // The map coloured by the coverage of the need.
+}
+
+/// The map coloured by the coverage of the need; a bad date and an unknown service are
+/// said.
+async fn the_map_coloured_by_the_coverage_of_the_need(s: &Web) {
+    let Web { queries, .. } = s;
     let (status, _, covered) = page(queries, "/mapa?measure=coverage&kind=20").await;
     assert_eq!(status, 200);
     assert!(
