@@ -116,6 +116,37 @@ fn rows(csv_text: &str, fields: &[Value]) -> Vec<Value> {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = two_services_of_one_provider(commands, queries, password).await;
+    the_root_names_its_profile_and_openapi_document(&s).await;
+    let page = services_come_in_pages_of_service_lists(&s).await;
+    let ids = one_service_fully_nested_as_the_profile_says(&s, &page).await;
+    the_filters_of_the_service_list(&s, &ids).await;
+    organizations(&s, &ids).await;
+    services_at_locations_by_postcode_and_proximity(&s).await;
+    taxonomies_and_terms(&s, &ids).await;
+    the_tabular_data_package_validates_as_a_whole(&s, &ids).await;
+    exports_with_the_searchs_filters(&s).await;
+    large_answers_are_compressed_for_the_clients_that_accept_it(&s).await;
+}
+
+/// What the steps of the open-data scenario share: the query service, its
+/// HSDS root, the asylum house and its provider's IČO.
+struct OpenData {
+    queries: String,
+    hsds: String,
+    asylum_id: String,
+    ico: &'static str,
+}
+
+/// The HSDS ids of the asylum house's organization and of its kind's term.
+struct Ids {
+    org_id: String,
+    kind_term: String,
+}
+
+/// A provider's asylum house in Děčín (free places reported, verified) and its personal
+/// assistance in Prague.
+async fn two_services_of_one_provider(commands: &str, queries: &str, password: &str) -> OpenData {
     let admin = Client::new(commands).login("admin", password).await;
     let ico = "00064581";
     let provider = json!({ "ico": ico, "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" },
@@ -163,16 +194,29 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     ))
     .await;
     assert_eq!(status, 200, "{body}");
+    OpenData {
+        queries: queries.to_string(),
+        hsds: format!("{queries}/hsds"),
+        asylum_id,
+        ico,
+    }
+}
 
-    let hsds = format!("{queries}/hsds");
+/// The HSDS root: version 3.1, its profile and its OpenAPI document.
+async fn the_root_names_its_profile_and_openapi_document(s: &OpenData) {
+    let OpenData { hsds, .. } = s;
     let root = json_of(hsds.clone()).await;
     assert_eq!(root["version"], "3.1");
     let profile = json_of(root["profile"].as_str().unwrap().to_string()).await;
     assert!(profile["schemas"]["service.json"].is_object(), "{profile}");
     let openapi = json_of(root["openapi_url"].as_str().unwrap().to_string()).await;
     assert!(openapi["paths"]["/hsds/services"].is_object());
+}
 
-    // Services: the page envelope, each item a service_list.
+/// Services: the page envelope, each item a service_list; paged, and as NDJSON. Gives the
+/// first page.
+async fn services_come_in_pages_of_service_lists(s: &OpenData) -> Value {
+    let OpenData { hsds, .. } = s;
     let list_schema = validator("compiled/service_list.json");
     let page = json_of(format!("{hsds}/services")).await;
     assert_page(&page, 2, 1, 2, 1);
@@ -195,8 +239,14 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     lines
         .iter()
         .for_each(|l| assert_valid(&list_schema, "ndjson line", l));
+    page
+}
 
-    // One service, fully nested, mapped as the profile says.
+/// One service, fully nested, mapped as the profile says.
+async fn one_service_fully_nested_as_the_profile_says(s: &OpenData, page: &Value) -> Ids {
+    let OpenData {
+        hsds, asylum_id, ..
+    } = s;
     let azyl = page["contents"]
         .as_array()
         .unwrap()
@@ -260,12 +310,17 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(actions, ["create", "verify"]);
     let org_id = full["organization_id"].as_str().unwrap().to_string();
     assert_eq!(get(format!("{hsds}/services/nope")).await.0, 404);
-
-    // Filters.
     let kind_term = full["attributes"][0]["taxonomy_term_id"]
         .as_str()
         .unwrap()
         .to_string();
+    Ids { org_id, kind_term }
+}
+
+/// Filters.
+async fn the_filters_of_the_service_list(s: &OpenData, ids: &Ids) {
+    let OpenData { hsds, ico, .. } = s;
+    let Ids { org_id, kind_term } = ids;
     for (filter, total) in [
         (format!("taxonomy_term_id={kind_term}"), 1),
         ("taxonomy_term_id=mpsv-druh/20".to_string(), 1),
@@ -289,8 +344,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         let (status, _, body) = get(format!("{hsds}/services?{bad}")).await;
         assert_eq!(status, 422, "{bad}: {body}");
     }
+}
 
-    // Organizations.
+/// Organizations.
+async fn organizations(s: &OpenData, ids: &Ids) {
+    let OpenData { hsds, .. } = s;
+    let (org_id, ico) = (&ids.org_id, s.ico);
     let orgs = json_of(format!("{hsds}/organizations")).await;
     assert_page(&orgs, 1, 1, 1, 1);
     assert_valid(
@@ -308,8 +367,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         assert_eq!(org["organization_identifiers"][0]["identifier"], ico);
         assert_eq!(org["services"].as_array().unwrap().len(), 2);
     }
+}
 
-    // Services at locations: postcode and proximity.
+/// Services at locations: postcode and proximity.
+async fn services_at_locations_by_postcode_and_proximity(s: &OpenData) {
+    let OpenData { hsds, .. } = s;
     let sal_list = validator("compiled/service_at_location_list.json");
     let sals = json_of(format!("{hsds}/service_at_locations?postcode=405%2002")).await;
     assert_page(&sals, 1, 1, 1, 1);
@@ -345,8 +407,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "service_at_location",
         &sal,
     );
+}
 
-    // Taxonomies and terms.
+/// Taxonomies and terms.
+async fn taxonomies_and_terms(s: &OpenData, ids: &Ids) {
+    let OpenData { hsds, .. } = s;
+    let kind_term = &ids.kind_term;
     let taxonomies = json_of(format!("{hsds}/taxonomies")).await;
     assert_page(&taxonomies, 5, 1, 5, 1);
     let taxonomy_schema = validator("taxonomy.json");
@@ -371,8 +437,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .for_each(|t| assert_valid(&term_schema, "taxonomy_term", t));
     let term = json_of(format!("{hsds}/taxonomy_terms/{kind_term}")).await;
     assert_eq!(term["code"], "20");
+}
 
-    // The tabular data package validates as a whole.
+/// The tabular data package validates as a whole.
+async fn the_tabular_data_package_validates_as_a_whole(s: &OpenData, ids: &Ids) {
+    let OpenData { hsds, .. } = s;
+    let org_id = &ids.org_id;
     let package = json_of(format!("{hsds}/tabular/datapackage.json")).await;
     assert_eq!(package["profile"], "tabular-data-package");
     let mut tables = Map::new();
@@ -400,8 +470,14 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(tabular["organization"][0]["id"], org_id.as_str());
     assert!(tabular["service_capacity"][0]["unit_id"].is_string());
     assert_eq!(get(format!("{hsds}/tabular/nope.csv")).await.0, 404);
+}
 
-    // Exports with the search's filters.
+/// Exports with the search's filters: where a service is, in names and coordinates, and
+/// its contacts; the same for a spreadsheet in Czech settings; the vacancy board; GeoJSON.
+async fn exports_with_the_searchs_filters(s: &OpenData) {
+    let OpenData {
+        queries, asylum_id, ..
+    } = s;
     let (status, ct, csv_text) =
         get(format!("{queries}/api/v1/exports/services.csv?kraj=CZ042")).await;
     assert_eq!(status, 200);
@@ -471,8 +547,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     }
     let (status, _, _) = get(format!("{queries}/api/v1/exports/services.csv?radius_km=5")).await;
     assert_eq!(status, 422);
+}
 
-    // Large answers are compressed for the clients that accept it.
+/// Large answers are compressed for the clients that accept it.
+async fn large_answers_are_compressed_for_the_clients_that_accept_it(s: &OpenData) {
+    let OpenData { queries, .. } = s;
     let url = format!("{queries}/api/v1/map.geojson?level=kraj");
     let plain = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
     let zipped = reqwest::Client::new()
