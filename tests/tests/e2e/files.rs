@@ -88,6 +88,8 @@ fn raw(base: &str, head: &str, size: Option<usize>) -> u16 {
 
 /// `limit` is the service's file limit; with `streamed_limit`, a body
 /// streamed past it (without a length) is sent too.
+/// `limit` is the service's file limit; with `streamed_limit`, a body
+/// streamed past it (without a length) is sent too.
 async fn scenario(
     commands: &str,
     queries: &str,
@@ -95,12 +97,55 @@ async fn scenario(
     limit: u64,
     streamed_limit: Option<u64>,
 ) {
+    let s = files(commands, queries, password).await;
+    who_may_upload(&s).await;
+    let url = the_upload_its_hash_is_its_id(&s).await;
+    types_from_the_bytes(&s).await;
+    let photo = a_photo_is_written_again_without_what_the_camera_recorded(&s).await;
+    the_limit_declared_or_streamed(&s, limit, streamed_limit).await;
+    the_download_whole_or_by_range(&s, &url).await;
+    a_library_document_whose_version_is_the_file(&s).await;
+    a_services_photo_with_its_alternative_text(&s, &photo).await;
+    the_audit_shows_who_uploaded_which_bytes(&s).await;
+}
+
+/// What the steps of the files scenario share: the services, the
+/// administrator (and its token), the PDF uploaded and its hash, a client.
+struct Files {
+    commands: String,
+    queries: String,
+    admin: Client,
+    token: String,
+    bytes: Vec<u8>,
+    sha: String,
+    http: reqwest::Client,
+}
+
+/// The administrator signed in, and a PDF to upload.
+async fn files(commands: &str, queries: &str, password: &str) -> Files {
     let admin = Client::new(commands).login("admin", password).await;
     let token = admin.token.clone().unwrap();
     let bytes = pdf();
     let sha = sha256(&bytes);
+    Files {
+        commands: commands.to_string(),
+        queries: queries.to_string(),
+        admin,
+        token,
+        bytes,
+        sha,
+        http: reqwest::Client::new(),
+    }
+}
 
-    // Who may upload.
+/// Who may upload.
+async fn who_may_upload(s: &Files) {
+    let Files {
+        commands,
+        admin,
+        bytes,
+        ..
+    } = s;
     let public = upload(commands, None, "application/pdf", "plan.pdf", bytes.clone()).await;
     assert_eq!(public.status, 401, "{:?}", public.body);
     let analyst = json!({ "login": "analytik", "email": "analytik@example.org", "display_name": "Analytik",
@@ -118,8 +163,17 @@ async fn scenario(
     )
     .await;
     assert_eq!(refused.status, 403, "{:?}", refused.body);
+}
 
-    // The upload: its hash is its id; the same bytes again are the same file.
+/// The upload: its hash is its id; the same bytes again are the same file. Gives its URL.
+async fn the_upload_its_hash_is_its_id(s: &Files) -> String {
+    let Files {
+        commands,
+        token,
+        bytes,
+        sha,
+        ..
+    } = s;
     let stored = upload(
         commands,
         Some(&token),
@@ -129,8 +183,8 @@ async fn scenario(
     )
     .await;
     assert_eq!(stored.status, 201, "{:?}", stored.body);
-    assert_eq!(stored.body["sha256"], sha);
-    assert_eq!(stored.body["id"], sha);
+    assert_eq!(stored.body["sha256"], *sha);
+    assert_eq!(stored.body["id"], *sha);
     assert_eq!(stored.body["size"], bytes.len());
     assert_eq!(stored.body["content_type"], "application/pdf");
     let url = stored.body["url"].as_str().unwrap().to_string();
@@ -144,8 +198,17 @@ async fn scenario(
     )
     .await;
     assert_eq!((again.status, &again.body["id"]), (200, &stored.body["id"]));
+    url
+}
 
-    // Types: from the bytes, among those the portal keeps.
+/// Types: from the bytes, among those the portal keeps.
+async fn types_from_the_bytes(s: &Files) {
+    let Files {
+        commands,
+        token,
+        bytes,
+        ..
+    } = s;
     let png = upload(
         commands,
         Some(&token),
@@ -174,8 +237,17 @@ async fn scenario(
     )
     .await;
     assert_eq!(text.status, 201, "{:?}", text.body);
+}
 
-    // A photo: written again without what the camera recorded (the GPS position), with smaller sizes.
+/// A photo: written again without what the camera recorded (the GPS position), with
+/// smaller sizes; a broken image is refused. Gives the stored photo.
+async fn a_photo_is_written_again_without_what_the_camera_recorded(s: &Files) -> Upload {
+    let Files {
+        commands,
+        queries,
+        token,
+        ..
+    } = s;
     let photo = infra::files::images::jpeg_with_exif(400, 200);
     let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
     assert!(contains(&photo, b"TestCamera GPS"));
@@ -233,8 +305,14 @@ async fn scenario(
     )
     .await;
     assert_eq!(broken.status, 422, "{:?}", broken.body);
+    stored_photo
+}
 
-    // The limit: declared, refused before the body is read; streamed, refused when passed.
+/// The limit: declared, refused before the body is read; streamed, refused when passed.
+async fn the_limit_declared_or_streamed(s: &Files, limit: u64, streamed_limit: Option<u64>) {
+    let Files {
+        commands, token, ..
+    } = s;
     let head = |framing: String| {
         format!("POST /api/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/plain\r\n{framing}\r\n\r\n")
     };
@@ -257,9 +335,18 @@ async fn scenario(
             .unwrap();
         assert_eq!(status, 413);
     }
+}
 
-    // The download: whole, with its type, length, hash and name; never compressed.
-    let http = reqwest::Client::new();
+/// The download: whole, with its type, length, hash and name; never compressed. By range
+/// (a video's seeking), cached by its hash.
+async fn the_download_whole_or_by_range(s: &Files, url: &str) {
+    let Files {
+        queries,
+        bytes,
+        sha,
+        http,
+        ..
+    } = s;
     let whole = http
         .get(format!("{queries}{url}"))
         .header("accept-encoding", "gzip")
@@ -330,8 +417,18 @@ async fn scenario(
         .await
         .unwrap();
     assert_eq!(odd.status(), 404);
+}
 
-    // A document of the library whose version is the file; a file never uploaded is refused.
+/// A document of the library whose version is the file; a file never uploaded is refused.
+async fn a_library_document_whose_version_is_the_file(s: &Files) {
+    let Files {
+        queries,
+        admin,
+        bytes,
+        sha,
+        http,
+        ..
+    } = s;
     let file = json!({ "sha256": sha, "size": bytes.len(), "content_type": "application/pdf" });
     let document = |file: Value| {
         json!({ "info": { "title": "Komunitní plán 2026", "kind": "plan", "territory": "CZ042" },
@@ -373,8 +470,17 @@ async fn scenario(
     let linked = http.get(format!("{queries}{link}")).send().await.unwrap();
     assert_eq!(linked.status(), 200);
     assert_eq!(linked.bytes().await.unwrap(), bytes);
+}
 
-    // A service's photo with its alternative text, shown on its page in its web size.
+/// A service's photo with its alternative text, shown on its page in its web size.
+async fn a_services_photo_with_its_alternative_text(s: &Files, stored_photo: &Upload) {
+    let Files {
+        queries,
+        admin,
+        http,
+        ..
+    } = s;
+    let file = json!({ "sha256": s.sha, "size": s.bytes.len(), "content_type": "application/pdf" });
     let provider = json!({ "ico": "00064581", "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
     let photo_ref = json!({ "sha256": stored_photo.body["sha256"], "size": stored_photo.body["size"], "content_type": "image/jpeg" });
@@ -440,8 +546,11 @@ async fn scenario(
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+}
 
-    // The audit shows who uploaded which bytes.
+/// The audit shows who uploaded which bytes.
+async fn the_audit_shows_who_uploaded_which_bytes(s: &Files) {
+    let Files { admin, sha, .. } = s;
     let history = admin
         .send(
             reqwest::Method::GET,
@@ -453,7 +562,7 @@ async fn scenario(
     assert_eq!(history.status, 200, "{:?}", history.body);
     let text = history.body.to_string();
     assert!(
-        text.contains("FileUploaded") && text.contains(&sha),
+        text.contains("FileUploaded") && text.contains(sha.as_str()),
         "{text}"
     );
 }
