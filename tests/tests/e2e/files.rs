@@ -176,7 +176,7 @@ async fn the_upload_its_hash_is_its_id(s: &Files) -> String {
     } = s;
     let stored = upload(
         commands,
-        Some(&token),
+        Some(token),
         "application/pdf",
         "pl%C3%A1n%202026.pdf",
         bytes.clone(),
@@ -191,7 +191,7 @@ async fn the_upload_its_hash_is_its_id(s: &Files) -> String {
     assert_eq!(url, format!("/api/v1/files/{sha}/pl%C3%A1n%202026.pdf"));
     let again = upload(
         commands,
-        Some(&token),
+        Some(token),
         "application/pdf",
         "znovu.pdf",
         bytes.clone(),
@@ -211,7 +211,7 @@ async fn types_from_the_bytes(s: &Files) {
     } = s;
     let png = upload(
         commands,
-        Some(&token),
+        Some(token),
         "image/png",
         "obrazek.png",
         bytes.clone(),
@@ -221,7 +221,7 @@ async fn types_from_the_bytes(s: &Files) {
     assert_eq!(png.body["errors"][0]["field"], "content_type");
     let html = upload(
         commands,
-        Some(&token),
+        Some(token),
         "text/html",
         "a.html",
         b"<script>".to_vec(),
@@ -230,7 +230,7 @@ async fn types_from_the_bytes(s: &Files) {
     assert_eq!(html.status, 415, "{:?}", html.body);
     let text = upload(
         commands,
-        Some(&token),
+        Some(token),
         "text/plain; charset=utf-8",
         "z%C3%A1pis.txt",
         "Zápis z jednání".as_bytes().to_vec(),
@@ -253,7 +253,7 @@ async fn a_photo_is_written_again_without_what_the_camera_recorded(s: &Files) ->
     assert!(contains(&photo, b"TestCamera GPS"));
     let stored_photo = upload(
         commands,
-        Some(&token),
+        Some(token),
         "image/jpeg",
         "dum.jpg",
         photo.clone(),
@@ -291,14 +291,14 @@ async fn a_photo_is_written_again_without_what_the_camera_recorded(s: &Files) ->
     .unwrap();
     assert_eq!(thumbnail.status(), 200);
     assert!(thumbnail.url().path().ends_with("dum-nahled.jpg"));
-    let again = upload(commands, Some(&token), "image/jpeg", "dum.jpg", photo).await;
+    let again = upload(commands, Some(token), "image/jpeg", "dum.jpg", photo).await;
     assert_eq!(
         (again.status, &again.body["id"]),
         (200, &stored_photo.body["id"])
     );
     let broken = upload(
         commands,
-        Some(&token),
+        Some(token),
         "image/png",
         "x.png",
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRbroken".to_vec(),

@@ -50,11 +50,56 @@ async fn version(store: &DynEventStore, stream_type: &str, id: &str) -> Option<u
 
 /// The whole scenario against one running API; `store` is its event store, read to prove
 /// that refused commands leave the log untouched.
+/// The whole scenario against one running API; `store` is its event store, read to prove
+/// that refused commands leave the log untouched.
 pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store: DynEventStore) {
     let public = Client::new(base);
     let admin = public.login(admin_login, admin_password).await;
+    unauthenticated_and_forged_tokens_are_refused(&public).await;
+    an_invalid_ico_is_named_and_nothing_is_written(&public, &store).await;
+    let charita = the_provider_registers_itself(&public).await;
+    let s = Registry {
+        public,
+        admin,
+        store,
+        charita,
+    };
+    not_verified_it_cannot_register_services(&s).await;
+    the_administrator_verifies_it(&s).await;
+    invalid_services_are_refused_each_field_named(&s).await;
+    let service_id = the_provider_registers_a_service_once(&s).await;
+    it_reports_vacancies(&s, &service_id).await;
+    vacancies_above_the_capacity_or_below_zero_are_refused(&s, &service_id).await;
+    a_stale_expected_version_is_refused(&s, &service_id).await;
+    let diakonie = another_providers_account_is_refused(&s, &service_id).await;
+    an_idempotency_key_reused_for_another_record_is_refused(&s).await;
+    an_api_token_works_until_it_is_revoked(&s, &service_id).await;
+    a_revoked_role_stops_working_at_once(&s, &diakonie).await;
+    a_suspension_may_announce_when_the_service_resumes(&s, &service_id).await;
+    too_many_wrong_passwords_are_limited(&s).await;
+}
 
-    // Unauthenticated and forged tokens are refused with a reason.
+/// What the steps of the registry scenario share: an anonymous client, the
+/// administrator, the event store and the provider's account.
+struct Registry {
+    public: Client,
+    admin: Client,
+    store: DynEventStore,
+    charita: Client,
+}
+
+/// The registration of the asylum house by its provider.
+fn registration() -> Value {
+    json!({ "provider_ico": ICO_A, "details": service_details() })
+}
+
+/// A vacancy report of the asylum house's beds.
+fn vacancy(facility: &str, free: i64) -> Value {
+    json!({ "facility_id": facility, "form": "pob", "unit": "luzka", "free_places": free })
+}
+
+/// Unauthenticated and forged tokens are refused with a reason.
+async fn unauthenticated_and_forged_tokens_are_refused(public: &Client) {
     let answer = public.post("/providers", provider(ICO_B, "B")).await;
     assert_eq!(answer.status, 401);
     assert_eq!(answer.content_type, "application/problem+json");
@@ -63,8 +108,10 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         forged.post("/providers", provider(ICO_B, "B")).await.status,
         401
     );
+}
 
-    // An invalid IČO (and other fields) is named; nothing is written.
+/// An invalid IČO (and other fields) is named; nothing is written.
+async fn an_invalid_ico_is_named_and_nothing_is_written(public: &Client, store: &DynEventStore) {
     let mut bad = provider("00064582", "Oblastní charita");
     bad["address"]["postcode"] = json!("999");
     let answer = public
@@ -72,9 +119,11 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .await;
     assert_eq!(answer.status, 422, "{:?}", answer.body);
     assert_eq!(answer.fields(), ["provider.ico"]);
-    assert_eq!(version(&store, "provider", "00064582").await, None);
+    assert_eq!(version(store, "provider", "00064582").await, None);
+}
 
-    // 1. The provider registers itself with its first account.
+/// The provider registers itself with its first account. Gives its client.
+async fn the_provider_registers_itself(public: &Client) -> Client {
     let answer = public
         .post("/providers/self-registration", json!({ "provider": provider(ICO_A, "Oblastní charita Děčín"), "account": { "login": "charita", "email": "info@charita.cz", "display_name": "Charita Děčín", "password": "heslo-heslo-123" } }))
         .await;
@@ -82,13 +131,20 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
     assert_eq!(answer.body["stream_id"], ICO_A);
     assert_eq!(answer.body["version"], 1);
     let charita = public.login("charita", "heslo-heslo-123").await;
+    charita
+}
 
-    // Not verified yet: it cannot register services.
-    let register = json!({ "provider_ico": ICO_A, "details": service_details() });
+/// Not verified yet: it cannot register services.
+async fn not_verified_it_cannot_register_services(s: &Registry) {
+    let Registry { charita, .. } = s;
+    let register = registration();
     let answer = charita.post("/services", register.clone()).await;
     assert_eq!(answer.status, 409, "{:?}", answer.body);
+}
 
-    // 2. The administrator verifies it; only an administrator may.
+/// The administrator verifies it; only an administrator may.
+async fn the_administrator_verifies_it(s: &Registry) {
+    let Registry { admin, charita, .. } = s;
     assert_eq!(
         charita
             .post(&format!("/providers/{ICO_A}/verify"), json!({}))
@@ -102,8 +158,12 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(answer.body["version"], 2);
     assert_eq!(answer.etag.as_deref(), Some("\"2\""));
+}
 
-    // 3. Invalid services are refused, each field named, nothing written.
+/// Invalid services are refused, each field named, nothing written.
+async fn invalid_services_are_refused_each_field_named(s: &Registry) {
+    let Registry { store, charita, .. } = s;
+    let register = registration();
     let mut outside = register.clone();
     outside["details"]["facilities"][1]["location"] = json!({ "lat": 48.2082, "lon": 16.3738 });
     outside["details"]["forms"][0]["capacities"][0]["count"] = json!(-5);
@@ -118,7 +178,7 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         ]
     );
     assert_eq!(
-        version(&store, "service", "0190e3c0-0000-7000-8000-000000000001").await,
+        version(store, "service", "0190e3c0-0000-7000-8000-000000000001").await,
         None
     );
     let answer = charita
@@ -129,8 +189,13 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .await;
     assert_eq!(answer.status, 422);
     assert_eq!(answer.fields(), ["details.kind"], "{:?}", answer.body);
+}
 
-    // 4. The provider's account registers a service with two facilities.
+/// The provider's account registers a service with two facilities; a replay of the same
+/// key returns the first result and stores nothing new. Gives the service.
+async fn the_provider_registers_a_service_once(s: &Registry) -> String {
+    let Registry { store, charita, .. } = s;
+    let register = registration();
     let answer = charita
         .send(
             Method::POST,
@@ -159,10 +224,13 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         replay.body["global_position"],
         answer.body["global_position"]
     );
-    assert_eq!(version(&store, "service", &service_id).await, Some(1));
+    assert_eq!(version(store, "service", &service_id).await, Some(1));
+    service_id
+}
 
-    // 5. It reports vacancies.
-    let vacancy = |facility: &str, free: i64| json!({ "facility_id": facility, "form": "pob", "unit": "luzka", "free_places": free });
+/// It reports vacancies.
+async fn it_reports_vacancies(s: &Registry, service_id: &str) {
+    let Registry { charita, .. } = s;
     let path = format!("/services/{service_id}/vacancies");
     let answer = charita
         .send(
@@ -196,8 +264,12 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(answer.body["version"], 3);
+}
 
-    // Vacancies above the capacity or below zero are refused and change nothing.
+/// Vacancies above the capacity or below zero are refused and change nothing.
+async fn vacancies_above_the_capacity_or_below_zero_are_refused(s: &Registry, service_id: &str) {
+    let Registry { store, charita, .. } = s;
+    let path = format!("/services/{service_id}/vacancies");
     let answer = charita.post(&path, vacancy("21676690", 27)).await;
     assert_eq!(answer.status, 422);
     assert_eq!(answer.fields(), ["free_places"]);
@@ -205,9 +277,12 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         charita.post(&path, vacancy("21676690", -1)).await.fields(),
         ["free_places"]
     );
-    assert_eq!(version(&store, "service", &service_id).await, Some(3));
+    assert_eq!(version(store, "service", service_id).await, Some(3));
+}
 
-    // 6. A stale expected version is refused with the current one.
+/// A stale expected version is refused with the current one.
+async fn a_stale_expected_version_is_refused(s: &Registry, service_id: &str) {
+    let Registry { store, charita, .. } = s;
     let answer = charita
         .send(
             Method::PATCH,
@@ -218,9 +293,18 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .await;
     assert_eq!(answer.status, 409, "{:?}", answer.body);
     assert_eq!(answer.body["current_version"], 3);
-    assert_eq!(version(&store, "service", &service_id).await, Some(3));
+    assert_eq!(version(store, "service", service_id).await, Some(3));
+}
 
-    // 7. Another provider's account is refused.
+/// Another provider's account is refused. Gives its client.
+async fn another_providers_account_is_refused(s: &Registry, service_id: &str) -> Client {
+    let Registry {
+        public,
+        admin,
+        store,
+        ..
+    } = s;
+    let path = format!("/services/{service_id}/vacancies");
     assert_eq!(
         admin
             .post("/providers", provider(ICO_B, "Diakonie"))
@@ -236,9 +320,13 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
     let answer = diakonie.post(&path, vacancy("21676682", 1)).await;
     assert_eq!(answer.status, 403, "{:?}", answer.body);
     assert!(answer.body["detail"].as_str().unwrap().contains(ICO_A));
-    assert_eq!(version(&store, "service", &service_id).await, Some(3));
+    assert_eq!(version(store, "service", service_id).await, Some(3));
+    diakonie
+}
 
-    // An idempotency key reused for another record is refused, and changes nothing.
+/// An idempotency key reused for another record is refused, and changes nothing.
+async fn an_idempotency_key_reused_for_another_record_is_refused(s: &Registry) {
+    let Registry { store, charita, .. } = s;
     let answer = charita
         .send(
             Method::PATCH,
@@ -248,9 +336,15 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         )
         .await;
     assert_eq!(answer.status, 422, "{:?}", answer.body);
-    assert_eq!(version(&store, "provider", ICO_A).await, Some(2));
+    assert_eq!(version(store, "provider", ICO_A).await, Some(2));
+}
 
-    // An API token works like a login until it is revoked.
+/// An API token works like a login until it is revoked.
+async fn an_api_token_works_until_it_is_revoked(s: &Registry, service_id: &str) {
+    let Registry {
+        public, charita, ..
+    } = s;
+    let path = format!("/services/{service_id}/vacancies");
     let charita_id = charita.post("/auth/login", json!({})).await; // a malformed body names the field
     assert_eq!(charita_id.status, 422);
     assert_eq!(charita_id.fields(), ["login"], "{:?}", charita_id.body);
@@ -287,8 +381,11 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
     let answer = integration.post(&path, vacancy("21676690", 1)).await;
     assert_eq!(answer.status, 401);
     assert!(answer.body["detail"].as_str().unwrap().contains("revoked"));
+}
 
-    // A revoked role stops working at once, even with a token issued before.
+/// A revoked role stops working at once, even with a token issued before.
+async fn a_revoked_role_stops_working_at_once(s: &Registry, diakonie: &Client) {
+    let Registry { public, admin, .. } = s;
     let diakonie_id = public
         .post(
             "/auth/login",
@@ -332,11 +429,14 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
             .status,
         403
     );
+}
 
-    // A suspension may announce when the service resumes: a day after today, or
-    // it is refused naming the field and changes nothing; the event is of schema v2.
+/// A suspension may announce when the service resumes: a day after today, or
+/// it is refused naming the field and changes nothing; the event is of schema v2.
+async fn a_suspension_may_announce_when_the_service_resumes(s: &Registry, service_id: &str) {
+    let Registry { admin, store, .. } = s;
     let suspend = format!("/services/{service_id}/suspend");
-    let before = version(&store, "service", &service_id).await;
+    let before = version(store, "service", service_id).await;
     let today = time::OffsetDateTime::now_utc().date();
     let answer = admin
         .post(
@@ -346,7 +446,7 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .await;
     assert_eq!(answer.status, 422, "{:?}", answer.body);
     assert_eq!(answer.fields(), ["until"]);
-    assert_eq!(version(&store, "service", &service_id).await, before);
+    assert_eq!(version(store, "service", service_id).await, before);
     let until = today + time::Duration::days(45);
     let answer = admin
         .post(
@@ -356,7 +456,7 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     let stream = store
-        .read_stream(&StreamRef::new("service", &service_id), 1, 1000)
+        .read_stream(&StreamRef::new("service", service_id), 1, 1000)
         .await
         .unwrap();
     let last = stream.last().unwrap();
@@ -369,8 +469,11 @@ pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store
         .post(&format!("/services/{service_id}/resume"), json!({}))
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
+}
 
-    // A wrong password is refused; too many attempts are limited.
+/// A wrong password is refused; too many attempts are limited.
+async fn too_many_wrong_passwords_are_limited(s: &Registry) {
+    let Registry { public, .. } = s;
     let mut last = 0;
     for _ in 0..6 {
         last = public

@@ -348,13 +348,13 @@ async fn vacancy_reports_are_refused_with_their_reason_or_applied_once(
     let p = b
         .post_owned(
             "/moje/volna-mista",
-            report(&mine, "5"),
+            report(mine, "5"),
             Some("https://evil.example"),
         )
         .await;
     assert_eq!(p.status, 403);
     let p = b
-        .post_owned("/moje/volna-mista", report(&mine, "pět"), None)
+        .post_owned("/moje/volna-mista", report(mine, "pět"), None)
         .await;
     assert_eq!(p.status, 422);
     assert!(
@@ -364,7 +364,7 @@ async fn vacancy_reports_are_refused_with_their_reason_or_applied_once(
         p.html
     );
     let p = b
-        .post_owned("/moje/volna-mista", report(&mine, "-3"), None)
+        .post_owned("/moje/volna-mista", report(mine, "-3"), None)
         .await;
     assert_eq!(p.status, 422, "{}", p.html);
     assert!(
@@ -373,28 +373,28 @@ async fn vacancy_reports_are_refused_with_their_reason_or_applied_once(
         p.html
     );
     let p = b
-        .post_owned("/moje/volna-mista", report(&theirs, "5"), None)
+        .post_owned("/moje/volna-mista", report(theirs, "5"), None)
         .await;
     assert_eq!(p.status, 403, "another provider's service: {}", p.html);
     assert!(p.html.contains("role=\"alert\""));
-    assert_eq!(vacancies(queries, &mine).await, json!([]));
-    assert_eq!(vacancies(queries, &theirs).await, json!([]));
+    assert_eq!(vacancies(queries, mine).await, json!([]));
+    assert_eq!(vacancies(queries, theirs).await, json!([]));
     // Accepted: shown at once on the page it leads to; sent twice (same key), applied once.
     let p = b
-        .post_owned("/moje/volna-mista", report(&mine, "5"), Some(queries))
+        .post_owned("/moje/volna-mista", report(mine, "5"), Some(queries))
         .await;
     assert_eq!(
         (p.status, p.location.as_str()),
         (303, "/moje?lang=cs&reported=1")
     );
     let again = b
-        .post_owned("/moje/volna-mista", report(&mine, "5"), None)
+        .post_owned("/moje/volna-mista", report(mine, "5"), None)
         .await;
     assert_eq!(again.status, 303);
     let page = b.get("/moje?lang=cs&reported=1").await;
     assert!(page.html.contains("role=\"status\""));
     assert!(page.html.contains("required value=\"5\""), "{}", page.html);
-    let v = vacancies(queries, &mine).await;
+    let v = vacancies(queries, mine).await;
     assert_eq!(v[0]["free_places"], 5, "{v}");
     let history = admin
         .send(
@@ -437,12 +437,12 @@ async fn a_survey_answer_that_is_not_a_number_is_said(s: &Forms, b: &Browser) {
         .post(&path, &[("provider_ico", OTHER), ("q:waiting", "3")], None)
         .await;
     assert_eq!(p.status, 403, "for another provider: {}", p.html);
-    assert_eq!(responses(queries, &survey_id).await["responses"], 0);
+    assert_eq!(responses(queries, survey_id).await["responses"], 0);
     let p = b
         .post(&path, &[("provider_ico", ICO), ("q:waiting", "3")], None)
         .await;
     assert_eq!(p.status, 303, "{}", p.html);
-    assert_eq!(responses(queries, &survey_id).await["responses"], 1);
+    assert_eq!(responses(queries, survey_id).await["responses"], 1);
     // The questionnaire shows the last answer, to change it.
     let again = b.get(&path).await;
     assert!(again.html.contains("Už jste odpověděli"), "{}", again.html);
@@ -581,7 +581,7 @@ async fn a_provider_edits_its_service(s: &Roles) {
             ("webs", ""),
         ]
     };
-    let stale = act(&charita, edit("7")).await;
+    let stale = act(charita, edit("7")).await;
     assert_eq!(stale.status, 409, "{}", stale.html);
     assert!(
         stale
@@ -593,7 +593,7 @@ async fn a_provider_edits_its_service(s: &Roles) {
     // A bad e-mail: the form again, with what was typed and the field named by its label.
     let mut bad = edit("1");
     bad[5] = ("emails", "azyl@example.cz, neni-email");
-    let bad = act(&charita, bad).await;
+    let bad = act(charita, bad).await;
     assert_eq!(bad.status, 422, "{}", bad.html);
     assert!(
         bad.html
@@ -603,7 +603,7 @@ async fn a_provider_edits_its_service(s: &Roles) {
         "{}",
         bad.html
     );
-    let saved = act(&charita, edit("1")).await;
+    let saved = act(charita, edit("1")).await;
     assert_eq!(
         (saved.status, saved.location.as_str()),
         (303, "/moje?lang=cs&done=edit_service"),
@@ -618,7 +618,7 @@ async fn a_provider_edits_its_service(s: &Roles) {
         "{}",
         page.html
     );
-    let unknown = act(&charita, vec![("action", "drop_everything")]).await;
+    let unknown = act(charita, vec![("action", "drop_everything")]).await;
     assert_eq!(unknown.status, 422);
 }
 
@@ -717,7 +717,7 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
         mine.html
     );
     let published = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "publish_news"),
             ("kraj", "CZ042"),
@@ -733,7 +733,7 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
         .html
         .contains(">Nová výzva</a>"));
     let elsewhere = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "publish_news"),
             ("kraj", "CZ010"),
@@ -744,7 +744,7 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
     .await;
     assert_eq!(elsewhere.status, 403, "another kraj: {}", elsewhere.html);
     let bad = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "define_survey"),
             ("kraj", "CZ042"),
@@ -766,7 +766,7 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
     );
     // A preview: the questions as they would be saved; nothing is saved.
     let preview = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "define_survey"),
             ("kraj", "CZ042"),
@@ -786,7 +786,7 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
         preview.html
     );
     let defined = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "define_survey"),
             ("kraj", "CZ042"),
@@ -811,7 +811,7 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
         .to_string();
     assert!(mine.html.contains("(připravovaná)") && mine.html.contains("value=\"open_survey\""));
     let opened = act(
-        &metodik,
+        metodik,
         vec![("action", "open_survey"), ("id", survey.as_str())],
     )
     .await;
@@ -838,7 +838,7 @@ async fn the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(s
         .date()
         .to_string();
     let scheduled = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "schedule_event"),
             ("territory", "CZ042"),
@@ -853,7 +853,7 @@ async fn the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(s
     .await;
     assert_eq!(scheduled.status, 303, "{}", scheduled.html);
     let backwards = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "schedule_event"),
             ("territory", "CZ042"),
@@ -880,7 +880,7 @@ async fn the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(s
         calendar.html
     );
     let document = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "register_document"),
             ("territory", "CZ042"),
@@ -898,7 +898,7 @@ async fn the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(s
         .html
         .contains("<strong>Zápis z jednání</strong> (zápis)"));
     let job = act(
-        &charita,
+        charita,
         vec![
             ("action", "post_job"),
             ("provider_ico", ICO),
@@ -916,7 +916,7 @@ async fn the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(s
         .html
         .contains("<strong>Sociální pracovnice</strong> — Azyl Děčín"));
     let other = act(
-        &charita,
+        charita,
         vec![
             ("action", "post_job"),
             ("provider_ico", OTHER),
@@ -941,7 +941,7 @@ async fn the_professional_forum_is_for_signed_in_accounts(s: &Roles) {
         queries, metodik, ..
     } = s;
     let opened_thread = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "open_thread"),
             ("section", "professional"),
@@ -976,7 +976,7 @@ async fn the_professional_forum_is_for_signed_in_accounts(s: &Roles) {
     );
     let back = format!("/forum/{thread}");
     let replied = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "reply_thread"),
             ("thread", thread.as_str()),
@@ -995,7 +995,7 @@ async fn the_professional_forum_is_for_signed_in_accounts(s: &Roles) {
         page.html
     );
     let empty = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "reply_thread"),
             ("thread", thread.as_str()),
@@ -1018,7 +1018,7 @@ async fn the_professional_forum_is_for_signed_in_accounts(s: &Roles) {
     let public = Browser::new(queries).get("/forum").await;
     assert!(!public.html.contains("value=\"open_thread\"") && public.html.contains("/prihlaseni"));
     let offsite = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "reply_thread"),
             ("thread", thread.as_str()),
@@ -1033,7 +1033,7 @@ async fn the_professional_forum_is_for_signed_in_accounts(s: &Roles) {
         "no redirect to another site"
     );
     let split = act(
-        &metodik,
+        metodik,
         vec![
             ("action", "reply_thread"),
             ("thread", thread.as_str()),
@@ -1082,7 +1082,7 @@ async fn a_commissioner_rejects_a_revision_and_approves_the_next(s: &Roles) {
         mine.html
     );
     let no_reason = act(
-        &k,
+        k,
         vec![
             ("action", "reject_revision"),
             ("plan", plan.as_str()),
@@ -1093,7 +1093,7 @@ async fn a_commissioner_rejects_a_revision_and_approves_the_next(s: &Roles) {
     .await;
     assert_eq!(no_reason.status, 422, "{}", no_reason.html);
     let rejected = act(
-        &k,
+        k,
         vec![
             ("action", "reject_revision"),
             ("plan", plan.as_str()),
@@ -1104,7 +1104,7 @@ async fn a_commissioner_rejects_a_revision_and_approves_the_next(s: &Roles) {
     .await;
     assert_eq!(rejected.status, 303, "{}", rejected.html);
     let approved = act(
-        &k,
+        k,
         vec![
             ("action", "approve_revision"),
             ("plan", plan.as_str()),
@@ -1133,7 +1133,7 @@ async fn a_commissioner_rejects_a_revision_and_approves_the_next(s: &Roles) {
 async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
     let Roles { queries, k, .. } = s;
     let created = act(
-        &k,
+        k,
         vec![
             ("action", "create_plan"),
             ("territory", "CZ042"),
@@ -1156,7 +1156,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
         .unwrap()
         .to_string();
     let bad_text = act(
-        &k,
+        k,
         vec![
             ("action", "propose_revision"),
             ("plan", prevence.as_str()),
@@ -1185,7 +1185,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
     // measure added at the end goes under the goal it names.
     let text = "P | P1 | Prevence\nC | C1 | Méně lidí na ulici\nC | C2 | Dluhy\nO | O2 | Poradna | Obec | 10 000 | 2027-03-31\nO | O1 | Terénní program | Město Děčín | 250 000 | 2027-06-30 | C1";
     let preview = act(
-        &k,
+        k,
         vec![
             ("action", "propose_revision"),
             ("plan", prevence.as_str()),
@@ -1213,7 +1213,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
     );
     let text = "P | P1 | Prevence\nC | C1 | Méně lidí na ulici\nO | O1 | Terénní program | Město Děčín | 250 000 | 2027-06-30";
     let proposed = act(
-        &k,
+        k,
         vec![
             ("action", "propose_revision"),
             ("plan", prevence.as_str()),
@@ -1225,7 +1225,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
     .await;
     assert_eq!(proposed.status, 303, "{}", proposed.html);
     let approved = act(
-        &k,
+        k,
         vec![
             ("action", "approve_revision"),
             ("plan", prevence.as_str()),
@@ -1235,7 +1235,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
     .await;
     assert_eq!(approved.status, 303, "{}", approved.html);
     let evaluated = act(
-        &k,
+        k,
         vec![
             ("action", "evaluate_measure"),
             ("plan", prevence.as_str()),
@@ -1264,7 +1264,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
 async fn a_commissioner_announces_a_grant_call(s: &Roles) {
     let Roles { k, .. } = s;
     let announced = act(
-        &k,
+        k,
         vec![
             ("action", "announce_call"),
             ("territory", "CZ042"),
@@ -1279,7 +1279,7 @@ async fn a_commissioner_announces_a_grant_call(s: &Roles) {
     .await;
     assert_eq!(announced.status, 303, "{}", announced.html);
     let bad_call = act(
-        &k,
+        k,
         vec![
             ("action", "announce_call"),
             ("territory", "CZ042"),
@@ -1302,7 +1302,7 @@ async fn a_commissioner_announces_a_grant_call(s: &Roles) {
         bad_call.html
     );
     let preview = act(
-        &k,
+        k,
         vec![
             ("action", "announce_call"),
             ("territory", "CZ042"),
@@ -1353,7 +1353,7 @@ async fn the_provider_applies_once(s: &Roles) -> String {
         .to_string();
     let service_choice = format!("{ICO}|{service}");
     let applied = act(
-        &charita,
+        charita,
         vec![
             ("action", "submit_application"),
             ("call", call.as_str()),
@@ -1373,7 +1373,7 @@ async fn the_provider_applies_once(s: &Roles) -> String {
         theirs.html
     );
     let again = act(
-        &charita,
+        charita,
         vec![
             ("action", "submit_application"),
             ("call", call.as_str()),
@@ -1419,7 +1419,7 @@ async fn the_commissioner_evaluates_and_decides_and_the_public_sees_it(s: &Roles
         .unwrap()
         .to_string();
     let early = act(
-        &k,
+        k,
         vec![
             ("action", "decide_application"),
             ("id", application.as_str()),
@@ -1430,7 +1430,7 @@ async fn the_commissioner_evaluates_and_decides_and_the_public_sees_it(s: &Roles
     .await;
     assert_eq!(early.status, 409, "not evaluated yet: {}", early.html);
     let evaluated = act(
-        &k,
+        k,
         vec![
             ("action", "evaluate_application"),
             ("id", application.as_str()),
@@ -1441,7 +1441,7 @@ async fn the_commissioner_evaluates_and_decides_and_the_public_sees_it(s: &Roles
     .await;
     assert_eq!(evaluated.status, 303, "{}", evaluated.html);
     let decided = act(
-        &k,
+        k,
         vec![
             ("action", "decide_application"),
             ("id", application.as_str()),
