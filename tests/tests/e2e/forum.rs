@@ -36,6 +36,34 @@ fn post(name: &str, title: Option<&str>, body: &str) -> Value {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = forum(commands, queries, password).await;
+    bad_input_changes_nothing_and_names_the_field(&s).await;
+    let (thread, secret, answer_id) =
+        a_public_thread_opened_by_anyone_answered_by_a_provider(&s).await;
+    only_its_author_edits_a_post(&s, &thread, &answer_id).await;
+    moderation_hides_a_post_and_locks_the_thread(&s, &thread, &secret, &answer_id).await;
+    the_web_shows_the_thread_locked(&s, &thread).await;
+    the_professional_section_is_for_accounts_only(&s).await;
+    a_hidden_opening_post_leaves_the_title_in_the_list(&s, &thread).await;
+    the_log_holds_no_name_title_or_text_in_plain_form(&s, &thread).await;
+    an_author_erases_themselves_an_administrator_erases_an_account(&s, &thread, &secret).await;
+    the_publics_posts_are_limited_per_address(&s).await;
+}
+
+/// What the steps of the forum scenario share: the query service, the
+/// administrator, anonymous clients of both services, a provider's account
+/// and a methodologist's.
+struct Forum {
+    queries: String,
+    admin: Client,
+    public: Client,
+    public_reader: Client,
+    charita: Client,
+    metodik: Client,
+}
+
+/// A provider with an account, and a methodologist's account.
+async fn forum(commands: &str, queries: &str, password: &str) -> Forum {
     let admin = Client::new(commands).login("admin", password).await;
     let public = Client::new(commands);
     let public_reader = Client::new(queries);
@@ -55,8 +83,19 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         json!({ "kind": "kraj", "code": "CZ042" }),
     )
     .await;
+    Forum {
+        queries: queries.to_string(),
+        admin,
+        public,
+        public_reader,
+        charita,
+        metodik,
+    }
+}
 
-    // Bad input changes nothing and names the field.
+/// Bad input changes nothing and names the field.
+async fn bad_input_changes_nothing_and_names_the_field(s: &Forum) {
+    let Forum { public, .. } = s;
     let bad = public
         .post(
             "/forum/threads",
@@ -74,8 +113,20 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         (bad.status, bad.fields()),
         (422, vec!["author_secret".to_string()])
     );
+}
 
-    // Anyone opens a public thread; the answer carries the author's secret.
+/// Anyone opens a public thread; the answer carries the author's secret, and the same
+/// secret keeps later posts under the same person; a provider answers, signed in. Gives the
+/// thread, the secret and the provider's post.
+async fn a_public_thread_opened_by_anyone_answered_by_a_provider(
+    s: &Forum,
+) -> (String, String, String) {
+    let Forum {
+        public,
+        public_reader,
+        charita,
+        ..
+    } = s;
     let opened = public
         .post("/forum/threads", json!({ "section": "public", "text": post("Jana z Děčína", Some("Kde najdu odlehčovací službu?"), "Hledám pro maminku respitní pobyt.") }))
         .await;
@@ -112,8 +163,17 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(posts.len(), 3);
     assert_eq!(posts[1]["author_id"], jana_id);
     assert_eq!(posts[2]["registered"], true);
+    (thread, secret, answer_id)
+}
 
-    // Only its author edits a post.
+/// Only its author edits a post.
+async fn only_its_author_edits_a_post(s: &Forum, thread: &str, answer_id: &str) {
+    let Forum {
+        public_reader,
+        charita,
+        metodik,
+        ..
+    } = s;
     let edit = |who: &Client| {
         let who = who.clone();
         let path = format!("/forum/threads/{thread}/posts/{answer_id}");
@@ -133,8 +193,22 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &edited).await;
     assert_eq!(shown.body["posts"][2]["body"], "Volejte 412 000 001.");
     assert!(shown.body["posts"][2]["edited_at"].is_string());
+}
 
-    // Moderation: methodologists and administrators only; hidden posts keep only the reason.
+/// Moderation: methodologists and administrators only; hidden posts keep only the reason.
+async fn moderation_hides_a_post_and_locks_the_thread(
+    s: &Forum,
+    thread: &str,
+    secret: &str,
+    answer_id: &str,
+) {
+    let Forum {
+        public,
+        public_reader,
+        charita,
+        metodik,
+        ..
+    } = s;
     let hide = json!({ "reason": "Telefonní číslo patří do profilu služby." });
     let hide_path = format!("/forum/threads/{thread}/posts/{answer_id}/hide");
     assert_eq!(charita.post(&hide_path, hide.clone()).await.status, 403);
@@ -168,7 +242,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         list.body["items"][0]["posts"], 2,
         "the hidden post is not counted"
     );
-    // The web shows it locked, in the list and on the thread.
+}
+
+/// The web shows it locked, in the list and on the thread.
+async fn the_web_shows_the_thread_locked(s: &Forum, thread: &str) {
+    let Forum { queries, .. } = s;
     let html = |path: String| async move {
         reqwest::get(format!("{queries}{path}"))
             .await
@@ -180,8 +258,18 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert!(html("/forum".into()).await.contains("uzamčeno"));
     let page = html(format!("/forum/{thread}")).await;
     assert!(page.contains("Vlákno je uzamčeno."), "{page}");
+}
 
-    // The professional section: accounts only, for writing and for reading.
+/// The professional section: accounts only, for writing and for reading.
+async fn the_professional_section_is_for_accounts_only(s: &Forum) {
+    let Forum {
+        queries,
+        public,
+        public_reader,
+        charita,
+        metodik,
+        ..
+    } = s;
     let pro = json!({ "section": "professional", "text": post("Jan Metodik", Some("Metodika sociální prevence 2027"), "Návrh ke čtení v příloze.") });
     assert_eq!(public.post("/forum/threads", pro.clone()).await.status, 401);
     let pro_opened = metodik.post("/forum/threads", pro).await;
@@ -234,8 +322,15 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             .status,
         401
     );
+}
 
-    // A hidden opening post leaves the title in the list, not the author's name.
+/// A hidden opening post leaves the title in the list, not the author's name.
+async fn a_hidden_opening_post_leaves_the_title_in_the_list(s: &Forum, thread: &str) {
+    let Forum {
+        public_reader,
+        metodik,
+        ..
+    } = s;
     let first_id = shown_first_id(&public_reader, &thread).await;
     let hidden_first = metodik
         .post(
@@ -257,8 +352,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         )
         .await;
     assert_eq!(restored.status, 200);
+}
 
-    // The log holds no name, title or text in plain form.
+/// The log holds no name, title or text in plain form; auditors replay the thread's
+/// state: moderation shows, no plain text.
+async fn the_log_holds_no_name_title_or_text_in_plain_form(s: &Forum, thread: &str) {
+    let Forum { admin, .. } = s;
     let history = admin
         .send(
             Method::GET,
@@ -286,8 +385,24 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let replayed = state.body.to_string();
     assert!(replayed.contains("Vyřešeno."), "{replayed}");
     assert!(!replayed.contains("Jana"), "{replayed}");
+}
 
-    // An author erases themselves with the secret: nothing of theirs can be read any more.
+/// An author erases themselves with the secret: nothing of theirs can be read any more,
+/// on the API or the web; an administrator erases an account's forum posts by the
+/// author's id.
+async fn an_author_erases_themselves_an_administrator_erases_an_account(
+    s: &Forum,
+    thread: &str,
+    secret: &str,
+) {
+    let Forum {
+        queries,
+        admin,
+        public,
+        public_reader,
+        charita,
+        ..
+    } = s;
     let erased = public
         .post("/forum/authors/erase", json!({ "author_secret": secret }))
         .await;
@@ -345,9 +460,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(erased.status, 200);
     let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &erased).await;
     assert_eq!(shown.body["posts"][2]["erased"], true);
+}
 
-    // The public's posts are limited per address: 5 written within 10 minutes
-    // (2 above; refused ones do not count).
+/// The public's posts are limited per address: 5 written within 10 minutes
+/// (2 above; refused ones do not count).
+async fn the_publics_posts_are_limited_per_address(s: &Forum) {
+    let Forum { public, .. } = s;
     let mut statuses = Vec::new();
     for i in 0..4 {
         let a = public
