@@ -4,7 +4,7 @@
 //! audience is refused, answers after the close are refused; the results
 //! agree with figures worked out by hand and name no respondent anywhere.
 
-use crate::client::Client;
+use crate::client::{Answer, Client};
 use crate::helpers::account;
 use serde_json::{json, Value};
 
@@ -28,6 +28,42 @@ fn definition(kraj: &str) -> Value {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = surveys(commands, queries, password).await;
+    answers_wait_for_the_survey_to_open(&s).await;
+    providers_answer_and_too_few_answers_are_withheld(&s).await;
+    let closed = refused_answers_change_nothing_until_the_survey_closes(&s).await;
+    let (results, csv) = the_results_by_hand(&s, &closed).await;
+    no_respondent_anywhere(&s, results, csv).await;
+    a_survey_of_a_kraj_asks_the_providers_working_in_it(&s).await;
+}
+
+/// What the steps of the survey scenario share: the query service, the
+/// administrator, the methodologist, the accounts of providers A to D and
+/// the survey of Ústecký kraj.
+struct Surveys {
+    queries: String,
+    admin: Client,
+    metodik: Client,
+    a: Client,
+    b: Client,
+    c: Client,
+    d: Client,
+    id: String,
+}
+
+impl Surveys {
+    /// `client` answers the survey for the provider `ico`.
+    async fn answer(&self, client: &Client, ico: &str, answers: Value) -> Answer {
+        let body = json!({ "provider_ico": ico, "answers": answers });
+        client
+            .post(&format!("/surveys/{}/answers", self.id), body)
+            .await
+    }
+}
+
+/// Four providers (three in Ústecký kraj, one in Prague), their accounts, a
+/// methodologist of the kraj and its survey, defined (a survey of another kraj is refused).
+async fn surveys(commands: &str, queries: &str, password: &str) -> Surveys {
     let admin = Client::new(commands).login("admin", password).await;
     for (ico, name, city, code) in [
         (A, "Charita Děčín", "Děčín", "562335"),
@@ -83,15 +119,21 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let defined = metodik.post("/surveys", definition("CZ042")).await;
     assert_eq!(defined.status, 201, "{:?}", defined.body);
     let id = defined.body["stream_id"].as_str().unwrap().to_string();
-    let answer = |client: &Client, ico: &str, answers: Value| {
-        let (client, path, body) = (
-            client.clone(),
-            format!("/surveys/{id}/answers"),
-            json!({ "provider_ico": ico, "answers": answers }),
-        );
-        async move { client.post(&path, body).await }
-    };
-    let early = answer(&a, A, json!({ "beds": 1 })).await;
+    Surveys {
+        queries: queries.to_string(),
+        admin,
+        metodik,
+        a,
+        b,
+        c,
+        d,
+        id,
+    }
+}
+
+async fn answers_wait_for_the_survey_to_open(s: &Surveys) {
+    let Surveys { metodik, a, id, .. } = s;
+    let early = s.answer(a, A, json!({ "beds": 1 })).await;
     assert_eq!(early.status, 409, "not open yet: {:?}", early.body);
     assert_eq!(
         metodik
@@ -100,21 +142,35 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             .status,
         200
     );
+}
 
-    let first = answer(
-        &a,
-        A,
-        json!({ "beds": 10, "need": true, "topics": ["dluhy"], "mood": 3, "region": "sever" }),
-    )
-    .await;
+/// A provider answers and answers again (the same response, replaced); a second answers;
+/// two answers of an anonymous survey could tell who answered what: withheld; a third
+/// answers.
+async fn providers_answer_and_too_few_answers_are_withheld(s: &Surveys) {
+    let Surveys {
+        queries,
+        a,
+        b,
+        d,
+        id,
+        ..
+    } = s;
+    let first = s
+        .answer(
+            a,
+            A,
+            json!({ "beds": 10, "need": true, "topics": ["dluhy"], "mood": 3, "region": "sever" }),
+        )
+        .await;
     assert_eq!(first.status, 200, "{:?}", first.body);
-    let second = answer(&a, A, json!({ "beds": 40, "need": true, "topics": ["dluhy", "exekuce"], "mood": 4, "region": "sever" })).await;
+    let second = s.answer(a, A, json!({ "beds": 40, "need": true, "topics": ["dluhy", "exekuce"], "mood": 4, "region": "sever" })).await;
     assert_eq!(second.status, 200);
     assert_eq!(
         second.body["stream_id"], first.body["stream_id"],
         "the same response, replaced"
     );
-    let two = answer(&b, B, json!({ "beds": 20, "need": false, "topics": ["bydlení", "dluhy"], "mood": 5, "region": "jih" })).await;
+    let two = s.answer(b, B, json!({ "beds": 20, "need": false, "topics": ["bydlení", "dluhy"], "mood": 5, "region": "jih" })).await;
     assert_eq!(two.status, 200);
     // Two answers of an anonymous survey could tell who answered what: withheld.
     let withheld = reqwest::get(format!(
@@ -132,21 +188,36 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .unwrap();
     assert!(page.contains("alespoň 3"), "{page}");
     assert_eq!(
-        answer(&d, D, json!({ "beds": 30, "mood": 4 })).await.status,
+        s.answer(d, D, json!({ "beds": 30, "mood": 4 }))
+            .await
+            .status,
         200
     );
-    let outside = answer(&c, C, json!({ "beds": 5 })).await;
+}
+
+/// A provider not invited, an account answering for another provider, answers of the
+/// wrong kind, an answer after the close: refused. Gives the close.
+async fn refused_answers_change_nothing_until_the_survey_closes(s: &Surveys) -> Answer {
+    let Surveys {
+        metodik,
+        a,
+        b,
+        c,
+        id,
+        ..
+    } = s;
+    let outside = s.answer(c, C, json!({ "beds": 5 })).await;
     assert_eq!(
         outside.status, 403,
         "Praha is not invited: {:?}",
         outside.body
     );
     assert_eq!(
-        answer(&a, B, json!({ "beds": 5 })).await.status,
+        s.answer(a, B, json!({ "beds": 5 })).await.status,
         403,
         "not its provider"
     );
-    let invalid = answer(&b, B, json!({ "beds": "dvacet", "mood": 7 })).await;
+    let invalid = s.answer(b, B, json!({ "beds": "dvacet", "mood": 7 })).await;
     assert_eq!(invalid.status, 422);
     assert_eq!(invalid.fields(), ["answers.beds", "answers.mood"]);
     let closed = metodik
@@ -154,13 +225,17 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(closed.status, 200);
     assert_eq!(
-        answer(&b, B, json!({ "beds": 21 })).await.status,
+        s.answer(b, B, json!({ "beds": 21 })).await.status,
         409,
         "closed"
     );
+    closed
+}
 
-    // Results, by hand: beds 40 (A's second answer), 20 (B) and 30 (D): mean
-    // 30, median 30, sample standard deviation sqrt((10² + 10² + 0²) / 2) = 10.
+/// Results, by hand: beds 40 (A's second answer), 20 (B) and 30 (D): mean
+/// 30, median 30, sample standard deviation sqrt((10² + 10² + 0²) / 2) = 10.
+async fn the_results_by_hand(s: &Surveys, closed: &Answer) -> (Value, String) {
+    let Surveys { queries, id, .. } = s;
     let after = format!(
         "{}:{}",
         closed.body["transaction_id"], closed.body["global_position"]
@@ -238,8 +313,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         (),
     );
     assert_eq!(status, 422, "a number cannot be cross-tabulated");
+    (r, csv)
+}
 
-    // No respondent anywhere: results, CSV, the survey list, the log.
+/// No respondent anywhere: results, CSV, the survey list, the log.
+async fn no_respondent_anywhere(s: &Surveys, r: Value, csv: String) {
+    let Surveys { queries, admin, .. } = s;
     let list = reqwest::get(format!("{queries}/api/v1/surveys"))
         .await
         .unwrap()
@@ -271,10 +350,19 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             assert!(!text.contains(trace), "{trace} leaks: {text}");
         }
     }
+}
 
-    // A survey of a kraj asks the providers registered elsewhere with a
-    // service working in the kraj: Praha's provider, once it runs a
-    // shelter in Děčín, answers for it.
+/// A survey of a kraj asks the providers registered elsewhere with a
+/// service working in the kraj: Praha's provider, once it runs a
+/// shelter in Děčín, answers for it.
+async fn a_survey_of_a_kraj_asks_the_providers_working_in_it(s: &Surveys) {
+    let Surveys {
+        queries,
+        admin,
+        metodik,
+        c,
+        ..
+    } = s;
     let mut named = definition("CZ042");
     named["definition"]["anonymous"] = json!(false);
     let second = metodik.post("/surveys", named).await;
