@@ -86,6 +86,51 @@ fn link(html: &str, prefix: &str) -> String {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = file_forms(commands, queries, password).await;
+    a_file_that_is_not_what_its_type_says_is_refused(&s).await;
+    an_application_with_its_budget_as_a_pdf_for_those_who_may_read_it(&s).await;
+    let plan = a_document_of_the_library_is_public(&s).await;
+    an_article_with_an_attachment(&s).await;
+    a_services_photo_needs_its_alternative_text(&s).await;
+    forum_files(&s.admin, queries, &plan).await;
+    plan_documents(&s.komisar, queries).await;
+}
+
+/// What the steps of the file forms share: the query service, the
+/// administrator, the commissioner and the auditor, the provider's service,
+/// the open grant call and the browsers of the provider and the methodologist.
+struct FileForms {
+    queries: String,
+    admin: crate::client::Client,
+    komisar: crate::client::Client,
+    auditor: crate::client::Client,
+    service: String,
+    call_id: String,
+    charita: Browser,
+    metodik: Browser,
+}
+
+impl FileForms {
+    /// The provider applies to the call for its service with `file` attached.
+    async fn apply(&self, file: Part<'static>) -> Page {
+        let chosen = format!("{ICO}|{}", self.service);
+        self.charita
+            .act(&[
+                Part::Text("lang", "cs"),
+                Part::Text("action", "submit_application"),
+                Part::Text("call", &self.call_id),
+                Part::Text("service", &chosen),
+                Part::Text("budget_lines", "mzdy | 300000"),
+                Part::Text("justification", "Provoz v zimě"),
+                file,
+            ])
+            .await
+    }
+}
+
+/// A provider's asylum house and another's; the accounts of both providers, a
+/// methodologist, an auditor and a commissioner; the commissioner's open grant call.
+async fn file_forms(commands: &str, queries: &str, password: &str) -> FileForms {
     let admin = crate::client::Client::new(commands)
         .login("admin", password)
         .await;
@@ -138,37 +183,30 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     ))
     .await
     .unwrap();
+    FileForms {
+        queries: queries.to_string(),
+        admin,
+        komisar,
+        auditor,
+        service,
+        call_id,
+        charita: Browser::signed_in(queries, "charita").await,
+        metodik: Browser::signed_in(queries, "metodik").await,
+    }
+}
 
-    let charita = Browser::signed_in(queries, "charita").await;
-    let chosen = format!("{ICO}|{service}");
-    let application = |file: Part<'static>| {
-        let call_id = call_id.clone();
-        let chosen = chosen.clone();
-        let charita = &charita;
-        async move {
-            charita
-                .act(&[
-                    Part::Text("lang", "cs"),
-                    Part::Text("action", "submit_application"),
-                    Part::Text("call", &call_id),
-                    Part::Text("service", &chosen),
-                    Part::Text("budget_lines", "mzdy | 300000"),
-                    Part::Text("justification", "Provoz v zimě"),
-                    file,
-                ])
-                .await
-        }
-    };
-
-    // A file whose bytes are not what its type says is refused on the form, and nothing is submitted.
+/// A file whose bytes are not what its type says is refused on the form, and nothing is submitted.
+async fn a_file_that_is_not_what_its_type_says_is_refused(s: &FileForms) {
+    let FileForms { charita, .. } = s;
     static NOT_A_PDF: &[u8] = b"MZ\x90\0\x03\0\0\0 this is a program, not a PDF";
-    let refused = application(Part::File(
-        "attachments",
-        "rozpocet.pdf",
-        "application/pdf",
-        NOT_A_PDF,
-    ))
-    .await;
+    let refused = s
+        .apply(Part::File(
+            "attachments",
+            "rozpocet.pdf",
+            "application/pdf",
+            NOT_A_PDF,
+        ))
+        .await;
     assert_eq!(refused.status, 422, "{}", refused.html);
     assert!(
         refused
@@ -183,17 +221,28 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "{}",
         mine.html
     );
+}
 
-    // The application with its budget as a PDF.
+/// The application with its budget as a PDF. Who may download it: the applicant, the
+/// call's commissioner and an auditor; not the public, not another provider, and not by
+/// the file's hash either.
+async fn an_application_with_its_budget_as_a_pdf_for_those_who_may_read_it(s: &FileForms) {
+    let FileForms {
+        queries,
+        auditor,
+        charita,
+        ..
+    } = s;
     let budget: &'static [u8] = Box::leak(pdf(1).into_boxed_slice());
     let sha = sha256(budget);
-    let sent = application(Part::File(
-        "attachments",
-        "rozpočet 2027.pdf",
-        "application/pdf",
-        budget,
-    ))
-    .await;
+    let sent = s
+        .apply(Part::File(
+            "attachments",
+            "rozpočet 2027.pdf",
+            "application/pdf",
+            budget,
+        ))
+        .await;
     assert_eq!(sent.status, 303, "{}", sent.html);
     let mine = charita.get("/moje").await;
     let url = link(&mine.html, "/api/v1/grants/applications/");
@@ -238,9 +287,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             "{public}"
         );
     }
+}
 
-    // A document of the library, sent with its form, is public.
-    let metodik = Browser::signed_in(queries, "metodik").await;
+/// A document of the library, sent with its form, is public. Gives its bytes.
+async fn a_document_of_the_library_is_public(s: &FileForms) -> Vec<u8> {
+    let FileForms {
+        queries, metodik, ..
+    } = s;
     let plan = pdf(2);
     let document = metodik
         .act(&[
@@ -259,8 +312,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let got = reqwest::get(format!("{queries}{url}")).await.unwrap();
     assert_eq!(got.status(), 200);
     assert_eq!(got.bytes().await.unwrap().to_vec(), plan);
+    plan
+}
 
-    // An article with an attachment; an empty file input is no attachment.
+/// An article with an attachment; an empty file input is no attachment.
+async fn an_article_with_an_attachment(s: &FileForms) {
+    let FileForms { metodik, .. } = s;
     let invitation = pdf(3);
     let article = metodik
         .act(&[
@@ -288,8 +345,16 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "{}",
         article.html
     );
+}
 
-    // A service's photo: its alternative text is required; stored without the camera's metadata.
+/// A service's photo: its alternative text is required; stored without the camera's metadata.
+async fn a_services_photo_needs_its_alternative_text(s: &FileForms) {
+    let FileForms {
+        queries,
+        service,
+        charita,
+        ..
+    } = s;
     let photo = infra::files::images::jpeg_with_exif(400, 200);
     let form = charita.get(&format!("/moje/sluzby/{service}")).await;
     assert!(
@@ -346,9 +411,6 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         !kept.windows(14).any(|w| w == b"TestCamera GPS"),
         "the camera and the GPS position are gone"
     );
-
-    forum_files(&admin, queries, &plan).await;
-    plan_documents(&komisar, queries).await;
 }
 
 /// A provider's forum post with two files: a photo only the post names, and
