@@ -170,6 +170,36 @@ fn find(rows: &Value, pred: impl Fn(&Value) -> bool) -> &Value {
 
 async fn scenario(commands: &str, queries: &str, password: &str, store: DynEventStore) {
     let admin = Client::new(commands).login("admin", password).await;
+    let after = a_norm_and_a_history_of_services(commands, &admin, &store).await;
+    let s = Stats {
+        admin,
+        api: format!("{queries}/api/v1/stats"),
+        after,
+    };
+    until_the_statistics_have_applied_the_whole_history(&s).await;
+    let nov = services_and_providers_by_kind_and_area_on_a_day(&s).await;
+    the_trend_at_the_end_of_each_month(&s).await;
+    capacity_against_need(&s).await;
+    vacancy_history(&s).await;
+    csv_and_refusals_naming_the_parameter(&s, &nov).await;
+}
+
+/// What the steps of the statistics scenario share: the administrator and
+/// the statistics API's root and the norm's position in the log.
+struct Stats {
+    admin: Client,
+    api: String,
+    after: String,
+}
+
+/// The norm of beds per 1,000 people aged 65+ for kind 13 (a bad one is named, an
+/// anonymous one refused) and the history of services written into the log. Gives the
+/// norm's position.
+async fn a_norm_and_a_history_of_services(
+    commands: &str,
+    admin: &Client,
+    store: &DynEventStore,
+) -> String {
     let norm = json!({ "unit": "luzka", "per_thousand": 25.0, "age_group": "65+", "valid_from": "2025-01-01", "note": "Národní strategie" });
     let set = admin
         .send(
@@ -194,9 +224,12 @@ async fn scenario(commands: &str, queries: &str, password: &str, store: DynEvent
         .await;
     assert_eq!(anonymous.status, 401);
     history(&store).await;
+    after
+}
 
-    let api = format!("{queries}/api/v1/stats");
-    // Until the statistics projection has applied the whole history.
+/// Until the statistics projection has applied the whole history.
+async fn until_the_statistics_have_applied_the_whole_history(s: &Stats) {
+    let Stats { admin, api, .. } = s;
     let mut waited = 0;
     loop {
         let listed = admin
@@ -232,8 +265,11 @@ async fn scenario(commands: &str, queries: &str, password: &str, store: DynEvent
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
 
-    // Services and providers by kind and area, on a day.
+/// Services and providers by kind and area, on a day. Gives the kraje of 15 November.
+async fn services_and_providers_by_kind_and_area_on_a_day(s: &Stats) -> Value {
+    let Stats { api, .. } = s;
     let oct = json_of(format!("{api}/services?date=2025-10-20&level=kraj")).await;
     assert_eq!(
         find(&oct, |r| r["area"] == "CZ010" && r["kind"] == 13)["services"],
@@ -275,8 +311,12 @@ async fn scenario(commands: &str, queries: &str, password: &str, store: DynEvent
         3,
         "Děčín, Ústí nad Labem, Praha: {orp}"
     );
+    nov
+}
 
-    // The trend: the state at the end of each month.
+/// The trend: the state at the end of each month.
+async fn the_trend_at_the_end_of_each_month(s: &Stats) {
+    let Stats { api, .. } = s;
     let trend = json_of(format!(
         "{api}/trend?from=2025-10-01&to=2026-01-31&bucket=month&level=kraj"
     ))
@@ -331,14 +371,17 @@ async fn scenario(commands: &str, queries: &str, password: &str, store: DynEvent
         yearly["rows"][0]["capacity"]["luzka"], 230,
         "31 Dec 2025: 100 + 30 + 60 + 40"
     );
+}
 
-    // Capacity against need. By hand: Ústecký kraj has 162,386 inhabitants
-    // aged 65+ (census 2021: the sum over its 16 ORP in orp_sldb2021.geojson,
-    // e.g. Ústí nad Labem 23,955, Teplice 21,286, Děčín 16,334 ...); at 25
-    // beds per 1,000 the need is 162,386 × 25 / 1,000 = 4,059.65 beds; on
-    // 31 Dec 2025 the kraj has h1 + h2 = 100 beds: coverage 100 / 4,059.65 =
-    // 0.0246, deficit 3,959.65. Praha (one ORP): 238,977 aged 65+, need
-    // 5,974.43, capacity 100 (h3, ended only in January).
+/// Capacity against need. By hand: Ústecký kraj has 162,386 inhabitants
+/// aged 65+ (census 2021: the sum over its 16 ORP in orp_sldb2021.geojson,
+/// e.g. Ústí nad Labem 23,955, Teplice 21,286, Děčín 16,334 ...); at 25
+/// beds per 1,000 the need is 162,386 × 25 / 1,000 = 4,059.65 beds; on
+/// 31 Dec 2025 the kraj has h1 + h2 = 100 beds: coverage 100 / 4,059.65 =
+/// 0.0246, deficit 3,959.65. Praha (one ORP): 238,977 aged 65+, need
+/// 5,974.43, capacity 100 (h3, ended only in January).
+async fn capacity_against_need(s: &Stats) {
+    let Stats { api, after, .. } = s;
     let need = json_of(format!(
         "{api}/capacity-vs-need?date=2025-12-31&level=kraj&kind=13&after={after}"
     ))
@@ -360,11 +403,14 @@ async fn scenario(commands: &str, queries: &str, password: &str, store: DynEvent
     );
     assert_eq!(find(&need, |r| r["area"] == "CZ080")["capacity"], 0);
     assert_eq!(need["rows"].as_array().unwrap().len(), 14, "every kraj");
+}
 
-    // Vacancy history. By hand: a1 reported 4 free places on 3 Nov 10:00;
-    // they count as fresh at the end of 3–9 Nov (7 days), stale at the end
-    // of 10–30 Nov (21 days): November averages 4 × 7 / 30 = 0.93 free
-    // places, 28 reporting days / 30 = 0.93, stale share 21 / 28 = 0.75.
+/// Vacancy history. By hand: a1 reported 4 free places on 3 Nov 10:00;
+/// they count as fresh at the end of 3–9 Nov (7 days), stale at the end
+/// of 10–30 Nov (21 days): November averages 4 × 7 / 30 = 0.93 free
+/// places, 28 reporting days / 30 = 0.93, stale share 21 / 28 = 0.75.
+async fn vacancy_history(s: &Stats) {
+    let Stats { api, .. } = s;
     let vac = json_of(format!(
         "{api}/vacancies?from=2025-11-01&to=2025-11-30&bucket=month&level=kraj&kind=20"
     ))
@@ -379,8 +425,11 @@ async fn scenario(commands: &str, queries: &str, password: &str, store: DynEvent
         ),
         (json!(30), json!(0.93), json!(0.93), json!(0.75))
     );
+}
 
-    // CSV, and refusals naming the parameter.
+/// CSV, and refusals naming the parameter.
+async fn csv_and_refusals_naming_the_parameter(s: &Stats, nov: &Value) {
+    let Stats { api, after, .. } = s;
     let (status, ct, csv) = get(format!(
         "{api}/services?date=2025-11-15&level=kraj&format=csv"
     ))
