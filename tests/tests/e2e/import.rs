@@ -202,6 +202,32 @@ async fn project(store: &DynEventStore, rm: &DynReadModelStore) -> i64 {
 }
 
 async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: DynReadModelStore) {
+    let s = a_registry_file(store, credentials, rm).await;
+    the_first_import_registers_everything_but_no_names(&s).await;
+    the_read_models_field_by_field(&s).await;
+    let head = the_same_file_again_changes_nothing(&s).await;
+    a_changed_file_makes_exactly_the_expected_changes(&s, head).await;
+    a_file_cut_short_ends_nothing(&s).await;
+}
+
+/// What the steps of the import scenario share: the stores, the territory,
+/// the places the generated file uses and the file, in its folder.
+struct Imported {
+    store: DynEventStore,
+    credentials: DynCredentialStore,
+    rm: DynReadModelStore,
+    t: Territory,
+    places: Vec<(String, String)>,
+    dir: TempDir,
+    first: std::path::PathBuf,
+}
+
+/// A registry file of 120 services generated over the real territory.
+async fn a_registry_file(
+    store: DynEventStore,
+    credentials: DynCredentialStore,
+    rm: DynReadModelStore,
+) -> Imported {
     let t = infra::territory::load_dir(&shared_data_dir().join("territory")).unwrap();
     let places = places(&t);
     let dir = TempDir::new();
@@ -210,7 +236,27 @@ async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: Dyn
         "rpss.json",
         (0..120).map(|i| item(i, &places)).collect(),
     );
+    Imported {
+        store,
+        credentials,
+        rm,
+        t,
+        places,
+        dir,
+        first,
+    }
+}
 
+/// The first import registers every provider and service (a capacity that is no count is
+/// left out with a warning), and no personal name.
+async fn the_first_import_registers_everything_but_no_names(s: &Imported) {
+    let Imported {
+        store,
+        credentials,
+        t,
+        first,
+        ..
+    } = s;
     let summary = import(&store, &credentials, &first, &t).await.unwrap();
     assert_eq!(
         (
@@ -237,8 +283,13 @@ async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: Dyn
         "personal names imported"
     );
     assert!(all.iter().all(|e| e.actor.account_id == "import:rpss"));
+}
 
-    // The read models, field by field.
+/// The read models, field by field.
+async fn the_read_models_field_by_field(s: &Imported) {
+    let Imported {
+        store, rm, places, ..
+    } = s;
     let generation = project(&store, &rm).await;
     let doc = |key: String| {
         let rm = rm.clone();
@@ -320,14 +371,35 @@ async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: Dyn
     );
     assert_eq!(p0["address"]["street"], "Náměstí 100");
     assert_eq!(p0["contacts"]["phones"], json!(["+420 600 000 000"]));
+}
 
-    // The same file again: nothing new.
+/// The same file again: nothing new. Gives the head of the log.
+async fn the_same_file_again_changes_nothing(s: &Imported) -> LogPosition {
+    let Imported {
+        store,
+        credentials,
+        t,
+        first,
+        ..
+    } = s;
     let head = store.head().await.unwrap().unwrap();
     let again = import(&store, &credentials, &first, &t).await.unwrap();
     assert_eq!((again.events, again.unchanged), (0, 120), "{again}");
     assert_eq!(store.head().await.unwrap(), Some(head));
+    head
+}
 
-    // A changed file: exactly the expected changes.
+/// A changed file: exactly the expected changes.
+async fn a_changed_file_makes_exactly_the_expected_changes(s: &Imported, head: LogPosition) {
+    let Imported {
+        store,
+        credentials,
+        rm,
+        t,
+        places,
+        dir,
+        ..
+    } = s;
     let mut items: Vec<Value> = (0..120)
         .filter(|&i| i != 2)
         .map(|i| item(i, &places))
@@ -423,8 +495,18 @@ async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: Dyn
         .unwrap()
         .unwrap();
     assert_eq!(s2["status"], "ended");
+}
 
-    // A file cut short: what it holds is imported, nothing is ended.
+/// A file cut short: what it holds is imported, nothing is ended.
+async fn a_file_cut_short_ends_nothing(s: &Imported) {
+    let Imported {
+        store,
+        credentials,
+        t,
+        dir,
+        first,
+        ..
+    } = s;
     let bytes = std::fs::read(&first).unwrap();
     let cut = dir.path().join("rpss-cut.json");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
