@@ -7,7 +7,7 @@
 //! auditor reconstructs its history and its state at an earlier time from
 //! the log, diffs versions and verifies a signed export.
 
-use crate::client::Client;
+use crate::client::{Answer, Client};
 use crate::helpers::account;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -43,6 +43,32 @@ fn application(call_id: &str, service_id: &str) -> Value {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = grants(commands, queries, password).await;
+    let (call_id, short_id) = calls_are_announced_by_a_commissioner_of_their_kraj(&s).await;
+    let app_id = the_provider_applies_once_before_the_deadline(&s, &call_id, &short_id).await;
+    let (evaluated_at, amended) =
+        only_a_commissioner_of_the_kraj_evaluates_and_decides(&s, &app_id).await;
+    the_calls_totals_and_the_public_decision(&s, &call_id, &short_id, &amended).await;
+    an_application_being_evaluated_shows_its_state_only(&s, &call_id).await;
+    audit(&s.admin, &s.charita, &app_id, evaluated_at).await;
+}
+
+/// What the steps of the grant scenario share: the query service, the
+/// administrator, the commissioners of Ústecký kraj and of Prague, the
+/// provider's account and its two services.
+struct Grants {
+    queries: String,
+    admin: Client,
+    ustecky: Client,
+    prazsky: Client,
+    charita: Client,
+    service_id: String,
+    second_service: String,
+}
+
+/// A provider with two asylum houses and its account; commissioners of Ústecký kraj and
+/// of Prague.
+async fn grants(commands: &str, queries: &str, password: &str) -> Grants {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": ICO, "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
@@ -74,7 +100,23 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         json!({ "kind": "provider", "code": ICO }),
     )
     .await;
+    Grants {
+        queries: queries.to_string(),
+        admin,
+        ustecky,
+        prazsky,
+        charita,
+        service_id,
+        second_service,
+    }
+}
 
+/// A call is announced by a commissioner of its kraj only, with criteria weighing 100 in
+/// all. Gives the call and one with a deadline in two seconds.
+async fn calls_are_announced_by_a_commissioner_of_their_kraj(s: &Grants) -> (String, String) {
+    let Grants {
+        ustecky, prazsky, ..
+    } = s;
     let now = OffsetDateTime::now_utc();
     let foreign = prazsky
         .post(
@@ -109,8 +151,22 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(short.status, 201);
     let short_id = short.body["stream_id"].as_str().unwrap().to_string();
+    (call_id, short_id)
+}
 
-    // The provider applies; not for another provider's service, not after the deadline.
+/// The provider applies; not for another provider's service, not twice, not after the
+/// deadline. Gives the application.
+async fn the_provider_applies_once_before_the_deadline(
+    s: &Grants,
+    call_id: &str,
+    short_id: &str,
+) -> String {
+    let Grants {
+        admin,
+        charita,
+        service_id,
+        ..
+    } = s;
     let submitted = charita
         .post("/grants/applications", application(&call_id, &service_id))
         .await;
@@ -141,8 +197,22 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(late.status, 409, "{:?}", late.body);
     assert!(late.body["detail"].as_str().unwrap().contains("deadline"));
+    app_id
+}
 
-    // Only a commissioner of the call's kraj evaluates and decides.
+/// Only a commissioner of the call's kraj evaluates and decides: not before evaluating,
+/// not twice, not more than asked; an amended decision stands, and a decided application
+/// is not withdrawn. Gives when it was evaluated and the amendment.
+async fn only_a_commissioner_of_the_kraj_evaluates_and_decides(
+    s: &Grants,
+    app_id: &str,
+) -> (OffsetDateTime, Answer) {
+    let Grants {
+        ustecky,
+        prazsky,
+        charita,
+        ..
+    } = s;
     let scores = json!({ "scores": [{ "criterion_id": "need", "points": 8 }, { "criterion_id": "budget", "points": 4, "comment": "přiměřený" }] });
     let decision = json!({ "granted_amount": 200_000, "reasons": "Kráceno podle rozpočtu výzvy" });
     let path = |what: &str| format!("/grants/applications/{app_id}/{what}");
@@ -198,8 +268,17 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             .status,
         409
     );
+    (evaluated_at, amended)
+}
 
-    // The read side: the call's totals and the public decision.
+/// The read side: the call's totals and the public decision.
+async fn the_calls_totals_and_the_public_decision(
+    s: &Grants,
+    call_id: &str,
+    short_id: &str,
+    amended: &Answer,
+) {
+    let Grants { queries, .. } = s;
     let (status, c) = get(
         queries,
         &format!("/grants/calls/{call_id}?after={}", amended.after()),
@@ -253,10 +332,19 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == short_id.as_str())
+        .find(|c| c["id"] == short_id)
         .unwrap();
     assert_eq!(closed["open"], false);
-    // An application still being evaluated shows its state only.
+}
+
+/// An application still being evaluated shows its state only.
+async fn an_application_being_evaluated_shows_its_state_only(s: &Grants, call_id: &str) {
+    let Grants {
+        queries,
+        charita,
+        second_service,
+        ..
+    } = s;
     let pending = charita
         .post(
             "/grants/applications",
@@ -276,8 +364,6 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         p,
         json!({ "id": pending_id, "call_id": call_id, "status": "submitted" })
     );
-
-    audit(&admin, &charita, &app_id, evaluated_at).await;
 }
 
 /// What an auditor sees of the decision.
