@@ -4,7 +4,7 @@
 //! revision it is; the difference between revisions; yearly evaluations and
 //! measures by state.
 
-use crate::client::Client;
+use crate::client::{Answer, Client};
 use crate::helpers::account;
 use serde_json::{json, Value};
 
@@ -33,6 +33,28 @@ async fn html(base: &str, path: &str) -> String {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let (admin, s) = plans(commands, queries, password).await;
+    let id = a_commissioner_creates_the_plan(&s).await;
+    revisions_are_proposed_and_approved_once(&s, &id).await;
+    let approved = a_later_revision_is_put_in_force(&s, &id).await;
+    the_plan_in_force_its_old_revisions_and_their_diff(&s, &id, &approved).await;
+    yearly_evaluation_of_the_plan_in_force(&s, &id).await;
+    the_plan_on_the_web(&s, &id).await;
+    groups(&admin, &s.komisar, &s.charita, queries).await;
+}
+
+/// What the steps of the plan scenario share: the query service, the
+/// commissioner of Ústecký kraj, a provider's account and the plan's title.
+struct Plans {
+    queries: String,
+    komisar: Client,
+    charita: Client,
+    title: &'static str,
+}
+
+/// A provider and its account, and a commissioner of Ústecký kraj. Gives the
+/// administrator too.
+async fn plans(commands: &str, queries: &str, password: &str) -> (Client, Plans) {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": "00064581", "name": "Charita", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
@@ -50,8 +72,26 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         json!({ "kind": "provider", "code": "00064581" }),
     )
     .await;
-
     let title = "Střednědobý plán rozvoje sociálních služeb Ústeckého kraje 2026–2028";
+    (
+        admin,
+        Plans {
+            queries: queries.to_string(),
+            komisar,
+            charita,
+            title,
+        },
+    )
+}
+
+/// A commissioner creates the plan; a provider may not. Gives the plan.
+async fn a_commissioner_creates_the_plan(s: &Plans) -> String {
+    let Plans {
+        komisar,
+        charita,
+        title,
+        ..
+    } = s;
     assert_eq!(
         charita
             .post("/plans", json!({ "title": title, "territory": "CZ042" }))
@@ -64,8 +104,15 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     let id = created.body["stream_id"].as_str().unwrap().to_string();
-    let path = |rest: &str| format!("/plans/{id}{rest}");
+    id
+}
 
+/// The first revisions are proposed and approved, each once.
+async fn revisions_are_proposed_and_approved_once(s: &Plans, id: &str) {
+    let Plans {
+        komisar, charita, ..
+    } = s;
+    let path = |rest: &str| format!("/plans/{id}{rest}");
     let first = content(vec![
         measure("M1", "Azylový dům Děčín", 1_000_000),
         measure("M2", "Noclehárna Most", 300_000),
@@ -101,7 +148,12 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .as_str()
         .unwrap()
         .contains("already approved"));
+}
 
+/// A later revision is proposed and approved, and is in force. Gives its approval.
+async fn a_later_revision_is_put_in_force(s: &Plans, id: &str) -> Answer {
+    let Plans { komisar, .. } = s;
+    let path = |rest: &str| format!("/plans/{id}{rest}");
     let second = content(vec![
         measure("M1", "Azylový dům Děčín", 1_200_000),
         measure("M3", "Terénní program Teplice", 500_000),
@@ -133,7 +185,15 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(komisar.post(&path("/revisions"), second).await.status, 201);
     let approved = komisar.post(&path("/revisions/3/approve"), json!({})).await;
     assert_eq!(approved.status, 200);
+    approved
+}
 
+async fn the_plan_in_force_its_old_revisions_and_their_diff(
+    s: &Plans,
+    id: &str,
+    approved: &Answer,
+) {
+    let Plans { queries, .. } = s;
     let plan = get(queries, &format!("/plans/{id}?after={}", approved.after())).await;
     assert_eq!(plan["in_force"], 3, "{plan}");
     let states: Vec<&str> = plan["revisions"]
@@ -170,8 +230,14 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         diff["measures_changed"],
         json!([{ "id": "M1", "changes": [{ "field": "budget", "before": 1_000_000, "after": 1_200_000 }] }])
     );
+}
 
-    // Yearly evaluation of the plan in force.
+/// Yearly evaluation of the plan in force.
+async fn yearly_evaluation_of_the_plan_in_force(s: &Plans, id: &str) {
+    let Plans {
+        queries, komisar, ..
+    } = s;
+    let path = |rest: &str| format!("/plans/{id}{rest}");
     let eval = |m: &str, year: i32, f: u8| json!({ "year": year, "measure_id": m, "fulfilment": f, "note": "průběžně" });
     assert_eq!(
         komisar
@@ -217,8 +283,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     assert_eq!(in_progress["items"][0]["fulfilment"], 60);
     let fulfilled = get(queries, &format!("/plans/{id}/measures?state=fulfilled")).await;
     assert_eq!(fulfilled["items"][0]["measure"]["id"], "M3");
+}
 
-    // The plan on the web: the revision in force, its measures with their fulfilment, every revision.
+/// The plan on the web: the revision in force, its measures with their fulfilment, every revision.
+async fn the_plan_on_the_web(s: &Plans, id: &str) {
+    let Plans { queries, title, .. } = s;
     let page = html(queries, &format!("/planovani/{id}")).await;
     assert!(page.contains(&format!("<h1>{title}</h1>")), "{page}");
     assert!(page.contains("<h3>P1 Bydlení</h3>"));
@@ -252,8 +321,6 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-
-    groups(&admin, &komisar, &charita, queries).await;
 }
 
 /// The planning structure: a working group, its members by side of the
