@@ -122,6 +122,41 @@ async fn drained(admin: &Client) -> Value {
 }
 
 async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut PrivateSmtp) {
+    let s = two_services_one_suspended(commands, public_url, password).await;
+    let unsubscribe = the_vacancy_reminder_goes_to_the_services_contact(&s, smtp).await;
+    a_suspended_service_is_not_reminded(smtp).await;
+    one_click_stops_the_reminders(&s, smtp, &unsubscribe).await;
+    let account_id = a_new_account_is_invited_and_resets_its_password(&s, smtp).await;
+    let before = an_smtp_server_away_delays_a_message(&s, smtp).await;
+    an_erased_account_gets_nothing_more(&s, smtp, &account_id, before).await;
+}
+
+/// What the steps of the e-mail scenario share: the command service and the
+/// portal's public address, the administrator, an anonymous client and the
+/// service reminded.
+struct Messages {
+    commands: String,
+    public_url: String,
+    admin: Client,
+    public: Client,
+    service_id: String,
+}
+
+/// The subjects and message ids of the messages to Jana.
+fn to_jana(smtp: &PrivateSmtp) -> Vec<(String, String)> {
+    to_whom(smtp, "jana@charita.example.org")
+        .iter()
+        .map(|m| {
+            (
+                decoded_subject(m),
+                m.header("message-id").unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A provider with two services, each with its contact's address; the second suspended.
+async fn two_services_one_suspended(commands: &str, public_url: &str, password: &str) -> Messages {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": ICO, "name": "Oblastní charita Děčín",
         "address": { "city": "Děčín", "postcode": "40502" },
@@ -155,8 +190,26 @@ async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut P
         )
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
+    Messages {
+        commands: commands.to_string(),
+        public_url: public_url.to_string(),
+        admin,
+        public: Client::new(commands),
+        service_id,
+    }
+}
 
-    // 1. The vacancy reminder: to the service's contact, with the link where it reports and a one-click unsubscribe.
+/// The vacancy reminder: to the service's contact, with the link where it reports and a
+/// one-click unsubscribe. Gives the unsubscribe link.
+async fn the_vacancy_reminder_goes_to_the_services_contact(
+    s: &Messages,
+    smtp: &PrivateSmtp,
+) -> String {
+    let Messages {
+        public_url,
+        service_id,
+        ..
+    } = s;
     let reminder = message(
         smtp,
         "azyl@charita.example.org",
@@ -195,12 +248,23 @@ async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut P
         .trim_matches(['<', '>'])
         .to_string();
     assert!(unsubscribe.starts_with(&format!("{public_url}/api/v1/notifications/unsubscribe?t=")));
+    unsubscribe
+}
 
-    // A suspended service is not reminded.
+/// A suspended service is not reminded.
+async fn a_suspended_service_is_not_reminded(smtp: &PrivateSmtp) {
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(to_whom(smtp, "nocleharna@charita.example.org").is_empty());
+}
 
-    // 2. One click (RFC 8058) stops the reminders; a forged link changes nothing.
+/// One click (RFC 8058) stops the reminders; a forged link changes nothing.
+async fn one_click_stops_the_reminders(s: &Messages, smtp: &PrivateSmtp, unsubscribe: &str) {
+    let Messages {
+        commands,
+        public_url,
+        admin,
+        ..
+    } = s;
     let one_click = |url: String| async move {
         reqwest::Client::new()
             .post(url)
@@ -223,8 +287,16 @@ async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut P
     let reminded = to_whom(smtp, "azyl@charita.example.org").len();
     tokio::time::sleep(Duration::from_secs(9)).await;
     assert_eq!(to_whom(smtp, "azyl@charita.example.org").len(), reminded);
+}
 
-    // 3. A new account is invited to set its password; a reset asked for by login or e-mail answers the same.
+/// A new account is invited to set its password; a reset asked for by login or e-mail
+/// answers the same; the earlier session ends, the new password works, the link works
+/// once and the invitation's ends too. Gives the account.
+async fn a_new_account_is_invited_and_resets_its_password(
+    s: &Messages,
+    smtp: &PrivateSmtp,
+) -> String {
+    let Messages { admin, public, .. } = s;
     let person = json!({ "login": "jana", "email": "jana@charita.example.org", "display_name": "Jana Nováková",
         "password": "docasne-heslo-1", "roles": [{ "role": "provider", "scope": { "kind": "provider", "code": ICO } }] });
     let created = admin.post("/accounts", person).await;
@@ -233,7 +305,6 @@ async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut P
     let invitation = message(smtp, "jana@charita.example.org", "Pozvánka na portál").await;
     assert!(invitation.header("list-unsubscribe").is_none());
     let invitation_token = token(&invitation, "/nove-heslo");
-    let public = Client::new(commands);
     let session = public.login("jana", "docasne-heslo-1").await;
     let asked = public
         .post("/auth/password-reset", json!({ "login": "jana" }))
@@ -278,8 +349,13 @@ async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut P
             .fields(),
         ["token"]
     );
+    account_id
+}
 
-    // 4. An SMTP server that is away delays a message; it goes out when the server returns.
+/// An SMTP server that is away delays a message; it goes out when the server returns.
+/// Gives how many messages Jana had before.
+async fn an_smtp_server_away_delays_a_message(s: &Messages, smtp: &mut PrivateSmtp) -> usize {
+    let Messages { admin, public, .. } = s;
     smtp.stop();
     let before = to_whom(smtp, "jana@charita.example.org").len();
     let asked = public
@@ -297,21 +373,24 @@ async fn scenario(commands: &str, public_url: &str, password: &str, smtp: &mut P
     tokio::time::sleep(Duration::from_secs(2)).await;
     smtp.start_again();
     drained(&admin).await;
-    let to_jana = |smtp: &PrivateSmtp| {
-        to_whom(smtp, "jana@charita.example.org")
-            .iter()
-            .map(|m| {
-                (
-                    decoded_subject(m),
-                    m.header("message-id").unwrap_or_default().to_string(),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     assert_eq!(to_jana(smtp).len(), before + 1, "{:?}", to_jana(smtp));
+    before
+}
 
-    // 5. An erased account gets nothing more: a message decided before the erasure is not sent.
-    // (The reminders, suppressed since the unsubscription, stop with the service's suspension.)
+/// 5. An erased account gets nothing more: a message decided before the erasure is not sent.
+/// (The reminders, suppressed since the unsubscription, stop with the service's suspension.)
+async fn an_erased_account_gets_nothing_more(
+    s: &Messages,
+    smtp: &mut PrivateSmtp,
+    account_id: &str,
+    before: usize,
+) {
+    let Messages {
+        admin,
+        public,
+        service_id,
+        ..
+    } = s;
     let answer = admin
         .post(
             &format!("/services/{service_id}/suspend"),
