@@ -24,6 +24,27 @@ async fn html(base: &str, path: &str) -> String {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = content(commands, queries, password).await;
+    news_of_the_kraj_by_its_methodologist(&s).await;
+    the_calendar_of_the_territorys_organisers(&s).await;
+    job_postings_of_the_provider_until_they_expire(&s).await;
+    library(&s.admin, &s.metodik, &s.komisar, &s.charita, queries).await;
+}
+
+/// What the steps of the content scenario share: the query service and the
+/// accounts of the administrator, a methodologist, a commissioner and a
+/// provider.
+struct Content {
+    queries: String,
+    admin: Client,
+    metodik: Client,
+    komisar: Client,
+    charita: Client,
+}
+
+/// A provider and the accounts of a methodologist and a commissioner of Ústecký kraj and
+/// of the provider.
+async fn content(commands: &str, queries: &str, password: &str) -> Content {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": "00064581", "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
@@ -48,8 +69,24 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         json!({ "kind": "provider", "code": "00064581" }),
     )
     .await;
+    Content {
+        queries: queries.to_string(),
+        admin,
+        metodik,
+        komisar,
+        charita,
+    }
+}
 
-    // News: the kraj's methodologist only.
+/// News: the kraj's methodologist only; corrected and withdrawn; on the web the list
+/// links the article and its page shows the corrected text.
+async fn news_of_the_kraj_by_its_methodologist(s: &Content) {
+    let Content {
+        queries,
+        metodik,
+        charita,
+        ..
+    } = s;
     let article = |kraj: &str, title: &str| json!({ "article": { "kraj": kraj, "title": title, "body": "Nová výzva pro poskytovatele." } });
     assert_eq!(
         metodik
@@ -107,8 +144,17 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         !html(queries, "/aktuality").await.contains("Výzva 2027"),
         "withdrawn"
     );
+}
 
-    // The calendar: organisers of the territory; iCalendar for calendar applications.
+/// The calendar: organisers of the territory; iCalendar for calendar applications.
+async fn the_calendar_of_the_territorys_organisers(s: &Content) {
+    let Content {
+        queries,
+        metodik,
+        komisar,
+        charita,
+        ..
+    } = s;
     let soon = OffsetDateTime::now_utc() + time::Duration::days(7);
     let entry = |kind: &str, title: &str, hours: i64| {
         json!({ "entry": { "kind": kind, "title": title, "body": "Program: 1) úvod, 2) diskuse",
@@ -193,8 +239,13 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     );
     assert!(text.contains("STATUS:CANCELLED\r\n") && text.contains("CATEGORIES:ROUND_TABLE\r\n"));
     assert!(text.lines().all(|l| l.len() <= 76), "folded at 75 octets");
+}
 
-    // Job postings: the provider's own, until they expire.
+/// Job postings: the provider's own, until they expire.
+async fn job_postings_of_the_provider_until_they_expire(s: &Content) {
+    let Content {
+        queries, charita, ..
+    } = s;
     let today = OffsetDateTime::now_utc().date();
     let job = |ico: &str, expires: time::Date| json!({ "posting": { "provider_ico": ico, "title": "Sociální pracovník/pracovnice", "body": "Úvazek 1,0", "place": "Děčín", "expires_on": expires.to_string() } });
     assert_eq!(
@@ -239,8 +290,6 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         get(queries, &format!("/jobs?after={}", closed.after())).await["total"],
         0
     );
-
-    library(&admin, &metodik, &komisar, &charita, queries).await;
 }
 
 /// Documents with versions and an archive, links, awards.
