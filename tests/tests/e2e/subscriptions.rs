@@ -10,7 +10,7 @@ use crate::client::Client;
 use crate::helpers::Mail;
 use crate::notifications::{decoded_subject, form, mail, message, to_whom, token};
 use base64::Engine;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
 use test_support::PrivateSmtp;
 use uuid::Uuid;
@@ -55,6 +55,41 @@ async fn scenario(
     password: &str,
     smtp: &PrivateSmtp,
 ) -> (Uuid, Uuid) {
+    let s = subscriptions(commands, web, public_url, password).await;
+    let lide_token = by_the_api_a_krajs_news(&s, smtp).await;
+    let hledam_token = by_the_web_form_new_free_places_in_an_orp(&s, smtp).await;
+    an_article_before_the_confirmation_is_not_in_the_digest(&s, &lide_token, &hledam_token).await;
+    let after_id = what_comes_after_the_confirmations(&s).await;
+    let (unsubscribe, lide, hledam) =
+        the_digests_list_what_is_new_for_each(&s, smtp, &after_id).await;
+    one_click_ends_the_subscription(&s, smtp, &unsubscribe).await;
+    (lide, hledam)
+}
+
+/// What the steps of the subscription scenario share: the command service,
+/// the web, the portal's public address, the administrator, an anonymous
+/// client and a service.
+struct Subscriptions {
+    commands: String,
+    web: String,
+    public_url: String,
+    admin: Client,
+    public: Client,
+    service_id: String,
+}
+
+/// An article of Ústecký kraj.
+fn article(title: &str) -> Value {
+    json!({ "article": { "kraj": "CZ042", "title": title, "body": "Text aktuality." } })
+}
+
+/// A provider's asylum house in Děčín.
+async fn subscriptions(
+    commands: &str,
+    web: &str,
+    public_url: &str,
+    password: &str,
+) -> Subscriptions {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": ICO, "name": "Oblastní charita Děčín",
         "address": { "city": "Děčín", "postcode": "40502" } });
@@ -65,9 +100,22 @@ async fn scenario(
     let registered = admin.post("/services", service).await;
     assert_eq!(registered.status, 201, "{:?}", registered.body);
     let service_id = registered.body["stream_id"].as_str().unwrap().to_string();
+    Subscriptions {
+        commands: commands.to_string(),
+        web: web.to_string(),
+        public_url: public_url.to_string(),
+        admin,
+        public: Client::new(commands),
+        service_id,
+    }
+}
 
-    // 1. By the API: a kraj's news. Bad requests name their field and send nothing.
-    let public = Client::new(commands);
+/// By the API: a kraj's news. Bad requests name their field and send nothing. Gives the
+/// confirmation's token.
+async fn by_the_api_a_krajs_news(s: &Subscriptions, smtp: &PrivateSmtp) -> String {
+    let Subscriptions {
+        public_url, public, ..
+    } = s;
     for (body, field) in [
         (json!({ "email": "ne-adresa", "kraj": "CZ042" }), "email"),
         (
@@ -105,8 +153,16 @@ async fn scenario(
         .text()
         .contains(&format!("{public_url}/odber/potvrdit?t=")));
     let lide_token = token(&confirmation, "/odber/potvrdit");
+    lide_token
+}
 
-    // 2. By the web form: new free places of azylové domy in the ORP Děčín; a wrong e-mail shows the form again.
+/// By the web form: new free places of azylové domy in the ORP Děčín; a wrong e-mail shows
+/// the form again. Gives the confirmation's token.
+async fn by_the_web_form_new_free_places_in_an_orp(
+    s: &Subscriptions,
+    smtp: &PrivateSmtp,
+) -> String {
+    let Subscriptions { web, .. } = s;
     let (status, page) = form(web, "/odber", &[]).await;
     assert_eq!(status, 422, "{page}");
     let (status, _, page) = get(web, "/odber").await;
@@ -136,9 +192,19 @@ async fn scenario(
         .text()
         .contains("nová volná místa: azylové domy, ORP Děčín"));
     let hledam_token = token(&confirmation, "/odber/potvrdit");
+    hledam_token
+}
 
-    // 3. An article before the confirmation is not in the digest; a forged link confirms nothing.
-    let article = |title: &str| json!({ "article": { "kraj": "CZ042", "title": title, "body": "Text aktuality." } });
+/// An article before the confirmation is not in the digest; a forged link confirms
+/// nothing; both subscriptions are confirmed, by the API and by the web.
+async fn an_article_before_the_confirmation_is_not_in_the_digest(
+    s: &Subscriptions,
+    lide_token: &str,
+    hledam_token: &str,
+) {
+    let Subscriptions {
+        web, admin, public, ..
+    } = s;
     let before = admin.post("/news", article("Před potvrzením")).await;
     assert_eq!(before.status, 201, "{:?}", before.body);
     let forged = public
@@ -159,8 +225,14 @@ async fn scenario(
         status == 200 && page.contains("Odběr je potvrzený"),
         "{page}"
     );
+}
 
-    // 4. What comes after: an article of the kraj, one of another kraj, free places in Děčín.
+/// What comes after: an article of the kraj, one of another kraj, free places in Děčín.
+/// Gives the kraj's article.
+async fn what_comes_after_the_confirmations(s: &Subscriptions) -> String {
+    let Subscriptions {
+        admin, service_id, ..
+    } = s;
     let after = admin
         .post("/news", article("Nová noclehárna v Děčíně"))
         .await;
@@ -175,8 +247,21 @@ async fn scenario(
         )
         .await;
     assert_eq!(reported.status, 200, "{:?}", reported.body);
+    after_id
+}
 
-    // 5. The digests: each lists what is new for it, with a one-click unsubscribe.
+/// The digests: each lists what is new for it, with a one-click unsubscribe; one digest a
+/// period. Gives the news digest's unsubscribe link and both subscriptions.
+async fn the_digests_list_what_is_new_for_each(
+    s: &Subscriptions,
+    smtp: &PrivateSmtp,
+    after_id: &str,
+) -> (String, Uuid, Uuid) {
+    let Subscriptions {
+        public_url,
+        service_id,
+        ..
+    } = s;
     let digest = message(
         smtp,
         "lide@example.org",
@@ -227,8 +312,17 @@ async fn scenario(
     tokio::time::sleep(Duration::from_secs(9)).await;
     assert_eq!(to_whom(smtp, "lide@example.org").len(), 2);
     assert_eq!(to_whom(smtp, "hledam@example.org").len(), 2);
+    (unsubscribe, lide, hledam)
+}
 
-    // 6. One click ends the subscription: the next article is not sent.
+/// 6. One click ends the subscription: the next article is not sent.
+async fn one_click_ends_the_subscription(s: &Subscriptions, smtp: &PrivateSmtp, unsubscribe: &str) {
+    let Subscriptions {
+        commands,
+        public_url,
+        admin,
+        ..
+    } = s;
     let done = reqwest::Client::new()
         .post(unsubscribe.replacen(public_url, commands, 1))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -247,7 +341,6 @@ async fn scenario(
         .map(decoded_subject)
         .collect();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
-    (lide, hledam)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
