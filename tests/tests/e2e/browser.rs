@@ -8,7 +8,7 @@
 //! axe-core on each with no serious or critical violation. Chromium or the
 //! script's packages missing fail the test, naming what to install.
 
-use crate::client::Client;
+use crate::client::{Answer, Client};
 use crate::helpers::{account, asylum_house, in_both_modes};
 use serde_json::json;
 use std::path::PathBuf;
@@ -20,6 +20,27 @@ fn workspace() -> PathBuf {
 }
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let chromium = chromium_and_the_browser_tests_packages(commands, queries);
+    let admin = Client::new(commands).login("admin", password).await;
+    let (metodik, survey_id, opened) = a_provider_and_an_open_survey_of_its_kraj(&admin).await;
+    let plan_id = a_plan_in_force_news_and_a_grant_call(&admin, &metodik).await;
+    a_need_norm(&admin).await;
+    until_the_read_models_and_the_statistics_hold_it_all(queries, &survey_id, &opened).await;
+    the_browser_scenarios_pass_with_their_screenshots(&chromium, queries, &survey_id, &plan_id)
+        .await;
+    what_the_browser_did_is_in_the_log(queries, &survey_id).await;
+}
+
+/// Where the browser tests are and the browser they drive, and the mode
+/// (for the screenshots' folder).
+struct Chromium {
+    mode: &'static str,
+    scripts: PathBuf,
+    chromium: String,
+}
+
+/// The browser tests' packages and Chromium, or the test fails saying how to install them.
+fn chromium_and_the_browser_tests_packages(commands: &str, queries: &str) -> Chromium {
     let mode = if commands == queries {
         "embedded"
     } else {
@@ -37,10 +58,16 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         std::path::Path::new(&chromium).exists(),
         "no Chromium at {chromium}: install Debian's chromium (scripts/test does as root) or set CHROMIUM"
     );
+    Chromium {
+        mode,
+        scripts,
+        chromium,
+    }
+}
 
-    // The data: a provider with an asylum house in Děčín, its account, an
-    // open survey for the providers of the kraj, and a need norm for the statistics.
-    let admin = Client::new(commands).login("admin", password).await;
+/// A provider with an asylum house in Děčín, its account, and an open survey for the
+/// providers of the kraj. Gives the methodologist, the survey and its opening.
+async fn a_provider_and_an_open_survey_of_its_kraj(admin: &Client) -> (Client, String, Answer) {
     asylum_house(&admin, ICO, "Charita Děčín", "Azylový dům Naděje", "").await;
     account(
         &admin,
@@ -71,7 +98,11 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         .post(&format!("/surveys/{survey_id}/open"), json!({}))
         .await;
     assert_eq!(opened.status, 200, "{:?}", opened.body);
-    // Community planning and grants, for the pages of the other roles.
+    (metodik, survey_id, opened)
+}
+
+/// Community planning, news and grants, for the pages of the other roles. Gives the plan.
+async fn a_plan_in_force_news_and_a_grant_call(admin: &Client, metodik: &Client) -> String {
     let komisar = account(
         &admin,
         "komisar",
@@ -107,12 +138,24 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         "deadline": "2099-01-31T23:59:59Z" } });
     let announced = komisar.post("/grants/calls", call).await;
     assert_eq!(announced.status, 201, "{:?}", announced.body);
+    plan_id
+}
+
+/// A need norm for the statistics.
+async fn a_need_norm(admin: &Client) {
     let norm = json!({ "unit": "luzka", "per_thousand": 25.0, "age_group": "65+", "valid_from": "2025-01-01" });
     let set = admin
         .send(reqwest::Method::PUT, "/stats/norms/20", Some(norm), &[])
         .await;
     assert_eq!(set.status, 200, "{:?}", set.body);
-    // Wait until the read models and the statistics hold all of it.
+}
+
+/// Wait until the read models and the statistics hold all of it.
+async fn until_the_read_models_and_the_statistics_hold_it_all(
+    queries: &str,
+    survey_id: &str,
+    opened: &Answer,
+) {
     let mut waited = 0;
     loop {
         let surveys = reqwest::get(format!(
@@ -134,7 +177,21 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         assert!(waited < 200, "the read models did not catch up");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
 
+/// The browser scenarios (Playwright in Chromium, axe on every page) pass, each screenshot
+/// saved.
+async fn the_browser_scenarios_pass_with_their_screenshots(
+    c: &Chromium,
+    queries: &str,
+    survey_id: &str,
+    plan_id: &str,
+) {
+    let Chromium {
+        mode,
+        scripts,
+        chromium,
+    } = c;
     let shots = workspace().join("target/browser-screenshots").join(mode);
     let _ = std::fs::remove_dir_all(&shots);
     let mut node = std::process::Command::new("node");
@@ -179,8 +236,10 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         report["screenshots"].as_u64().unwrap(),
         "every screenshot saved"
     );
+}
 
-    // What the browser did is in the log: the report and the answer, once.
+/// What the browser did is in the log: the report and the answer, once.
+async fn what_the_browser_did_is_in_the_log(queries: &str, survey_id: &str) {
     let survey_results = reqwest::get(format!("{queries}/api/v1/surveys/{survey_id}/results"))
         .await
         .unwrap()

@@ -202,7 +202,7 @@ async fn project(store: &DynEventStore, rm: &DynReadModelStore) -> i64 {
 }
 
 async fn scenario(store: DynEventStore, credentials: DynCredentialStore, rm: DynReadModelStore) {
-    let s = a_registry_file(store, credentials, rm).await;
+    let s = a_registry_file(store, credentials, rm);
     the_first_import_registers_everything_but_no_names(&s).await;
     the_read_models_field_by_field(&s).await;
     let head = the_same_file_again_changes_nothing(&s).await;
@@ -223,7 +223,7 @@ struct Imported {
 }
 
 /// A registry file of 120 services generated over the real territory.
-async fn a_registry_file(
+fn a_registry_file(
     store: DynEventStore,
     credentials: DynCredentialStore,
     rm: DynReadModelStore,
