@@ -31,6 +31,18 @@ fn deadline() -> String {
 }
 
 async fn scenario(commands: &str, _queries: &str, password: &str) {
+    let (admin, service_id, clients) = a_client_of_each_role(commands, password).await;
+    let rows = what_each_role_may_do(&service_id);
+    each_role_gets_what_the_matrix_says(&clients, &rows).await;
+    the_administrator_may_do_each_refused_write(&admin, &service_id).await;
+}
+
+/// A request and what each of [`ROLES`] gets for it.
+type Row = (Method, String, Option<Value>, [u16; 9]);
+
+/// A provider's asylum house, another provider, and a client of each of [`ROLES`]. Gives
+/// the administrator, the service and the clients.
+async fn a_client_of_each_role(commands: &str, password: &str) -> (Client, String, Vec<Client>) {
     let admin = Client::new(commands).login("admin", password).await;
     let service =
         crate::helpers::asylum_house(&admin, ICO, "Charita Děčín", "Azylový dům", "Pro muže.")
@@ -83,6 +95,11 @@ async fn scenario(commands: &str, _queries: &str, password: &str) {
         account("matice-analytik", "analyst", json!({ "kind": "global" })).await,
         account("matice-auditor", "auditor", json!({ "kind": "global" })).await,
     ];
+    (admin, service_id, clients)
+}
+
+/// The matrix: each write and read, and what each role gets for it.
+fn what_each_role_may_do(service_id: &str) -> Vec<Row> {
     let vacancy = json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": 2 });
     let survey = json!({ "definition": { "title": "Matice", "anonymous": false, "audience": { "type": "kraj", "code": "CZ042" },
         "questions": [{ "id": "ok", "text": "Ano?", "kind": { "type": "yes_no" } }] } });
@@ -95,7 +112,7 @@ async fn scenario(commands: &str, _queries: &str, password: &str) {
     let new_account = json!({ "login": "matice-novy", "email": "novy@example.cz", "display_name": "Nový",
         "password": "heslo-noveho-1", "roles": [] });
     //            public provider other  metod. foreign curator commis. analyst auditor
-    let rows: Vec<(Method, String, Option<Value>, [u16; 9])> = vec![
+    let rows: Vec<Row> = vec![
         (
             Method::POST,
             format!("/services/{service_id}/vacancies"),
@@ -169,9 +186,13 @@ async fn scenario(commands: &str, _queries: &str, password: &str) {
             [401, 200, 200, 200, 200, 200, 200, 200, 200],
         ),
     ];
+    rows
+}
+
+async fn each_role_gets_what_the_matrix_says(clients: &[Client], rows: &[Row]) {
     let mut wrong = Vec::new();
-    for (method, path, body, expected) in &rows {
-        for ((role, client), want) in ROLES.iter().zip(&clients).zip(expected) {
+    for (method, path, body, expected) in rows {
+        for ((role, client), want) in ROLES.iter().zip(clients).zip(expected) {
             let got = client.send(method.clone(), path, body.clone(), &[]).await;
             if got.status != *want {
                 wrong.push(format!(
@@ -182,7 +203,10 @@ async fn scenario(commands: &str, _queries: &str, password: &str) {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    // The administrator may do each of the refused writes.
+}
+
+/// The administrator may do each of the refused writes.
+async fn the_administrator_may_do_each_refused_write(admin: &Client, service_id: &str) {
     let as_admin = admin
         .send(
             Method::POST,
