@@ -24,6 +24,19 @@ async fn get(base: &str, path: &str) -> (u16, Value) {
 /// Runs against a command API at `commands` and a read API at `queries`.
 pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
     let admin = Client::new(commands).login("admin", admin_password).await;
+    let (id, written) = an_asylum_house_in_decin(&admin).await;
+    the_search_reads_its_writes_by_words_and_filters(queries, &id, &written).await;
+    the_search_by_distance(queries).await;
+    a_vacancy_report_changes_the_board_and_the_map(&admin, queries, &id).await;
+    the_details_of_the_service_and_its_provider(queries, &id).await;
+    a_parameter_that_does_not_parse_is_a_problem_naming_it(queries).await;
+    czech_search(&admin, queries, &id).await;
+    contacts(&admin, queries).await;
+}
+
+/// A provider's asylum house in Děčín. Gives the service and the position of its
+/// registration.
+async fn an_asylum_house_in_decin(admin: &Client) -> (String, String) {
     let provider = json!({ "ico": "00064581", "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
     let service = json!({ "provider_ico": "00064581", "details": {
@@ -35,16 +48,16 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
     let registered = admin.post("/services", service).await;
     assert_eq!(registered.status, 201, "{:?}", registered.body);
     let id = registered.body["stream_id"].as_str().unwrap().to_string();
+    (id, after(&registered.body))
+}
 
-    // Read-your-writes: the search answers once the read models hold the change.
-    let (status, found) = get(
-        queries,
-        &format!("/services?q=decin&after={}", after(&registered.body)),
-    )
-    .await;
+/// Read-your-writes: the search answers once the read models hold the change; words
+/// without diacritics or case, and every filter.
+async fn the_search_reads_its_writes_by_words_and_filters(queries: &str, id: &str, written: &str) {
+    let (status, found) = get(queries, &format!("/services?q=decin&after={written}")).await;
     assert_eq!(status, 200, "{found}");
     assert_eq!(found["total"], 1, "{found}");
-    assert_eq!(found["items"][0]["id"], id.as_str());
+    assert_eq!(found["items"][0]["id"], id);
     assert_eq!(found["items"][0]["provider_name"], "Oblastní charita Děčín");
     assert_eq!(found["items"][0]["paragraph"], "57");
     assert_eq!(found["facets"]["kind"]["20"], 1);
@@ -79,7 +92,10 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
         let (_, r) = get(queries, &format!("/services?{filter}")).await;
         assert_eq!(r["total"], total, "{filter}: {r}");
     }
-    // Distance: near Děčín yes, near Ostrava no; sorted by distance with it reported.
+}
+
+/// Distance: near Děčín yes, near Ostrava no; sorted by distance with it reported.
+async fn the_search_by_distance(queries: &str) {
     let (_, near) = get(queries, "/services?lat=50.78&lon=14.20&radius_km=5").await;
     assert_eq!(near["total"], 1, "{near}");
     assert!(near["items"][0]["distance_km"].as_f64().unwrap() < 1.0);
@@ -88,8 +104,10 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
     let (status, bad) = get(queries, "/services?radius_km=5").await;
     assert_eq!(status, 422, "{bad}");
     assert_eq!(bad["errors"][0]["field"], "radius_km");
+}
 
-    // A vacancy report changes the board and the map.
+/// A vacancy report changes the board and the map.
+async fn a_vacancy_report_changes_the_board_and_the_map(admin: &Client, queries: &str, id: &str) {
     let reported = admin
         .post(
             &format!("/services/{id}/vacancies"),
@@ -137,17 +155,21 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
     assert!(features
         .iter()
         .any(|f| f["properties"]["code"] == "CZ042" && f["properties"]["free_places"]["20"] == 4));
+}
 
-    // Details.
+/// The details of the service and its provider; an unknown one is not found.
+async fn the_details_of_the_service_and_its_provider(queries: &str, id: &str) {
     let (status, detail) = get(queries, &format!("/services/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(detail["vacancies"][0]["free_places"], 4);
     assert_eq!(detail["vacancies"][0]["stale"], false);
     let (_, p) = get(queries, "/providers/00064581").await;
-    assert_eq!(p["services"][0]["id"], id.as_str());
+    assert_eq!(p["services"][0]["id"], id);
     assert_eq!(get(queries, "/services/nope").await.0, 404);
+}
 
-    // A parameter that does not parse is a problem naming it, on every read route.
+/// A parameter that does not parse is a problem naming it, on every read route.
+async fn a_parameter_that_does_not_parse_is_a_problem_naming_it(queries: &str) {
     for (path, field) in [
         ("/api/v1/services?kind=abc", "kind"),
         ("/api/v1/services?free_now=maybe", "free_now"),
@@ -166,8 +188,6 @@ pub async fn scenario(commands: &str, queries: &str, admin_password: &str) {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
     }
-    czech_search(&admin, queries, &id).await;
-    contacts(&admin, queries).await;
 }
 
 /// The search matches Czech word forms and the words people use for a kind,
