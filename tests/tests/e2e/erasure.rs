@@ -3,12 +3,48 @@
 //! did stays in the log under the pseudonymous account id, still replays,
 //! and no endpoint (read API, audit, exports) shows the person any more.
 
-use crate::client::Client;
-use serde_json::json;
+use crate::client::{Answer, Client};
+use serde_json::{json, Value};
 
 const ICO: &str = "00064581";
 
 async fn scenario(commands: &str, queries: &str, password: &str) {
+    let s = a_person_who_reported_vacancies(commands, queries, password).await;
+    only_an_administrator_erases_and_twice_is_harmless(&s).await;
+    she_can_no_longer_act_or_log_in(&s).await;
+    what_she_did_stays_under_her_pseudonymous_id(&s).await;
+    nothing_shows_the_person(&s).await;
+}
+
+/// What the steps of the erasure scenario share: the services, the
+/// administrator, an auditor, the person (her client and account) and the
+/// service she reported for.
+struct Erasure {
+    commands: String,
+    queries: String,
+    admin: Client,
+    auditor: Client,
+    jana: Client,
+    jana_id: String,
+    service_id: String,
+}
+
+impl Erasure {
+    /// The auditor's GET of `path`.
+    async fn audit(&self, path: String) -> Answer {
+        self.auditor
+            .send(reqwest::Method::GET, &path, None, &[])
+            .await
+    }
+}
+
+/// Jana's vacancy report.
+fn report() -> Value {
+    json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": 3 })
+}
+
+/// A provider's service, a person's account that reported its vacancies, and an auditor.
+async fn a_person_who_reported_vacancies(commands: &str, queries: &str, password: &str) -> Erasure {
     let admin = Client::new(commands).login("admin", password).await;
     let provider = json!({ "ico": ICO, "name": "Oblastní charita Děčín", "address": { "city": "Děčín", "postcode": "40502" } });
     assert_eq!(admin.post("/providers", provider).await.status, 201);
@@ -27,9 +63,8 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let jana = Client::new(commands)
         .login("jana.novakova", "janino-heslo-123")
         .await;
-    let report = json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": 3 });
     assert_eq!(
-        jana.post(&format!("/services/{service_id}/vacancies"), report.clone())
+        jana.post(&format!("/services/{service_id}/vacancies"), report())
             .await
             .status,
         200
@@ -40,8 +75,25 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
     let auditor = Client::new(commands)
         .login("auditor", "auditorske-heslo-1")
         .await;
+    Erasure {
+        commands: commands.to_string(),
+        queries: queries.to_string(),
+        admin,
+        auditor,
+        jana,
+        jana_id,
+        service_id,
+    }
+}
 
-    // Only an administrator erases; erasing twice is harmless.
+/// Only an administrator erases; erasing twice is harmless.
+async fn only_an_administrator_erases_and_twice_is_harmless(s: &Erasure) {
+    let Erasure {
+        admin,
+        auditor,
+        jana_id,
+        ..
+    } = s;
     assert_eq!(
         auditor
             .post(&format!("/accounts/{jana_id}/erase"), json!({}))
@@ -72,10 +124,18 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
             .status,
         422
     );
+}
 
-    // She can no longer act or log in.
+/// She can no longer act or log in.
+async fn she_can_no_longer_act_or_log_in(s: &Erasure) {
+    let Erasure {
+        commands,
+        jana,
+        service_id,
+        ..
+    } = s;
     assert_eq!(
-        jana.post(&format!("/services/{service_id}/vacancies"), report)
+        jana.post(&format!("/services/{service_id}/vacancies"), report())
             .await
             .status,
         401
@@ -89,19 +149,26 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         )
         .await;
     assert_eq!(login.status, 401);
+}
 
-    // What she did stays, under her pseudonymous id, and replays.
-    let get = |path: String| {
-        let auditor = auditor.clone();
-        async move { auditor.send(reqwest::Method::GET, &path, None, &[]).await }
-    };
-    let hers = get(format!("/audit/log?actor={jana_id}")).await;
+/// What she did stays, under her pseudonymous id, and replays.
+async fn what_she_did_stays_under_her_pseudonymous_id(s: &Erasure) {
+    let Erasure {
+        jana_id,
+        service_id,
+        ..
+    } = s;
+    let hers = s.audit(format!("/audit/log?actor={jana_id}")).await;
     assert_eq!(hers.body["total"], 1, "{:?}", hers.body);
     assert_eq!(hers.body["items"][0]["event_type"], "VacancyReported");
-    let replayed = get(format!("/audit/streams/service/{service_id}/state")).await;
+    let replayed = s
+        .audit(format!("/audit/streams/service/{service_id}/state"))
+        .await;
     assert_eq!(replayed.status, 200);
     assert_eq!(replayed.body["state"]["vacancies"][0][3]["free_places"], 3);
-    let account = get(format!("/audit/streams/account/{jana_id}/state")).await;
+    let account = s
+        .audit(format!("/audit/streams/account/{jana_id}/state"))
+        .await;
     assert_eq!(
         (
             account.body["state"]["erased"].clone(),
@@ -109,8 +176,16 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         ),
         (json!(true), json!(true))
     );
+}
 
-    // And nothing shows the person.
+/// And nothing shows the person.
+async fn nothing_shows_the_person(s: &Erasure) {
+    let Erasure {
+        queries,
+        jana_id,
+        service_id,
+        ..
+    } = s;
     let mut seen = Vec::new();
     for path in [
         format!("/audit/streams/account/{jana_id}"),
@@ -119,7 +194,7 @@ async fn scenario(commands: &str, queries: &str, password: &str) {
         format!("/audit/log?actor={jana_id}"),
         format!("/audit/providers/{ICO}"),
     ] {
-        seen.push(get(path).await.body.to_string());
+        seen.push(s.audit(path).await.body.to_string());
     }
     for path in [
         format!("/api/v1/services/{service_id}"),
