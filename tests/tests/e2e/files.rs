@@ -88,8 +88,6 @@ fn raw(base: &str, head: &str, size: Option<usize>) -> u16 {
 
 /// `limit` is the service's file limit; with `streamed_limit`, a body
 /// streamed past it (without a length) is sent too.
-/// `limit` is the service's file limit; with `streamed_limit`, a body
-/// streamed past it (without a length) is sent too.
 async fn scenario(
     commands: &str,
     queries: &str,

@@ -5,6 +5,7 @@
 //! a changed file records exactly the expected changes; a file cut short
 //! imports what it holds and ends nothing.
 
+use command_service::import::sample::{write_sample, SampleSpec, SampleTruth, SECRET_STREET};
 use command_service::import::{import_registry_file, ImportSummary};
 use command_service::settings::AuthSettings;
 use infra::credentials::DynCredentialStore;
@@ -551,7 +552,33 @@ async fn sample_scenario(
     credentials: DynCredentialStore,
     rm: DynReadModelStore,
 ) {
-    use command_service::import::sample::{write_sample, SampleSpec, SECRET_STREET};
+    let s = a_sample_in_the_real_shape(store, credentials, rm);
+    the_import_summary_counts_what_the_file_holds(&s).await;
+    let services = the_read_models_hold_everything_the_file_holds(&s).await;
+    no_secret_address_anywhere(&s, &services).await;
+    the_same_sample_again_records_nothing(&s).await;
+    the_next_days_file_records_only_what_changed(&s).await;
+}
+
+/// What the steps of the sample scenario share: the stores, the territory,
+/// the sample's folder, its spec, its file and what it holds.
+struct Sample {
+    store: DynEventStore,
+    credentials: DynCredentialStore,
+    rm: DynReadModelStore,
+    t: Territory,
+    dir: TempDir,
+    spec: SampleSpec,
+    path: std::path::PathBuf,
+    truth: SampleTruth,
+}
+
+/// A sample of 700 items written over the real territory.
+fn a_sample_in_the_real_shape(
+    store: DynEventStore,
+    credentials: DynCredentialStore,
+    rm: DynReadModelStore,
+) -> Sample {
     let t = infra::territory::load_dir(&shared_data_dir().join("territory")).unwrap();
     let dir = TempDir::new();
     let spec = SampleSpec::scaled(700);
@@ -559,6 +586,27 @@ async fn sample_scenario(
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     let truth = write_sample(&t, &spec, &mut file).unwrap();
     drop(file);
+    Sample {
+        store,
+        credentials,
+        rm,
+        t,
+        dir,
+        spec,
+        path,
+        truth,
+    }
+}
+
+async fn the_import_summary_counts_what_the_file_holds(s: &Sample) {
+    let Sample {
+        store,
+        credentials,
+        t,
+        path,
+        truth,
+        ..
+    } = s;
     let summary = import(&store, &credentials, &path, &t).await.unwrap();
     assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
     assert_eq!(
@@ -594,7 +642,14 @@ async fn sample_scenario(
     assert!(
         truth.secret_addresses > 0 && truth.rows_without_code > 0 && truth.closed_facilities > 0
     );
+}
 
+/// The read models hold every service, target group, age group, capacity, facility
+/// (closed ones as closed) and contact the file holds. Gives the services.
+async fn the_read_models_hold_everything_the_file_holds(s: &Sample) -> Vec<Value> {
+    let Sample {
+        store, rm, truth, ..
+    } = s;
     let generation = project(&store, &rm).await;
     let services = all_services(&rm, generation).await;
     assert_eq!(services.len(), truth.items);
@@ -659,7 +714,12 @@ async fn sample_scenario(
     assert!(
         webs.iter().filter(|w| w.starts_with("http://www.")).count() >= truth.webs_without_scheme
     );
-    // No secret address anywhere: neither in the read models nor in the log.
+    services
+}
+
+/// No secret address anywhere: neither in the read models nor in the log.
+async fn no_secret_address_anywhere(s: &Sample, services: &[Value]) {
+    let Sample { store, truth, .. } = s;
     let published = serde_json::to_string(&services).unwrap();
     let events = events_after(&store, LogPosition::START).await;
     let recorded =
@@ -676,14 +736,36 @@ async fn sample_scenario(
             !text.contains("Statutárová") && !text.contains("Vedoucí") && !text.contains("mpsv.cz")
         );
     }
+}
 
-    // The same file again records nothing.
+/// The same file again records nothing.
+async fn the_same_sample_again_records_nothing(s: &Sample) {
+    let Sample {
+        store,
+        credentials,
+        t,
+        path,
+        truth,
+        ..
+    } = s;
     let head = store.head().await.unwrap();
     let again = import(&store, &credentials, &path, &t).await.unwrap();
     assert_eq!((again.events, again.unchanged), (0, truth.items), "{again}");
     assert_eq!(store.head().await.unwrap(), head);
+}
 
-    // The next day's file: only what changed.
+/// The next day's file: only what changed.
+async fn the_next_days_file_records_only_what_changed(s: &Sample) {
+    let Sample {
+        store,
+        credentials,
+        rm,
+        t,
+        dir,
+        spec,
+        truth,
+        ..
+    } = s;
     let next = dir.path().join("rpss-next.json");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&next).unwrap());
     let day = write_sample(&t, &spec.next_day(), &mut file).unwrap();

@@ -50,8 +50,6 @@ async fn version(store: &DynEventStore, stream_type: &str, id: &str) -> Option<u
 
 /// The whole scenario against one running API; `store` is its event store, read to prove
 /// that refused commands leave the log untouched.
-/// The whole scenario against one running API; `store` is its event store, read to prove
-/// that refused commands leave the log untouched.
 pub async fn scenario(base: &str, admin_login: &str, admin_password: &str, store: DynEventStore) {
     let public = Client::new(base);
     let admin = public.login(admin_login, admin_password).await;
