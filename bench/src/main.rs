@@ -7,10 +7,12 @@
 //! `cargo run --release -p bench -- fold` (rebuild, in-memory fold of 500,000 events)
 //!
 //! `cargo run --release -p bench -- rebuild [--events 200000]` (read models
-//! from the log into PostgreSQL when `BENCH_DATABASE_URL` is set, and SQLite)
+//! from the log into PostgreSQL when `BENCH_DATABASE_URL` is set, and SQLite;
+//! a list, e.g. `--events 100000,1000000,10000000`, grows one log to each size
+//! in turn and reports the append's rate on the way)
 //!
 //! `cargo run --release -p bench -- stats [--services 20000] [--days 1825]
-//! [--events 200000]` (ClickHouse from `BENCH_CLICKHOUSE_URL`, territory from
+//! [--events 200000]` (`--days 365,1825,3650`: one report each) (ClickHouse from `BENCH_CLICKHOUSE_URL`, territory from
 //! `PORTAL_TERRITORY_DIR`)
 //!
 //! `cargo run --release -p bench -- search` (the in-memory index, 20,000 services)
@@ -28,7 +30,7 @@
 //! `cargo build --release --bins --workspace`)
 //!
 //! `cargo run --release -p bench -- http-search [--rate 2000] [--seconds 10]
-//! [--services 20000]` (search through HTTP against the `portal` binary; needs
+//! [--services 20000]` (`--services` and `--rate` take lists: one report each) (search through HTTP against the `portal` binary; needs
 //! `PORTAL_TERRITORY_DIR` or `../shared/data/territory`)
 //!
 //! `cargo run --release -p bench -- freshness [--rate 5000] [--seconds 10]
@@ -37,7 +39,7 @@
 //! PostgreSQL, NATS and ClickHouse from `BENCH_CLICKHOUSE_URL`)
 //!
 //! `cargo run --release -p bench -- import [--services 6733]
-//! [--mode embedded|postgres|both]` (a registry file in the real shape,
+//! [--mode embedded|postgres|both]` (`--services` takes a list) (a registry file in the real shape,
 //! generated, imported twice by `portal import rpss`; build the binaries first)
 //!
 //! `cargo run --release -p bench -- national [--rate 2000] [--seconds 10]`
@@ -53,15 +55,23 @@ use bench::commands::{self, CommandsConfig};
 use bench::{append, Adapter, AppendConfig};
 use std::time::Duration;
 
-fn list(value: &str) -> anyhow::Result<Vec<usize>> {
+fn list<T: std::str::FromStr>(value: &str) -> anyhow::Result<Vec<T>> {
     value
         .split(',')
         .map(|v| {
             v.trim()
                 .parse()
+                .ok()
                 .with_context(|| format!("not a number: {v}"))
         })
         .collect()
+}
+
+/// Before the `i`-th of `runs` reports, when there are several: what it measured.
+fn heading(runs: usize, i: usize, what: &str) {
+    if runs > 1 {
+        println!("{}#### {what}\n", if i == 0 { "" } else { "\n" });
+    }
 }
 
 #[tokio::main]
@@ -73,11 +83,15 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if what == "rebuild" {
-        let n = match (args.next().as_deref(), args.next()) {
-            (Some("--events"), Some(n)) => n.parse()?,
-            _ => 200_000,
+        let sizes = match (args.next().as_deref(), args.next()) {
+            (Some("--events"), Some(n)) => list(&n)?,
+            _ => vec![200_000],
         };
-        println!("{}", bench::rebuild::run(n).await?);
+        anyhow::ensure!(
+            sizes.windows(2).all(|w| w[0] < w[1]),
+            "--events: ascending sizes, the log grows to each in turn"
+        );
+        println!("{}", bench::rebuild::run(&sizes).await?);
         return Ok(());
     }
     if what == "stats" {
@@ -86,18 +100,23 @@ async fn main() -> anyhow::Result<()> {
             days: 5 * 365,
             events: 200_000,
         };
+        let mut days = vec![config.days];
         while let Some(flag) = args.next() {
             let value = args
                 .next()
                 .with_context(|| format!("{flag} needs a value"))?;
             match flag.as_str() {
                 "--services" => config.services = value.parse()?,
-                "--days" => config.days = value.parse()?,
+                "--days" => days = list(&value)?,
                 "--events" => config.events = value.parse()?,
                 other => anyhow::bail!("unknown flag {other:?}"),
             }
         }
-        println!("{}", bench::stats::run(&config).await?);
+        for (i, &d) in days.iter().enumerate() {
+            config.days = d;
+            heading(days.len(), i, &format!("{d} days of history"));
+            println!("{}", bench::stats::run(&config).await?);
+        }
         return Ok(());
     }
     if what == "files" {
@@ -125,13 +144,13 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if what == "import" {
-        let (mut services, mut modes) = (6_733, vec!["embedded".to_string()]);
+        let (mut services, mut modes) = (vec![6_733], vec!["embedded".to_string()]);
         while let Some(flag) = args.next() {
             let value = args
                 .next()
                 .with_context(|| format!("{flag} needs a value"))?;
             match flag.as_str() {
-                "--services" => services = value.parse()?,
+                "--services" => services = list(&value)?,
                 "--mode" if value == "both" => {
                     modes = vec!["embedded".into(), "postgres".into()];
                 }
@@ -139,36 +158,49 @@ async fn main() -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown flag {other:?}"),
             }
         }
-        println!("{}", bench::import::import(services, &modes).await?);
+        for (i, &n) in services.iter().enumerate() {
+            heading(services.len(), i, &format!("{n} services in the file"));
+            println!("{}", bench::import::import(n, &modes).await?);
+        }
         return Ok(());
     }
     if what == "http-search" || what == "freshness" || what == "national" {
-        let mut config = bench::read::ReadConfig {
-            seconds: Duration::from_secs(10),
-            rate: if what == "freshness" { 5000.0 } else { 2000.0 },
-            services: 20_000,
-        };
+        let mut seconds = Duration::from_secs(10);
+        let mut rates = vec![if what == "freshness" { 5000.0 } else { 2000.0 }];
+        let mut services = vec![20_000];
         let mut mode = "embedded".to_string();
         while let Some(flag) = args.next() {
             let value = args
                 .next()
                 .with_context(|| format!("{flag} needs a value"))?;
             match flag.as_str() {
-                "--seconds" => config.seconds = Duration::from_secs_f64(value.parse()?),
-                "--rate" => config.rate = value.parse()?,
-                "--services" => config.services = value.parse()?,
+                "--seconds" => seconds = Duration::from_secs_f64(value.parse()?),
+                "--rate" => rates = list(&value)?,
+                "--services" => services = list(&value)?,
                 "--mode" => mode = value,
                 other => anyhow::bail!("unknown flag {other:?}"),
             }
         }
-        let report = if what == "national" {
-            bench::import::national(&config).await?
-        } else if what == "freshness" {
-            bench::read::freshness(&config, &mode).await?
-        } else {
-            bench::read::search(&config).await?
-        };
-        println!("{report}");
+        let runs: Vec<(usize, f64)> = services
+            .iter()
+            .flat_map(|&n| rates.iter().map(move |&r| (n, r)))
+            .collect();
+        for (i, &(n, rate)) in runs.iter().enumerate() {
+            let config = bench::read::ReadConfig {
+                seconds,
+                rate,
+                services: n,
+            };
+            heading(runs.len(), i, &format!("{n} services, {rate} per second"));
+            let report = if what == "national" {
+                bench::import::national(&config).await?
+            } else if what == "freshness" {
+                bench::read::freshness(&config, &mode).await?
+            } else {
+                bench::read::search(&config).await?
+            };
+            println!("{report}");
+        }
         return Ok(());
     }
     if what == "commands" {

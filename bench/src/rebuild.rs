@@ -18,7 +18,8 @@ use time::OffsetDateTime;
 /// Services in the generated log; the rest of the events are vacancy reports.
 const SERVICES: usize = 2000;
 
-async fn write_log(store: &DynEventStore, n: usize) -> anyhow::Result<()> {
+/// Extends a log of `from` events to `to`: the services first, then vacancy reports.
+async fn write_log(store: &DynEventStore, from: usize, to: usize) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     let details = ServiceDetails {
         name: "Azylový dům".into(),
@@ -43,7 +44,7 @@ async fn write_log(store: &DynEventStore, n: usize) -> anyhow::Result<()> {
         media: Vec::new(),
     };
     let meta = EventMetadata::new(Actor::system());
-    for s in 0..SERVICES {
+    for s in from.min(SERVICES)..SERVICES {
         let e = ServiceEvent::ServiceRegistered {
             provider_ico: "00064581".into(),
             details: details.clone(),
@@ -59,12 +60,12 @@ async fn write_log(store: &DynEventStore, n: usize) -> anyhow::Result<()> {
             .await?;
     }
     // Vacancy reports in appends of 100 to one service each, 8 appends at a time.
-    let mut written = SERVICES;
-    let mut round = 0;
-    while written < n {
+    let mut written = from.max(SERVICES);
+    let mut round = written / 100;
+    while written < to {
         let mut tasks = tokio::task::JoinSet::new();
         for k in 0..8 {
-            let size = 100.min(n - written);
+            let size = 100.min(to - written);
             if size == 0 {
                 break;
             }
@@ -97,31 +98,41 @@ async fn write_log(store: &DynEventStore, n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// For each size in `sizes` (ascending): the log extended to it (the
+/// append's rate), the whole log read (the baseline) and rebuilt.
 async fn measure(
     name: &str,
     events: DynEventStore,
     read_models: DynReadModelStore,
-    n: usize,
+    sizes: &[usize],
 ) -> anyhow::Result<Vec<String>> {
-    write_log(&events, n).await?;
-    let started = Instant::now();
-    let mut read = 0;
-    let mut from = LogPosition::START;
-    loop {
-        let page = events.read_all(from, projection_service::BATCH).await?;
-        let Some(last) = page.last() else { break };
-        from = last.log_position();
-        read += page.len();
+    let mut rows = Vec::new();
+    let mut logged = 0;
+    for &n in sizes {
+        let started = Instant::now();
+        write_log(&events, logged, n).await?;
+        let appended = (n - logged) as f64 / started.elapsed().as_secs_f64();
+        logged = n;
+        let started = Instant::now();
+        let mut read = 0;
+        let mut from = LogPosition::START;
+        loop {
+            let page = events.read_all(from, projection_service::BATCH).await?;
+            let Some(last) = page.last() else { break };
+            from = last.log_position();
+            read += page.len();
+        }
+        let baseline = read as f64 / started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        projection_service::rebuild_all(&events, &read_models).await?;
+        let took = started.elapsed();
+        let rate = n as f64 / took.as_secs_f64();
+        rows.push(format!(
+            "| {name} | {n} | {appended:.0} | {baseline:.0} | {rate:.0} | {:.2} |",
+            took.as_secs_f64()
+        ));
     }
-    let baseline = read as f64 / started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    projection_service::rebuild_all(&events, &read_models).await?;
-    let took = started.elapsed();
-    let rate = n as f64 / took.as_secs_f64();
-    Ok(vec![
-        format!("| {name} | rebuild of every read model ({n} events, {SERVICES} services) | {rate:.0} | {:.2} |", took.as_secs_f64()),
-        format!("| {name} | baseline: read the log only, pages of {} | {baseline:.0} | – |", projection_service::BATCH),
-    ])
+    Ok(rows)
 }
 
 /// Measures both stores (PostgreSQL from `BENCH_DATABASE_URL` when set) and
@@ -129,10 +140,12 @@ async fn measure(
 ///
 /// # Errors
 /// When a store cannot be opened or written.
-pub async fn run(n: usize) -> anyhow::Result<String> {
+pub async fn run(sizes: &[usize]) -> anyhow::Result<String> {
     let mut rows = vec![
-        "| store | what | events/s | seconds |".to_string(),
-        "|---|---|---:|---:|".to_string(),
+        format!("Every read model rebuilt from the log of {SERVICES} services and their vacancy reports, the log grown to each size in turn."),
+        String::new(),
+        format!("| store | events in the log | append: events/s while the log grows to it (8 × 100) | baseline: read the whole log, pages of {} (events/s) | rebuild: events/s | rebuild: seconds |", projection_service::BATCH),
+        "|---|---:|---:|---:|---:|---:|".to_string(),
     ];
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("DATABASE_URL"))
     {
@@ -145,7 +158,7 @@ pub async fn run(n: usize) -> anyhow::Result<String> {
         let pool = store.pool().clone();
         let read_models: DynReadModelStore =
             Arc::new(infra::read_model::postgres::PostgresReadModelStore::new(pool.clone()).await?);
-        let result = measure("PostgreSQL", Arc::new(store), read_models, n).await;
+        let result = measure("PostgreSQL", Arc::new(store), read_models, sizes).await;
         pool.get()
             .await?
             .batch_execute(&format!("DROP SCHEMA {} CASCADE", settings.schema))
@@ -165,7 +178,7 @@ pub async fn run(n: usize) -> anyhow::Result<String> {
     let read_models: DynReadModelStore = Arc::new(
         infra::read_model::sqlite::SqliteReadModelStore::open(dir.join("read_models.sqlite3"))?,
     );
-    let result = measure("SQLite (embedded)", events, read_models, n).await;
+    let result = measure("SQLite (embedded)", events, read_models, sizes).await;
     let _ = std::fs::remove_dir_all(&dir);
     rows.extend(result?);
     Ok(rows.join("\n"))
