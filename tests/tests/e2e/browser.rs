@@ -68,16 +68,16 @@ fn chromium_and_the_browser_tests_packages(commands: &str, queries: &str) -> Chr
 /// A provider with an asylum house in Děčín, its account, and an open survey for the
 /// providers of the kraj. Gives the methodologist, the survey and its opening.
 async fn a_provider_and_an_open_survey_of_its_kraj(admin: &Client) -> (Client, String, Answer) {
-    asylum_house(&admin, ICO, "Charita Děčín", "Azylový dům Naděje", "").await;
+    asylum_house(admin, ICO, "Charita Děčín", "Azylový dům Naděje", "").await;
     account(
-        &admin,
+        admin,
         "charita",
         "provider",
         json!({ "kind": "provider", "code": ICO }),
     )
     .await;
     let metodik = account(
-        &admin,
+        admin,
         "metodik",
         "methodologist",
         json!({ "kind": "kraj", "code": "CZ042" }),
@@ -104,7 +104,7 @@ async fn a_provider_and_an_open_survey_of_its_kraj(admin: &Client) -> (Client, S
 /// Community planning, news and grants, for the pages of the other roles. Gives the plan.
 async fn a_plan_in_force_news_and_a_grant_call(admin: &Client, metodik: &Client) -> String {
     let komisar = account(
-        &admin,
+        admin,
         "komisar",
         "commissioner",
         json!({ "kind": "kraj", "code": "CZ042" }),
@@ -195,19 +195,19 @@ async fn the_browser_scenarios_pass_with_their_screenshots(
     let shots = workspace().join("target/browser-screenshots").join(mode);
     let _ = std::fs::remove_dir_all(&shots);
     let mut node = std::process::Command::new("node");
-    node.current_dir(&scripts)
+    node.current_dir(scripts)
         .arg("portal.mjs")
         .env("PORTAL_URL", queries)
         .env("SCREENSHOT_DIR", &shots)
-        .env("CHROMIUM", &chromium)
+        .env("CHROMIUM", chromium)
         .env("PROVIDER_LOGIN", "charita")
         .env("PROVIDER_PASSWORD", "heslo-pro-test-1")
         .env("SERVICE_WORDS", "naděje azyl")
         .env("SERVICE_NAME", "Azylový dům Naděje")
         .env("KRAJ", "CZ042")
         .env("KRAJ_NAME", "Ústecký kraj")
-        .env("SURVEY_ID", &survey_id)
-        .env("PLAN_ID", &plan_id)
+        .env("SURVEY_ID", survey_id)
+        .env("PLAN_ID", plan_id)
         .env("PLAN_TITLE", "Střednědobý plán Ústeckého kraje");
     // The portal runs on this test's runtime: wait for the browser off it.
     let out = tokio::task::spawn_blocking(move || node.output())

@@ -133,7 +133,7 @@ async fn a_public_thread_opened_by_anyone_answered_by_a_provider(
     assert_eq!(opened.status, 201, "{:?}", opened.body);
     let thread = opened.body["stream_id"].as_str().unwrap().to_string();
     let secret = opened.body["author_secret"].as_str().unwrap().to_string();
-    let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &opened).await;
+    let shown = read(public_reader, &format!("/forum/threads/{thread}"), &opened).await;
     assert_eq!(shown.status, 200);
     assert_eq!(shown.body["title"], "Kde najdu odlehčovací službu?");
     assert_eq!(shown.body["posts"][0]["name"], "Jana z Děčína");
@@ -158,7 +158,7 @@ async fn a_public_thread_opened_by_anyone_answered_by_a_provider(
         .await;
     assert_eq!(answer.status, 201);
     let answer_id = answer.body["post_id"].as_str().unwrap().to_string();
-    let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &answer).await;
+    let shown = read(public_reader, &format!("/forum/threads/{thread}"), &answer).await;
     let posts = shown.body["posts"].as_array().unwrap();
     assert_eq!(posts.len(), 3);
     assert_eq!(posts[1]["author_id"], jana_id);
@@ -187,10 +187,10 @@ async fn only_its_author_edits_a_post(s: &Forum, thread: &str, answer_id: &str) 
             .await
         }
     };
-    assert_eq!(edit(&metodik).await.status, 403);
-    let edited = edit(&charita).await;
+    assert_eq!(edit(metodik).await.status, 403);
+    let edited = edit(charita).await;
     assert_eq!(edited.status, 200);
-    let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &edited).await;
+    let shown = read(public_reader, &format!("/forum/threads/{thread}"), &edited).await;
     assert_eq!(shown.body["posts"][2]["body"], "Volejte 412 000 001.");
     assert!(shown.body["posts"][2]["edited_at"].is_string());
 }
@@ -214,7 +214,7 @@ async fn moderation_hides_a_post_and_locks_the_thread(
     assert_eq!(charita.post(&hide_path, hide.clone()).await.status, 403);
     let hidden = metodik.post(&hide_path, hide.clone()).await;
     assert_eq!(hidden.status, 200);
-    let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &hidden).await;
+    let shown = read(public_reader, &format!("/forum/threads/{thread}"), &hidden).await;
     let p = &shown.body["posts"][2];
     assert_eq!(
         (p["hidden"].clone(), p["name"].clone(), p["body"].clone()),
@@ -234,7 +234,7 @@ async fn moderation_hides_a_post_and_locks_the_thread(
         )
         .await;
     assert_eq!(refused.status, 409, "{:?}", refused.body);
-    let list = read(&public_reader, "/forum/threads", &locked).await;
+    let list = read(public_reader, "/forum/threads", &locked).await;
     assert_eq!(list.body["total"], 1);
     assert_eq!(list.body["items"][0]["name"], "Jana z Děčína");
     assert_eq!(list.body["items"][0]["locked"], "Vyřešeno.");
@@ -285,7 +285,7 @@ async fn the_professional_section_is_for_accounts_only(s: &Forum) {
     assert_eq!(anonymous_reply.status, 401);
     assert_eq!(
         read(
-            &public_reader,
+            public_reader,
             "/forum/threads?section=professional",
             &pro_opened
         )
@@ -295,7 +295,7 @@ async fn the_professional_section_is_for_accounts_only(s: &Forum) {
     );
     assert_eq!(
         read(
-            &public_reader,
+            public_reader,
             &format!("/forum/threads/{pro_thread}"),
             &pro_opened
         )
@@ -331,7 +331,7 @@ async fn a_hidden_opening_post_leaves_the_title_in_the_list(s: &Forum, thread: &
         metodik,
         ..
     } = s;
-    let first_id = shown_first_id(&public_reader, &thread).await;
+    let first_id = shown_first_id(public_reader, thread).await;
     let hidden_first = metodik
         .post(
             &format!("/forum/threads/{thread}/posts/{first_id}/hide"),
@@ -339,7 +339,7 @@ async fn a_hidden_opening_post_leaves_the_title_in_the_list(s: &Forum, thread: &
         )
         .await;
     assert_eq!(hidden_first.status, 200);
-    let list = read(&public_reader, "/forum/threads", &hidden_first).await;
+    let list = read(public_reader, "/forum/threads", &hidden_first).await;
     assert_eq!(
         list.body["items"][0]["title"],
         "Kde najdu odlehčovací službu?"
@@ -407,7 +407,7 @@ async fn an_author_erases_themselves_an_administrator_erases_an_account(
         .post("/forum/authors/erase", json!({ "author_secret": secret }))
         .await;
     assert_eq!(erased.status, 200, "{:?}", erased.body);
-    let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &erased).await;
+    let shown = read(public_reader, &format!("/forum/threads/{thread}"), &erased).await;
     let posts = shown.body["posts"].as_array().unwrap();
     for p in &posts[..2] {
         assert_eq!(
@@ -458,7 +458,7 @@ async fn an_author_erases_themselves_an_administrator_erases_an_account(
         .post(&format!("/forum/authors/{charita_id}/erase"), json!({}))
         .await;
     assert_eq!(erased.status, 200);
-    let shown = read(&public_reader, &format!("/forum/threads/{thread}"), &erased).await;
+    let shown = read(public_reader, &format!("/forum/threads/{thread}"), &erased).await;
     assert_eq!(shown.body["posts"][2]["erased"], true);
 }
 

@@ -168,13 +168,13 @@ async fn the_provider_applies_once_before_the_deadline(
         ..
     } = s;
     let submitted = charita
-        .post("/grants/applications", application(&call_id, &service_id))
+        .post("/grants/applications", application(call_id, service_id))
         .await;
     assert_eq!(submitted.status, 201, "{:?}", submitted.body);
     let app_id = submitted.body["stream_id"].as_str().unwrap().to_string();
     // One application per service and call: a second one is refused, saying why.
     let again = charita
-        .post("/grants/applications", application(&call_id, &service_id))
+        .post("/grants/applications", application(call_id, service_id))
         .await;
     assert_eq!(again.status, 409, "{:?}", again.body);
     assert!(
@@ -187,13 +187,13 @@ async fn the_provider_applies_once_before_the_deadline(
     let other = admin
         .post(
             "/grants/applications",
-            application(&call_id, "no-such-service"),
+            application(call_id, "no-such-service"),
         )
         .await;
     assert_eq!(other.status, 422, "{:?}", other.body);
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let late = charita
-        .post("/grants/applications", application(&short_id, &service_id))
+        .post("/grants/applications", application(short_id, service_id))
         .await;
     assert_eq!(late.status, 409, "{:?}", late.body);
     assert!(late.body["detail"].as_str().unwrap().contains("deadline"));
@@ -346,10 +346,7 @@ async fn an_application_being_evaluated_shows_its_state_only(s: &Grants, call_id
         ..
     } = s;
     let pending = charita
-        .post(
-            "/grants/applications",
-            application(&call_id, &second_service),
-        )
+        .post("/grants/applications", application(call_id, second_service))
         .await;
     let pending_id = pending.body["stream_id"].as_str().unwrap();
     let (_, p) = get(

@@ -258,7 +258,7 @@ async fn the_first_import_registers_everything_but_no_names(s: &Imported) {
         first,
         ..
     } = s;
-    let summary = import(&store, &credentials, &first, &t).await.unwrap();
+    let summary = import(store, credentials, first, t).await.unwrap();
     assert_eq!(
         (
             summary.items,
@@ -277,7 +277,7 @@ async fn the_first_import_registers_everything_but_no_names(s: &Imported) {
         "a capacity that is no count is left out, the service imported: {:?}",
         summary.warnings
     );
-    let all = events_after(&store, LogPosition::START).await;
+    let all = events_after(store, LogPosition::START).await;
     let text = serde_json::to_string(&all.iter().map(|e| &e.payload).collect::<Vec<_>>()).unwrap();
     assert!(
         !text.contains("Statutárová") && !text.contains("Vedoucí"),
@@ -291,7 +291,7 @@ async fn the_read_models_field_by_field(s: &Imported) {
     let Imported {
         store, rm, places, ..
     } = s;
-    let generation = project(&store, &rm).await;
+    let generation = project(store, rm).await;
     let doc = |key: String| {
         let rm = rm.clone();
         async move { rm.get(generation, SERVICES, &key).await.unwrap().unwrap() }
@@ -384,7 +384,7 @@ async fn the_same_file_again_changes_nothing(s: &Imported) -> LogPosition {
         ..
     } = s;
     let head = store.head().await.unwrap().unwrap();
-    let again = import(&store, &credentials, &first, &t).await.unwrap();
+    let again = import(store, credentials, first, t).await.unwrap();
     assert_eq!((again.events, again.unchanged), (0, 120), "{again}");
     assert_eq!(store.head().await.unwrap(), Some(head));
     head
@@ -403,7 +403,7 @@ async fn a_changed_file_makes_exactly_the_expected_changes(s: &Imported, head: L
     } = s;
     let mut items: Vec<Value> = (0..120)
         .filter(|&i| i != 2)
-        .map(|i| item(i, &places))
+        .map(|i| item(i, places))
         .collect();
     items[0]["formy"][0]["kapacity"][0]["pocet"] = json!(35);
     items[1]["ciloveSkupiny"] =
@@ -416,17 +416,17 @@ async fn a_changed_file_makes_exactly_the_expected_changes(s: &Imported, head: L
     }
     let fixed = items.iter().position(|i| i["id"] == 5011).unwrap();
     items[fixed] = {
-        let mut ok = item(11, &places);
+        let mut ok = item(11, places);
         ok["formy"][0]["kapacity"][0]["pocet"] = json!(12);
         ok
     };
-    items.push(item(200, &places));
-    let second = write(&dir, "rpss-2.json", items);
-    let changed = import(&store, &credentials, &second, &t).await.unwrap();
+    items.push(item(200, places));
+    let second = write(dir, "rpss-2.json", items);
+    let changed = import(store, credentials, &second, t).await.unwrap();
     assert!(changed.skipped.is_empty(), "{:?}", changed.skipped);
     // Seven changes: a provider's details, three services changed, one
     // ended, one registered, and the registry's contents recorded.
-    let recorded = at_least(&store, head, 7).await;
+    let recorded = at_least(store, head, 7).await;
     let mut got: Vec<(String, String, Vec<String>)> = recorded
         .iter()
         .map(|e| {
@@ -483,7 +483,7 @@ async fn a_changed_file_makes_exactly_the_expected_changes(s: &Imported, head: L
         (3, 1, 1, 1),
         "{changed}"
     );
-    let generation = project(&store, &rm).await;
+    let generation = project(store, rm).await;
     let s0 = rm
         .get(generation, SERVICES, "rpss-5000")
         .await
@@ -508,13 +508,13 @@ async fn a_file_cut_short_ends_nothing(s: &Imported) {
         first,
         ..
     } = s;
-    let bytes = std::fs::read(&first).unwrap();
+    let bytes = std::fs::read(first).unwrap();
     let cut = dir.path().join("rpss-cut.json");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let head = store.head().await.unwrap().unwrap();
-    let err = import(&store, &credentials, &cut, &t).await.unwrap_err();
+    let err = import(store, credentials, &cut, t).await.unwrap_err();
     assert!(format!("{err:#}").contains("rpss-cut.json"), "{err:#}");
-    let after_cut = events_after(&store, head).await;
+    let after_cut = events_after(store, head).await;
     assert!(
         after_cut
             .iter()
@@ -607,7 +607,7 @@ async fn the_import_summary_counts_what_the_file_holds(s: &Sample) {
         truth,
         ..
     } = s;
-    let summary = import(&store, &credentials, &path, &t).await.unwrap();
+    let summary = import(store, credentials, path, t).await.unwrap();
     assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
     assert_eq!(
         (
@@ -650,8 +650,8 @@ async fn the_read_models_hold_everything_the_file_holds(s: &Sample) -> Vec<Value
     let Sample {
         store, rm, truth, ..
     } = s;
-    let generation = project(&store, &rm).await;
-    let services = all_services(&rm, generation).await;
+    let generation = project(store, rm).await;
+    let services = all_services(rm, generation).await;
     assert_eq!(services.len(), truth.items);
     let count = |f: &dyn Fn(&Value) -> usize| services.iter().map(f).sum::<usize>();
     let len = |v: &Value| v.as_array().map_or(0, Vec::len);
@@ -721,7 +721,7 @@ async fn the_read_models_hold_everything_the_file_holds(s: &Sample) -> Vec<Value
 async fn no_secret_address_anywhere(s: &Sample, services: &[Value]) {
     let Sample { store, truth, .. } = s;
     let published = serde_json::to_string(&services).unwrap();
-    let events = events_after(&store, LogPosition::START).await;
+    let events = events_after(store, LogPosition::START).await;
     let recorded =
         serde_json::to_string(&events.iter().map(|e| &e.payload).collect::<Vec<_>>()).unwrap();
     for text in [&published, &recorded] {
@@ -749,7 +749,7 @@ async fn the_same_sample_again_records_nothing(s: &Sample) {
         ..
     } = s;
     let head = store.head().await.unwrap();
-    let again = import(&store, &credentials, &path, &t).await.unwrap();
+    let again = import(store, credentials, path, t).await.unwrap();
     assert_eq!((again.events, again.unchanged), (0, truth.items), "{again}");
     assert_eq!(store.head().await.unwrap(), head);
 }
@@ -768,9 +768,9 @@ async fn the_next_days_file_records_only_what_changed(s: &Sample) {
     } = s;
     let next = dir.path().join("rpss-next.json");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&next).unwrap());
-    let day = write_sample(&t, &spec.next_day(), &mut file).unwrap();
+    let day = write_sample(t, &spec.next_day(), &mut file).unwrap();
     drop(file);
-    let update = import(&store, &credentials, &next, &t).await.unwrap();
+    let update = import(store, credentials, &next, t).await.unwrap();
     assert!(update.skipped.is_empty(), "{:?}", update.skipped);
     assert_eq!(
         (
@@ -783,8 +783,8 @@ async fn the_next_days_file_records_only_what_changed(s: &Sample) {
         "{update} / {day:?}"
     );
     assert!(day.changed > 0 && day.new > 0 && day.newly_ended > 0 && day.gone > 0);
-    let generation = project(&store, &rm).await;
-    let services = all_services(&rm, generation).await;
+    let generation = project(store, rm).await;
+    let services = all_services(rm, generation).await;
     assert_eq!(
         services.iter().filter(|s| s["status"] == "ended").count(),
         truth.ended + day.newly_ended + day.gone

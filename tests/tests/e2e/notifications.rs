@@ -280,7 +280,7 @@ async fn one_click_stops_the_reminders(s: &Messages, smtp: &PrivateSmtp, unsubsc
     assert_eq!(one_click(format!("{command_url}x")).await, 422);
     assert_eq!(one_click(command_url).await, 200);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while outbox(&admin).await["suppressed"].as_u64().unwrap_or(0) == 0 {
+    while outbox(admin).await["suppressed"].as_u64().unwrap_or(0) == 0 {
         assert!(Instant::now() < deadline, "no reminder was suppressed");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -366,18 +366,19 @@ async fn an_smtp_server_away_delays_a_message(s: &Messages, smtp: &mut PrivateSm
         .await;
     assert_eq!(asked.status, 202);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while outbox(&admin).await["pending"].as_u64().unwrap_or(0) == 0 {
+    while outbox(admin).await["pending"].as_u64().unwrap_or(0) == 0 {
         assert!(Instant::now() < deadline, "the message never waited");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     smtp.start_again();
-    drained(&admin).await;
+    drained(admin).await;
     assert_eq!(to_jana(smtp).len(), before + 1, "{:?}", to_jana(smtp));
     before
 }
 
-/// 5. An erased account gets nothing more: a message decided before the erasure is not sent.
+/// An erased account gets nothing more: a message decided before the erasure is not sent.
+///
 /// (The reminders, suppressed since the unsubscription, stop with the service's suspension.)
 async fn an_erased_account_gets_nothing_more(
     s: &Messages,
@@ -399,14 +400,14 @@ async fn an_erased_account_gets_nothing_more(
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    drained(&admin).await;
+    drained(admin).await;
     smtp.stop();
-    let suppressed = outbox(&admin).await["suppressed"].as_u64().unwrap();
+    let suppressed = outbox(admin).await["suppressed"].as_u64().unwrap();
     public
         .post("/auth/password-reset", json!({ "login": "jana" }))
         .await;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while outbox(&admin).await["pending"].as_u64().unwrap_or(0) == 0 {
+    while outbox(admin).await["pending"].as_u64().unwrap_or(0) == 0 {
         assert!(Instant::now() < deadline, "the message never waited");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -415,7 +416,7 @@ async fn an_erased_account_gets_nothing_more(
         .await;
     assert_eq!(erased.status, 200, "{:?}", erased.body);
     smtp.start_again();
-    let report = drained(&admin).await;
+    let report = drained(admin).await;
     assert_eq!(to_jana(smtp).len(), before + 1, "{:?}", to_jana(smtp));
     assert_eq!(report["suppressed"].as_u64().unwrap(), suppressed + 1);
     assert_eq!(report["failed"], 0, "{report}");

@@ -223,7 +223,7 @@ async fn a_norm_and_a_history_of_services(
         .send(reqwest::Method::PUT, "/stats/norms/13", Some(norm), &[])
         .await;
     assert_eq!(anonymous.status, 401);
-    history(&store).await;
+    history(store).await;
     after
 }
 

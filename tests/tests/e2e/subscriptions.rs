@@ -152,8 +152,8 @@ async fn by_the_api_a_krajs_news(s: &Subscriptions, smtp: &PrivateSmtp) -> Strin
     assert!(confirmation
         .text()
         .contains(&format!("{public_url}/odber/potvrdit?t=")));
-    let lide_token = token(&confirmation, "/odber/potvrdit");
-    lide_token
+
+    token(&confirmation, "/odber/potvrdit")
 }
 
 /// By the web form: new free places of azylové domy in the ORP Děčín; a wrong e-mail shows
@@ -191,8 +191,8 @@ async fn by_the_web_form_new_free_places_in_an_orp(
     assert!(confirmation
         .text()
         .contains("nová volná místa: azylové domy, ORP Děčín"));
-    let hledam_token = token(&confirmation, "/odber/potvrdit");
-    hledam_token
+
+    token(&confirmation, "/odber/potvrdit")
 }
 
 /// An article before the confirmation is not in the digest; a forged link confirms
@@ -220,7 +220,7 @@ async fn an_article_before_the_confirmation_is_not_in_the_digest(
     assert_eq!(confirmed.status, 200, "{:?}", confirmed.body);
     let (status, _, page) = get(web, &format!("/odber/potvrdit?t={hledam_token}")).await;
     assert!(status == 200 && page.contains("Potvrdit odběr"), "{page}");
-    let (status, page) = form(web, "/odber/potvrdit", &[("t", &hledam_token)]).await;
+    let (status, page) = form(web, "/odber/potvrdit", &[("t", hledam_token)]).await;
     assert!(
         status == 200 && page.contains("Odběr je potvrzený"),
         "{page}"
@@ -315,7 +315,7 @@ async fn the_digests_list_what_is_new_for_each(
     (unsubscribe, lide, hledam)
 }
 
-/// 6. One click ends the subscription: the next article is not sent.
+/// One click ends the subscription: the next article is not sent.
 async fn one_click_ends_the_subscription(s: &Subscriptions, smtp: &PrivateSmtp, unsubscribe: &str) {
     let Subscriptions {
         commands,
