@@ -482,11 +482,15 @@ async fn roles_scenario(commands: &str, queries: &str, password: &str) {
     let s = roles(commands, queries, password).await;
     a_provider_edits_its_service(&s).await;
     the_provider_suspends_its_service_and_resumes_it(&s).await;
-    a_methodologist_publishes_news_and_opens_a_survey(&s).await;
+    a_methodologist_publishes_news_of_its_kraj(&s).await;
+    a_survey_written_as_text_is_checked_and_previewed(&s).await;
+    the_methodologist_defines_a_survey_and_opens_it(&s).await;
     the_kraj_schedules_events_and_files_documents_a_provider_offers_a_job(&s).await;
     the_professional_forum_is_for_signed_in_accounts(&s).await;
     a_commissioner_rejects_a_revision_and_approves_the_next(&s).await;
-    the_commissioners_own_plan_is_written_as_text(&s).await;
+    let prevence = the_commissioner_creates_a_plan_a_bad_line_is_named(&s).await;
+    a_preview_of_the_revision_proposes_nothing(&s, &prevence).await;
+    the_revision_is_approved_a_measure_evaluated_and_the_next_starts_from_it(&s, &prevence).await;
     a_commissioner_announces_a_grant_call(&s).await;
     let call = the_provider_applies_once(&s).await;
     the_commissioner_evaluates_and_decides_and_the_public_sees_it(&s, &call).await;
@@ -705,8 +709,8 @@ async fn the_provider_suspends_its_service_and_resumes_it(s: &Roles) {
     assert!(!public.html.contains("pozastaveno"), "{}", public.html);
 }
 
-/// A methodologist publishes news and writes a survey, then opens it.
-async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
+/// A methodologist publishes news of its kraj, not of another.
+async fn a_methodologist_publishes_news_of_its_kraj(s: &Roles) {
     let Roles {
         queries, metodik, ..
     } = s;
@@ -743,6 +747,12 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
     )
     .await;
     assert_eq!(elsewhere.status, 403, "another kraj: {}", elsewhere.html);
+}
+
+/// A survey written as text: a bad line is refused with the form again; a preview shows
+/// the questions as they would be saved and saves nothing.
+async fn a_survey_written_as_text_is_checked_and_previewed(s: &Roles) {
+    let Roles { metodik, .. } = s;
     let bad = act(
         metodik,
         vec![
@@ -785,6 +795,14 @@ async fn a_methodologist_publishes_news_and_opens_a_survey(s: &Roles) {
         "{}",
         preview.html
     );
+}
+
+/// The methodologist defines the survey, sees it as in preparation, opens it; the public
+/// page shows it open.
+async fn the_methodologist_defines_a_survey_and_opens_it(s: &Roles) {
+    let Roles {
+        queries, metodik, ..
+    } = s;
     let defined = act(
         metodik,
         vec![
@@ -1127,11 +1145,10 @@ async fn a_commissioner_rejects_a_revision_and_approves_the_next(s: &Roles) {
         .contains("revize 2</a> — schválená · <strong>platná</strong>"));
 }
 
-/// The commissioner's own plan: created, a revision written as text (a bad
-/// line is named), approved, a measure evaluated; the next revision's
-/// form starts from the last one.
-async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
-    let Roles { queries, k, .. } = s;
+/// The commissioner's own plan: created; a revision written as text with a bad line is
+/// refused, the line named. Gives the plan.
+async fn the_commissioner_creates_a_plan_a_bad_line_is_named(s: &Roles) -> String {
+    let Roles { k, .. } = s;
     let created = act(
         k,
         vec![
@@ -1181,14 +1198,19 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
         "{}",
         bad_text.html
     );
-    // A preview shows where each measure lands, and proposes nothing: a
-    // measure added at the end goes under the goal it names.
+    prevence
+}
+
+/// A preview shows where each measure lands, and proposes nothing: a
+/// measure added at the end goes under the goal it names.
+async fn a_preview_of_the_revision_proposes_nothing(s: &Roles, prevence: &str) {
+    let Roles { queries, k, .. } = s;
     let text = "P | P1 | Prevence\nC | C1 | Méně lidí na ulici\nC | C2 | Dluhy\nO | O2 | Poradna | Obec | 10 000 | 2027-03-31\nO | O1 | Terénní program | Město Děčín | 250 000 | 2027-06-30 | C1";
     let preview = act(
         k,
         vec![
             ("action", "propose_revision"),
-            ("plan", prevence.as_str()),
+            ("plan", prevence),
             ("period_from", "2026"),
             ("period_to", "2028"),
             ("content", text),
@@ -1211,12 +1233,21 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
         "a preview proposes nothing: {}",
         plan_page.html
     );
+}
+
+/// The revision is proposed and approved, a measure evaluated; the next revision's form
+/// starts from the last one.
+async fn the_revision_is_approved_a_measure_evaluated_and_the_next_starts_from_it(
+    s: &Roles,
+    prevence: &str,
+) {
+    let Roles { queries, k, .. } = s;
     let text = "P | P1 | Prevence\nC | C1 | Méně lidí na ulici\nO | O1 | Terénní program | Město Děčín | 250 000 | 2027-06-30";
     let proposed = act(
         k,
         vec![
             ("action", "propose_revision"),
-            ("plan", prevence.as_str()),
+            ("plan", prevence),
             ("period_from", "2026"),
             ("period_to", "2028"),
             ("content", text),
@@ -1228,7 +1259,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
         k,
         vec![
             ("action", "approve_revision"),
-            ("plan", prevence.as_str()),
+            ("plan", prevence),
             ("n", "1"),
         ],
     )
@@ -1238,7 +1269,7 @@ async fn the_commissioners_own_plan_is_written_as_text(s: &Roles) {
         k,
         vec![
             ("action", "evaluate_measure"),
-            ("plan", prevence.as_str()),
+            ("plan", prevence),
             ("measure", "O1"),
             ("year", "2026"),
             ("fulfilment", "60"),
@@ -1330,7 +1361,7 @@ async fn a_commissioner_announces_a_grant_call(s: &Roles) {
 }
 
 /// The provider applies to the call; it sees its application and where it stands; a
-/// second one is refused.
+/// second one is refused. Gives the call.
 async fn the_provider_applies_once(s: &Roles) -> String {
     let Roles {
         service, charita, ..
