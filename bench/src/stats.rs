@@ -308,7 +308,7 @@ async fn measure(client: &clickhouse::Client, config: &StatsConfig) -> anyhow::R
         aggregated.as_secs_f64(),
         row("capacity against need on a day, by kraj and kind (stats_areas)", &kraj),
         row("the same by ORP and kind", &orp_l),
-        row(&format!("trend: {} month ends over 5 years, by kraj (stats_areas)", months.len()), &trend),
+        row(&format!("trend: {} month ends over the whole history, by kraj (stats_areas)", months.len()), &trend),
         row("baseline: the same trend from every snapshot of those days (FINAL, GROUP BY)", &direct),
         row("baseline: count the rows of a day (no FINAL, no grouping)", &base),
         ingest.join("\n"),
