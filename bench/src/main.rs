@@ -12,8 +12,8 @@
 //! in turn and reports the append's rate on the way)
 //!
 //! `cargo run --release -p bench -- stats [--services 20000] [--days 1825]
-//! [--events 200000]` (`--days 365,1825,3650`: one report each) (ClickHouse from `BENCH_CLICKHOUSE_URL`, territory from
-//! `PORTAL_TERRITORY_DIR`)
+//! [--events 200000]` (ClickHouse from `BENCH_CLICKHOUSE_URL`, territory from
+//! `PORTAL_TERRITORY_DIR`; `--days 365,1825,3650`: one report each)
 //!
 //! `cargo run --release -p bench -- search` (the in-memory index, 20,000 services)
 //!
@@ -30,8 +30,9 @@
 //! `cargo build --release --bins --workspace`)
 //!
 //! `cargo run --release -p bench -- http-search [--rate 2000] [--seconds 10]
-//! [--services 20000]` (`--services` and `--rate` take lists: one report each) (search through HTTP against the `portal` binary; needs
-//! `PORTAL_TERRITORY_DIR` or `../shared/data/territory`)
+//! [--services 20000]` (search through HTTP against the `portal` binary; needs
+//! `PORTAL_TERRITORY_DIR` or `../shared/data/territory`; `--services` and,
+//! for `freshness` too, `--rate` take lists: one report each)
 //!
 //! `cargo run --release -p bench -- freshness [--rate 5000] [--seconds 10]
 //! [--mode embedded|distributed]` (command → visible in the query API under
@@ -39,8 +40,9 @@
 //! PostgreSQL, NATS and ClickHouse from `BENCH_CLICKHOUSE_URL`)
 //!
 //! `cargo run --release -p bench -- import [--services 6733]
-//! [--mode embedded|postgres|both]` (`--services` takes a list) (a registry file in the real shape,
-//! generated, imported twice by `portal import rpss`; build the binaries first)
+//! [--mode embedded|postgres|both]` (a registry file in the real shape,
+//! generated, imported twice by `portal import rpss`; build the binaries
+//! first; `--services` takes a list)
 //!
 //! `cargo run --release -p bench -- national [--rate 2000] [--seconds 10]`
 //! (the embedded portal on the imported national registry: checked, then
