@@ -24,6 +24,10 @@ pub const RETRY: Duration = Duration::from_secs(1);
 /// How long a holder's connection check may take before the lease counts as lost.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long an instance that lost the lock waits before trying it again:
+/// longer than a standby's [`RETRY`], so a standby takes over.
+const LOST_BACKOFF: Duration = Duration::from_secs(3);
+
 static LEADER: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     crate::metrics::gauge_vec(
         "portal_leader",
@@ -193,6 +197,14 @@ pub async fn lead<W, F>(
         drop(lease);
         if over {
             return;
+        }
+        // Lost, not given up: the lock is already free (its session ended),
+        // and the standbys, trying every RETRY, take it while this instance
+        // waits longer than that; trying again at once would race them and
+        // often win, keeping the task where the connection just failed.
+        tokio::select! {
+            () = tokio::time::sleep(LOST_BACKOFF) => {}
+            () = shutdown.wait() => return,
         }
     }
 }
