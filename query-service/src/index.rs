@@ -7,12 +7,14 @@
 //! per-area counts kept as services change, and the regional contacts).
 
 use crate::area_counts::AreaCounts;
+use crate::postings::Postings;
 use crate::text::{stems, words, QueryWord};
-use events::values::Location;
+use events::values::{Form, Location};
 use infra::territory::Territory;
 use read_models::registry::{ContactView, DirectoryView, ProviderView, ServiceView};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use roaring::RoaringBitmap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 /// A report older than this is stale.
@@ -36,9 +38,9 @@ pub struct ServiceEntry {
     /// The name's key of Czech collation, for sorting.
     pub sort_name: Vec<u8>,
     /// The words of the name, for relevance.
-    pub name_words: Vec<String>,
+    name_words: Vec<String>,
     /// The stems of the name's words, for relevance.
-    pub name_stems: Vec<String>,
+    name_stems: Vec<String>,
     tokens: BTreeSet<String>,
     stems: BTreeSet<String>,
 }
@@ -66,11 +68,20 @@ impl ServiceEntry {
     pub fn active(&self) -> bool {
         self.view.status == events::registry::service::ServiceStatus::Active
     }
+}
 
-    /// How well a query word matches: 3 a whole word of the name (in any of
-    /// its forms), 2 the start of a word of the name, 1 a whole word of the
-    /// rest of its text, 0 the start of a word of the rest.
-    pub fn relevance(&self, w: &QueryWord) -> usize {
+/// What the index's sets say, read off one service: the reference the
+/// search's tests compare the index with.
+#[cfg(test)]
+impl ServiceEntry {
+    /// Whether a query word starts a word of its text or is a form of one.
+    pub(crate) fn has_word(&self, w: &QueryWord) -> bool {
+        self.tokens.iter().any(|t| t.starts_with(&w.prefix))
+            || w.stems.iter().any(|s| self.stems.contains(s))
+    }
+
+    /// How well a query word matches (as [`Relevance::of`]).
+    pub(crate) fn relevance(&self, w: &QueryWord) -> usize {
         if self.name_words.contains(&w.prefix)
             || self.name_stems.iter().any(|s| w.stems.contains(s))
         {
@@ -86,17 +97,110 @@ impl ServiceEntry {
     }
 }
 
+/// A filter of the search whose services the index keeps by value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// § of the Act.
+    Paragraph,
+    /// Target group code.
+    TargetGroup,
+    /// Kraj (NUTS).
+    Kraj,
+    /// ORP (ČSÚ code).
+    Orp,
+    /// Municipality code.
+    Municipality,
+    /// Category tag.
+    Category,
+    /// Provider's IČO.
+    Provider,
+}
+
+impl ServiceEntry {
+    /// The values of the filters it is found by.
+    fn values(&self) -> impl Iterator<Item = (Field, &str)> {
+        fn tagged<'a>(
+            field: Field,
+            values: impl IntoIterator<Item = &'a String>,
+        ) -> impl Iterator<Item = (Field, &'a str)> {
+            values.into_iter().map(move |v| (field, v.as_str()))
+        }
+        let d = &self.view.details;
+        tagged(Field::Paragraph, &self.view.paragraph)
+            .chain(tagged(Field::TargetGroup, &d.target_groups))
+            .chain(tagged(Field::Kraj, &self.kraje))
+            .chain(tagged(Field::Orp, &self.orp))
+            .chain(tagged(Field::Municipality, &self.municipalities))
+            .chain(tagged(Field::Category, &d.categories))
+            .chain(tagged(Field::Provider, [&self.view.provider_ico]))
+    }
+}
+
+/// What a search asks of the services besides their text, free places and
+/// distance: every filter given must hold.
+#[derive(Debug, Default)]
+pub struct Filters {
+    /// Suspended and ended services too.
+    pub include_inactive: bool,
+    /// Kind.
+    pub kind: Option<u16>,
+    /// Form.
+    pub form: Option<Form>,
+    /// The other filters, each with the value asked for.
+    pub values: Vec<(Field, String)>,
+}
+
+/// How well a query word matches each service (see [`Index::relevance`]).
+pub struct Relevance {
+    whole_name: RoaringBitmap,
+    name_start: RoaringBitmap,
+    whole_text: RoaringBitmap,
+}
+
+impl Relevance {
+    /// 3 a whole word of the name (in any of its forms), 2 the start of a
+    /// word of the name, 1 a whole word of the rest of its text, 0 the start
+    /// of a word of the rest.
+    pub fn of(&self, slot: u32) -> usize {
+        if self.whole_name.contains(slot) {
+            3
+        } else if self.name_start.contains(slot) {
+            2
+        } else if self.whole_text.contains(slot) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
 /// The index.
 #[derive(Default)]
 pub struct Index {
     territory: Arc<Territory>,
     places: Arc<crate::places::Places>,
     services: Vec<Option<ServiceEntry>>,
-    slots: HashMap<String, usize>,
-    words: BTreeMap<String, BTreeSet<usize>>,
-    stems: HashMap<String, BTreeSet<usize>>,
-    by_kind: HashMap<u16, BTreeSet<usize>>,
-    by_provider: HashMap<String, BTreeSet<usize>>,
+    slots: HashMap<String, u32>,
+    /// The services by the words of their text, …
+    words: Postings<String>,
+    /// … by the stems of those words, …
+    stems: Postings<String>,
+    /// … by the words of their name, …
+    name_words: Postings<String>,
+    /// … by the stems of those, …
+    name_stems: Postings<String>,
+    /// … by kind, by form and by the values of the other filters.
+    by_kind: Postings<u16>,
+    by_form: Postings<Form>,
+    by_field: HashMap<Field, Postings<String>>,
+    /// Every service, and those provided now.
+    live: RoaringBitmap,
+    active: RoaringBitmap,
+    /// The services in the order of their names (Czech collation, then id).
+    names: BTreeSet<(Vec<u8>, String, u32)>,
+    /// Each slot's place in `names`, computed when first asked for after a
+    /// change of the order.
+    name_ranks: Mutex<Option<Arc<Vec<u32>>>>,
     /// Providers by IČO.
     pub providers: HashMap<String, ProviderView>,
     /// The supplementary directory by id.
@@ -134,7 +238,7 @@ pub struct Index {
     /// Active services by area and kind.
     counts: AreaCounts,
     /// Slots of active services of the map's vacancy kinds with a report.
-    reporting: BTreeSet<usize>,
+    reporting: RoaringBitmap,
     /// Bumped by every change of a service or provider.
     version: u64,
     /// Files attached to grant applications: hash → the applications.
@@ -266,7 +370,7 @@ impl Index {
 
     /// The active services of the map's vacancy kinds that reported free places.
     pub fn reporting_services(&self) -> impl Iterator<Item = &ServiceEntry> {
-        self.reporting.iter().filter_map(|&slot| self.at(slot))
+        self.reporting.iter().filter_map(|slot| self.at(slot))
     }
 
     /// The published regional contacts.
@@ -308,7 +412,7 @@ impl Index {
 
     /// One service.
     pub fn service(&self, id: &str) -> Option<&ServiceEntry> {
-        self.slots.get(id).and_then(|&i| self.services[i].as_ref())
+        self.slots.get(id).and_then(|&slot| self.at(slot))
     }
 
     fn entry(&self, view: ServiceView) -> ServiceEntry {
@@ -402,64 +506,86 @@ impl Index {
         }
     }
 
-    fn unindex(&mut self, slot: usize) {
-        if let Some(old) = self.services[slot].take() {
-            self.counts.count(&old, false);
-            self.reporting.remove(&slot);
-            for w in &old.tokens {
-                if let Some(set) = self.words.get_mut(w) {
-                    set.remove(&slot);
-                    if set.is_empty() {
-                        self.words.remove(w);
-                    }
-                }
-            }
-            for s in &old.stems {
-                if let Some(set) = self.stems.get_mut(s) {
-                    set.remove(&slot);
-                    if set.is_empty() {
-                        self.stems.remove(s);
-                    }
-                }
-            }
-            if let Some(set) = self.by_kind.get_mut(&old.view.details.kind) {
-                set.remove(&slot);
-            }
-            if let Some(set) = self.by_provider.get_mut(&old.view.provider_ico) {
-                set.remove(&slot);
+    fn unindex(&mut self, slot: u32) {
+        let Some(old) = self.services[slot as usize].take() else {
+            return;
+        };
+        self.counts.count(&old, false);
+        self.reporting.remove(slot);
+        self.live.remove(slot);
+        self.active.remove(slot);
+        for w in &old.tokens {
+            self.words.remove(w.as_str(), slot);
+        }
+        for s in &old.stems {
+            self.stems.remove(s.as_str(), slot);
+        }
+        for w in &old.name_words {
+            self.name_words.remove(w.as_str(), slot);
+        }
+        for s in &old.name_stems {
+            self.name_stems.remove(s.as_str(), slot);
+        }
+        self.by_kind.remove(&old.view.details.kind, slot);
+        for f in &old.view.details.forms {
+            self.by_form.remove(&f.form, slot);
+        }
+        for (field, value) in old.values() {
+            if let Some(p) = self.by_field.get_mut(&field) {
+                p.remove(value, slot);
             }
         }
+        self.names.remove(&(old.sort_name, old.view.id, slot));
     }
 
     /// Adds or replaces a service.
     pub fn put_service(&mut self, view: ServiceView) {
         self.version += 1;
-        let slot = match self.slots.get(&view.id) {
+        let (slot, old_name) = match self.slots.get(&view.id) {
             Some(&slot) => {
+                let old_name = self.at(slot).map(|e| e.sort_name.clone());
                 self.unindex(slot);
-                slot
+                (slot, old_name)
             }
             None => {
+                let slot = u32::try_from(self.services.len()).expect("fewer than 2³² services");
                 self.services.push(None);
-                self.slots.insert(view.id.clone(), self.services.len() - 1);
-                self.services.len() - 1
+                self.slots.insert(view.id.clone(), slot);
+                (slot, None)
             }
         };
         let entry = self.entry(view);
         for w in &entry.tokens {
-            self.words.entry(w.clone()).or_default().insert(slot);
+            self.words.add(w.clone(), slot);
         }
         for s in &entry.stems {
-            self.stems.entry(s.clone()).or_default().insert(slot);
+            self.stems.add(s.clone(), slot);
         }
-        self.by_kind
-            .entry(entry.view.details.kind)
-            .or_default()
-            .insert(slot);
-        self.by_provider
-            .entry(entry.view.provider_ico.clone())
-            .or_default()
-            .insert(slot);
+        for w in &entry.name_words {
+            self.name_words.add(w.clone(), slot);
+        }
+        for s in &entry.name_stems {
+            self.name_stems.add(s.clone(), slot);
+        }
+        self.by_kind.add(entry.view.details.kind, slot);
+        for f in &entry.view.details.forms {
+            self.by_form.add(f.form, slot);
+        }
+        for (field, value) in entry.values() {
+            self.by_field
+                .entry(field)
+                .or_default()
+                .add(value.to_string(), slot);
+        }
+        self.live.insert(slot);
+        if entry.active() {
+            self.active.insert(slot);
+        }
+        if old_name.as_ref() != Some(&entry.sort_name) {
+            *self.name_ranks.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        self.names
+            .insert((entry.sort_name.clone(), entry.view.id.clone(), slot));
         self.counts.count(&entry, true);
         if entry.active()
             && !entry.view.vacancies.is_empty()
@@ -467,7 +593,7 @@ impl Index {
         {
             self.reporting.insert(slot);
         }
-        self.services[slot] = Some(entry);
+        self.services[slot as usize] = Some(entry);
     }
 
     /// Removes a service.
@@ -475,6 +601,7 @@ impl Index {
         self.version += 1;
         if let Some(&slot) = self.slots.get(id) {
             self.unindex(slot);
+            *self.name_ranks.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
         }
     }
 
@@ -484,13 +611,9 @@ impl Index {
         let renamed = self.providers.get(&ico).is_none_or(|p| p.name != view.name);
         self.providers.insert(ico.clone(), view);
         if renamed {
-            let slots: Vec<usize> = self
-                .by_provider
-                .get(&ico)
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default();
-            for slot in slots {
-                if let Some(e) = self.services[slot].clone() {
+            let slots = self.having(Field::Provider, &ico);
+            for slot in &slots {
+                if let Some(e) = self.services[slot as usize].clone() {
                     self.put_service(e.view);
                 }
             }
@@ -501,73 +624,127 @@ impl Index {
     /// none): a word matches the start of a word of a service's text
     /// (diacritics and case aside) or a form of it (its Czech stem), and a
     /// phrase of the synonyms also matches the services of the kinds it names.
-    pub fn matching(&self, q: &str) -> Vec<usize> {
+    pub fn matching(&self, q: &str) -> RoaringBitmap {
         self.matching_words(&crate::text::query_words(q))
     }
 
     /// [`Index::matching`] of a query's words.
-    pub fn matching_words(&self, query: &[QueryWord]) -> Vec<usize> {
+    pub fn matching_words(&self, query: &[QueryWord]) -> RoaringBitmap {
         if query.is_empty() {
-            return (0..self.services.len())
-                .filter(|&i| self.services[i].is_some())
-                .collect();
+            return self.live.clone();
         }
-        let blocks = self.services.len().div_ceil(64);
-        let set = |hits: &mut Vec<u64>, slots: &BTreeSet<usize>| {
-            for &slot in slots {
-                hits[slot / 64] |= 1 << (slot % 64);
-            }
-        };
-        let mut result: Option<Vec<u64>> = None;
+        let mut result: Option<RoaringBitmap> = None;
         for part in crate::synonyms::parts(query) {
-            let mut part_hits: Option<Vec<u64>> = None;
+            let mut part_hits: Option<RoaringBitmap> = None;
             for w in part.words {
-                let mut hits = vec![0u64; blocks];
-                for (_, slots) in self
-                    .words
-                    .range(w.prefix.clone()..)
-                    .take_while(|(k, _)| k.starts_with(&w.prefix))
-                {
-                    set(&mut hits, slots);
-                }
+                let mut hits = self.words.starting_with(&w.prefix);
                 for stem in &w.stems {
-                    if let Some(slots) = self.stems.get(stem) {
-                        set(&mut hits, slots);
+                    if let Some(slots) = self.stems.get(stem.as_str()) {
+                        hits |= slots;
                     }
                 }
                 part_hits = Some(and(part_hits, hits));
             }
-            let mut hits = part_hits.unwrap_or_else(|| vec![0u64; blocks]);
+            let mut hits = part_hits.unwrap_or_default();
             for kind in part.kinds {
                 if let Some(slots) = self.by_kind.get(kind) {
-                    set(&mut hits, slots);
+                    hits |= slots;
                 }
             }
             result = Some(and(result, hits));
         }
-        let bits = result.unwrap_or_default();
-        let mut slots = Vec::new();
-        for (block, &word) in bits.iter().enumerate() {
-            let mut word = word;
-            while word != 0 {
-                let bit = word.trailing_zeros() as usize;
-                slots.push(block * 64 + bit);
-                word &= word - 1;
+        result.unwrap_or_default()
+    }
+
+    /// The services matching the words of a query and passing `filters`.
+    pub fn select(&self, query: &[QueryWord], filters: &Filters) -> RoaringBitmap {
+        let mut found = self.matching_words(query);
+        if !filters.include_inactive {
+            found &= &self.active;
+        }
+        if let Some(kind) = filters.kind {
+            found &= &self.by_kind.of(&kind);
+        }
+        if let Some(form) = filters.form {
+            found &= &self.by_form.of(&form);
+        }
+        for (field, value) in &filters.values {
+            found &= &self.having(*field, value);
+        }
+        found
+    }
+
+    /// The services whose `field` has `value`.
+    pub fn having(&self, field: Field, value: &str) -> RoaringBitmap {
+        self.by_field
+            .get(&field)
+            .map(|p| p.of(value))
+            .unwrap_or_default()
+    }
+
+    /// The services by each kind.
+    pub fn kinds(&self) -> impl Iterator<Item = (&u16, &RoaringBitmap)> {
+        self.by_kind.iter()
+    }
+
+    /// The services by each form.
+    pub fn forms(&self) -> impl Iterator<Item = (&Form, &RoaringBitmap)> {
+        self.by_form.iter()
+    }
+
+    /// The services by each value of `field`.
+    pub fn values(&self, field: Field) -> impl Iterator<Item = (&String, &RoaringBitmap)> {
+        self.by_field
+            .get(&field)
+            .into_iter()
+            .flat_map(Postings::iter)
+    }
+
+    /// How well `word` matches each service, to order results by relevance.
+    pub fn relevance(&self, word: &QueryWord) -> Relevance {
+        let mut whole_name = self.name_words.of(word.prefix.as_str());
+        let mut whole_text = self.words.of(word.prefix.as_str());
+        for stem in &word.stems {
+            if let Some(slots) = self.name_stems.get(stem.as_str()) {
+                whole_name |= slots;
+            }
+            if let Some(slots) = self.stems.get(stem.as_str()) {
+                whole_text |= slots;
             }
         }
-        slots
+        Relevance {
+            whole_name,
+            name_start: self.name_words.starting_with(&word.prefix),
+            whole_text,
+        }
+    }
+
+    /// Each slot's place in the order of the services' names (Czech
+    /// collation, then id): comparing two is comparing two numbers.
+    pub fn name_ranks(&self) -> Arc<Vec<u32>> {
+        let mut cached = self.name_ranks.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(ranks) = cached.as_ref() {
+            return ranks.clone();
+        }
+        let mut ranks = vec![u32::MAX; self.services.len()];
+        for (rank, (_, _, slot)) in (0u32..).zip(&self.names) {
+            ranks[*slot as usize] = rank;
+        }
+        let ranks = Arc::new(ranks);
+        *cached = Some(ranks.clone());
+        ranks
     }
 
     /// The entry in a slot.
-    pub fn at(&self, slot: usize) -> Option<&ServiceEntry> {
-        self.services.get(slot).and_then(Option::as_ref)
+    pub fn at(&self, slot: u32) -> Option<&ServiceEntry> {
+        self.services.get(slot as usize).and_then(Option::as_ref)
     }
 }
 
 /// The slots in both sets of hits (the second alone when there is no first).
-fn and(first: Option<Vec<u64>>, mut second: Vec<u64>) -> Vec<u64> {
-    if let Some(first) = first {
-        second.iter_mut().zip(&first).for_each(|(b, a)| *b &= a);
+fn and(first: Option<RoaringBitmap>, second: RoaringBitmap) -> RoaringBitmap {
+    match first {
+        Some(first) => first & second,
+        None => second,
     }
-    second
 }

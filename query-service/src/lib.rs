@@ -12,6 +12,7 @@ pub mod hsds;
 pub mod index;
 pub mod indexer;
 pub mod places;
+pub mod postings;
 pub mod settings;
 pub mod startup;
 pub mod synonyms;

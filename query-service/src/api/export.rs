@@ -73,11 +73,8 @@ fn found<'a>(
         return Err(Problem::invalid("radius_km", "must be a positive number"));
     }
     let mut found = candidates(index, p, from, now);
-    found.sort_by(|a, b| {
-        a.0.sort_name
-            .cmp(&b.0.sort_name)
-            .then_with(|| a.0.view.id.cmp(&b.0.view.id))
-    });
+    let ranks = index.name_ranks();
+    found.sort_by_key(|f| ranks.get(f.slot as usize).copied());
     Ok(found)
 }
 
@@ -149,7 +146,8 @@ async fn services_table(
     let territory = index.territory();
     let rows = found(&index, &p, now)?
         .into_iter()
-        .map(|(e, distance, _)| {
+        .map(|f| {
+            let (e, distance) = (f.entry, f.distance_km);
             let v = &e.view;
             let d = &v.details;
             let facility = d.open_facilities().next();
@@ -300,7 +298,8 @@ pub(crate) async fn facilities_geojson(
     let index = state.indexer.read();
     let features: Vec<_> = found(&index, &p, now)?
         .into_iter()
-        .flat_map(|(e, _, _)| {
+        .flat_map(|found| {
+            let e = found.entry;
             e.view.details.open_facilities().filter_map(move |f| {
                 let l = f.location?;
                 let point = json!({ "type": "Point", "coordinates": [l.lon, l.lat] });

@@ -3,7 +3,7 @@
 
 use super::params::Query;
 use super::{wait_after, QueryState};
-use crate::index::{Index, ServiceEntry, STALE_AFTER};
+use crate::index::{Field, Filters, Index, ServiceEntry, STALE_AFTER};
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -338,52 +338,36 @@ pub fn point(index: &Index, p: &SearchParams) -> Result<Option<Location>, Proble
     }
 }
 
-/// The kraj and ORP filters in the codes the index keeps (NUTS, ČSÚ).
-pub struct Area {
-    kraj: Option<String>,
-    orp: Option<String>,
-}
-
-impl Area {
-    /// Resolves the filters' codes once per query.
-    pub fn of(index: &Index, p: &SearchParams) -> Self {
-        let t = index.territory();
-        Self {
-            kraj: p.kraj.as_deref().map(|k| {
-                t.kraj_by_any_code(k)
-                    .map_or(k.to_string(), |k| k.nuts.clone())
-            }),
-            orp: p.orp.as_deref().map(|o| {
-                t.orp_by_any_code(o)
-                    .map_or(o.to_string(), |o| o.csu_code.clone())
-            }),
-        }
+/// The filters of a search as the index keeps them: kraj and ORP in NUTS
+/// and ČSÚ codes whichever code was given.
+pub fn filters(index: &Index, p: &SearchParams) -> Filters {
+    let t = index.territory();
+    let kraj = p.kraj.as_deref().map(|k| {
+        t.kraj_by_any_code(k)
+            .map_or(k.to_string(), |k| k.nuts.clone())
+    });
+    let orp = p.orp.as_deref().map(|o| {
+        t.orp_by_any_code(o)
+            .map_or(o.to_string(), |o| o.csu_code.clone())
+    });
+    let values = [
+        (Field::Paragraph, p.paragraph.clone()),
+        (Field::TargetGroup, p.target_group.clone()),
+        (Field::Kraj, kraj),
+        (Field::Orp, orp),
+        (Field::Municipality, p.municipality.clone()),
+        (Field::Category, p.category.clone()),
+        (Field::Provider, p.provider_ico.clone()),
+    ];
+    Filters {
+        include_inactive: p.include_inactive,
+        kind: p.kind,
+        form: p.form,
+        values: values
+            .into_iter()
+            .filter_map(|(field, value)| Some((field, value?)))
+            .collect(),
     }
-}
-
-/// Whether a service passes the filters (not text, not distance).
-pub fn passes(area: &Area, e: &ServiceEntry, p: &SearchParams, now: OffsetDateTime) -> bool {
-    let d = &e.view.details;
-    let (kraj, orp) = (area.kraj.as_ref(), area.orp.as_ref());
-    (p.include_inactive || e.active())
-        && p.kind.is_none_or(|k| d.kind == k)
-        && p.paragraph
-            .as_deref()
-            .is_none_or(|x| e.view.paragraph.as_deref() == Some(x))
-        && p.target_group
-            .as_ref()
-            .is_none_or(|g| d.target_groups.contains(g))
-        && p.form.is_none_or(|f| d.forms.iter().any(|x| x.form == f))
-        && kraj.is_none_or(|k| e.kraje.contains(k))
-        && orp.is_none_or(|o| e.orp.contains(o))
-        && p.municipality
-            .as_ref()
-            .is_none_or(|m| e.municipalities.contains(m))
-        && p.category.as_ref().is_none_or(|c| d.categories.contains(c))
-        && p.provider_ico
-            .as_ref()
-            .is_none_or(|i| &e.view.provider_ico == i)
-        && (!p.free_now || e.free_now(now) > 0)
 }
 
 fn hit(e: &ServiceEntry, distance_km: Option<f64>, now: OffsetDateTime) -> Hit {
@@ -405,7 +389,16 @@ fn hit(e: &ServiceEntry, distance_km: Option<f64>, now: OffsetDateTime) -> Hit {
 }
 
 /// A found service, its distance from the point asked about and its relevance.
-pub type Found<'a> = (&'a ServiceEntry, Option<f64>, usize);
+pub struct Found<'a> {
+    /// The service.
+    pub entry: &'a ServiceEntry,
+    /// Its slot in the index.
+    pub slot: u32,
+    /// Its distance from the point, when one was given.
+    pub distance_km: Option<f64>,
+    /// Its relevance, when the results are ordered by it.
+    pub score: usize,
+}
 
 /// How the results are ordered: `sort`, or by distance from a point, or by relevance.
 fn order_of(p: &SearchParams, from: Option<Location>) -> &str {
@@ -416,7 +409,8 @@ fn order_of(p: &SearchParams, from: Option<Location>) -> &str {
     })
 }
 
-/// The services matching the text, the filters and the radius (unordered).
+/// The services matching the text, the filters and the radius (in the
+/// order of their slots).
 pub fn candidates<'a>(
     index: &'a Index,
     p: &SearchParams,
@@ -426,27 +420,33 @@ pub fn candidates<'a>(
     let q = p.q.as_deref().unwrap_or("");
     let query_words = crate::text::query_words(q);
     let ranked = !query_words.is_empty() && order_of(p, from) == "relevance";
-    let area = Area::of(index, p);
+    // Relevance, when the results are ordered by it: whole words of the
+    // name count most, then their starts, then whole words of the rest.
+    let relevance: Vec<_> = if ranked {
+        query_words.iter().map(|w| index.relevance(w)).collect()
+    } else {
+        Vec::new()
+    };
     let mut found: Vec<Found<'a>> = Vec::new();
-    for slot in index.matching_words(&query_words) {
-        let Some(e) = index.at(slot) else { continue };
-        if !passes(&area, e, p, now) {
+    for slot in &index.select(&query_words, &filters(index, p)) {
+        let Some(entry) = index.at(slot) else {
+            continue;
+        };
+        if p.free_now && entry.free_now(now) <= 0 {
             continue;
         }
-        let distance = from.and_then(|l| e.distance_km(&l));
+        let distance_km = from.and_then(|l| entry.distance_km(&l));
         if let Some(r) = p.radius_km {
-            if distance.is_none_or(|d| d > r) {
+            if distance_km.is_none_or(|d| d > r) {
                 continue;
             }
         }
-        // Relevance, when the results are ordered by it: whole words of the
-        // name count most, then their starts, then whole words of the rest.
-        let score = if ranked {
-            query_words.iter().map(|w| e.relevance(w)).sum()
-        } else {
-            0
-        };
-        found.push((e, distance, score));
+        found.push(Found {
+            entry,
+            slot,
+            distance_km,
+            score: relevance.iter().map(|r| r.of(slot)).sum(),
+        });
     }
     found
 }
@@ -465,36 +465,41 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
         }
     }
     let mut found = candidates(index, p, from, now);
-    let facets = facets(&found);
-    let by_name = |a: &ServiceEntry, b: &ServiceEntry| {
-        a.sort_name
-            .cmp(&b.sort_name)
-            .then_with(|| a.view.id.cmp(&b.view.id))
-    };
+    let facets = facets(
+        index,
+        &roaring::RoaringBitmap::from_sorted_iter(found.iter().map(|f| f.slot))
+            .map_err(|e| Problem::internal(&e))?,
+    );
+    let ranks = index.name_ranks();
+    let rank = |f: &Found| ranks.get(f.slot as usize).copied().unwrap_or(u32::MAX);
+    let by_name = |a: &Found, b: &Found| rank(a).cmp(&rank(b));
     type Order<'a> = Box<dyn Fn(&Found, &Found) -> std::cmp::Ordering + 'a>;
     let order: Order = match order_of(p, from) {
-        "relevance" => Box::new(|a, b| b.2.cmp(&a.2).then_with(|| by_name(a.0, b.0))),
-        "name" => Box::new(|a, b| by_name(a.0, b.0)),
+        "relevance" => Box::new(|a, b| b.score.cmp(&a.score).then_with(|| by_name(a, b))),
+        "name" => Box::new(by_name),
         "distance" => {
             if from.is_none() {
                 return Err(Problem::invalid("sort", "distance needs lat and lon"));
             }
             Box::new(|a, b| {
-                a.1.unwrap_or(f64::MAX)
-                    .total_cmp(&b.1.unwrap_or(f64::MAX))
-                    .then_with(|| by_name(a.0, b.0))
+                a.distance_km
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
+                    .then_with(|| by_name(a, b))
             })
         }
         "free_places" => Box::new(|a, b| {
-            b.0.free_now(now)
-                .cmp(&a.0.free_now(now))
-                .then_with(|| by_name(a.0, b.0))
+            b.entry
+                .free_now(now)
+                .cmp(&a.entry.free_now(now))
+                .then_with(|| by_name(a, b))
         }),
         "updated" => Box::new(|a, b| {
-            b.0.view
+            b.entry
+                .view
                 .updated_at
-                .cmp(&a.0.view.updated_at)
-                .then_with(|| by_name(a.0, b.0))
+                .cmp(&a.entry.view.updated_at)
+                .then_with(|| by_name(a, b))
         }),
         other => {
             return Err(Problem::invalid(
@@ -516,7 +521,7 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
         .into_iter()
         .skip(offset(page, per_page))
         .take(per_page)
-        .map(|(e, d, _)| hit(e, d, now))
+        .map(|f| hit(f.entry, f.distance_km, now))
         .collect();
     Ok(SearchResult {
         total,
@@ -527,38 +532,44 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
     })
 }
 
-/// Counts of the results by kind, target group, form and kraj.
-fn facets(found: &[(&ServiceEntry, Option<f64>, usize)]) -> Facets {
-    let (mut kind, mut target_group, mut form, mut kraj) = (
-        BTreeMap::new(),
-        BTreeMap::<&str, usize>::new(),
-        BTreeMap::<&str, usize>::new(),
-        BTreeMap::<&str, usize>::new(),
-    );
-    for (e, _, _) in found {
-        let d = &e.view.details;
-        *kind.entry(d.kind).or_default() += 1;
-        for g in &d.target_groups {
-            *target_group.entry(g.as_str()).or_default() += 1;
-        }
-        for f in &d.forms {
-            let code = match f.form {
-                Form::Residential => "pob",
-                Form::Outpatient => "amb",
-                Form::Field => "ter",
-            };
-            *form.entry(code).or_default() += 1;
-        }
-        for k in &e.kraje {
-            *kraj.entry(k.as_str()).or_default() += 1;
-        }
+/// Counts of the results by kind, target group, form and kraj: the sizes of
+/// the intersections of the results with the services of each value.
+fn facets(index: &Index, found: &roaring::RoaringBitmap) -> Facets {
+    fn counts<'k, K: 'k>(
+        found: &roaring::RoaringBitmap,
+        sets: impl Iterator<Item = (&'k K, &'k roaring::RoaringBitmap)>,
+    ) -> Vec<(&'k K, usize)> {
+        sets.filter_map(|(key, set)| {
+            let n = usize::try_from(found.intersection_len(set)).unwrap_or(usize::MAX);
+            (n > 0).then_some((key, n))
+        })
+        .collect()
     }
-    let owned = |m: BTreeMap<&str, usize>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let code = |f: &Form| {
+        match f {
+            Form::Residential => "pob",
+            Form::Outpatient => "amb",
+            Form::Field => "ter",
+        }
+        .to_string()
+    };
+    let by = |field| {
+        counts(found, index.values(field))
+            .into_iter()
+            .map(|(k, n)| (k.clone(), n))
+            .collect()
+    };
     Facets {
-        kind,
-        target_group: owned(target_group),
-        form: owned(form),
-        kraj: owned(kraj),
+        kind: counts(found, index.kinds())
+            .into_iter()
+            .map(|(k, n)| (*k, n))
+            .collect(),
+        target_group: by(Field::TargetGroup),
+        form: counts(found, index.forms())
+            .into_iter()
+            .map(|(f, n)| (code(f), n))
+            .collect(),
+        kraj: by(Field::Kraj),
     }
 }
 
@@ -706,24 +717,13 @@ pub struct BoardRow {
 /// first, most free places first.
 pub fn board(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Vec<BoardRow> {
     let mut board = Vec::new();
-    for slot in index.matching(p.q.as_deref().unwrap_or("")) {
+    let words = crate::text::query_words(p.q.as_deref().unwrap_or(""));
+    let filters = Filters {
+        include_inactive: false,
+        ..filters(index, p)
+    };
+    for slot in &index.select(&words, &filters) {
         let Some(e) = index.at(slot) else { continue };
-        let mut filters = SearchParams {
-            free_now: false,
-            ..SearchParams::default()
-        };
-        filters.kind = p.kind;
-        filters.paragraph.clone_from(&p.paragraph);
-        filters.target_group.clone_from(&p.target_group);
-        filters.form = p.form;
-        filters.kraj.clone_from(&p.kraj);
-        filters.orp.clone_from(&p.orp);
-        filters.municipality.clone_from(&p.municipality);
-        filters.category.clone_from(&p.category);
-        filters.provider_ico.clone_from(&p.provider_ico);
-        if !passes(&Area::of(index, &filters), e, &filters, now) {
-            continue;
-        }
         for v in &e.view.vacancies {
             let stale = now - v.reported_at > STALE_AFTER;
             if p.free_now && (stale || v.free_places == 0) {
@@ -829,5 +829,362 @@ mod cache_tests {
         cache.put("q=new".into(), 1, json.clone());
         assert!(cache.get("q=0", 1).is_none(), "emptied when full");
         assert!(cache.get("q=new", 1).is_some());
+    }
+}
+
+/// The search on the index's sets against the same search read off every
+/// service one by one (what the index replaces): the same answers for
+/// random services and random queries, every filter and order.
+#[cfg(test)]
+mod index_tests {
+    use super::{run, Facets, Hit, SearchParams, SearchResult};
+    use crate::index::{Index, ServiceEntry};
+    use events::registry::service::{
+        Capacity, Catchment, Facility, FormSpec, ServiceDetails, ServiceStatus,
+    };
+    use events::values::codes::KINDS;
+    use events::values::{Address, CapacityUnit, Contacts, Form, Location};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use read_models::registry::{ServiceView, VacancyView};
+    use time::OffsetDateTime;
+
+    const TOWNS: [&str; 8] = [
+        "Děčín",
+        "Ústí nad Labem",
+        "Brno",
+        "Praha",
+        "Dům u lesa",
+        "Domažlice",
+        "Most",
+        "Zlín",
+    ];
+    const WORDS: [&str; 8] = [
+        "azylový",
+        "domů",
+        "seniorům",
+        "nocležna",
+        "terénní",
+        "stacionář",
+        "rodina",
+        "dluhy",
+    ];
+    const FORMS: [Form; 3] = [Form::Residential, Form::Outpatient, Form::Field];
+
+    fn pick<'a, T>(rng: &mut StdRng, of: &'a [T]) -> &'a T {
+        &of[rng.random_range(0..of.len())]
+    }
+
+    fn service(rng: &mut StdRng, i: usize, now: OffsetDateTime) -> ServiceView {
+        let (kind, kind_name, paragraph) = KINDS[rng.random_range(0..KINDS.len())];
+        let town = *pick(rng, &TOWNS);
+        let forms: Vec<FormSpec> = FORMS
+            .iter()
+            .filter(|_| rng.random_bool(0.5))
+            .map(|&form| FormSpec {
+                form,
+                capacities: vec![Capacity {
+                    unit: CapacityUnit::Beds,
+                    count: 10,
+                }],
+                non_stop: false,
+            })
+            .collect();
+        let facilities: Vec<Facility> = (0..rng.random_range(0..3))
+            .map(|f| Facility {
+                facility_id: f.to_string(),
+                name: format!("{} {}", pick(rng, &WORDS), town),
+                address: Address {
+                    city: town.to_string(),
+                    postcode: "50001".into(),
+                    municipality_code: Some(format!("5{}", rng.random_range(0..6))),
+                    ..Address::default()
+                },
+                location: Some(Location {
+                    lat: rng.random_range(48.8..51.0),
+                    lon: rng.random_range(12.5..18.8),
+                }),
+                closed_on: None,
+                secret_address: false,
+            })
+            .collect();
+        let mut vacancies = Vec::new();
+        for f in &facilities {
+            if rng.random_bool(0.4) {
+                continue;
+            }
+            vacancies.push(VacancyView {
+                facility_id: f.facility_id.clone(),
+                form: Form::Residential,
+                unit: CapacityUnit::Beds,
+                free_places: rng.random_range(0..3),
+                reported_at: now - time::Duration::days(rng.random_range(0..10)),
+            });
+        }
+        let status = *pick(
+            rng,
+            &[
+                ServiceStatus::Active,
+                ServiceStatus::Active,
+                ServiceStatus::Suspended,
+                ServiceStatus::Ended,
+            ],
+        );
+        ServiceView {
+            id: format!("s{i}"),
+            provider_ico: format!("{:08}", rng.random_range(0..5)),
+            details: ServiceDetails {
+                name: format!("{} {} {}", pick(rng, &WORDS), kind_name, town),
+                description: format!("{} a {}", pick(rng, &WORDS), pick(rng, &WORDS)),
+                kind,
+                forms,
+                target_groups: (0..rng.random_range(0..3))
+                    .map(|_| rng.random_range(1..6).to_string())
+                    .collect(),
+                age_groups: vec![],
+                catchment: Catchment {
+                    kraje: (0..rng.random_range(0..3))
+                        .map(|_| format!("CZ0{}", rng.random_range(1..5)))
+                        .collect(),
+                    orp: (0..rng.random_range(0..2))
+                        .map(|_| format!("10{}", rng.random_range(0..4)))
+                        .collect(),
+                    municipalities: vec![],
+                },
+                facilities,
+                opening_hours: String::new(),
+                contacts: Contacts::default(),
+                registered_on: None,
+                categories: (0..rng.random_range(0..2))
+                    .map(|_| pick(rng, &["krize", "dluhy", "bydleni"]).to_string())
+                    .collect(),
+                media: vec![],
+            },
+            kind_name: kind_name.to_string(),
+            paragraph: Some(paragraph.to_string()).filter(|p| !p.is_empty()),
+            status,
+            last_verified_on: None,
+            ended_on: None,
+            suspended_until: None,
+            vacancies,
+            history: vec![],
+            version: 1,
+            updated_at: now - time::Duration::minutes(rng.random_range(0..100)),
+        }
+    }
+
+    fn query(rng: &mut StdRng) -> SearchParams {
+        let maybe = |rng: &mut StdRng, p: f64| rng.random_bool(p);
+        let mut p = SearchParams::default();
+        if maybe(rng, 0.7) {
+            let words = [
+                "azyl",
+                "dum",
+                "domov",
+                "senior",
+                "decin",
+                "noclehy",
+                "pro",
+                "azylovy dum",
+                "denni stacionar",
+                "terénní rodin",
+                "zlin most",
+            ];
+            p.q = Some(pick(rng, &words).to_string());
+        }
+        if maybe(rng, 0.2) {
+            p.kind = Some(KINDS[rng.random_range(0..KINDS.len())].0);
+        }
+        if maybe(rng, 0.15) {
+            p.paragraph = Some(pick(rng, &["57", "63", "37"]).to_string());
+        }
+        if maybe(rng, 0.2) {
+            p.target_group = Some(rng.random_range(1..6).to_string());
+        }
+        if maybe(rng, 0.2) {
+            p.form = Some(*pick(rng, &FORMS));
+        }
+        if maybe(rng, 0.2) {
+            p.kraj = Some(format!("CZ0{}", rng.random_range(1..5)));
+        }
+        if maybe(rng, 0.1) {
+            p.orp = Some(format!("10{}", rng.random_range(0..4)));
+        }
+        if maybe(rng, 0.1) {
+            p.municipality = Some(format!("5{}", rng.random_range(0..6)));
+        }
+        if maybe(rng, 0.1) {
+            p.category = Some(pick(rng, &["krize", "dluhy"]).to_string());
+        }
+        if maybe(rng, 0.1) {
+            p.provider_ico = Some(format!("{:08}", rng.random_range(0..5)));
+        }
+        p.free_now = maybe(rng, 0.15);
+        p.include_inactive = maybe(rng, 0.3);
+        if maybe(rng, 0.3) {
+            p.lat = Some(rng.random_range(49.0..50.8));
+            p.lon = Some(rng.random_range(13.0..18.0));
+            if maybe(rng, 0.5) {
+                p.radius_km = Some(rng.random_range(20.0..200.0));
+            }
+        }
+        let sorts = ["relevance", "name", "free_places", "updated", "distance"];
+        if maybe(rng, 0.5) {
+            let sort = *pick(rng, &sorts);
+            if sort != "distance" || p.lat.is_some() {
+                p.sort = Some(sort.to_string());
+            }
+        }
+        p.page = Some(rng.random_range(1..4));
+        p.per_page = Some(*pick(rng, &[1, 5, 20]));
+        p
+    }
+
+    /// The search as it was before the index kept sets: every service looked at.
+    fn reference(index: &Index, p: &SearchParams, now: OffsetDateTime) -> SearchResult {
+        let from = super::point(index, p).expect("a valid point");
+        let words = crate::text::query_words(p.q.as_deref().unwrap_or(""));
+        let parts = crate::synonyms::parts(&words);
+        let order = super::order_of(p, from).to_string();
+        let area = super::filters(index, p);
+        let value = |f| {
+            area.values
+                .iter()
+                .find(|(field, _)| *field == f)
+                .map(|(_, v)| v.clone())
+        };
+        use crate::index::Field;
+        let (kraj, orp) = (value(Field::Kraj), value(Field::Orp));
+        let passes = |e: &ServiceEntry| {
+            let d = &e.view.details;
+            (p.include_inactive || e.active())
+                && p.kind.is_none_or(|k| d.kind == k)
+                && p.paragraph
+                    .as_deref()
+                    .is_none_or(|x| e.view.paragraph.as_deref() == Some(x))
+                && p.target_group
+                    .as_ref()
+                    .is_none_or(|g| d.target_groups.contains(g))
+                && p.form.is_none_or(|f| d.forms.iter().any(|x| x.form == f))
+                && kraj.as_ref().is_none_or(|k| e.kraje.contains(k))
+                && orp.as_ref().is_none_or(|o| e.orp.contains(o))
+                && p.municipality
+                    .as_ref()
+                    .is_none_or(|m| e.municipalities.contains(m))
+                && p.category.as_ref().is_none_or(|c| d.categories.contains(c))
+                && p.provider_ico
+                    .as_ref()
+                    .is_none_or(|i| &e.view.provider_ico == i)
+                && (!p.free_now || e.free_now(now) > 0)
+        };
+        let matches = |e: &ServiceEntry| {
+            parts.iter().all(|part| {
+                part.words.iter().all(|w| e.has_word(w))
+                    || part.kinds.contains(&e.view.details.kind)
+            })
+        };
+        let mut found: Vec<(&ServiceEntry, Option<f64>, usize)> = index
+            .services()
+            .filter(|e| matches(e) && passes(e))
+            .map(|e| (e, from.and_then(|l| e.distance_km(&l))))
+            .filter(|(_, d)| p.radius_km.is_none_or(|r| d.is_some_and(|d| d <= r)))
+            .map(|(e, d)| {
+                let score = if order == "relevance" {
+                    words.iter().map(|w| e.relevance(w)).sum()
+                } else {
+                    0
+                };
+                (e, d, score)
+            })
+            .collect();
+        let mut facets = Facets::default();
+        for (e, _, _) in &found {
+            let d = &e.view.details;
+            *facets.kind.entry(d.kind).or_default() += 1;
+            for g in d
+                .target_groups
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                *facets.target_group.entry(g.clone()).or_default() += 1;
+            }
+            for f in d
+                .forms
+                .iter()
+                .map(|f| f.form)
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                let code = serde_json::to_value(f).expect("a form");
+                *facets
+                    .form
+                    .entry(code.as_str().expect("a code").to_string())
+                    .or_default() += 1;
+            }
+            for k in &e.kraje {
+                *facets.kraj.entry(k.clone()).or_default() += 1;
+            }
+        }
+        let by_name = |a: &ServiceEntry, b: &ServiceEntry| {
+            a.sort_name
+                .cmp(&b.sort_name)
+                .then_with(|| a.view.id.cmp(&b.view.id))
+        };
+        found.sort_by(|a, b| {
+            let first = match order.as_str() {
+                "relevance" => b.2.cmp(&a.2),
+                "name" => std::cmp::Ordering::Equal,
+                "distance" => a.1.unwrap_or(f64::MAX).total_cmp(&b.1.unwrap_or(f64::MAX)),
+                "free_places" => b.0.free_now(now).cmp(&a.0.free_now(now)),
+                "updated" => b.0.view.updated_at.cmp(&a.0.view.updated_at),
+                other => panic!("no order {other}"),
+            };
+            first.then_with(|| by_name(a.0, b.0))
+        });
+        let (page, per_page) = (p.page.unwrap_or(1), p.per_page.unwrap_or(20));
+        let items: Vec<Hit> = found
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(|(e, d, _)| super::hit(e, *d, now))
+            .collect();
+        SearchResult {
+            total: found.len(),
+            page,
+            per_page,
+            items,
+            facets,
+        }
+    }
+
+    #[test]
+    fn the_sets_of_the_index_answer_as_a_look_at_every_service() {
+        let now = OffsetDateTime::now_utc();
+        let mut rng = StdRng::seed_from_u64(2026);
+        let mut index = Index::new(std::sync::Arc::default());
+        for i in 0..600 {
+            index.put_service(service(&mut rng, i, now));
+        }
+        // Changed and removed services leave no trace in the sets.
+        for i in (0..600).step_by(7) {
+            index.put_service(service(&mut rng, i, now));
+        }
+        for i in (0..600).step_by(13) {
+            index.remove_service(&format!("s{i}"));
+        }
+        let mut asked = 0;
+        let mut found = 0;
+        for _ in 0..3000 {
+            let p = query(&mut rng);
+            let got =
+                serde_json::to_value(run(&index, &p, now).expect("a valid query")).expect("JSON");
+            let want = serde_json::to_value(reference(&index, &p, now)).expect("JSON");
+            assert_eq!(got, want, "{p:?}");
+            asked += 1;
+            found += got["total"].as_u64().unwrap_or(0);
+        }
+        assert!(
+            found > asked * 5,
+            "the queries find services ({found} for {asked} queries)"
+        );
     }
 }

@@ -204,7 +204,7 @@ pub fn filtered<'a>(
     crate::api::search::check_search_text("search", p.search.as_deref())?;
     let mut found: Vec<&ServiceEntry> = index
         .matching(p.search.as_deref().unwrap_or(""))
-        .into_iter()
+        .iter()
         .filter_map(|slot| index.at(slot))
         .filter(|e| {
             term.as_ref()

@@ -359,11 +359,15 @@ async fn the_map_of_the_kraje(s: &Web) {
         "office": "Krajský úřad Ústeckého kraje", "contacts": { "emails": ["socialni@kr-ustecky.cz"] } } });
     let published = admin.post("/regional-contacts", contact).await;
     assert_eq!(published.status, 201, "{:?}", published.body);
-    page(
+    let (status, _, caught_up) = page(
         queries,
         &format!("/api/v1/regional-contacts?after={}", published.after()),
     )
     .await;
+    assert_eq!(
+        status, 200,
+        "the contact is in the read models: {caught_up}"
+    );
     let (status, _, map) = page(queries, "/mapa").await;
     assert_eq!(status, 200);
     assert!(map.len() < 100_000, "{} bytes", map.len());
