@@ -201,6 +201,8 @@ pub struct Index {
     /// Each slot's place in `names`, computed when first asked for after a
     /// change of the order.
     name_ranks: Mutex<Option<Arc<Vec<u32>>>>,
+    /// What the facets count of each service.
+    facts: crate::facts::FactTable,
     /// Providers by IČO.
     pub providers: HashMap<String, ProviderView>,
     /// The supplementary directory by id.
@@ -593,6 +595,7 @@ impl Index {
         {
             self.reporting.insert(slot);
         }
+        self.facts.put(slot, &entry);
         self.services[slot as usize] = Some(entry);
     }
 
@@ -680,6 +683,11 @@ impl Index {
             .get(&field)
             .map(|p| p.of(value))
             .unwrap_or_default()
+    }
+
+    /// What the facets count of each service.
+    pub fn facts(&self) -> &crate::facts::FactTable {
+        &self.facts
     }
 
     /// The services by each kind.

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod area_counts;
+pub mod facts;
 pub mod figures;
 pub mod hsds;
 pub mod index;

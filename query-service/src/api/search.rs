@@ -435,7 +435,7 @@ pub fn candidates<'a>(
         if p.free_now && entry.free_now(now) <= 0 {
             continue;
         }
-        let distance_km = from.and_then(|l| entry.distance_km(&l));
+        let distance_km = from.and_then(|l| index.facts().distance_km(slot, entry, &l));
         if let Some(r) = p.radius_km {
             if distance_km.is_none_or(|d| d > r) {
                 continue;
@@ -465,11 +465,7 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
         }
     }
     let mut found = candidates(index, p, from, now);
-    let facets = facets(
-        index,
-        &roaring::RoaringBitmap::from_sorted_iter(found.iter().map(|f| f.slot))
-            .map_err(|e| Problem::internal(&e))?,
-    );
+    let facets = facets(index, &found)?;
     let ranks = index.name_ranks();
     let rank = |f: &Found| ranks.get(f.slot as usize).copied().unwrap_or(u32::MAX);
     let by_name = |a: &Found, b: &Found| rank(a).cmp(&rank(b));
@@ -532,45 +528,66 @@ pub fn run(index: &Index, p: &SearchParams, now: OffsetDateTime) -> Result<Searc
     })
 }
 
-/// Counts of the results by kind, target group, form and kraj: the sizes of
-/// the intersections of the results with the services of each value.
-fn facets(index: &Index, found: &roaring::RoaringBitmap) -> Facets {
-    fn counts<'k, K: 'k>(
+/// Counts of the results by kind, target group, form and kraj (a service
+/// counts once for each value it has): from the facts of each result, and
+/// for the values past the numbered ones (a registry with more than 64
+/// target groups or kraje) the sizes of the intersections of the results
+/// with the value's services.
+fn facets(index: &Index, found: &[Found]) -> Result<Facets, Problem> {
+    fn keep<K: Ord + Clone>(into: &mut BTreeMap<K, usize>, values: &[K], counts: &[usize]) {
+        for (value, &n) in values.iter().zip(counts) {
+            if n > 0 {
+                into.insert(value.clone(), n);
+            }
+        }
+    }
+    fn unnumbered<'k, K: Ord + Clone + 'k>(
+        into: &mut BTreeMap<K, usize>,
         found: &roaring::RoaringBitmap,
         sets: impl Iterator<Item = (&'k K, &'k roaring::RoaringBitmap)>,
-    ) -> Vec<(&'k K, usize)> {
-        sets.filter_map(|(key, set)| {
+        numbered: impl Fn(&K) -> bool,
+    ) {
+        for (value, set) in sets.filter(|(v, _)| !numbered(v)) {
             let n = usize::try_from(found.intersection_len(set)).unwrap_or(usize::MAX);
-            (n > 0).then_some((key, n))
-        })
-        .collect()
-    }
-    let code = |f: &Form| {
-        match f {
-            Form::Residential => "pob",
-            Form::Outpatient => "amb",
-            Form::Field => "ter",
+            if n > 0 {
+                into.insert(value.clone(), n);
+            }
         }
-        .to_string()
-    };
-    let by = |field| {
-        counts(found, index.values(field))
-            .into_iter()
-            .map(|(k, n)| (k.clone(), n))
-            .collect()
-    };
-    Facets {
-        kind: counts(found, index.kinds())
-            .into_iter()
-            .map(|(k, n)| (*k, n))
-            .collect(),
-        target_group: by(Field::TargetGroup),
-        form: counts(found, index.forms())
-            .into_iter()
-            .map(|(f, n)| (code(f), n))
-            .collect(),
-        kraj: by(Field::Kraj),
     }
+    let facts = index.facts();
+    let counts = facts.count(found.iter().map(|f| f.slot));
+    let mut facets = Facets::default();
+    keep(&mut facets.kind, facts.kinds.values(), &counts.kind);
+    keep(
+        &mut facets.target_group,
+        facts.target_groups.values(),
+        &counts.target_group,
+    );
+    keep(&mut facets.kraj, facts.kraje.values(), &counts.kraj);
+    for (form, &n) in crate::facts::FORMS.iter().zip(&counts.form) {
+        if n > 0 {
+            let code = match form {
+                Form::Residential => "pob",
+                Form::Outpatient => "amb",
+                Form::Field => "ter",
+            };
+            facets.form.insert(code.to_string(), n);
+        }
+    }
+    if counts.unnumbered {
+        let set = roaring::RoaringBitmap::from_sorted_iter(found.iter().map(|f| f.slot))
+            .map_err(|e| Problem::internal(&e))?;
+        unnumbered(&mut facets.kind, &set, index.kinds(), |k| {
+            facts.kinds.has(k)
+        });
+        let groups = index.values(Field::TargetGroup);
+        unnumbered(&mut facets.target_group, &set, groups, |g| {
+            facts.target_groups.has(g)
+        });
+        let kraje = index.values(Field::Kraj);
+        unnumbered(&mut facets.kraj, &set, kraje, |k| facts.kraje.has(k));
+    }
+    Ok(facets)
 }
 
 #[utoipa::path(get, path = "/api/v1/services", tag = "search", params(SearchParams), responses((status = 200, description = "A page of results with the total and facets", body = SearchResult), (status = 422, description = "A bad parameter, named", body = crate::api::openapi::Problem), (status = 503, description = "The read models did not reach `after` in time", body = crate::api::openapi::Problem)))]
@@ -1172,7 +1189,7 @@ mod index_tests {
             index.remove_service(&format!("s{i}"));
         }
         let mut asked = 0;
-        let mut found = 0;
+        let mut hits = 0;
         for _ in 0..3000 {
             let p = query(&mut rng);
             let got =
@@ -1180,11 +1197,44 @@ mod index_tests {
             let want = serde_json::to_value(reference(&index, &p, now)).expect("JSON");
             assert_eq!(got, want, "{p:?}");
             asked += 1;
-            found += got["total"].as_u64().unwrap_or(0);
+            hits += got["total"].as_u64().unwrap_or(0);
         }
         assert!(
-            found > asked * 5,
-            "the queries find services ({found} for {asked} queries)"
+            hits > asked * 5,
+            "the queries find services ({hits} for {asked} queries)"
         );
+    }
+
+    #[test]
+    fn the_facets_count_values_past_the_numbered_ones() {
+        let now = OffsetDateTime::now_utc();
+        let mut rng = StdRng::seed_from_u64(64);
+        let mut index = Index::new(std::sync::Arc::default());
+        for i in 0..(crate::facts::NUMBERED * 2 + 10) {
+            let mut s = service(&mut rng, i, now);
+            s.status = ServiceStatus::Active;
+            s.details.kind = 1000 + u16::try_from(i % 100).expect("a kind");
+            s.details.target_groups = vec![format!("g{i}"), format!("g{}", i / 2)];
+            s.details.catchment.kraje = vec![format!("K{}", i % 90)];
+            index.put_service(s);
+        }
+        for q in ["", "azyl", "dum", "senior"] {
+            let p = SearchParams {
+                q: Some(q.to_string()),
+                ..SearchParams::default()
+            };
+            let got =
+                serde_json::to_value(run(&index, &p, now).expect("a valid query")).expect("JSON");
+            let want = serde_json::to_value(reference(&index, &p, now)).expect("JSON");
+            assert_eq!(got, want, "{q}");
+        }
+        let all = run(&index, &SearchParams::default(), now).expect("a valid query");
+        assert_eq!(all.facets.kind.len(), 100, "every kind, numbered or not");
+        assert_eq!(
+            all.facets.target_group["g0"], 2,
+            "a service counts once a value"
+        );
+        assert_eq!(all.facets.target_group.len(), all.total);
+        assert_eq!(all.facets.kraj.len(), 90);
     }
 }
