@@ -194,3 +194,11 @@ impl FactTable {
         counts
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_record_a_slot_stays_small() {
+        assert_eq!(std::mem::size_of::<super::Facts>(), 48);
+    }
+}
