@@ -172,6 +172,31 @@ async fn contract(store: DynReadModelStore) {
         .unwrap();
     assert_eq!(rest.len(), 2, "news and c after the page");
 
+    // A large batch is written whole, each document once, the last change
+    // of a document named twice winning, in the order of the batch.
+    let mut many: Vec<Change> = (0..1200)
+        .map(|i| put("services", &format!("m{i:04}"), json!({ "i": i })))
+        .collect();
+    many.push(put("services", "m0007", json!({ "i": "again" })));
+    store
+        .commit(g, "registry", many, Some(at(7, 12)), at(8, 13))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(g, "services", "m0007").await.unwrap().unwrap()["i"],
+        "again"
+    );
+    assert_eq!(
+        store.get(g, "services", "m1199").await.unwrap().unwrap()["i"],
+        1199
+    );
+    let written = store
+        .changes_since(g, &["services"], rest[1].1.seq, 2000)
+        .await
+        .unwrap();
+    assert_eq!(written.len(), 1200, "each document once");
+    assert!(written.windows(2).all(|w| w[0].1.seq < w[1].1.seq));
+
     // A second generation is built apart, then switched to, then the old one dropped.
     let g2 = g + 1;
     assert_eq!(store.checkpoint(g2, "registry").await.unwrap(), None);

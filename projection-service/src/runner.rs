@@ -19,7 +19,9 @@ use std::time::Duration;
 pub struct WorkingSet<'a> {
     store: &'a DynReadModelStore,
     generation: i64,
-    docs: BTreeMap<(String, String), Option<Value>>,
+    /// The documents read or written, and whether the batch changed each.
+    docs: BTreeMap<(String, String), (Option<Value>, bool)>,
+    /// The changed ones in the order of their first change.
     changed: Vec<(String, String)>,
 }
 
@@ -39,11 +41,11 @@ impl<'a> WorkingSet<'a> {
     /// Read-model store failures.
     pub async fn get(&mut self, collection: &str, key: &str) -> anyhow::Result<Option<Value>> {
         let id = (collection.to_string(), key.to_string());
-        if let Some(doc) = self.docs.get(&id) {
+        if let Some((doc, _)) = self.docs.get(&id) {
             return Ok(doc.clone());
         }
         let doc = self.store.get(self.generation, collection, key).await?;
-        self.docs.insert(id, doc.clone());
+        self.docs.insert(id, (doc.clone(), false));
         Ok(doc)
     }
 
@@ -77,10 +79,19 @@ impl<'a> WorkingSet<'a> {
 
     fn set(&mut self, collection: &str, key: &str, doc: Option<Value>) {
         let id = (collection.to_string(), key.to_string());
-        if !self.changed.contains(&id) {
-            self.changed.push(id.clone());
+        let first_change = match self.docs.get_mut(&id) {
+            Some((old, changed)) => {
+                *old = doc;
+                !std::mem::replace(changed, true)
+            }
+            None => {
+                self.docs.insert(id.clone(), (doc, true));
+                true
+            }
+        };
+        if first_change {
+            self.changed.push(id);
         }
-        self.docs.insert(id, doc);
     }
 
     fn into_changes(self) -> Vec<Change> {
@@ -88,7 +99,7 @@ impl<'a> WorkingSet<'a> {
         self.changed
             .into_iter()
             .map(|id| {
-                let doc = docs.remove(&id).flatten();
+                let doc = docs.remove(&id).and_then(|(doc, _)| doc);
                 Change {
                     collection: id.0,
                     key: id.1,

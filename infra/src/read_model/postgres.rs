@@ -165,15 +165,29 @@ impl ReadModelStore for PostgresReadModelStore {
                 position,
             });
         }
-        let statement = tx
-            .prepare_cached(
-                "INSERT INTO rm_documents (generation, collection, key, doc, seq) VALUES ($1, $2, $3, $4, nextval('rm_seq')) \
-                 ON CONFLICT (generation, collection, key) DO UPDATE SET doc = excluded.doc, seq = excluded.seq",
-            )
-            .await
-            .map_err(backend)?;
-        for c in &changes {
-            tx.execute(&statement, &[&generation, &c.collection, &c.key, &c.doc])
+        // Every changed document in one statement, one round trip however
+        // many there are; a document changed twice is written as it was last.
+        let mut seen = std::collections::HashSet::new();
+        let mut last: Vec<&Change> = changes
+            .iter()
+            .rev()
+            .filter(|c| seen.insert((c.collection.as_str(), c.key.as_str())))
+            .collect();
+        last.reverse();
+        if !last.is_empty() {
+            let collections: Vec<&str> = last.iter().map(|c| c.collection.as_str()).collect();
+            let keys: Vec<&str> = last.iter().map(|c| c.key.as_str()).collect();
+            let docs: Vec<Option<&Value>> = last.iter().map(|c| c.doc.as_ref()).collect();
+            let statement = tx
+                .prepare_cached(
+                    "INSERT INTO rm_documents (generation, collection, key, doc, seq) \
+                     SELECT $1, c, k, d, nextval('rm_seq') \
+                     FROM unnest($2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS u(c, k, d, n) \
+                     ON CONFLICT (generation, collection, key) DO UPDATE SET doc = excluded.doc, seq = excluded.seq",
+                )
+                .await
+                .map_err(backend)?;
+            tx.execute(&statement, &[&generation, &collections, &keys, &docs])
                 .await
                 .map_err(backend)?;
         }
