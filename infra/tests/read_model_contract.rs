@@ -190,6 +190,12 @@ async fn contract(store: DynReadModelStore) {
         store.get(g, "services", "m1199").await.unwrap().unwrap()["i"],
         1199
     );
+    let some = ["m0001".to_string(), "none".to_string(), "m0007".to_string()];
+    let read = store.get_many(g, "services", &some).await.unwrap();
+    assert_eq!(read.len(), 3, "one answer a key, in order");
+    assert_eq!(read[0].as_ref().unwrap()["i"], 1);
+    assert_eq!(read[1], None, "a missing document");
+    assert_eq!(read[2].as_ref().unwrap()["i"], "again");
     let written = store
         .changes_since(g, &["services"], rest[1].1.seq, 2000)
         .await

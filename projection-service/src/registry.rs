@@ -105,6 +105,19 @@ impl Projection for RegistryProjection {
         "registry"
     }
 
+    /// The services' and providers' documents (vacancy reports are most of
+    /// the log: a batch of them reads a document a service).
+    fn reads(&self, batch: &[RecordedEvent]) -> Vec<(&'static str, String)> {
+        batch
+            .iter()
+            .filter_map(|e| match e.stream.stream_type.as_str() {
+                "service" => Some((SERVICES, e.stream.stream_id.clone())),
+                "provider" => Some((PROVIDERS, e.stream.stream_id.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     async fn apply(&self, e: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()> {
         match e.stream.stream_type.as_str() {
             "provider" => self.provider(e, docs).await,

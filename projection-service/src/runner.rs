@@ -67,6 +67,30 @@ impl<'a> WorkingSet<'a> {
             .transpose()
     }
 
+    /// Loads the documents of `keys` that are not loaded yet in one read of
+    /// the store (a batch's documents at once, not one round trip each).
+    ///
+    /// # Errors
+    /// Read-model store failures.
+    pub async fn prefetch(
+        &mut self,
+        collection: &str,
+        mut keys: Vec<String>,
+    ) -> anyhow::Result<()> {
+        keys.sort_unstable();
+        keys.dedup();
+        keys.retain(|k| !self.docs.contains_key(&(collection.to_string(), k.clone())));
+        let docs = self
+            .store
+            .get_many(self.generation, collection, &keys)
+            .await?;
+        for (key, doc) in keys.into_iter().zip(docs) {
+            self.docs
+                .insert((collection.to_string(), key), (doc, false));
+        }
+        Ok(())
+    }
+
     /// Writes a document.
     pub fn put(&mut self, collection: &str, key: &str, doc: Value) {
         self.set(collection, key, Some(doc));
@@ -122,6 +146,12 @@ pub trait Projection: Send + Sync + 'static {
     /// When a document cannot be read or an event does not read.
     async fn apply(&self, event: &RecordedEvent, docs: &mut WorkingSet<'_>) -> anyhow::Result<()>;
 
+    /// The documents a batch will read, loaded at once before it is applied
+    /// (by default none: each is read when first asked for).
+    fn reads(&self, _batch: &[RecordedEvent]) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
     /// Applies consecutive events of one stream (a run of at least one); by
     /// default one by one. A projection whose documents follow one stream may
     /// read and write each document once per run instead of once per event.
@@ -158,6 +188,13 @@ pub async fn apply_batch(
         return Ok(false);
     };
     let mut docs = WorkingSet::new(read_models, generation);
+    let mut reads: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (collection, key) in projection.reads(batch) {
+        reads.entry(collection).or_default().push(key);
+    }
+    for (collection, keys) in reads {
+        docs.prefetch(collection, keys).await?;
+    }
     for run in batch.chunk_by(|a, b| a.stream == b.stream) {
         projection
             .apply_run(run, &mut docs)

@@ -88,6 +88,24 @@ pub trait ReadModelStore: Send + Sync + 'static {
         key: &str,
     ) -> Result<Option<Value>, ReadModelError>;
 
+    /// The documents of `keys` in `collection` (`None` for a missing one),
+    /// in the order of `keys`; one query where the store can.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn get_many(
+        &self,
+        generation: i64,
+        collection: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<Value>>, ReadModelError> {
+        let mut docs = Vec::with_capacity(keys.len());
+        for key in keys {
+            docs.push(self.get(generation, collection, key).await?);
+        }
+        Ok(docs)
+    }
+
     /// Writes `changes` and moves the projection's checkpoint from `from`
     /// (the checkpoint the documents were read at; `None`: none yet) forward
     /// to `position`, atomically. Refuses with

@@ -117,6 +117,28 @@ impl ReadModelStore for PostgresReadModelStore {
         Ok(row.and_then(|r| r.get::<_, Option<Value>>(0)))
     }
 
+    async fn get_many(
+        &self,
+        generation: i64,
+        collection: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<Value>>, ReadModelError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT key, doc FROM rm_documents WHERE generation = $1 AND collection = $2 AND key = ANY($3)",
+                &[&generation, &collection, &keys],
+            )
+            .await
+            .map_err(backend)?;
+        let mut found: std::collections::HashMap<String, Option<Value>> =
+            rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        Ok(keys.iter().map(|k| found.remove(k).flatten()).collect())
+    }
+
     async fn commit(
         &self,
         generation: i64,
