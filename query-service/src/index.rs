@@ -516,28 +516,45 @@ impl Index {
         self.reporting.remove(slot);
         self.live.remove(slot);
         self.active.remove(slot);
-        for w in &old.tokens {
-            self.words.remove(w.as_str(), slot);
-        }
-        for s in &old.stems {
-            self.stems.remove(s.as_str(), slot);
-        }
-        for w in &old.name_words {
-            self.name_words.remove(w.as_str(), slot);
-        }
-        for s in &old.name_stems {
-            self.name_stems.remove(s.as_str(), slot);
-        }
-        self.by_kind.remove(&old.view.details.kind, slot);
-        for f in &old.view.details.forms {
-            self.by_form.remove(&f.form, slot);
-        }
-        for (field, value) in old.values() {
-            if let Some(p) = self.by_field.get_mut(&field) {
-                p.remove(value, slot);
+        self.file(&old, slot, false);
+        self.names.remove(&(old.sort_name, old.view.id, slot));
+    }
+
+    /// Puts the service `e` of `slot` into the sets of its words and values
+    /// (`present`), or takes it out of them.
+    fn file(&mut self, e: &ServiceEntry, slot: u32, present: bool) {
+        fn keep<K: Ord + Clone>(sets: &mut Postings<K>, key: &K, slot: u32, present: bool) {
+            if present {
+                sets.add(key.clone(), slot);
+            } else {
+                sets.remove(key, slot);
             }
         }
-        self.names.remove(&(old.sort_name, old.view.id, slot));
+        for (sets, words) in [(&mut self.words, &e.tokens), (&mut self.stems, &e.stems)] {
+            for w in words {
+                keep(sets, w, slot, present);
+            }
+        }
+        for (sets, words) in [
+            (&mut self.name_words, &e.name_words),
+            (&mut self.name_stems, &e.name_stems),
+        ] {
+            for w in words {
+                keep(sets, w, slot, present);
+            }
+        }
+        keep(&mut self.by_kind, &e.view.details.kind, slot, present);
+        for f in &e.view.details.forms {
+            keep(&mut self.by_form, &f.form, slot, present);
+        }
+        for (field, value) in e.values() {
+            keep(
+                self.by_field.entry(field).or_default(),
+                &value.to_string(),
+                slot,
+                present,
+            );
+        }
     }
 
     /// Adds or replaces a service.
@@ -557,28 +574,7 @@ impl Index {
             }
         };
         let entry = self.entry(view);
-        for w in &entry.tokens {
-            self.words.add(w.clone(), slot);
-        }
-        for s in &entry.stems {
-            self.stems.add(s.clone(), slot);
-        }
-        for w in &entry.name_words {
-            self.name_words.add(w.clone(), slot);
-        }
-        for s in &entry.name_stems {
-            self.name_stems.add(s.clone(), slot);
-        }
-        self.by_kind.add(entry.view.details.kind, slot);
-        for f in &entry.view.details.forms {
-            self.by_form.add(f.form, slot);
-        }
-        for (field, value) in entry.values() {
-            self.by_field
-                .entry(field)
-                .or_default()
-                .add(value.to_string(), slot);
-        }
+        self.file(&entry, slot, true);
         self.live.insert(slot);
         if entry.active() {
             self.active.insert(slot);
