@@ -204,7 +204,7 @@ impl ReadModelStore for PostgresReadModelStore {
                 .prepare_cached(
                     "INSERT INTO rm_documents (generation, collection, key, doc, seq) \
                      SELECT $1, c, k, d, nextval('rm_seq') \
-                     FROM unnest($2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS u(c, k, d, n) \
+                     FROM unnest($2::text[], $3::text[], $4::jsonb[]) AS u(c, k, d) \
                      ON CONFLICT (generation, collection, key) DO UPDATE SET doc = excluded.doc, seq = excluded.seq",
                 )
                 .await
