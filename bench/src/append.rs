@@ -86,6 +86,18 @@ async fn measure_store(
     batch: usize,
     seconds: Duration,
 ) -> anyhow::Result<Measured> {
+    measure_appends(store, run, writers, batch, seconds, payload).await
+}
+
+/// Appends of `payload`s through the event store port.
+async fn measure_appends(
+    store: DynEventStore,
+    run: &str,
+    writers: usize,
+    batch: usize,
+    seconds: Duration,
+    payload: fn(usize) -> serde_json::Value,
+) -> anyhow::Result<Measured> {
     let versions: Arc<Vec<Mutex<u64>>> = Arc::new((0..writers).map(|_| Mutex::new(0)).collect());
     let run = run.to_string();
     measure(writers, seconds, move |w, i| {
@@ -252,6 +264,55 @@ pub async fn run(config: &AppendConfig) -> anyhow::Result<String> {
         }
     }
     Ok(rows.join("\n"))
+}
+
+/// The baseline of the commands (DESIGN.md §4, row 2): `writers` append one
+/// event each — a vacancy report's payload — to their own streams with the
+/// expected version, straight into a fresh store of the kind the command
+/// service runs on (`postgres`: a schema of `BENCH_DATABASE_URL`; otherwise
+/// a SQLite file), for `seconds`. Returns the events/s and the latencies.
+///
+/// # Errors
+/// When the store cannot be opened or written.
+pub(super) async fn bare_single_events(
+    mode: &str,
+    writers: usize,
+    seconds: Duration,
+) -> anyhow::Result<(f64, Vec<Duration>)> {
+    fn report(i: usize) -> serde_json::Value {
+        json!({ "facility_id": "A", "form": "pob", "unit": "luzka", "free_places": i % 1000,
+                "reported_at": "2026-12-04T12:00:00Z" })
+    }
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let measured = if mode == "postgres" {
+        let url = std::env::var("BENCH_DATABASE_URL")
+            .context("set BENCH_DATABASE_URL to the PostgreSQL to measure")?;
+        let settings = PgSettings {
+            url,
+            schema: format!("bench_{run}"),
+            pool_size: writers + 2,
+        };
+        let store = Arc::new(PostgresEventStore::connect(&settings).await?);
+        let pool = store.pool().clone();
+        let measured = measure_appends(store, &run, writers, 1, seconds, report).await;
+        pool.get()
+            .await?
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", settings.schema))
+            .await?;
+        measured?
+    } else {
+        let base =
+            std::env::var("BENCH_DATA_DIR").map_or_else(|_| std::env::temp_dir(), Into::into);
+        let dir = base.join(format!("portal-bench-{run}"));
+        std::fs::create_dir_all(&dir)?;
+        let measured = match SqliteEventStore::open(dir.join("events.sqlite3")) {
+            Ok(store) => measure_appends(Arc::new(store), &run, writers, 1, seconds, report).await,
+            Err(e) => Err(e),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        measured?
+    };
+    Ok((measured.events_per_second(), measured.latencies))
 }
 
 async fn run_postgres(config: &AppendConfig) -> anyhow::Result<Vec<String>> {

@@ -382,17 +382,26 @@ pub async fn run(config: &CommandsConfig) -> anyhow::Result<String> {
     let made = server.made.clone();
     drop(server);
     clean_up(&made).await;
+    // The same writers appending the command's one event straight to a store
+    // of the same kind, the server stopped: what the command path adds.
+    let (bare_rate, bare_lat) =
+        super::append::bare_single_events(&config.mode, config.clients, config.seconds).await?;
 
     Ok(format!(
         "{memory}; {cpu}\n\n| mode | clients | what | requests/s | p50 ms | p99 ms | p99.9 ms |\n|---|---:|---|---:|---:|---:|---:|\n\
          | {mode} | {clients} | POST vacancy report (1 event) | {rate:.0} | {:.2} | {:.2} | {:.2} |\n\
-         | {mode} | {clients} | baseline: GET /health | {health_rate:.0} | {:.2} | {:.2} | {:.2} |",
+         | {mode} | {clients} | baseline: GET /health | {health_rate:.0} | {:.2} | {:.2} | {:.2} |\n\
+         | {mode} | {clients} | baseline: the one event appended straight to the store (commands ÷ it: {:.2}) | {bare_rate:.0} | {:.2} | {:.2} | {:.2} |",
         percentile_ms(&lat, 50.0),
         percentile_ms(&lat, 99.0),
         percentile_ms(&lat, 99.9),
         percentile_ms(&health_lat, 50.0),
         percentile_ms(&health_lat, 99.0),
         percentile_ms(&health_lat, 99.9),
+        rate / bare_rate,
+        percentile_ms(&bare_lat, 50.0),
+        percentile_ms(&bare_lat, 99.0),
+        percentile_ms(&bare_lat, 99.9),
         mode = config.mode,
         clients = config.clients,
     ))
