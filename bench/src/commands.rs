@@ -3,8 +3,8 @@
 //! or `command-service` on PostgreSQL), the load comes from this process over
 //! loopback with keep-alive connections. Each client reports vacancies of its
 //! own service (one event per command). Baselines in the same run: `GET
-//! /health` on the same server (the HTTP floor) and direct single-event
-//! appends to the same store.
+//! /health` on the same server (the HTTP floor) and the same event appended
+//! straight to a store of the same kind (`append::bare_single_events`).
 
 use super::percentile_ms;
 use anyhow::Context;
