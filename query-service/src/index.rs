@@ -657,18 +657,26 @@ impl Index {
 
     /// The services matching the words of a query and passing `filters`.
     pub fn select(&self, query: &[QueryWord], filters: &Filters) -> RoaringBitmap {
+        /// Keeps of `found` the services of `set` (none when no service has the value).
+        fn narrow(found: &mut RoaringBitmap, set: Option<&RoaringBitmap>) {
+            match set {
+                Some(set) => *found &= set,
+                None => found.clear(),
+            }
+        }
         let mut found = self.matching_words(query);
         if !filters.include_inactive {
             found &= &self.active;
         }
         if let Some(kind) = filters.kind {
-            found &= &self.by_kind.of(&kind);
+            narrow(&mut found, self.by_kind.get(&kind));
         }
         if let Some(form) = filters.form {
-            found &= &self.by_form.of(&form);
+            narrow(&mut found, self.by_form.get(&form));
         }
         for (field, value) in &filters.values {
-            found &= &self.having(*field, value);
+            let set = self.by_field.get(field).and_then(|p| p.get(value.as_str()));
+            narrow(&mut found, set);
         }
         found
     }
