@@ -13,6 +13,7 @@ use prometheus::IntCounterVec;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -27,30 +28,92 @@ const CACHE_CAPACITY: usize = 10_000;
 
 /// The last loaded state of recently used aggregates. Streams only grow, so
 /// a cached state is brought up to date by reading the events after its
-/// version; it never needs invalidating, only bounding.
+/// version; it never needs invalidating, only bounding. Each state remembers
+/// when it was last known to be the latest (read from the store, or written
+/// by this process), for [`load_recent`].
 #[derive(Default)]
 pub struct AggregateCache {
     entries: Mutex<HashMap<StreamRef, CachedState>>,
 }
 
-type CachedState = (u64, Arc<dyn Any + Send + Sync>);
+struct CachedState {
+    version: u64,
+    state: Arc<dyn Any + Send + Sync>,
+    checked: Instant,
+}
 
 impl AggregateCache {
     fn get<A: Clone + 'static>(&self, stream: &StreamRef) -> Option<(A, u64)> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (version, state) = entries.get(stream)?;
-        state.downcast_ref::<A>().map(|a| (a.clone(), *version))
+        self.get_checked(stream, None)
     }
 
+    /// The cached state when it was known to be the latest within `within` (any age: `None`).
+    fn get_checked<A: Clone + 'static>(
+        &self,
+        stream: &StreamRef,
+        within: Option<Duration>,
+    ) -> Option<(A, u64)> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = entries.get(stream)?;
+        if within.is_some_and(|w| cached.checked.elapsed() > w) {
+            return None;
+        }
+        cached
+            .state
+            .downcast_ref::<A>()
+            .map(|a| (a.clone(), cached.version))
+    }
+
+    /// Keeps `state` at `version`, known to be the latest just now.
     fn put<A: Send + Sync + 'static>(&self, stream: StreamRef, state: A, version: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= CACHE_CAPACITY && !entries.contains_key(&stream) {
             entries.clear();
         }
-        if entries.get(&stream).is_none_or(|(v, _)| *v < version) {
-            entries.insert(stream, (version, Arc::new(state)));
+        let checked = Instant::now();
+        match entries.get_mut(&stream) {
+            Some(cached) if cached.version > version => {}
+            Some(cached) if cached.version == version => cached.checked = checked,
+            _ => {
+                entries.insert(
+                    stream,
+                    CachedState {
+                        version,
+                        state: Arc::new(state),
+                        checked,
+                    },
+                );
+            }
         }
     }
+}
+
+/// The state of an aggregate as last seen by this process, when that was
+/// within `within` and `accept` takes it; otherwise (or when `accept`
+/// refuses it) read afresh, as [`load`]. Changes written through this
+/// process are seen at once; changes written through another instance within
+/// `within`. `accept` is asked again of a fresh state: a refusal is only
+/// trusted on the latest state.
+///
+/// # Errors
+/// As [`load`], and what `accept` answers for the latest state.
+pub async fn load_recent<A, T>(
+    app: &AppState,
+    stream_id: &str,
+    within: Duration,
+    accept: impl Fn(&A) -> Result<T, ApiError>,
+) -> Result<T, ApiError>
+where
+    A: Aggregate + Clone + Send + Sync + 'static,
+{
+    let stream = StreamRef::new(A::STREAM_TYPE, stream_id);
+    if let Some((state, _)) = app.cache.get_checked::<A>(&stream, Some(within)) {
+        if let Ok(accepted) = accept(&state) {
+            return Ok(accepted);
+        }
+    }
+    let (state, _) = load::<A>(app, stream_id).await?;
+    accept(&state)
 }
 
 /// The state of an aggregate and its version (0: no stream).

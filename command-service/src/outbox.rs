@@ -4,15 +4,20 @@
 //! crash it resumes from the checkpoint; what it publishes again is dropped by
 //! JetStream as a duplicate. Of several command services, one runs the relay
 //! (it holds the `outbox_relay` lock, [`infra::leader`]); the others stand by.
+//!
+//! The checkpoint is saved at most once per [`CHECKPOINT_EVERY`] while events
+//! flow, and as soon as they pause: saving it after every small batch was a
+//! commit per few events. What a crash makes the relay publish again is far
+//! inside JetStream's [`DUPLICATE_WINDOW`].
 
 use deadpool_postgres::Pool;
-use infra::bus::EventPublisher;
+use infra::bus::{EventPublisher, DUPLICATE_WINDOW};
 use infra::event_store::{subscribe, DynEventStore, LogPosition};
 use infra::postgres::{migrate, Migration};
 use infra::shutdown::Shutdown;
 use prometheus::{IntCounter, IntGauge};
 use std::sync::LazyLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
@@ -26,6 +31,10 @@ const MIGRATIONS: &[Migration] = &[Migration {
 
 const RELAY: &str = "jetstream";
 const BATCH: usize = 500;
+
+/// The longest the saved checkpoint trails what was published while events flow.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+const _: () = assert!(CHECKPOINT_EVERY.as_millis() * 100 < DUPLICATE_WINDOW.as_millis());
 
 static PUBLISHED: LazyLock<IntCounter> = LazyLock::new(|| {
     infra::metrics::counter(
@@ -85,21 +94,38 @@ async fn relay_once(
     publisher: &EventPublisher,
     shutdown: &Shutdown,
 ) -> anyhow::Result<()> {
-    let mut checkpoint = load_checkpoint(pool).await?;
-    let mut sub = subscribe(store.clone(), checkpoint, BATCH, Duration::from_millis(200));
+    let mut saved = load_checkpoint(pool).await?;
+    let mut published = saved;
+    let mut saved_at = Instant::now();
+    let mut sub = subscribe(store.clone(), saved, BATCH, Duration::from_millis(200));
     loop {
-        let batch = tokio::select! {
-            batch = sub.next_batch() => batch?,
-            () = shutdown.wait() => return Ok(()),
+        // Waits for events; once they pause, the checkpoint catches up.
+        let wait = if published == saved {
+            Duration::MAX
+        } else {
+            CHECKPOINT_EVERY.saturating_sub(saved_at.elapsed())
         };
-        publisher.publish(&batch, checkpoint).await?;
-        let last = batch.last().map_or(checkpoint, |e| e.log_position());
-        save_checkpoint(pool, last).await?;
-        PUBLISHED.inc_by(batch.len() as u64);
-        if let Ok(Some(head)) = store.head().await {
-            BACKLOG.set(head.global_position.saturating_sub(last.global_position) as i64);
+        let batch = tokio::select! {
+            batch = sub.next_batch_timeout(wait) => batch?,
+            () = shutdown.wait() => {
+                if published != saved {
+                    save_checkpoint(pool, published).await?;
+                }
+                return Ok(());
+            }
+        };
+        if !batch.is_empty() {
+            publisher.publish(&batch, published).await?;
+            published = batch.last().map_or(published, |e| e.log_position());
+            PUBLISHED.inc_by(batch.len() as u64);
         }
-        checkpoint = last;
+        if published != saved && (batch.is_empty() || saved_at.elapsed() >= CHECKPOINT_EVERY) {
+            save_checkpoint(pool, published).await?;
+            (saved, saved_at) = (published, Instant::now());
+            if let Ok(Some(head)) = store.head().await {
+                BACKLOG.set(head.global_position.saturating_sub(saved.global_position) as i64);
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use infra::event_store::postgres::PostgresEventStore;
 use infra::event_store::sqlite::SqliteEventStore;
 use infra::event_store::{
     subscribe, Actor, DynEventStore, EventMetadata, ExpectedVersion, LogPosition, NewEvent,
-    RecordedEvent, StoreError, StreamRef,
+    RecordedEvent, StoreError, StreamRef, READ_GAP,
 };
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -500,6 +500,51 @@ async fn a_subscription_catches_up_and_follows(h: Harness) {
     assert_eq!(sub.position(), appended.last_position);
 }
 
+/// While events keep coming one append at a time, a subscription reads at
+/// most once per [`READ_GAP`] (each append wakes it; reading on every
+/// wake-up cost a query per event) and still hands out each event once, in
+/// order.
+async fn a_subscription_reads_at_most_once_per_gap_while_events_flow(h: Harness) {
+    const EVENTS: u64 = 300;
+    let writer = h.store.clone();
+    let mut sub = subscribe(
+        h.store.clone(),
+        LogPosition::START,
+        1_000,
+        Duration::from_secs(30),
+    );
+    let started = std::time::Instant::now();
+    let appends = tokio::spawn(async move {
+        for n in 0..EVENTS {
+            writer
+                .append(&stream("s"), ExpectedVersion::Any, vec![event(n)], &meta())
+                .await
+                .unwrap();
+        }
+    });
+    let (mut seen, mut batches) = (Vec::new(), 0u32);
+    while seen.len() < EVENTS as usize {
+        let batch = sub
+            .next_batch_timeout(Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert!(!batch.is_empty(), "the events never became visible");
+        batches += 1;
+        seen.extend(batch.into_iter().map(|e| e.payload["n"].as_u64().unwrap()));
+    }
+    let elapsed = started.elapsed();
+    appends.await.unwrap();
+    assert_eq!(
+        seen,
+        (0..EVENTS).collect::<Vec<_>>(),
+        "each event once, in order"
+    );
+    assert!(
+        READ_GAP * (batches - 1) <= elapsed,
+        "{batches} reads in {elapsed:?}: closer together than {READ_GAP:?}"
+    );
+}
+
 /// Many writers, conflicts (rolled-back appends) and a concurrent reader: the
 /// reader sees every committed event exactly once, in log order, and each
 /// stream's versions in order.
@@ -615,5 +660,6 @@ contract!(
     bad_input_is_a_typed_error_and_writes_nothing,
     read_all_pages_through_the_log_in_order,
     a_subscription_catches_up_and_follows,
+    a_subscription_reads_at_most_once_per_gap_while_events_flow,
     concurrent_writers_and_a_reader_lose_nothing,
 );

@@ -11,7 +11,7 @@ pub use events::{
     Actor, EnvelopeError, EventMetadata, ExpectedVersion, LogPosition, NewEvent, RecordedEvent,
     StreamRef,
 };
-pub use subscription::Subscription;
+pub use subscription::{Subscription, READ_GAP};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,13 +1,24 @@
 //! A catch-up subscription to the global log: reads from a position in
 //! batches, then waits for the store's append signal (with polling as the
 //! fallback) and goes on. Used by projections, the outbox relay and tests.
+//!
+//! While events keep coming, a subscription reads at most once per
+//! [`READ_GAP`]: every append wakes it, and reading on each wake-up cost the
+//! database a query per event (most of them finding the new event still held
+//! back by the writers' open transactions). Paced, a read collects what the
+//! gap brought; a subscription that is behind (its last batch was full) reads
+//! on at once.
 
 use super::{DynEventStore, LogPosition, RecordedEvent, StoreError};
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// How long, doubling from 1 ms, a subscription keeps looking again after a wake-up.
 const HOLD_BACK_LIMIT: Duration = Duration::from_millis(256);
+
+/// The least time between two reads that were not catching up.
+pub const READ_GAP: Duration = Duration::from_millis(2);
 
 /// Follows the global log from a position; see [`super::subscribe`].
 pub struct Subscription {
@@ -16,6 +27,8 @@ pub struct Subscription {
     batch_size: usize,
     poll_interval: Duration,
     signal: watch::Receiver<u64>,
+    /// When the last read started, unless it filled a batch (then the next one is at once).
+    paced_from: Option<Instant>,
 }
 
 impl Subscription {
@@ -32,6 +45,7 @@ impl Subscription {
             batch_size: batch_size.max(1),
             poll_interval,
             signal,
+            paced_from: None,
         }
     }
 
@@ -50,9 +64,16 @@ impl Subscription {
         // soon, backing off, before falling back to the poll interval.
         let mut look_again: Option<Duration> = None;
         loop {
+            if let Some(next) = self.paced_from.map(|from| from + READ_GAP) {
+                if next > Instant::now() {
+                    tokio::time::sleep_until(next).await;
+                }
+            }
             // Mark the signal seen before reading, so an append after the read wakes us.
             self.signal.borrow_and_update();
+            let started = Instant::now();
             let batch = self.store.read_all(self.position, self.batch_size).await?;
+            self.paced_from = (batch.len() < self.batch_size).then_some(started);
             if let Some(last) = batch.last() {
                 self.position = last.log_position();
                 return Ok(batch);

@@ -60,6 +60,14 @@ impl Client {
         }
     }
 
+    /// The same token sent to another server (another instance).
+    pub fn with_base(&self, base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            ..self.clone()
+        }
+    }
+
     pub async fn send(
         &self,
         method: Method,

@@ -77,3 +77,103 @@ async fn replicas_of_every_service_survive_kills_without_loss_or_duplicates() {
     );
     fleet.stop().await;
 }
+
+/// Two command services on one PostgreSQL: each takes a request's account as
+/// it last saw it for at most `RECHECK` (ADR 0027), so what is recorded
+/// through one instance applies through the other: a token issued there works
+/// here at once (a refusal is checked on the latest state), and a logout or a
+/// disabled account recorded there ends the token here within `RECHECK`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_of_the_command_service_apply_each_others_account_changes() {
+    use crate::client::Client;
+    use command_service::auth::RECHECK;
+    use serde_json::json;
+    use test_support::{distributed_env, TestClickHouse, TestNats, TestPostgres};
+
+    let (pg, nats, ch) = (TestPostgres::new(), TestNats::new(), TestClickHouse::new());
+    let mut env = distributed_env(&pg, &nats, &ch);
+    env.extend([
+        ("PORTAL_ADMIN_LOGIN", "admin".to_string()),
+        ("PORTAL_ADMIN_PASSWORD", "admin-password-1".to_string()),
+    ]);
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        let mut instance = crate::fleet::Instance::new(Kind::Command, &env);
+        instance.start().await;
+        instance.ready().await;
+        instances.push(instance);
+    }
+    let (here, there) = (instances[0].base(), instances[1].base());
+    let admin = Client::new(&there).login("admin", "admin-password-1").await;
+    let created = admin
+        .post(
+            "/accounts",
+            json!({ "login": "analytik", "email": "analytik@example.cz", "display_name": "Analytik",
+                "password": "heslo-analytika-1", "roles": [{ "role": "analyst", "scope": { "kind": "global" } }] }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["stream_id"].as_str().unwrap().to_string();
+    // 403 (admitted, no auditor) or 401 (the token refused), as `here` answers.
+    let status = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .send(reqwest::Method::GET, "/audit/log", None, &[])
+                .await
+                .status
+        }
+    };
+
+    // `here` has seen the account; a token issued `there` works here at once.
+    let session = Client::new(&here)
+        .login("analytik", "heslo-analytika-1")
+        .await;
+    assert_eq!(status(&session).await, 403);
+    let expires = (time::OffsetDateTime::now_utc() + time::Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let issued = session
+        .with_base(&there)
+        .post(
+            &format!("/accounts/{id}/api-tokens"),
+            json!({ "name": "import", "expires_at": expires }),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{:?}", issued.body);
+    let integration = Client::new(&here).with_token(issued.body["token"].as_str().unwrap());
+    assert_eq!(
+        status(&integration).await,
+        403,
+        "the new token works at once"
+    );
+
+    // A logout recorded `there` ends the session `here` within RECHECK.
+    let out = session
+        .with_base(&there)
+        .post("/auth/logout", json!({}))
+        .await;
+    assert_eq!(out.status, 200, "{:?}", out.body);
+    tokio::time::sleep(RECHECK + Duration::from_millis(100)).await;
+    assert_eq!(status(&session).await, 401, "the logout applies here too");
+    assert_eq!(
+        status(&integration).await,
+        403,
+        "the other token still works"
+    );
+
+    // A disabled account: every token ends here within RECHECK.
+    let disabled = admin
+        .post(&format!("/accounts/{id}/disable"), json!({}))
+        .await;
+    assert_eq!(disabled.status, 200, "{:?}", disabled.body);
+    tokio::time::sleep(RECHECK + Duration::from_millis(100)).await;
+    assert_eq!(
+        status(&integration).await,
+        401,
+        "the disabling applies here too"
+    );
+    for instance in &mut instances {
+        instance.stop().await;
+    }
+}
