@@ -44,24 +44,28 @@ struct CachedState {
 
 impl AggregateCache {
     fn get<A: Clone + 'static>(&self, stream: &StreamRef) -> Option<(A, u64)> {
-        self.get_checked(stream, None)
-    }
-
-    /// The cached state when it was known to be the latest within `within` (any age: `None`).
-    fn get_checked<A: Clone + 'static>(
-        &self,
-        stream: &StreamRef,
-        within: Option<Duration>,
-    ) -> Option<(A, u64)> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let cached = entries.get(stream)?;
-        if within.is_some_and(|w| cached.checked.elapsed() > w) {
-            return None;
-        }
         cached
             .state
             .downcast_ref::<A>()
             .map(|a| (a.clone(), cached.version))
+    }
+
+    /// What `f` answers of the cached state, when that was known to be the
+    /// latest within `within` (looked at in place, not copied).
+    fn with_recent<A: 'static, T>(
+        &self,
+        stream: &StreamRef,
+        within: Duration,
+        f: impl FnOnce(&A) -> T,
+    ) -> Option<T> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = entries.get(stream)?;
+        if cached.checked.elapsed() > within {
+            return None;
+        }
+        cached.state.downcast_ref::<A>().map(f)
     }
 
     /// Keeps `state` at `version`, known to be the latest just now.
@@ -107,10 +111,8 @@ where
     A: Aggregate + Clone + Send + Sync + 'static,
 {
     let stream = StreamRef::new(A::STREAM_TYPE, stream_id);
-    if let Some((state, _)) = app.cache.get_checked::<A>(&stream, Some(within)) {
-        if let Ok(accepted) = accept(&state) {
-            return Ok(accepted);
-        }
+    if let Some(Ok(accepted)) = app.cache.with_recent(&stream, within, &accept) {
+        return Ok(accepted);
     }
     let (state, _) = load::<A>(app, stream_id).await?;
     accept(&state)
